@@ -110,18 +110,25 @@ def waiting(app) -> list[str]:
     return [p.name for p in app.live.proposals]
 
 
+async def take_it_up(pilot) -> None:
+    """p on the proposal, its trigger declared as proposed, every host picked: on to the
+    checklist."""
+    app = pilot.app
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+    await until(pilot, lambda: set(app.screen.host_tree.selected) == set(HOSTS))
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+
+
 async def test_each_firing_during_the_rollback_has_its_own_fate(fleet, tmp_path):
     app = build_app(load_settings(fleet.config), tmp_path / "incidents", sample_probes=True)
     async with app.run_test(size=(80, 24)) as pilot:
         set_values(fleet, error_rate="0.3")
         await until(pilot, lambda: waiting(app) == ["app-errors"])
-        await pilot.press("p")  # take it up
-        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
-        await until(pilot, lambda: set(app.screen.host_tree.selected) == set(HOSTS))
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await take_it_up(pilot)
         conductor = app.conductor
         assert conductor.state.trigger.automatic and app.live.proposals == []
 

@@ -212,11 +212,17 @@ class Watcher:
     def attach(self, recorder: Recorder | None) -> None:
         """Journal samples and firings into this incident from now on (None: stop). A
         journal attached anew first gets the samples `held` keeps: an unchanged
-        state would otherwise leave it without the probes' state at its start."""
+        state would otherwise leave it without the probes' state at its start. A
+        trigger that fired there fires again only after a healthy sample (Streak.quiet):
+        seen, a resumed console proposed the firing its incident was declared from."""
         if recorder is self.recorder:
             return
         self.recorder = recorder
+        fired = {f.get("trigger") for f in recorder.state.firings} if recorder else set()
         for reading in self.readings.values():
+            for streak in reading.streaks:
+                if streak.trigger.name in fired:
+                    streak.fired_before()
             for sample in held(reading.history):
                 self._record(
                     Kind.PROBE_SAMPLE, system=reading.system, journalled="held", **sample.as_data()

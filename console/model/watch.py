@@ -163,24 +163,29 @@ class Streak:
 
     Bad extends the streak, healthy resets it, inconclusive holds it. The trigger
     fires once when the streak reaches `consecutive`, and re-arms after a healthy sample.
+    `quiet`: it fired before this watcher began (in the incident it now journals into)
+    and no healthy sample has come since, so the bad run is that firing's: nothing new.
     """
 
     trigger: AutoTrigger
     bad: deque[ProbeSample] = field(default_factory=deque)
     fired: bool = False
+    quiet: bool = False
+    seen_healthy: bool = False
 
     def observe(self, sample: ProbeSample, state: SampleState) -> bool:
         """Feed one sample's state for this trigger; True exactly when it fires now."""
         if state is SampleState.HEALTHY:
             self.bad.clear()
-            self.fired = False
+            self.fired = self.quiet = False
+            self.seen_healthy = True
             return False
         if state is SampleState.INCONCLUSIVE:
             return False
         self.bad.append(sample)
         while len(self.bad) > self.trigger.consecutive:
             self.bad.popleft()
-        if not self.fired and len(self.bad) >= self.trigger.consecutive:
+        if not self.fired and not self.quiet and len(self.bad) >= self.trigger.consecutive:
             self.fired = True
             return True
         return False
@@ -188,7 +193,13 @@ class Streak:
     def rearm(self) -> None:
         """Forget the samples seen: it fires again only from the next ones."""
         self.bad.clear()
-        self.fired = False
+        self.fired = self.quiet = False
+
+    def fired_before(self) -> None:
+        """Its trigger fired in the incident before this watcher began (a resumed
+        console's): unless a healthy sample came since, its bad run goes on, and the
+        trigger fires again only after a healthy sample, as it would have there."""
+        self.quiet = not self.fired and not self.seen_healthy
 
     @property
     def count(self) -> int:
