@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from console.journal.export.facts import Document
+from console.journal.export.failure_facts import build_failures
 from console.journal.export.followup import build_history, build_review
 from console.journal.export.milestones import build_milestones
 from console.journal.export.overview import build_impact, build_summary
 from console.journal.export.resolution import (
-    build_failures,
     build_halts,
     build_notifications,
     build_steps,

@@ -4,21 +4,17 @@ failed, what they printed on stderr, and what was done about it; every message s
 from __future__ import annotations
 
 import re
-from collections import deque
 
 from console.journal.export import reading
 from console.journal.export.facts import (
     Command,
-    FailureFacts,
     Halt,
     Notification,
     StepFacts,
 )
-from console.journal.tails import STDERR_LINES, STDOUT_LINES
 from console.model.events import Event, Kind
-from console.model.payloads import CommandIntent, CommandResult, StepCompleted
-from console.model.state import HostStatus, IncidentState, StepStatus
-from console.model.status import NEVER_RAN, FailureClass, outcome_unknown
+from console.model.payloads import CommandIntent, StepCompleted
+from console.model.state import IncidentState, StepStatus
 from console.model.step_state import is_adhoc
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
@@ -174,151 +170,6 @@ def _ended(data: StepCompleted) -> str:
     if not data.summary or data.summary.lower().startswith(status):
         return data.summary or status
     return f"{status}: {data.summary}"
-
-
-class _Attempts:
-    """Per (step, host): each attempt's last stderr lines, its last stage's last stdout
-    lines, and its failure, as recorded."""
-
-    def __init__(self) -> None:
-        self.current: dict[tuple[str, str], int] = {}
-        self.stderr: dict[tuple[str, str, int], deque[str]] = {}
-        self.stdout: dict[tuple[str, str, int], deque[str]] = {}
-        self.failed: dict[tuple[str, str], tuple[int, Event]] = {}
-
-    def see(self, event: Event) -> None:
-        step, host = event.where.step, event.where.host
-        if not step or not host:
-            return
-        key = (step, host)
-        if event.kind == Kind.COMMAND_INTENT:
-            self.current[key] = reading.attempt(event)
-            self.stdout.pop((*key, self.current[key]), None)  # a stage's own output only
-        elif event.kind == Kind.COMMAND_OUTPUT:
-            attempt = (*key, self.current.get(key, 1))
-            if lines := reading.stderr(event):
-                self.stderr.setdefault(attempt, deque(maxlen=STDERR_LINES)).extend(lines)
-            elif lines := reading.stdout(event):
-                self.stdout.setdefault(attempt, deque(maxlen=STDOUT_LINES)).extend(lines)
-        elif isinstance(event.data, CommandResult) and _failed(event.data):
-            self.failed[key] = (self.current.get(key, 1), event)
-
-
-def _failed(result: CommandResult) -> bool:
-    """A failure or an abort; a precheck's refusal is none (nothing was changed there), nor
-    a command whose outcome it left unknown (lost mid-change, still under way): V settles
-    that, and a host it found changed never failed."""
-    if outcome_unknown(result.failure, result.stage, result.exit_status):
-        return False
-    return bool(result.failure or result.aborted) and result.refused is None
-
-
-def build_failures(events: list[Event], state: IncidentState) -> list[FailureFacts]:
-    """Each host that failed in a step (even if a retry then succeeded) or was left
-    unknown or aborted, with its last failure and what was done about it."""
-    attempts = _Attempts()
-    for event in events:
-        attempts.see(event)
-    titles = step_titles(events)
-    closes = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
-    closed_as = reading.outcome(closes[-1]) if closes and state.closed_at else None
-    out = []
-    for step, st in state.steps.items():
-        for host, run in st.hosts.items():
-            failed = attempts.failed.get((step, host))
-            bad = run.status in (HostStatus.FAILED, HostStatus.UNKNOWN, HostStatus.ABORTED)
-            if failed is None and not bad:
-                continue
-            attempt = run.attempt if bad else failed[0]  # type: ignore[index]
-            result = (
-                failed[1].payload(CommandResult)
-                if failed and failed[0] == attempt
-                else CommandResult(stage="")
-            )
-            out.append(
-                FailureFacts(
-                    step=step,
-                    step_title=titles.get(step, step),
-                    host=host,
-                    system=run.system,
-                    # an earlier attempt a person aborted is said so, never "failed"
-                    status=run.status.value if bad else past_status(result),
-                    failure=(run.failure if run.failure and bad else result.failure),
-                    detail=(run.detail if bad else result.detail),
-                    exit_status=run.exit_status if bad else result.exit_status,
-                    attempt=attempt,
-                    stage=(run.stage if bad else result.stage) or None,
-                    stderr=list(attempts.stderr.get((step, host, attempt), [])),
-                    stdout=list(attempts.stdout.get((step, host, attempt), [])),
-                    done=_done(state, step, host, attempt, closed_as)
-                    + _untouched(
-                        run.failure if run.failure and bad else result.failure,
-                        (run.stage if bad else result.stage) or None,
-                    )
-                    + _maybe_changed(state, step, host, attempt),
-                )
-            )
-    return out
-
-
-def past_status(result: CommandResult) -> str:
-    """How an earlier attempt (retried since) ended: aborted by a person, or failed."""
-    return HostStatus.ABORTED.value if result.aborted else HostStatus.FAILED.value
-
-
-def _done(
-    state: IncidentState, step: str, host: str, failed_attempt: int, closed_as: str | None
-) -> str:
-    """What became of a failed host: retried, undone, skipped, accepted at the close."""
-    st = state.step(step)
-    run = st.hosts[host]
-    said = []
-    if run.attempt > failed_attempt or (run.status is HostStatus.SUCCEEDED and run.attempt > 1):
-        said.append(f"retried: attempt {run.attempt} {run.status.value}")
-    elif run.attempt > 1:
-        said.append(f"retried {run.attempt - 1} time(s): still {run.status.value}")
-    undo = state.steps.get(f"{step}.undo")
-    if undo and host in undo.hosts:
-        said.append(f"undone: {undo.hosts[host].status.value}")
-    if st.status is StepStatus.SKIPPED:
-        said.append(f"step skipped: {st.skip_reason}")
-    if run.status is HostStatus.UNKNOWN:
-        # A step with no verify to run (a command step's): checked by hand instead.
-        check = "check the host by hand" if state.no_verify_to_run(step) else "verify the host"
-        said.append(f"nothing yet: {check} before any retry")
-    if not said and run.status is not HostStatus.SUCCEEDED and closed_as:
-        verb = "accepted" if host in closed_as else "nothing more: the incident was closed"
-        said.append(f"{verb} ({closed_as})")
-    elif not said and not closed_as:
-        said.append("nothing yet: the incident is open")
-    return "; ".join(said) or "nothing recorded"
-
-
-def _untouched(failure: FailureClass | None, stage: str | None) -> str:
-    """What a failure that came before anything was sent to change the host says of it:
-    nothing ran there (never reached, never logged in), or the precheck failed and the
-    action never ran; else nothing."""
-    if failure in NEVER_RAN:
-        return "; no command ran there (it was never reached or never logged in)"
-    if stage == "precheck":
-        return "; its precheck failed, so the action never ran there"
-    return ""
-
-
-def _maybe_changed(state: IncidentState, step: str, host: str, attempt: int) -> str:
-    """A host whose action ran and did not finish, no undo since: it may be changed there
-    (a restore stopped once the data directory was replaced), as the run's last lines and
-    the console's close say, where "nothing more" read as if nothing had happened."""
-    run = state.step(step).hosts[host]
-    if state.drill or run.stage != "action" or run.attempt != attempt or run.nothing_sent():
-        return ""
-    if run.status not in (HostStatus.FAILED, HostStatus.ABORTED):
-        return ""
-    undo = state.steps.get(f"{step}.undo")
-    if undo and host in undo.hosts:
-        return ""
-    how = "was stopped midway" if run.status is HostStatus.ABORTED else "failed"
-    return f"; it may have changed the host (its action {how} there), and no undo ran"
 
 
 def build_halts(events: list[Event]) -> list[Halt]:

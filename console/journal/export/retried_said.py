@@ -20,7 +20,9 @@ def retried_sentences(state: IncidentState, failures: Sequence[FailureFacts]) ->
     for f in failures:
         run = state.step(f.step).hosts.get(f.host)
         if run is not None and run.status is HostStatus.SUCCEEDED and run.attempt > f.attempt:
-            by_step.setdefault((f.step, f.status), []).append((f.host, run.attempt))
+            hosts = by_step.setdefault((f.step, f.status), [])
+            if (f.host, run.attempt) not in hosts:  # a host that failed twice: once
+                hosts.append((f.host, run.attempt))
             titles[f.step] = f.step_title
     said = []
     for (step, status), hosts in by_step.items():
