@@ -87,15 +87,18 @@ def _go_on(app: StepHost, step_id: str) -> str:
 
 
 def _step_readings(app: StepHost, step_id: str) -> list[Reading]:
-    """The latest readings of the probes of the step's systems: the live watcher's, or
-    the conductor's round read after a stage, whichever is newer."""
+    """The latest readings of the probes of the step's systems (those of every host its
+    runs named, the later waves' too): the live watcher's, or the conductor's round read
+    after a stage, whichever is newer. Seen: a canary on web, the next wave on web and
+    api, and api's probe, bad, left out of the table (api had no host run yet)."""
     conductor = app.conductor
     assert conductor is not None
-    hosts = conductor.state.step(step_id).hosts.values()
+    state = conductor.state
+    step = state.step(step_id)
+    where = {h: r.system for h, r in step.hosts.items()} | state.hosts
+    named = [where.get(h) for h in [*step.targets, *step.hosts]]
     inventory = conductor.settings.inventory
-    systems = inventory.in_order(h.system for h in hosts if h.system) or list(
-        conductor.state.systems
-    )
+    systems = inventory.in_order(s for s in named if s) or list(state.systems)
     return latest_readings([app.live.watcher, conductor.watcher], systems)
 
 
