@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,27 @@ def _walked_config(config: Path, sshd) -> None:
     )
 
 
+def _focused(screen: str) -> str:
+    """The picker's line naming the parameter the focus is on ('' before any)."""
+    return next((line for line in screen.splitlines() if "▸ Parameter" in line), "")
+
+
+def _tab_to(tmux: Tmux, name: str) -> None:
+    """Tab until the focus is on parameter `name`, each Tab once the last one has moved
+    it (Tabs sent ahead of a loaded console went past it)."""
+    for _ in range(20):
+        screen = tmux.screen()
+        if f"▸ Parameter {name} " in screen:
+            return
+        before = _focused(screen)
+        tmux.keys("Tab")
+        for _ in range(100):
+            if _focused(tmux.screen()) != before:
+                break
+            time.sleep(0.1)
+    tmux.wait_for(f"▸ Parameter {name} ")
+
+
 def test_the_parameter_tabbed_to_is_seen_as_it_is_typed(tmp_path: Path, sshd_server) -> None:
     config = tmp_path / "config"
     _walked_config(config, sshd_server)
@@ -67,16 +89,12 @@ def test_the_parameter_tabbed_to_is_seen_as_it_is_typed(tmp_path: Path, sshd_ser
         tmux.wait_for("1 up")
         tmux.keys("Tab", "Down", "Down", "Space")
         tmux.wait_for("orders-pitr")
-        for _ in range(20):  # to the backup: another one typed in its place
-            if "Parameter backup " in tmux.screen():
-                break
-            tmux.keys("Tab")
-        tmux.wait_for("Parameter backup ")
+        _tab_to(tmux, "backup")  # another one typed in its place
         tmux.keys("C-u")
         tmux.type("/srv/backups/fresh4")
+        tmux.wait_for("/srv/backups/fresh4")
         tmux.keys("Up")  # the pane a line up, to read the backup's help again (as walked)
-        tmux.keys("Tab", "Tab")  # the archive's default kept; the time
-        tmux.wait_for("Parameter recovery_target_time")
+        _tab_to(tmux, "recovery_target_time")  # the archive's default kept
         tmux.type(WHEN)
         screen = tmux.wait_for("Parameter recovery_target_time")
         assert WHEN in screen, screen
