@@ -234,3 +234,27 @@ async def test_the_picker_refuses_a_route_ssh_refuses(fleet: Fleet, tmp_path: Pa
         assert isinstance(app.screen, PickerScreen) and app.conductor is None
     assert not incidents.exists() or not any(incidents.iterdir())
     assert not list((fleet.state / "locks").glob("*.lock"))
+
+
+def test_a_planted_file_name_reaches_the_terminal_inert(fleet: Fleet, tmp_path: Path) -> None:
+    """The refusal quotes the file an Include's glob found: in a directory others could
+    write, its name is theirs to choose. Seen on main: ESC and BEL (a title set, colours)
+    reached the terminal raw through check-config's and exec's refusal, and a newline in
+    the name could forge a line of its own."""
+    planted = tmp_path / "config.d"
+    planted.mkdir()
+    planted.chmod(0o777)
+    name = planted / "x\x1b]0;pwned\x07\nok: 1 system\x1b[31m"
+    name.write_text("Host *\n  Port 22\n")
+    name.chmod(0o666)
+    (tmp_path / "ssh_config").write_text(f"Include {planted}/*\n")
+    shown = "x\\x1b]0;pwned\\x07 ⏎ ok: 1 system\\x1b[31m"
+    for args in [("check-config",), ("exec", "--systems", "app", "true")]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        lines = result.stderr.splitlines()
+        refusals = [line for line in lines if "Bad owner or permissions" in line]
+        assert len(refusals) == 2, lines  # one per host, the name shown escaped
+        assert all(f"{planted}/{shown}: writable by others" in line for line in refusals)
+        assert all(line.startswith(("error: ", "warning: ")) for line in lines), lines
+        assert not any(c in result.stderr for c in "\x1b\x07"), result.stderr

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from console.engine.known_hosts import known_name
 from console.engine.ssh_options import ignored_note
 from console.model.inventory import SshDefaults
+from console.model.visible import visible
 
 if TYPE_CHECKING:
     from console.engine.ssh_config import OpenSshConfig
@@ -37,7 +38,14 @@ _UNSET = object()
 
 
 class RouteError(ValueError):
-    """ssh_config or a jump specification that cannot be followed (loop, bad syntax)."""
+    """ssh_config or a jump specification that cannot be followed (loop, bad syntax). Its
+    words are made visible, on one line, once here: they quote ssh_config's files, down to
+    the names an Include's glob found, which another account may have chosen (seen: a file
+    named with ESC and BEL, planted in an included directory others could write, set the
+    terminal's title through check-config's refusal)."""
+
+    def __init__(self, said: str):
+        super().__init__(visible(said, one_line=True))
 
 
 class Preset(NamedTuple):
