@@ -75,13 +75,23 @@ class Fault(Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
-        if bool(self.inject) == bool(self.command):
+        # Blank is absent: a blank command crashed `drill --list` (its label), a blank
+        # undo would read "undone" with nothing undone.
+        command, undo = (self.command or "").strip(), (self.undo or "").strip()
+        if self.command is not None and not command:
+            raise ValueError("`command` is blank: write the command that sets the fault")
+        if bool(self.inject) == bool(command):
             raise ValueError("a fault is either `inject` (demo) or `command` (with its `undo`)")
         if self.inject and (self.undo or self.hosts or self.systems):
             raise ValueError("a demo fault (`inject`) names its host itself; no undo, hosts")
-        if self.command and not (self.hosts or self.systems):
+        if command and not (self.hosts or self.systems):
             raise ValueError("a fault command needs the `hosts` or `systems` it runs on")
-        if self.command and not self.undo:
+        if command and self.hosts and self.systems:  # `hosts` alone ran; both were locked
+            raise ValueError(
+                "a fault command runs on its `hosts` or on every host of its `systems`:"
+                " give one of them, not both"
+            )
+        if command and not undo:
             raise ValueError("a fault command needs its `undo`, run when the drill ends")
         for template in (self.command, self.undo):
             _known_placeholders(template or "")
@@ -119,6 +129,8 @@ class IntegrityCheck(Strict):
     @field_validator("command")
     @classmethod
     def _placeholders(cls, command: str) -> str:
+        if not command.strip():
+            raise ValueError("is blank: write the command that prints the `integrity` line")
         _known_placeholders(command)
         return command
 
