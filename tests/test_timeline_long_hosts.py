@@ -42,3 +42,31 @@ async def test_long_host_names_stay_apart_in_the_timeline(
             assert "restart failed" in row, rows
         if width >= 100:
             assert all("· rest" in row for row in rows), rows  # the step, as room allows
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_hosts_that_differ_mid_name_never_read_alike_in_the_timeline(
+    width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An eu-west and a us-west host of one incident both read 'payments…1a-001' at 80
+    columns (and 'payments-…-1a-001 · restore' at 120): the failure of one read as the
+    other's. Names the incident's hosts would share once cut keep where they differ."""
+    app = populated_app(tmp_path, monkeypatch)
+    conductor = app.prepared
+    twins = [f"payments-ledger-reconciliation-{r}-west-1a-001" for r in ("eu", "us")]
+    conductor.recorder.record(
+        Kind.SYSTEMS_SELECTED, systems=["payments"], hosts=dict.fromkeys(twins, "payments")
+    )
+    events = [
+        conductor.recorder.record(
+            Kind.COMMAND_OUTPUT, stream="stderr", lines=[said], host=h, step="restore"
+        )
+        for h, said in zip(twins, ("restart failed", "restarted"), strict=True)
+    ]
+    async with app.run_test(size=(width, 24)) as pilot:
+        app.attach(conductor)
+        app.action_go("timeline")
+        await until(pilot, lambda: getattr(app.screen, "TAB", None) == "timeline")
+        eu, us = (app.screen.row_text(e, width).plain for e in events)
+        assert "-eu-" in eu and "restart failed" in eu, eu
+        assert "-us-" in us and "restarted" in us, us

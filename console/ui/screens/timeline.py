@@ -22,7 +22,7 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
-from console.ui.widgets.one_line import middle_cut
+from console.ui.widgets.one_line import distinct_cuts, middle_cut
 
 STAR_STYLE = "bold $accent"
 NOTE_STYLE = "bold $secondary"
@@ -74,21 +74,24 @@ def detail_text(event: Event, annotations: list[str], starred: bool, verify: str
     return text
 
 
+Cut = Callable[[str, int], str]  # a name in so many cells
+
+
 def header_text(width: int) -> str:
     """The timeline's column names; narrow, Where and What are one column."""
     head = f"{'★':<2}{'#':>5} {'Time':<8} {'Who':<9} "
     return head + ("Where, what" if width < NARROW else f"{'Where':<20} What")
 
 
-def wide_place(event: Event, cells: int) -> str:
+def wide_place(event: Event, cells: int, cut: Cut = middle_cut) -> str:
     """Where `event` happened (`web-2 · restore`) in `cells`: a host's (or system's) name
-    cut in its middle, its end kept (40-character names cut at their end read alike:
-    'payments-ledger-reco…' for every host), and the step after it as room allows."""
+    cut in its middle by `cut`, its end kept (40-character names cut at their end read
+    alike: 'payments-ledger-reco…' for every host), and the step after it as room allows."""
     name = visible(event.where.host or event.where.system or "", one_line=True)
     step = visible(event.where.step or "", one_line=True)
     if not step or not name:
-        return middle_cut(name or step, cells)
-    return clip(f"{middle_cut(name, max(12, cells - 3 - len(step)))} · {step}", cells)
+        return cut(name or step, cells)
+    return clip(f"{cut(name, max(12, cells - 3 - len(step)))} · {step}", cells)
 
 
 def narrow_place(event: Event) -> str:
@@ -142,6 +145,7 @@ class TimelineScreen(IncidentScreen):
         self._seen = 0
         self.filter = ""
         self._shown = ""  # the filter the rows were built with
+        self._cuts: dict[tuple[int, int], dict[str, str]] = {}  # (names known, cells)
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -163,6 +167,17 @@ class TimelineScreen(IncidentScreen):
         """The header as the rows are laid out (Textual calls IncidentScreen's too)."""
         self.query_one("#timeline-header", Static).update(header_text(self.size.width))
 
+    def _cut(self, name: str, cells: int) -> str:
+        """A name in `cells` cells, cut apart from the incident's other hosts' and
+        systems': two hosts that differ mid-name never read alike."""
+        state = self.incident.state
+        key = (len(state.hosts), cells)  # hosts join the incident as it goes on
+        cuts = self._cuts.get(key)
+        if cuts is None:
+            names = {visible(n, one_line=True) for n in (*state.hosts, *state.systems)}
+            cuts = self._cuts[key] = distinct_cuts(names, cells)
+        return cuts.get(name) or middle_cut(name, cells)
+
     def row_text(self, event: Event, width: int) -> Text:
         """One timeline row, cut to `width`; only rows on screen are ever formatted."""
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -175,11 +190,11 @@ class TimelineScreen(IncidentScreen):
             line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} ")
             place = narrow_place(event)
             if place:
-                line.append(f"{middle_cut(visible(place, one_line=True), 16)} ", style="dim")
+                line.append(f"{self._cut(visible(place, one_line=True), 16)} ", style="dim")
             line.append(said)
             line.truncate(width, overflow="ellipsis")
             return line
-        place = wide_place(event, 20)
+        place = wide_place(event, 20, self._cut)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")
         line.append(clip(said, max(10, width - LEFT)))
         return line
