@@ -17,7 +17,7 @@ host, cluster = pgrig.host, pgrig.cluster  # fixtures
 CUT = 2490368  # what was left of the copy when it was seen, on a tmpfs that filled up
 
 
-@pytest.mark.parametrize("strategy", ["pitr", "replay"])
+@pytest.mark.parametrize("strategy", ["pitr", "replay", "restore"])
 def test_an_archived_segment_cut_short_is_refused_and_nothing_changes(
     host, cluster, tmp_path, strategy
 ):
@@ -25,7 +25,8 @@ def test_an_archived_segment_cut_short_is_refused_and_nothing_changes(
     (it read the segment's whole copy in the cluster's pg_wal), replaced the data directory,
     and recovery stopped with 'FATAL: archive file "000000010000000000000003" has wrong
     size: 2490368 instead of 16777216': 'recovery failed: the cluster did not start',
-    the database down until undo."""
+    the database down until undo. A restore of the backup alone read it too, its archive
+    set: recovery reads the archive past the backup's end."""
     cluster.sql("CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1)")
     cluster.basebackup("nightly")
     cluster.sql("INSERT INTO orders VALUES (2)")

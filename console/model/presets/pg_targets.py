@@ -27,6 +27,45 @@ if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
 fi
 """
 
+ARCHIVE_CUT = """\
+# restore_command takes a segment from the archive before pg_wal is looked at: one cut
+# short there (an archive_command's copy stopped by a full disk or a kill) stops recovery
+# with FATAL ("archive file ... has wrong size"), whatever pg_wal holds. Of the segments
+# since the backup's start ($first), those on the history recovery follows ($history,
+# before each timeline ends there; empty: every timeline).
+archive_cut() {
+  size=$(LC_ALL=C "$bin/pg_controldata" "$stage" | sed -n 's/^Bytes per WAL segment: *//p')
+  test -n "$size" || return 0
+  cut=$(ls "$archive" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | awk -v from="$first" 'substr($0, 9) >= from' |
+    while read -r seg; do
+      got=$(stat -c %s "$archive/$seg") && [ "$got" != "$size" ] || continue
+      if [ -n "$history" ]; then
+        start=$(printf '%s%08X' "$(echo "$seg" | cut -c9-16)" $(( 0x$(echo "$seg" | cut -c17-24) * size )))
+        echo "$history" | awk -v tli="$(echo "$seg" | cut -c1-8)" -v start="$start" \\
+          '$1 == tli && start < $3 { found = 1 } END { exit !found }' || continue
+      fi
+      echo "$seg $got"
+    done | head -n 1)
+  test -n "$cut" || return 0
+  echo "the WAL archive's ${cut% *} is ${cut#* } bytes, not $size: a copy cut short, and recovery (which takes the archive's copy first) would stop the server on it, the data directory replaced;" \\
+    "copy the segment whole into the archive again (the running cluster's pg_wal holds it while it is not archived), then retry" >&2
+  return 1
+}
+"""
+
+# The backup's own timeline, from its start: what a restore to its consistent point reads
+# of the archive (and prefetches past it).
+BACKUP_ARCHIVE_WHOLE = (
+    ARCHIVE_CUT
+    + """\
+if [ -n "$archive" ]; then
+  first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
+  history="$(sed -n 's/^START WAL LOCATION: .*(file \\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\})$/\\1/p' "$stage/backup_label") 0000000000000000 FFFFFFFFFFFFFFFF"
+  archive_cut || { rm -rf "$stage"; exit 3; }
+fi
+"""
+)
+
 # After staging: records of the WAL recovery reads, to refuse a target it would never reach
 # (PostgreSQL then ends recovery with FATAL, the server stopped, the data directory
 # replaced). Recovery follows the replaced cluster's timeline (the action sets it), whose
@@ -37,7 +76,9 @@ fi
 # restore point asked for, and recovery would never see it. Without a timeline (the data
 # directory is gone) or its history file, every timeline counts: a superset, so a target
 # recovery reaches is never refused.
-WAL_RECORDS = """\
+WAL_RECORDS = (
+    ARCHIVE_CUT
+    + """\
 follows=$(LC_ALL=C "$bin/pg_controldata" "$pgdata" 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
 lsn_key='function key(lsn, p) { split(lsn, p, "/"); while (length(p[1]) < 8) p[1] = "0" p[1]; while (length(p[2]) < 8) p[2] = "0" p[2]; return toupper(p[1] p[2]) }'
 history=
@@ -79,26 +120,7 @@ wal_records() {
   ls "$pgdata/pg_wal" 2>/dev/null | since | while read -r seg; do
     [ -e "$pgdata/pg_wal/archive_status/$seg.done" ] || ln -sf "$pgdata/pg_wal/$seg" "$view/$seg"
   done
-  # restore_command takes a segment from the archive before pg_wal is looked at: one cut
-  # short there (an archive_command's copy stopped by a full disk or a kill) stops recovery
-  # with FATAL ("archive file ... has wrong size"), whatever pg_wal holds
-  size=$(LC_ALL=C "$bin/pg_controldata" "$stage" | sed -n 's/^Bytes per WAL segment: *//p')
-  cut=$(ls "$archive" 2>/dev/null | since | while read -r seg; do
-    got=$(stat -c %s "$archive/$seg") && [ "$got" != "$size" ] || continue
-    # only a segment recovery reads: on the history it follows, before that timeline ends
-    if [ -n "$history" ]; then
-      start=$(printf '%s%08X' "$(echo "$seg" | cut -c9-16)" $(( 0x$(echo "$seg" | cut -c17-24) * size )))
-      echo "$history" | awk -v tli="$(echo "$seg" | cut -c1-8)" -v start="$start" \
-        '$1 == tli && start < $3 { found = 1 } END { exit !found }' || continue
-    fi
-    echo "$seg $got"
-  done | head -n 1)
-  if [ -n "$size" ] && [ -n "$cut" ]; then
-    rm -rf "$view"
-    echo "the WAL archive's ${cut% *} is ${cut#* } bytes, not $size: a copy cut short, and recovery (which takes the archive's copy first) would stop the server on it, the data directory replaced;" \
-      "copy the segment whole into the archive again (the running cluster's pg_wal holds it while it is not archived), then retry" >&2
-    return 1
-  fi
+  archive_cut || { rm -rf "$view"; return 1; }
   ls "$view" | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
     segs=$(ls "$view" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
     [ -n "$segs" ] || continue
@@ -114,6 +136,7 @@ wal_records() {
   return 0
 }
 """
+)
 
 WAL_POINT_FOUND = (
     WAL_RECORDS

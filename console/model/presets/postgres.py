@@ -23,6 +23,7 @@ from console.model.param_types import ParamType
 from console.model.presets.base import Preset, param
 from console.model.presets.pg_staging import precheck
 from console.model.presets.pg_targets import (
+    BACKUP_ARCHIVE_WHOLE,
     PITR_BACKUP_BEFORE_TARGET,
     PITR_CHECK,
     PITR_TARGET,
@@ -302,7 +303,7 @@ PRESETS = (
         summary="restore a pg_basebackup (tar or plain) to its consistent point,"
         " keeping the replaced data directory aside",
         params=(*RECOVERY_PARAMS, ARCHIVE_OPTIONAL, EXPECT),
-        precheck=precheck(replays_wal=False),
+        precheck=precheck(False, BACKUP_ARCHIVE_WHOLE),
         action=_action("  echo \"recovery_target = 'immediate'\"\n", replay_wal=False),
         verify=_verify(
             REASON_IS % ('"reached consistency"', *["at the backup's consistent point"] * 2)
