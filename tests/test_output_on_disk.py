@@ -12,7 +12,7 @@ from textual.widgets import Log
 
 from console.demo.fleet import DemoFleet
 from console.journal import event_log
-from console.journal.event_log import RECENT, read_documented, read_log
+from console.journal.event_log import RECENT, RECENT_CHARACTERS, read_documented, read_log
 from console.journal.export import EXPORT_FORMATS
 from console.journal.files import JOURNAL_NAME, OUTPUT_NAME
 from console.journal.recorder import Recorder
@@ -69,6 +69,24 @@ def test_output_of_a_live_incident_is_left_on_disk_and_read_back(tmp_path: Path)
     assert events[1].data.lines == ["l0"] and events[-1].data.lines == [f"l{OUTPUTS - 1}"]
     recorder.close()
     assert list(events) == read_journal(tmp_path).events  # what was shown is what is kept
+
+
+def test_long_lines_are_left_on_disk_too(tmp_path: Path) -> None:
+    """Seen on a real sshd fleet: `exec` on two hosts printing forty lines of 1 MB each
+    (a minified file, a binary cat) peaked at 147 MB, every line held: the output kept as
+    objects was bounded by its events (2,048), not by what they hold."""
+    recorder = recorder_in(tmp_path)
+    line, count = "y" * 1_000_000, 3 * RECENT_CHARACTERS // 1_000_000
+    for i in range(count):
+        recorder.record(
+            Kind.COMMAND_OUTPUT, host="web-1", step="s", stream="stdout", lines=[f"{i}{line}"]
+        )
+    recorder.flush()
+    events = recorder.events
+    assert 1 <= events.held - len(events.actions) <= RECENT_CHARACTERS // len(line)
+    said = [ln[:3] for ln in _lines(events)]  # every line read back, from the file
+    assert said == [f"{i}yy"[:3] for i in range(count)]
+    recorder.close()
 
 
 def test_a_resumed_incident_reads_its_output_from_disk_and_places_new_output(

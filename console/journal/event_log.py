@@ -20,8 +20,11 @@ from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 from console.model.state import IncidentState
 
 # Output events kept as objects: the newest (what a screen showing the live run reads
-# next) and the last read back (the timeline's rows on screen). ~2.5 MB at most.
+# next) and the last read back (the timeline's rows on screen). ~2.5 MB at most of
+# lines as most hosts print them; and no more than RECENT_CHARACTERS of what they print:
+# hosts printing lines of a megabyte (a minified file, a binary cat) held every one.
 RECENT = 2048
+RECENT_CHARACTERS = 4_000_000
 
 Place = tuple[str, str | None, str | None, str | None]  # kind, system, host, step
 
@@ -46,6 +49,7 @@ class EventLog(Sequence[Event]):
         self.places: list[Place] = []
         self._place_ids: dict[Place, int] = {}
         self._recent: OrderedDict[int, Event] = OrderedDict()  # index -> placed event
+        self._recent_characters = 0  # the lines those events hold
         self._reader: BinaryIO | None = None
 
     def append(self, event: Event, offset: int | None = None) -> None:
@@ -123,8 +127,11 @@ class EventLog(Sequence[Event]):
 
     def _remember(self, index: int, event: Event) -> None:
         self._recent[index] = event
-        if len(self._recent) > RECENT:
-            self._recent.popitem(last=False)
+        self._recent_characters += _characters(event)
+        while len(self._recent) > RECENT or (
+            self._recent_characters > RECENT_CHARACTERS and len(self._recent) > 1
+        ):
+            self._recent_characters -= _characters(self._recent.popitem(last=False)[1])
 
     def _read(self, offset: int) -> Event:
         assert self.output is not None  # only an event placed in it has an offset
@@ -136,6 +143,11 @@ class EventLog(Sequence[Event]):
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _characters(event: Event) -> int:
+    """What an output event's lines hold (a probe's sample: one number or word)."""
+    return sum(map(len, event.data.lines)) if isinstance(event.data, CommandOutput) else 0
 
 
 class LogRead(NamedTuple):
