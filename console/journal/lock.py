@@ -130,11 +130,25 @@ class LockHeld(Exception):
 
     def __init__(self, system: str, holder: Holder, stale: bool):
         state = "held by a stale lock (its process is gone)" if stale else "locked"
-        hint = "; take it over with a reason" if stale else ""
+        hint = "; take it over with a reason" if stale else _drill_holds(holder)
         super().__init__(f"system {system!r} is {state}: {holder.describe()}{hint}")
         self.system = system
         self.holder = holder
         self.stale = stale
+
+
+def _drill_holds(holder: Holder) -> str:
+    """A drill's process holds it: say so, and how it ends, to whoever needs the system
+    for a real incident. Seen: `run` in a real incident refused with 'system 'web' is
+    locked: incident ID by root on vm (pid N)', a scheduled drill's, said as any other."""
+    from console.journal.store import opened_as_drill
+
+    if not holder.journal or not opened_as_drill(Path(holder.journal)):
+        return ""
+    return (
+        "; it is a DRILL, not a production incident: aborted where it runs (Ctrl+C, or a in"
+        " its console), it undoes its faults and lets go of the lock"
+    )
 
 
 def _unreadable(path: Path) -> Holder | None:
