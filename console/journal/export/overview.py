@@ -18,7 +18,8 @@ from console.journal.export.facts import (
     TriggerDetails,
 )
 from console.journal.export.recovery_said import recovery_sentence
-from console.journal.export.retried_said import retried_sentences
+from console.journal.export.resolution import step_titles
+from console.journal.export.retried_said import rerun_sentences, retried_sentences
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.export.trigger_details import by_watcher
 from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sentences, undone
@@ -130,7 +131,7 @@ def build_summary(
         _own(events, state),
         by_commands,
         undo_failures(state),
-        retried_sentences(state, failures),
+        [*rerun_sentences(state, step_titles(events)), *retried_sentences(state, failures)],
     )
     return facts.model_copy(update={"paragraph": paragraph})
 

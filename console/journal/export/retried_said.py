@@ -34,3 +34,27 @@ def retried_sentences(state: IncidentState, failures: Sequence[FailureFacts]) ->
             f" succeeded when retried (attempt {which}): see Failures."
         )
     return said
+
+
+def rerun_sentences(state: IncidentState, titles: dict[str, str]) -> list[str]:
+    """`“Restore” was undone on web-1, web-2 and run again there after its undo: see
+    Resolution steps.`, for each step run again on hosts its undo had put back. Seen: a
+    rollback undone on 6 hosts and run again read as one run ("ran on 6 hosts (6
+    succeeded)"), the undo in no sentence of the summary."""
+    said = []
+    for step_id, st in state.steps.items():
+        undo = state.steps.get(f"{step_id}.undo")
+        again = [
+            host
+            for host, back in (undo.hosts.items() if undo else ())
+            if back.status is HostStatus.SUCCEEDED
+            and (ran := st.hosts.get(host)) is not None
+            and ran.seq > back.seq
+        ]
+        if again:
+            title = titles.get(step_id, step_id)
+            said.append(
+                f"“{title}” was undone on {named_some(again, 3)} and run again there after"
+                " its undo: see Resolution steps."
+            )
+    return said
