@@ -140,6 +140,8 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         missing = integrity.get("missing", 0)
         differ = integrity.get("mismatches", 0) - missing
         unread = f", {missing} missing (not read)" if missing else ""
+        if no_baseline := integrity.get("no_baseline"):  # the stage could not be set
+            unread += f", no baseline from {', '.join(no_baseline)} (not read)"
         lines.append(
             f"  integrity  {integrity.get('records', 0)} record(s), {differ} mismatch(es)"
             f"{unread}{said} {_mark(bool(integrity.get('ok')))}"

@@ -139,11 +139,14 @@ def _integrity(
         for r in bad
     ]
     hosts: dict[str, dict[str, Any]] = {}
+    unread: list[str] = []  # hosts the baseline was asked of that gave none
     if check is not None:
         judged_by = [AFTER_STEP] if check.after == "baseline" else strategy_steps
         for r in records:
             if r.get("step") == BASELINE_STEP:
                 hosts.setdefault(r["host"], {})["baseline"] = _summary(r)
+        asked = state.steps.get(BASELINE_STEP)
+        unread = sorted(set(asked.hosts if asked else ()) - set(hosts))
         for r in records:
             # against the strategy: the drill's own check after too, measured as its
             # baseline was (the strategy's checksum is another measure of the same data)
@@ -169,7 +172,9 @@ def _integrity(
         "restored": restored_to(records),
         "missing": sum(r.get("verdict") == "missing" for r in bad),
         "hosts": hosts,
-        "ok": not findings,
+        # Seen: 'integrity  0 record(s), 0 mismatch(es) ✔' of a baseline no host gave.
+        "no_baseline": unread,
+        "ok": not findings and not unread,
     }, findings
 
 
