@@ -30,10 +30,13 @@ class PipeSafe:
     """A text stream that stops writing once it cannot: silently when its reader has gone
     (a pipe's reader closed it, or its terminal hung up), in one line on `said_to` when the
     write itself failed (a full disk: `failed`). It never raises: whatever printed to it,
-    a host's output line in the middle of a step, goes on."""
+    a host's output line in the middle of a step, goes on. A stream closed before the
+    command started (`>&-`: Python's is None) fails at its first write; its descriptor is
+    taken by /dev/null meanwhile, so that no file opened later (the journal) takes it."""
 
-    def __init__(self, stream: TextIO, name: str = "stdout", said_to: Any = None):
-        self._stream = stream
+    def __init__(self, stream: TextIO | None, name: str = "stdout", said_to: Any = None):
+        self._closed = stream is None
+        self._stream = stream if stream is not None else open(os.devnull, "w")  # noqa: SIM115
         self._name = name
         self._said_to = said_to
         self.reader_gone = False
@@ -41,6 +44,8 @@ class PipeSafe:
         self.then = ""  # what goes on without it, said after the failure
 
     def write(self, text: str) -> int:
+        if self._closed and not self.reader_gone:
+            self._stopped(OSError(errno.EBADF, "it was closed"))
         if not self.reader_gone:
             try:
                 self._stream.write(text)

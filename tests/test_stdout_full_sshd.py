@@ -4,7 +4,9 @@ short mid-fan-out ('Exception in callback Recorder._flush_held()' tracebacks, th
 'error: internal error: OSError: [Errno 28] No space left on device (a bug: ...)', exit 1),
 the incident never closed. Printing stops, said once on stderr; the command goes on, its
 journal keeps every line, and its exit status is its own. A command whose output is all
-it does (a dry run, `list`, `export -o -`) fails instead."""
+it does (a dry run, `list`, `export -o -`) fails instead. So with stdout closed (`>&-`):
+'Exception in callback Recorder._flush_held()' tracebacks ending 'AttributeError:
+'NoneType' object has no attribute 'write''."""
 
 from __future__ import annotations
 
@@ -59,6 +61,28 @@ def test_exec_to_a_full_disk_goes_on_and_journals_everything(sshd_server, tmp_pa
     outputs = events(journal / "output.jsonl")
     printed = {o["where"]["host"]: o["data"]["lines"] for o in outputs}
     assert printed == {host: ["1", "2", "3"] for host in HOSTS}, outputs
+
+
+def test_exec_with_stdout_closed_goes_on_and_journals_everything(sshd_server, tmp_path):
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=HOSTS)
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
+    argv = [sys.executable, "-m", "console", "exec", "--config", str(fleet.config)]
+    argv += ["--systems", "app", "seq 1 3"]
+    done = subprocess.run(
+        ["bash", "-c", 'exec "$@" >&-', "closed", *argv],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    closed = "error: cannot write to stdout: it was closed: nothing more is printed there"
+    assert (done.returncode, done.stderr) == (0, closed + GOES_ON)
+    (journal,) = (fleet.state / "incidents").iterdir()
+    printed = {o["where"]["host"]: o["data"]["lines"] for o in events(journal / "output.jsonl")}
+    assert printed == {host: ["1", "2", "3"] for host in HOSTS}
+    said = events(journal / "journal.jsonl")
+    assert said[-1]["kind"] == "incident.closed", said[-1]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
