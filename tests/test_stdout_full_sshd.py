@@ -111,3 +111,17 @@ def test_drills_schedule_on_a_full_disk_fails_and_claims_no_journal(sshd_server,
     assert not (fleet.state / "incidents").exists() or not any(
         (fleet.state / "incidents").iterdir()
     )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("asked", [["--version"], ["--help"], ["exec", "--help"]])
+def test_help_and_version_on_a_full_disk_fail(tmp_path, asked):
+    """What they print is all they do. Seen on main: the line said, exit 0 (argparse's
+    exit went past the full-disk check)."""
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "console", *asked],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, env=env,
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (1, SAID + "\n")

@@ -8,7 +8,14 @@ import gc
 import sys
 from importlib import import_module
 
-from console.cli.parser import EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE, UsageError, build_parser
+from console.cli.parser import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    build_parser,
+)
 from console.guard import PipeSafe, pipe_safe_output
 
 # Each command's handler, imported only when that command runs.
@@ -67,7 +74,11 @@ def _main(argv: list[str], exits: bool = False, out: PipeSafe | None = None) -> 
     raise_open_files()
     repeat_config(None)  # until the loader says which configuration (in-process callers)
     try:
-        args, extra = build_parser(argv).parse_known_args(argv)
+        try:
+            args, extra = build_parser(argv).parse_known_args(argv)
+        except SystemExit as done:  # --help, --version: printed, and exit as argparse says,
+            # through main (stdout not written, a full disk: 1, not 0)
+            return done.code if isinstance(done.code, int) else EXIT_OK
         if extra:  # named with its command: argparse said "rollback-console: ..."
             where = " ".join(filter(None, ("rollback-console", args.command)))
             said = f"{where}: unrecognized arguments: {' '.join(extra)}"
