@@ -15,6 +15,7 @@ import pytest
 from console.cli import configuration as configuration_commands
 from console.cli import main
 from console.cli.parser import EXIT_FAILED
+from console.model.problems import quoted
 from console.paths import demo_config
 from tests.console_process import console
 
@@ -694,3 +695,28 @@ def test_an_empty_list_or_text_is_said_in_words_not_pydantics(tmp_path):
             f"error: {procedure}:{title_line}: phases[1].steps[0].title: must not be empty",
             f"error: {strategies}: strategies: needs at least 1 entry, has none",
         ], command
+
+
+@pytest.mark.parametrize("pattern", ["x*", "(?i)", "^", r"\b"])
+def test_a_redact_pattern_that_can_match_empty_text_is_refused(tmp_path, pattern):
+    """`[redact] patterns = ["x*"]` was accepted: it matched empty text between every two
+    characters, and `run` wrote `«redacted»w«redacted»e«redacted»b«redacted»` for `web`
+    in the journal, then ended in an internal error (KeyError). One line, exit 2, from
+    check-config and from every command, before anything is recorded."""
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    written = f"[redact]\npatterns = ['AKIA[0-9A-Z]{{16}}', '{pattern}']\n"
+    (config / "console.toml").write_text(written)
+    want = (
+        f"error: {config / 'console.toml'}:2: redact.patterns[1]: {quoted(pattern)} can match"
+        " empty text: every record would be masked between each two characters; make it"
+        " match at least one character"
+    )
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    checked = console("check-config", str(config), cwd=tmp_path, env=env)
+    assert (checked.returncode, checked.stderr.splitlines()) == (2, [want])
+    argv = ["run", "--config", str(config), "--systems", "web", "--strategy"]
+    argv += ["version-rollback", "--trigger", "user-impact", "--reason", "r", "--yes"]
+    ran = console(*argv, cwd=tmp_path, env=env)
+    assert (ran.returncode, ran.stderr.splitlines()) == (2, [want])
+    assert not list((tmp_path / "state").rglob("journal.jsonl"))

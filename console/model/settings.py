@@ -11,16 +11,28 @@ from console.model.drill_settings import DrillSettings
 from console.model.inventory import Inventory
 from console.model.keymap import keymap_problems, normalized
 from console.model.param_types import ParamType
-from console.model.problems import ConfigProblem, located_error
+from console.model.problems import ConfigProblem, located_error, quoted
 from console.model.procedure import Procedure
 from console.model.references import reference_problems
 from console.model.strategies import Strategy
 from console.model.templates import compile_pattern
 from console.model.trigger_settings import TriggerSettings
 
+# Text a pattern that can match nothing at all shows itself on: words, digits, a line's ends.
+_SAMPLE = "Rollback 42, web-1 ok\n"
+
 
 def _compiles(pattern: str) -> str:
-    compile_pattern(pattern)
+    """A `[redact]` pattern compiles, and every match it makes holds a character: `x*`,
+    `(?i)` or `^` matched empty text between characters, and every record was written
+    with the mask between them (`«redacted»w«redacted»e«redacted»b`), the system's name
+    too: the run ended in an internal error."""
+    regex = compile_pattern(pattern)
+    if any(m.start() == m.end() for m in regex.finditer(_SAMPLE)) or regex.match(""):
+        raise ValueError(
+            f"{quoted(pattern)} can match empty text: every record would be masked between"
+            " each two characters; make it match at least one character"
+        )
     return pattern
 
 
