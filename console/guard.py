@@ -17,7 +17,7 @@ import stat
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 
@@ -116,20 +116,49 @@ def pipe_safe_output() -> Iterator[PipeSafe]:
         sys.stdout, sys.stderr = saved
 
 
+# What masks the secrets the configuration names, once it is loaded (cli/debuglog.py).
+_mask: list[Callable[[str], str]] = []
+
+
+def mask_reports_with(mask: Callable[[str], str]) -> None:
+    """From now on, an internal error's line and its saved report are masked by `mask`."""
+    _mask[:] = [mask]
+
+
+def _masked(text: str) -> str:
+    return _mask[0](text) if _mask else text
+
+
+def _command_line(argv: list[str]) -> str:
+    """The command as run, each `--param` value masked: one may be a secret, and the
+    configuration that says which may not be loaded yet."""
+    from console.journal.redact import MASK
+
+    shown = []
+    for before, arg in zip(["", *argv], argv, strict=False):
+        given = arg.removeprefix("--param=") if before != "--param" else arg
+        if before == "--param" or given != arg:
+            name, eq, _ = given.partition("=")
+            arg = arg[: len(arg) - len(given)] + (f"{name}={MASK}" if eq else given)
+        shown.append(arg)
+    return _masked(" ".join(shown))
+
+
 def report_internal_error(exc: BaseException) -> str:
     """One line for an error the program did not foresee; the traceback goes to a file
-    under the state dir (printed instead, if that cannot be written)."""
+    under the state dir (printed instead, if that cannot be written). Both are masked as
+    the journal is: the file is one to send with a bug report."""
     from console.paths import state_dir
 
-    details = "".join(traceback.format_exception(exc))
-    what = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:200]
+    details = _masked("".join(traceback.format_exception(exc)))
+    what = _masked(f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:200])
     try:
         directory = state_dir() / "crashes"
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = directory / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.txt"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(f"rollback-console {' '.join(sys.argv[1:])}\n\n{details}")
+            handle.write(f"rollback-console {_command_line(sys.argv[1:])}\n\n{details}")
     except OSError as error:
         return f"error: internal error: {what}\n{details}(could not save it: {error})"
     return (

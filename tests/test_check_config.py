@@ -720,3 +720,33 @@ def test_a_redact_pattern_that_can_match_empty_text_is_refused(tmp_path, pattern
     ran = console(*argv, cwd=tmp_path, env=env)
     assert (ran.returncode, ran.stderr.splitlines()) == (2, [want])
     assert not list((tmp_path / "state").rglob("journal.jsonl"))
+
+
+def test_an_unexpected_error_s_line_and_report_hold_no_secret(tmp_path, monkeypatch, capsys):
+    """The report an internal error asks to be sent with a bug report held the command line
+    as typed (`--param token=...`) and the error's own words, secrets and all; so did its
+    line on stderr. Both are masked as the journal is, every `--param` value too."""
+    from console.headless import dry_run
+
+    secret = "zq7-Crash-Secret"
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("RB_CRASH_TOKEN", secret)
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    (config / "console.toml").write_text('[redact]\nenv = ["RB_CRASH_TOKEN"]\n')
+
+    def broken(settings, request):
+        raise RuntimeError(f"no check foresaw {request.reason}")
+
+    monkeypatch.setattr(dry_run, "dry_run", broken)
+    argv = ["run", "--config", str(config), "--systems", "web", "--strategy"]
+    argv += ["version-rollback", "--trigger", "user-impact", "--dry-run"]
+    argv += ["--param", "other=plain-words", "--reason", f"use {secret}"]
+    monkeypatch.setattr(sys, "argv", ["rollback-console", *argv])  # as typed
+    assert main(argv) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error: RuntimeError: no check foresaw use «redacted»")
+    (saved,) = (tmp_path / "state" / "crashes").iterdir()
+    report = saved.read_text()
+    assert secret not in report and "plain-words" not in report
+    assert "--param other=«redacted» --reason use «redacted»" in report.splitlines()[0]

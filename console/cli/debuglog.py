@@ -78,8 +78,12 @@ def _opened(path: str) -> int:
 
 
 def redact_with(settings: Settings) -> None:
-    """From now on, mask the secrets `settings` names (called as the configuration loads)."""
-    if _filter is not None:
-        from console.journal.redact import settings_redactor
+    """From now on, mask the secrets `settings` names (called as the configuration loads):
+    in this log, and in an internal error's line and report (console/guard.py)."""
+    from console.guard import mask_reports_with
+    from console.journal.redact import settings_redactor
 
-        _filter.redactor = settings_redactor(settings)
+    redactor = settings_redactor(settings)
+    mask_reports_with(redactor.text)
+    if _filter is not None:
+        _filter.redactor = redactor
