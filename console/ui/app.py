@@ -245,9 +245,9 @@ class RollbackApp(IncidentApp):
         running the incident; asks why."""
         self.aborting.prompt_abort(then_quit, shown)
 
-    def prompt_note(self, step_id: str | None = None) -> None:
-        """Ask for a note (on `step_id`) and journal it."""
-        self.lifecycle.prompt_note(step_id)
+    def prompt_note(self, step_id: str | None = None, title: str | None = None) -> None:
+        """Ask for a note (on `step_id`, titled `title`) and journal it."""
+        self.lifecycle.prompt_note(step_id, title)
 
     def do_step(self, step_id: str) -> None:
         """The one obvious action for a step: confirm, run, or open its form."""

@@ -344,7 +344,7 @@ class FollowApp(IncidentApp):
     def undo_step(self, step_id: str) -> None:
         self._refused()
 
-    def prompt_note(self, step_id: str | None = None) -> None:
+    def prompt_note(self, step_id: str | None = None, title: str | None = None) -> None:
         self._refused()
 
     def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None:

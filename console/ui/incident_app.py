@@ -351,8 +351,8 @@ class IncidentApp(App[int]):
         """Undo a strategy step on the hosts it touched, asking first."""
         raise NotImplementedError
 
-    def prompt_note(self, step_id: str | None = None) -> None:
-        """Ask for a note (on `step_id`) and journal it."""
+    def prompt_note(self, step_id: str | None = None, title: str | None = None) -> None:
+        """Ask for a note (on `step_id`, titled `title`) and journal it."""
         raise NotImplementedError
 
     def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None:

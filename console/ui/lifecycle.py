@@ -17,6 +17,7 @@ from console.engine.triage import Proposal
 from console.model.left_changed import left_changed
 from console.model.outcome import Outcome, kept_at_close
 from console.model.triggers import TriggerKind
+from console.model.visible import visible
 from console.ui.console_app import AppPart
 
 if TYPE_CHECKING:
@@ -285,10 +286,13 @@ class Lifecycle:
         if isinstance(self.app.screen, TriggerScreen) and self.app.screen.into is not None:
             self.app.switch_screen("checklist")
 
-    def prompt_note(self, step_id: str | None = None) -> None:
+    def prompt_note(self, step_id: str | None = None, title: str | None = None) -> None:
+        """Ask for a note on `step_id` (titled `title`, else as the procedure names it: an
+        ad-hoc command's, an undo's or a drill's fault is none of the procedure's)."""
         from console.ui.screens.dialogs import TextPrompt
 
-        if self.app.conductor is None:
+        conductor = self.app.conductor
+        if conductor is None:
             return
 
         def noted(text: str | None) -> None:
@@ -296,7 +300,9 @@ class Lifecycle:
                 self.app.conductor.note(text, step_id)
                 self.app.notify("Note added to the timeline.")
 
-        where = f" on “{self.app.conductor.step(step_id).title}”" if step_id else ""
+        if step_id and title is None:
+            title = conductor.step(step_id).title if step_id in conductor.order else step_id
+        where = f" on “{visible(title, one_line=True)}”" if title else ""
         self.app.push_screen(
             TextPrompt(f"Add a note{where}", "It becomes a timeline event.", "Note"), noted
         )

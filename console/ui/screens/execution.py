@@ -346,7 +346,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             self.notify("No host has a problem in this step.")
 
     def action_note(self) -> None:
-        self.app.prompt_note(self.step_id)
+        shown = self.step_id
+        self.app.prompt_note(shown, self.titles.of(shown) if shown else None)
 
     def highlighted_run(self) -> HostRun | None:
         if self.step_id is None or self.host is None:
