@@ -17,7 +17,7 @@ MODE = ("--mode", "0644")
 PRIVATE = "this account's own private file\n"
 
 
-def _team_dir(tmp_path: Path) -> tuple[Path, int]:
+def team_dir(tmp_path: Path) -> tuple[Path, int]:
     """A team's directory (2770) and the uid of the other account that writes there too."""
     other = ensure_test_account("rbplanter")
     team = tmp_path / "team"
@@ -28,13 +28,13 @@ def _team_dir(tmp_path: Path) -> tuple[Path, int]:
     return team, other.uid
 
 
-def _planted(link: Path, target: Path, owner: int) -> None:
+def planted(link: Path, target: Path, owner: int) -> None:
     link.symlink_to(target)
     if os.geteuid() == 0:
         os.lchown(link, owner, -1)
 
 
-def _victim(tmp_path: Path) -> Path:
+def private_file(tmp_path: Path) -> Path:
     victim = tmp_path / "private.txt"
     victim.write_text(PRIVATE)
     victim.chmod(0o600)
@@ -46,9 +46,9 @@ def test_export_writes_no_link_planted_beside_its_file(tmp_path):
     `TEAM/.INC.md.partial` -> this account's private file; the document was written into
     that file, made 0644 (readable by all), and the link renamed to INC.md."""
     journal = write_fixed_journal(tmp_path / "incident")
-    team, other = _team_dir(tmp_path)
-    victim = _victim(tmp_path)
-    _planted(team / ".INC.md.partial", victim, other)
+    team, other = team_dir(tmp_path)
+    victim = private_file(tmp_path)
+    planted(team / ".INC.md.partial", victim, other)
     target = team / "INC.md"
     done = subprocess.run(
         [sys.executable, "-m", "console", "export", str(journal), "-o", str(target), *MODE],
@@ -78,9 +78,9 @@ def _logged(tmp_path: Path, log: Path) -> subprocess.CompletedProcess:
 def test_the_debug_log_is_never_written_through_a_planted_link(tmp_path):
     """`--log TEAM/debug.log` where another account had planted a link to this account's
     file: the log was appended to that file (a ~/.bashrc). Refused in one line, exit 2."""
-    team, other = _team_dir(tmp_path)
-    victim = _victim(tmp_path)
-    _planted(team / "debug.log", victim, other)
+    team, other = team_dir(tmp_path)
+    victim = private_file(tmp_path)
+    planted(team / "debug.log", victim, other)
     done = _logged(tmp_path, team / "debug.log")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (

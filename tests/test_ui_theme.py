@@ -115,3 +115,29 @@ def test_an_unknown_theme_in_console_toml_is_a_warning_naming_its_line(tmp_path:
         " the console opens in 'rollback'"
     )
     assert want in checked.stderr.splitlines(), checked.stderr
+
+
+async def test_a_theme_is_never_written_through_a_link_planted_beside_console_toml(
+    tmp_path: Path,
+) -> None:
+    """A team's configuration directory (2770) where another account had planted
+    `.console.toml.tmp` -> this account's private file: picking a theme wrote the new
+    console.toml into that file, gave it console.toml's mode, and made console.toml that
+    link. The file written beside it is a new one of a name nobody foresees."""
+    from tests.test_planted_links import PRIVATE, planted, private_file, team_dir
+
+    team, other = team_dir(tmp_path)
+    config = configuration(tmp_path)
+    for found in config.iterdir():
+        shutil.move(found, team / found.name)
+    written = team / "console.toml"
+    victim = private_file(tmp_path)
+    planted(team / ".console.toml.tmp", victim, other)
+    app = build_app(demo_settings(), tmp_path)
+    app.theme_choice = choice_for(team, tmp_path / "state")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = "nord"
+        await until(pilot, lambda: "nord" in written.read_text())
+    assert victim.read_text() == PRIVATE
+    assert not written.is_symlink() and tomllib.loads(written.read_text())["theme"] == "nord"
+    assert (team / ".console.toml.tmp").is_symlink()  # the other's link, untouched

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +77,17 @@ def _write_theme(path: Path, theme: str) -> bool:
         writable = os.access(path.parent, os.W_OK)
     if not writable:
         return False
-    scratch = path.with_name(f".{path.name}.tmp")
+    # A new file of a name nobody foresees: in a directory a team writes, a link another
+    # account planted at a known name had the text written into the file it points at.
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        scratch.write_text(with_top_level(text, "theme", theme), encoding="utf-8")
+        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return False
+    scratch = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            text = path.read_text(encoding="utf-8") if path.exists() else ""
+            out.write(with_top_level(text, "theme", theme))
         if path.exists():
             os.chmod(scratch, path.stat().st_mode & 0o777)
         os.replace(scratch, path)
