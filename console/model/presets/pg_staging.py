@@ -130,7 +130,7 @@ fi
 port=$("$bin/postgres" -D "$stage" -C port 2>/dev/null)
 if [ -n "$port" ] && [ "$port" != "$PGPORT" ]; then
   rm -rf "$stage"
-  echo "the backup $backup is configured for port $port (its postgresql.conf), pg_port is $PGPORT:" \
+  echo "the backup $backup is configured for port $port (its postgresql.conf), pg_port is $PGPORT:" \\
     "the restored cluster would listen on $port, out of the verify's reach and its clients'; nothing was changed" >&2
   exit 3
 fi
