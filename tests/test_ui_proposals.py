@@ -209,3 +209,21 @@ async def test_a_firing_while_driving_is_merged_as_evidence(tmp_path: Path) -> N
             assert state.merged[0]["trigger"] == "api-errors"
             assert len(state.merged[0]["evidence"]) == 3
             assert state.trigger.kind == "user-impact"  # the commander's trigger stands
+
+
+async def test_ctrl_t_again_opens_no_second_decision(tmp_path: Path) -> None:
+    """Ctrl+T is a priority key: pressed again while the proposal's dialog was open, it
+    opened another over it, and another. Found by random keys at 80x24 on the demo; held
+    down (400 presses), the stacked dialogs ended the console with 'RecursionError:
+    maximum recursion depth exceeded' inside Textual's render, and exit status 0."""
+    async with DemoFleet(api_auto(3600)) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n", "down", "enter")
+            await type_text(pilot, "checkout errors")
+            await until(pilot, lambda: app.live.proposal is not None)
+            await pilot.press(*["ctrl+t"] * 5)
+            dialogs = [s for s in app.screen_stack if isinstance(s, ProposalDialog)]
+            assert len(dialogs) == 1 and app.screen is dialogs[0], app.screen_stack
+            await pilot.press("escape")  # later: back where it was, one Esc
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))

@@ -175,7 +175,9 @@ async def _serve(
         app is not None and app.return_code is not None
     ):  # the commander quit: where it stands, how to resume
         print(app.summary(), flush=True)
-    return result if isinstance(result, int) else 0
+    if isinstance(result, int):
+        return result
+    return (app.return_code or 0) if app is not None else 0  # 1: it ended on an error
 
 
 async def _demo(
@@ -254,7 +256,8 @@ def run_follow(path: Path) -> int:
     from console.ui.follow import make_follow_app  # not on the console's way to its frame
 
     async def follow() -> int:
-        result = await make_follow_app(path).run_async()  # no engine, no SSH: nothing to close
-        return result if isinstance(result, int) else 0
+        app = make_follow_app(path)
+        result = await app.run_async()  # no engine, no SSH: nothing to close
+        return result if isinstance(result, int) else (app.return_code or 0)  # 1: an error
 
     return _run(follow())

@@ -167,9 +167,12 @@ class Lifecycle:
     # -- automatic triggers waiting for a person ----------------------------------------
 
     def decide_proposal(self) -> None:
-        """Decide on the newest proposal; a running countdown is held for it first."""
+        """Decide on the newest proposal; a running countdown is held for it first. Once:
+        Ctrl+T (a priority key) again while its decision is open opens no second one."""
         from console.ui.screens.proposal import ProposalDialog
 
+        if any(isinstance(s, ProposalDialog) for s in self.app.screen_stack):
+            return
         live = self.app.live
         if live.countdown is not None:
             live.hold(f"stopped at the console by {self.app.engine.actor.user} to decide")
