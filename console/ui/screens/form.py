@@ -173,14 +173,18 @@ class FormScreen(IncidentScreen):
         if not isinstance(event.input, FieldInput):  # a FieldInput moves on by itself
             self.focus_next()
 
-    def action_add_item(self) -> None:
+    async def action_add_item(self) -> None:
         """A new row, its first field focused and in view (at 80x24 it was added below
-        the screen's edge, nothing moving, and typing went into it there)."""
-        row = self.query_one(ActionItems).add()
+        the screen's edge, nothing moving, and typing went into it there). Focused once
+        mounted: looked for after the next refresh, its fields were not always there yet
+        ('NoMatches: No nodes match 'Input' on ActionItemRow()' ended the console)."""
+        row = ActionItemRow()
+        await self.query_one(ActionItems).mount(row)
+        row.query_one(Input).focus(scroll_visible=False)
 
         def into_view() -> None:
-            row.query_one(Input).focus(scroll_visible=False)
-            row.scroll_visible(animate=False)
+            if row.is_attached:  # not removed meanwhile
+                row.scroll_visible(animate=False)
 
         self.call_after_refresh(into_view)
 

@@ -82,11 +82,6 @@ class ActionItems(Vertical):
     def rows(self) -> list[dict[str, str]]:
         return [r.row() for r in self.query(ActionItemRow)]
 
-    def add(self) -> ActionItemRow:
-        row = ActionItemRow()
-        self.mount(row)
-        return row
-
     def remove_row(self, row: ActionItemRow) -> None:
         """Remove `row`; the last one is emptied instead, so there is always a row."""
         if len(self.query(ActionItemRow)) > 1:
