@@ -86,8 +86,10 @@ def distinct_cuts(names: Iterable[str], cells: int) -> dict[str, str]:
         if not groups:
             break
         for group in groups:
+            first, *_, last = sorted(group)  # the names least alike are at the ends
             for name in group:
-                start = min(_same_start(name, o) for o in group if o != name)
+                ends = [o for o in (first, last) if o != name]
+                start = min(_same_start(name, o) for o in ends)
                 cuts[name] = _cut_around(name, start, cells)
     return cuts
 
