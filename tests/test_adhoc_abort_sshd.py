@@ -18,15 +18,26 @@ pytestmark = pytest.mark.sshd
 HOSTS = ["web-1", "web-2"]
 
 
+async def _running(pilot):
+    """An incident opened, the ad-hoc command `echo started; sleep 60` running on every
+    host (e on the execution screen): its step, as the state has it now."""
+    app = pilot.app
+    await open_incident(pilot)
+    await pilot.press("f3", "e")
+    await type_text(pilot, "echo started; sleep 60")
+    await pilot.press("enter")
+
+    def step():
+        return app.conductor.state.step("adhoc-1")
+
+    await until(pilot, lambda: all(step().hosts[h].said() == "started" for h in HOSTS))
+    return step
+
+
 async def test_aborting_a_running_adhoc_command_asks_why_then_aborts_it(sshd_server, tmp_path):
     config, _ = fleet(sshd_server, tmp_path, HOSTS)
     async with console_at_80x24(config) as (app, pilot):
-        await open_incident(pilot)
-        await pilot.press("f3", "e")
-        await type_text(pilot, "echo started; sleep 60")
-        await pilot.press("enter")
-        step = lambda: app.conductor.state.step("adhoc-1")  # noqa: E731
-        await until(pilot, lambda: all(step().hosts[h].said() == "started" for h in HOSTS))
+        step = await _running(pilot)
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, TextPrompt))
         assert "Running commands are signalled" in app.screen.explanation
@@ -47,12 +58,7 @@ async def test_a_note_on_a_running_adhoc_command_is_its_own(sshd_server, tmp_pat
 
     config, _ = fleet(sshd_server, tmp_path, HOSTS)
     async with console_at_80x24(config) as (app, pilot):
-        await open_incident(pilot)
-        await pilot.press("f3", "e")
-        await type_text(pilot, "echo started; sleep 60")
-        await pilot.press("enter")
-        step = lambda: app.conductor.state.step("adhoc-1")  # noqa: E731
-        await until(pilot, lambda: all(step().hosts[h].said() == "started" for h in HOSTS))
+        step = await _running(pilot)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, TextPrompt))
         assert "echo started; sleep 60" in app.screen.title_text, app.screen.title_text

@@ -48,6 +48,14 @@ def picked(app) -> set[str]:
     return set(screen.host_tree.selected)
 
 
+async def declaring_when_it_fires(pilot, reason: str) -> None:
+    """A user-impact declaration begun with `reason`, once the trigger has fired into it:
+    a proposal."""
+    await pilot.press("n", "down", "enter")
+    await type_text(pilot, reason)
+    await until(pilot, lambda: pilot.app.live.proposal is not None)
+
+
 def line(app) -> str:
     return str(app.screen.query_one(WatchLine).render())
 
@@ -56,9 +64,7 @@ async def test_a_firing_during_the_declaration_becomes_a_proposal(tmp_path: Path
     async with DemoFleet(api_auto(3600)) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "checkout errors")
-            await until(pilot, lambda: app.live.proposal is not None)
+            await declaring_when_it_fires(pilot, "checkout errors")
             assert app.live.countdown is None  # it never counted down
             assert app.live.proposal.why == "a person is declaring an incident"
             assert isinstance(app.screen, TriggerScreen)
@@ -110,9 +116,7 @@ async def test_dismiss_then_declare_keeps_two_separate_records(tmp_path: Path) -
     async with DemoFleet(api_auto(3600)) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "checkout errors")
-            await until(pilot, lambda: app.live.proposal is not None)
+            await declaring_when_it_fires(pilot, "checkout errors")
             await pilot.press("ctrl+t")
             assert isinstance(app.screen, ProposalDialog)
             await pilot.press("down", "space")  # dismiss
@@ -165,9 +169,7 @@ async def test_accepting_on_the_trigger_screen_keeps_what_was_typed(tmp_path: Pa
     async with DemoFleet(api_auto(3600)) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "bridge confirms")
-            await until(pilot, lambda: app.live.proposal is not None)
+            await declaring_when_it_fires(pilot, "bridge confirms")
             await pilot.press("ctrl+t", "enter")  # accept: the first choice
             await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
             radios = app.screen.query_one("#manual-triggers", RadioSet)
@@ -219,9 +221,7 @@ async def test_ctrl_t_again_opens_no_second_decision(tmp_path: Path) -> None:
     async with DemoFleet(api_auto(3600)) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "checkout errors")
-            await until(pilot, lambda: app.live.proposal is not None)
+            await declaring_when_it_fires(pilot, "checkout errors")
             await pilot.press(*["ctrl+t"] * 5)
             dialogs = [s for s in app.screen_stack if isinstance(s, ProposalDialog)]
             assert len(dialogs) == 1 and app.screen is dialogs[0], app.screen_stack
