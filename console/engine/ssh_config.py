@@ -178,9 +178,11 @@ def _bad_owner(path: Path) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16)
 def _own_group(gid: int, owner: int) -> bool:
     """Whether this user is the group's one member (primary or supplementary), as
-    Debian's ssh lets a user's own group write their files."""
+    Debian's ssh lets a user's own group write their files. Once a process: every host's
+    resolution reads the file again, and the accounts database may be a directory's."""
     import grp
     import pwd
 
