@@ -51,8 +51,10 @@ def _post(
         with _opener().open(request, timeout=timeout) as response:
             return WebhookResult(True, response.status, f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:
-        said = _answer(exc.read())
+        answer, cut = _kept(exc)
+        said = _answer(answer)
         detail = f"HTTP {exc.code} {exc.reason}" + (f": {said}" if said else "")
+        detail += " (the answer was cut short)" if cut else ""
         if 300 <= exc.code < 400:
             detail += _redirected(exc.headers.get("Location", "") if exc.headers else "")
         return WebhookResult(
@@ -80,6 +82,27 @@ def _post(
         # environment with a line break, a URL's bracket unclosed): the same on every
         # attempt, so none is retried
         return WebhookResult(False, None, f"not sent: {exc}")
+
+
+def _kept(answer: Any) -> tuple[bytes, bool]:
+    """The start of an error answer's body, as much as its detail keeps, and whether the
+    receiver hung up in it. No more is read: a body that never ends, or comes a byte at a
+    time, holds neither memory nor this thread past its first ANSWER_BYTES."""
+    import http.client
+
+    kept = b""
+    try:
+        while len(kept) < ANSWER_BYTES and (part := answer.read(ANSWER_BYTES - len(kept))):
+            kept += part
+    except http.client.IncompleteRead as exc:  # a chunk cut short
+        return kept + exc.partial, True
+    except (OSError, http.client.HTTPException):  # reset, timed out, a chunk malformed
+        return kept, True
+    else:  # closed before its Content-Length: http.client reads that as the end
+        return kept, len(kept) < ANSWER_BYTES and bool(getattr(answer.fp, "length", None))
+    finally:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            answer.close()
 
 
 def _credentials_out(url: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
