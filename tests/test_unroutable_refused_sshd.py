@@ -129,6 +129,43 @@ def test_an_ssh_config_another_account_could_write_is_refused_as_ssh_refuses_it(
     assert Resolver(SshDefaults(config_files=["~/.ssh/config"])).resolve("app-1").port == 2222
 
 
+def test_an_include_in_a_block_that_does_not_match_is_checked_as_ssh_checks_it(
+    fleet: Fleet, sshd_server, tmp_path: Path
+) -> None:
+    """Walked as a new user (helper-171): `Include ~/.ssh/extra` inside a `Host nomatch`
+    block, the included file writable by others. `ssh app-1` refuses it ('Bad owner or
+    permissions', readconf.c reads an Include in a block that does not match, with
+    SSHCONF_NEVERMATCH); the console skipped the line, never looked at the file, and
+    connected. Nothing in such a file applies: once ssh takes it, its `Host *` and
+    `Match exec` are not used."""
+    ssh_config, included = tmp_path / "ssh_config", tmp_path / "included"
+    marker = tmp_path / "match-exec-ran"
+    ssh_config.write_text(f"Host nomatch\n  Include {included}\n")
+    included.write_text(f'Host *\n  ProxyCommand false\nMatch exec "touch {marker}"\n  Port 1\n')
+    included.chmod(0o666)
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
+    )
+    assert ssh.returncode == 255 and f"Bad owner or permissions on {included}" in ssh.stderr
+    why = "writable by others (mode 0666: chmod go-w)"
+    said = [
+        f"error: {h}: ssh_config: {ssh_config} line 2: Bad owner or permissions on {included}:"
+        f" {why}"
+        for h in ("app-1", "app-2")
+    ]
+    for args in [("check-config",), ("exec", "--systems", "app", "true"), ("probe",)]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert set(said) <= set(result.stderr.splitlines()), (args, result.stderr)
+    assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
+    assert sshd_server.server.accepted_connections() == 0  # nothing sent
+
+    included.chmod(0o644)  # ssh takes it, and uses nothing of it for app-1
+    result = fleet.cli("exec", "--systems", "app", "true")
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+
+
 def test_a_port_named_by_its_service_is_that_port_as_in_ssh(tmp_path: Path) -> None:
     ssh_config = tmp_path / "ssh_config"
     ssh_config.write_text("Host app-1\n  Port ssh\n")

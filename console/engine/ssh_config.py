@@ -72,13 +72,13 @@ class OpenSshConfig(SSHClientConfig):
         if users and (bad := _bad_owner(path)):
             where = f"{self._path} line {self._line_no}: " if self._depth else ""
             raise ConfigParseError(f"{where}Bad owner or permissions on {path}: {bad}")
-        self._path, self._line_no, self._matching = path, 0, True
+        self._path, self._line_no, self._matching = path, 0, not self._never
         self._tokens = {"%": "%"}
         for number, loption, words, error in _split_file(path):
             self._line_no = number
             if error:
                 self._error(error)
-            if not self._matching and loption not in self._conditionals:
+            if not self._matching and loption not in _READ_UNMATCHED:
                 continue
             if loption not in HEEDED:  # said by check-config and the dry run (ssh_options)
                 self.ignored.append((str(path), number, loption))
@@ -102,8 +102,17 @@ class OpenSshConfig(SSHClientConfig):
         host = self._orig_host
         if self._final and isinstance(name := self._last_options.get("Hostname"), str):
             host = name.replace("%h", self._orig_host)
-        self._matching = _wildcards(",".join(args)).matches(host)
+        self._matching = not self._never and _wildcards(",".join(args)).matches(host)
         args.clear()
+
+    def _match_never(self, option: str, args: list[str]) -> None:
+        """`Match` as asyncssh reads it, except in a file included where nothing matches:
+        nothing there applies, and no `Match exec` command is run for it."""
+        if self._never:
+            self._matching = False
+            args.clear()
+            return
+        self._match(option, args)
 
     def expand_tokens(self) -> None:
         """%h, %p, %r, %d, ... with the final values (after the last file was read)."""
@@ -127,17 +136,24 @@ class OpenSshConfig(SSHClientConfig):
         self._set_string(option, args)
 
     _depth = 0  # Include levels read so far
+    _never = False  # reading a file included in a block that does not match this host
 
     def _include_bounded(self, option: str, args: list[str]) -> None:
         """asyncssh's Include, READCONF_MAX_DEPTH (16) deep at most as in OpenSSH: a file
-        that includes itself recursed until Python's limit ('internal error: RecursionError')."""
+        that includes itself recursed until Python's limit ('internal error: RecursionError').
+        An Include in a block that does not match is read too, as readconf.c reads it
+        (SSHCONF_NEVERMATCH): nothing in it applies, but ssh refuses the file's owner or
+        permissions, and its syntax, for every host all the same."""
         if self._depth >= MAX_INCLUDE_DEPTH:
             self._error("Too many recursive configuration includes")
         self._depth += 1
+        matching, never = self._matching, self._never
+        self._never = never or not matching
         try:
             self._include(option, args)
         finally:
             self._depth -= 1
+            self._matching, self._never = matching, never
 
     _handlers = {
         **SSHClientConfig._handlers,
@@ -147,7 +163,12 @@ class OpenSshConfig(SSHClientConfig):
         "proxycommand": ("ProxyCommand", _set_proxy),
         "host": ("Host", _match_host),
         "include": ("Include", _include_bounded),
+        "match": ("Match", _match_never),
     }
+
+
+# Read in a block that does not match: the conditions, and Include (ssh checks its files).
+_READ_UNMATCHED = {*OpenSshConfig._conditionals, "include"}
 
 
 @functools.lru_cache(maxsize=4096)
