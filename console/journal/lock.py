@@ -176,6 +176,7 @@ LOCK_KEYS = ("pid", "user", "host", "started", "incident")
 # `*.lock`: no system's. Waited for at most MUTEX_WAIT seconds.
 MUTEX_NAME = "acquire.mutex"
 MUTEX_WAIT = 10.0
+NOT_OWN = "is %s, not the lock directory's own file: remove it (ask who made it why)"
 
 
 def _aside(path: Path) -> Path:
@@ -328,12 +329,21 @@ class SystemLocks:
         for at most MUTEX_WAIT seconds."""
         path = self.directory / MUTEX_NAME
         mode = self._mode()
+        # Never through a link, nor a FIFO (its open would wait for a writer), that another
+        # account sharing the directory planted: its file would be made `mode`.
+        flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CREAT, mode)
+            fd = os.open(path, flags, mode)
         except OSError as exc:
+            if path.is_symlink():
+                raise JournalError(f"{path}: {NOT_OWN % 'a symbolic link'}") from None
             raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
         try:
-            if os.fstat(fd).st_uid == os.geteuid():
+            found = os.fstat(fd)
+            if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
+                kind = "a hard link" if stat.S_ISREG(found.st_mode) else "not a file"
+                raise JournalError(f"{path}: {NOT_OWN % kind}")
+            if found.st_uid == os.geteuid():
                 os.fchmod(fd, mode)  # whatever the umask
             for _ in range(int(MUTEX_WAIT / 0.01)):
                 try:
