@@ -113,3 +113,46 @@ def test_the_debug_log_is_this_accounts_alone(tmp_path):
         2,
         f"error: --log {missing}: cannot write: No such file or directory\n",
     )
+
+
+def _console(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )
+
+
+def test_a_file_the_console_writes_whole_is_never_written_through_a_planted_link(tmp_path):
+    """`schema --write TEAM/.schema` (as its help suggests, for the team's editors) where
+    another account had planted `inventory.schema.json` -> this account's private file:
+    the schema was written into that file, its text emptied first. `import-ansible -o
+    TEAM/inventory.toml --force` and `init` write through the same function. Refused in
+    one line, exit 2; and a file the other account made there is not written into."""
+    team, other = team_dir(tmp_path)
+    victim = private_file(tmp_path)
+    schemas = team / ".schema"
+    schemas.mkdir()
+    schemas.chmod(0o2770)
+    planted(schemas / "inventory.schema.json", victim, other)
+    done = _console(tmp_path, "schema", "--write", str(schemas))
+    assert victim.read_text() == PRIVATE and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    assert (done.returncode, done.stdout) == (2, ""), done.stdout + done.stderr
+    assert done.stderr == (
+        f"error: {schemas}/inventory.schema.json: cannot write: a symbolic link:"
+        " name the file itself\n"
+    )
+    if os.geteuid() == 0:  # a file the other account made there, for all to write
+        theirs = team / "theirs"
+        theirs.mkdir()
+        (theirs / "inventory.schema.json").write_text(PRIVATE)
+        (theirs / "inventory.schema.json").chmod(0o666)
+        os.chown(theirs / "inventory.schema.json", other, -1)
+        done = _console(tmp_path, "schema", "--write", str(theirs))
+        assert (theirs / "inventory.schema.json").read_text() == PRIVATE
+        assert done.stderr == (
+            f"error: {theirs}/inventory.schema.json: cannot write: another account's file"
+            " (rbplanter)\n"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -104,10 +105,24 @@ def secure_incident_dir(directory: Path) -> int:
 def write_private(path: Path, data: bytes, mode: int = FILE_MODE, sync: bool = False) -> None:
     """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
     umask and whatever mode an earlier file at `path` had; missing parents are 0700.
-    `sync`: on disk before this returns."""
+    `sync`: on disk before this returns. Never through a symbolic link, nor into another
+    account's file: in a directory others may write (a team's), one planted at `path`
+    would have had its file emptied and written, and given `mode`."""
     make_dirs(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    except OSError:
+        if path.is_symlink():
+            raise OSError(errno.ELOOP, "a symbolic link: name the file itself") from None
+        raise
+    try:
+        found = os.fstat(fd)
+        if stat.S_ISREG(found.st_mode) and found.st_uid != os.geteuid():
+            from console.journal.custody import account_name
+
+            raise OSError(errno.EPERM, f"another account's file ({account_name(found.st_uid)})")
+        if stat.S_ISREG(found.st_mode):
+            os.ftruncate(fd, 0)
         os.fchmod(fd, mode)
         view = memoryview(data)
         while view:
