@@ -42,6 +42,9 @@ from console.model.recovery import NO_CHECK, TARGET_EXCEEDED
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
 from console.model.visible import visible
+from console.model.waves import named_some
+
+SHOWN = 5  # hosts named on a line of those whose last step did not succeed; the rest counted
 
 if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
     from console.demo.faults import Fault
@@ -116,7 +119,7 @@ async def _walk(
     if drill is not None:
         checks = any(s.kind is StepKind.PROBE for s in conductor.settings.procedure.steps)
         _print_drill(drill, conductor.state.integrity, checks)
-    _print_problem_hosts(conductor)
+    _print_problem_hosts(conductor, options)
     _print_undelivered(conductor)
     if left_open:
         _print_left_open(conductor, options)
@@ -153,11 +156,14 @@ def _failed_steps(conductor: Conductor) -> str:
     return visible(f"{', '.join(failed) or 'a step'} failed", one_line=True)
 
 
-def _print_problem_hosts(conductor: Conductor) -> None:
+def _print_problem_hosts(conductor: Conductor, options: RunOptions) -> None:
     """Each host whose last step did not succeed: where it stopped and why, so that a
     --quiet run still says what is left to do. Hosts that stopped alike are said once,
     named together (a held rollout's reason, 200 times the same at 200 hosts); what each
-    printed last stays on their line when they printed the same, else on its own."""
+    printed last stays on their line when they printed the same, else under it, those
+    that printed alike together. A group of more than SHOWN hosts is counted, its first
+    few named (at 200 hosts one line named them all, 1,000 characters), and a last line
+    says where every host is named: the document's table."""
     state = conductor.state
     stopped: dict[str, str] = {}
     seen: dict[str, str] = {}
@@ -173,17 +179,34 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         seen[host] = f" — {said}" if said and said not in why else ""
         at = f"{step} · {run.stage}" if run.stage else step  # a host never sent anything
         stopped[host] = f"{run.status.value} at {at}: {why}"
-    lines = []
+    lines, cut = [], False
     for hosts, why in grouped(stopped):
-        [*last] = {seen[h] for h in hosts}
-        lines.append(f"  {', '.join(hosts)}: {why}{last[0] if len(last) == 1 else ''}")
-        lines += [f"    {h}{seen[h]}" for h in hosts if seen[h] and len(last) > 1]
+        last = [(who, said) for who, said in grouped({h: seen[h] for h in hosts}) if said]
+        alike = len(last) == 1 and len(last[0][0]) == len(hosts)
+        lines.append(f"  {_some(hosts)}: {why}{last[0][1] if alike else ''}")
+        shown = [] if alike else last[:SHOWN]
+        lines += [f"    {_some(who)}{said}" for who, said in shown]
+        if rest := sum(len(who) for who, _ in last[len(shown) :] if not alike):
+            lines.append(f"    {rest} more host{'s' * (rest != 1)} printed something else last")
+        cut = cut or bool(rest) or max(len(who) for who in [hosts, *(w for w, _ in shown)]) > SHOWN
+    if cut:
+        where = f"export {_named(conductor, options)} --format markdown"
+        lines.append(f"  every host by name: {again(where)} (“Systems affected”, “Failures”)")
     if lines:
         print(
             "hosts whose last step did not succeed:",
             *(visible(x, one_line=True) for x in lines),
             sep="\n",
         )
+
+
+def _some(hosts: list[str]) -> str:
+    """`web-2, web-3`, or past SHOWN: `123 hosts (h0078, h0079, ... +118 more)`."""
+    return (
+        ", ".join(hosts)
+        if len(hosts) <= SHOWN
+        else f"{len(hosts)} hosts ({named_some(hosts, SHOWN)})"
+    )
 
 
 def _print_undo(conductor: Conductor, options: RunOptions) -> None:
