@@ -249,7 +249,7 @@ DESCRIBE: dict[str, Describer] = {
     Kind.INTEGRITY_RECORDED: _says(lambda: payloads.IntegrityRecorded, phrase.integrity),
     Kind.ASSESSMENT_RECORDED: _says(
         lambda: payloads.AssessmentRecorded,
-        lambda d, e: f"assessed {len(d.hosts)} host(s): {', '.join(d.assessed_keys)}",
+        phrase.assessed,
     ),
     Kind.DELIVERY_HALTED: _says(
         lambda: payloads.DeliveryHalted, lambda d, e: f"halted delivery on {len(d.hosts)} host(s)"

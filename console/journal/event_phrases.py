@@ -14,10 +14,11 @@ from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
 from console.model.step_state import recovery_said
 from console.model.visible import assignments, visible
-from console.model.waves import hosts_said
+from console.model.waves import hosts_said, named_some
 
 if TYPE_CHECKING:
     from console.model.payloads import (
+        AssessmentRecorded,
         AttemptChecked,
         CommandIntent,
         CommandResult,
@@ -167,6 +168,16 @@ def intent(d: CommandIntent, e: Event) -> str:
     masked = ", secrets masked in this record" if d.masked else ""
     here = " on the jump host" if d.on == "jump-host" else ""
     return f"sending {d.stage}{here} (attempt {d.attempt}{masked})"
+
+
+def assessed(d: AssessmentRecorded, e: Event) -> str:
+    """`assessed 3 host(s): release, deployed_at`, then the hosts it could not read
+    (`; not read on web-4`); none read: `assessed 0 host(s): not read on web-1, web-2`,
+    never a bare colon; read, no `key=value` line: `...: no key=value line printed`."""
+    keys = ", ".join(d.assessed_keys) or ("no key=value line printed" if d.hosts else "")
+    failed = f"not read on {named_some(d.failed, 5)}" if d.failed else ""
+    said = "; ".join(part for part in (keys, failed) if part) or "no host to read"
+    return f"assessed {len(d.hosts)} host(s): {said}"
 
 
 def integrity(d: IntegrityRecorded, e: Event) -> str:
