@@ -11,7 +11,7 @@ from console.cli.runs import host_keys
 from console.cli.runs import run as run_adhoc
 
 ADHOC_ONLY = (
-    *("strategy", "trigger", "param", "inject", "dry_run", "hosts", "title", "reason"),
+    *("strategy", "trigger", "param", "param_env", "inject", "dry_run", "hosts", "title", "reason"),
     *("commander", "form", "form_file", "outcome"),
 )
 SCENARIO_ONLY = ("run",)

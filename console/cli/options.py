@@ -133,6 +133,15 @@ def run_options(run: argparse.ArgumentParser, required: bool = True) -> None:
         metavar="NAME=VALUE",
         help="a strategy parameter (repeatable); checked against its type before anything runs",
     )
+    run.add_argument(
+        "--param-env",
+        action="append",
+        default=[],
+        metavar="NAME=VARIABLE",
+        help="a strategy parameter whose value is this environment variable's (repeatable):"
+        " a secret (a token) kept out of the command line, which every account here can"
+        " read (ps); the value is masked in every record, as [redact] env masks it",
+    )
     automatic = ", ".join(k.value for k in TriggerKind if k in AUTOMATIC)
     manual = ", ".join(k.value for k in MANUAL)
     run.add_argument(

@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
             if name in params and params[name] != value:  # which one was meant: not guessed
                 raise UsageError(f"--param {name} is given twice, with two values: give it once")
             params[name] = value
+        settings = _params_from_env(settings, args.param_env, params)
         systems, hosts = split(args.systems), split(args.hosts)
         resolve_hosts(settings.inventory, systems, hosts)  # as exec checks them
         request = RunRequest(
@@ -113,6 +114,35 @@ def run(args: argparse.Namespace) -> int:
             json=args.json,
         )
     return asyncio.run(run_rollback(settings, request, faults, options))
+
+
+def _params_from_env(settings: Settings, given: list[str], params: dict[str, str]) -> Settings:
+    """`--param-env NAME=VARIABLE`: the parameter's value is the variable's, read here, so
+    that a secret is in no process's arguments (every account on the jump host reads
+    those: ps); the settings returned mask the variable's value as [redact] env does."""
+    import os
+
+    from console.cli.debuglog import redact_with
+
+    named: list[str] = []
+    for item in given:
+        name, sep, variable = item.partition("=")
+        if not (sep and name and variable):
+            raise UsageError(f"--param-env {item!r}: expected NAME=VARIABLE")
+        if name in params:
+            raise UsageError(f"--param {name} is given twice (--param-env too): give it once")
+        if variable not in os.environ:
+            raise UsageError(f"--param-env {name}={variable}: ${variable} is not set here")
+        params[name] = os.environ[variable]
+        named.append(variable)
+    if not named:
+        return settings
+    redact = settings.console.redact
+    redact = redact.model_copy(update={"env": sorted({*redact.env, *named})})
+    console = settings.console.model_copy(update={"redact": redact})
+    settings = settings.model_copy(update={"console": console})
+    redact_with(settings)
+    return settings
 
 
 def _only_strategy(settings: Settings, systems: list[str]) -> str:
