@@ -12,7 +12,9 @@ import pytest
 import tomli_w
 
 from console.model.loading import load_settings
+from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.screens.dialogs import ConfirmDialog
+from console.ui.screens.trigger import TriggerScreen
 from tests.cli_fleet import Fleet
 from tests.test_needed_nothing_sshd import STRATEGIES, restore_started
 from tests.test_needed_nothing_sshd import fleet as four_hosts  # noqa: F401
@@ -86,3 +88,29 @@ async def test_the_question_between_waves_shows_the_proposal_waiting(watched, tm
         assert proposed and all(said in line for line in proposed), shown
         await pilot.press("y")
         await until(pilot, lambda: conductor.state.step("restore").status.finished, 30)
+        assert len(proposed) == 1, shown  # the screen's own line hidden under the dialog's
+
+
+async def test_a_short_dialog_shows_the_proposal_once(watched, tmp_path):
+    """Walked at 80x24 with a proposal waiting: ^q on the declaration (a dialog of a few
+    lines, the screen's own `▲ PROPOSED` line not covered) showed the line twice, the
+    dialog's on row 0 and the screen's on row 1; once the dialog is gone, the screen's
+    is back."""
+    app = build_app(load_settings(watched.config), tmp_path / "incidents", sample_probes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.live.proposal is not None, 30)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ButtonDialog))
+        await pilot.pause(0.3)
+        lines = screen_lines(app)
+        shown = "\n".join(lines)
+        assert any("Quit?" in line for line in lines), shown
+        assert [i for i, line in enumerate(lines) if "▲ PROPOSED" in line] == [0], shown
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.pause(0.3)
+        lines = screen_lines(app)
+        assert len([line for line in lines if "▲ PROPOSED" in line]) == 1, "\n".join(lines)

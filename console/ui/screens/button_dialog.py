@@ -29,6 +29,7 @@ class ButtonDialog(ModalScreen[R]):
     with focus. The first answer is the only one."""
 
     BINDINGS = [Binding("enter", "press_focused", "Answer", show=False, priority=True)]
+    SHOWS_WATCH_LINE = True  # its own, on its top line: the screens' beneath are hidden
 
     def on_mount(self) -> None:
         # A trigger's proposal or countdown stays in view, on the dialog's top line: at

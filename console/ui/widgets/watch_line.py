@@ -62,12 +62,24 @@ class WatchLine(OneLine):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.sync)
+        # At once, before the next frame: a dialog pushed or popped shows or hides it.
+        self.app.screen_change_signal.subscribe(self, self._restack, immediate=True)
         self.sync()
+
+    def _restack(self, _screen: object = None) -> None:
+        """Shown only on the topmost screen that has one: a dialog over the checklist (the
+        quit question) showed `▲ PROPOSED` on its top line and the screen's own beneath
+        it, twice. Hidden, not gone: the screen beneath keeps its layout."""
+        stack = self.app.screen_stack
+        screen = self.screen
+        above = stack[stack.index(screen) + 1 :] if screen in stack else []
+        self.visible = not any(getattr(s, "SHOWS_WATCH_LINE", False) for s in above)
 
     def on_watch_changed(self, message: WatchChanged) -> None:
         self.sync()
 
     def sync(self) -> None:
+        self._restack()
         text = watch_text(self.app)
         self.display = text is not None
         live = self.app.live
