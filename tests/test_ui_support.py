@@ -12,7 +12,7 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from console.engine.session import Engine
 from console.model.clock import FixedClock
@@ -33,8 +33,11 @@ INCIDENT_ID = "20260314-093000-demo"
 
 @pytest.fixture(autouse=True)
 def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blinking cursors make screenshots depend on timing."""
+    """Blinking cursors make screenshots depend on timing: an Input's, and a TextArea's
+    (the status update's message: `notify-dialog` drew its cursor or not as the blink
+    had toggled it when the screenshot was taken, tests/test_snapshot_cursor_still)."""
     monkeypatch.setattr(Input, "cursor_blink", False)
+    monkeypatch.setattr(TextArea, "cursor_blink", False)
 
 
 def demo_settings() -> Settings:
