@@ -19,11 +19,10 @@ from console.headless.common import (
     RunOptions,
     abort_on_signals,
     accept_hint,
-    print_json,
     reachable,
     refusal_as_json,
 )
-from console.journal.results import exec_result
+from console.journal.exec_json import write_exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
 from console.model.invocation import again
@@ -155,7 +154,8 @@ async def run_exec(
                 for e in reversed(recorder.events.actions)
                 if isinstance(e.data, StepStarted) and e.data.adhoc
             )
-            print_json(exec_result(recorder.state, recorder.events, step, code, recorder.path))
+            events, path = recorder.events, recorder.path
+            write_exec_result(sys.stdout, recorder.state, events, step, code, path)
         return code
 
 

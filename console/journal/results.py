@@ -3,16 +3,13 @@ per-host results and the journal's path, folded from the same events as everythi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from console.journal.outcomes import host_summary
 from console.model.drillfold import faults_left
-from console.model.events import Event
 from console.model.integrity_judged import not_judged
 from console.model.outcome import Outcome
-from console.model.payloads import CommandOutput
 from console.model.recovery import TARGET_EXCEEDED
 from console.model.state import IncidentState
 
@@ -25,7 +22,7 @@ NOT_OK: dict[str, str] = {
 VERSION = 1
 
 
-def _envelope(command: str, ok: bool, exit_status: int, journal: Path | None) -> dict[str, Any]:
+def envelope(command: str, ok: bool, exit_status: int, journal: Path | None) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "version": VERSION,
@@ -97,7 +94,7 @@ def run_result(
     from console.journal.export.systems import build_integrity
 
     return {
-        **_envelope("drill" if drill is not None else "run", ok, exit_status, journal),
+        **envelope("drill" if drill is not None else "run", ok, exit_status, journal),
         "incident": state.incident_id,
         "verdict": _verdict(state, ok),
         "outcome": state.outcome,
@@ -151,46 +148,9 @@ def refused_result(
     """`run`, `drill` or `exec --json` refused before its commands ran: another incident
     holds a system (`holder`, exit status 3), or the request was refused (exit status 2)."""
     return {
-        **_envelope(command, False, exit_status, journal),
+        **envelope(command, False, exit_status, journal),
         "verdict": f"refused: {refusal}",
         "holder": holder or None,
-    }
-
-
-def exec_result(
-    state: IncidentState, events: Iterable[Event], step: str, exit_status: int, journal: Path
-) -> dict[str, Any]:
-    """`exec --json`: each host's outcome and its output, as journalled (secrets masked)."""
-    runs = state.step(step).hosts
-    output: dict[str, dict[str, list[str]]] = {h: {"stdout": [], "stderr": []} for h in runs}
-    systems = {}
-    for event in events:
-        if event.where.step == step and event.where.host:
-            systems[event.where.host] = event.where.system
-        if isinstance(event.data, CommandOutput) and event.where.step == step:
-            streams = output.get(event.where.host or "")
-            if streams is not None:
-                streams[event.data.stream] += event.data.lines
-    hosts = {}
-    for host, run in runs.items():
-        hosts[host] = {
-            "system": systems.get(host),
-            "status": run.status.value,
-            "exit_status": run.exit_status,
-            "failure": run.failure.value if run.failure else None,
-            "detail": run.detail,
-            **output[host],
-        }
-    ok = exit_status == 0
-    # Ctrl+C, TERM, a closed terminal: as its last line says it (`exec: ABORTED: ...`)
-    aborted = [a for a in state.aborts if step in (a.get("running") or ())]
-    verdict = "failed" if not aborted else f"aborted: {aborted[-1].get('reason') or 'aborted'}"
-    return {
-        **_envelope("exec", ok, exit_status, journal),
-        "incident": state.incident_id,
-        "step": step,
-        "verdict": "succeeded on every host" if ok else verdict,
-        "hosts": hosts,
     }
 
 
@@ -199,7 +159,7 @@ def probe_result(
 ) -> dict[str, Any]:
     """`probe --json`: every probe's sample; no journal is written."""
     return {
-        **_envelope("probe", exit_status == 0, exit_status, None),
+        **envelope("probe", exit_status == 0, exit_status, None),
         "probes": probes,
         "unreachable": unreachable,
     }
