@@ -54,27 +54,15 @@ def start_debug_log(path: str, args: argparse.Namespace) -> None:
 
 def _opened(path: str) -> int:
     """`path` opened to append, this account's and 0600 whatever it was (an older log made
-    0644); a path that cannot be is one line, exit 2. Never through a symbolic link: in a
-    directory another account may write, one planted there had this log appended to the
-    file it points at (a ~/.bashrc, as root any file), and a file another account owns,
-    planted there, would have been theirs to read."""
+    0644); a path that cannot be is one line, exit 2. Never through a symbolic link, nor
+    into another account's file, nor a device or a pipe (journal.files.open_own)."""
     from console.cli.parser import UsageError
+    from console.journal.files import open_own
 
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        return open_own(path, os.O_WRONLY | os.O_APPEND)
     except OSError as exc:
-        why = "a symbolic link: name the file itself" if os.path.islink(path) else exc.strerror
-        raise UsageError(f"--log {path}: cannot write: {why}") from None
-    owner = os.fstat(descriptor).st_uid
-    if owner != os.geteuid():
-        os.close(descriptor)
-        from console.journal.custody import account_name
-
-        raise UsageError(
-            f"--log {path}: cannot write: another account's file ({account_name(owner)})"
-        )
-    os.fchmod(descriptor, 0o600)
-    return descriptor
+        raise UsageError(f"--log {path}: cannot write: {exc.strerror}") from None
 
 
 def redact_with(settings: Settings) -> None:

@@ -102,28 +102,49 @@ def secure_incident_dir(directory: Path) -> int:
     return files
 
 
-def write_private(path: Path, data: bytes, mode: int = FILE_MODE, sync: bool = False) -> None:
-    """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
-    umask and whatever mode an earlier file at `path` had; missing parents are 0700.
-    `sync`: on disk before this returns. Never through a symbolic link, nor into another
-    account's file: in a directory others may write (a team's), one planted at `path`
-    would have had its file emptied and written, and given `mode`."""
-    make_dirs(path.parent)
+NOT_A_FILE = "not a regular file (a device or a pipe): name a file"
+
+
+def open_own(path: Path | str, flags: int, mode: int = FILE_MODE) -> int:
+    """`path` opened (and made, `mode`) with `flags` for writing, then given `mode` whatever
+    it was: never through a symbolic link, never another account's file (in a directory
+    others may write, one planted there would have had its file written and given
+    `mode`), never a device or a pipe (as root, `/dev/null` was made 0600 for every
+    account; a FIFO with no reader held the command for ever). Refused as an OSError whose
+    strerror says why in words."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
-    except OSError:
-        if path.is_symlink():
+        fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        if os.path.islink(path):
             raise OSError(errno.ELOOP, "a symbolic link: name the file itself") from None
+        if exc.errno == errno.ENXIO:  # a FIFO nobody reads
+            raise OSError(errno.ENXIO, NOT_A_FILE) from None
         raise
     try:
         found = os.fstat(fd)
-        if stat.S_ISREG(found.st_mode) and found.st_uid != os.geteuid():
+        if not stat.S_ISREG(found.st_mode):
+            raise OSError(errno.EINVAL, NOT_A_FILE)
+        if found.st_uid != os.geteuid():
             from console.journal.custody import account_name
 
             raise OSError(errno.EPERM, f"another account's file ({account_name(found.st_uid)})")
-        if stat.S_ISREG(found.st_mode):
-            os.ftruncate(fd, 0)
+        os.set_blocking(fd, True)
         os.fchmod(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_private(path: Path, data: bytes, mode: int = FILE_MODE, sync: bool = False) -> None:
+    """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
+    umask and whatever mode an earlier file at `path` had; missing parents are 0700.
+    `sync`: on disk before this returns. Only a file of this account's, as `open_own`
+    opens it."""
+    make_dirs(path.parent)
+    fd = open_own(path, os.O_WRONLY, mode)
+    try:
+        os.ftruncate(fd, 0)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
