@@ -364,11 +364,17 @@ def _paragraph(
     if facts.drill_verdict:
         said.append(f"Drill verdict: {facts.drill_verdict}.")
     # Nobody told is part of how it went: said here, not only in the table further down.
-    if missed := [n for n in notifications if not n.delivered]:
-        names = ", ".join(dict.fromkeys(n.channel or n.kind or "?" for n in missed))
+    # One sent with no result on record (its console ended while it was being delivered)
+    # is not known to have failed: it may have arrived.
+    if missed := [n for n in notifications if n.delivered is False]:
         said.append(
-            f"{len(missed)} of {len(notifications)} notifications not delivered ({names}):"
-            " see Notifications."
+            f"{len(missed)} of {len(notifications)} notifications not delivered"
+            f" ({_channels(missed)}): see Notifications."
+        )
+    if unheard := [n for n in notifications if n.delivered is None]:
+        said.append(
+            f"{len(unheard)} of {len(notifications)} notifications sent with no result"
+            f" recorded ({_channels(unheard)}): they may have arrived; see Notifications."
         )
     if facts.outcome:
         took = f" after {duration(facts.duration_seconds)}" if facts.duration_seconds else ""
@@ -378,3 +384,8 @@ def _paragraph(
     else:
         said.append("The incident is still open: this document is a draft.")
     return " ".join(said)
+
+
+def _channels(notifications: list[Notification]) -> str:
+    """`status-page, incidents`: each one's channel once, in order."""
+    return ", ".join(dict.fromkeys(n.channel or n.kind or "?" for n in notifications))
