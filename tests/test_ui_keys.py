@@ -269,3 +269,27 @@ async def test_the_palette_offers_an_incidents_commands_on_its_screens_only(
         app.to_home()
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert offered() == []
+
+
+async def test_the_palette_asked_again_over_a_screen_opened_above_it_opens_no_second(
+    tmp_path: Path,
+) -> None:
+    """Random keys at 80x24 on the demo: ^p, then a priority key (^q here; ^t, a proposal's
+    decision, did it) opening a dialog over the palette, then ^p again ended the console
+    with 'DuplicateIds: Tried to insert a widget with ID '--command-palette'': Textual
+    asks only whether the top screen is a palette."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: app.screen.id == "--command-palette")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: app.screen.id != "--command-palette")
+        dialog = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palettes = [s for s in app.screen_stack if s.id == "--command-palette"]
+        assert len(palettes) == 1 and app.is_running
+        assert app.screen is dialog
+        await pilot.press("escape")  # the dialog ends: the palette is there again
+        await until(pilot, lambda: app.screen.id == "--command-palette")

@@ -330,6 +330,16 @@ class IncidentApp(App[int]):
         else:
             self.push_screen(name)  # over home or a declaration, which stay beneath
 
+    def action_command_palette(self) -> None:
+        """Textual's, which asks only whether the top screen is a palette: a dialog a
+        priority key opened over one (^t, ^q) made ^p push a second, and the console ended
+        on their shared id. One is enough: it is there again when the screens above end."""
+        if any(screen.has_class("--textual-command-palette") for screen in self.screen_stack):
+            if not self.screen.has_class("--textual-command-palette"):
+                self.notify("The palette is open beneath this screen: it is back when this ends.")
+            return
+        super().action_command_palette()
+
     def action_help(self) -> None:
         from console.ui.screens.help import HelpScreen
 
