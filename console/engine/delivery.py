@@ -38,6 +38,9 @@ class Delivery:
 
 
 Sleep = Callable[[float], Awaitable[None]]
+# An incoming webhook that took a message and answered too late posts a retry as a second
+# message in the channel: it honours no Idempotency-Key.
+SLACK_ONCE = "not sent again (Slack would post it twice)"
 IDEMPOTENCY = "idempotency-key"  # IETF httpapi draft: the same key on every retry
 # Told of each attempt that failed and will be tried again: (attempt, what happened, the
 # seconds before the next one).
@@ -75,6 +78,9 @@ async def deliver(
         else:
             result = await post_json(url, document, channel.timeout, headers)
         log.debug("notification %s: attempt %d: %s", channel.name, attempt, result.detail)
+        if result.unanswered and channel.kind is ChannelKind.SLACK:
+            result.detail += f": it may have arrived; {SLACK_ONCE}"
+            break
         if result.ok or not result.retryable or attempt > channel.retries or give_up():
             break
         delay = min(result.retry_after or channel.backoff * 2 ** (attempt - 1), MAX_DELAY)

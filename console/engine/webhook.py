@@ -25,6 +25,7 @@ class WebhookResult:
     detail: str
     retryable: bool = False  # a network error, a timeout, 429 or 5xx: worth another try
     retry_after: float | None = None  # seconds, when the server said so
+    unanswered: bool = False  # sent whole, no answer in time: the receiver may have taken it
 
 
 def _answer(body: bytes) -> str:
@@ -66,8 +67,15 @@ def _post(
         )
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer
-            return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
+        if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer: urllib
+            # wraps what fails while connecting and sending (URLError), not while waiting
+            return WebhookResult(
+                False,
+                None,
+                f"no answer within {timeout:g} s",
+                retryable=True,
+                unanswered=not isinstance(exc, urllib.error.URLError),
+            )
         if not_tls := _not_tls(reason):  # the same on every attempt: none is retried
             return WebhookResult(False, None, not_tls)
         return WebhookResult(False, None, str(reason), retryable=True)
@@ -199,8 +207,10 @@ async def post_json(
         return await asyncio.wait_for(
             _in_daemon_thread(_post, url, payload, headers or {}, timeout), timeout + 1
         )
-    except TimeoutError:
-        return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
+    except TimeoutError:  # an answer coming too slowly to end within the socket's timeout
+        return WebhookResult(
+            False, None, f"no answer within {timeout:g} s", retryable=True, unanswered=True
+        )
 
 
 def _in_daemon_thread(
