@@ -116,6 +116,14 @@ fi
 """
 
 
+def write_whole(command: str, path: str) -> str:
+    """Shell writing what `command` prints to `path` (a shell word) in one rename: written
+    aside to `path`.part first, so that `path` is never found half-written (a full disk, a
+    lost session mid-write). Fails as the write or the rename fails; the caller removes
+    the part then."""
+    return f"{command} > {path}.part && mv -f {path}.part {path}"
+
+
 @dataclass(frozen=True)
 class RestartOwed:
     """The restart a change needs is owed from before the change until the restart has
@@ -134,12 +142,15 @@ class RestartOwed:
         return f"{self.head}{{{{incident}}}}{self.tail}"
 
     def owe(self) -> str:
-        """Before the change: the `restart` parameter's command, when there is one, owed."""
+        """Before the change: the `restart` parameter's command, when there is one, owed.
+        The mark is written aside and renamed into place whole: one cut short (a full disk,
+        a lost session) is never left for a verify or another incident to read."""
+        said = "printf '%s\\n' {{restart}} " + self.target
         return f"""\
 if [ -n {{{{restart}}}} ]; then
   mkdir -p "$(dirname {self.mark})" &&
-    printf '%s\\n' {{{{restart}}}} {self.target} > {self.mark} ||
-    {{ echo "cannot record in .rollback/ that a restart is owed" >&2; exit 1; }}
+    {write_whole(said, self.mark)} ||
+    {{ rm -f {self.mark}.part; echo "cannot record in .rollback/ that a restart is owed" >&2; exit 1; }}
 fi
 """
 

@@ -12,6 +12,7 @@ from console.model.presets.base import (
     RestartOwed,
     param,
     run_check,
+    write_whole,
 )
 
 FLAG_LIST = r"[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*"
@@ -38,15 +39,28 @@ FLAGS={{flags}} awk -F= '
 """
 
 
+def _replace(command: str, failed: str) -> str:
+    """Shell replacing the flags file with what `command` prints, in one rename (never
+    found half-written), the new file made as a copy of the old first so that it keeps
+    its mode (and its group, where the login user is in it), not the login user's umask:
+    a flags file the service reads through its group (0640), or written under umask 077
+    (0600), would otherwise be unreadable to the service once it restarts."""
+    return f"""\
+{{ cp -p {{{{flags_file}}}} {{{{flags_file}}}}.new && {command} > {{{{flags_file}}}}.new &&
+  mv -f {{{{flags_file}}}}.new {{{{flags_file}}}}; }} ||
+  {{ rm -f {{{{flags_file}}}}.new; echo {failed} >&2; exit 1; }}
+"""
+
+
 def _set_flags(value: str) -> str:
     """Rewrite the named flags' lines to `value`; the file is replaced in one rename."""
-    return f"""\
-FLAGS={{{{flags}}}} VALUE={value} awk -F= '
+    return _replace(
+        f"""FLAGS={{{{flags}}}} VALUE={value} awk -F= '
   BEGIN {{ n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }}
   ($1 in want) {{ $0 = $1 "=" ENVIRON["VALUE"] }} {{ print }}
-' {{{{flags_file}}}} > {{{{flags_file}}}}.new && mv {{{{flags_file}}}}.new {{{{flags_file}}}} ||
-  {{ echo "cannot rewrite "{{{{flags_file}}}} >&2; exit 1; }}
-"""
+' {{{{flags_file}}}}""",
+        '"cannot rewrite "{{flags_file}}',
+    )
 
 
 # A shell condition: every named flag reads $want.
@@ -120,14 +134,28 @@ fi
 
 
 def _record(name: str, value: str) -> str:
-    """After the rewrite: what this incident set the flags to, beside its copy, for undo."""
+    """Before the rewrite: what this incident sets the flags to, beside its copy, for
+    undo, added to what it had set them to (a gradual re-enable's earlier stage): the
+    record is whole before anything changes (written aside, renamed), and holds what the
+    flags read whether the rewrite is then made or cut short. Its undo puts back only
+    flags reading what the record holds (or what the copy has)."""
+    write = write_whole('printf "%s\\n" "${had:+$had,}"' + value, '"$kept.set"')
     return (
         _kept(name)
         + f"""\
-echo {value} > "$kept.set" ||
-  {{ echo "cannot record in .rollback/ what "{{{{flags}}}}" were set to, for undo" >&2; exit 1; }}
+had=$(cat "$kept.set" 2>/dev/null)
+{write} ||
+  {{ rm -f "$kept.set".part
+    echo "cannot record in .rollback/ what "{{{{flags}}}}" are set to, for undo: nothing changed" >&2
+    exit 1; }}
 """
     )
+
+
+def _recorded(value: str) -> str:
+    """After the rewrite: the record holds `value` alone again (see _record). Where that
+    cannot be written, the record from before the rewrite still holds it."""
+    return write_whole(f'printf "%s\\n" {value}', '"$kept.set"') + ' || rm -f "$kept.set".part\n'
 
 
 def _put_back(name: str, fallback: str) -> str:
@@ -160,12 +188,16 @@ FLAGS={{{{flags}}}} SET="$set" HOST={{{{host}}}} FILE={{{{flags_file}}}} awk -F=
 """
         + _owed(name).owe()
         + """\
-FLAGS={{flags}} awk -F= '
+"""
+        + _replace(
+            """FLAGS={{flags}} awk -F= '
   BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
   FNR == NR { if ($1 in want) was[$1] = $0; next }
   ($1 in was) { $0 = was[$1] } { print }
-' "$kept" {{flags_file}} > {{flags_file}}.new && mv {{flags_file}}.new {{flags_file}} ||
-  { echo "cannot put "{{flags_file}}" back" >&2; exit 1; }
+' "$kept" {{flags_file}}""",
+            '"cannot put "{{flags_file}}" back"',
+        )
+        + """\
 FLAGS={{flags}} awk -F= '
   BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
   ($1 in want) { print "flag " $0 " again" }
@@ -197,9 +229,10 @@ PRESETS = (
         params=(FLAGS, FLAGS_FILE, RESTART, CHECK, CHECK_WAIT),
         precheck=_FLAGS_EXIST + _already("0", "flags-before-off", "disable", "checking them again"),
         action=_keep("flags-before-off")
+        + _record("flags-before-off", "0")
         + _owed("flags-before-off").owe()
         + _set_flags("0")
-        + _record("flags-before-off", "0")
+        + _recorded("0")
         + 'echo "disabled: "{{flags}}\n'
         + _owed("flags-before-off").restart(),
         verify=_flags_are("0") + _owed("flags-before-off").finished() + run_check(),
@@ -227,9 +260,10 @@ PRESETS = (
             "the rollout starts again from its first step",
         )
         + _keep("flags-before-reenable", refuse=True),
-        action=_owed("flags-before-reenable").owe()
+        action=_record("flags-before-reenable", "{{percent}}")
+        + _owed("flags-before-reenable").owe()
         + _set_flags("{{percent}}")
-        + _record("flags-before-reenable", "{{percent}}")
+        + _recorded("{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
         + _owed("flags-before-reenable").restart(),
         verify=_flags_are("{{percent}}") + _owed("flags-before-reenable").finished() + run_check(),
