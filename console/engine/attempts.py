@@ -25,6 +25,7 @@ from console.model.events import Kind
 from console.model.kinds import is_health, no_verify
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
+from console.model.status import UNENDED, UNENDED_VERIFY
 from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
@@ -237,12 +238,21 @@ async def _verify_step(conductor: Conductor, step_id: str, hosts: list[str]) -> 
         )
     if not any(r.status in (HostStatus.UNKNOWN, HostStatus.RUNNING) for r in runs.values()):
         conductor.finish_step(step_id, outcomes)
-    return {h: _verdict(outcomes[h], runs[h].detail) for h in hosts if h in outcomes}
+    after = conductor.state.step(step_id).hosts
+    return {h: _verdict(outcomes[h], after[h].detail) for h in hosts if h in outcomes}
 
 
 def _verdict(outcome: HostOutcome, detail: str | None) -> str:
     """What V found on a host: its verify's result, or why it stays unknown (the change
-    still under way there)."""
+    still under way there). A verify that did not end (its timeout, a signal) verified
+    nothing, and says so, though the host counts as failed (folded so): a wedged service
+    stays retriable and undoable, where an unknown host would hold its lock."""
     if outcome.status is HostStatus.UNKNOWN:
         return f"not verified: {detail or 'its outcome is still unknown'}"
+    if outcome.status is HostStatus.FAILED and outcome.failure in UNENDED:
+        why = f"{outcome.failure.value}: {detail}" if detail else outcome.failure.value
+        return (
+            f"{UNENDED_VERIFY} its verify did not end ({why}): whether the change was made is"
+            " not known; the host counts as failed, so that a retry or an undo can go there"
+        )
     return f"verified: {outcome.status.value}"

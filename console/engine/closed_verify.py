@@ -22,7 +22,7 @@ from console.model.invocation import again
 from console.model.recovery import stop_said
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
-from console.model.status import FailureClass
+from console.model.status import FailureClass, settled
 from console.model.step_state import HostRun
 from console.model.templates import RenderedCommand
 
@@ -270,5 +270,5 @@ def verdict(run: HostRun | None) -> str:
 
 
 def answered(found: str) -> bool:
-    """Whether `run_verify` settled the host (succeeded or failed)."""
-    return found.startswith("verified:")
+    """Whether `run_verify` (or V) settled the host (succeeded or failed)."""
+    return settled(found)

@@ -105,6 +105,20 @@ STILL_UNDER_WAY = 75
 UNDO_FIRST = 121
 
 
+# A verify that did not end (its timeout, a signal, its connection lost) found nothing,
+# though V counts its host as failed (folded so: a wedged service stays retriable and
+# undoable, where an unknown host would hold its lock); V's finding there opens with
+# UNENDED_VERIFY, never "verified: failed", which says the verify found the change not made.
+UNENDED = frozenset({FailureClass.TIMEOUT, FailureClass.SIGNAL, FailureClass.CONNECTION_LOST})
+UNENDED_VERIFY = "failed, not verified:"
+
+
+def settled(found: str) -> bool:
+    """Whether V's finding on a host (`verified: succeeded`, `verified: failed`, an
+    UNENDED_VERIFY, or why it stays unknown) settled it: succeeded or failed."""
+    return found.startswith(("verified:", UNENDED_VERIFY))
+
+
 def still_under_way(stage: str | None, exit_status: int | None) -> bool:
     """A verify that said the change is still under way on its host (STILL_UNDER_WAY)."""
     return stage == "verify" and exit_status == STILL_UNDER_WAY

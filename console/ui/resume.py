@@ -14,7 +14,7 @@ from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
 from console.model.drillfold import cut_short
 from console.model.outcome import them
-from console.model.status import before_retrying
+from console.model.status import before_retrying, settled
 from console.model.step_state import undoes
 from console.ui.collector import parked
 from console.ui.console_app import AppPart
@@ -257,11 +257,11 @@ class Resuming:
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not verified", severity="error")
             return
-        settled = all(v.startswith("verified") for v in verdicts.values())
+        answered = all(settled(v) for v in verdicts.values())
         self.app.notify(
             "\n".join(f"{h}: {v}" for h, v in verdicts.items()),
-            title="Unknown hosts checked" if settled else "Some hosts stay unknown",
-            severity="information" if settled else "warning",
+            title="Unknown hosts checked" if answered else "Some hosts stay unknown",
+            severity="information" if answered else "warning",
             timeout=20,
         )
 

@@ -32,7 +32,8 @@ class UnknownVerified(Amendable):
 
     KIND = Kind.UNKNOWN_VERIFIED
     verdicts: dict[str, str] = Field(
-        description="{host: `verified: succeeded`, `verified: failed`, or why it stays unknown}"
+        description="{host: `verified: succeeded`, `verified: failed`, `failed, not verified:"
+        " ...` (its verify did not end: the host counts as failed), or why it stays unknown}"
     )
     by: str | None = Field(
         None,
