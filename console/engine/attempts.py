@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from console.engine.cut_rollouts import hold_settled_rollout
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, ssh_errors
 from console.engine.notify import run_local
@@ -237,6 +238,7 @@ async def _verify_step(conductor: Conductor, step_id: str, hosts: list[str]) -> 
             step_id, planned.targets, lambda t: [commands[t.name]], attempt=attempt, plan=plan
         )
     if not any(r.status in (HostStatus.UNKNOWN, HostStatus.RUNNING) for r in runs.values()):
+        hold_settled_rollout(conductor.execution, conductor.secrets, step_id, outcomes)
         conductor.finish_step(step_id, outcomes)
     after = conductor.state.step(step_id).hosts
     return {h: _verdict(outcomes[h], after[h].detail) for h in hosts if h in outcomes}
@@ -255,4 +257,6 @@ def _verdict(outcome: HostOutcome, detail: str | None) -> str:
             f"{UNENDED_VERIFY} its verify did not end ({why}): whether the change was made is"
             " not known; the host counts as failed, so that a retry or an undo can go there"
         )
+    if outcome.status is HostStatus.HELD:  # a gradual rollout's stage passed, not the last
+        return "verified: succeeded (its stage passed; held there with the others)"
     return f"verified: {outcome.status.value}"

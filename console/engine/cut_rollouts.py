@@ -14,10 +14,9 @@ from console.model.events import Kind
 from console.model.status import HostStatus, StepStatus
 
 if TYPE_CHECKING:
+    from console.engine.run_plan import HostOutcome
     from console.engine.steps import StepExecution
     from console.model.strategies import Strategy
-
-CUT = "the console ended before it started the next stage (resumed since)"
 
 
 def hold_cut_rollouts(execution: StepExecution, secrets: Secrets) -> None:
@@ -25,60 +24,91 @@ def hold_cut_rollouts(execution: StepExecution, secrets: Secrets) -> None:
     the same stage of its gradual strategy, not the last: held there (`rollout.step`,
     then `rollout.held` and the step's completion, as a no to the next stage records).
     Anything else (a host unknown, failed or not started) stays as the fold reads it."""
-    state, recorder = execution.state, execution.recorder
+    state = execution.state
     for step in execution.settings.procedure.steps:
         st = state.steps.get(step.id)
-        name = step.strategy or state.strategy
-        if st is None or not st.hosts or not st.cut_short or not name:
+        if st is None or not st.hosts or not st.cut_short:
             continue
         if st.status is not StepStatus.RUNNING:
             continue
-        try:
-            strategy: Strategy = execution.settings.strategy(name)
-            groups, values = strategy_groups(
-                strategy, strategy_params(state, name, strategy, secrets)
-            )
-            shares = [int(v) for v in values]
-        except (StopIteration, ProcedureError, ValueError):
-            continue  # no longer configured as it ran: nothing to say where it stands
-        finals = [group[-1][0] for group in groups]  # each stage's last command
-        reached = {
-            finals.index(run.stage) if run.stage in finals else -1
-            for run in st.hosts.values()
-            if run.status is HostStatus.SUCCEEDED
-        }
-        if (
-            len(shares) < 2
-            or len(reached) != 1
-            or any(r.status is not HostStatus.SUCCEEDED for r in st.hosts.values())
-        ):
+        if any(r.status is not HostStatus.SUCCEEDED for r in st.hosts.values()):
             continue
-        index = reached.pop()
-        if not 0 <= index < len(shares) - 1:
-            continue  # the last stage passed: done, not held (V or a retry says so)
-        hosts = sorted(st.hosts)
-        percent, of = shares[index], len(shares)
-        last = next((r for r in reversed(state.rollout) if r["step"] == step.id), None)
-        if not last or (last["index"], last["ok"]) != (index + 1, True):  # recorded as it
-            recorder.record(  # ended since 2026-12-04; an older console, after the question
-                Kind.ROLLOUT_STEP,
-                step=step.id,
-                strategy=strategy.name,
-                percent=percent,
-                index=index + 1,
-                of=of,
-                ok=True,
-                go_on=False,
-            )
-        recorder.record(
-            Kind.ROLLOUT_HELD,
-            step=step.id,
+        if _hold(execution, secrets, step.id, [], CUT):
+            execution.complete(step.id, {}, step_data(execution.settings, step))
+
+
+def hold_settled_rollout(
+    execution: StepExecution, secrets: Secrets, step_id: str, outcomes: dict[str, HostOutcome]
+) -> None:
+    """A gradual strategy's step whose console died during a stage, its hosts left
+    unknown there then settled by V (before the step's completion is recorded): the hosts
+    that passed the stage, not the last, stay there, held, as a stage that fails on some
+    hosts holds the others in a run, never `succeeded`, which reads as the rollout done
+    (`◐ held`; a retry goes on as after any hold). Their `outcomes` say so too."""
+    runs = execution.state.step(step_id).hosts
+    failed = sorted(
+        h for h, r in runs.items() if r.status in (HostStatus.FAILED, HostStatus.ABORTED)
+    )
+    for host in _hold(execution, secrets, step_id, failed, SETTLED):
+        if host in outcomes:
+            outcomes[host].status = HostStatus.HELD
+
+
+def _hold(
+    execution: StepExecution, secrets: Secrets, step_id: str, failed: list[str], why: str
+) -> list[str]:
+    """The hosts of `step_id` that succeeded, if they all passed the same stage of its
+    gradual strategy, not the last: held there (`rollout.step`, then `rollout.held`, as a
+    no to the next stage records), for `why`, or because the stage `failed` on those
+    hosts. The hosts held."""
+    state, recorder = execution.state, execution.recorder
+    st = state.steps.get(step_id)
+    try:
+        name = execution.settings.procedure.step(step_id).strategy or state.strategy
+        if st is None or not name:
+            return []
+        strategy: Strategy = execution.settings.strategy(name)
+        groups, values = strategy_groups(strategy, strategy_params(state, name, strategy, secrets))
+        shares = [int(v) for v in values]
+    except (StopIteration, ProcedureError, ValueError):
+        return []  # an undo, or no longer configured as it ran: nothing to say
+    finals = [group[-1][0] for group in groups]  # each stage's last command
+    hosts = sorted(h for h, r in st.hosts.items() if r.status is HostStatus.SUCCEEDED)
+    reached = {finals.index(s) if (s := st.hosts[h].stage) in finals else -1 for h in hosts}
+    if len(shares) < 2 or len(reached) != 1:
+        return []
+    index = reached.pop()
+    if not 0 <= index < len(shares) - 1:
+        return []  # the last stage passed: done, not held (V or a retry says so)
+    percent, of = shares[index], len(shares)
+    if failed:
+        why = f"stage {index + 1} failed on {', '.join(failed)}"
+    last = next((r for r in reversed(state.rollout) if r["step"] == step_id), None)
+    if not last or (last["index"], last["ok"]) != (index + 1, not failed):  # recorded as it
+        recorder.record(  # ended since 2026-12-04; an older console, after the question
+            Kind.ROLLOUT_STEP,
+            step=step_id,
             strategy=strategy.name,
             percent=percent,
-            of=of,
             index=index + 1,
-            next_percent=shares[index + 1],
-            hosts=hosts,
-            reason=CUT,
+            of=of,
+            ok=not failed,
+            go_on=False,
+            failed=failed,
         )
-        execution.complete(step.id, {}, step_data(execution.settings, step))
+    recorder.record(
+        Kind.ROLLOUT_HELD,
+        step=step_id,
+        strategy=strategy.name,
+        percent=percent,
+        of=of,
+        index=index + 1,
+        next_percent=shares[index + 1],
+        hosts=hosts,
+        reason=why,
+    )
+    return hosts
+
+
+CUT = "the console ended before it started the next stage (resumed since)"
+SETTLED = "the console ended during the stage (its hosts verified since)"
