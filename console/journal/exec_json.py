@@ -54,20 +54,30 @@ def write_exec_result(
         "verdict": "succeeded on every host" if ok else verdict,
         "hosts": hosts,
     }
+    outputs = _outputs(events, step)
     first, *pieces = json.dumps(document, indent=2).split(f'"{mark}-')
     out.write(first)
     for piece in pieces:
         number, rest = piece.split('"', 1)
         host, stream = lists[int(number)]
-        _write_lines(out, _lines(events, step, host, stream))
+        _write_lines(out, _lines(events, outputs.get(host, []), stream))
         out.write(rest)
     out.write("\n")
     out.flush()
 
 
-def _lines(events: EventLog, step: str, host: str, stream: str) -> Iterator[str]:
-    """The host's lines on `stream` in the step, read back one event at a time."""
-    for index in events.indices(lambda p: p[0] == Kind.COMMAND_OUTPUT and p[2:] == (host, step)):
+def _outputs(events: EventLog, step: str) -> dict[str, list[int]]:
+    """Each host's output events in the step, by index, the log scanned once (once per
+    host and stream, 1,000 hosts took 8 s: each scan as long as the log)."""
+    found: dict[str, list[int]] = {}
+    for index in events.indices(lambda p: p[0] == Kind.COMMAND_OUTPUT and p[3] == step):
+        found.setdefault(events.place(index)[2] or "", []).append(index)
+    return found
+
+
+def _lines(events: EventLog, indices: list[int], stream: str) -> Iterator[str]:
+    """The lines on `stream` of those output events, read back one event at a time."""
+    for index in indices:
         output = events[index].data
         if isinstance(output, CommandOutput) and output.stream == stream:
             yield from output.lines
