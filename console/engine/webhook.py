@@ -25,7 +25,7 @@ class WebhookResult:
     detail: str
     retryable: bool = False  # a network error, a timeout, 429 or 5xx: worth another try
     retry_after: float | None = None  # seconds, when the server said so
-    unanswered: bool = False  # sent whole, no answer in time: the receiver may have taken it
+    unanswered: bool = False  # sent whole, then no answer: the receiver may have taken it
 
 
 def _answer(body: bytes) -> str:
@@ -78,7 +78,15 @@ def _post(
             )
         if not_tls := _not_tls(reason):  # the same on every attempt: none is retried
             return WebhookResult(False, None, not_tls)
-        return WebhookResult(False, None, str(reason), retryable=True)
+        # A hang-up in place of the answer (RemoteDisconnected, a reset): the request
+        # had gone out whole, as for a timeout waiting for the answer.
+        return WebhookResult(
+            False,
+            None,
+            str(reason),
+            retryable=True,
+            unanswered=not isinstance(exc, urllib.error.URLError),
+        )
     except http.client.InvalidURL as exc:  # a port that is no number, a space in the path
         return WebhookResult(False, None, f"not sent: the URL is not valid: {exc}")
     except http.client.HTTPException as exc:  # an answer that is no HTTP (a wrong port: an
