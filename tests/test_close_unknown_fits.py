@@ -26,22 +26,29 @@ pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
 HOSTS = ("app-1", "app-2", "app-3", "app-4")
 
 
-def test_the_refusal_with_hosts_unknown_fits_at_80x24(sshd_server, tmp_path: Path) -> None:
+def left_unknown(sshd_server, tmp_path: Path, hosts: tuple[str, ...]) -> tuple[Path, Tmux]:
+    """`run` leaves every host unknown (its verify finds the change still under way):
+    its journal, and the console resuming it at 80x24 in tmux."""
     strategies = json.loads(json.dumps(STRATEGIES))
     strategies["strategies"][0]["commands"]["verify"] = (
         'if [ -f slow ]; then echo "still migrating" >&2; exit 75; fi; grep -q 2.4.0 release'
     )
     files = {"strategies.toml": strategies, "procedure.toml": PROCEDURE}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[], hosts=HOSTS)
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[], hosts=hosts)
     for sandbox in fleet.sandboxes.values():
         (sandbox / "slow").write_text("")
     result = run(fleet, "--yes")
     assert result.returncode == 4, result.stdout + result.stderr
     journal = fleet.state / "incident" / "journal.jsonl"
     tmux = Tmux(tmp_path)
+    console = f"{sys.executable} -m console resume {journal} --config {fleet.config}"
+    tmux.start(f"{console}; echo EXITED $?; sleep 60")
+    return journal, tmux
+
+
+def test_the_refusal_with_hosts_unknown_fits_at_80x24(sshd_server, tmp_path: Path) -> None:
+    journal, tmux = left_unknown(sshd_server, tmp_path, HOSTS)
     try:
-        console = f"{sys.executable} -m console resume {journal} --config {fleet.config}"
-        tmux.start(f"{console}; echo EXITED $?; sleep 60")
         tmux.wait_for("Outcome unknown on app-1", tries=300)
         tmux.keys("F7")
         # the dialog's outcomes: "Close incident" is the footer's F7 too, there already

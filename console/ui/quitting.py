@@ -19,7 +19,7 @@ from console.engine.closing import TAKE_OVER, unknown_hosts
 from console.engine.errors import ProcedureError, RunEnded
 from console.model.drillfold import cut_short, faults_left
 from console.model.invocation import again
-from console.model.outcome import kept_at_close
+from console.model.outcome import kept_at_close, named
 from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
 from console.ui.console_app import AppPart
@@ -164,7 +164,7 @@ class Quitting:
             path = shlex.quote(str(conductor.recorder.path.parent))
             unknown = unknown_hosts(conductor.state)
             held = (
-                f"\n\nOutcome unknown on {', '.join(unknown)}: its locks stay held ({TAKE_OVER})."
+                f"\n\nOutcome unknown on {named(unknown)}: its locks stay held ({TAKE_OVER})."
                 if unknown and conductor.claim is not None
                 else ""
             )

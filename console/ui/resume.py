@@ -13,7 +13,7 @@ from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
 from console.model.drillfold import cut_short
-from console.model.outcome import them
+from console.model.outcome import named, them
 from console.model.status import before_retrying, settled
 from console.model.step_state import undoes
 from console.ui.collector import parked
@@ -114,8 +114,8 @@ class Resuming:
         from console.journal.journal_lock import JournalInUse, JournalNotOurs
 
         # Those name the incident and where to follow it: the path would be said twice.
-        named = isinstance(exc, JournalInUse | JournalNotOurs)
-        said = f"Could not resume: {exc}" if named else f"Could not resume {path}: {exc}"
+        says_path = isinstance(exc, JournalInUse | JournalNotOurs)
+        said = f"Could not resume: {exc}" if says_path else f"Could not resume {path}: {exc}"
         self.app.notify(said, title="Not resumed", severity="error")
 
     def _take_over(
@@ -155,10 +155,10 @@ class Resuming:
                 else "its locks went with the close"
             )
             by_hand = (
-                f" Outcome unknown on {', '.join(u.host for u in unknown)} at the close:"
+                f" Outcome unknown on {named([u.host for u in unknown])} at the close:"
                 f" {verified} (the notes say more)."
                 if unknown and (verified := self.verified_by_hand())
-                else f" Outcome unknown on {', '.join(u.host for u in unknown)}:"
+                else f" Outcome unknown on {named([u.host for u in unknown])}:"
                 f" {self._keys()} do not run after the close (their commands would rewrite the record under its"
                 f" outcome, and {locks}). {by_hand_said(state, self.live_conductor.settings)}"
                 if unknown
@@ -194,7 +194,7 @@ class Resuming:
         ended = f"Before this resume, {how}. " if how else ""  # a console, or a run
         unknown = self.unknown()
         if unknown:
-            hosts = ", ".join(u.host for u in unknown)
+            hosts = named([u.host for u in unknown])  # 64 names were half the screen
             verify, retry = self.app.key_label("resume.verify"), self.app.key_label("resume.retry")
             first = f"verify ({verify}) before retrying ({retry})"
             if why := no_verify_of(conductor.settings, conductor.state, unknown):

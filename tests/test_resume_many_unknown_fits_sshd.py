@@ -1,0 +1,38 @@
+"""Resuming an incident whose many hosts are unknown says how many and names a few: on a
+real sshd fleet of 200 hosts (bench/fleet.py), `run` killed (SIGKILL) mid-fan-out and
+resumed at 80x24, the toast read 'Outcome unknown on h0002, h0003, h0004, ...' through
+h0065, every one of the 64, fifteen lines over half the screen; quitting named them all
+too. They now read as the close dialog says them: 'Outcome unknown on app-1, app-2, app-3
++5 more: verify (v) before retrying (r).' Real OpenSSH sshd: `run` leaves every host
+unknown (its verify finds the change still under way, exit 75); the console resumes it in
+tmux, then quits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_close_unknown_fits import left_unknown
+
+pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+
+HOSTS = tuple(f"app-{n}" for n in range(1, 9))
+
+
+def test_many_unknown_hosts_are_counted_on_resume_and_quit(sshd_server, tmp_path: Path) -> None:
+    _, tmux = left_unknown(sshd_server, tmp_path, HOSTS)
+    try:
+        screen = tmux.wait_for("Outcome unknown on app-1", tries=300)
+        toast = " ".join(
+            row.rsplit("▌", 1)[-1].strip() for row in screen.splitlines() if "▌" in row
+        )
+        said = "Outcome unknown on app-1, app-2, app-3 +5 more: verify (v) before retrying (r)."
+        assert said in " ".join(toast.split()), screen  # on main: all eight named
+        tmux.keys("C-q")
+        screen = tmux.wait_for("Quit (y)", tries=300)
+        rows = [row.split("█")[1] for row in screen.splitlines() if row.count("█") >= 2]
+        said = " ".join(" ".join(rows).split())  # the dialog's text, its rows joined
+        assert "Outcome unknown on app-1, app-2, app-3 +5 more: its locks stay held" in said, screen
+    finally:
+        tmux.run("kill-server")
