@@ -109,6 +109,15 @@ FLAG_PARAMS = [
     {"name": "flags", "default": "new_checkout"},
     {"name": "flags_file", "default": "flags"},
 ]
+
+
+def reenable_strategies(*params: dict[str, str]) -> dict:
+    """strategies.toml: a gradual re-enable named reenable, preset file, on `flags`, with
+    `params` besides."""
+    strategy = {"name": "reenable", "kind": "feature-reenable", "preset": "file"}
+    return {"strategies": [{**strategy, "params": [*FLAG_PARAMS, *params]}]}
+
+
 FLAG_PROCEDURE = {
     "name": "Flag rollback",
     "phases": [

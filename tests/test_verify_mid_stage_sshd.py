@@ -22,25 +22,14 @@ import pytest
 from console.journal.store import read_journal
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
-from tests.cli_fleet import FLAG_PARAMS, flag_fleet
+from tests.cli_fleet import flag_fleet, reenable_strategies
 from tests.test_lost_mid_change import PROCEDURE, WAIT_FOR_GO
 
 pytestmark = pytest.mark.sshd
 
-STRATEGIES = {
-    "strategies": [
-        {
-            "name": "reenable",
-            "kind": "feature-reenable",
-            "preset": "file",
-            "params": [
-                *FLAG_PARAMS,
-                {"name": "steps", "default": "5,25"},
-                {"name": "restart", "default": WAIT_FOR_GO},
-            ],
-        }
-    ]
-}
+STRATEGIES = reenable_strategies(
+    {"name": "steps", "default": "5,25"}, {"name": "restart", "default": WAIT_FOR_GO}
+)
 MARK = ".rollback/flags-before-reenable-{}.restart-owed"
 
 

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 BAD = (HostStatus.FAILED, HostStatus.ABORTED)
 
 
+def _since(st: StepState, stage: dict[str, Any]) -> bool:
+    """Whether the step's latest run started after `stage` was recorded."""
+    at = stage.get("at")
+    return at is not None and st.restarted is not None and st.restarted > at
+
+
 def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> Text | None:
     """A gradual re-enable's stages, not runs: `Stages ✔ 1/4 5 % · ✘ 2/4 25 % (3 failed) ·
     ○ 3–4 of 4 not started` (a retry after a hold goes on with the next stage: the same rollout,
@@ -37,6 +43,10 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
     if not rollout and paused is None:
         return None
     starts = [i for i, r in enumerate(rollout) if r["index"] == 1] or [0]
+    last = rollout[-1] if rollout else None
+    if running and last and not last["ok"] and last.get("failed") and _since(st, last):
+        # a retry after a stage that failed starts again from stage 1, none recorded yet
+        starts.append(len(rollout))
     current = {r["index"]: r for r in rollout[starts[-1] :]}
     total = int(rollout[-1]["of"]) if rollout else paused.of if paused else 0
     held = st.held.index if st.held is not None and st.status is StepStatus.HELD else None
@@ -66,7 +76,8 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
         text.append(f" · ⏸ {paused_said(paused)}", style=themed("bold $warning"))
     elif running and reached < total:
         reached += 1
-        text.append(f" · ▶ {reached}/{total} running", style=themed("bold $warning"))
+        dot = " · " if current else ""
+        text.append(f"{dot}▶ {reached}/{total} running", style=themed("bold $warning"))
     if reached < total:  # one phrase, so that the line fits 80 columns
         left = f"{total}/{total}" if reached + 1 == total else f"{reached + 1}–{total} of {total}"
         text.append(f" · ○ {left} not started", style="dim")
