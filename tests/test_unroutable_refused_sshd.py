@@ -68,6 +68,29 @@ def test_an_ssh_config_ssh_refuses_is_refused_by_every_command(
     assert sshd_server.server.accepted_connections() == 0  # nothing sent
 
 
+def _refused_as_ssh_refuses_it(
+    fleet: Fleet, sshd_server, ssh_config: Path, included: Path, line: int
+) -> None:
+    """`ssh -G` refuses `included` (mode 0666), included at `line` of `ssh_config`; so do
+    check-config, exec and probe, for every host, recording and sending nothing."""
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
+    )
+    assert ssh.returncode == 255 and f"Bad owner or permissions on {included}" in ssh.stderr
+    why = "writable by others (mode 0666: chmod go-w)"
+    said = [
+        f"error: {h}: ssh_config: {ssh_config} line {line}: Bad owner or permissions on {included}:"
+        f" {why}"
+        for h in ("app-1", "app-2")
+    ]
+    for args in [("check-config",), ("exec", "--systems", "app", "true"), ("probe",)]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert set(said) <= set(result.stderr.splitlines()), (args, result.stderr)
+    assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
+    assert sshd_server.server.accepted_connections() == 0  # nothing sent
+
+
 def test_an_ssh_config_another_account_could_write_is_refused_as_ssh_refuses_it(
     fleet: Fleet, sshd_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,22 +102,7 @@ def test_an_ssh_config_another_account_could_write_is_refused_as_ssh_refuses_it(
     ssh_config.write_text(f"Include {included}\n")
     included.write_text(f"Host app-2\n  Port {sshd_server.server.port}\n")
     included.chmod(0o666)
-    ssh = subprocess.run(
-        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
-    )
-    assert ssh.returncode == 255 and f"Bad owner or permissions on {included}" in ssh.stderr
-    why = "writable by others (mode 0666: chmod go-w)"
-    said = [
-        f"error: {h}: ssh_config: {ssh_config} line 1: Bad owner or permissions on {included}:"
-        f" {why}"
-        for h in ("app-1", "app-2")
-    ]
-    for args in [("check-config",), ("exec", "--systems", "app", "true"), ("probe",)]:
-        result = fleet.cli(*args)
-        assert result.returncode == 2, (args, result.stdout, result.stderr)
-        assert set(said) <= set(result.stderr.splitlines()), (args, result.stderr)
-    assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
-    assert sshd_server.server.accepted_connections() == 0  # nothing sent
+    _refused_as_ssh_refuses_it(fleet, sshd_server, ssh_config, included, 1)
 
     if os.geteuid() == 0:  # another account could write it (its group, or as its owner)
         account = sshd_server.account
@@ -137,28 +145,14 @@ def test_an_include_in_a_block_that_does_not_match_is_checked_as_ssh_checks_it(
     permissions', readconf.c reads an Include in a block that does not match, with
     SSHCONF_NEVERMATCH); the console skipped the line, never looked at the file, and
     connected. Nothing in such a file applies: once ssh takes it, its `Host *` and
-    `Match exec` are not used."""
+    `Match` set nothing for app-1 (ssh runs such a `Match exec` command all the same, its
+    answer unused; the console runs none)."""
     ssh_config, included = tmp_path / "ssh_config", tmp_path / "included"
     marker = tmp_path / "match-exec-ran"
     ssh_config.write_text(f"Host nomatch\n  Include {included}\n")
     included.write_text(f'Host *\n  ProxyCommand false\nMatch exec "touch {marker}"\n  Port 1\n')
     included.chmod(0o666)
-    ssh = subprocess.run(
-        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
-    )
-    assert ssh.returncode == 255 and f"Bad owner or permissions on {included}" in ssh.stderr
-    why = "writable by others (mode 0666: chmod go-w)"
-    said = [
-        f"error: {h}: ssh_config: {ssh_config} line 2: Bad owner or permissions on {included}:"
-        f" {why}"
-        for h in ("app-1", "app-2")
-    ]
-    for args in [("check-config",), ("exec", "--systems", "app", "true"), ("probe",)]:
-        result = fleet.cli(*args)
-        assert result.returncode == 2, (args, result.stdout, result.stderr)
-        assert set(said) <= set(result.stderr.splitlines()), (args, result.stderr)
-    assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
-    assert sshd_server.server.accepted_connections() == 0  # nothing sent
+    _refused_as_ssh_refuses_it(fleet, sshd_server, ssh_config, included, 2)
 
     included.chmod(0o644)  # ssh takes it, and uses nothing of it for app-1
     result = fleet.cli("exec", "--systems", "app", "true")
