@@ -49,8 +49,11 @@ async def test_each_failure_of_a_host_and_what_followed_in_order(fleet: Fleet) -
     said = [(f["host"], f["attempt"], f["done"]) for f in failures]
     assert said == [
         ("app-2", 1, "retried: attempt 2 failed"),
+        # whose precheck failed: attempt 2's, not 4's (it read "then run again: attempt 4
+        # succeeded; its precheck failed, so the action never ran there")
         ("app-2", 2, "retried: attempt 3 succeeded; undone: succeeded; then run again:"
-         " attempt 4 succeeded; its precheck failed, so the action never ran there"),
+         " attempt 4 succeeded; at attempt 2 the precheck failed, so that attempt's action"
+         " never ran there"),
     ], said  # fmt: skip
     first, second = failures
     assert first["stderr"] and first["stderr"] != second["stderr"], failures
@@ -64,3 +67,7 @@ async def test_each_failure_of_a_host_and_what_followed_in_order(fleet: Fleet) -
     undone = "“Restore” was undone on app-1, app-2 and run again there after its undo"
     assert undone in summary, summary
     assert summary.count("app-2") == 2, summary  # and its failures, once
+    # The retry that succeeded was attempt 3; attempt 4 was the run after the undo (it
+    # read "succeeded when retried (attempt 4)").
+    retried = "“Restore” failed at first on app-2 and succeeded when retried (attempt 3)"
+    assert retried in summary, summary

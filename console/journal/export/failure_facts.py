@@ -16,7 +16,7 @@ from console.model.state import HostStatus, IncidentState, StepStatus
 from console.model.status import NEVER_RAN, FailureClass, outcome_unknown
 
 
-class _Attempts:
+class Attempts:
     """Per (step, host): each attempt's last stderr lines, its last stage's last stdout
     lines, and its failure, as recorded."""
 
@@ -55,6 +55,26 @@ class _Attempts:
             elif event.data.final or event.data.refused is not None:
                 self.ended[(*key, tried)] = _ended(event.data)
 
+    def succeeded_after(self, step: str, host: str, attempt: int) -> int | None:
+        """The first attempt after `attempt` that succeeded there, if any."""
+        done = HostStatus.SUCCEEDED.value
+        return min(
+            (
+                a
+                for (s, h, a), how in self.ended.items()
+                if (s, h, how) == (step, host, done) and a > attempt
+            ),
+            default=None,
+        )
+
+
+def attempts_of(events: list[Event]) -> Attempts:
+    """Each (step, host)'s attempts, as the events tell them."""
+    attempts = Attempts()
+    for event in events:
+        attempts.see(event)
+    return attempts
+
 
 def _ended(result: CommandResult) -> str:
     """How an attempt that did not fail ended: refused at its precheck, unknown, done."""
@@ -80,9 +100,7 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
     since, then its last. Seen: a host whose restart failed ("port 8080 in use"), whose
     retry was cut short by a console killed and found failed by V, read only the second
     ("restart not finished ... cut off, or it failed"): the cause was in no section."""
-    attempts = _Attempts()
-    for event in events:
-        attempts.see(event)
+    attempts = attempts_of(events)
     titles = step_titles(events)
     closes = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
     closed_as = reading.outcome(closes[-1]) if closes and state.closed_at else None
@@ -124,6 +142,7 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                     + _untouched(
                         run.failure if run.failure and bad else result.failure,
                         (run.stage if bad else result.stage) or None,
+                        attempt if run.attempt > attempt else None,
                     )
                     + _maybe_changed(state, step, host, attempt),
                 )
@@ -132,7 +151,7 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
 
 
 def _retried(
-    attempts: _Attempts, title: str, system: str | None, attempt: int, failed: dict[int, Event]
+    attempts: Attempts, title: str, system: str | None, attempt: int, failed: dict[int, Event]
 ) -> FailureFacts:
     """A failed attempt of a host retried since: what it said, and how the next ended."""
     event = failed[attempt]
@@ -157,7 +176,7 @@ def _retried(
         stage=result.stage or None,
         stderr=list(attempts.stderr.get((step, host, attempt), [])),
         stdout=list(attempts.stdout.get((step, host, attempt), [])),
-        done=then + _untouched(result.failure, result.stage or None),
+        done=then + _untouched(result.failure, result.stage or None, attempt),
     )
 
 
@@ -168,7 +187,7 @@ def past_status(result: CommandResult) -> str:
 
 def _done(
     state: IncidentState,
-    attempts: _Attempts,
+    attempts: Attempts,
     step: str,
     host: str,
     failed_attempt: int,
@@ -209,14 +228,19 @@ def _done(
     return "; ".join(said) or "nothing recorded"
 
 
-def _untouched(failure: FailureClass | None, stage: str | None) -> str:
+def _untouched(failure: FailureClass | None, stage: str | None, attempt: int | None) -> str:
     """What a failure that came before anything was sent to change the host says of it:
     nothing ran there (never reached, never logged in), or the precheck failed and the
-    action never ran; else nothing."""
+    action never ran; else nothing. `attempt`: named when the text before it tells of
+    other attempts ("then run again: attempt 4 succeeded; its precheck failed" read as
+    attempt 4's precheck, where it was attempt 2's)."""
+    at = f"at attempt {attempt} " if attempt is not None else ""
     if failure in NEVER_RAN:
-        return "; no command ran there (it was never reached or never logged in)"
+        return f"; {at}no command ran there (it was never reached or never logged in)"
     if stage == "precheck":
-        return "; its precheck failed, so the action never ran there"
+        if attempt is None:
+            return "; its precheck failed, so the action never ran there"
+        return f"; {at}the precheck failed, so that attempt's action never ran there"
     return ""
 
 

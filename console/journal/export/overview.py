@@ -17,6 +17,7 @@ from console.journal.export.facts import (
     SystemFacts,
     TriggerDetails,
 )
+from console.journal.export.failure_facts import attempts_of
 from console.journal.export.recovery_said import recovery_sentence
 from console.journal.export.resolution import step_titles
 from console.journal.export.retried_said import rerun_sentences, retried_sentences
@@ -131,7 +132,10 @@ def build_summary(
         _own(events, state),
         by_commands,
         undo_failures(state),
-        [*rerun_sentences(state, step_titles(events)), *retried_sentences(state, failures)],
+        [
+            *rerun_sentences(state, step_titles(events)),
+            *retried_sentences(state, failures, attempts_of(events)),
+        ],
     )
     return facts.model_copy(update={"paragraph": paragraph})
 

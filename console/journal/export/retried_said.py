@@ -7,31 +7,44 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from console.journal.export.facts import FailureFacts
+from console.journal.export.failure_facts import Attempts
 from console.model.state import HostStatus, IncidentState
 from console.model.waves import named_some
 
 
-def retried_sentences(state: IncidentState, failures: Sequence[FailureFacts]) -> list[str]:
+def retried_sentences(
+    state: IncidentState, failures: Sequence[FailureFacts], attempts: Attempts
+) -> list[str]:
     """`“Restore” failed at first on web-3 and succeeded when retried (attempt 2): see
     Failures.`, a sentence per step and way its hosts ended (`was aborted`: a person
-    stopped it there, as the Failures section says), in the order that section lists them."""
-    by_step: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    stopped it there, as the Failures section says), in the order that section lists them.
+    The attempt is the first that succeeded after the failure: a host that failed, then
+    succeeded at attempt 2, was undone and run again (attempt 3), read "succeeded when
+    retried (attempt 3)", the run after the undo counted as the retry. One that first
+    succeeded in a run after an undo says so: `when run again after its undo`."""
+    by_step: dict[tuple[str, str, bool], list[tuple[str, int]]] = {}
     titles: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()  # a host that failed twice: once, its first
     for f in failures:
         run = state.step(f.step).hosts.get(f.host)
-        if run is not None and run.status is HostStatus.SUCCEEDED and run.attempt > f.attempt:
-            hosts = by_step.setdefault((f.step, f.status), [])
-            if (f.host, run.attempt) not in hosts:  # a host that failed twice: once
-                hosts.append((f.host, run.attempt))
-            titles[f.step] = f.step_title
+        if run is None or run.status is not HostStatus.SUCCEEDED or run.attempt <= f.attempt:
+            continue
+        if (f.step, f.host) in seen:
+            continue
+        seen.add((f.step, f.host))
+        first = attempts.succeeded_after(f.step, f.host, f.attempt) or run.attempt
+        undone = attempts.undone_after.get((f.step, f.host))
+        again = undone is not None and f.attempt <= undone < first
+        by_step.setdefault((f.step, f.status, again), []).append((f.host, first))
+        titles[f.step] = f.step_title
     said = []
-    for (step, status), hosts in by_step.items():
-        attempts = sorted({attempt for _, attempt in hosts})
-        which = ", ".join(str(a) for a in attempts)
+    for (step, status, again), hosts in by_step.items():
+        which = ", ".join(str(a) for a in sorted({attempt for _, attempt in hosts}))
         how = status if status == HostStatus.FAILED.value else f"was {status}"
+        when = "run again after its undo" if again else "retried"
         said.append(
             f"“{titles[step]}” {how} at first on {named_some([h for h, _ in hosts], 3)} and"
-            f" succeeded when retried (attempt {which}): see Failures."
+            f" succeeded when {when} (attempt {which}): see Failures."
         )
     return said
 
