@@ -177,7 +177,8 @@ def hosts(n: int) -> str:
 
 
 def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Group]]]:
-    """The host events by step run and wave, keyed by the seq where each group's row goes;
+    """The host events by step run and wave, keyed by the seq where each group's row goes
+    (its first event's: the row is stamped with its start);
     and the groups of each step run keyed by the seq of the step's completion."""
     runs: dict[str, int] = {}
     waves: dict[str, tuple[int, int]] = {}
@@ -235,7 +236,9 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
     merged = {id(g) for gs in completed.values() if len(gs) == 1 for g in gs}
     for group in open_groups.values():
         if id(group) not in merged:
-            anchors[group.last.seq] = group
+            # At its start, as it is stamped: placed at its last event, a note added while
+            # the wave ran came above it with a later time (tests/test_timeline_wave_order).
+            anchors[group.first.seq] = group
     completed = {seq: gs for seq, gs in completed.items() if len(gs) == 1}
     return anchors, completed
 
