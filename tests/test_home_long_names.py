@@ -41,3 +41,26 @@ async def test_every_system_keeps_its_rto_on_80_columns(tmp_path: Path) -> None:
             system[0].startswith("payments") and "…" in system[0] and system[0].endswith("eu-west")
         ), system
         assert system[3] == "30 min", system
+
+
+async def test_systems_named_alike_keep_where_they_differ(tmp_path: Path) -> None:
+    """Two systems whose names differ mid-name (eu, us) both read `payments…nciliation`:
+    which one to start the rollback on could not be told at 80 columns."""
+    data = demo_settings().model_dump()
+    for region in ("eu", "us"):
+        data["inventory"]["systems"].append(
+            {
+                "name": f"payments-{region}-ledger-reconciliation",
+                "strategies": ["version-rollback"],
+                "hosts": [{"name": f"ledger-{region}-1"}],
+            }
+        )
+    app = build_app(Settings.model_validate(data), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#systems", DataTable)
+        await until(pilot, lambda: table.row_count == 5)
+        eu, us = (
+            str(table.get_row(f"payments-{r}-ledger-reconciliation")[0]) for r in ("eu", "us")
+        )
+    assert eu != us, (eu, us)
+    assert "-eu-" in eu and "-us-" in us, (eu, us)

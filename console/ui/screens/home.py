@@ -15,7 +15,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
 from console.engine.listing import IncidentSummary
-from console.journal.times import minutes
 from console.ui.incidents_on_disk import LIST_EVERY, LOOK_EVERY, OnDisk, on_disk
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
@@ -23,9 +22,9 @@ from console.ui.widgets.alert import alert_text
 from console.ui.widgets.drill_schedule import DrillSchedule
 from console.ui.widgets.incident_rows import fill_incidents
 from console.ui.widgets.key_footer import KeyFooter
-from console.ui.widgets.one_line import middle_cut
 from console.ui.widgets.plain import plain
 from console.ui.widgets.probe_table import ProbeTable
+from console.ui.widgets.systems_table import SystemsTable
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
@@ -46,15 +45,6 @@ class IncidentsBox(Vertical):
         screen = self.screen
         if isinstance(screen, HomeScreen):
             screen.call_after_refresh(screen.refit_incidents)
-
-
-def _strategies(names: list[str]) -> str:
-    if len(names) <= 2:
-        return ", ".join(names) or "–"
-    return f"{', '.join(names[:2])} +{len(names) - 2}"
-
-
-SYSTEM_CELLS, STRATEGIES_CELLS = 18, 40  # in the systems table: cut in the middle past these
 
 
 class HomeScreen(Screen):
@@ -105,7 +95,7 @@ class HomeScreen(Screen):
                     yield Label(plain(NO_PROBES), id="no-probes", classes="muted")
                 with Vertical(id="systems-box"):
                     yield Label("Systems", classes="section-title")
-                    yield DataTable(id="systems", cursor_type="row", zebra_stripes=True)
+                    yield SystemsTable(id="systems", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="home-bottom"):
                 with IncidentsBox(id="incidents-box"):
                     yield Label("Incidents on this jump host", classes="section-title")
@@ -123,18 +113,7 @@ class HomeScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        systems = self.query_one("#systems", DataTable)
-        # Text, not str: a str label or cell is read as Rich markup, whose first use loads
-        # its emoji table (~11 M instructions on the way to the first frame).
-        systems.add_columns(*map(plain, ("System", "Hosts", "Strategies", "RTO")))
-        for system in self.app.settings.inventory.systems:
-            systems.add_row(  # a 40-character name left no room for the RTO at 80 columns
-                plain(middle_cut(system.name, SYSTEM_CELLS)),
-                plain(len(system.hosts)),
-                plain(middle_cut(_strategies(system.strategies), STRATEGIES_CELLS)),
-                plain(minutes(system.rto_minutes) if system.rto_minutes else "–"),
-                key=system.name,
-            )
+        self.query_one(SystemsTable).show_systems(self.app.settings.inventory.systems)
         self.refresh_incidents()
         self.refresh_watch()
         self.set_interval(0.5, self._tick)
