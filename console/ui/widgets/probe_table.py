@@ -13,6 +13,7 @@ from console.engine.watcher import Reading
 from console.model.probe_text import sample_text
 from console.model.visible import clip
 from console.ui.palette import themed
+from console.ui.widgets.one_line import distinct_cuts
 from console.ui.widgets.plain import plain
 
 STATES = {
@@ -95,6 +96,23 @@ def fit(rows: list[tuple], room: int) -> Layout:
     return LAYOUTS[-1]
 
 
+SYSTEM_CELLS = 12  # the least a system's name is cut to, where the rows would not fit
+
+
+def _systems_cut(rows: dict[str, tuple], readings: dict[str, Reading], room: int) -> dict:
+    """The rows with their systems' names cut, alike ones where they differ, only where even
+    the narrowest layout would not fit: at 80 columns two systems of 38 characters
+    (`payments-ledger-reconciliation-eu-west`) left the State column at `✔ he`, Streak and
+    Recent off the edge."""
+    over = LAYOUTS[-1].width(list(rows.values())) + SCROLLBAR - room
+    if over <= 0:
+        return rows
+    names = {r.system for r in readings.values()}
+    cells = max(SYSTEM_CELLS, max(map(cell_len, names)) - over)
+    cuts = distinct_cuts(names, cells)
+    return {k: (plain(cuts[readings[k].system]), *row[1:]) for k, row in rows.items()}
+
+
 class ProbeTable(DataTable):
     """Every watched probe, one row each, updated in place from the watcher's readings.
 
@@ -114,8 +132,9 @@ class ProbeTable(DataTable):
 
     def show_readings(self, readings: dict[str, Reading]) -> None:
         self._readings = dict(readings)
-        full = {key: reading_row(reading) for key, reading in readings.items()}
-        layout = fit(list(full.values()), self.size.width or self.app.size.width)
+        room = self.size.width or self.app.size.width
+        full = _systems_cut({key: reading_row(r) for key, r in readings.items()}, readings, room)
+        layout = fit(list(full.values()), room)
         rows = {key: layout.shape(row) for key, row in full.items()}
         if layout != self._layout or any(
             key in self._rows and height(row) != height(self._rows[key])
