@@ -39,7 +39,8 @@ def with_host(settings: Settings, system: str, host: dict) -> Settings:
 
 async def check(reach: ReachCheck, hosts: list[str]) -> list[Reach]:
     heard: list[Reach] = []
-    pending = reach.start(hosts, heard.append)
+    reach.listener = heard.append
+    pending = reach.start(hosts)
     assert reach.checking == set(hosts)  # marked before the first await: the UI shows it
     await pending
     assert reach.checking == set()
@@ -118,14 +119,15 @@ async def test_a_host_being_checked_is_not_checked_twice_at_once() -> None:
         pool = SshPool(fleet.settings.inventory.ssh)
         reach = ReachCheck(pool, fleet.settings.inventory)
         try:
-            first = reach.start(["web-1", "web-2"], lambda r: None)
             heard: list[Reach] = []
-            second = reach.start(["web-2", "web-3"], heard.append)
+            reach.listener = heard.append
+            first = reach.start(["web-1", "web-2"])
+            second = reach.start(["web-2", "web-3"])
             await first
             await second
         finally:
             await pool.close()
-    assert [r.host for r in heard] == ["web-3"]
+    assert sorted(r.host for r in heard) == ["web-1", "web-2", "web-3"]  # each checked once
     assert set(reach.results) == {"web-1", "web-2", "web-3"}
 
 

@@ -22,6 +22,7 @@ from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.hostkeys import fingerprint_of
 from console.ui.screens.picker import PickerScreen
+from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.host_tree import HostTree
 from tests.fleet_settings import sshd_settings
 from tests.test_reach import closed_port
@@ -405,3 +406,29 @@ async def test_hosts_not_up_are_named_in_the_configurations_order(tmp_path: Path
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             warned = [n.message for n in app._notifications]
             assert any(m.startswith("web-2, api-1 failed the SSH check") for m in warned), warned
+
+
+async def test_a_picker_left_while_its_check_runs_leaves_the_check_to_its_end(
+    tmp_path: Path,
+) -> None:
+    """The check was the picker's worker: random keys at 80x24 left a picker before its
+    worker began, the check ran on with no one to end it, and its answers, told to the
+    screen gone, ended the console ('NoMatches: No nodes match '#reach''). It is the app's
+    now: it runs to its end whichever screen is shown (its connections stay for the
+    rollback), and only the picker shown hears it."""
+    silent = 10.0  # db-2 takes the connection and never speaks: its answer comes this late
+    async with DemoFleet(demo_settings(), [Fault(FaultKind.UNREACHABLE, "db-2")]) as fleet:
+        data = fleet.settings.model_dump()
+        data["inventory"]["ssh"] |= {"connect_timeout": silent, "login_timeout": silent}
+        settings = Settings.model_validate(data)
+        app = build_app(settings, tmp_path / "incidents", check_reach=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await declare_and_pick(pilot, "checkout fails")
+            await pilot.press("escape")  # back to the declaration while db-2 is checked
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            await until(pilot, lambda: "db-2" in app.reach.results, timeout=REACH_SECONDS)
+            assert app.reach.results["db-2"].failure is FailureClass.UNREACHABLE
+            assert app.reach.listener is None and app.is_running
+            await pilot.press("enter")  # the picker again hears its own check
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            assert app.reach.listener is not None

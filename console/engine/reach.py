@@ -47,12 +47,14 @@ class ReachCheck:
         self.inventory = inventory
         self.results: dict[str, Reach] = {}
         self.checking: set[str] = set()
+        # Who hears each answer as it comes: the screen showing them now, if any. Answers
+        # go on arriving after a screen has gone (its check was not its own to end).
+        self.listener: Callable[[Reach], None] | None = None
 
-    def start(
-        self, hosts: list[str], on_result: Callable[[Reach], None]
-    ) -> asyncio.Future[list[None]]:
+    def start(self, hosts: list[str]) -> asyncio.Future[list[None]]:
         """Mark `hosts` as being checked (those not already), and return the check to
-        await: side by side, the pool capping handshakes; `on_result` hears each answer."""
+        await: side by side, the pool capping handshakes; the listener of the moment
+        hears each answer."""
         targets = targets_for(self.inventory, [h for h in hosts if h not in self.checking])
         self.checking.update(t.name for t in targets)
 
@@ -62,7 +64,8 @@ class ReachCheck:
             finally:
                 self.checking.discard(target.name)
             self.results[target.name] = reach
-            on_result(reach)
+            if self.listener is not None:
+                self.listener(reach)
 
         return asyncio.gather(*(one(t) for t in targets))
 

@@ -16,18 +16,16 @@ from textual.widgets import Input, Label, RadioSet, Static
 
 from console.engine.choice import check_choice
 from console.engine.errors import ParameterRefused, ProcedureError, StaleLock
-from console.engine.host_trust import trust_host_key
-from console.engine.reach import Reach
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
-from console.ui.screens.hostkeys import accept_host_key, sharing_the_key
 from console.ui.screens.picker_params import ParamsPane
+from console.ui.screens.picker_reach import ReachPane
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
-from console.ui.widgets.reach_text import NAMED, reach_text
+from console.ui.widgets.reach_text import NAMED
 from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
 from console.ui.widgets.typeahead import FieldInput
 from console.ui.widgets.watch_line import WatchLine
@@ -83,7 +81,6 @@ class PickerScreen(Screen):
         Binding("ctrl+r", "recheck", "Re-check hosts", id="picker.recheck"),
         Binding("k", "accept_key", "Accept host key…", id="picker.hostkey"),
     ]
-    REACH_SECONDS = 0.1  # reachability answers are shown in batches, not one by one
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -115,7 +112,6 @@ class PickerScreen(Screen):
         yield KeyFooter()
 
     _applies: tuple[str, ...] = ("-",)
-    _reach_timer = None
 
     def __init__(self, preselect: list[str] | None = None, declaration: Declaration | None = None):
         super().__init__()
@@ -125,6 +121,7 @@ class PickerScreen(Screen):
         self.declaration = declaration
         self.take_over: str | None = None  # why a stale lock may go (before the declaration)
         self.params = ParamsPane(self)
+        self.reach_pane = ReachPane(self)
 
     async def on_mount(self) -> None:
         tree = self.query_one(HostTree)
@@ -137,6 +134,12 @@ class PickerScreen(Screen):
             self.watch(side, name, self._more_below, init=False)
         await self.update_side()
         self.action_recheck()
+
+    def on_screen_resume(self) -> None:
+        self.reach_pane.listen()
+
+    def on_unmount(self) -> None:
+        self.reach_pane.stop_listening()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.query_one("#picker-hint", Static).update(
@@ -203,82 +206,24 @@ class PickerScreen(Screen):
                 await box.mount(ChoiceThenEnter(*buttons, classes="strategies"))
         await self.params.show()
 
-    # -- reachability --------------------------------------------------------------
+    # -- reachability (ReachPane) -----------------------------------------------------
 
     def action_recheck(self, hosts: list[str] | None = None) -> None:
         """Ask every host in the inventory (or `hosts`) whether it answers over SSH, now."""
-        reach = self.app.reach
-        if reach is None:
-            return
-        hosts = hosts or [h.name for s in self.app.settings.inventory.systems for h in s.hosts]
-        checking = reach.start(hosts, self._reached)
-        self.run_worker(checking, group="reach", exit_on_error=False)
-        for host in hosts:
-            self.host_tree.relabel_host(host)
-        self.show_reach()
+        self.reach_pane.recheck(hosts)
 
-    def _reached(self, answer: Reach) -> None:
-        self.host_tree.relabel_host(answer.host)
-        if self._reach_timer is None:
-            self._reach_timer = self.set_timer(self.REACH_SECONDS, self._reach_tick)
+    def action_accept_key(self) -> None:
+        """Trust the unknown key under the cursor, then check again whose key it is."""
+        self.reach_pane.accept_key()
+
+    def show_reach(self) -> None:
+        self.reach_pane.show()
 
     def on_resize(self) -> None:
         """The cursor host's reason, folded again to the panel's new width; whether the
         pane runs past its foot now."""
         self.call_after_refresh(self.show_reach)
         self.call_after_refresh(self._more_below)
-
-    def _reach_tick(self) -> None:
-        self._reach_timer = None
-        self.show_reach()
-
-    def show_reach(self) -> None:
-        """How the selected hosts (else all) answered, and why the one under the cursor
-        did not."""
-        reach = self.app.reach
-        label = self.query_one("#reach", Static)
-        if reach is None:
-            label.display = False
-            return
-        inventory = self.app.settings.inventory
-        hosts = inventory.hosts_in_order(self.host_tree.selected) or [
-            h.name for s in inventory.systems for h in s.hosts
-        ]
-        which = "selected" if self.host_tree.selected else "all"
-        node = self.host_tree.cursor_node
-        cursor = node.data[1] if node and node.data else None
-        text = reach_text(reach, hosts, which, cursor, label.content_size.width, self.app.key_label)
-        label.update(text)
-
-    def action_accept_key(self) -> None:
-        """Trust the unknown key under the cursor, then check again whose key it is."""
-        node = self.host_tree.cursor_node
-        reach = self.app.reach
-        answer = reach.results.get(node.data[1]) if reach and node and node.data else None
-        if answer is None:
-            self.notify("Put the cursor on a host whose SSH check found an unknown key.")
-            return
-        sharing = sharing_the_key(answer, reach.results.values() if reach else ())
-        accept_host_key(
-            self,
-            answer,
-            next_step="Checking it again.",
-            accepted=lambda _: self.action_recheck(sharing),
-            trust=self._trust,
-            recorded="and journalled"
-            if self.declaration is None and self.app.conductor is not None
-            else f"; journalled in the incident once it is declared ({self.app.key_label('picker.continue')})",
-        )
-
-    async def _trust(self, host: str, fingerprint: str) -> None:
-        """Into the open incident's record; during a declaration, recorded once it is."""
-        if self.declaration is None and self.app.conductor is not None:
-            await self.app.conductor.accept_host_key(host, fingerprint)
-            return
-        app = self.app
-        accepted = await trust_host_key(app.settings, app.engine.pool, host, fingerprint)
-        if accepted is not None:
-            app.lifecycle.unrecorded_keys.append(accepted)
 
     def on_tree_node_highlighted(self, event: HostTree.NodeHighlighted) -> None:
         self.show_reach()
