@@ -3,9 +3,10 @@ real sshd fleet of 200 hosts (bench/fleet.py), `run` killed (SIGKILL) mid-fan-ou
 resumed at 80x24, the toast read 'Outcome unknown on h0002, h0003, h0004, ...' through
 h0065, every one of the 64, fifteen lines over half the screen; quitting named them all
 too. They now read as the close dialog says them: 'Outcome unknown on app-1, app-2, app-3
-+5 more: verify (v) before retrying (r).' Real OpenSSH sshd: `run` leaves every host
-unknown (its verify finds the change still under way, exit 75); the console resumes it in
-tmux, then quits."""
++5 more: verify (v) before retrying (r).' So does v's verdict, a line a host (64 lines,
+a toast taller than the screen): '8 hosts (app-1, app-2, app-3 +5 more): not verified: ...'.
+Real OpenSSH sshd: `run` leaves every host unknown (its verify finds the change still
+under way, exit 75); the console resumes it in tmux, v, then quits."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ def test_many_unknown_hosts_are_counted_on_resume_and_quit(sshd_server, tmp_path
         )
         said = "Outcome unknown on app-1, app-2, app-3 +5 more: verify (v) before retrying (r)."
         assert said in " ".join(toast.split()), screen  # on main: all eight named
+        tmux.keys("v")  # their verify finds the change still under way: a verdict for all
+        screen = tmux.wait_for("Some hosts stay unknown", tries=300)
+        toast = " ".join(row.rsplit("▌", 1)[-1] for row in screen.splitlines() if "▌" in row)
+        said = "8 hosts (app-1, app-2, app-3 +5 more): not verified"
+        assert said in " ".join(toast.split()), screen  # on main: a line a host
         tmux.keys("C-q")
         screen = tmux.wait_for("Quit (y)", tries=300)
         rows = [row.split("█")[1] for row in screen.splitlines() if row.count("█") >= 2]

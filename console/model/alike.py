@@ -27,3 +27,16 @@ def counted_alike(per_host: Mapping[str, str], shown: int = 3) -> str:
     them, never counted in with them)."""
     groups = sorted(grouped(per_host), key=lambda group: -len(group[0]))
     return ", ".join(f"{len(hosts)} {said} ({named(hosts, shown)})" for hosts, said in groups)
+
+
+def lines_alike(per_host: Mapping[str, str], each: int = 5) -> str:
+    """A line a host (`web-2: verified: succeeded`), or past `each` hosts a line a thing
+    said, the most first: `51 hosts (h0003, h0004, h0005 +48 more): verified: succeeded`
+    (the verify of 64 unknown hosts was 64 lines, a toast taller than the screen)."""
+    if len(per_host) <= each:
+        return "\n".join(f"{host}: {said}" for host, said in per_host.items())
+    groups = sorted(grouped(per_host), key=lambda group: -len(group[0]))
+    return "\n".join(
+        f"{len(hosts)} host{'s' * (len(hosts) != 1)} ({named(hosts)}): {said}"
+        for hosts, said in groups
+    )

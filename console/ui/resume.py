@@ -12,6 +12,7 @@ from rich.text import Text
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
+from console.model.alike import lines_alike
 from console.model.drillfold import cut_short
 from console.model.outcome import named, them
 from console.model.status import before_retrying, settled
@@ -259,7 +260,7 @@ class Resuming:
             return
         answered = all(settled(v) for v in verdicts.values())
         self.app.notify(
-            "\n".join(f"{h}: {v}" for h, v in verdicts.items()),
+            lines_alike(verdicts),
             title="Unknown hosts checked" if answered else "Some hosts stay unknown",
             severity="information" if answered else "warning",
             timeout=20,
