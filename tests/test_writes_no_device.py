@@ -85,3 +85,31 @@ def test_a_file_written_whole_is_never_a_device_or_a_pipe(tmp_path, kind):
     done = _console(tmp_path, "schema", "--write", str(schemas))
     assert (done.returncode, done.stderr) == (2, f"error: {node}: {REFUSED}\n"), done.stdout
     _untouched(node)
+
+
+async def test_the_export_screen_never_puts_its_document_in_place_of_one(tmp_path, monkeypatch):
+    """The console's export screen (w, at 80x24) renamed its document into the path typed
+    as `export -o` did: a FIFO there was replaced, its reader left waiting. It says why in
+    its status line, as the command line does, and records no export."""
+    from textual.widgets import Label
+
+    from tests.test_export_screen import SIZE, WAIT, _export_screen
+    from tests.test_ui_support import populated_app, until
+
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        status = screen.query_one("#export-status", Label)
+
+        def said() -> str:
+            return "".join(str(status.render()).split())  # the path may wrap
+
+        for node in [n for n in _nodes(tmp_path) if not n.is_symlink()]:
+            screen.query_one("#export-path").value = str(node)
+            screen.action_write()
+            refused = f"✘ Could not write {node}: {REFUSED[len('cannot write: ') :]}"
+            ended = ("".join(f"✘ Could not write {node}:".split()), "✔Written")
+            await until(pilot, lambda: said().startswith(ended), WAIT)  # noqa: B023
+            assert said() == "".join(refused.split()), str(status.render())
+            _untouched(node)
+        assert not screen.incident.state.exports

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import sys
 from pathlib import Path
 
@@ -328,11 +327,15 @@ def _export_to(target: Path, journal: Path, args: argparse.Namespace) -> list:
     written, and `--mode` given, to whatever file it points at."""
     import tempfile
 
-    from console.journal.files import NOT_A_FILE, JournalError, make_dirs
+    from console.journal.files import JournalError, make_dirs, replaceable
 
     mode = args.mode
-    if not _a_file_or_none(target):  # the rename would put the document in its place
-        raise UsageError(f"{target}: cannot write: {NOT_A_FILE} (-o - writes to stdout)")
+    try:
+        replaceable(target)
+    except OSError as exc:
+        raise UsageError(
+            f"{target}: cannot write: {exc.strerror} (-o - writes to stdout)"
+        ) from None
     try:
         make_dirs(target.parent)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
@@ -354,21 +357,6 @@ def _export_to(target: Path, journal: Path, args: argparse.Namespace) -> list:
     finally:
         partial.unlink(missing_ok=True)
     return torn
-
-
-def _a_file_or_none(target: Path) -> bool:
-    """Whether `target` is nothing yet, a file, a directory (refused as the rename says it)
-    or a link to one: as root, `-o /dev/stdout` replaced that link in /dev with the
-    document, `-o /dev/null` the device itself, for every account, and a FIFO was
-    replaced, its reader left waiting."""
-    for look in (os.lstat, os.stat):
-        try:
-            found = look(target).st_mode
-        except OSError:
-            continue
-        if not (stat.S_ISREG(found) or stat.S_ISDIR(found) or stat.S_ISLNK(found)):
-            return False
-    return True
 
 
 def _cannot_write(path: Path, exc: Exception) -> UsageError:

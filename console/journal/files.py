@@ -105,6 +105,20 @@ def secure_incident_dir(directory: Path) -> int:
 NOT_A_FILE = "not a regular file (a device or a pipe): name a file"
 
 
+def replaceable(target: Path) -> None:
+    """Refuse (OSError, in words) a `target` a document renamed into place would replace
+    though it is, or links to, anything but a file or a directory (refused as the rename
+    says it): as root, `-o /dev/stdout` replaced that link in /dev with the document,
+    `-o /dev/null` the device itself, for every account; a FIFO's reader was left waiting."""
+    for look in (os.lstat, os.stat):
+        try:
+            found = look(target).st_mode
+        except OSError:
+            continue
+        if not (stat.S_ISREG(found) or stat.S_ISDIR(found) or stat.S_ISLNK(found)):
+            raise OSError(errno.EINVAL, NOT_A_FILE)
+
+
 def open_own(path: Path | str, flags: int, mode: int = FILE_MODE) -> int:
     """`path` opened (and made, `mode`) with `flags` for writing, then given `mode` whatever
     it was: never through a symbolic link, never another account's file (in a directory

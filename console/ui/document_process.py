@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import console
-from console.journal.files import make_dirs
+from console.journal.files import make_dirs, replaceable
 
 # The preview shows the document's first lines only: a widget holding all of a 100,000-event
 # document (tens of MB as JSON) is laid out and mounted on the UI loop, for seconds.
@@ -124,6 +124,7 @@ class Children:
         target, removed whatever happens."""
         assert render.path is not None
         target = render.path
+        replaceable(target)
         make_dirs(target.parent)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
