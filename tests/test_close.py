@@ -400,3 +400,30 @@ async def _f7_on_the_checklist(pilot) -> None:
     await app.push_screen("checklist")
     await pilot.press("f7")
     assert isinstance(app.screen, CloseDialog)
+
+
+async def test_up_from_the_reason_goes_back_to_the_outcomes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-167 at 80x24: Space on "Not needed" moved the focus to its reason; ↑ then
+    Space, as the hint says to choose, did nothing there but type a space, and Enter
+    closed the incident as not needed, not aborted as meant. ↑ and ↓ in the field the
+    choice opened go back to the outcomes, moving there."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _f7_on_the_checklist(pilot)
+        radios = app.screen.query_one("#close-outcome", RadioSet)
+        names = [b.name for b in radios.query(RadioButton)]
+        for _ in names:  # to "Not needed", bounded by the outcomes
+            if names[radios._selected or 0] == "not-needed":
+                break
+            await pilot.press("down")
+        await pilot.press("space")
+        detail = app.screen.query_one("#close-detail", Input)
+        await until(pilot, lambda: detail.has_focus)
+        await pilot.press("up", "space")
+        await until(pilot, lambda: radios.pressed_button.name == "aborted")
+        assert detail.value.strip() == detail.value  # no space typed into a reason
+        await until(pilot, lambda: detail.has_focus)  # the abort asks its reason there
+        await pilot.press("down", "down", "space")  # and on, typed ahead
+        await until(pilot, lambda: radios.pressed_button.name == "handed-over")

@@ -90,23 +90,33 @@ class ChoiceThenText(RadioSet):
             self.action_toggle_button()
 
     async def on_key(self, event: events.Key) -> None:
+        if await self.take(event):
+            event.stop()
+            event.prevent_default()
+
+    def step(self, key: str) -> None:
+        """Highlight the next or previous button (a key of MOVES)."""
+        if MOVES[key] > 0:
+            self.action_next_button()
+        else:
+            self.action_previous_button()
+
+    async def take(self, event: events.Key) -> bool:
+        """Act on `event` as this set does (also for a field it handed the focus to,
+        where keys typed after ↑ or ↓ arrived); False for a key it leaves."""
         target = self._handed
         if event.key == "enter":
             self.action_enter()
         elif target is not None:
             if not await pass_on(target, event):
-                return
+                return False
         elif event.key in MOVES:
-            if MOVES[event.key] > 0:
-                self.action_next_button()
-            else:
-                self.action_previous_button()
+            self.step(event.key)
         elif event.key == "space":
             self.action_toggle_button()
         elif not await self._type_into_field(event):
-            return
-        event.stop()
-        event.prevent_default()
+            return False
+        return True
 
     async def _type_into_field(self, event: events.Key) -> bool:
         """Text typed on the choice goes to the field it asks for (a suggested outcome's
@@ -136,6 +146,7 @@ class ChoiceThenText(RadioSet):
         before its focus arrives is kept, not selected for the next key to replace."""
         if isinstance(field, FieldInput):
             field.keep_text_on_focus()
+            field.choices = self
         self.screen.set_focus(field)
 
 
@@ -162,6 +173,10 @@ class FieldInput(ShownInput):
         self._handed: Input | None = None
         self._select_after: bool | None = None  # select_on_focus, back after the next focus
         self._tab_is_here = False  # handed the focus by a choice: the next Tab means "here"
+        # The choice that handed the focus here: ↑ and ↓ go back to it and move there (its
+        # hint says "↑ ↓ Space choose"; ↑ did nothing here, the Space after it a space).
+        self.choices: ChoiceThenText | None = None
+        self._back: ChoiceThenText | None = None  # gone back: keys typed ahead follow
 
     def keep_text_on_focus(self) -> None:
         """The next focus keeps the text (keys typed ahead of it are in it already),
@@ -201,7 +216,7 @@ class FieldInput(ShownInput):
     def on_focus(self) -> None:
         # Called before Input's own focus handler (Textual: subclass first), which
         # selects; the setting comes back once every handler of this focus has run.
-        self._handed = None
+        self._handed = self._back = None
         self.call_next(self._show_start)  # after Input's own handler has selected
         if self._select_after is not None:
             select, self._select_after = self._select_after, None
@@ -222,6 +237,13 @@ class FieldInput(ShownInput):
             taken = True  # Space, Tab, reason: the reason lands here, not in the next field
         elif self._handed is not None:
             taken = await pass_on(self._handed, event)
+        elif self._back is not None:
+            taken = await self._back.take(event)
+        elif event.key in ("up", "down") and self.choices is not None:
+            self._back = self.choices
+            self.screen.set_focus(self.choices)
+            self.choices.step(event.key)
+            taken = True
         elif event.key in ("tab", "shift+tab") or (event.key == "enter" and self.enter_moves):
             await self._move(event.key)
             taken = True
