@@ -48,6 +48,13 @@ HOSTILE = [
     (r"dcs<\033P+q544e\033\\>", r"dcs<\x1bP+q544e\x1b\>"),
     (r"bel<\007> c0<\001\010\016\177>", r"bel<\x07> c0<\x01\x08\x0e\x7f>"),
     (r"c1<\302\23331m> bidi<\342\200\256>", r"c1<\x9b31m> bidi<\u202e>"),
+    # Counted in cells otherwise by a terminal than by the console: the rest of the row
+    # shifted (tmux: `⚠️` 1 cell, `👍🏽` 4; the console's 2 and 2); or showing nothing.
+    (
+        r"vs16<\342\232\240\357\270\217> skin<\360\237\221\215\360\237\217\275>",
+        r"vs16<⚠> skin<👍\U0001f3fd>",
+    ),
+    (r"zw<a\342\200\213b\342\200\215c\357\273\277d\302\255e>", r"zw<a\u200bb\u200dc\ufeffd\xade>"),
 ]
 MARKUP = "[bold]BOLD[/bold] [link=http://evil.example]click[/link]"
 SHOUT = "\n".join(
@@ -56,7 +63,11 @@ SHOUT = "\n".join(
 )
 SHOWN = [shown for _, shown in HOSTILE] + [MARKUP]
 # Any byte a terminal would obey: C0 but tab and newline, DEL, C1 (UTF-8), bidi controls.
-RAW = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]")
+# And what a terminal counts in cells otherwise than the console, or shows as nothing.
+RAW = re.compile(
+    rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f\xad]|\xe2\x80[\x8b\x8d-\x8f\xaa-\xae]"
+    rb"|\xef\xb8[\x8e\x8f]|\xef\xbb\xbf|\xf0\x9f\x8f[\xbb-\xbf]"
+)
 
 
 def assert_clean(data: bytes | str, where: str) -> None:
@@ -80,6 +91,9 @@ def assert_clean(data: bytes | str, where: str) -> None:
         ("crlf line\r\n", "crlf line\n"),
         ("progress\r", "progress"),
         ("a\rb", r"a\x0db"),
+        ("⚠\ufe0f full", "⚠ full"),  # a glyph's style asked for, dropped
+        ("👍\U0001f3fd 👩\u200d💻", r"👍\U0001f3fd 👩\u200d💻"),
+        ("o\u200bk soft\xadhy \ufeffbom", r"o\u200bk soft\xadhy \ufeffbom"),
     ],
 )
 def test_visible_escapes_what_a_terminal_would_obey(text: str, shown: str) -> None:
@@ -97,7 +111,7 @@ def test_anything_a_journal_may_hold_is_shown_as_text() -> None:
 
 
 def test_json_visible_parses_to_the_same_data() -> None:
-    data = {"line": "x\x1b[2J\x9b\u202e\x07\u2028"}
+    data = {"line": "x\x1b[2J\x9b\u202e\x07\u2028 ⚠\ufe0f 👍\U0001f3fd"}
     document = json_visible(json.dumps(data, ensure_ascii=False))
     assert json.loads(document) == data
     assert_clean(document, "json")

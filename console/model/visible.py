@@ -7,16 +7,30 @@ import re
 from collections.abc import Mapping
 
 # C0 controls but tab and newline, DEL, C1 controls (U+0080-U+009F: a terminal may read
-# U+009B as CSI), and the Unicode controls that reorder or break lines on screen.
+# U+009B as CSI), the Unicode controls that reorder or break lines on screen; characters
+# that show nothing (a soft hyphen, zero-width space and joiner, word joiner, invisible
+# operators, BOM, tags): two lines that differ by one read alike; and what terminals and
+# the console count in cells differently, so that a line from a host shifted the rest of
+# the screen's row: a variation selector (`⚠️`, U+26A0 U+FE0F: 2 cells for the console,
+# 1 for tmux; dropped, as it only asks for a glyph's style) and an emoji's skin-tone
+# modifier (`👍🏽`: 2 cells for the console, 4 for tmux).
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b\u200d-\u200f\u2028\u2029"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe0e\ufe0f\ufeff\U0001f3fb-\U0001f3ff"
+    "\U000e0000-\U000e007f]"
 )
+_DROPPED = frozenset("\ufe0e\ufe0f")  # variation selectors: a glyph's style, no character
 _FLAT = str.maketrans({"\t": " ", "\n": " ⏎ "})
 
 
 def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    char = match.group()
+    if char in _DROPPED:
+        return ""
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def visible(value: object, *, one_line: bool = False) -> str:
@@ -65,4 +79,13 @@ def given_first(params: Mapping[str, object], defaults: Mapping[str, object]) ->
 def json_visible(document: str) -> str:
     """A JSON document with the same characters escaped as `\\uXXXX`: it still parses to
     the very same data, and shows nothing a terminal would obey (json escapes C0 itself)."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+    return _UNSAFE.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """A character as JSON escapes it: past U+FFFF, as its UTF-16 surrogate pair."""
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
