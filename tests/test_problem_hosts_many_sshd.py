@@ -43,3 +43,19 @@ def test_many_hosts_failed_alike_are_counted_a_few_named(sshd_server, tmp_path):
         f" --config {fleet.config} (“Systems affected”, “Failures”)"
     ), said
     assert all(len(line) < 300 for line in said[:8]), said
+
+
+def test_a_wave_of_many_hosts_is_counted_a_few_named(sshd_server, tmp_path):
+    """`wave 2 of 2 started (199 hosts: h0002, h0003, ...)` named every host, 1,445
+    characters at 200 hosts; it names ten, as the question before it does."""
+    hosts = tuple(f"app-{n:02d}" for n in range(1, 13))
+    waves = strategies("true")
+    waves["strategies"][0]["waves"] = {"sizes": [1, "100%"], "confirm": True}
+    fleet = releases_fleet(sshd_server, tmp_path, waves, hosts)
+
+    done = run(fleet, tmp_path / "run")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    named = ", ".join(hosts[1:11])
+    assert f"restore    wave 2 of 2 started (11 hosts: {named} +1 more)\n" in done.stdout
+    assert f"start wave 2 (11 hosts: {named} +1 more)?" in done.stdout  # as it asked

@@ -147,7 +147,7 @@ DESCRIBE: dict[str, Describer] = {
         lambda: payloads.WaveStarted,
         lambda d, e: (
             f"wave {d.wave} of {d.waves} started"
-            f" ({hosts_said(d.hosts, None if d.waves > 1 else 0)})"
+            f" ({hosts_said(d.hosts, 10 if d.waves > 1 else 0)})"  # as WAVE_ASKED
         ),
     ),
     Kind.WAVE_FINISHED: _says(lambda: payloads.WaveFinished, lambda d, e: wave_finished(d)),
