@@ -303,3 +303,23 @@ async def test_a_follower_sees_the_hosts_a_strategy_step_goes_to(tmp_path: Path)
         # Nor does it offer p, whose commands it cannot render (it said "Nothing to preview").
         assert "shows every command" not in said.plain
         assert not app.screen.check_action("preview", ())
+
+
+async def test_keys_over_the_palette_are_the_palettes_not_refused(tmp_path: Path) -> None:
+    """Random keys at 80x24 following an incident: PageDown in the command palette (its
+    "Next page") toasted 'Read-only: … “Next page” is disabled here' while it paged, and
+    "v" typed into its search said verifying was disabled: only the incident's screens
+    and the app's own keys are refused."""
+    r = writer(tmp_path)
+    app = follow_app(r.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: app.screen.id == "--command-palette")
+        await pilot.press("pagedown", "down", "v", "r")
+        await pilot.pause(0.3)
+        assert [n.message for n in app._notifications] == []
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("v")  # on the incident's own screen it is refused, and says so
+        await until(pilot, lambda: any("Read-only" in n.message for n in app._notifications))

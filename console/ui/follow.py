@@ -14,6 +14,7 @@ from typing import NoReturn
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.widgets import Input
 
 from console.engine.errors import ProcedureError, StaleLock
 from console.journal.event_log import EventLog
@@ -314,8 +315,16 @@ class FollowApp(IncidentApp):
         return line
 
     def on_key(self, event: events.Key) -> None:
-        """A key that would change the incident says why nothing happened."""
-        for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
+        """A key that would change the incident says why nothing happened: one of the
+        incident's screens' keys, or the app's. Not a palette's or a dialog's keys, which
+        are theirs, nor text typed into a field ("Next page" in the palette read as
+        disabled while it paged; "v" typed in its search, as verifying)."""
+        from console.ui.screens.base import IncidentScreen
+
+        if event.is_printable and isinstance(self.focused, Input):
+            return  # the field's text (a filter)
+        screen = self.screen.BINDINGS if isinstance(self.screen, IncidentScreen) else []
+        for binding in [*screen, *self.BINDINGS]:
             if not isinstance(binding, Binding) or event.key not in binding.key.split(","):
                 continue
             if not self.allows(binding.action.split("(")[0]):
