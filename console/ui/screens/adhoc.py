@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 
+from console.model.visible import visible
 from console.ui.widgets.toggles import MarkedRadioButton
 
 ALL, ONE = "all", "one"
+SHOWN_HOSTS = 4  # named above the choice; the others counted
 
 
 class AdhocDialog(ModalScreen[tuple[str, list[str]] | None]):
@@ -31,10 +34,17 @@ class AdhocDialog(ModalScreen[tuple[str, list[str]] | None]):
                 classes="dialog-text",
             )
             yield Input(placeholder="e.g. cat service/metrics", id="adhoc-command")
+            # The hosts on lines of their own, whole: in the choice's one line, cut in its
+            # middle, three 38-character names read 'All 3 incident hosts (paymen…dger-eu-
+            # west-1c-replica-003)', as if all three were that one.
+            more = len(self.hosts) - SHOWN_HOSTS
+            shown = ", ".join(self.hosts[:SHOWN_HOSTS]) + (f" +{more} more" if more > 0 else "")
+            yield Static(
+                Text(f"Incident hosts: {visible(shown)}"), id="adhoc-hosts", classes="dialog-text"
+            )
             with RadioSet(id="adhoc-where"):
-                shown = ", ".join(self.hosts[:4]) + (" …" if len(self.hosts) > 4 else "")
                 yield MarkedRadioButton(
-                    f"All {len(self.hosts)} incident hosts ({shown})", name=ALL, value=True
+                    f"All {len(self.hosts)} incident hosts", name=ALL, value=True
                 )
                 if self.highlighted:
                     yield MarkedRadioButton(f"Only {self.highlighted} (highlighted)", name=ONE)
