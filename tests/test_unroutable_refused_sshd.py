@@ -182,7 +182,7 @@ def test_a_jump_host_ssh_refuses_is_said_not_a_crash(
     (tmp_path / "ssh_config").write_text(f"Host app-2\n  ProxyJump {jump}\n")
     ssh = subprocess.run(["ssh", "-G", "-J", jump, "app-2"], capture_output=True, text=True)
     assert ssh.returncode == 255 and "Invalid -J argument" in ssh.stderr
-    said = f"error: app-2: jump host {jump!r}: expected [user@]host[:port]"
+    said = f"error: app-2: jump host {jump!r}: expected [user@]host[:port], a port from 1 to 65535"
     run = (
         "run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
         "--reason", "checkout errors", "--yes",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from console.engine.known_hosts import known_name
 from console.engine.ssh_options import ignored_note
+from console.model.hops import hop_refusal, split_hop
 from console.model.inventory import SshDefaults
 from console.model.visible import visible
 
@@ -131,27 +132,11 @@ class Destination(NamedTuple):
 
 
 def parse_hop(spec: str) -> tuple[str | None, str, int | None]:
-    """`[user@]host[:port]` (or `[v6]:port`, or `ssh://user@host:port`) as (user, host, port);
-    RouteError for what ssh refuses too ('Invalid -J argument'): a port that is no number
-    from 1 to 65535 (`bastion:abc`), a `[` never closed."""
-    user, _, hostport = spec.removeprefix("ssh://").rstrip("/").rpartition("@")
-    refused = RouteError(f"jump host {spec!r}: expected [user@]host[:port]")
-    host, port_text = hostport, None
-    if hostport.startswith("["):
-        host, closed, rest = hostport[1:].partition("]")
-        if not closed or rest[:1] not in ("", ":"):
-            raise refused
-        port_text = rest[1:] if rest else None
-    elif hostport.count(":") == 1:
-        host, _, port_text = hostport.partition(":")
-    port = None
-    if port_text is not None:
-        if not (port_text.isascii() and port_text.isdigit()):
-            raise refused
-        port = int(port_text)
-    if not host or (port is not None and not 0 < port < 65536):
-        raise refused
-    return user or None, host, port
+    """`[user@]host[:port]` as (user, host, port); RouteError where ssh refuses it too."""
+    hop = split_hop(spec)
+    if hop is None:
+        raise RouteError(hop_refusal(spec))
+    return hop
 
 
 class Resolver:

@@ -1,11 +1,12 @@
 """The fleet: SSH defaults, systems, hosts and tags."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
-from pydantic import field_validator, model_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, YEAR_SECONDS, Field, Strict
+from console.model.hops import JUMP_PATTERN, checked_jump
 from console.model.later import later
 from console.model.problems import Loc, located_error
 
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
 else:  # built at its first use: most systems list no probes (issue 18)
     Probe = later("console.model.probes", "Probe")
 
-# ProxyJump's syntax: `none`, or hops `[user@]host[:port]` separated by commas.
-JUMP_PATTERN = r"^(none|[^\s,]+(,[^\s,]+)*)$"
+# A port past 65535 in it passed check-config and was refused only as a host resolved.
+JumpHost = Annotated[str | None, Field(pattern=JUMP_PATTERN), AfterValidator(checked_jump)]
 
 
 class SshDefaults(Strict):
@@ -28,7 +29,7 @@ class SshDefaults(Strict):
     port: int | None = Field(default=None, ge=1, le=65535, strict=True)
     identity_files: list[str] = []
     known_hosts: str | None = None
-    jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
+    jump_host: JumpHost = None
     use_ssh_config: bool = True
     config_files: list[str] = ["~/.ssh/config", "/etc/ssh/ssh_config"]
     connect_timeout: float = Field(default=10.0, gt=0, le=YEAR_SECONDS, strict=True)
@@ -47,7 +48,7 @@ class Host(Strict):
     port: int | None = Field(default=None, ge=1, le=65535, strict=True)
     user: str | None = None
     identity_files: list[str] = []
-    jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
+    jump_host: JumpHost = None
     proxy_command: str | None = None
     workdir: str | None = None
     tags: list[str] = []
@@ -87,7 +88,7 @@ class System(Strict):
     description: str = ""
     hosts: list[Host] = []  # and/or read from `ansible` when the configuration loads
     ansible: AnsibleSource | None = None
-    jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
+    jump_host: JumpHost = None
     workdir: str | None = None
     tags: list[str] = []
     strategies: list[str] = []

@@ -6,6 +6,7 @@ from enum import StrEnum
 class ParamType(StrEnum):
     STRING = "string"
     INTEGER = "integer"
+    PORT = "port"  # a TCP port: 1 to 65535
     VERSION = "version"
     PATH = "path"
     TIMESTAMP = "timestamp"

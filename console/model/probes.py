@@ -104,6 +104,8 @@ class Probe(Strict):
         url = self.url or ""  # required for HTTP: checked above
         if self.kind is ProbeKind.HTTP and not url.startswith(("http://", "https://")):
             raise located_error("Probe", [(("url",), "must start with http:// or https://")])
+        if self.kind is ProbeKind.HTTP and (why := _port_problem(url)):
+            raise located_error("Probe", [(("url",), why)])
         return self
 
     @model_validator(mode="after")
@@ -151,3 +153,15 @@ class Probe(Strict):
         """Whether it reads each host alone: an HTTP probe of one URL, without {{host}} or
         {{address}}, reads the whole system once, from the jump host."""
         return self.kind is not ProbeKind.HTTP or "{{" in (self.url or "")
+
+
+def _port_problem(url: str) -> str | None:
+    """Why the URL's port cannot be connected to (`:70000` was sampled every interval,
+    'Connection refused', never a word that the port was wrong), or None."""
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(PLACEHOLDER.sub("h", url)).netloc
+    port = netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return f"its port {port!r} is not a TCP port, 1 to 65535"
+    return None

@@ -18,6 +18,8 @@ OPENING = re.compile(r"\{\{(.*?)(\}\}|$)", re.DOTALL)
 
 TYPE_PATTERNS = {
     "integer": r"-?[0-9]+",
+    # 1 to 65535, written as a port is (no sign, no leading zero): what can be connected to
+    "port": r"6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}",
     "version": r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}",
     "path": r"[A-Za-z0-9._/+-][A-Za-z0-9._/+@-]{0,1023}",
     "timestamp": (
@@ -30,6 +32,7 @@ TYPE_PATTERNS = {
 TYPE_WORDS = {
     "string": "any text",
     "integer": "a whole number",
+    "port": "a TCP port, 1 to 65535",
     "version": "a version: letters, digits, '.', '_', '+', '-', starting with a letter or digit",
     "path": "a path: letters, digits, '.', '_', '/', '+', '@', '-'",
     "timestamp": "a timestamp like 2024-05-01T13:45:00.123456Z (at most 6 decimals of a second)",

@@ -41,9 +41,7 @@ CONNECTION = (
         default="",
         pattern=r"|[A-Za-z0-9._/:-]{1,255}",
     ),
-    param(
-        "pg_port", "PGPORT for psql", type=ParamType.INTEGER, default="5432", pattern="[0-9]{1,5}"
-    ),
+    param("pg_port", "PGPORT for psql", type=ParamType.PORT, default="5432"),
     param(
         "pg_user",
         "PGUSER for psql; empty: the login user",
