@@ -14,7 +14,6 @@ from console.engine.resolving import resolver_for
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.ssh import targets_for
-from console.engine.supervisor import supervised
 from console.engine.walk import RunRequest, check_request
 from console.headless.commands_shown import print_alike
 from console.headless.common import EXIT_OK, EXIT_USAGE
@@ -38,8 +37,7 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
         recorder = conductor.recorder
         conductor.select(request.systems, request.hosts or None)
         conductor.choose_strategy(request.strategy, request.params)
-        print("# dry run: nothing is sent. On each host, every command runs as")
-        print(_commented(supervised("COMMAND", "TOKEN")))
+        print(SENT_HOW)
         for pager in settings.procedure.pagers:
             print(
                 f"# {pager.name}: {target_of(pager)} is triggered on declaration, acknowledged"
@@ -86,8 +84,7 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
 
 def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
     """`exec --dry-run`: where each host goes and the command as it gets it."""
-    print("# dry run: nothing is sent. On each host, the command runs as")
-    print(_commented(supervised("COMMAND", "TOKEN")))
+    print(SENT_HOW)
     unroutable = _print_routes(settings, hosts)
     redactor = settings_redactor(settings)
     print_alike(
@@ -99,8 +96,14 @@ def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
     return _routes_verdict(unroutable)
 
 
-def _commented(text: str) -> str:
-    return "\n".join(f"#   {line}" for line in text.splitlines())
+# What the supervisor (engine/supervisor.py) changes for a command, said in words: its 47
+# lines, printed whole before the commands twice over, hid the commands a user reads a dry
+# run for. Each command below is the one journalled and sent inside it.
+SENT_HOW = """\
+# dry run: nothing is sent. Each command below is sent as shown, run by /bin/sh on its
+# host (whatever the login shell), inside the console's supervisor: no terminal, input
+# from /dev/null, EDITOR=false; an abort, a timeout or a lost SSH session stops its whole
+# process group (TERM, then KILL)."""
 
 
 def _print_routes(settings: Settings, hosts: list[str]) -> list[Route]:
