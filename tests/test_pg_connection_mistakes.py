@@ -261,3 +261,23 @@ def test_a_data_directory_the_login_user_cannot_read_is_refused(host, cluster, t
             ["chown", "-R", f"{host.account.uid}:{host.account.gid}", str(cluster.pgdata)],
             check=True,
         )
+
+
+def test_a_backup_that_cannot_be_unpacked_is_named_with_tar_s_reason(host, cluster, tmp_path):
+    """Walked (helper-171): the nightly base.tar.gz cut short (a copy stopped as the disk
+    filled). The restore's precheck failed, nothing changed, and the host's line read only
+    'backup ... not staged (the lines above say why): nothing was changed'; the run's last
+    lines and the document show that line alone, and tar's reason was not in it."""
+    backup = cluster.basebackup("nightly")
+    tarball = backup / "base.tar.gz"
+    with open(tarball, "r+b") as f:  # cut short, as the owner's copy was
+        f.truncate(tarball.stat().st_size // 2)
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "restore")
+
+    line = failure_line(outcome)
+    assert line.startswith(f"backup {backup} not staged: "), line
+    assert "unexpected end of file" in line or "Unexpected EOF" in line, line
+    assert line.endswith(": nothing was changed"), line
+    assert untouched(cluster)

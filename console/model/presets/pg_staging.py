@@ -119,11 +119,16 @@ unpack() {
   fi
 }
 rm -rf "$stage" && mkdir -m 700 "$stage" || exit 3
-if ! unpack; then
-  rm -rf "$stage"
-  echo "backup $backup not staged (the lines above say why): nothing was changed" >&2
+# The host's last line is what the run and the document show: it names the first reason
+# given (tar's, gzip's, pg_verifybackup's), not only that there were some above it.
+if ! unpack 2>"$stage.why"; then
+  cat "$stage.why" >&2
+  why=$(grep -v -e '^ *$' -e 'Exiting with failure status' -e 'Error is not recoverable' "$stage.why" | head -n 1)
+  rm -rf "$stage" "$stage.why"
+  echo "backup $backup not staged: ${why:-see the lines above}: nothing was changed" >&2
   exit 4
 fi
+rm -f "$stage.why"
 # The restored cluster reads the configuration the backup holds (postgresql.conf and
 # postgresql.auto.conf in its data directory, unless they live elsewhere, as on Debian):
 # another port there and it would listen where neither the verify nor its clients connect.
