@@ -108,6 +108,9 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
     assert document.returncode == 0, document.stderr
     assert f"Drill verdict: {LEFT[0].lower()}{LEFT[1:]} (app: target exceeded;" in document.stdout
     assert "Drill verdict: passed" not in document.stdout
+    # its baseline only: nothing was compared after (it read '2 record(s), 0 mismatch(es)')
+    compared = "integrity: 2 record(s) before the change, nothing compared after (app-1, app-2))"
+    assert compared in document.stdout, document.stdout
     listing = fleet.cli("list")
     assert "DRILL FAILED; aborted" in listing.stdout, listing.stdout
 
@@ -132,3 +135,52 @@ def test_a_drill_cut_short_mid_fault_names_its_own_step_on_resume(
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
     [notice] = asyncio.run(resumed_notice(fleet.config, journal))
     assert "a drill's own command has no verify command: check it by hand" in notice, notice
+
+
+async def _close_refusals(config: Path, journal: Path) -> list[str]:
+    """The close dialog's refusals of the drill resumed with no step run: rolled back and
+    verified, then partially rolled back with the hosts it fills in; then aborted."""
+    engine = Engine.build(load_settings(config))
+    app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    said = []
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: any(n.title == "Drill" for n in app._notifications))
+            conductor = app.conductor
+            assert conductor is not None
+            await pilot.press("f7")
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            error = app.screen.query_one("#close-error", Static)
+            for keys in [("space",), ("down", "down", "space")]:
+                await pilot.press(*keys)
+                await pilot.press("enter")
+                await until(pilot, lambda: str(error.render()).startswith("✘"))
+                said.append(" ".join(str(error.render()).split()))
+                await pilot.press("shift+tab")  # from the hosts' field back to the choice
+            await pilot.press("down", "space")  # aborted, with a reason
+            await type_text(pilot, "the drill was killed; its fault undone by hand")
+            await pilot.press("enter")
+            await until(pilot, lambda: conductor.state.closed)
+            said.append(conductor.state.outcome_label or "")
+            return said
+    finally:
+        await _let_go(app, engine)
+
+
+def test_a_drill_cut_short_before_its_rollback_is_not_offered_as_partially_rolled_back(
+    sshd_server, tmp_path, monkeypatch
+):
+    """Walked (helper-171): a drill killed as its fault went in, resumed and closed at 80x24.
+    'Rolled back and verified' was refused with '... close as partially rolled back, or
+    finish the steps first', and 'Partially rolled back' closed it, its hosts left being
+    every host: no host was rolled back, nothing ran but the fault."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    killed_after_its_fault(fleet)
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
+    verified, partial, closed = asyncio.run(_close_refusals(fleet.config, journal))
+    advice = "no host is rolled back: close as aborted (saying why), or finish the steps first"
+    assert verified.endswith(f"): {advice}"), verified
+    assert "partially" not in verified
+    assert partial == f"✘ closing as “partially rolled back”: {advice}", partial
+    assert closed == "aborted: the drill was killed; its fault undone by hand"

@@ -111,6 +111,8 @@ class IncidentClosing(RollbackRecord):
         if need == "hosts":
             # None needed only when every host not shown rolled back is unknown (neither).
             known_left = [h for h in self.not_rolled_back() if h not in unsettled]
+            if outcome is Outcome.PARTIAL and (nothing := self.nothing_done()):
+                raise ProcedureError(f"closing as “{title}”: {nothing}")
             if not hosts and (known_left or not unsettled):
                 raise ProcedureError(f"closing as “{title}” needs the hosts left")
             unknown = [h for h in hosts if h not in state.hosts]
@@ -119,10 +121,12 @@ class IncidentClosing(RollbackRecord):
         if outcome is Outcome.UNVERIFIED:
             left = self.not_rolled_back() if state.hosts else ["no host was selected"]
             if left:
+                advice = self.nothing_done() or (
+                    f"close as {titled(Outcome.PARTIAL, done)}, or finish the steps first"
+                )
                 raise ProcedureError(
                     f"closing as “{title}” needs every host {done} (not {done}:"
-                    f" {', '.join(left)}): close as {titled(Outcome.PARTIAL, done)}, or"
-                    " finish the steps first"
+                    f" {', '.join(left)}): {advice}"
                 )
         if outcome is Outcome.ROLLED_BACK and (unproven := self.unproven()):
             raise ProcedureError(unproven)

@@ -61,6 +61,16 @@ class RollbackRecord:
         needed = self.needed_nothing()
         return [h for h in self.state.hosts if h not in done and h not in needed]
 
+    def nothing_done(self) -> str:
+        """What to do when no selected host was rolled back, none unknown (a drill cut short
+        before its rollback, an incident stopped before its strategy): "partially rolled
+        back" was offered for it, its hosts left every host. "" when some host was."""
+        left = self.not_rolled_back()
+        if not left or len(left) < len(self.state.hosts) or self.state.unknown_hosts:
+            return ""
+        done = done_by(self.settings, self.state)
+        return f"no host is {done}: close as aborted (saying why), or finish the steps first"
+
     def needed_nothing(self) -> dict[str, str]:
         """The selected hosts that a strategy step's precheck refused for good (nothing to
         do there: rolled back already by another incident, the flags off already) and none
@@ -264,7 +274,7 @@ class RollbackRecord:
         # Partially rolled back names the hosts left: only offered when some are.
         check = "finish the stability check first, or " if self._checks() else ""
         advice = (
-            f"close as partially {done}, or finish the steps first"
+            self.nothing_done() or f"close as partially {done}, or finish the steps first"
             if left
             else f"every host is {done}: {check}close as {done}, not verified"
             " (saying how it was checked)"

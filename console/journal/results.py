@@ -36,9 +36,19 @@ def envelope(command: str, ok: bool, exit_status: int, journal: Path | None) -> 
 def integrity_said(records: list[dict[str, Any]]) -> str:
     """`2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was expected of its
     data after)`."""
+    # A host recorded before its change and never after (a drill cut short after its
+    # baseline) was compared with nothing: '2 record(s), 0 mismatch(es)' read as checked.
+    after = {r.get("host") for r in records if r.get("stage") == "after"}
+    before_only = list(
+        dict.fromkeys(r.get("host") or "?" for r in records if r.get("host") not in after)
+    )
+    if not after:
+        hosts = ", ".join(before_only)
+        return f"{len(records)} record(s) before the change, nothing compared after ({hosts})"
     differ = sum(r.get("verdict") == "mismatch" for r in records)
     missing = sum(r.get("verdict") == "missing" for r in records)  # nothing read: said apart
     said = f"{len(records)} record(s), {differ} mismatch(es)"
+    said += f", nothing compared after on {', '.join(before_only)}" if before_only else ""
     said += f", {missing} missing (not read)" if missing else ""
     if unjudged := not_judged(records):
         said += (
