@@ -124,6 +124,32 @@ def test_a_scenario_drill_says_its_restore_was_recorded_not_judged(host, cluster
     ), done.stdout
 
 
+def test_a_scenario_drill_whose_restore_matched_says_nothing_unjudged(host, cluster, tmp_path):
+    """Walked on a real cluster (helper-171), docs/drills.md's scenario with the backup's
+    `expected-integrity` written as the docs say: the report read 'integrity  db-1: match:
+    after ..., the strategy expected orders=3' and, the line below, '4 record(s), 0
+    mismatch(es); db-1 recorded, not judged (nothing was expected of its data after)', of
+    the drill's own check, which the line above sets beside its baseline; its live line
+    read 'integrity after: recorded, not judged: nothing was expected of it'."""
+    psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
+    done = drill_restore(
+        host,
+        cluster,
+        tmp_path,
+        "\n[scenarios.integrity]\n"
+        f"command = \"echo integrity rows.orders=$({psql} -c 'SELECT count(*) FROM orders')\"\n"
+        'after = "strategy"\n',
+        expected="rows.orders=3",
+    )
+
+    # (it fails on its recovery, untimed: this procedure has no stability check)
+    assert "  integrity  db-1: match: after checksum " in done.stdout, done.stdout
+    assert "  integrity  4 record(s), 0 mismatch(es) ✔\n" in done.stdout, done.stdout
+    assert "not judged" not in done.stdout, done.stdout
+    own = "integrity after: recorded beside the strategy's own check (after = strategy) (orders=3)"
+    assert own in done.stdout, done.stdout
+
+
 def test_a_mismatch_says_what_differs_as_it_is_recorded(host, cluster, tmp_path):
     """Walked on a real cluster: a restore whose data is not what `expect` says printed
     'verify succeeded' then 'integrity after: mismatch (database postgres: checksum …,
@@ -157,11 +183,16 @@ def test_a_drill_with_no_integrity_command_says_the_restore_was_not_judged(host,
     ), done.stdout
 
 
-def drill_restore(host, cluster, tmp_path, integrity: str) -> subprocess.CompletedProcess:
+def drill_restore(
+    host, cluster, tmp_path, integrity: str, expected: str = ""
+) -> subprocess.CompletedProcess:
     """docs/drills.md's restore scenario on a real cluster, a fault deleting the orders
-    (with `integrity`, the scenario's check, as TOML), run with `drill --scenario`."""
+    (with `integrity`, the scenario's check, as TOML; `expected`, the backup's
+    expected-integrity), run with `drill --scenario`."""
     cluster.sql(recovery.ORDERS)
-    cluster.basebackup("nightly")
+    backup = cluster.basebackup("nightly")
+    if expected:
+        (backup / "expected-integrity").write_text(expected + "\n")
     config = recovery.configure(host, cluster, tmp_path)
     psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
     (config / "drills.toml").write_text(

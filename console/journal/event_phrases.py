@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.journal.times import duration, minutes
 from console.model.events import Event
-from console.model.integrity_judged import NOT_JUDGED
+from console.model.integrity_judged import unjudged_said
 from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
@@ -191,7 +191,8 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
     where = f"database {d.database}: " if d.database else ""
     why = f": {d.detail}" if d.detail else ""
     # an after nothing judged says so: "recorded" alone read as checked
-    verdict = NOT_JUDGED if (d.stage, d.verdict) == ("after", "recorded") else d.verdict
+    unjudged = (d.stage, d.verdict) == ("after", "recorded")
+    verdict = unjudged_said(e.where.step) if unjudged else d.verdict
     return f"integrity {d.stage}: {verdict} ({where}{', '.join(values) or 'nothing measured'}){why}"
 
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from console.model.step_state import AFTER_STEP
+
 # An after recorded with nothing expected of it, in words: never read as checked.
 NOT_JUDGED = "recorded, not judged: nothing was expected of it"
+# A drill's own check after, where the strategy's records are what it judges (`after =
+# "strategy"`): its report sets it beside its baseline. It read "not judged: nothing was
+# expected" of a host whose restore the line above said matched.
+BESIDE_STRATEGY = "recorded beside the strategy's own check (after = strategy)"
+
+
+def unjudged_said(step: str | None) -> str:
+    """An after recorded with nothing expected of it, in words, by the step that took it."""
+    return BESIDE_STRATEGY if step == AFTER_STEP else NOT_JUDGED
 
 
 def not_judged(records: list[dict[str, Any]]) -> list[str]:
@@ -17,6 +28,7 @@ def not_judged(records: list[dict[str, Any]]) -> list[str]:
         r.get("host") or "?"
         for r in records
         if (r.get("stage"), r.get("verdict")) == ("after", "recorded")
+        and r.get("step") != AFTER_STEP  # the drill's own check: not what it judges
     ]
     return list(dict.fromkeys(hosts))
 

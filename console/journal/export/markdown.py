@@ -24,7 +24,7 @@ from console.journal.export.markdown_record import (
 )
 from console.journal.times import duration, minutes, utc
 from console.model.events import Event
-from console.model.integrity_judged import NOT_JUDGED
+from console.model.integrity_judged import unjudged_said
 from console.model.recovery import stop_said
 from console.model.state import HostStatus
 from console.model.step_state import NEEDED_NOTHING
@@ -285,7 +285,7 @@ def _integrity_row(
 ) -> tuple[object, ...]:
     verdict = r.verdict + (f": {r.detail}" if r.detail else "")
     if r.after is not None and r.verdict == "recorded" and not r.detail:  # a recovery to a time
-        verdict = NOT_JUDGED
+        verdict = unjudged_said(r.step)
     row: tuple[object, ...] = (r.host or "–", r.step or "–", _snapshot(r.before),
                                _snapshot(r.after), _snapshot(r.expected), verdict)  # fmt: skip
     if databases:
@@ -341,7 +341,9 @@ def _how_verified(checked: list[IntegrityCheck]) -> list[str]:
         judged = (
             f"{r.verdict}: {r.detail}"
             if r.detail
-            else {"match": "match, as expected", "recorded": NOT_JUDGED}.get(r.verdict, r.verdict)
+            else {"match": "match, as expected", "recorded": unjudged_said(r.step)}.get(
+                r.verdict, r.verdict
+            )
         )
         data = f"{measured or 'nothing measured'}{sum_}{where}: {judged}"
         by = ", ".join(filter(None, [r.step, r.strategy]))
