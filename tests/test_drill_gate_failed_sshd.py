@@ -29,6 +29,9 @@ def test_the_gate_closes_after_a_failed_drill_until_one_passes_again(sshd_server
     line, closed = gate.stdout.splitlines()
     assert line.startswith("app before-deploy (12 h): the last bad-release drill FAILED "), line
     assert "the one that passed " in line and "no longer counts" in line, line
+    # and why it failed: an abort (Ctrl+C) read the same as a rollback found broken
+    first = next(x for x in failed.stdout.splitlines() if x.startswith("  ✘ "))
+    assert f" ({first.removeprefix('  ✘ ')}): the one that passed " in line, (first, line)
     assert closed == "gate CLOSED: app"
     status = fleet.cli("drill", "--status", "--json")
     [row] = json.loads(status.stdout)["status"]

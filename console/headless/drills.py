@@ -342,9 +342,10 @@ def _gate_line(s: SystemCadence, doubt: Unreadable | None = None) -> str:
     last = s.last
     passed = s.last_passed
     if last is not None and not last.passed and passed and last.at < next_due(s.entry, passed.at):
+        why = f" ({last.why})" if last.why else ""  # an abort (Ctrl+C) is not a broken rollback
         return (
-            f"{head} the last {s.entry.scenario} drill FAILED {last.at:{when}}: the one that"
-            f" passed {passed.at:{when}} no longer counts ({last.journal})"
+            f"{head} the last {s.entry.scenario} drill FAILED {last.at:{when}}{why}: the one"
+            f" that passed {passed.at:{when}} no longer counts ({last.journal})"
         )
     seen = ""
     if last is not None:

@@ -49,6 +49,7 @@ def drill_run(events: list[Event], journal: str = "") -> DrillRun | None:
         expected=judged.expected,
         journal=journal,
         recovery=recovery,
+        why=judged.findings[0] if judged.findings and not judged.passed else "",
     )
 
 

@@ -38,6 +38,7 @@ class DrillRun:
     expected: str
     journal: str = ""
     recovery: dict[str, RecoveryResult] = field(default_factory=dict)
+    why: str = ""  # a failed drill's first finding: why the gate a pass held is closed
 
 
 class Standing(StrEnum):
