@@ -105,15 +105,7 @@ def test_a_scenario_drill_says_its_restore_was_recorded_not_judged(host, cluster
     ended "integrity  4 record(s), 0 mismatch(es) ✔", nothing having been compared. And
     its system has no rto_minutes, nor the scenario: the drill stopped on an internal error
     as it opened (drill.started refused a target of None), its incident left behind."""
-    psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
-    done = drill_restore(
-        host,
-        cluster,
-        tmp_path,
-        "\n[scenarios.integrity]\n"
-        f"command = \"echo integrity rows.orders=$({psql} -c 'SELECT count(*) FROM orders')\"\n"
-        'after = "strategy"\n',
-    )
+    done = drill_restore(host, cluster, tmp_path, own_check(cluster))
 
     assert "  integrity  db-1: recorded: after checksum " in done.stdout, done.stdout
     # the drill's own check, measured as its baseline was: the orders are back
@@ -131,16 +123,7 @@ def test_a_scenario_drill_whose_restore_matched_says_nothing_unjudged(host, clus
     mismatch(es); db-1 recorded, not judged (nothing was expected of its data after)', of
     the drill's own check, which the line above sets beside its baseline; its live line
     read 'integrity after: recorded, not judged: nothing was expected of it'."""
-    psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
-    done = drill_restore(
-        host,
-        cluster,
-        tmp_path,
-        "\n[scenarios.integrity]\n"
-        f"command = \"echo integrity rows.orders=$({psql} -c 'SELECT count(*) FROM orders')\"\n"
-        'after = "strategy"\n',
-        expected="rows.orders=3",
-    )
+    done = drill_restore(host, cluster, tmp_path, own_check(cluster), expected="rows.orders=3")
 
     # (it fails on its recovery, untimed: this procedure has no stability check)
     assert "  integrity  db-1: match: after checksum " in done.stdout, done.stdout
@@ -181,6 +164,16 @@ def test_a_drill_with_no_integrity_command_says_the_restore_was_not_judged(host,
         "  integrity  2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was"
         " expected of its data after) ✔\n" in done.stdout
     ), done.stdout
+
+
+def own_check(cluster) -> str:
+    """The scenario's own integrity check of docs/drills.md, `after = "strategy"`, as TOML."""
+    psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
+    return (
+        "\n[scenarios.integrity]\n"
+        f"command = \"echo integrity rows.orders=$({psql} -c 'SELECT count(*) FROM orders')\"\n"
+        'after = "strategy"\n'
+    )
 
 
 def drill_restore(
