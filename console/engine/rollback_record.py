@@ -62,11 +62,19 @@ class RollbackRecord:
         return [h for h in self.state.hosts if h not in done and h not in needed]
 
     def nothing_done(self) -> str:
-        """What to do when no selected host was rolled back, none unknown (a drill cut short
-        before its rollback, an incident stopped before its strategy): "partially rolled
-        back" was offered for it, its hosts left every host. "" when some host was."""
+        """What to do when no strategy step sent anything, no host rolled back nor unknown (a
+        drill cut short before its rollback, an incident stopped before its strategy):
+        "partially rolled back" was offered for it, its hosts left every host. "" when a
+        strategy step ran on some host."""
         left = self.not_rolled_back()
         if not left or len(left) < len(self.state.hosts) or self.state.unknown_hosts:
+            return ""
+        sent = any(  # a re-enable held at 5 % on every host is partly done there
+            self.state.step(step.id).hosts
+            for step in self.settings.procedure.steps
+            if step.kind is StepKind.STRATEGY
+        )
+        if sent:
             return ""
         done = done_by(self.settings, self.state)
         return f"no host is {done}: close as aborted (saying why), or finish the steps first"
