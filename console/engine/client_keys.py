@@ -5,10 +5,12 @@ IdentityFile that does not exist, an ssh-agent socket left from an older session
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 # OpenSSH's default identities, as asyncssh tries them when nothing names a key (its own
 # list, private to it: the ones it can load).
@@ -143,3 +145,15 @@ def login_key_notes(identity_files: Sequence[str], inventory_named: frozenset[st
         for name, state, _ in skipped
         if state != PASSPHRASE and name not in inventory_named
     ]
+
+
+@functools.lru_cache(maxsize=1)
+def no_default_keys() -> list[Any]:
+    """The client keys of a login whose named keys none loads (a file gone, a passphrase):
+    ssh offers the agent's then, never the default ~/.ssh/id_* files (readconf.c adds those
+    only when nothing names a key), where asyncssh loads the defaults for an empty list.
+    One key made in memory, that no server trusts, offered after the agent's (seen: a
+    login to app-2 with ~/.ssh/id_ed25519 while ssh_config named ~/.ssh/nosuchkey)."""
+    import asyncssh
+
+    return [asyncssh.generate_private_key("ssh-ed25519", comment="none of the keys named loads")]

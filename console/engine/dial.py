@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import asyncssh
 
-from console.engine.client_keys import TOO_MANY, keys_offered, too_many_keys
+from console.engine.client_keys import TOO_MANY, keys_offered, no_default_keys, too_many_keys
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.heard import Heard
@@ -87,7 +87,8 @@ class Dialer:
                 # for the address the name resolved to).
                 known_hosts=self.known.lookup(dest.known_hosts_files, dest.host_key_alias),
                 host_key_alias=dest.host_key_alias,
-                client_keys=keys or (),
+                # keys named, none loads: the agent's only, as in ssh (no_default_keys)
+                client_keys=keys or (no_default_keys() if dest.identity_files else ()),
                 agent_identities=identities if dest.identities_only else (),
                 agent_forwarding=False,
                 encryption_algs=CIPHERS,
