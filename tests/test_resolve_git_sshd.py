@@ -2,8 +2,9 @@
 host, asked of them first (the git preset's resolve: nothing written there). Walked at
 80x24 on 2 sshd hosts, etckeeper-style repositories of their own: the dialog read 'With:
 revision=previous', the commander confirmed no revision. Each repository has its own
-commit ids: the confirmation names each host's, differing values stop nothing, and the
-run keeps `previous` (each host's precheck resolves it again). A repository with
+commit ids: the confirmation names each host's, differing ids stop nothing, and the run
+keeps `previous` (each host's precheck resolves it again); but where `previous` holds
+other content on some host (a hotfix committed after the delivery), nothing is sent. A repository with
 uncommitted changes is named before the question (its precheck will fail there); a host
 a colleague's incident restored already is named as nothing to do; the others go on."""
 
@@ -83,26 +84,28 @@ def workers(fleet: Fleet) -> dict[str, str]:
     return {h: (repo(fleet, h) / "nginx/nginx.conf").read_text() for h in HOSTS}
 
 
-async def test_the_confirmation_names_each_hosts_revision_and_the_run_restores(fleet, tmp_path):
+async def test_hosts_whose_previous_holds_other_content_stop_before_the_question(fleet, tmp_path):
+    """edge-1 tuned nginx after the bad delivery: its `previous` is the delivery itself,
+    edge-2's the good revision. On main the confirmation named both and the run restored
+    the delivery's workers 0 over edge-1's tuning; now nothing is asked or sent, and the
+    toast names each host's `previous` (tests/test_resolve_git_content_sshd.py: three
+    hosts, headless, and histories apart with the same content going on)."""
     edge_1 = f"nginx {commit(fleet, 'edge-1', 'HEAD')} → {commit(fleet, 'edge-1', 'HEAD^')}"
     edge_2 = f"nginx {commit(fleet, 'edge-2', 'HEAD')} → {commit(fleet, 'edge-2', 'HEAD^')}"
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        said = await confirmation(app, pilot, "etc-restore", ())
+        assert await confirmation(app, pilot, "etc-restore", ()) == ""
+        [toast] = [n for n in app._notifications if n.title == "Not started"]
         resolved = (
-            f"Resolved: revision=previous on edge-1: {edge_1} (1 file changed);"
-            f" edge-2: {edge_2} (2 files changed)"
+            "revision=previous would restore different content on the hosts (edge-1:"
+            f" {edge_1} (1 file changed); edge-2: {edge_2} (2 files changed))"
         )
-        assert resolved in said, said
-        # asked, nothing written: no .rollback/ on the hosts before the yes
+        assert toast.message.startswith(resolved), toast.message
+        # asked, nothing written: no .rollback/ on the hosts, nothing sent
         assert not any((s / ".rollback").exists() for s in fleet.sandboxes.values())
-        await pilot.press("y")
-        conductor = app.conductor
-        await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
-        # not pinned: one commit id cannot name the revision in two repositories
-        assert conductor.state.params.get("revision", "previous") == "previous"
-        assert conductor.state.step("restore").status.value == "done"
-    assert workers(fleet) == {"edge-1": "worker_processes 0;\n", "edge-2": "worker_processes 4;\n"}
+        await pilot.pause(0.2)
+        assert sent(app) == []
+    assert workers(fleet) == {"edge-1": "worker_processes 8;\n", "edge-2": "worker_processes 0;\n"}
 
 
 async def test_uncommitted_changes_are_named_before_the_question(fleet, tmp_path):

@@ -42,7 +42,8 @@ class Resolved:
     others go on), and those where there is nothing to do (exit 120: rolled back already;
     the precheck refuses them as needed nothing, and the others go on). `per_host`: each
     host's value is its own (the git preset's commit ids): said host by host, never
-    pinned, differing as they may."""
+    pinned, differing as they may; but what each holds (`same`: the content of the git
+    preset's paths) must be alike, or the step stops."""
 
     param: str
     symbolic: str
@@ -51,6 +52,8 @@ class Resolved:
     refused: dict[str, str]
     nothing: dict[str, str] = field(default_factory=dict)
     per_host: bool = False
+    # what each host's value holds (`same=`: the git preset's content of the paths)
+    same: dict[str, str] = field(default_factory=dict)
 
     @property
     def value(self) -> str | None:
@@ -111,6 +114,12 @@ class Resolved:
                 f"{self.param}={self.symbolic} stands for different values on the hosts"
                 f" ({_by_value(self.values)}): {again or naming + ', or run it on fewer hosts'}"
             )
+        if len(set(self.same.values())) > 1:  # each host's own value, not the same content
+            return (
+                f"{self.param}={self.symbolic} would restore different content on the hosts"
+                f" ({_by_content(self.same, self.said)}): name the one to restore"
+                f" (a commit or tag every host has), {again or naming + ', or run it on fewer hosts'}"
+            )
         return ""
 
 
@@ -126,6 +135,22 @@ def _by_value(values: dict[str, str]) -> str:
     if rest := groups[VALUES_SHOWN:]:
         said += f"; {len(rest)} other values on {sum(len(h) for h, _ in rest)} hosts"
     return said
+
+
+def _by_content(same: dict[str, str], said: dict[str, str]) -> str:
+    """`edge-1, edge-3: nginx 4840370 ... → 08c022d ... (2 files changed), as on edge-1;
+    edge-2: ...`: hosts whose value holds the same content together, the most first, each
+    content said as its first host said it (its commit ids are that host's own)."""
+    groups = sorted(grouped(same), key=lambda group: -len(group[0]))
+
+    def words(hosts: list[str]) -> str:
+        as_on = f", as on {hosts[0]}" if len(hosts) > 1 else ""
+        return f"{named_some(hosts, 3)}: {said[hosts[0]]}{as_on}"
+
+    said_ = "; ".join(words(hosts) for hosts, _ in groups[:VALUES_SHOWN])
+    if rest := groups[VALUES_SHOWN:]:
+        said_ += f"; {len(rest)} other contents on {sum(len(h) for h, _ in rest)} hosts"
+    return said_
 
 
 def _alike(said: dict[str, str], shown: int | None = VALUES_SHOWN) -> str:
@@ -179,12 +204,13 @@ async def resolve(
     found_on = await asyncio.gather(
         *(_ask(conductor.pool, t, sent, timeout, resolver.param) for t, sent in asks)
     )
-    values = {h: v for h, v, _, how in found_on if how == RESOLVED_ON and v}
-    said = {h: s for h, _, s, how in found_on if how == RESOLVED_ON}
-    refused = {h: s for h, _, s, how in found_on if how == REFUSED_ON}
-    nothing = {h: s for h, _, s, how in found_on if how == NOTHING_ON}
+    values = {h: v for h, v, _, how, _ in found_on if how == RESOLVED_ON and v}
+    said = {h: s for h, _, s, how, _ in found_on if how == RESOLVED_ON}
+    refused = {h: s for h, _, s, how, _ in found_on if how == REFUSED_ON}
+    nothing = {h: s for h, _, s, how, _ in found_on if how == NOTHING_ON}
+    same = {h: c for h, v, _, how, c in found_on if how == RESOLVED_ON and v and c}
     symbolic, per = resolver.symbolic, resolver.per_host
-    return Resolved(resolver.param, symbolic, values, said, refused, nothing, per)
+    return Resolved(resolver.param, symbolic, values, said, refused, nothing, per, same)
 
 
 def _asked(conductor: Conductor, strategy: Strategy, only_hosts: list[str] | None) -> list[str]:
@@ -238,25 +264,27 @@ DRILL_NAMING = "name it in the scenario's params in drills.toml ({param} = VALUE
 
 async def _ask(
     pool: SshPool, target: Target, command: str, timeout: float, param: str
-) -> tuple[str, str, str, str]:
-    """(host, value, words, how it ended: RESOLVED_ON, NOTHING_ON or REFUSED_ON)."""
+) -> tuple[str, str, str, str, str]:
+    """(host, value, words, how it ended: RESOLVED_ON, NOTHING_ON or REFUSED_ON, what the
+    value holds: `same=`, if said)."""
     try:
         result = await pool.run(target, command, timeout)
     except HostFailure as failure:
-        return target.name, "", said_once(failure.failure, failure.detail), REFUSED_ON
+        return target.name, "", said_once(failure.failure, failure.detail), REFUSED_ON, ""
     except ssh_timeout():
-        return target.name, "", f"no answer within {timeout:g} s", REFUSED_ON
+        return target.name, "", f"no answer within {timeout:g} s", REFUSED_ON, ""
     except ssh_errors() as exc:
-        return target.name, "", f"connection lost: {exc}", REFUSED_ON
+        return target.name, "", f"connection lost: {exc}", REFUSED_ON, ""
     if result.exit_status != 0:
         err = str(result.stderr or "").strip().splitlines()
         said = visible((telling(err) or f"exit {result.exit_status}").strip(), one_line=True)
         how = NOTHING_ON if result.exit_status == NOTHING_TO_DO else REFUSED_ON
-        return target.name, "", said, how
+        return target.name, "", said, how, ""
     for line in str(result.stdout or "").splitlines():
         if (m := RESOLVED.match(line.strip())) and m.group(1) == param:
-            return target.name, m.group(2), visible(m.group(3), one_line=True), RESOLVED_ON
-    return target.name, "", f"its resolve printed no `resolved {param}=...` line", REFUSED_ON
+            value, same, words = m.group(2), m.group(3), visible(m.group(4), one_line=True)
+            return target.name, value, words, RESOLVED_ON, same or ""
+    return target.name, "", f"its resolve printed no `resolved {param}=...` line", REFUSED_ON, ""
 
 
 async def _unless_aborted(

@@ -2,7 +2,8 @@
 hosts, asked of them (console/engine/resolving.py: read, nothing written there), so that
 the commander confirms the exact version the run acts on (or, for a value of each host's
 own, what each host will restore). A host that cannot resolve it (the precheck would
-refuse) or hosts that differ (one value for all) stop it here, before any question."""
+refuse) or hosts that differ (one value for all; a value of each host's own holding
+different content) stop it here, before any question, said and noted in the record."""
 
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
                 again = stepping.app.key_label("checklist.strategy")
                 said = f"{problem}. {again} on the checklist chooses a strategy again"
                 stepping.app.notify(said, title="Not started", severity="error")
+                # on record as headless `run` notes it: the toast goes, the record stays
+                title = conductor.step(step_id).title
+                conductor.note(f"“{title}” not started, nothing sent: {problem}", step_id)
                 return
             elif resolved.pinned:  # the commands the run sends once it is chosen
                 per_host = preview_pinned(conductor, step_id, resolved.pinned)

@@ -20,9 +20,10 @@ class Resolve:
     not even .rollback/) and prints `resolved NAME=VALUE: words` (what the run will act
     on), or fails as the precheck would, saying why. The run then goes with VALUE itself,
     the version the commander confirmed; or, `per_host`, VALUE is each host's own (a
-    commit id of its own repository): the confirmation names it host by host, hosts that
-    differ are no problem, and the run keeps the symbolic value, which each host's
-    precheck resolves again."""
+    commit id of its own repository): the confirmation names it host by host, and the run
+    keeps the symbolic value, which each host's precheck resolves again; values that
+    differ are no problem, but what they hold (`same=`) must be the same content on every
+    host, or the run stops before it sends anything."""
 
     param: str
     symbolic: str
@@ -30,7 +31,9 @@ class Resolve:
     per_host: bool = False
 
 
-RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+): (.+)$")
+# `same=ID`, given: what the value holds, alike on every host where it is the same content
+# (the git preset's hash of the paths' blob ids; its commit ids are each host's own).
+RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+)(?: same=(\S+))?: (.+)$")
 
 
 @dataclass(frozen=True)

@@ -151,24 +151,32 @@ fi
 
 # What `previous` stands for on each host, asked before the commander's yes: nothing
 # written (no .rollback/; git status refreshes no index). Each repository has its own
-# commit ids: the value is the host's own, never one for all of them.
+# commit ids: the value is the host's own, never one for all of them. `same=` is what the
+# revision holds on the paths (the hash of their ls-tree: blob ids are content, alike in
+# every repository): hosts where it differs would be restored to different content (seen:
+# a hotfix committed on one host after the bad delivery made `previous` the delivery
+# there), and the run stops before it sends anything.
 RESOLVE = (
     "GIT_OPTIONAL_LOCKS=0 && export GIT_OPTIONAL_LOCKS\n"
+    + 'same() { r=$1 && shift && git ls-tree -r "$r" -- "$@" | git hash-object --stdin; }\n'
     + _choose(
         _repo(""),
         """\
-    echo "resolved revision=$(git rev-parse --short "$done"): $* match" \\
+    echo "resolved revision=$(git rev-parse --short "$done") same=$(same "$done" "$@"):" \\
+      "$* match" \\
       "$(git log -n 1 --format='%h %s' "$done"), as this incident restored them: checked again"
 """,
         """\
-    echo "resolved revision=$(git rev-parse --short "$done"): $* match" \\
+    echo "resolved revision=$(git rev-parse --short "$done") same=$(same "$done" "$@"):" \\
+      "$* match" \\
       "$(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown} restored them;" \\
       "its restart never finished: this restore runs it"
 """,
     )
     + """\
 files=$(git diff --shortstat HEAD "$rev" -- "$@" | cut -d, -f1 | sed 's/^ *//')
-echo "resolved revision=$(git rev-parse --short "$rev"): $* $(git log -n 1 --format='%h %s' -- "$@")" \\
+echo "resolved revision=$(git rev-parse --short "$rev") same=$(same "$rev" "$@"):" \\
+  "$* $(git log -n 1 --format='%h %s' -- "$@")" \\
   "→ $(git log -n 1 --format='%h %s' "$rev") ($files)"
 """
 )
