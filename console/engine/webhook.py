@@ -28,13 +28,39 @@ class WebhookResult:
     unanswered: bool = False  # sent whole, then no answer: the receiver may have taken it
 
 
+class _Gate:
+    """Whether a request began to go out, and whether it was given up on first: decided
+    under one lock, so that one given up on (past `timeout` + 1 s, its name still being
+    looked up: getaddrinfo has no timeout) never goes out after, while a retry may."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started = self._closed = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise OSError("given up on before it was sent")
+            self._started = True
+
+    def close(self) -> bool:
+        """Give the request up; whether it had begun to go out (it may have arrived)."""
+        with self._lock:
+            self._closed = True
+            return self._started
+
+
 def _answer(body: bytes) -> str:
     text = body[:ANSWER_BYTES].decode("utf-8", "replace")
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def _post(
-    url: str, payload: dict[str, Any], headers: dict[str, str], timeout: float
+    url: str,
+    payload: dict[str, Any],
+    headers: dict[str, str],
+    timeout: float,
+    gate: _Gate | None = None,
 ) -> WebhookResult:
     import http.client
     import urllib.error  # only a command that delivers a webhook pays for urllib
@@ -49,7 +75,7 @@ def _post(
             method="POST",
             headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT},
         )
-        with _opener().open(request, timeout=timeout) as response:
+        with _opener(gate).open(request, timeout=timeout) as response:
             return WebhookResult(True, response.status, f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:
         answer, cut = _kept(exc)
@@ -169,17 +195,38 @@ def _retry_after(said: str) -> float | None:
     return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
-def _opener() -> Any:
+def _opener(gate: _Gate | None = None) -> Any:
     """urllib's opener without its redirect handler. It turned a POST redirected with 301,
     302 or 303 into a GET without the message, reported as delivered when the target
-    answered it, and sent the Authorization header on to wherever it pointed."""
+    answered it, and sent the Authorization header on to wherever it pointed. Connected,
+    the request passes `gate` before it goes out."""
     import urllib.request
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: Any) -> None:
             return None  # the 3xx is the answer: an HTTPError
 
-    return urllib.request.build_opener(NoRedirect)
+    if gate is None:
+        return urllib.request.build_opener(NoRedirect)
+    through = gate
+
+    def gated(connection: Any) -> Any:
+        class Gated(connection):  # type: ignore[misc]
+            def connect(self) -> None:  # the name looked up, connected (TLS: shaken hands)
+                super().connect()
+                through.start()  # what follows is the request going out
+
+        return Gated
+
+    class Http(urllib.request.HTTPHandler):
+        def do_open(self, http_class: Any, req: Any, **kw: Any) -> Any:
+            return super().do_open(gated(http_class), req, **kw)
+
+    class Https(urllib.request.HTTPSHandler):
+        def do_open(self, http_class: Any, req: Any, **kw: Any) -> Any:
+            return super().do_open(gated(http_class), req, **kw)
+
+    return urllib.request.build_opener(NoRedirect, Http, Https)
 
 
 def _redirected(location: str) -> str:
@@ -211,13 +258,15 @@ async def post_json(
     """Deliver `payload`; any 2xx is success, everything else is a failure with a reason."""
     if not url.startswith(("http://", "https://")):
         return WebhookResult(False, None, "the webhook URL must be http:// or https://")
+    gate = _Gate()
     try:
         return await asyncio.wait_for(
-            _in_daemon_thread(_post, url, payload, headers or {}, timeout), timeout + 1
+            _in_daemon_thread(_post, url, payload, headers or {}, timeout, gate), timeout + 1
         )
-    except TimeoutError:  # an answer coming too slowly to end within the socket's timeout
+    except TimeoutError:  # an answer coming too slowly to end within the socket's timeout,
+        # or nothing sent yet (a slow name lookup): then never sent, and tried again
         return WebhookResult(
-            False, None, f"no answer within {timeout:g} s", retryable=True, unanswered=True
+            False, None, f"no answer within {timeout:g} s", retryable=True, unanswered=gate.close()
         )
 
 
