@@ -66,6 +66,7 @@ def waves_coming(screen: ExecutionScreen) -> bool:
 # retry key does, off an 80x24 screen.
 REASON_LINES = 3
 _SEPARATOR = re.compile(r"[,;] ")
+_COUNTED = re.compile(r"\+(\d+) more\b")
 
 
 def _cut(screen: ExecutionScreen, banner: Text, hosts: Iterable[str]) -> Text:
@@ -84,9 +85,12 @@ def _cut(screen: ExecutionScreen, banner: Text, hosts: Iterable[str]) -> Text:
         at = cuts[-1] if cuts else max(budget, 0)
         left = {n for n in re.findall(r"[A-Za-z0-9._-]+", head[at:]) if n in names}
         left -= set(re.findall(r"[A-Za-z0-9._-]+", head[:at]))
+        # and those the reason itself counted: `a, b, c +47 more did not succeed`, cut
+        # after a, read '… and 2 more host(s)' of a wave where 50 failed
+        count = len(left) + sum(int(n) for n in _COUNTED.findall(head[at:]))
         # the journal and the document have it whole (the timeline's detail: 8 lines)
-        said = ", named in the record" if left else " (the record has it whole)"
-        more = f" and {len(left)} more host(s)" if left else ""
+        said = ", named in the record" if count else " (the record has it whole)"
+        more = f" and {count} more host(s)" if count else ""
         cut = banner[:at] + Text(f" …{more}{said}", style="bold")
         if len(cut.wrap(console, width)) <= REASON_LINES or at == 0:
             return cut + banner[len(head) :] if newline else cut
