@@ -294,6 +294,13 @@ def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_pa
                 await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
                 assert conductor.state.unknown_hosts == [("restore", "web-1")]
                 await pilot.press("v")
+                # Said at once, before any answer (helper-169: a V seen doing nothing).
+                await until(
+                    pilot,
+                    lambda: any(
+                        n.title == "Verifying 1 unknown host(s)" for n in app._notifications
+                    ),
+                )
                 restore = conductor.state.step("restore")
                 await until(pilot, lambda: Kind.UNKNOWN_VERIFIED in _kinds(conductor), WAIT)
         finally:

@@ -247,6 +247,13 @@ class Resuming:
             self.app.exec_step = unknown[0].step
             self.app.action_go("execution")
             hosts = sorted({u.host for u in unknown})
+            # Said at once: the answer may take a command timeout (a host that went away
+            # meanwhile); a V pressed then, and nothing seen, read as V doing nothing.
+            self.app.notify(
+                f"Checking {named(hosts)}: whether the earlier attempt still runs there,"
+                " then the step's verify. The answer comes here.",
+                title=f"Verifying {len(hosts)} unknown host(s)",
+            )
             work = self._verify_unknown_hosts(hosts)
             self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
 
