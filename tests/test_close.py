@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, RadioButton, RadioSet
 
 from console.cli import _reported
@@ -427,3 +428,28 @@ async def test_up_from_the_reason_goes_back_to_the_outcomes(
         await until(pilot, lambda: detail.has_focus)  # the abort asks its reason there
         await pilot.press("down", "down", "space")  # and on, typed ahead
         await until(pilot, lambda: radios.pressed_button.name == "handed-over")
+
+
+async def test_keys_typed_ahead_of_up_in_the_reason_follow_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Random keys at 80x24 (typed ahead, as tmux sends a string): ↑ in the reason, then
+    Space and text already on their way to it, ended the console with 'RecursionError':
+    the field gave them back to the choices, which handed them to the field, and so on."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _f7_on_the_checklist(pilot)
+        radios = app.screen.query_one("#close-outcome", RadioSet)
+        names = [b.name for b in radios.query(RadioButton)]
+        for _ in names:  # to "Not needed", bounded by the outcomes
+            if names[radios._selected or 0] == "not-needed":
+                break
+            await pilot.press("down")
+        await pilot.press("space")
+        detail = app.screen.query_one("#close-detail", Input)
+        await until(pilot, lambda: detail.has_focus)
+        detail.value = ""
+        for key, char in [("up", None), ("space", " "), ("x", "x"), ("y", "y")]:
+            detail.post_message(events.Key(key, char))  # all queued before the first is read
+        await until(pilot, lambda: detail.value == "xy")
+        assert app.is_running and radios.pressed_button.name == "aborted"

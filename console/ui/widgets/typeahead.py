@@ -147,6 +147,7 @@ class ChoiceThenText(RadioSet):
         if isinstance(field, FieldInput):
             field.keep_text_on_focus()
             field.choices = self
+            field._back = None  # its keys are its own again (else each passes them back)
         self.screen.set_focus(field)
 
 
@@ -241,6 +242,7 @@ class FieldInput(ShownInput):
             taken = await self._back.take(event)
         elif event.key in ("up", "down") and self.choices is not None:
             self._back = self.choices
+            self.choices._handed = None  # as its focus will say: keys are its own again
             self.screen.set_focus(self.choices)
             self.choices.step(event.key)
             taken = True
