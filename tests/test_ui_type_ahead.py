@@ -56,15 +56,16 @@ async def test_enter_typed_as_the_close_dialog_opens_closes(tmp_path: Path) -> N
         async with app.run_test(size=(80, 24)) as pilot:
             await open_incident(pilot)
             conductor = app.conductor
-            left = sorted(conductor.state.hosts)[:1]
-            app.push_screen(CloseDialog(Outcome.PARTIAL, left))
+            # Aborted, its reason offered (nothing was run: partially rolled back is
+            # refused since a34ee641, no strategy step having sent anything)
+            app.push_screen(CloseDialog(Outcome.ABORTED, [], why="the delivery was halted"))
             app.post_message(events.Key("enter", None))
             await until(pilot, lambda: isinstance(app.screen, CloseDialog))
             await until(pilot, lambda: any("not used" in n.message for n in app._notifications))
             assert not conductor.state.closed
             await pilot.press("enter")
             await until(pilot, lambda: conductor.state.closed)
-            assert conductor.state.outcome == Outcome.PARTIAL
+            assert conductor.state.outcome == Outcome.ABORTED
             assert not isinstance(app.screen, CloseDialog)
 
 
