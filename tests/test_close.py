@@ -412,16 +412,7 @@ async def test_up_from_the_reason_goes_back_to_the_outcomes(
     choice opened go back to the outcomes, moving there."""
     app = populated_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _f7_on_the_checklist(pilot)
-        radios = app.screen.query_one("#close-outcome", RadioSet)
-        names = [b.name for b in radios.query(RadioButton)]
-        for _ in names:  # to "Not needed", bounded by the outcomes
-            if names[radios._selected or 0] == "not-needed":
-                break
-            await pilot.press("down")
-        await pilot.press("space")
-        detail = app.screen.query_one("#close-detail", Input)
-        await until(pilot, lambda: detail.has_focus)
+        radios, detail = await _not_needed_chosen(pilot)
         await pilot.press("up", "space")
         await until(pilot, lambda: radios.pressed_button.name == "aborted")
         assert detail.value.strip() == detail.value  # no space typed into a reason
@@ -438,18 +429,24 @@ async def test_keys_typed_ahead_of_up_in_the_reason_follow_it_once(
     the field gave them back to the choices, which handed them to the field, and so on."""
     app = populated_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _f7_on_the_checklist(pilot)
-        radios = app.screen.query_one("#close-outcome", RadioSet)
-        names = [b.name for b in radios.query(RadioButton)]
-        for _ in names:  # to "Not needed", bounded by the outcomes
-            if names[radios._selected or 0] == "not-needed":
-                break
-            await pilot.press("down")
-        await pilot.press("space")
-        detail = app.screen.query_one("#close-detail", Input)
-        await until(pilot, lambda: detail.has_focus)
+        radios, detail = await _not_needed_chosen(pilot)
         detail.value = ""
         for key, char in [("up", None), ("space", " "), ("x", "x"), ("y", "y")]:
             detail.post_message(events.Key(key, char))  # all queued before the first is read
         await until(pilot, lambda: detail.value == "xy")
         assert app.is_running and radios.pressed_button.name == "aborted"
+
+
+async def _not_needed_chosen(pilot) -> tuple[RadioSet, Input]:
+    """F7 on the checklist, ↓ to "Not needed", Space: its reason field has the focus."""
+    await _f7_on_the_checklist(pilot)
+    radios = pilot.app.screen.query_one("#close-outcome", RadioSet)
+    names = [b.name for b in radios.query(RadioButton)]
+    for _ in names:  # bounded by the outcomes
+        if names[radios._selected or 0] == "not-needed":
+            break
+        await pilot.press("down")
+    await pilot.press("space")
+    detail = pilot.app.screen.query_one("#close-detail", Input)
+    await until(pilot, lambda: detail.has_focus)
+    return radios, detail

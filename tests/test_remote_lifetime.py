@@ -79,6 +79,23 @@ def account_processes(user: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def attempts_ended(user: str, journal: Path) -> None:
+    """Return once no process of `user` carries an attempt token of `journal`: the
+    commands of a run killed (or released) have ended on the hosts. Their supervisor ends
+    them as the connection closes, which a loaded machine takes a moment to do; a verify
+    before then rightly finds 'the earlier attempt is still running'."""
+    tokens = [
+        f"rollback-attempt={e.data.token}"
+        for e in read_journal(journal).events
+        if e.kind == Kind.COMMAND_INTENT and e.data.token
+    ]
+    for _ in range(900):  # bounded: 90 s
+        if not any(t in args for _, _, args in account_processes(user) for t in tokens):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the killed run's commands still run on the hosts after 90 s")
+
+
 def started(user: str, tokens: list[str]) -> bool:
     """Whether a live process of the account carries each of `tokens`: the commands of
     those attempts run (a command's intent is written before it is sent)."""

@@ -20,12 +20,11 @@ from pathlib import Path
 import pytest
 
 from console.journal.store import read_journal
-from console.model.events import Kind
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
 from tests.cli_fleet import flag_fleet, reenable_strategies
 from tests.test_lost_mid_change import PROCEDURE, WAIT_FOR_GO
-from tests.test_remote_lifetime import account_processes
+from tests.test_remote_lifetime import attempts_ended
 
 pytestmark = pytest.mark.sshd
 
@@ -65,29 +64,13 @@ def _killed_in_stage_1(fleet, journal: Path) -> None:
     assert "app-1      check 5% succeeded" in "".join(shown), "".join(shown)
 
 
-def _attempts_ended(user: str, journal: Path) -> None:
-    """Once the killed run's commands have ended on the hosts (their supervisor ends them
-    as the connection closes; a loaded machine takes a moment): V would else find app-2's
-    attempt still running and leave it unknown, nothing held."""
-    tokens = [
-        f"rollback-attempt={e.data.token}"
-        for e in read_journal(journal).events
-        if e.kind == Kind.COMMAND_INTENT and e.data.token
-    ]
-    for _ in range(900):  # bounded: 90 s
-        if not any(t in args for _, _, args in account_processes(user) for t in tokens):
-            return
-        time.sleep(0.1)
-    raise AssertionError("the killed run's commands still run on the hosts after 90 s")
-
-
 @pytest.mark.parametrize("restarted", [False, True], ids=["restart-owed", "restarted-by-hand"])
 def test_v_holds_the_hosts_that_passed_the_stage(sshd_server, tmp_path, restarted):
     files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
     fleet = flag_fleet(sshd_server, tmp_path, files, ["reenable"], "new_checkout=0\n")
     journal = fleet.state / "incident"
     _killed_in_stage_1(fleet, journal)
-    _attempts_ended(sshd_server.account.name, journal / "journal.jsonl")
+    attempts_ended(sshd_server.account.name, journal / "journal.jsonl")
     state = fold(read_journal(journal / "journal.jsonl").events)
     assert state.step("restore").hosts["app-2"].status is HostStatus.RUNNING  # cut short
     if restarted:  # the service restarted by hand: nothing owed, app-2's stage passes

@@ -20,6 +20,7 @@ from console.model.state import HostStatus, fold
 from console.model.status import FailureClass
 from tests.cli_fleet import Fleet
 from tests.test_lost_mid_change import lose_app_2_mid_action, release_fleet
+from tests.test_remote_lifetime import attempts_ended
 
 pytestmark = pytest.mark.sshd
 
@@ -38,6 +39,7 @@ def test_a_verify_that_timed_out_says_so_and_the_host_counts_as_failed(
     journal = fleet.state / "incident"
     lose_app_2_mid_action(fleet, sshd_server, journal)
     (fleet.sandboxes["app-2"] / "go").touch()  # its supervisor's restart ends
+    attempts_ended(sshd_server.account.name, journal / "journal.jsonl")
 
     strategies_file = fleet.config / "strategies.toml"
     strategies = tomllib.loads(strategies_file.read_text())
