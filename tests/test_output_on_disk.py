@@ -134,16 +134,16 @@ async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, mon
             await open_incident(pilot)
             await _adhoc(pilot, command)
             await until(pilot, lambda: _done(app, "adhoc-1", 3))
-            await pilot.pause(0.2)
             events = app.conductor.recorder.events
+            await until(pilot, lambda: events.held <= len(events.actions) + 4)
             outputs = [i for i in range(len(events)) if events.place(i)[0] == Kind.COMMAND_OUTPUT]
-            assert len(outputs) > 4 and events.held <= len(events.actions) + 4
+            assert len(outputs) > 4
 
             grid = app.screen.query_one("#grid", HostGrid)
             grid.move_to_key("web-2")
-            await pilot.pause(0.2)
-            shown = list(app.screen.query_one("#output", Log).lines)
-            assert [ln for ln in shown if ln.startswith("line-")] == [
+            log = app.screen.query_one("#output", Log)
+            await until(pilot, lambda: sum(ln.startswith("line-") for ln in log.lines) >= 40)
+            assert [ln for ln in log.lines if ln.startswith("line-")] == [
                 f"line-{i}" for i in range(1, 41)
             ]
 
@@ -151,11 +151,11 @@ async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, mon
             await until(pilot, lambda: isinstance(app.screen, TimelineScreen))
             screen = app.screen
             screen.set_filter("output web-3")
-            await pilot.pause(0.2)
             rows = screen.query_one("#timeline", EventList)
+            web3 = sum(1 for i in outputs if events.place(i)[2] == "web-3")
+            await until(pilot, lambda: rows.row_count == web3)
             first = rows.fetch(rows.rows[0])
             assert first.where.host == "web-3" and first.data.lines[0] == "line-1"
-            assert rows.row_count == sum(1 for i in outputs if events.place(i)[2] == "web-3")
             rows.move_to(0)
             await until_shown(pilot, "#timeline-detail", "line-1")  # drawn at the move's message
 
