@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -152,9 +153,12 @@ class Children:
 
 
 def _kill(child: asyncio.subprocess.Process) -> None:
+    """SIGKILL, never reaping it: `Process.kill` first polls (waitpid), and on a child
+    already dead it took the status asyncio's watcher waits for, which then said 255 and
+    logged "Unknown child process pid" to stderr, over the screen. asyncio reaps it."""
     if child.returncode is None:
         with contextlib.suppress(ProcessLookupError):
-            child.kill()
+            os.kill(child.pid, signal.SIGKILL)
 
 
 async def _reaped(child: asyncio.subprocess.Process) -> None:
