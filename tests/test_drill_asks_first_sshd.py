@@ -85,7 +85,7 @@ async def test_a_drill_names_its_parameters_and_its_answers_stay_in_view(
         assert "params target=1.0" in said, said
         yes = app.screen.query_one("#yes", Button)
         assert yes.region.bottom <= 24 and yes.region.height, yes.region  # in view
-        scroll = app.screen.query_one("#confirm-detail", VerticalScroll)
+        scroll = app.screen.query_one("#confirm-body", VerticalScroll)
         assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
         await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
         await pilot.pause()

@@ -89,8 +89,10 @@ def enter_says(
     return visible(said, one_line=True)
 
 
-# A confirmation's rows besides its detail, at most: borders, title, question, buttons, hint.
-DIALOG_LINES = 15
+# A confirmation's rows besides its body (the question and its detail): borders, title
+# and its margin, buttons, the hint and its margin.
+DIALOG_LINES = 9
+SCROLLS = "↑ ↓ PgUp PgDn scroll"
 
 
 class ConfirmDialog(ButtonDialog[bool]):
@@ -123,10 +125,12 @@ class ConfirmDialog(ButtonDialog[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger"):
             yield Label(visible(self.title_text), classes="dialog-title", markup=False)
-            yield Static(visible(self.question), classes="dialog-text", markup=False)
-            if self.detail is not None:  # what it rests on may be long: it scrolls, never
-                # pushing the answers off the screen (a drill's parameters at 80x24)
-                with VerticalScroll(id="confirm-detail", can_focus=False):
+            # The question and what it rests on scroll together, never pushing the answers
+            # or the hint off the screen: a drill's parameters at 80x24, and the question
+            # between waves of 200 hosts of 40-character names (its hint was cut off).
+            with VerticalScroll(id="confirm-body", can_focus=False):
+                yield Static(visible(self.question), classes="dialog-text", markup=False)
+                if self.detail is not None:
                     yield Static(self.detail, classes="dialog-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (Esc)", id="no", variant="primary")
@@ -138,20 +142,28 @@ class ConfirmDialog(ButtonDialog[bool]):
         self._hint(yes=False)
 
     def on_resize(self, event: events.Resize) -> None:
-        """The detail takes the rows the dialog's other lines leave."""
-        for detail in self.query("#confirm-detail"):
-            detail.styles.max_height = max(3, event.size.height - DIALOG_LINES)
+        """The body takes the rows the dialog (95 % of the screen) leaves it; the hint says
+        how it scrolls once it has more than it shows."""
+        body = self.query_one("#confirm-body", VerticalScroll)
+        body.styles.max_height = max(3, event.size.height * 95 // 100 - DIALOG_LINES)
+        self.call_after_refresh(self._hint, yes=self._yes_focused())
 
     def action_scroll_detail(self, by: int) -> None:
-        """↑ ↓ PgUp PgDn scroll the detail (the buttons keep the focus, and Enter)."""
-        for detail in self.query("#confirm-detail").results(VerticalScroll):
-            detail.scroll_relative(y=by, animate=False)
+        """↑ ↓ PgUp PgDn scroll the body (the buttons keep the focus, and Enter)."""
+        body = self.query_one("#confirm-body", VerticalScroll)
+        body.scroll_relative(y=by, animate=False)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._hint(yes=event.widget.id == "yes")
 
+    def _yes_focused(self) -> bool:
+        return self.focused is not None and self.focused.id == "yes"
+
     def _hint(self, yes: bool) -> None:
-        self.query_one("#confirm-hint", Static).update(enter_says(self.yes, self.no, yes))
+        said = enter_says(self.yes, self.no, yes)
+        if self.query_one("#confirm-body", VerticalScroll).max_scroll_y > 0:
+            said += f" · {SCROLLS}"  # the keys, shown nowhere else (the footer is beneath)
+        self.query_one("#confirm-hint", Static).update(said)
 
     def answer(self, button: Button) -> None:
         self.dismiss(button.id == "yes")
