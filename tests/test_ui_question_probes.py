@@ -132,7 +132,7 @@ async def test_a_probe_of_the_whole_system_is_not_said_to_judge_the_waves(
             await pilot.press("escape")
             await until(pilot, lambda: "restore" not in app.conductor.running, 60)
     [waves] = [line for line in about.splitlines() if line.startswith("Waves: ")]
-    assert waves == "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one", about
+    assert waves == "Waves: 3 waves of 1 host each, your yes before each next one", about
     # After the canary, the question says nothing judged it.
     said = "No probe reads web-1 alone: none judged the wave."
     assert said in " ".join(question.split()), question

@@ -114,7 +114,7 @@ async def test_the_consoles_undo_says_its_waves_and_asks_between_them(waved, tmp
         app.undo_step("restore")
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
         about = " ".join(str(app.screen.query_one("#run-commands .dialog-text").render()).split())
-        assert "Waves: 2 waves of 2, 2 host(s), your yes before each next one" in about, about
+        assert "Waves: 2 waves of 2 hosts each, your yes before each next one" in about, about
         assert "all 4 at once" not in about
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 30)

@@ -199,7 +199,7 @@ async def test_the_wave_question_says_what_the_hosts_changed_read(
         await pilot.press("escape")
         await until(pilot, lambda: "restore" not in app.conductor.running, 60)
     # The run's confirmation said so first.
-    waves = "2 waves of 1, 1 host(s), the probes read after each on the hosts that succeeded"
+    waves = "2 waves of 1 host each, the probes read after each on the hosts that succeeded"
     assert f"Waves: {waves} so far (app/errors; one not healthy halts it)" in about, about
     said = "Probes on app-1 (succeeded so far): healthy, app/errors = 0.01."
     assert said in question, question

@@ -66,7 +66,7 @@ def test_check_config_accepts_the_sizes_and_the_dry_run_shows_each_wave(fleet):
     restore = dry.stdout.split("[strategy]\n", 1)[1]
     assert restore.startswith(
         "# strategy: version-rollback\n"
-        "# waves: 2 waves of 1, 6 host(s), a yes before each next one (--yes gives it after"
+        "# waves: 2 waves, of 1 and 6 hosts, a yes before each next one (--yes gives it after"
         " a wave whose every host succeeded or needed nothing)\n"
         "#   wave 1 of 2: app-1\n"
         f"#   wave 2 of 2: {', '.join(THE_REST)}\n"
@@ -121,7 +121,7 @@ async def test_the_console_says_the_waves_and_names_the_next_ones_hosts(fleet, t
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         read: list[str] = []
         conductor = await restore_started(pilot, read)
-        assert "Waves: 2 waves of 1, 6 host(s), the probes read after each" in read[0], read
+        assert "Waves: 2 waves, of 1 and 6 hosts, the probes read after each" in read[0], read
         assert "your yes before each next one" in read[0], read
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 30)
         question = " ".join(str(app.screen.query_one(".dialog-text").render()).split())
@@ -136,7 +136,7 @@ async def test_the_console_says_the_waves_and_names_the_next_ones_hosts(fleet, t
         app.undo_step("restore")
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
         about = " ".join(str(app.screen.query_one("#run-commands .dialog-text").render()).split())
-        assert "Waves: 2 waves of 1, 6 host(s), your yes before each next one" in about, about
+        assert "Waves: 2 waves, of 1 and 6 hosts, your yes before each next one" in about, about
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 30)
         question = " ".join(str(app.screen.query_one(".dialog-text").render()).split())

@@ -181,9 +181,14 @@ def test_sized_waves_cover_every_host_once(total, sizes):
 
 
 def test_waves_of_different_sizes_said_in_one_line():
-    assert sizes_said([1, 6]) == "2 waves of 1, 6 host(s)"
-    assert sizes_said([1, 5, 20, 20, 20, 20, 14]) == "7 waves of 1, 5, 20 ×4, 14 host(s)"
-    assert sizes_said([3] * 8 + [2]) == "9 waves of 3 host(s), the last of 2"
+    assert sizes_said([1, 6]) == "2 waves, of 1 and 6 hosts"
+    assert sizes_said([1, 5, 20, 20, 20, 20, 14]) == "7 waves, of 1, 5, 20 ×4 and 14 hosts"
+    assert sizes_said([3] * 8 + [2]) == "9 waves of 3 hosts, the last of 2"
+    # a canary twice, then the rest: "3 waves of 1, 1, 198 host(s)" read as waves of one
+    # host and 198 hosts besides (walked on 200 sshd hosts, sizes = [1, 1, "100%"])
+    assert sizes_said([1, 1, 198]) == "3 waves, of 1, 1 and 198 hosts"
+    assert sizes_said([1, 1, 1]) == "3 waves of 1 host each"
+    assert sizes_said([3, 3, 1]) == "3 waves of 3 hosts, the last of 1"
 
 
 @pytest.mark.parametrize(

@@ -71,21 +71,26 @@ def wave_sizes(
 
 
 def sizes_said(sizes: list[int]) -> str:
-    """`3 waves of 1, 1, 1 host(s)`; past four, the size once: `1000 waves of 1 host(s)`
-    (each listed, the line took 40 rows of the dialog at 80 columns) or `9 waves of 3
-    host(s), the last of 2`; waves of sizes that change (`waves.sizes`) each run of one
-    size once: `7 waves of 1, 5, 20 ×4, 14 host(s)`; one wave: `all 3 at once`, or
-    `1 host, one wave` (a retry of one host read "all 1 at once")."""
+    """`3 waves of 1 host each`; `9 waves of 3 hosts, the last of 2`; waves of sizes that
+    change (`waves.sizes`), the last after `and`: `3 waves, of 1, 1 and 198 hosts` (`3
+    waves of 1, 1, 198 host(s)` read as waves of one host, and 198 hosts besides), past
+    four each run of one size once: `7 waves, of 1, 5, 20 ×4 and 14 hosts`; one wave: `all
+    3 at once`, or `1 host, one wave` (a retry of one host read "all 1 at once")."""
     if len(sizes) == 1:
         return "1 host, one wave" if sizes[0] == 1 else f"all {sizes[0]} at once"
-    if len(sizes) <= 4:
-        return f"{len(sizes)} waves of {', '.join(map(str, sizes))} host(s)"
-    if len(set(sizes[:-1])) == 1:
-        last = f", the last of {sizes[-1]}" if sizes[-1] != sizes[0] else ""
-        return f"{len(sizes)} waves of {sizes[0]} host(s){last}"
-    runs = [(size, len(list(alike))) for size, alike in itertools.groupby(sizes)]
-    said = ", ".join(f"{size} ×{many}" if many > 1 else str(size) for size, many in runs)
-    return f"{len(sizes)} waves of {said} host(s)"
+    if len(set(sizes)) == 1:
+        return f"{len(sizes)} waves of {_hosts(sizes[0])} each"
+    if len(set(sizes[:-1])) == 1 and sizes[-1] < sizes[0]:  # what `size` leaves, last
+        return f"{len(sizes)} waves of {_hosts(sizes[0])}, the last of {sizes[-1]}"
+    said = list(map(str, sizes))
+    if len(sizes) > 4:  # each listed, the line took 40 rows of the dialog at 80 columns
+        runs = [(size, len(list(alike))) for size, alike in itertools.groupby(sizes)]
+        said = [f"{size} ×{many}" if many > 1 else str(size) for size, many in runs]
+    return f"{len(sizes)} waves, of {', '.join(said[:-1])} and {said[-1]} hosts"
+
+
+def _hosts(count: int) -> str:
+    return f"{count} host{'' if count == 1 else 's'}"
 
 
 def hosts_said(hosts: Sequence[str], shown: int | None = None) -> str:
