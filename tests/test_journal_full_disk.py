@@ -88,18 +88,20 @@ async def test_the_console_ends_with_the_journal_and_says_why_not_with_a_traceba
     did not fit ended the console with a Rich traceback across the screen (and a step's
     worker would have kept its error silently, the console going on with no record)."""
     journal, _, notes = half_done(small_disk / "incidents")
-    disk = os.statvfs(small_disk)  # what is free, each file's pages and the locks' counted
-    (small_disk / "filler").write_bytes(b"\0" * (disk.f_bavail * disk.f_frsize - 8 * 1024))
+    # A page left (what is free, each file's pages and the locks' counted): a few notes
+    # fit, typed key by key.
+    disk = os.statvfs(small_disk)
+    (small_disk / "filler").write_bytes(b"\0" * (disk.f_bavail * disk.f_frsize - 4 * 1024))
     engine = Engine(demo_settings(), tmp_path / "incidents")
     app = resumed_app(engine, journal)
     added: list[str] = []
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: checklist_shown(app))
-            for index in range(60):  # ~400 bytes a note: the disk is full long before
+            for index in range(60):  # the disk is full long before
                 if app.journal_stopped is not None:
                     break
-                text = f"note {index}: the checkout error rate is still climbing on web-2"
+                text = f"note {index}: 5xx up on web-2"  # typed: each key is a turn
                 await pilot.press("n")
                 await pilot.pause()
                 await pilot.press(*text, "enter")

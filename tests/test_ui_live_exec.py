@@ -199,7 +199,9 @@ async def test_a_reason_longer_than_its_pane_is_read_whole_with_enter(tmp_path: 
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await _ran_adhoc(pilot, f"echo '{reason}' >&2; exit 1")
+            # The host writes it (typed whole, its 900 keys took a minute under load).
+            frame = "frame$i at com.example.Checkout.step$i(Checkout.java:$i)"
+            await _ran_adhoc(pilot, f'for i in $(seq 0 15); do printf "{frame} "; done >&2; exit 1')
             screen = app.screen
             why = screen.query_one("#output-why", Static)
             await until(pilot, lambda: bool(why.display) and why.size.height == 6)
