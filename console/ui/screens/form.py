@@ -51,6 +51,8 @@ PLACEHOLDERS = {
     F.RETRY_OWNER: "Who runs the retry?",
 }
 TEXT_FIELDS = [f for f in FormField if f is not F.ACTION_ITEMS]
+# Fields of one value (a date-time, a name): a paste's line breaks are spaces there.
+ONE_LINE = {F.SEVERITY, F.IMPACT_START, F.IMPACT_END, F.RETRY_SCHEDULE, F.RETRY_OWNER}
 
 
 class FormScreen(IncidentScreen):
@@ -86,7 +88,10 @@ class FormScreen(IncidentScreen):
                         yield ActionItems(self._items(), id="field-action_items")
                     else:
                         yield FieldInput(
-                            placeholder=PLACEHOLDERS[field], id=f"field-{field.value}", compact=True
+                            placeholder=PLACEHOLDERS[field],
+                            id=f"field-{field.value}",
+                            compact=True,
+                            lines=field not in ONE_LINE,  # a log excerpt pasted whole
                         )
         yield Label("", id="form-error", classes="error-line")
         yield KeyFooter()

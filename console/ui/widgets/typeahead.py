@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from typing import Protocol, cast
 
+from rich.cells import cell_len, get_character_cell_size
+from rich.text import Text
 from textual import events
 from textual.binding import Binding, NoBinding
+from textual.expand_tabs import expand_tabs_inline
 from textual.widgets import Input, RadioButton, RadioSet
 from textual.widgets.input import Selection
+
+from console.ui.widgets.field_text import pasted, shown
 
 MOVES = {"down": 1, "right": 1, "up": -1, "left": -1}
 
@@ -168,9 +173,10 @@ class FieldInput(ShownInput):
     Enter, with `enter_moves`) move to the next field at once, and keys typed before focus
     gets there land in that field, not in this one."""
 
-    def __init__(self, *args, enter_moves: bool = True, **kwargs):
+    def __init__(self, *args, enter_moves: bool = True, lines: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.enter_moves = enter_moves
+        self.lines = lines  # a paste's line breaks are kept (else each is a space)
         self._handed: Input | None = None
         self._select_after: bool | None = None  # select_on_focus, back after the next focus
         self._tab_is_here = False  # handed the focus by a choice: the next Tab means "here"
@@ -225,6 +231,36 @@ class FieldInput(ShownInput):
 
     def on_blur(self) -> None:
         self._tab_is_here = False
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """All of a pasted text, never its first line alone (field_text.py)."""
+        text = pasted(event.text, self.lines)
+        if text:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
+        event.stop()
+        event.prevent_default()  # Input's own handler would paste its first line again
+
+    @property
+    def _value(self) -> Text:
+        if self.password:  # dots, as Input shows them
+            return super()._value
+        return Text(shown(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def _position_to_cell(self, position: int) -> int:
+        return cell_len(expand_tabs_inline(shown(self.value[:position]), 4))
+
+    def _cell_offset_to_index(self, offset: int) -> int:
+        offset += self.scroll_offset.x
+        cell = 0
+        for index, char in enumerate(shown(self.value)):
+            width = get_character_cell_size(char)
+            if cell <= offset < cell + width:
+                return index
+            cell += width
+        return max(0, min(offset, len(self.value)))
 
     async def _on_key(self, event: events.Key) -> None:
         if not await self.take(event):

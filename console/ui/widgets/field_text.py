@@ -1,0 +1,29 @@
+"""What a one-line text field shows of a value that is not one line, and what a paste
+puts in it.
+
+Textual's Input keeps a paste's first line and drops the others, saying nothing, and
+writes a line break or a control character in its value to the terminal as it is (a
+root cause filled in headless over several lines broke the form's rows at 80x24). A
+field shows each line break as ⏎ and each other control character as its picture
+(␛ for ESC), one cell for one character, so the cursor and the selection stay where
+they are in the value; a paste is kept whole: its line breaks kept in a field that
+takes several lines, else each a space."""
+
+from __future__ import annotations
+
+LINE_BREAK = "⏎"
+# C0 controls and DEL as Unicode's control pictures (U+2400 + code), a tab as it is.
+_SHOWN = {code: chr(0x2400 + code) for code in range(0x20) if code != 0x09}
+_SHOWN |= {0x0A: LINE_BREAK, 0x7F: "\u2421"}
+
+
+def shown(text: str) -> str:
+    """`text` as a one-line field shows it: each character one of its own."""
+    return text.translate(_SHOWN)
+
+
+def pasted(text: str, lines: bool) -> str:
+    """A pasted `text` as the field takes it: a terminal's CR or CRLF as a line break,
+    none at its ends; with `lines` the breaks kept, else the lines joined by a space."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return text if lines else " ".join(line for line in text.split("\n") if line.strip())
