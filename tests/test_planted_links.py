@@ -156,3 +156,38 @@ def test_a_file_the_console_writes_whole_is_never_written_through_a_planted_link
             f"error: {theirs}/inventory.schema.json: cannot write: another account's file"
             " (rbplanter)\n"
         )
+
+
+def test_the_journals_writer_lock_is_never_written_through_a_link(tmp_path):
+    """An incident directory whose `writer.lock` is a link to this account's private
+    file: resuming it (`note`, the console, `verify`) took the writer's lock through the
+    link, emptied that file and wrote the holder's JSON into it. Refused in one line; the
+    file and the journal untouched. The check a listing makes (`JournalLock.check`) opens
+    no link and never waits on a FIFO there."""
+    from console.journal.files import JournalError
+    from console.journal.journal_lock import JournalLock
+
+    journal = write_fixed_journal(tmp_path / "incident")
+    before = journal.read_bytes()
+    victim = private_file(tmp_path)
+    lock = journal.with_name("writer.lock")
+    lock.unlink(missing_ok=True)
+    lock.symlink_to(victim)
+    done = _console(tmp_path, "note", "--demo", str(journal.parent), "bridge open")
+    assert victim.read_text() == PRIVATE and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    assert journal.read_bytes() == before
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        f"error: {lock}: a symbolic link, not the lock file itself: refused, nothing was"
+        " written; the console makes it as a file: remove what is there if you did not put"
+        " it there\n"
+    )
+    lock.unlink()
+    os.mkfifo(lock, 0o600)
+    for take in (lambda: JournalLock.check(journal), lambda: JournalLock(journal)):
+        try:
+            take()
+        except JournalError as exc:
+            assert str(exc).startswith(f"{lock}: not a regular file (a device or a pipe)")
+        else:
+            raise AssertionError("a FIFO taken as the writer's lock")

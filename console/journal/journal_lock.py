@@ -6,16 +6,24 @@ The file names the holder, for the refusal of a second writer; readers take noth
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import pwd
 import shlex
 import socket
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.journal.files import WRITER_LOCK_NAME, JournalError, incident_modes
+from console.journal.files import (
+    NOT_A_FILE,
+    WRITER_LOCK_NAME,
+    JournalError,
+    incident_modes,
+    open_own,
+)
 from console.model.invocation import again
 
 # What this process is, as a refusal names it ("rollback-console verify"): the command
@@ -93,12 +101,12 @@ class JournalLock:
     def __init__(self, journal: Path, incident: str = ""):
         path = journal.with_name(WRITER_LOCK_NAME)
         mode = incident_modes(journal.parent)[1]
-        try:
-            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, mode)
+        try:  # never through a link nor into a file not ours: it is emptied and written
+            self.fd = open_own(path, os.O_RDWR, mode)
         except PermissionError:
             raise JournalNotOurs(_not_ours(journal, incident)) from None
         except OSError as exc:
-            raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
+            raise JournalError(_unopened(path, exc)) from None
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -108,7 +116,6 @@ class JournalLock:
         except OSError as exc:  # a filesystem without locks: no custody could be promised
             os.close(self.fd)
             raise JournalError(f"{path}: cannot be locked: {exc.strerror}") from None
-        os.fchmod(self.fd, mode)
         me = {
             "pid": os.getpid(),
             "user": _user(),
@@ -124,15 +131,17 @@ class JournalLock:
         """Raise what taking the lock would raise (JournalInUse, JournalNotOurs), taking
         nothing: tried and let go at once, the file left as it is."""
         path = journal.with_name(WRITER_LOCK_NAME)
-        try:
-            fd = os.open(path, os.O_RDONLY)
+        try:  # a FIFO's open would wait for a writer
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return  # nobody has written it under a lock yet
         except PermissionError:
             raise JournalNotOurs(_not_ours(journal, incident)) from None
         except OSError as exc:
-            raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
+            raise JournalError(_unopened(path, exc)) from None
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # as taking it would refuse it
+                raise JournalError(_unopened(path, OSError(errno.EINVAL, NOT_A_FILE)))
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise JournalInUse(journal, incident, _read(fd)) from None
@@ -151,6 +160,21 @@ class JournalLock:
                 os.ftruncate(self.fd, 0)
             os.close(self.fd)
             self.fd = -1
+
+
+def _unopened(path: Path, exc: OSError) -> str:
+    """Why the writer's lock could not be opened, in one line: a link or a device there
+    is no lock this console made."""
+    if exc.errno == errno.ELOOP or path.is_symlink():
+        why = "a symbolic link, not the lock file itself"
+    elif exc.strerror == NOT_A_FILE or exc.errno == errno.ENXIO:
+        why = "not a regular file (a device or a pipe)"
+    else:
+        return f"{path}: cannot be opened: {exc.strerror}"
+    return (
+        f"{path}: {why}: refused, nothing was written; the console makes it as a file:"
+        " remove what is there if you did not put it there"
+    )
 
 
 def _read(fd: int) -> dict[str, object] | None:
