@@ -508,3 +508,40 @@ async def test_the_update_dialog_says_a_periodic_update_goes_again(tmp_path: Pat
             assert dialog.content_region.contains_region(dialog.query_one(".dialog-hint").region)
             await pilot.press("escape")
             app.conductor.recorder.close()
+
+
+async def test_the_detail_says_the_latest_status_update_not_the_first(tmp_path: Path) -> None:
+    """ "Communicate status" with `every`: its first update was delivered, a later one not
+    (the receiver answering 503 since). The checklist's detail still read 'Result:
+    status: delivered (HTTP 200)', the first update's, while the latest had failed: the
+    channel nobody now hears read as fine. It says the latest update's answer, and the
+    mark beside the step says a channel got nothing."""
+    with HookServer() as hooks:
+        down = (503, "", {})
+        channels = [
+            {"name": "status", "kind": "webhook", "url": hooks.on("/s", OK, down), "retries": 0}
+        ]
+        app = build_app(settings_with(channels, every=0.002), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            conductor = await send_status_update(pilot)
+
+            def failed_repeat() -> bool:
+                return any(
+                    n.get("repeat") and n.get("result", {}).get("ok") is False
+                    for n in conductor.state.notifications
+                )
+
+            await until(pilot, failed_repeat)
+            await conductor.notifier.drain()  # no later update while the detail is read
+            await pilot.pause(0.3)
+            app.screen.select_step("communicate")
+            detail = app.screen.query_one("#step-detail", Static)
+            await pilot.pause(0.3)
+            shown = " ".join(str(detail.render()).split())
+            # the latest: a 503, or one the drain cut with no answer yet
+            last = max(conductor.state.notifications, key=lambda n: n.get("repeat") or 0)
+            said = f"Status update #{last['repeat'] + 1}: ⚠ status: not delivered — "
+            assert said + last["result"]["detail"] in shown, shown
+            assert "Result: status: HTTP 200" not in shown, shown
+            steps = app.screen.query_one("#steps", OptionList)
+            assert str(steps.get_option("communicate").prompt).startswith("  ⚠ done")

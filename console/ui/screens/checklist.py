@@ -25,7 +25,7 @@ from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.screen_enter import StepList
-from console.ui.widgets.sending import sending_text
+from console.ui.widgets.sending import repeated_update, sending_text
 from console.ui.widgets.status import status_text
 
 READ_ONLY_WORDS = "Read-only: the commander driving the incident does the steps"
@@ -115,8 +115,8 @@ class ChecklistScreen(IncidentScreen):
         return line
 
     def _status(self, st: StepState, width: int = 0) -> Text:
-        """The step's status; a status update that did not reach every channel is
-        `⚠ done`, never a plain tick."""
+        """The step's status; a status update that did not reach every channel (its latest)
+        is `⚠ done`, never a plain tick."""
         status = self.shown_status(st)
         undo = self.incident.state.undone(st.id)
         if status is StepStatus.DONE and undo is not None and undo.status is StepStatus.REFUSED:
@@ -134,7 +134,9 @@ class ChecklistScreen(IncidentScreen):
         if status is StepStatus.DONE and cut is not None and cut.unknown():
             # its undo was cut short (a crash, a full disk): back as before it, or not
             return Text("? undo".ljust(width), style=themed("bold $warning"))
-        if status is StepStatus.DONE and st.warnings:
+        # a periodic update's answers once it is not the first: the step's are the first's
+        repeated = repeated_update(self.incident, st.id)
+        if status is StepStatus.DONE and (repeated[1] if repeated else st.warnings):
             return Text("⚠ done".ljust(width), style=themed("bold $warning"))
         return status_text(status, width)
 

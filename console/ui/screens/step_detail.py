@@ -20,7 +20,7 @@ from console.ui.palette import themed
 from console.ui.screens.execution_keys import failed_names
 from console.ui.widgets.plain import figures, prose
 from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
-from console.ui.widgets.sending import sending_text
+from console.ui.widgets.sending import repeated_update, sending_text
 
 UNDO_FAILED_SHOWN = 2  # hosts whose failed undo's last line the step's detail shows
 PROBES_NAMED = 3  # a stability check's probes named in its detail, the rest counted
@@ -36,8 +36,11 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     """Step `step` of `incident` in full; `status` is its state as the list shows it."""
     st = incident.state.step(step.id)
     text = Text.assemble((step.title, "bold"), "\n", status, f" · {step.kind} step")
-    if st.status is StepStatus.DONE and st.warnings:
-        text.append(f" · not delivered on {st.warnings} channel(s)", style=themed("$warning"))
+    # A periodic update's answers, when it is not the first (the step's result is that).
+    repeated = repeated_update(incident, step.id) if step.kind is StepKind.NOTIFY else None
+    warnings = repeated[1] if repeated else st.warnings
+    if st.status is StepStatus.DONE and warnings:
+        text.append(f" · not delivered on {warnings} channel(s)", style=themed("$warning"))
     if step.kind is StepKind.NOTIFY and (sending := sending_text(incident, step.id)):
         text.append("\n").append_text(sending)
     # Most pressing first: at 80x24 the pane shows six lines.
@@ -64,7 +67,9 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
             style=themed("bold $accent"),
         )
     # A result may quote a host (a notification's answer): shown, never obeyed.
-    if st.summary:
+    if repeated:
+        text.append("\n").append_text(repeated[0])
+    elif st.summary:
         text.append(f"\nResult: {figures(visible(st.summary))}")  # "held at 25%" whole
     # What the data is brought back to (a recovery's target), before it runs and after.
     to = _recovers_to(incident, step) if st.status is StepStatus.PENDING else st.to

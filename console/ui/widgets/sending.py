@@ -3,7 +3,7 @@ not delivered, or still waiting for its answer, and how its retries go."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -14,12 +14,41 @@ if TYPE_CHECKING:
     from console.ui.incident_view import IncidentView
 
 
-def sending_text(incident: IncidentView, step_id: str) -> Text | None:
-    """Each channel of the step's latest update while one of them has no answer yet;
-    None once every channel has answered (the step's result says how it went)."""
+def _latest(incident: IncidentView, step_id: str) -> tuple[int, list[dict[str, Any]]]:
+    """The number of the step's latest update (0: its first, the step's own) and what was
+    sent on each channel then, with its answer once there is one."""
     sends = [n for n in incident.state.notifications if n.get("step") == step_id]
     latest = max((n.get("repeat") or 0 for n in sends), default=0)
-    update = [n for n in sends if (n.get("repeat") or 0) == latest]
+    return latest, [n for n in sends if (n.get("repeat") or 0) == latest]
+
+
+def repeated_update(incident: IncidentView, step_id: str) -> tuple[Text, int] | None:
+    """A periodic update every channel has answered, when it is not the step's first:
+    each channel's answer, and how many were not delivered. The step's result is its
+    first update's: shown instead, a channel failing since read as delivered."""
+    latest, update = _latest(incident, step_id)
+    if not latest or not update or not all("result" in n for n in update):
+        return None
+    text = Text(f"Status update #{latest + 1}:", style="bold")
+    for sent in update:
+        _answer(text.append(" "), sent)
+    return text, sum(not n["result"].get("ok") for n in update)
+
+
+def _answer(text: Text, sent: dict[str, Any]) -> None:
+    name = visible(str(sent.get("channel")), one_line=True)
+    said = visible(str(sent["result"].get("detail")), one_line=True)
+    if sent["result"].get("ok"):
+        text.append(f"✔ {name}: delivered — {said}", style=themed("$success"))
+    else:
+        text.append(f"⚠ {name}: not delivered — {said}", style=themed("$warning"))
+
+
+def sending_text(incident: IncidentView, step_id: str) -> Text | None:
+    """Each channel of the step's latest update while one of them has no answer yet;
+    None once every channel has answered (the step's result, or `repeated_update`, says
+    how it went)."""
+    latest, update = _latest(incident, step_id)
     if all("result" in n for n in update):
         return None
     # Most pressing first: at 80x24 the pane shows six lines, and a third channel's line
@@ -29,17 +58,12 @@ def sending_text(incident: IncidentView, step_id: str) -> Text | None:
     of = f" ({waiting} of {len(update)} waiting)" if len(update) > 1 else ""
     text = Text(f"Status update #{latest + 1}{of}:" if latest else f"Sending{of}:", style="bold")
     for sent in update:
+        if "result" in sent:
+            _answer(text.append("\n"), sent)
+            continue
         name = visible(str(sent.get("channel")), one_line=True)
-        result = sent.get("result")
-        if result is None:
-            how = incident.retrying(sent["seq"]) or _first(incident, str(sent.get("channel")))
-            text.append(f"\n… {name}: no answer yet ({how})", style=themed("bold $warning"))
-        elif result.get("ok"):
-            said = visible(str(result.get("detail")), one_line=True)
-            text.append(f"\n✔ {name}: delivered — {said}", style=themed("$success"))
-        else:
-            said = visible(str(result.get("detail")), one_line=True)
-            text.append(f"\n⚠ {name}: not delivered — {said}", style=themed("$warning"))
+        how = incident.retrying(sent["seq"]) or _first(incident, str(sent.get("channel")))
+        text.append(f"\n… {name}: no answer yet ({how})", style=themed("bold $warning"))
     return text
 
 
