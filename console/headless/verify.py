@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from console.headless.common import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, RunOptions, reachable
 
+EACH = 5  # hosts said a line each; past them, a line for those said alike
+
 if TYPE_CHECKING:
     from console.engine.closed_verify import VerifyPlan
     from console.engine.conductor import Conductor
@@ -93,8 +95,7 @@ async def run_verify_open(
             kept = conductor.let_go("the verify ended", settle=settle_headless(plan.journal))
         finally:
             await engine.close()
-    for host in plan.hosts:
-        print(visible(f"{host}: {found.get(host, 'not verified: not run')}", one_line=True))
+    _print_found(plan, found)
     still = [h for h in plan.hosts if not answered(found.get(h, ""))]
     held = f"; its locks held ({', '.join(kept)})" if kept else ""
     again_ = verify_again(plan.journal)
@@ -134,14 +135,52 @@ def _print_commands(plan: VerifyPlan) -> None:
     """What is sent to each host, its first line as the journal records it (secrets
     masked): a preset's verify whole on one line was a wall of 1,500 characters a host,
     above what it found; `--dry-run` prints it whole."""
+    from console.model.alike import grouped
     from console.model.visible import visible
 
     for step in plan.steps:
+        sent: dict[str, tuple[str, str, int]] = {}
         for host, (stage, command) in step.commands.items():
-            first, *rest = command.shown.splitlines() or [""]
-            more = f" … ({len(rest) + 1} lines: --dry-run prints them)" if rest else ""
-            said = f"# {host}: {stage} of {step.step!r} (incident {plan.incident}): {first}"
-            print(visible(said, one_line=True) + more, flush=True)
+            first, *more = command.shown.splitlines() or [""]
+            sent[host] = (stage, first, len(more))
+        if len(sent) <= EACH:  # a line a host
+            alike = [([host], said) for host, said in sent.items()]
+        else:  # past EACH, a line for the hosts sent the same: 200 lines of one command
+            alike = grouped(sent)  # above what it found, at 200 hosts (seen)
+        if len(alike) > EACH:  # each host its own (its name or workdir in it): said once
+            for hosts, stage in grouped({h: stage for h, (stage, _, _) in sent.items()}):
+                said = (
+                    f"# {_some(hosts)}: {stage} of {step.step!r} (incident {plan.incident}):"
+                    f" {len(hosts)} commands, each host its own: --dry-run prints them"
+                )
+                print(visible(said, one_line=True), flush=True)
+            continue
+        for hosts, (stage, first, rest) in alike:
+            lines = f" … ({rest + 1} lines: --dry-run prints them)" if rest else ""
+            said = f"# {_some(hosts)}: {stage} of {step.step!r} (incident {plan.incident}): {first}"
+            print(visible(said, one_line=True) + lines, flush=True)
+
+
+def _some(hosts: list[str]) -> str:
+    """`web-2`, or `64 hosts (web-2, web-3, web-4 +61 more)`."""
+    from console.model.outcome import named
+
+    return hosts[0] if len(hosts) == 1 else f"{len(hosts)} hosts ({named(hosts)})"
+
+
+def _found(plan: VerifyPlan, found: dict[str, str]) -> dict[str, str]:
+    return {h: found.get(h, "not verified: not run") for h in plan.hosts}
+
+
+def _print_found(plan: VerifyPlan, found: dict[str, str]) -> None:
+    """What the verify found: a line a host, or past EACH hosts a line a finding, the
+    most first, a few of its hosts named (at 200 hosts, 200 lines; the record, the note
+    in a closed incident and the document name every host)."""
+    from console.model.alike import lines_alike
+    from console.model.visible import visible
+
+    for line in lines_alike(_found(plan, found), EACH).splitlines():
+        print(visible(line, one_line=True))
 
 
 def _close(conductor: Conductor, plan: VerifyPlan, found: dict[str, str]) -> list[str]:
@@ -187,7 +226,7 @@ def _noted(
     from console.journal.journal_lock import JournalInUse
     from console.model.events import Kind
 
-    hosts = "; ".join(f"{h}: {found.get(h, 'not verified: not run')}" for h in plan.hosts)
+    hosts = "; ".join(f"{h}: {said}" for h, said in _found(plan, found).items())
     locks = f"lock{'s' if plan.systems[1:] else ''} on {', '.join(plan.systems)}"
     if kept:
         after = f"lock{'s' if kept[1:] else ''} on {', '.join(kept)} kept again: verify again"
@@ -237,8 +276,7 @@ def _report(
     from console.model.outcome import verify_by_hand
     from console.model.visible import visible
 
-    for host in plan.hosts:
-        print(visible(f"{host}: {found.get(host, 'not verified: not run')}", one_line=True))
+    _print_found(plan, found)
     for line in taken_over_lines(conductor, kept):
         print(line.replace("exec:", "verify:", 1), file=sys.stderr)
     text, refused = noted

@@ -1,0 +1,81 @@
+"""`verify` of many unknown hosts says what it sends and what it found in a few lines, as
+`run` says its problem hosts. Walked on a README fleet of 200 real sshd hosts named like
+`checkout-frontend-eu-west-1b-prod-002`: a `run` killed mid-wave left 64 hosts unknown,
+and `verify` printed 128 lines on stdout, a `# host: verify of 'restore' ...` line and a
+`host: verified: ...` line for each, every one of them the same finding. Now a line a host
+up to five hosts, past them a line for the hosts alike (named in part: the record names
+every one). Real sshd, a real `run` killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import write_fleet
+from tests.test_lost_mid_change import PROCEDURE, STRATEGIES, release_run
+from tests.test_remote_lifetime import attempts_ended
+
+pytestmark = pytest.mark.sshd
+
+HOSTS = tuple(f"checkout-frontend-eu-west-1{'abc'[n % 3]}-prod-{n:03d}" for n in range(1, 9))
+
+
+def test_verify_of_eight_unknown_hosts_says_them_in_two_lines(sshd_server, tmp_path: Path):
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["release"], probes=[], hosts=HOSTS
+    )
+    uid, gid = sshd_server.account.uid, sshd_server.account.gid
+    for sandbox in fleet.sandboxes.values():
+        for version in ("1.10.0", "1.11.0"):
+            (sandbox / "releases" / version).mkdir(parents=True)
+            os.chown(sandbox / "releases" / version, uid, -1)
+        os.chown(sandbox / "releases", uid, -1)
+        (sandbox / "current").symlink_to("releases/1.11.0")
+        os.lchown(sandbox / "current", uid, gid)
+    journal = fleet.state / "incident"
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
+    run = subprocess.Popen(
+        release_run(fleet, journal),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        links = [s / "current" for s in fleet.sandboxes.values()]
+        for _ in range(1200):  # bounded, 120 s: every action switched its link; restarts wait
+            if all(link.readlink() == Path("releases/1.10.0") for link in links):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the actions did not switch every link within 120 s")
+        run.send_signal(signal.SIGKILL)
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "go").touch()
+    attempts_ended(sshd_server.account.name, journal / "journal.jsonl")
+    events = read_journal(journal / "journal.jsonl").events
+    sent = {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT}
+    assert sent == set(HOSTS), sent
+
+    verified = fleet.cli("verify", str(journal))
+    said = verified.stdout + verified.stderr
+    assert verified.returncode in (0, 1), said
+    lines = verified.stdout.splitlines()
+    assert len(lines) == 2, verified.stdout  # not 16
+    sends, found = lines
+    assert sends.startswith("# 8 hosts (checkout-frontend-eu-west-1"), sends
+    assert "+5 more): verify of 'restore'" in sends, sends
+    assert "8 commands, each host its own: --dry-run prints them" in sends, sends
+    assert found.startswith("8 hosts (checkout-frontend-eu-west-1"), found
+    assert "+5 more): verified: " in found, found
