@@ -29,6 +29,7 @@ from tests.test_ui_support import (  # noqa: F401
     declare_and_pick,
     open_incident,
     run_confirm_about,
+    toasts_once,
     until,
 )
 
@@ -201,7 +202,7 @@ async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tm
         screen = app.screen
         banner = " ".join(str(screen.query_one("#exec-halt", Static).render()).split())
         stages = str(screen.query_one("#exec-waves", Static).render()).strip()
-        toasts = [(n.title, n.message) for n in app._notifications]
+        toasts = await toasts_once(pilot, "Step held")
         # The checklist said "Enter runs the strategy on the selected hosts", as if from the
         # start: Enter goes on with the next stage (walked at 80x24 on a README fleet).
         app.conductor.confirm("bridge")  # the checklist at the step held

@@ -19,6 +19,7 @@ from tests.test_ui_support import (  # noqa: F401
     _no_cursor_blink,
     build_app,
     footer_keys,
+    toasts_once,
     until,
 )
 
@@ -52,7 +53,7 @@ async def test_a_failed_step_with_a_host_unknown_says_how_to_settle_it(sshd_serv
         assert st.status is StepStatus.FAILED, st.summary
         assert st.hosts["web-1"].status is HostStatus.FAILED
         assert st.hosts["web-2"].status is HostStatus.UNKNOWN
-        toasts = [(n.title, n.message) for n in app._notifications]
+        toasts = await toasts_once(pilot, "Step failed")
         assert (
             "Step failed",
             "“Restore previous version” did not succeed everywhere. Retry failed hosts with t,"

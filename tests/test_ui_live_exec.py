@@ -31,6 +31,7 @@ from tests.test_ui_support import (  # noqa: F401
     footer_keys,
     open_incident,
     start_evidence_step,
+    toasts_once,
     type_text,
     until,
     until_shown,
@@ -418,7 +419,7 @@ async def test_a_connection_dropped_mid_action_leaves_the_step_unknown(tmp_path:
             web2 = st.hosts["web-2"]
             assert (web2.status, web2.stage) == (HostStatus.UNKNOWN, "action"), web2
             assert (st.status, st.summary) == (StepStatus.UNKNOWN, "2 succeeded, 1 unknown")
-            toasts = [(n.title, n.message) for n in app._notifications]
+            toasts = await toasts_once(pilot, "Step outcome unknown")
             said = "“Restore previous version”: 2 succeeded, 1 unknown."
             # one host unknown: "it" (it read "v verifies them")
             assert ("Step outcome unknown", f"{said} v verifies it, r retries only it.") in (

@@ -169,6 +169,15 @@ async def footer_keys(pilot: Pilot) -> list[str]:
     return [f"{k.key_display} {k.description}".strip() for k in footer.query("FooterKey")]
 
 
+async def toasts_once(pilot: Pilot, title: str) -> list[tuple[str, str]]:
+    """The toasts shown, (title, message) each, once one titled `title` is among them: a
+    step's toast comes after its worker's last await, a moment after the conductor says
+    the step no longer runs."""
+    shown = pilot.app._notifications
+    await until(pilot, lambda: any(n.title == title for n in shown))
+    return [(n.title, n.message) for n in shown]
+
+
 async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*["space" if ch == " " else ch for ch in text])
 
