@@ -5,6 +5,7 @@ at a name the console would use, never has the console write through it."""
 from __future__ import annotations
 
 import os
+import pwd
 import stat
 import subprocess
 import sys
@@ -191,3 +192,19 @@ def test_the_journals_writer_lock_is_never_written_through_a_link(tmp_path):
             assert str(exc).startswith(f"{lock}: not a regular file (a device or a pipe)")
         else:
             raise AssertionError("a FIFO taken as the writer's lock")
+
+
+def test_a_fifo_as_the_writers_lock_never_holds_the_listing(tmp_path):
+    """A FIFO at an incident's `writer.lock`: `rollback-console list` (and the home
+    screen's list, through the same custody) waited for ever to read who writes it, after
+    the lock's own check had stopped waiting. The FIFO names nobody: the incident is
+    listed, written by no console."""
+    journal = write_fixed_journal(tmp_path / "state" / "demo-incidents" / "X1")
+    lock = journal.with_name("writer.lock")
+    lock.unlink()
+    os.mkfifo(lock, 0o600)
+    done = _console(tmp_path, "list", "--demo")  # 60 s at most: it waited for ever
+    assert done.returncode == 0, done.stdout + done.stderr
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    assert f"{me}'s incident; no console writes it now" in done.stdout, done.stdout
+    assert stat.S_ISFIFO(lock.lstat().st_mode)  # left as it was

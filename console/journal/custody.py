@@ -6,14 +6,13 @@ so a listing never stands in the way of the writer (taking even a shared flock o
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 from pathlib import Path
 from typing import NamedTuple
 
 from console.journal.files import WRITER_LOCK_NAME
-from console.journal.journal_lock import CONSOLES
+from console.journal.journal_lock import CONSOLES, named_in
 from console.journal.lock import Holder, process_alive
 from console.model.invocation import again
 
@@ -150,10 +149,10 @@ def account_name(uid: int) -> str:
 
 
 def _writer(path: Path) -> Writer | None:
+    data = named_in(path) or {}
     try:
-        data = json.loads(path.read_bytes())
-        pid, host = int(data["pid"]), str(data["host"])
-    except (OSError, ValueError, TypeError, KeyError):
+        pid, host = int(data["pid"]), str(data["host"])  # type: ignore[call-overload]
+    except (ValueError, TypeError, KeyError):
         return None
     return Writer(
         pid=pid,

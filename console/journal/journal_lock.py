@@ -177,6 +177,20 @@ def _unopened(path: Path, exc: OSError) -> str:
     )
 
 
+def named_in(path: Path) -> dict[str, object] | None:
+    """What the writer's lock at `path` names (None: nothing, or not a lock file), read
+    without taking it, as a listing reads it: never through a link, never waiting on a
+    FIFO planted there (the listing, and the home screen with it, waited for ever)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return _read(fd) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    finally:
+        os.close(fd)
+
+
 def _read(fd: int) -> dict[str, object] | None:
     try:
         data = json.loads(os.pread(fd, 4096, 0))
