@@ -99,3 +99,35 @@ def test_a_run_that_fails_still_communicates_its_status(sshd_server, tmp_path: P
     document = _document(fleet)
     assert "No notification was sent." not in document
     assert "Not done: Verify system stability." in document, document
+
+
+def _bad_release(fleet: Fleet) -> None:
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "current").unlink()
+        (sandbox / "current").symlink_to("releases/1.1")
+
+
+RUN = ("run", "--systems", "app", "--strategy", "release-rollback", "--trigger", "user-impact")
+
+
+def test_a_field_no_form_step_lists_is_journalled_not_dropped(sshd_server, tmp_path: Path):
+    """Seen on a real fleet with a procedure written by an older `init` (its form steps
+    list reason, root cause, remediation, procedure updates, lessons, retry): `run
+    --form-file` with severity, action items, what went well ... exited 0, said nothing,
+    and the document read "not recorded" for each. Journalled on its own, as the console's
+    form journals such a field."""
+    fleet = staging_fleet(sshd_server, tmp_path)  # its form step lists the reason alone
+    _bad_release(fleet)
+    form = tmp_path / "form.toml"
+    form.write_text(
+        'severity = "SEV2"\nroot_cause = "pool 64 -> 8"\nwent_well = "40 s"\n'
+        '[[action_items]]\naction = "Pool size in CI"\ntype = "prevent"\nowner = "alice"\n'
+    )
+    result = fleet.cli(*RUN, "--reason", "bad", "--form-file", str(form), "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "documented severity" in result.stdout, result.stdout
+    document = _document(fleet)
+    assert "| Severity | SEV2 |" in document
+    assert "## Root cause\n\npool 64 -> 8\n" in document, document
+    assert "### What went well\n\n40 s\n" in document
+    assert "| Pool size in CI | prevent | alice |" in document

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -163,7 +163,7 @@ async def walk(
     if request.yes:
         confirm_waves_as(conductor, "--yes")
     ok, not_started = await _execute(conductor, request)
-    fill_form(conductor, {FormField.REASON: request.reason, **request.form})
+    fill_form(conductor, {FormField.REASON: request.reason, **request.form}, request.form)
     if not drill and conductor.runner.aborted and _closed_as_recorded(conductor, request.outcome):
         return conductor.state.outcome == Outcome.ROLLED_BACK  # stopped in a status update
     ok = ok and not conductor.runner.aborted
@@ -245,13 +245,24 @@ def leave_open(conductor: Conductor, asked: Outcome | None = None) -> list[str]:
     return conductor.let_go("the run ended", settle=settle_headless(conductor.recorder.path))
 
 
-def fill_form(conductor: Conductor, values: Mapping[FormField, FieldValue]) -> None:
+def fill_form(
+    conductor: Conductor, values: Mapping[FormField, FieldValue], given: Iterable[FormField] = ()
+) -> None:
     """The post-rollback fields given on the command line, each form step that has one
-    completed (a rollback that failed is documented too)."""
+    completed (a rollback that failed is documented too); a field `given` that no form
+    step lists is journalled on its own, as the console's form journals it (a procedure
+    of an older init lists no severity, action items ...: they were dropped, exit 0)."""
+    listed: set[FormField] = set()
     for step in conductor.settings.procedure.steps:
+        if step.kind is not StepKind.FORM:
+            continue
+        listed |= set(step.fields)
         mine = {f: values[f] for f in step.fields if _given(values.get(f))}
-        if step.kind is StepKind.FORM and mine:
+        if mine:
             conductor.complete_form(step.id, mine)
+    for alone in given:
+        if alone not in listed and _given(values.get(alone)):
+            conductor.set_field(alone, values[alone])
 
 
 def _given(value: FieldValue | None) -> bool:
