@@ -12,161 +12,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
 from console.engine.plan import Secrets, host_command, plan_step, strategy_params
+from console.engine.resolved import Resolved
 from console.engine.ssh import SshPool, Target, targets_for
 from console.engine.steps import PerHost, per_host
 from console.journal.redact import MASK
-from console.model.alike import grouped
-from console.model.presets.base import RESOLVED
+from console.model.presets.base import RESOLVED, STAYS
 from console.model.procedure import StepKind
 from console.model.status import NOTHING_TO_DO
 from console.model.stderr_lines import telling
 from console.model.visible import visible
-from console.model.waves import named_some
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
     from console.model.presets.base import Resolve
     from console.model.strategies import Strategy
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """`param = symbolic` on each host: the value and the words of those that resolved
-    it, why for those that could not (unreachable, or the precheck would fail there: the
-    others go on), and those where there is nothing to do (exit 120: rolled back already;
-    the precheck refuses them as needed nothing, and the others go on). `per_host`: each
-    host's value is its own (the git preset's commit ids): said host by host, never
-    pinned, differing as they may; but what each holds (`same`: the content of the git
-    preset's paths) must be alike, or the step stops."""
-
-    param: str
-    symbolic: str
-    values: dict[str, str]
-    said: dict[str, str]
-    refused: dict[str, str]
-    nothing: dict[str, str] = field(default_factory=dict)
-    per_host: bool = False
-    # what each host's value holds (`same=`: the git preset's content of the paths)
-    same: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def value(self) -> str | None:
-        """The one value every host that resolved it gave; None if any could not, or they
-        differ."""
-        found = set(self.values.values())
-        return found.pop() if len(found) == 1 else None
-
-    @property
-    def pinned(self) -> dict[str, str]:
-        """The parameter with its one value, for the run; empty if there is none, or where
-        some host has nothing to do or did not answer: pinned, that value would be a
-        release named on them, and their precheck would take them to it (seen: a host
-        rolled back to 1.1 already, its peers resolving previous to 1.0). Never a value of
-        each host's own."""
-        value = self.value
-        if self.per_host or value is None or self.nothing or self.refused:
-            return {}
-        return {self.param: value}
-
-    def shown(self) -> str:
-        """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,
-        reversing 000002_note.down.sql)`, hosts that said alike together; then those with
-        nothing to do. A value of each host's own, host by host: `revision=previous on
-        edge-1: nginx 4840370 ... → 08c022d ... (1 file changed); edge-2: ...`."""
-        if self.per_host:
-            said = f"{self.param}={self.symbolic} on {_alike(self.said, None)}"
-        else:
-            said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
-        if self.nothing:
-            said += f"; nothing to do, refused at their precheck: {_alike(self.nothing)}"
-        if self.refused:
-            said += f"; not resolved, their precheck decides: {_alike(self.refused)}"
-        return said
-
-    def problem(self, again: str = "") -> str:
-        """Why the step cannot be confirmed with one value: '' when it can. `again`: how to
-        go on where the console's words (choose the strategy again) are of no use
-        (headless: `--param target=VALUE`, `--hosts`)."""
-        naming = f"choose the strategy again naming {self.param}"
-        # A host that could not resolve it (unreachable, or its precheck would fail there)
-        # stops it only when no host could: the others go on as before, each host's
-        # precheck deciding (seen: one host down held up the rollback of the rest).
-        if self.refused and not self.values:
-            host, why = next(iter(self.refused.items()))
-            more = f" (and {len(self.refused) - 1} more host(s))" if len(self.refused) > 1 else ""
-            said = f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
-            if self.nothing:  # the others rolled back already: said, not left to guess
-                said += f"; nothing to do, refused at their precheck: {_alike(self.nothing)}"
-            return said + (f"; {again}" if again else "")
-        if not self.values and self.nothing:
-            return (
-                f"{self.param}={self.symbolic}: nothing to do on any host ({_alike(self.nothing)}):"
-                f" skip the step, or {again or naming}"
-            )
-        if self.value is None and not self.per_host:
-            return (
-                f"{self.param}={self.symbolic} stands for different values on the hosts"
-                f" ({_by_value(self.values)}): {again or naming + ', or run it on fewer hosts'}"
-            )
-        if len(set(self.same.values())) > 1:  # each host's own value, not the same content
-            return (
-                f"{self.param}={self.symbolic} would restore different content on the hosts"
-                f" ({_by_content(self.same, self.said)}): name the one to restore"
-                f" (a commit or tag every host has), {again or naming + ', or run it on fewer hosts'}"
-            )
-        return ""
-
-
-VALUES_SHOWN = 3  # values named, the most hosts first; the others counted
-
-
-def _by_value(values: dict[str, str]) -> str:
-    """`2.9.1 on web-1, web-2, web-3 +196 more; 2.8.0 on web-4`: each value and a few of
-    its hosts, the most hosts first (200 hosts named one by one filled the toast and the
-    run's last line), values beyond the first few counted."""
-    groups = sorted(grouped(values), key=lambda group: -len(group[0]))
-    said = "; ".join(f"{v} on {named_some(h, 3)}" for h, v in groups[:VALUES_SHOWN])
-    if rest := groups[VALUES_SHOWN:]:
-        said += f"; {len(rest)} other values on {sum(len(h) for h, _ in rest)} hosts"
-    return said
-
-
-def _by_content(same: dict[str, str], said: dict[str, str]) -> str:
-    """`edge-1, edge-3: nginx 4840370 ... → 08c022d ... (2 files changed), as on edge-1;
-    edge-2: ...`: hosts whose value holds the same content together, the most first, each
-    content said as its first host said it (its commit ids are that host's own)."""
-    groups = sorted(grouped(same), key=lambda group: -len(group[0]))
-
-    def words(hosts: list[str]) -> str:
-        as_on = f", as on {hosts[0]}" if len(hosts) > 1 else ""
-        return f"{named_some(hosts, 3)}: {said[hosts[0]]}{as_on}"
-
-    said_ = "; ".join(words(hosts) for hosts, _ in groups[:VALUES_SHOWN])
-    if rest := groups[VALUES_SHOWN:]:
-        said_ += f"; {len(rest)} other contents on {sum(len(h) for h, _ in rest)} hosts"
-    return said_
-
-
-def _alike(said: dict[str, str], shown: int | None = VALUES_SHOWN) -> str:
-    """`web-1, web-2, web-3 +7 more: release 1.2 to 1.1; web-11: ...`: hosts that said the
-    same together (200 hosts named one by one filled the dialog), the most first; beyond
-    `shown` of those, the other hosts named a few (16 hosts whose sshd was down, each
-    refused at its own port, filled the run's line). None: every host's words (each
-    host's own value, which the commander confirms)."""
-    groups = grouped(said)
-    if shown is None:
-        return "; ".join(f"{named_some(h, 3)}: {w}" for h, w in groups)
-    groups = sorted(groups, key=lambda group: -len(group[0]))
-    words = "; ".join(f"{named_some(h, 3)}: {w}" for h, w in groups[:shown])
-    if rest := [host for hosts, _ in groups[shown:] for host in hosts]:
-        words += f"; {len(rest)} more ({named_some(rest, 3)})"
-    return words
 
 
 def resolver_for(conductor: Conductor, step_id: str) -> tuple[Strategy, Resolve] | None:
@@ -204,13 +68,16 @@ async def resolve(
     found_on = await asyncio.gather(
         *(_ask(conductor.pool, t, sent, timeout, resolver.param) for t, sent in asks)
     )
+    stays = {h: c for h, _, _, how, c in found_on if how == NOTHING_ON and c}
     values = {h: v for h, v, _, how, _ in found_on if how == RESOLVED_ON and v}
     said = {h: s for h, _, s, how, _ in found_on if how == RESOLVED_ON}
     refused = {h: s for h, _, s, how, _ in found_on if how == REFUSED_ON}
     nothing = {h: s for h, _, s, how, _ in found_on if how == NOTHING_ON}
     same = {h: c for h, v, _, how, c in found_on if how == RESOLVED_ON and v and c}
     symbolic, per = resolver.symbolic, resolver.per_host
-    return Resolved(resolver.param, symbolic, values, said, refused, nothing, per, same)
+    return Resolved(
+        resolver.param, symbolic, values, said, refused, nothing, per, same, stays, resolver.holds
+    )
 
 
 def _asked(conductor: Conductor, strategy: Strategy, only_hosts: list[str] | None) -> list[str]:
@@ -278,8 +145,10 @@ async def _ask(
     if result.exit_status != 0:
         err = str(result.stderr or "").strip().splitlines()
         said = visible((telling(err) or f"exit {result.exit_status}").strip(), one_line=True)
-        how = NOTHING_ON if result.exit_status == NOTHING_TO_DO else REFUSED_ON
-        return target.name, "", said, how, ""
+        if result.exit_status != NOTHING_TO_DO:
+            return target.name, "", said, REFUSED_ON, ""
+        stays = (m.group(1) for s in str(result.stdout or "").splitlines() if (m := STAYS.match(s)))
+        return target.name, "", said, NOTHING_ON, next(stays, "")
     for line in str(result.stdout or "").splitlines():
         if (m := RESOLVED.match(line.strip())) and m.group(1) == param:
             value, same, words = m.group(2), m.group(3), visible(m.group(4), one_line=True)

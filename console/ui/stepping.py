@@ -10,7 +10,8 @@ from textual.screen import Screen
 
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
-from console.engine.resolving import Resolved, pin
+from console.engine.resolved import Resolved
+from console.engine.resolving import pin
 from console.engine.session import Engine
 from console.model.invocation import again
 from console.model.kinds import done_by

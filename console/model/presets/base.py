@@ -29,11 +29,16 @@ class Resolve:
     symbolic: str
     command: str
     per_host: bool = False
+    # `per_host`: the parameter the content confirmed (`same=`) is pinned in, which the
+    # precheck checks the symbolic value still holds (a commit since would change it)
+    holds: str = ""
 
 
 # `same=ID`, given: what the value holds, alike on every host where it is the same content
 # (the git preset's hash of the paths' blob ids; its commit ids are each host's own).
 RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+)(?: same=(\S+))?: (.+)$")
+# A host with nothing to do (exit 120): what it holds and keeps, `stays same=ID`.
+STAYS = re.compile(r"^stays same=(\S+)$")
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ _REPO = _repo("mkdir -p .rollback && ")
 _IN_WORKDIR = 'cd "$work" || exit 1\n'  # restart and check start where every command does
 
 
+# What a revision holds on the paths, alike in every repository (blob ids are content):
+# `same REV PATHS...` prints it, the resolve's `same=` and the precheck's `content` check.
+SAME = 'same() { r=$1 && shift && git ls-tree -r "$r" -- "$@" | git hash-object --stdin; }\n'
+
 OWED = RestartOwed('"$state/git-"', '"-restart-owed"', "{{repo}}")  # the restart since the restore
 
 
@@ -58,10 +62,12 @@ OWED = RestartOwed('"$state/git-"', '"-restart-owed"', "{{repo}}")  # the restar
 # put back it would undo that restore. A retry within the same incident checks that restore
 # again (`again`); another incident takes over one whose restart never finished (`took`:
 # that incident closed without it), and is refused otherwise (exit 120), naming the revision.
-def _choose(repo: str, again: str, took: str) -> str:
-    """The revision to restore, in `$rev`; the precheck and the resolve alike."""
+def _choose(repo: str, again: str, took: str, stays: str = "") -> str:
+    """The revision to restore, in `$rev`; the precheck and the resolve alike. `stays`:
+    shell lines run before the host is found to have nothing to do (exit 120)."""
     return (
         repo
+        + SAME
         + """\
 dirty=$(git status --porcelain -- "$@")
 if [ -n "$dirty" ]; then
@@ -94,6 +100,9 @@ if [ -n "$done" ] && { [ "$rev" = previous ] || [ "$named" = "$done" ]; } &&
         )
         + """\
   if [ "$rev" = previous ]; then
+"""
+        + stays
+        + """\
     echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \\
       "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2
     exit 120
@@ -111,6 +120,9 @@ else
   rev=$named
 fi
 if git diff --quiet "$rev" HEAD -- "$@"; then
+"""
+        + stays
+        + """\
   echo "$* already match $(git log -n 1 --format='%h %s' "$rev"): nothing to restore" >&2
   exit 120
 fi
@@ -135,6 +147,15 @@ PRECHECK = (
         + OWED.take(),
     )
     + """\
+# `previous` as confirmed: the resolve's answers, asked before the yes, hold this content;
+# a commit on the paths since (a hotfix) makes `previous` another revision here.
+want={{content}}
+if [ -n "$want" ] && [ {{revision}} = previous ] && [ "$(same "$rev" "$@")" != "$want" ]; then
+  echo "$* changed since the hosts were asked (now at $(git log -n 1 --format='%h %s' -- "$@")):" \\
+    "previous here is now $(git log -n 1 --format='%h %s' "$rev"), not the content confirmed;" \\
+    "nothing changed: name the revision to restore here, or retry to be asked again" >&2
+  exit 3
+fi
 git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" &&
   echo {{incident}} > "$state/git-incident" &&
   cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
@@ -158,7 +179,6 @@ fi
 # there), and the run stops before it sends anything.
 RESOLVE = (
     "GIT_OPTIONAL_LOCKS=0 && export GIT_OPTIONAL_LOCKS\n"
-    + 'same() { r=$1 && shift && git ls-tree -r "$r" -- "$@" | git hash-object --stdin; }\n'
     + _choose(
         _repo(""),
         """\
@@ -172,6 +192,8 @@ RESOLVE = (
       "$(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown} restored them;" \\
       "its restart never finished: this restore runs it"
 """,
+        # nothing to do here: what the paths hold, to compare with what the others get
+        'echo "stays same=$(same HEAD "$@")"\n',
     )
     + """\
 files=$(git diff --shortstat HEAD "$rev" -- "$@" | cut -d, -f1 | sed 's/^ *//')
@@ -291,6 +313,15 @@ PRESETS = (
                 default="200",
                 pattern="[0-9]{1,6}",
             ),
+            param(
+                "content",
+                "what `revision = previous` must hold on the paths (a hash of their git blob"
+                " ids), set from the hosts' answers when the run is confirmed: a host where it"
+                " holds other content by the time the run gets there (a commit since) is"
+                " refused, nothing changed; empty: not checked",
+                default="",
+                pattern="([0-9a-f]{40,64})?",
+            ),
             RESTART,
             CHECK,
             CHECK_WAIT,
@@ -299,7 +330,7 @@ PRESETS = (
         action=ACTION,
         verify=VERIFY,
         undo=UNDO,
-        resolve=Resolve("revision", "previous", RESOLVE, per_host=True),
+        resolve=Resolve("revision", "previous", RESOLVE, per_host=True, holds="content"),
         needs=("git 2.23 or newer", "the login user may write the repository (etckeeper: root)"),
     ),
 )
