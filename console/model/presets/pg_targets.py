@@ -135,6 +135,20 @@ wal_records() {
   rm -rf "$view"
   return 0
 }
+# Recovery is consistent only once it has replayed the WAL to the backup's end, the
+# BACKUP_END record naming its start: a target it meets before that (a transaction committed,
+# a restore point made, an LSN written while the backup was taken) stops it short, and
+# PostgreSQL ends recovery with FATAL ("requested recovery stop point is before consistent
+# recovery point"), the server down, the data directory replaced. $ended: that record's LSN
+# (empty where the WAL read holds none); before_end: the records of stdin before it.
+begun=$(sed -n 's/^START WAL LOCATION: \\([0-9A-F]*[/][0-9A-F]*\\) .*/\\1/p' "$stage/backup_label")
+backup_end() {
+  ended=$(wal_records XLOG | sed -n "s|^rmgr: .*lsn: \\([0-9A-F]*/[0-9A-F]*\\),.*desc: BACKUP_END $begun\\$|\\1|p" | head -n 1)
+}
+before_end() {
+  awk -v upto="$ended" "$lsn_key"'
+    match($0, /lsn: [0-9A-F]+[/][0-9A-F]+/) && key(substr($0, RSTART + 5, RLENGTH - 5)) < key(upto)'
+}
 """
 )
 
@@ -160,6 +174,14 @@ if [ -n "$name" ]; then
     else
       echo "no restore point $name in the WAL since the backup$along (found: ${found:-none}): check the name, or give recovery_target_lsn" >&2
     fi
+    exit 3
+  fi
+  backup_end
+  early=$(echo "$records" | awk -v n="desc: RESTORE_POINT $name" 'substr($0, length($0) - length(n) + 1) == n' | before_end | sed -n 's/.*lsn: \\([0-9A-F]*[/][0-9A-F]*\\),.*/\\1/p' | head -n 1)
+  if [ -n "$early" ] && [ -n "$ended" ]; then
+    rm -rf "$stage"
+    echo "restore point $name was made while the backup was taken (at LSN $early): recovery stopping there would stop short of the backup's end (LSN $ended), where the data is first consistent, and PostgreSQL would stop the server, the data directory replaced;" \\
+      "choose an older backup, or a point made after it ended" >&2
     exit 3
   fi
   echo "restore point $name found in the WAL since the backup"
@@ -194,6 +216,16 @@ if [ -n "$lsn" ]; then
     fi
   fi
 fi
+# An LSN written while the backup was taken: recovery stopping there is short of its end.
+if [ -n "$lsn" ]; then
+  backup_end
+  if [ -n "$ended" ] && [ "$(printf '%s\\n%s\\n' "$lsn" "$ended" | awk "$lsn_key"'{ k[NR] = key($0) } END { print (k[1] < k[2]) }')" = 1 ]; then
+    rm -rf "$stage"
+    echo "recovery_target_lsn $lsn was written while the backup was taken: recovery stopping there would stop short of the backup's end (LSN $ended), where the data is first consistent, and PostgreSQL would stop the server, the data directory replaced;" \\
+      "choose an older backup, or an LSN at or after $ended" >&2
+    exit 3
+  fi
+fi
 # An LSN past where the running cluster writes now is past the end of what recovery reads.
 if [ -n "$lsn" ] && running && now=$(sql -c 'SELECT pg_current_wal_insert_lsn()'); then
   past=$(sql -v want="$lsn" -v now="$now" <<'SQL'
@@ -206,46 +238,6 @@ SQL
     exit 3
   fi
 fi
-"""
-)
-
-# Recovery to a time stops at the first transaction that ended at or after it: with none in
-# the WAL (a time in the future, a zone written wrong), PostgreSQL ends recovery with FATAL.
-PITR_TARGET_REACHED = (
-    WAL_RECORDS
-    + """\
-off=1
-records=$(wal_records Transaction) || { rm -rf "$stage"; exit 3; }
-left=$(echo "$records" | sed -n 's/^off-history .*desc: COMMIT \\([0-9-]* [0-9:.]*\\) UTC.*/\\1/p' | sort)
-records=$(echo "$records" | grep -v '^off-history ')
-last=$(echo "$records" | sed -n 's/.*desc: \\(COMMIT\\|ABORT\\) \\([0-9-]* [0-9:.]*\\) UTC.*/\\2/p' | sort | tail -n 1)
-if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then
-  rm -rf "$stage"
-  gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
-  if [ -n "$gap" ]; then
-    echo "no transaction in the WAL recovery can read since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): it stops where $gap is missing from the archive, and recovery would stop the server there; put it back, or choose an earlier time" >&2
-  else
-    echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
-  fi
-  exit 3
-fi
-# A time before the timeline recovery follows began (a recovery of this cluster promoted
-# it): what was committed up to it past that recovery's fork is on the timeline it forked
-# away from, which recovery along this one never replays: it would stop at the fork.
-born=
-if [ -n "$along" ]; then born=$(stat -c %Y "$pgdata/pg_wal/$(printf '%08X' "$follows").history" 2>/dev/null); fi
-target=$(date -u -d {{recovery_target_time}} +%s%N)
-if [ -n "$born" ] && [ "$target" -lt "${born}000000000" ]; then
-  missed=$(echo "$left" | while read -r at; do
-    if [ -n "$at" ] && [ "$(date -u -d "$at UTC" +%s%N)" -le "$target" ]; then echo "$at"; fi
-  done | tail -n 1)
-  if [ -n "$missed" ]; then
-    rm -rf "$stage"
-    echo "timeline $follows, which recovery follows, began $(date -u -d "@$born" '+%F %T') UTC, after "{{recovery_target_time}}": what was committed up to that time since the backup (the last at $missed UTC) is on the timeline it forked away from, which recovery along timeline $follows never replays; choose a time after it began" >&2
-    exit 3
-  fi
-fi
-echo "the WAL goes past the target: its last transaction ended $last UTC"
 """
 )
 
@@ -277,68 +269,3 @@ else replayed="to its end"; fi
 last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
 if [ -n "$last" ]; then echo "checked: the last transaction replayed committed at $last"; fi
 """
-
-PITR_BACKUP_BEFORE_TARGET = """\
-started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
-# The label's START TIME is local time in the server's log_timezone, with that zone's
-# abbreviation, which GNU date reads as it knows it: CST as America's, not China's, IST as
-# India's, not Israel's or Ireland's, AEST not at all. Read in that zone (the backup's own
-# configuration, else the running cluster's), it is the instant whose local time and
-# abbreviation there are the label's to the letter (a clock set back holds an hour twice);
-# without the zone, only an offset or UTC is read as written.
-zone=$("$bin/postgres" -D "$stage" -C log_timezone 2>/dev/null) ||
-  zone=$(running && sql -c 'SHOW log_timezone' 2>/dev/null) ||
-  zone=$("$bin/postgres" -D "$pgdata" -C log_timezone 2>/dev/null) || zone=
-since=
-if [ -n "$zone" ] && guess=$(TZ="$zone" date -d "${started% *}" +%s 2>/dev/null); then
-  for at in "$guess" $((guess - 3600)) $((guess + 3600)); do
-    if [ "$(TZ="$zone" date -d "@$at" '+%F %T %Z')" = "$started" ]; then since=$at; break; fi
-  done
-fi
-if [ -z "$since" ]; then
-  case "${started##* }" in
-    UTC | GMT | [+-][0-9][0-9] | [+-][0-9][0-9][0-9][0-9]) since=$(date -u -d "$started" +%s 2>/dev/null) ;;
-  esac
-fi
-if [ -z "$since" ]; then
-  rm -rf "$stage"
-  if [ -n "$zone" ]; then why="the server's log_timezone, $zone, never reads so: set it back to the zone the backup was taken in, or choose another backup"
-  else why="the server's log_timezone, which says which, cannot be read (no postgresql.conf in the backup, the cluster not running): start the cluster, then retry"; fi
-  echo "cannot tell when the backup started: its label says $started, local time with an abbreviation that names different zones, and $why" >&2
-  exit 3
-fi
-# The label counts whole seconds: a start in the target's own second may still be before it,
-# and recovery itself then says whether the target was reached.
-if ! until=$(date -u -d {{recovery_target_time}} +%s); then
-  rm -rf "$stage"; echo "cannot compare the backup's start with the target (GNU date)" >&2; exit 3
-fi
-if [ "$since" -gt "$until" ]; then
-  rm -rf "$stage"
-  echo "the backup started at $started ($(date -u -d "@$since" '+%F %T') UTC), not before "{{recovery_target_time}}": choose an older backup" >&2
-  exit 3
-fi
-"""
-
-# The server's settings parser knows no zone abbreviations, not even Z.
-PITR_TARGET = """\
-  echo "recovery_target_time = '"{{recovery_target_time}}"'" | sed "s/Z'\\$/+00'/"
-"""
-
-PITR_CHECK = (
-    REASON_IS
-    % ('"before "* | "after "*', "at a time", 'at the target time "{{recovery_target_time}}"')
-    + """\
-last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
-asked={{recovery_target_time}}  # said with what was restored
-if [ -n "$last" ]; then
-  before=$(sql -v t={{recovery_target_time}} <<'SQL'
-SELECT pg_last_xact_replay_timestamp() <= :'t'::timestamptz
-SQL
-  )
-  test "$before" = t || { echo "the last transaction replayed ($last) is after "{{recovery_target_time}} >&2; exit 1; }
-  echo "checked: the last transaction replayed committed at $last, not after the target "{{recovery_target_time}}
-else
-  echo "checked: no transaction replayed since the backup (or the server restarted since recovery)"
-fi
-"""
-)

@@ -21,13 +21,15 @@ from collections.abc import Mapping
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
 from console.model.presets.base import Preset, param
-from console.model.presets.pg_staging import precheck
-from console.model.presets.pg_targets import (
-    BACKUP_ARCHIVE_WHOLE,
+from console.model.presets.pg_pitr import (
     PITR_BACKUP_BEFORE_TARGET,
     PITR_CHECK,
     PITR_TARGET,
     PITR_TARGET_REACHED,
+)
+from console.model.presets.pg_staging import precheck
+from console.model.presets.pg_targets import (
+    BACKUP_ARCHIVE_WHOLE,
     REASON_IS,
     WAL_CHECK,
     WAL_ONE_TARGET,
