@@ -42,9 +42,19 @@ if [ -n "$ended" ]; then
 fi
 # A time before the timeline recovery follows began (a recovery of this cluster promoted
 # it): what was committed up to it past that recovery's fork is on the timeline it forked
-# away from, which recovery along this one never replays: it would stop at the fork.
+# away from, which recovery along this one never replays: it would stop at the fork. When it
+# began, at the latest: the earliest of its history file's mtime in pg_wal and in the
+# archive (a copy that keeps no times makes either later) and its first commit.
 born=
-if [ -n "$along" ]; then born=$(stat -c %Y "$pgdata/pg_wal/$(printf '%08X' "$follows").history" 2>/dev/null); fi
+if [ -n "$along" ]; then
+  forked=$(echo "$history" | tail -n 1 | cut -d ' ' -f 2)
+  opened=$(echo "$records" | awk -v from="$forked" "$lsn_key"'
+    match($0, /lsn: [0-9A-F]+[/][0-9A-F]+/) && key(substr($0, RSTART + 5, RLENGTH - 5)) >= from' |
+    sed -n 's/.*desc: \\(COMMIT\\|ABORT\\) \\([0-9-]* [0-9:.]*\\) UTC.*/\\2/p' | sort | head -n 1)
+  for at in $(stat -c %Y "$pgdata/pg_wal/$file" "$archive/$file" 2>/dev/null) ${opened:+$(date -u -d "$opened UTC" +%s)}; do
+    if [ -z "$born" ] || [ "$at" -lt "$born" ]; then born=$at; fi
+  done
+fi
 if [ -n "$born" ] && [ "$target" -lt "${born}000000000" ]; then
   missed=$(echo "$left" | while read -r at; do
     if [ -n "$at" ] && [ "$(date -u -d "$at UTC" +%s%N)" -le "$target" ]; then echo "$at"; fi
