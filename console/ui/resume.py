@@ -30,6 +30,11 @@ from console.ui.resume_record import (
     verified_by_hand,
 )
 
+# Seconds the resume's own notice stays: what it says of the unknown hosts, the banner on
+# the incident's screens says as long as they are, with the keys. At 30 s, 14 rows of it
+# covered the grid at 80x24 (200 hosts of 37-character names, 64 unknown) while v ran.
+RESUMED_SAID = 10
+
 if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
     from console.engine.attempts import AttemptCheck
     from console.engine.conductor import Conductor
@@ -207,10 +212,12 @@ class Resuming:
                 f"Outcome unknown on {hosts}: {first}." + (f" {ended.strip()}" if ended else ""),
                 title="Resumed",
                 severity="warning",
-                timeout=30 if ended else None,
+                timeout=RESUMED_SAID,
             )
         elif ended:
-            self.app.notify(ended.strip(), title="Resumed", severity="warning", timeout=30)
+            self.app.notify(
+                ended.strip(), title="Resumed", severity="warning", timeout=RESUMED_SAID
+            )
 
     def _keys(self) -> str:
         """`v and r`: the keys that verify and retry unknown hosts, as bound now."""
