@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -80,8 +81,79 @@ def find_config(explicit: str | None) -> Path | None:
             return place.path
     for place in _default_places():
         if place.path and (place.path / "inventory.toml").is_file():
+            if place.label == HERE:
+                _refuse_others(place.path)
             return place.path
     return None
+
+
+HERE = "./config"
+
+
+class ConfigNotYours(Exception):
+    """./config, found only because the shell stands where it is, that another account
+    could have written: the commands it would send are not this user's to trust."""
+
+
+def _refuse_others(directory: Path) -> None:
+    """Refuse ./config when another account could have written it or a file in it (a
+    directory others can write, /tmp, a shared checkout): its commands would go to this
+    user's hosts with this user's keys, its command channels run here as this user."""
+    for path in (directory, *sorted(directory.glob("*.toml"))):
+        if why := not_yours(path):
+            raise ConfigNotYours(
+                f"{HERE} here ({path.absolute()}) is not read: {why}, so another account could"
+                " have written the commands it sends to your hosts; run from a directory of"
+                " your own, or name it with --config DIR if you trust it"
+            )
+
+
+def not_yours(path: Path) -> str | None:
+    """Why ssh would refuse `path` as a file of the user's (readconf.c's CHECKPERM, with
+    Debian's user-group-modes): owned by neither root nor this user, writable by others,
+    or writable by a group with a member besides this user."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # unreadable: the parse says so
+    mode = f"mode {st.st_mode & 0o777:04o}"
+    if st.st_uid not in (0, os.getuid()):
+        return f"owned by uid {st.st_uid}{_named(st.st_uid)}, neither you nor root"
+    if st.st_mode & 0o002:
+        return f"writable by others ({mode}: chmod go-w)"
+    if st.st_mode & 0o020 and not _own_group(st.st_gid, st.st_uid):
+        return f"writable by group {st.st_gid}, not yours alone ({mode}: chmod g-w)"
+    return None
+
+
+def _named(uid: int) -> str:
+    import pwd
+
+    try:
+        return f" ({pwd.getpwuid(uid).pw_name})"
+    except KeyError:
+        return ""
+
+
+@functools.lru_cache(maxsize=16)
+def _own_group(gid: int, owner: int) -> bool:
+    """Whether this user is the group's one member (primary or supplementary), as
+    Debian's ssh lets a user's own group write their files. Once a process: every host's
+    resolution reads the file again, and the accounts database may be a directory's."""
+    import grp
+    import pwd
+
+    try:
+        members = grp.getgrgid(gid).gr_mem
+        owner_name = pwd.getpwuid(owner).pw_name
+    except KeyError:
+        return False
+    primary = [p.pw_uid for p in pwd.getpwall() if p.pw_gid == gid]
+    if any(uid != os.getuid() for uid in primary) or members[1:]:
+        return False
+    if members and members[0] != owner_name:
+        return False
+    return bool(primary or members)
 
 
 def demo_config() -> Path:

@@ -109,7 +109,7 @@ def test_an_ssh_config_another_account_could_write_is_refused_as_ssh_refuses_it(
         included.chmod(0o664)
         os.chown(included, 0, account.gid)
         why = f"writable by group {account.gid}, not yours alone (mode 0664: chmod g-w)"
-        owned = f"owned by uid {account.uid}, neither you nor root"
+        owned = f"owned by uid {account.uid} ({account.name}), neither you nor root"
         for owner, group, said_why in [(0, account.gid, why), (account.uid, 0, owned)]:
             os.chown(included, owner, group)
             ssh = subprocess.run(

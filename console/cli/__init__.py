@@ -144,10 +144,14 @@ def _reported(exc: Exception) -> int | None:
     from console.model.invocation import again
     from console.model.problems import ConfigError
     from console.model.visible import visible
+    from console.paths import ConfigNotYours
 
     if isinstance(exc, LockRefused):  # nothing was recorded or sent
         print(exc.said(), file=sys.stderr)
         return EXIT_REFUSED
+    if isinstance(exc, ConfigNotYours):  # nothing read from it, nothing sent
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
             print(f"error: {visible(str(problem))}", file=sys.stderr)

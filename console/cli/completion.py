@@ -280,7 +280,7 @@ def complete(argv: list[str]) -> int:
 
 
 def _config_dir(words: list[str]) -> Path | None:
-    from console.paths import demo_config, find_config
+    from console.paths import ConfigNotYours, demo_config, find_config
 
     if "--demo" in words or (len(words) > 1 and words[1] == "demo"):
         return demo_config()
@@ -290,7 +290,10 @@ def _config_dir(words: list[str]) -> Path | None:
             explicit = words[index + 1]
         elif word.startswith("--config="):
             explicit = word.split("=", 1)[1]
-    return find_config(explicit)
+    try:
+        return find_config(explicit)
+    except ConfigNotYours:  # completes nothing from it; the command itself says why
+        return None
 
 
 def _names(kind: str, directory: Path) -> list[str]:

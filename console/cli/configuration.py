@@ -262,7 +262,7 @@ def import_ansible(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    from console.paths import example_config, find_config, init_target
+    from console.paths import ConfigNotYours, example_config, find_config, init_target
 
     target = Path(args.directory) if args.directory else init_target(args.config)
     source = example_config()
@@ -275,8 +275,13 @@ def init(args: argparse.Namespace) -> int:
         _write(target / path.name, path.read_text(encoding="utf-8"))
     print(f"{target}: wrote {len(list(source.glob('*.toml')))} files; edit them, then run")
     print(f"  rollback-console check-config {target}")
-    if not args.directory and find_config(args.config) != target:
-        print(f"  (here, {find_config(args.config)} is read first: run the console elsewhere)")
+    try:
+        found = None if args.directory else find_config(args.config)
+    except ConfigNotYours as exc:
+        print(f"  ({exc})")
+    else:
+        if found is not None and found != target:
+            print(f"  (here, {found} is read first: run the console elsewhere)")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from asyncssh.config import ConfigParseError, SSHClientConfig, SSHConfig
 from asyncssh.pattern import WildcardPatternList
 
 from console.engine.ssh_options import HEEDED
+from console.paths import not_yours
 
 MAX_INCLUDE_DEPTH = 16  # as OpenSSH's READCONF_MAX_DEPTH
 # Options whose %-tokens are expanded, once, after every file is read.
@@ -69,7 +70,7 @@ class OpenSshConfig(SSHClientConfig):
         own file and every file it includes are refused, as ssh refuses them, when another
         account could have written them (their ProxyCommand would run as this user)."""
         users = self._depth or path == Path.home() / ".ssh" / "config"
-        if users and (bad := _bad_owner(path)):
+        if users and (bad := not_yours(path)):
             where = f"{self._path} line {self._line_no}: " if self._depth else ""
             raise ConfigParseError(f"{where}Bad owner or permissions on {path}: {bad}")
         self._path, self._line_no, self._matching = path, 0, not self._never
@@ -179,45 +180,6 @@ def _wildcards(patterns: str) -> WildcardPatternList:
 # One line of an ssh_config file: number, option (lowercase), its words, a parse error.
 _Line = tuple[int, str, tuple[str, ...], str | None]
 _SPLIT: dict[tuple[str, int, int], list[_Line]] = {}
-
-
-def _bad_owner(path: Path) -> str | None:
-    """Why ssh would refuse `path` as a file of the user's (readconf.c's CHECKPERM, with
-    Debian's user-group-modes): owned by neither root nor this user, writable by others,
-    or writable by a group with a member besides this user."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None  # unreadable: the parse says so
-    mode = f"mode {st.st_mode & 0o777:04o}"
-    if st.st_uid not in (0, os.getuid()):
-        return f"owned by uid {st.st_uid}, neither you nor root"
-    if st.st_mode & 0o002:
-        return f"writable by others ({mode}: chmod go-w)"
-    if st.st_mode & 0o020 and not _own_group(st.st_gid, st.st_uid):
-        return f"writable by group {st.st_gid}, not yours alone ({mode}: chmod g-w)"
-    return None
-
-
-@functools.lru_cache(maxsize=16)
-def _own_group(gid: int, owner: int) -> bool:
-    """Whether this user is the group's one member (primary or supplementary), as
-    Debian's ssh lets a user's own group write their files. Once a process: every host's
-    resolution reads the file again, and the accounts database may be a directory's."""
-    import grp
-    import pwd
-
-    try:
-        members = grp.getgrgid(gid).gr_mem
-        owner_name = pwd.getpwuid(owner).pw_name
-    except KeyError:
-        return False
-    primary = [p.pw_uid for p in pwd.getpwall() if p.pw_gid == gid]
-    if any(uid != os.getuid() for uid in primary) or members[1:]:
-        return False
-    if members and members[0] != owner_name:
-        return False
-    return bool(primary or members)
 
 
 def _split_file(path: Path) -> list[_Line]:
