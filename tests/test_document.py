@@ -391,7 +391,8 @@ def test_a_drill_is_labelled_and_judged():
         ("<b>x</b> &amp; R&D", r"\<b>x\</b> \&amp; R&D"),
         ("**b** _i_ ~s~ `c` flag.new_checkout", r"\*\*b\*\* \_i\_ \~s\~ \`c\` flag.new_checkout"),
         ("www.x.example", r"www\.x.example"),
-        ("# h\n> q\n- l\n3. n\n===", "\\# h\n\\> q\n\\- l\n3\\. n\n\\==="),
+        ("# h\n> q\n- l\n3. n\n===", "\\# h\\\n\\> q\\\n\\- l\\\n3\\. n\\\n\\==="),
+        ("a\n\n    b\n\tc \n", "a\n\n\u00a0\u00a0\u00a0\u00a0b\\\n\u00a0\u00a0\u00a0\u00a0c "),
     ],
 )
 def test_inert_text_renders_as_itself(text, shown):

@@ -131,3 +131,25 @@ def test_a_field_no_form_step_lists_is_journalled_not_dropped(sshd_server, tmp_p
     assert "## Root cause\n\npool 64 -> 8\n" in document, document
     assert "### What went well\n\n40 s\n" in document
     assert "| Pool size in CI | prevent | alice |" in document
+
+
+def test_a_root_cause_of_several_lines_reads_as_its_lines(sshd_server, tmp_path: Path):
+    """Seen on a real fleet: a root cause holding a log excerpt (`run --form-file`, or
+    pasted into the form) rendered as one run-on paragraph, and its indented line as a
+    code block showing the document's own escapes (`ERROR \\[pool\\]`) to a reader of the
+    rendered post-mortem. Each line stays a line, its indentation kept, none a block."""
+    from markdown_it import MarkdownIt
+
+    fleet = staging_fleet(sshd_server, tmp_path)
+    _bad_release(fleet)
+    cause = "Pool default 64 -> 8 in 1.1.\nLog:\n\n    ERROR [pool] exhausted\n# of conns: 8"
+    result = fleet.cli(*RUN, "--reason", "bad", "--form", f"root_cause={cause}", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    section = _document(fleet).split("## Root cause\n\n", 1)[1].split("\n## ", 1)[0]
+    html = MarkdownIt("commonmark").render(section)
+    # (markdown-it strips a paragraph's leading no-break spaces; CommonMark keeps them)
+    assert html.replace("\u00a0", "") == (
+        "<p>Pool default 64 -&gt; 8 in 1.1.<br />\nLog:</p>\n"
+        "<p>ERROR [pool] exhausted<br />\n# of conns: 8</p>\n"
+    ), section
+    assert "\n\u00a0\u00a0\u00a0\u00a0ERROR" in section

@@ -16,6 +16,7 @@ _INLINE = re.compile(r"[\\`*\[\]<~]|&(?=#?\w+;)|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z
 _AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto)(:)|\b(www)(\.)")
 # What makes a line a heading, quote, list item, thematic break or setext underline.
 _BLOCK = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
+_INDENT = re.compile(r"^[ \t]+")
 
 
 def _autolink(m: re.Match[str]) -> str:
@@ -34,8 +35,20 @@ def _block(m: re.Match[str]) -> str:
 
 def inert(text: object) -> str:
     """`text` as Markdown that shows it as it is, on as many lines as it has (a line
-    cannot become a heading, quote, list item or rule)."""
-    return "\n".join(_BLOCK.sub(_block, _inline(line)) for line in str(text).splitlines())
+    cannot become a heading, quote, list item or rule): a line followed by another ends
+    in a hard break (`\\`), where Markdown would run the two together, and a line's
+    indentation is kept in no-break spaces, where four spaces would open a code block
+    (its escapes then shown as typed: `\\[`) and fewer would be dropped."""
+    lines = [_BLOCK.sub(_block, _inline(line)) for line in str(text).splitlines()]
+    lines = [_INDENT.sub(_kept, line) if line.strip() else "" for line in lines]
+    return "\n".join(
+        line + "\\" * bool(line and i + 1 < len(lines) and lines[i + 1])
+        for i, line in enumerate(lines)
+    )
+
+
+def _kept(m: re.Match[str]) -> str:
+    return "\u00a0" * len(m.group().expandtabs(4))
 
 
 def cell(text: object) -> str:
