@@ -76,22 +76,25 @@ if [ -n "$dirty" ]; then
   exit 3
 fi
 rev={{revision}}
-done=$(cat "$state/git-target" 2>/dev/null)
 named=
 if [ "$rev" != previous ]; then
   named=$(git rev-parse -q --verify "$rev^{commit}") || { echo "no revision "{{revision}} >&2; exit 3; }
 fi
-by=$(cat "$state/git-incident" 2>/dev/null)
 # A retry in this incident of the restore it made (its restart or check failed) checks it
 # again: a named revision too, which would else read "already match: nothing to restore".
+# Its own records say what it restores (the shared ones, only once a restore is made).
+done=$(cat "$state/git-"{{incident}}"-target" 2>/dev/null)
 if [ -n "$done" ] && { [ "$rev" = previous ] || [ "$named" = "$done" ]; } &&
   git diff --quiet "$done" HEAD -- "$@" 2>/dev/null; then
-  if [ "$by" = {{incident}} ]; then
 """
         + again
         + """\
-    exit 0
-  fi
+  exit 0
+fi
+done=$(cat "$state/git-target" 2>/dev/null)
+by=$(cat "$state/git-incident" 2>/dev/null)
+if [ -n "$done" ] && { [ "$rev" = previous ] || [ "$named" = "$done" ]; } &&
+  git diff --quiet "$done" HEAD -- "$@" 2>/dev/null; then
 """
         + OWED.taken_over(
             "$* match $(git log -n 1 --format='%h %s' \"$done\"), as incident ${by:-unknown}"
@@ -130,6 +133,40 @@ fi
     )
 
 
+MINE = '"$state/git-"{{incident}}'  # this incident's records: `-from`, `-target`
+
+
+def _own(from_: str, target: str, indent: str = "") -> str:
+    """Shell writing this incident's records, what its restore replaces (`from_ PATH`)
+    and restores (`target PATH`), for its action, verify and undo: each written aside and
+    renamed into place, so that a write cut short (a full disk) leaves none half-made and
+    fails the host with nothing changed. The shared records (the last restore made here,
+    which `previous` must not undo) are written by the action, once the restore is made."""
+    return f"""\
+{indent}{{ {from_} {MINE}-from.part && {target} {MINE}-target.part &&
+{indent}  mv -f {MINE}-from.part {MINE}-from && mv -f {MINE}-target.part {MINE}-target; }} ||
+{indent}  {{ rm -f {MINE}-from.part {MINE}-target.part
+{indent}    echo "cannot record in .rollback/ what this restore replaces, for undo: nothing changed" >&2
+{indent}    exit 3; }}
+"""
+
+
+def _made() -> str:
+    """Shell, once the restore is made: the shared records say it is this incident's (what
+    the next incident's `previous` reads), each written aside and renamed into place."""
+    shared = '"$state/git-"'
+    return f"""\
+{{ cp {MINE}-from {shared}from.part && cp {MINE}-target {shared}target.part &&
+  echo {{{{incident}}}} > {shared}incident.part &&
+  mv -f {shared}from.part {shared}from && mv -f {shared}target.part {shared}target &&
+  mv -f {shared}incident.part {shared}incident; }} ||
+  {{ rm -f {shared}from.part {shared}target.part {shared}incident.part
+    echo "$* restored, but .rollback/ cannot record it: another incident's previous would" \\
+      "undo it; make room there, then retry (it checks the restore again)" >&2
+    exit 1; }}
+"""
+
+
 PRECHECK = (
     _choose(
         _REPO,
@@ -140,10 +177,8 @@ PRECHECK = (
         """\
     printf '%s %s\\n' "$* match $(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown}" \\
       "restored them; its restart never finished ($(sed -n 1p "$owed")): this restore runs it"
-    echo {{incident}} > "$state/git-incident" &&
-      cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
-      cp "$state/git-target" "$state/git-"{{incident}}"-target" || exit 3
 """
+        + _own('cp "$state/git-from"', 'cp "$state/git-target"', "    ")
         + OWED.take(),
     )
     + """\
@@ -156,10 +191,9 @@ if [ -n "$want" ] && [ {{revision}} = previous ] && [ "$(same "$rev" "$@")" != "
     "nothing changed: name the revision to restore here, or retry to be asked again" >&2
   exit 3
 fi
-git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" &&
-  echo {{incident}} > "$state/git-incident" &&
-  cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
-  cp "$state/git-target" "$state/git-"{{incident}}"-target" || exit 3
+"""
+    + _own("git rev-parse HEAD >", 'echo "$rev" >')
+    + """\
 echo "restoring $* in $(pwd) from $(git log -n 1 --format='%h %s' HEAD)"
 echo "                          to $(git log -n 1 --format='%h %s' "$rev")"
 git diff --stat HEAD "$rev" -- "$@"
@@ -205,8 +239,8 @@ echo "resolved revision=$(git rev-parse --short "$rev") same=$(same "$rev" "$@")
 
 ACTION = (
     _REPO
-    + """\
-rev=$(cat "$state/git-target") || exit 3
+    + f"""\
+rev=$(cat {MINE}-target) || exit 3
 """
     + OWED.owe()
     + """\
@@ -233,14 +267,17 @@ else
   echo "restored $* to $(git log -n 1 --format=%h "$rev") as commit $(git rev-parse --short HEAD)"
 fi
 """
+    + _made()
     + _IN_WORKDIR
     + OWED.restart()
 )
 
 VERIFY = (
     _REPO
+    + f"""\
+rev=$(cat {MINE}-target) || exit 3
+"""
     + """\
-rev=$(cat "$state/git-target") || exit 3
 git diff --quiet "$rev" -- "$@" || { git diff --stat "$rev" -- "$@" >&2; echo "$* differ from $rev (above)" >&2; exit 1; }
 echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
 """
