@@ -14,7 +14,7 @@ import operator
 import os
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import asyncssh
 
@@ -26,6 +26,7 @@ from console.engine.keepalive import lazy_keepalive
 from console.engine.key_refusal import refusal
 from console.engine.known_hosts import KnownHosts
 from console.engine.proxy_command import ProxyCommand
+from console.engine.tunnel import Tunnelled
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 
@@ -177,10 +178,13 @@ class Dialer:
         if tunnel is None and dest.proxy_command:
             return await self._proxied(dest, options)
         if tunnel is not None:
-            via = _Tunnelled(tunnel)
+            via = Tunnelled(tunnel, dest.jump.alias if dest.jump else "")
+            seconds = dest.connect_timeout + self.defaults.login_timeout
             try:
-                async with asyncio.timeout(dest.connect_timeout + self.defaults.login_timeout):
+                async with asyncio.timeout(seconds):
                     return await asyncssh.connect(dest.host, dest.port, options=options, tunnel=via)
+            except (TimeoutError, asyncssh.ChannelOpenError) as exc:
+                raise via.not_opened(exc, f"{dest.host}:{dest.port}", seconds) or exc from None
             except asyncssh.ConnectionLost as exc:
                 if via.heard():
                     raise
@@ -348,25 +352,6 @@ def _closed_unheard(dest: Destination, said: bytes = b"") -> HostFailure:
         f" sent, {why} (ssh: 'kex_exchange_identification: Connection closed by remote"
         " host')",
     )
-
-
-class _Tunnelled:
-    """A jump host's connection as asyncssh's `tunnel=`, keeping the connection opened
-    through it: whether the host behind it sent its SSH banner before it closed."""
-
-    def __init__(self, conn: asyncssh.SSHClientConnection) -> None:
-        self._conn = conn
-        self._opened: Any = None  # the SSHClientConnection, as its session
-
-    async def create_connection(self, factory: Any, host: str, port: int) -> Any:
-        chan, session = await self._conn.create_connection(factory, host, port)
-        self._opened = session
-        return chan, session
-
-    def heard(self) -> bool:
-        """True unless the connection opened and its host never sent its banner."""
-        opened = self._opened
-        return opened is None or opened.get_extra_info("server_version") is not None
 
 
 async def _tcp(host: str, port: int) -> Heard:
