@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +19,7 @@ from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.one_line import distinct_cuts
 from console.ui.widgets.plain import plain
 
 DIFFERS = "bold $warning"
@@ -23,6 +27,7 @@ INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Recorded", "Expected")
 NOT_REACHED = "not reached"  # the host's run ended before its after record (as the export)
 COMPARED = ("match", "mismatch", "missing")
 VALUE_WIDTH = 36  # a value cut here leaves its hosts in sight at 80 columns
+NAME_LEAST = 12  # cells a host's name keeps at least, cut in its middle
 
 
 def _some(hosts: list[str]) -> str:
@@ -30,21 +35,44 @@ def _some(hosts: list[str]) -> str:
 
 
 def grouped_rows(
-    hosts: list[str], rows: list[tuple[str, tuple[str, ...]]]
+    hosts: list[str], rows: list[tuple[str, tuple[str, ...]]], room: int | None = None
 ) -> list[tuple[str, str, str, bool]]:
     """(key, value, which hosts, differs) a line each value of each key: the hosts that
     read alike as one line ("all 198", "150: web-001, web-002 +148"), the most first.
-    Side by side, 200 hosts were 200 columns of ~35 cells, 7,000 wide at 80."""
+    Side by side, 200 hosts were 200 columns of ~35 cells, 7,000 wide at 80. Within
+    `room` cells, names cut in the middle, apart from every other host's."""
     out = []
+    cuts: dict[int, dict[str, str]] = {}
+
+    def cut(name: str, cells: int) -> str:
+        if cells not in cuts:
+            cuts[cells] = distinct_cuts(hosts, cells)
+        return cuts[cells][name]
+
     for key, values in rows:
         alike: dict[str, list[str]] = {}
         for host, value in zip(hosts, values, strict=True):
             alike.setdefault(value, []).append(host)
         groups = sorted(alike.items(), key=lambda group: -len(group[1]))
         for i, (value, which) in enumerate(groups):
-            said = f"all {len(which)}" if len(groups) == 1 else f"{len(which)}: {_some(which)}"
+            said = f"all {len(which)}"
+            if len(groups) > 1:
+                said = f"{len(which)}: {_some(which) if room is None else _fit(which, room, cut)}"
             out.append((key if i == 0 else "", value, said, len(groups) > 1))
     return out
+
+
+def _fit(hosts: list[str], room: int, cut: Callable[[str, int], str]) -> str:
+    """`web-001, web-002 +148` in `room` cells less the count's, the names cut in the
+    middle where they must (`checkout-f…a-prod-001 +63`); one name if two leave too little
+    of them. Seen: `64: checkout-frontend-eu-we` at 80 columns, every row alike."""
+    room -= len(f"{len(hosts)}: ")
+    for shown in (2, 1):
+        more = f" +{len(hosts) - shown}" if hosts[shown:] else ""
+        each = (room - len(more) - 2 * (len(hosts[:shown]) - 1)) // max(len(hosts[:shown]), 1)
+        if each >= min(NAME_LEAST, max(map(len, hosts[:shown]))) or shown == 1:
+            return ", ".join(cut(h, max(each, NAME_LEAST)) for h in hosts[:shown]) + more
+    return ""  # never: one name is always said
 
 
 def side_by_side_width(hosts: list[str], rows: list[tuple[str, tuple[str, ...]]]) -> int:
@@ -194,10 +222,7 @@ class AssessmentScreen(IncidentScreen):
             title.update("System state: not assessed yet (run “Assess system state”)")
             return
         title.update(assess_title(hosts, selected))
-        room = self.app.size.width - 4  # the body's padding and the table's scrollbar
-        if self.has_class("-wide") and self.incident.state.integrity:
-            room //= 2  # the integrity table beside it
-        if side_by_side_width(hosts, rows) > room:
+        if side_by_side_width(hosts, rows) > self._room():
             self._grouped(table, hosts, rows)
             return
         table.add_columns("Key", *map(plain, hosts))
@@ -208,13 +233,23 @@ class AssessmentScreen(IncidentScreen):
                 *(plain(v, themed(DIFFERS) if differs else "") for v in row),
             )
 
+    def _room(self) -> int:
+        """The cells the assessment's table has."""
+        room = self.app.size.width - 4  # the body's padding and the table's scrollbar
+        if self.has_class("-wide") and self.incident.state.integrity:
+            room //= 2  # the integrity table beside it
+        return room
+
     def _grouped(
         self, table: DataTable, hosts: list[str], rows: list[tuple[str, tuple[str, ...]]]
     ) -> None:
         """A line per value of a key, with the hosts that read it: what fits the width
         whatever the number of hosts (a column per host does not)."""
         table.add_columns("Key", "Value", "Hosts")
-        for key, value, which, differs in grouped_rows(hosts, rows):
+        keys = max((len(key) for key, _ in rows), default=3) + 2  # its mark
+        values = max((cell_len(clip(v, VALUE_WIDTH)) for _, row in rows for v in row), default=5)
+        room = self._room() - keys - values - 3 * 2 * table.cell_padding
+        for key, value, which, differs in grouped_rows(hosts, rows, room):
             style = themed(DIFFERS) if differs else ""
             mark = ("● " if differs else "  ") + key if key else ""
             table.add_row(
