@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from console.engine.failures import HostFailure
+from console.engine.reach import Reach
 from console.engine.ssh import SshPool, Target
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
@@ -87,6 +88,8 @@ async def test_a_jump_host_given_up_on_is_named_not_the_host(
     assert said.startswith("the connection to jump host 127.0.0.1 was lost"), said
     assert f"was lost before it opened the way to {where}, nothing sent" in said, said
     assert "cannot reach" not in said, said
+    # the picker names the jump host, its hosts counted together behind it
+    assert Reach("web-2", FailureClass.UNREACHABLE, said).jump_host == "127.0.0.1"
 
 
 async def test_a_jump_host_that_does_not_open_the_way_in_time_is_named(
@@ -104,3 +107,4 @@ async def test_a_jump_host_that_does_not_open_the_way_in_time_is_named(
     assert said.startswith("jump host 127.0.0.1 did not open the way to"), said
     assert f"did not open the way to {where} within 2 s, nothing sent" in said, said
     assert not said.startswith("no SSH answer from"), said
+    assert Reach("web-2", FailureClass.UNREACHABLE, said).jump_host == "127.0.0.1"

@@ -28,9 +28,15 @@ class Reach:
 
     @property
     def jump_host(self) -> str | None:
-        """The jump host the failure happened at (the pool names it first), if any."""
-        head, sep, _ = self.detail.partition(": ")
-        return head.removeprefix("jump host ") if sep and head.startswith("jump host ") else None
+        """The jump host the failure happened at, if any: the pool names it first, its
+        name one word (an alias, `user@host:port`), whatever follows it (`jump host
+        bastion: ...`, `jump host bastion did not open the way to ...`, `the connection to
+        jump host bastion was lost ...`): read whole, the hosts behind a stalled bastion
+        were each counted apart, `bastion cannot reach 10.1.0.12:22` their jump host."""
+        for lead in ("jump host ", "the connection to jump host "):
+            if self.detail.startswith(lead):
+                return self.detail[len(lead) :].split(" ", 1)[0].removesuffix(":") or None
+        return None
 
     def describe(self) -> str:
         """`reachable`, or the failure class and its detail (said once)."""
