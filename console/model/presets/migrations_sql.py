@@ -9,7 +9,13 @@ from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
 from console.model.presets.base import Preset, Resolve, param
 from console.model.presets.migration_stops import further, keep, stops
-from console.model.presets.pgshell import CLIENT_BINDIR, CLIENT_PRELUDE, CONNECTION, IDENT
+from console.model.presets.pgshell import (
+    CLIENT_BINDIR,
+    CLIENT_PRELUDE,
+    CONNECTION,
+    IDENT,
+    LOCK_TIMEOUT,
+)
 
 # --- sql: down files per version, psql -v ON_ERROR_STOP=1 --single-transaction ---------
 
@@ -159,10 +165,23 @@ def _apply(plan: str, bookkeeping: str, what: str) -> str:
 # psql's stderr shown as it comes and kept: the failure's last line (the one summaries
 # show) names the statement's error beside what became of the database
 err=.rollback/sql-script.psql.err
-{{ {{ sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
+# A lock the application holds (a session idle in a transaction) is waited for no longer
+# than lock_timeout: waiting, the statement would queue every query on the table behind it.
+{{ {{ PGOPTIONS="-c lock_timeout="{{{{lock_timeout}}}} sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
 if [ "$(cat "$err.status" 2>/dev/null)" != 0 ]; then
   why=$(grep 'ERROR:' "$err" | tail -n 1 | sed 's|^psql:[^:]*/||')
-  echo "rolled back: the database is as before${{why:+ ($why)}}" >&2
+  held=
+  if grep -q 'lock timeout' "$err"; then
+    held=$(sql <<'SQL'
+SELECT '; in a transaction on ' || current_database() || ' then: ' || string_agg(format('pid %s (%s%s, %s since %s UTC)',
+  pid, usename, coalesce(' ' || nullif(application_name, ''), ''), state,
+  to_char(xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS')), '; ' ORDER BY xact_start)
+  || ': end it, or retry once it is done'
+FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+SQL
+    )
+  fi
+  echo "rolled back: the database is as before${{why:+ ($why)}}$held" >&2
   exit 1
 fi
 """
@@ -274,6 +293,7 @@ SQL = Preset(
             default="single-row",
             pattern="single-row|row-per-version",
         ),
+        LOCK_TIMEOUT,
         CLIENT_BINDIR,
         *CONNECTION,
     ),

@@ -81,6 +81,15 @@ SERVER = (
     ),
 )
 
+LOCK_TIMEOUT = param(
+    "lock_timeout",
+    "the longest a schema change waits for a lock the application holds (PostgreSQL's"
+    " lock_timeout: 10s, 500ms, 1min); waiting, it would hold up every query on the table;"
+    " 0: no limit",
+    default="10s",
+    pattern=r"[0-9]{1,9}(ms|s|min)?",
+)
+
 EXPECT = param(
     "expect",
     "the integrity expected after, as `rows.TABLE=N` (and `checksum=...`) tokens;"

@@ -1,0 +1,95 @@
+"""A migration reversal that meets a lock held by the application gives up waiting for it
+at once, changes nothing, and names who holds it.
+
+Walked on real PostgreSQL 15 over real sshd: a `sql` reversal (ALTER TABLE orders DROP
+COLUMN note) while a session of the application sat idle in a transaction that had read
+orders. The ALTER waited for its lock for the whole command timeout (300 s by default),
+and meanwhile every query on orders queued behind it: the rollback stopped the service it
+was rolling back. The host's line then read 'timeout: no exit within 25 s; TERM sent, then
+KILL if needed — reverting 2: 000002_note.down.sql', saying nothing of the lock. The
+presets' database sessions take `lock_timeout` (10 s unless set): the transaction rolls
+back, and the line names the error and the sessions in a transaction on the database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests import pg, pgrig
+from tests.pgrig import run_console, write_config
+from tests.test_presets_migrations import (
+    SQL_MIGRATIONS,
+    _migrated,
+    _sql_strategy,
+    columns,
+    shop,
+)
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+host, pg_cluster = pgrig.host, pgrig.cluster  # fixtures
+
+
+@pytest.fixture
+def cluster(pg_cluster):
+    """The cluster, its database shop made."""
+    pg_cluster.sql("CREATE DATABASE shop")
+    return pg_cluster
+
+
+def _holding_orders(db: pg.Cluster) -> subprocess.Popen:
+    """A session of the application idle in a transaction that has read orders."""
+    as_account = {}
+    if os.geteuid() == 0 and db.account.uid != 0:
+        as_account = {"user": db.account.uid, "group": db.account.gid, "extra_groups": []}
+    session = subprocess.Popen(
+        [str(db.bindir / "psql"), "-XAtq", "-h", pg.HOST, "-p", str(db.port),
+         "-d", "shop", "-v", "ON_ERROR_STOP=1"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(db.account.home),
+             "PGAPPNAME": "storefront"},
+        text=True, **as_account,
+    )  # fmt: skip
+    assert session.stdin is not None
+    session.stdin.write("BEGIN;\nSELECT count(*) FROM orders;\n")
+    session.stdin.flush()
+    deadline = time.monotonic() + 30
+    while (
+        shop(
+            db,
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = 'storefront' AND state = 'idle in transaction'",
+        )
+        != "1"
+    ):
+        assert session.poll() is None and time.monotonic() < deadline, "no session holding orders"
+        time.sleep(0.05)
+    return session
+
+
+def test_a_reversal_blocked_by_a_lock_gives_up_and_names_who_holds_it(
+    host,
+    cluster,
+    tmp_path,
+):
+    migrations = _migrated(host, cluster, SQL_MIGRATIONS, "single-row")
+    strategy = _sql_strategy(cluster, migrations).replace(
+        'preset = "sql"\n', 'preset = "sql"\ntimeout = 60\n'
+    )
+    config = write_config(tmp_path / "config", host, strategy, host.home("work"))
+    session = _holding_orders(cluster)
+    try:
+        outcome = run_console(config, tmp_path / "state", "sql-down")
+    finally:
+        session.kill()
+        session.wait()
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
+    [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert "non-zero exit" in said, said  # not the command's timeout
+    assert "canceling statement due to lock timeout" in said, said
+    assert "storefront" in said and "idle in transaction" in said, said
+    assert columns(cluster) == ["id", "item", "note"]
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
