@@ -441,3 +441,25 @@ def test_durations_read_in_hours_minutes_and_seconds(seconds, shown):
     from console.journal.times import duration
 
     assert duration(seconds) == shown
+
+
+def test_an_amended_field_says_what_it_held_before(tmp_path):
+    """Walked on a real sshd fleet: a root cause rewritten after the close read in the
+    change history 'set root cause to “pool size 8 in CI”' alone, and the document showed
+    only the new text: what was believed at the close was nowhere in the document."""
+    from tests.events_factory import recorder_in
+
+    r = recorder_in(tmp_path)
+    r.record(Kind.INCIDENT_OPENED, incident_id="i", title="t", drill=False)
+    r.record(Kind.FIELD_SET, field="root_cause", value="bad config\nin 1.1")
+    r.record(Kind.FIELD_SET, field="action_items", value=[{"action": "a", "type": "prevent"}])
+    r.record(Kind.INCIDENT_CLOSED, outcome="rolled-back")
+    r.record(Kind.INCIDENT_RESUMED, amendments_only=True)
+    r.record(Kind.FIELD_SET, field="root_cause", value="pool size 8", amendment=True)
+    r.record(Kind.FIELD_SET, field="severity", value="SEV2", amendment=True)
+    r.record(Kind.FIELD_SET, field="action_items", value=[], amendment=True)
+    r.close()
+    text = section(markdown_of(read_journal(tmp_path / JOURNAL_NAME).events), "Change history")
+    assert "set root cause to “pool size 8” (was “bad config in 1.1”) |" in text, text
+    assert "set severity to “SEV2” |" in text  # nothing before
+    assert "set the action items (0 row(s)) (was 1 row(s)) |" in text

@@ -40,16 +40,22 @@ def build_review(state: IncidentState) -> Review:
     )
 
 
-def _amended(event: Event) -> str:
-    """What an amendment changed, in words."""
+def _quoted(value: object) -> str:
+    text = str(value or "")
+    return "“" + (text if len(text) <= 120 else text[:119] + "…") + "”"
+
+
+def _amended(event: Event, was: object = None) -> str:
+    """What an amendment changed, in words, and what the field held before (`was`): the
+    document shows only the latest value, so what was believed at the close stays read."""
     if isinstance(event.data, FieldSet):
         value = event.data.value
         if isinstance(value, list):
-            return f"set the action items ({len(value)} row(s))"
-        text = str(value or "")
-        text = text if len(text) <= 120 else text[:119] + "…"
+            before = f" (was {len(was)} row(s))" if isinstance(was, list) and was else ""
+            return f"set the action items ({len(value)} row(s)){before}"
         name = field_title(reading.field_name(event))
-        return f"set {name} to “{text}”" if text else f"cleared {name}"
+        before = f" (was {_quoted(was)})" if was and not isinstance(was, list) else ""
+        return (f"set {name} to {_quoted(value)}" if value else f"cleared {name}") + before
     return describe(event).removesuffix(" (amendment after the close)")
 
 
@@ -58,8 +64,13 @@ def build_history(events: list[Event]) -> list[HistoryEntry]:
     as an amendment, or, in older journals, simply written after it)."""
     out = []
     closed = False
+    held: dict[str, object] = {}  # each field's value so far
     for event in events:
         who = reading.login(event)
+        was = None
+        if isinstance(event.data, FieldSet):
+            was = held.get(event.data.field)
+            held[event.data.field] = event.data.value
         if event.kind == Kind.INCIDENT_OPENED:
             out.append(
                 HistoryEntry(at=event.ts, who=who, what="opened the incident", kind="created")
@@ -72,5 +83,6 @@ def build_history(events: list[Event]) -> list[HistoryEntry]:
             closed = closed and bool(event.payload(IncidentResumed).amendments_only)
             out.append(HistoryEntry(at=event.ts, who=who, what=describe(event), kind="reopened"))
         elif reading.amendment(event) or (closed and event.kind in AMENDABLE):
-            out.append(HistoryEntry(at=event.ts, who=who, what=_amended(event), kind="amended"))
+            what = _amended(event, was)
+            out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="amended"))
     return out
