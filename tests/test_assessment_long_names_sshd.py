@@ -9,13 +9,8 @@ two leave too little. Real sshd, the follow view at 80x24."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
-from console.model.clock import FixedClock
-from console.ui.follow import make_follow_app
-from console.ui.screens.assessment import AssessmentScreen
-from tests.test_steps_sshd import close, conductor_for, pytestmark, settings_for
-from tests.test_ui_support import START, until
+from tests.test_steps_sshd import pytestmark
+from tests.test_ui_assess_one_host import assessed_at_80
 
 __all__ = ["pytestmark"]
 
@@ -23,31 +18,8 @@ NAMES = [f"checkout-frontend-eu-west-1{'abc'[n % 3]}-prod-{n:03d}" for n in rang
 
 
 async def test_long_host_names_fit_cut_apart(sshd_server, tmp_path):
-    settings, sandboxes = settings_for(sshd_server, dict.fromkeys(NAMES, "web"))
-    odd = NAMES[-1]  # one host is on the release before
-    current = sandboxes[odd] / "current"
-    before = sorted(p.name for p in (sandboxes[odd] / "releases").iterdir())[-2]
-    current.unlink()
-    current.symlink_to(f"releases/{before}")
-    conductor = conductor_for(settings, tmp_path)
-    try:
-        conductor.select(["web"])
-        await conductor.run_step("assess-state")
-    finally:
-        await close(conductor)
-    app = make_follow_app(tmp_path / "incident" / "journal.jsonl", FixedClock(START))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen is app.get_screen("execution"))
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
-        table = app.screen.query_one("#assessment", DataTable)
-        await until(pilot, lambda: table.row_count > 0)
-        await pilot.pause(0.2)
-        cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        lines = [s.text for s in app.screen._compositor.render_strips()]
-        # on main: 131 cells wide in 76, the names cut at the edge
-        assert table.virtual_size.width <= table.scrollable_content_region.width, lines
+    cells, wide, _ = await assessed_at_80(sshd_server, tmp_path, NAMES)
+    assert not wide, wide  # on main: 131 cells wide in 76, the names cut at the edge
     at = next(i for i, row in enumerate(cells) if row[0].endswith("release"))
     most, odd_one = cells[at][2], cells[at + 1][2]
     assert most.startswith("11: checkout") and most.endswith(" +10"), cells

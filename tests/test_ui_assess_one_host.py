@@ -49,14 +49,14 @@ async def test_two_hosts_assessed_keep_the_legend_of_the_mark(sshd_server, tmp_p
     assert title == "System state on 2 host(s) · ● differs between hosts", title
 
 
-async def test_many_hosts_fit_80_columns_a_line_per_value(sshd_server, tmp_path):
-    """Walked on 200 sshd hosts at 80x24: a column per host made the assessment ~200
-    columns of ~35 cells, one host and a half in sight. Hosts that read alike are one
-    line now, in the configuration's order ("api, web" sorted came first)."""
-    hosts = {f"web-{i:02d}": "web" for i in range(1, 13)}
-    settings, sandboxes = settings_for(sshd_server, hosts)
-    current = sandboxes["web-12"] / "current"  # one host is on the release before
-    before = sorted(p.name for p in (sandboxes["web-12"] / "releases").iterdir())[-2]
+async def assessed_at_80(sshd_server, tmp_path, names: list[str]) -> tuple[list, str, str]:
+    """`names` assessed on real sshd, the last on the release before, the assessment
+    shown at 80x24 a line per value: its cells as text, the screen's lines (joined) if
+    the table is wider than its room (else ""), and that release before."""
+    settings, sandboxes = settings_for(sshd_server, dict.fromkeys(names, "web"))
+    odd = names[-1]  # one host is on the release before
+    current = sandboxes[odd] / "current"
+    before = sorted(p.name for p in (sandboxes[odd] / "releases").iterdir())[-2]
     current.unlink()
     current.symlink_to(f"releases/{before}")
     conductor = conductor_for(settings, tmp_path)
@@ -76,7 +76,17 @@ async def test_many_hosts_fit_80_columns_a_line_per_value(sshd_server, tmp_path)
         await pilot.pause(0.2)
         cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         lines = [s.text for s in app.screen._compositor.render_strips()]
-        assert table.virtual_size.width <= table.scrollable_content_region.width, lines
+        wide = table.virtual_size.width > table.scrollable_content_region.width
+    return cells, "\n".join(lines) if wide else "", before
+
+
+async def test_many_hosts_fit_80_columns_a_line_per_value(sshd_server, tmp_path):
+    """Walked on 200 sshd hosts at 80x24: a column per host made the assessment ~200
+    columns of ~35 cells, one host and a half in sight. Hosts that read alike are one
+    line now, in the configuration's order ("api, web" sorted came first)."""
+    names = [f"web-{i:02d}" for i in range(1, 13)]
+    cells, wide, before = await assessed_at_80(sshd_server, tmp_path, names)
+    assert not wide, wide
     at = next(i for i, row in enumerate(cells) if row[0].endswith("release"))
     assert cells[at][0] == "● release" and cells[at][2] == "11: web-01, web-02 +9", cells
     assert cells[at + 1] == ["", before, "1: web-12"], cells
