@@ -60,6 +60,9 @@ async def run_stages(
             plan = dataclasses.replace(
                 planned.run, probe_between=_probe_between(runner, step, targets, watching, before)
             )
+        if count > 1 and len(planned.values) == count:  # its waves say which stage they are
+            stage = (index + 1, count, int(planned.values[index]))
+            plan = dataclasses.replace(plan, stage=stage)
         result = await runner.run(
             step.id,
             targets,

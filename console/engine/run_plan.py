@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.engine.ssh import Target
 from console.model.records import Compared
@@ -44,3 +45,15 @@ class RunPlan(Compared):
     probe_between: ProbeBetween | None = None
     on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
     judge: Judge | None = None
+    # a gradual re-enable's stage this run is: its number from 1, how many, its share (%)
+    stage: tuple[int, int, int] | None = None
+
+
+def wave_started(plan: RunPlan, wave: int, waves: int, hosts: list[str]) -> dict[str, Any]:
+    """A wave's `wave.started` record: its number, of how many, its hosts, and in a
+    gradual re-enable the stage it is of (its number, how many, its share)."""
+    started: dict[str, Any] = {"wave": wave, "waves": waves, "hosts": hosts}
+    if plan.stage is not None:
+        stage, stages, percent = plan.stage
+        started |= {"stage": stage, "stages": stages, "percent": percent}
+    return started

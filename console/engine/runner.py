@@ -13,7 +13,7 @@ from console.engine.command_result import command_result
 from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.output_batcher import OutputBatcher
-from console.engine.run_plan import HostOutcome, RunPlan, StagesFor
+from console.engine.run_plan import HostOutcome, RunPlan, StagesFor, wave_started
 from console.engine.ssh import SshPool, Target
 from console.engine.supervisor import attempt_token, supervised, supervised_here
 from console.journal.recorder import Recorder
@@ -94,13 +94,9 @@ class Runner:
                     await self.pool.dial(wave)
                 # Made durable by the first intents' group commit, before anything is sent:
                 # no fsync of its own on the loop.
-                self.recorder.record_deferred(
-                    Kind.WAVE_STARTED,
-                    step=step,
-                    wave=number,
-                    waves=len(planned),
-                    hosts=[t.name for t in wave],
-                )
+                hosts = [t.name for t in wave]
+                started = wave_started(plan, number, len(planned), hosts)
+                self.recorder.record_deferred(Kind.WAVE_STARTED, step=step, **started)
 
                 async def one(target: Target) -> None:
                     nonlocal failed, unknown

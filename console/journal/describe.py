@@ -146,7 +146,8 @@ DESCRIBE: dict[str, Describer] = {
     Kind.WAVE_STARTED: _says(
         lambda: payloads.WaveStarted,
         lambda d, e: (
-            f"wave {d.wave} of {d.waves} started"
+            (f"stage {d.stage} of {d.stages} ({d.percent:g}%): " if d.stage else "")
+            + f"wave {d.wave} of {d.waves} started"
             f" ({hosts_said(d.hosts, 10 if d.waves > 1 else 0)})"  # as WAVE_ASKED
         ),
     ),

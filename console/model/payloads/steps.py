@@ -2,7 +2,7 @@
 
 from console.model.base import Field
 from console.model.event_kinds import Kind
-from console.model.payloads.base import Amendable, Payload
+from console.model.payloads.base import Amendable, Number, Payload
 from console.model.status import FailureClass, StepStatus
 
 RECOVERS_TO = (
@@ -124,9 +124,16 @@ class WaveStarted(Payload):
     """A wave of hosts starts."""
 
     KIND = Kind.WAVE_STARTED
+    OMIT_NONE = True
     wave: int = Field(description="its number, from 1")
     waves: int = Field(description="how many there are")
     hosts: list[str] = Field([], description="its hosts")
+    stage: int | None = Field(
+        None,
+        description="a gradual re-enable's stage the wave is of, from 1 (since 2026-12-06)",
+    )
+    stages: int | None = Field(None, description="how many stages the re-enable has")
+    percent: Number | None = Field(None, description="the stage's share switched on")
 
 
 class WaveFinished(Payload):

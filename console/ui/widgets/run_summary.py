@@ -40,7 +40,10 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
     ran = st.ran_strategy
     rollout = [r for r in rollout if ran is None or r.get("strategy") == ran]
     paused = st.paused if running and st.paused and st.paused.what == "stage" else None
-    if not rollout and paused is None:
+    # The stage running, as its waves say: none is recorded before it ends (the first
+    # stage read `Waves ▶ 1/1 running`, as if the rollout were one run of one wave).
+    now = _stage_running(st) if running else None
+    if not rollout and paused is None and now is None:
         return None
     starts = [i for i, r in enumerate(rollout) if r["index"] == 1] or [0]
     last = rollout[-1] if rollout else None
@@ -49,6 +52,7 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
         starts.append(len(rollout))
     current = {r["index"]: r for r in rollout[starts[-1] :]}
     total = int(rollout[-1]["of"]) if rollout else paused.of if paused else 0
+    total = total or (int(now["stages"]) if now else 0)
     held = st.held.index if st.held is not None and st.status is StepStatus.HELD else None
     text = Text(" Stages ", style="bold", no_wrap=True, overflow="ellipsis")
     reached = max(current, default=0)
@@ -77,7 +81,11 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
     elif running and reached < total:
         reached += 1
         dot = " · " if current else ""
-        text.append(f"{dot}▶ {reached}/{total} running", style=themed("bold $warning"))
+        said = f"▶ {reached}/{total} running"
+        if now is not None and now["stage"] == reached:  # its share, and its wave of several
+            waves = f", wave {now['wave']} of {now['waves']}" if now["waves"] > 1 else ""
+            said = f"▶ {reached}/{total}{share(now.get('percent'))} running{waves}"
+        text.append(f"{dot}{said}", style=themed("bold $warning"))
     if reached < total:  # one phrase, so that the line fits 80 columns
         left = f"{total}/{total}" if reached + 1 == total else f"{reached + 1}–{total} of {total}"
         text.append(f" · ○ {left} not started", style="dim")
@@ -91,6 +99,13 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
             said = f"{how} {last['index']}/{total} ({last['percent']:g}%)"
             text.append(f"rollout {number}: {said}", style="dim")
     return text
+
+
+def _stage_running(st: StepState) -> dict[str, Any] | None:
+    """The latest wave of a gradual re-enable's run, which names its stage (since
+    2026-12-06); None for other steps."""
+    latest = st.waves[max(st.waves)] if st.waves else None
+    return latest if latest is not None and latest.get("stage") else None
 
 
 def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None:
