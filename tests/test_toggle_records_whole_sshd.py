@@ -89,3 +89,27 @@ async def test_the_flags_file_keeps_its_mode_through_the_toggle_and_its_undo(ssh
     assert flags.read_text() == "new_checkout=100\ndark_mode=50\n"
     assert oct(flags.stat().st_mode & 0o7777) == oct(0o660)
     assert not (app / "flags.new").exists()
+
+
+async def test_a_flags_file_that_is_a_link_is_changed_where_it_points(sshd_server, tmp_path):
+    """Walked on a real sshd fleet from init: the flags file a link to a shared one
+    (`flags -> shared/flags`, as configuration management lays it out). The toggle-off
+    replaced the link with a file of its own reading new_checkout=0 and left the file it
+    pointed to, which the service read, at 100: 'rolled back and verified', the feature on.
+    The file it points to is rewritten now, the link kept; and so by the undo."""
+    app = sshd_server.sandbox("app")
+    (app / "shared").mkdir()
+    (app / "shared/flags").write_text("new_checkout=100\ndark_mode=50\n")
+    (app / "flags").symlink_to("shared/flags")
+    config = configure(sshd_server, tmp_path, app, flags_off(NEW_CHECKOUT, FLAGS_FILE))
+
+    outcome = run(config, tmp_path, "flags-off")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert (app / "flags").is_symlink()
+    assert (app / "shared/flags").read_text() == "new_checkout=0\ndark_mode=50\n"
+    ok, state = await undo(config, tmp_path / "state" / "incident-flags-off")
+    assert ok, state.step("restore.undo").hosts["db-1"].said()
+    assert (app / "flags").is_symlink()
+    assert (app / "shared/flags").read_text() == "new_checkout=100\ndark_mode=50\n"
+    assert not list(app.glob("**/*.new"))

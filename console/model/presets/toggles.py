@@ -44,11 +44,13 @@ def _replace(command: str, failed: str) -> str:
     found half-written), the new file made as a copy of the old first so that it keeps
     its mode (and its group, where the login user is in it), not the login user's umask:
     a flags file the service reads through its group (0640), or written under umask 077
-    (0600), would otherwise be unreadable to the service once it restarts."""
+    (0600), would otherwise be unreadable to the service once it restarts. A flags file
+    that is a symbolic link is rewritten where it points (seen: the link replaced by a
+    file of its own, the file it pointed to, which the service read, left as it was)."""
     return f"""\
-{{ cp -p {{{{flags_file}}}} {{{{flags_file}}}}.new && {command} > {{{{flags_file}}}}.new &&
-  mv -f {{{{flags_file}}}}.new {{{{flags_file}}}}; }} ||
-  {{ rm -f {{{{flags_file}}}}.new; echo {failed} >&2; exit 1; }}
+{{ real=$(readlink -f {{{{flags_file}}}}) && [ -n "$real" ] && cp -p "$real" "$real.new" &&
+  {command} > "$real.new" && mv -f "$real.new" "$real"; }} ||
+  {{ [ -z "$real" ] || rm -f "$real.new"; echo {failed} >&2; exit 1; }}
 """
 
 
