@@ -9,10 +9,12 @@ over real sshd: in Shanghai a backup taken a minute before the target was refuse
 with none older); in Jerusalem a target an hour before the backup passed (read 3.5 h
 early), recovery stopped at its first commit past the backup's end and promoted, and the
 run closed 'rolled back and verified' on orders committed an hour after the time asked
-for. The precheck reads the label in the server's own zone."""
+for. The precheck reads the label in the server's own zone. The record said the restore
+'(started 2026-12-06 09:35:27 CST)' beside times in UTC; it says the start in UTC."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,14 @@ def test_a_backup_taken_before_the_target_is_restored_whatever_its_zone_abbrevia
 
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3, 4]
+    # the record says when in UTC, as its other times: 'started 2026-12-06 09:35:27 CST'
+    # read as America's Central time, 14 h after the target, beside it in the document
+    local = datetime.strptime(started.removeprefix("START TIME: ")[:19], "%Y-%m-%d %H:%M:%S")
+    utc = (local - timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    restored = outcome.integrity("after")["restored"]
+    assert restored.startswith(f"backup {cluster.backups / 'nightly'} (started {utc} UTC)"), (
+        restored
+    )
 
 
 def test_a_target_before_the_backup_is_refused_whatever_its_zone_abbreviation(

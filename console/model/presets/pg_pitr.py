@@ -70,32 +70,12 @@ echo "the WAL goes past the target: its last transaction ended $last UTC"
 )
 
 PITR_BACKUP_BEFORE_TARGET = """\
-started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
-# The label's START TIME is local time in the server's log_timezone, with that zone's
-# abbreviation, which GNU date reads as it knows it: CST as America's, not China's, IST as
-# India's, not Israel's or Ireland's, AEST not at all. Read in that zone (the backup's own
-# configuration, else the running cluster's), it is the instant whose local time and
-# abbreviation there are the label's to the letter (a clock set back holds an hour twice);
-# without the zone, only an offset or UTC is read as written.
-zone=$("$bin/postgres" -D "$stage" -C log_timezone 2>/dev/null) ||
-  zone=$(running && sql -c 'SHOW log_timezone' 2>/dev/null) ||
-  zone=$("$bin/postgres" -D "$pgdata" -C log_timezone 2>/dev/null) || zone=
-since=
-if [ -n "$zone" ] && guess=$(TZ="$zone" date -d "${started% *}" +%s 2>/dev/null); then
-  for at in "$guess" $((guess - 3600)) $((guess + 3600)); do
-    if [ "$(TZ="$zone" date -d "@$at" '+%F %T %Z')" = "$started" ]; then since=$at; break; fi
-  done
-fi
-if [ -z "$since" ]; then
-  case "${started##* }" in
-    UTC | GMT | [+-][0-9][0-9] | [+-][0-9][0-9][0-9][0-9]) since=$(date -u -d "$started" +%s 2>/dev/null) ;;
-  esac
-fi
+# $since: when the backup started, read in the staging (empty: its zone unknown)
 if [ -z "$since" ]; then
   rm -rf "$stage"
   if [ -n "$zone" ]; then why="the server's log_timezone, $zone, never reads so: set it back to the zone the backup was taken in, or choose another backup"
   else why="the server's log_timezone, which says which, cannot be read (no postgresql.conf in the backup, the cluster not running): start the cluster, then retry"; fi
-  echo "cannot tell when the backup started: its label says $started, local time with an abbreviation that names different zones, and $why" >&2
+  echo "cannot tell when the backup started: its label says $label, local time with an abbreviation that names different zones, and $why" >&2
   exit 3
 fi
 # The label counts whole seconds: a start in the target's own second may still be before it,
@@ -105,7 +85,7 @@ if ! until=$(date -u -d {{recovery_target_time}} +%s); then
 fi
 if [ "$since" -gt "$until" ]; then
   rm -rf "$stage"
-  echo "the backup started at $started ($(date -u -d "@$since" '+%F %T') UTC), not before "{{recovery_target_time}}": choose an older backup" >&2
+  echo "the backup started at $started, not before "{{recovery_target_time}}": choose an older backup" >&2
   exit 3
 fi
 """

@@ -139,7 +139,32 @@ if [ -n "$port" ] && [ "$port" != "$PGPORT" ]; then
     "the restored cluster would listen on $port, out of the verify's reach and its clients'; nothing was changed" >&2
   exit 3
 fi
-sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
+label=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
+# The label's START TIME is local time in the server's log_timezone, with that zone's
+# abbreviation, which GNU date reads as it knows it: CST as America's, not China's, IST as
+# India's, not Israel's or Ireland's, AEST not at all. Read in that zone (the backup's own
+# configuration, else the running cluster's), it is the instant whose local time and
+# abbreviation there are the label's to the letter (a clock set back holds an hour twice);
+# without the zone, only an offset or UTC is read as written.
+zone=$("$bin/postgres" -D "$stage" -C log_timezone 2>/dev/null) ||
+  zone=$(running && sql -c 'SHOW log_timezone' 2>/dev/null) ||
+  zone=$("$bin/postgres" -D "$pgdata" -C log_timezone 2>/dev/null) || zone=
+since=
+if [ -n "$zone" ] && guess=$(TZ="$zone" date -d "${label% *}" +%s 2>/dev/null); then
+  for at in "$guess" $((guess - 3600)) $((guess + 3600)); do
+    if [ "$(TZ="$zone" date -d "@$at" '+%F %T %Z')" = "$label" ]; then since=$at; break; fi
+  done
+fi
+if [ -z "$since" ]; then
+  case "${label##* }" in
+    UTC | GMT | [+-][0-9][0-9] | [+-][0-9][0-9][0-9][0-9]) since=$(date -u -d "$label" +%s 2>/dev/null) ;;
+  esac
+fi
+# said in UTC, as every other time of the record: the label's abbreviation names its zone
+# ambiguously (CST: China's or America's); without the zone, as the label says it
+started=$label
+if [ -n "$since" ]; then started="$(date -u -d "@$since" '+%F %T') UTC"; fi
+echo "backup started: $started"
 """
 )
 
@@ -174,7 +199,6 @@ def _stage(replays_wal: bool) -> str:
 # Said once every check has passed: a later check that refuses removes the staged copy.
 # What a retry needs (the backup, the before) is written only then: a refusal leaves nothing.
 _STAGED = """\
-started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
 printf 'backup=%s\\nstarted=%s\\nbefore=%s\\n' "$backup" "$started" "$before" > "$state" ||
   { rm -rf "$stage"; echo "cannot write $state" >&2; exit 3; }
 echo "staged and verified at $stage"
