@@ -11,6 +11,7 @@ from console.engine.errors import ProcedureError
 from console.engine.plan import Secrets, strategy_groups, strategy_params
 from console.engine.steps import step_data
 from console.model.events import Kind
+from console.model.kinds import share
 from console.model.status import HostStatus, StepStatus
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _hold(
             return []
         strategy: Strategy = execution.settings.strategy(name)
         groups, values = strategy_groups(strategy, strategy_params(state, name, strategy, secrets))
-        shares = [int(v) for v in values]
+        shares = [share(v) for v in values]
     except (StopIteration, ProcedureError, ValueError):
         return []  # an undo, or no longer configured as it ran: nothing to say
     finals = [group[-1][0] for group in groups]  # each stage's last command

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from console.engine.plan import GroupsFor, Planned
 from console.engine.run_plan import BetweenWaves, HostOutcome, ProbeBetween, StagesFor
 from console.model.events import Kind
+from console.model.kinds import share
 from console.model.status import HostStatus
 from console.model.step_state import held_by_refusals
 
@@ -61,7 +62,7 @@ async def run_stages(
                 planned.run, probe_between=_probe_between(runner, step, targets, watching, before)
             )
         if count > 1 and len(planned.values) == count:  # its waves say which stage they are
-            stage = (index + 1, count, int(planned.values[index]))
+            stage = (index + 1, count, share(planned.values[index]))
             plan = dataclasses.replace(plan, stage=stage)
         result = await runner.run(
             step.id,
@@ -89,7 +90,7 @@ async def run_stages(
             Kind.ROLLOUT_STEP,
             step=step.id,
             strategy=strategy.name,
-            percent=int(planned.values[index]),
+            percent=share(planned.values[index]),
             index=index + 1,
             of=count,
             ok=ok,
@@ -99,8 +100,8 @@ async def run_stages(
         unhealthy = ""  # why the probes read after the stage hold it there
         if ok and not last:
             pause = strategy.waves.pause_seconds
-            shares = {"percent": int(planned.values[index])}
-            shares["next_percent"] = int(planned.values[index + 1])
+            shares = {"percent": share(planned.values[index])}
+            shares["next_percent"] = share(planned.values[index + 1])
             await runner.pause(step.id, "stage", index + 1, count, pause, **shares)
             if watching is not None and not runner.aborted and not runner.detached:
                 from console.engine.stage_probes import probe_stage  # the probes' machinery
@@ -188,10 +189,10 @@ def stage_data(planned: Planned, index: int) -> dict[str, Any]:
     assert planned.strategy is not None
     return {
         "strategy": planned.strategy.name,
-        "percent": int(planned.values[index]),
+        "percent": share(planned.values[index]),
         "index": index + 1,
         "of": len(planned.values),
-        "next_percent": int(planned.values[index + 1]),
+        "next_percent": share(planned.values[index + 1]),
     }
 
 

@@ -46,7 +46,7 @@ class RunPlan(Compared):
     on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
     judge: Judge | None = None
     # a gradual re-enable's stage this run is: its number from 1, how many, its share (%)
-    stage: tuple[int, int, int] | None = None
+    stage: tuple[int, int, int | float] | None = None
 
 
 def wave_started(plan: RunPlan, wave: int, waves: int, hosts: list[str]) -> dict[str, Any]:

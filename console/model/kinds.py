@@ -3,6 +3,7 @@ and what sets one apart, in one table: STRATEGY_KINDS."""
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -38,6 +39,16 @@ class Stepping(NamedTuple):
     def values(self, params: dict[str, str]) -> list[str]:
         """The stages' values, in order, from the chosen parameters."""
         return [v.strip() for v in params.get(self.param, self.default).split(",")]
+
+
+def share(value: str) -> int | float:
+    """A stage's value as its records hold it: `25` is 25, `12.5` is 12.5 (a strategy of
+    its own may step by fractions: read as a whole number, `12.5` ended the run with an
+    internal error after its first stage was sent). ValueError for what is no number."""
+    number = int(value) if value.isdigit() else float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a number")
+    return number
 
 
 class KindInfo(NamedTuple):
