@@ -53,7 +53,7 @@ def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
     the rest: listing incidents must stay cheap however long one of them is. Beside
     them, its last writer, from its `lock.*` events and its last one."""
     lines = path.read_bytes().split(b"\n")
-    events, driver = [], LastDriver()
+    events, driver = [], LastDriver(path.parent)
     whole = lines[:-1]  # the last is empty, or torn
     for number, raw in enumerate(whole, start=1):
         if any(kind in raw for kind in SUMMARY_KINDS):

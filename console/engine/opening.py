@@ -64,7 +64,9 @@ class IncidentOpening:
             if run.status is HostStatus.RUNNING
         ]
         aside = self.recorder.writer.torn_aside
-        torn = {"torn": aside.name} if aside else {}  # unset: not written
+        torn: dict[str, str] = {"torn": aside.name} if aside else {}  # unset: not written
+        if stopped := self.recorder.writer.stopped_before:  # its journal could not be written
+            torn["stopped"] = stopped
         if self.state.closed:
             self.recorder.record(
                 Kind.INCIDENT_RESUMED, unknown=in_flight, amendments_only=True, **torn

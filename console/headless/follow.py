@@ -30,7 +30,7 @@ async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
     from console.journal.files import journal_path
 
     tail = JournalTail(path)
-    state, driver = IncidentState(), LastDriver()
+    state, driver = IncidentState(), LastDriver(journal_path(path).parent)
     warned = waiting = False
     writer = (0, "")  # the last console that drove it: it may still send after the close
     while not reader_gone():  # `follow --plain | head` ends when head does

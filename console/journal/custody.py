@@ -26,6 +26,8 @@ class Writer(NamedTuple):
     since: str  # ISO 8601, UTC
     program: str
     running: bool
+    stopped: str = ""  # why it stopped writing (the journal could not be written), if it said
+    at: str = ""  # when (ISO 8601, UTC)
 
     def said(self) -> str:
         """`rbalice's console pid 31169 on jump1, since 02:31:45 UTC: running`."""
@@ -124,7 +126,7 @@ def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:
     return Custody(
         owner=account_name(uid),
         mine=uid == os.geteuid(),
-        writer=_writer(directory / WRITER_LOCK_NAME),
+        writer=writer_of(directory),
         locks=tuple((s, h) for s, h in sorted(held.items()) if h.incident == incident),
     )
 
@@ -161,4 +163,12 @@ def _writer(path: Path) -> Writer | None:
         since=str(data.get("since", "")),
         program=str(data.get("program", "rollback-console")),
         running=process_alive(pid, host),
+        stopped=str(data.get("stopped") or ""),
+        at=str(data.get("at") or ""),
     )
+
+
+def writer_of(directory: Path) -> Writer | None:
+    """The process `writer.lock` in incident `directory` names, and why it stopped if it
+    said (JournalLock.stopped); None if it names none."""
+    return _writer(directory / WRITER_LOCK_NAME)

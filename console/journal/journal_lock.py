@@ -29,6 +29,8 @@ from console.model.invocation import again
 # What this process is, as a refusal names it ("rollback-console verify"): the command
 # line sets it once parsed.
 PROGRAM = ["rollback-console"]
+# The bytes writer.lock keeps: what a writer stopped by a full disk says there fits in them.
+ROOM = 1024
 # Commands whose process is a console a person closes (the others end by themselves).
 CONSOLES = ("rollback-console", "rollback-console demo", "rollback-console resume")
 
@@ -116,15 +118,29 @@ class JournalLock:
         except OSError as exc:  # a filesystem without locks: no custody could be promised
             os.close(self.fd)
             raise JournalError(f"{path}: cannot be locked: {exc.strerror}") from None
-        me = {
+        self.me: dict[str, object] = {
             "pid": os.getpid(),
             "user": _user(),
             "host": socket.gethostname(),
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
             "program": PROGRAM[0],
         }
+        self.previous = _read(self.fd) or {}  # the writer before: `stopped` if it said why
+        self.why: str | None = None  # why this writer stopped, once said (`stopped`)
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, json.dumps(me).encode() + b"\n", 0)
+        os.pwrite(self.fd, _padded(self.me), 0)
+
+    def stopped(self, why: str) -> None:
+        """The journal could not be written (`why`: a full disk): said here, where `list`,
+        `follow` and a resume look, since the journal cannot take it. Written over the
+        bytes the file holds already (padded to ROOM when taken: a full disk has room for
+        it), and kept past `close`."""
+        if self.fd < 0 or self.why is not None:
+            return
+        self.why = why
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        with contextlib.suppress(OSError):  # the journal's own failure is what is said
+            os.pwrite(self.fd, _padded({**self.me, "stopped": why[: ROOM // 2], "at": at}), 0)
 
     @staticmethod
     def check(journal: Path, incident: str = "") -> None:
@@ -157,7 +173,8 @@ class JournalLock:
         reads as ended (console/journal/custody.py)."""
         if self.fd >= 0:
             with contextlib.suppress(OSError):  # the lock goes all the same
-                os.ftruncate(self.fd, 0)
+                if self.why is None:  # else why it stopped stays, for the next reader
+                    os.ftruncate(self.fd, 0)
             os.close(self.fd)
             self.fd = -1
 
@@ -189,6 +206,12 @@ def named_in(path: Path) -> dict[str, object] | None:
         return _read(fd) if stat.S_ISREG(os.fstat(fd).st_mode) else None
     finally:
         os.close(fd)
+
+
+def _padded(holder: dict[str, object]) -> bytes:
+    """The holder's line, padded with blanks to ROOM bytes (JSON reads past them)."""
+    line = json.dumps(holder).encode()
+    return line.ljust(ROOM - 1) + b"\n"
 
 
 def _read(fd: int) -> dict[str, object] | None:

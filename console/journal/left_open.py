@@ -5,6 +5,8 @@ its commander quit), who it was and when its last event was written."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from console.journal.journal_lock import CONSOLES
 from console.journal.lock import WriterLock
 from console.journal.times import utc
@@ -15,7 +17,9 @@ from console.model.events import Event, Kind
 class LastDriver:
     """Fed the journal's events in order (or only its `lock.*` events, then `last`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory  # the incident's: its writer.lock says why a writer stopped
+        self.stopped = ""  # or that, as a resume recorded it (`incident.resumed`'s `stopped`)
         self.lock = WriterLock()  # the lock.acquired no lock.released or lock.kept followed
         self.acquired: Event | None = None  # the last lock.acquired, let go of or not
         self.left: Event | None = None  # the lock.released or lock.kept that let it go
@@ -45,6 +49,8 @@ class LastDriver:
         if self.lock.held is not None:
             if not self.lock.gone():
                 return None
+            if said := self._stopped(pid, host):
+                return f"{who} {said}"
             return f"{who} ended without closing it or letting go (killed, or crashed); {when}"
         if self.left is None:  # let go of (released, or kept while a host is unknown)
             return None  # by an event it was not fed
@@ -52,6 +58,24 @@ class LastDriver:
         if why is None:  # chosen: its commander quit, or a headless run left it open (exit 4)
             return f"{who} let go of it without closing it; {when}" if quit_too else None
         return f"{who} ended without closing it: {why}; {when}"
+
+    def _stopped(self, pid: int, host: str) -> str:
+        """`stopped at ...: the journal could not be written (...)...`, when the writer
+        that held the lock said so in writer.lock as it stopped (a full disk: nothing in
+        the journal could say it); "" else."""
+        from console.journal.custody import writer_of
+
+        said, then = self.stopped, ""  # a resume's record: it is being resumed
+        writer = writer_of(self.directory) if self.directory is not None else None
+        if writer is not None and writer.stopped and (writer.pid, writer.host) == (pid, host):
+            at = f" (at {writer.at[:19].replace('T', ' ')} UTC)" if writer.at else ""
+            said, then = writer.stopped + at, ": once there is room, resume it"
+        if not said:
+            return ""
+        return (
+            f"stopped: its journal could not be written: {said}; nothing was recorded or"
+            f" sent after that{then}"
+        )
 
 
 def _owner(acquired: Event) -> tuple[int, str]:

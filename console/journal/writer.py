@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from console.journal.files import (
@@ -105,16 +107,37 @@ class JournalWriter:
         # The journal's own torn tail (an action cut short), set aside: said on resume.
         self.torn_aside = self._journal.aside
 
+    @property
+    def stopped_before(self) -> str:
+        """Why the writer before this one stopped, as it said in writer.lock (its journal
+        could not be written: a full disk), with when; "" if it did not say."""
+        before = self._lock.previous
+        why, at = before.get("stopped"), str(before.get("at") or "")
+        if not why:
+            return ""
+        return f"{why} (at {at[:19].replace('T', ' ')} UTC)" if at else str(why)
+
     def append(self, event: Event, sync: bool = True) -> int | None:
         """Write the event, after every line held; an action is fsync'd now unless `sync`
         is False, in which case the caller must call fsync() (group commit) before relying
         on it. Returns where output's line starts in the output file (None for an action)."""
         line = event.line_bytes()
-        if event.is_action:
-            self._output.write()  # an action never reaches the disk before earlier output
-            self._journal.write(line, sync=sync)
-            return None
-        return self._output.write(line)
+        with self._said_if_stopped():
+            if event.is_action:
+                self._output.write()  # an action never reaches the disk before earlier output
+                self._journal.write(line, sync=sync)
+                return None
+            return self._output.write(line)
+
+    @contextlib.contextmanager
+    def _said_if_stopped(self) -> Iterator[None]:
+        """A write that failed (a full disk) is said in the writer's lock file, which the
+        journal's readers read: `list` named a run stopped so 'killed, or crashed'."""
+        try:
+            yield
+        except JournalWriteFailed as failed:
+            self._lock.stopped(str(failed))
+            raise
 
     def hold(self, event: Event) -> int | None:
         """Keep the event's line to be written by the next flush() or append(): a burst of
@@ -129,8 +152,9 @@ class JournalWriter:
 
     def flush(self) -> None:
         """Write every held line: the output's first, as append() does."""
-        self._output.write()
-        self._journal.write()
+        with self._said_if_stopped():
+            self._output.write()
+            self._journal.write()
 
     @property
     def empty(self) -> bool:
@@ -148,11 +172,13 @@ class JournalWriter:
             try:
                 os.fsync(self._journal.fd)
             except OSError as exc:
-                raise JournalWriteFailed(self.path, exc) from exc
+                self._lock.stopped(str(failed := JournalWriteFailed(self.path, exc)))
+                raise failed from exc
 
     def close(self) -> None:
         try:
-            self._journal.close()
-            self._output.close()
+            with self._said_if_stopped():
+                self._journal.close()
+                self._output.close()
         finally:
             self._lock.close()

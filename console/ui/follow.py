@@ -123,7 +123,7 @@ class FollowedJournal:
         self.path = path
         self.events = EventLog(path.with_name(OUTPUT_NAME))
         self.state = IncidentState()
-        self.driver = LastDriver()  # who drives it, and how that one ended
+        self.driver = LastDriver(path.parent)  # who drives it, and how that one ended
         self.lock = self.driver.lock
         for event, offset in events:
             self.events.append(event, offset)

@@ -54,13 +54,16 @@ def ended_by(events: EventLog) -> str | None:
     last event was written (`LastDriver.ended`). None when its commander quit, or nothing
     drove it. Only the events named are read (an output event is skipped by its place)."""
     from console.journal.left_open import LastDriver
+    from console.model.payloads import IncidentResumed
 
-    starts, last = 0, None
+    starts, last, stopped = 0, None, ""
     locks: list[int] = []
     for index in range(len(events) - 1, -1, -1):
         kind = events.place(index)[0]
         if kind in (Kind.INCIDENT_RESUMED, Kind.INCIDENT_OPENED):
             starts += 1
+            if starts == 1 and isinstance(resumed := events[index].data, IncidentResumed):
+                stopped = resumed.stopped or ""  # this resume found why the one before stopped
             if starts == 2:
                 break
         elif starts == 1:
@@ -73,6 +76,7 @@ def ended_by(events: EventLog) -> str | None:
     if last is None:
         return None
     driver = LastDriver()
+    driver.stopped = stopped
     for index in reversed(locks):
         driver.feed(events[index])
     driver.last = events[last]

@@ -31,6 +31,11 @@ class IncidentResumed(Payload):
         " process before stopped while writing it (killed, or its disk full); since"
         " 2026-12-04",
     )
+    stopped: str | None = Field(
+        None,
+        description="why the process before stopped writing, as it said as it stopped"
+        " (its journal could not be written: a full disk), and when; since 2026-12-06",
+    )
 
 
 class LockTakenOver(Payload):
