@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.engine.errors import LockRefused, StaleLock
+from console.journal.files import JournalError
 from console.journal.journal_lock import PROGRAM
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
@@ -40,6 +41,7 @@ class Claim:
         self.replaced: list[tuple[str, Holder, str]] = []  # (system, stale holder, why)
         # (system, note): another incident took this one's stale lock over meanwhile
         self.lost: list[tuple[str, dict[str, object]]] = []
+        self.stuck: dict[str, str] = {}  # {system: why} whose lock file could not be removed
 
     @classmethod
     def for_incident(
@@ -131,8 +133,16 @@ class Claim:
         # in the order taken, the configuration's (they were sorted: 'api, web' in the
         # timeline beside 'locked systems web, api')
         released, self.held, self.unrecorded = list(self.held), [], []
-        for system in released:
-            self.locks.release(system, self.holder, left_open)
+        for system in list(released):
+            try:
+                self.locks.release(system, self.holder, left_open)
+            except (JournalError, OSError) as exc:  # its directory read-only, or gone
+                released.remove(system)
+                self.stuck[system] = (
+                    str(exc)  # it names its file
+                    if isinstance(exc, JournalError)
+                    else f"{self.locks.directory}: {exc.strerror}"
+                )
         return released
 
     def keep(self, only: list[str] | None = None) -> list[str]:
@@ -222,6 +232,31 @@ class IncidentLocks:
     def release(self, why: str | None = None, left_open: bool = False) -> None:
         if self.claim is None:
             return
+        before = dict(self.claim.stuck)
         released = self.claim.release(left_open)
         if released:
             self.recorder.record(Kind.LOCK_RELEASED, systems=released, reason=why)
+        if stuck := {s: w for s, w in self.claim.stuck.items() if s not in before}:
+            # Their files stay (stale once this process exits): said, not a traceback.
+            said = "; ".join(dict.fromkeys(stuck.values()))
+            self.recorder.record(
+                Kind.LOCK_KEPT, systems=list(stuck), hosts=[], reason=why, stuck=said
+            )
+
+    @property
+    def stuck(self) -> dict[str, str]:
+        """{system: why} of the locks whose files could not be removed as they were let go."""
+        return dict(self.claim.stuck) if self.claim is not None else {}
+
+    def stuck_said(self) -> str:
+        """The locks let go of whose files stay, in one sentence; "" when none."""
+        from console.engine.closing import TAKE_OVER
+
+        if not (stuck := self.stuck):
+            return ""
+        why = "; ".join(dict.fromkeys(stuck.values()))
+        files = "its file stays" if len(stuck) == 1 else "their files stay"
+        return (
+            f"the lock{'s' if len(stuck) > 1 else ''} on {', '.join(stuck)} could not be let"
+            f" go ({why}): {files}, stale once this process has exited: {TAKE_OVER}"
+        )

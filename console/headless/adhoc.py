@@ -123,6 +123,8 @@ async def run_exec(
                 print(line, file=sys.stderr)
         if not options.json and (said := printer.summary(hosts)):
             print(said, file=sys.stderr)
+        if not options.json and (stuck := conductor.locking.stuck_said()):
+            print(f"exec: {visible(stuck, one_line=True)}", file=sys.stderr)
         if conductor.state.closed and conductor.locks_kept and not options.json:
             state = conductor.state
             unknown = state.unknown_at_close

@@ -142,6 +142,8 @@ async def _walk(
     if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
         said = kept_at_close(kept, conductor.state.unknown_at_close, incident_id)
         print(visible(said, one_line=True))
+    if stuck := conductor.locking.stuck_said():
+        print(visible(stuck, one_line=True))
     print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
     return code
 

@@ -217,7 +217,8 @@ DESCRIBE: dict[str, Describer] = {
         lambda d, e: (
             f"kept the locks on {', '.join(d.systems)}"
             + (" at the close" if d.closed_as else "")
-            + f" (outcome unknown on {', '.join(d.hosts)})"
+            + (f" (outcome unknown on {', '.join(d.hosts)})" if d.hosts else "")
+            + (f": their lock files could not be removed ({d.stuck})" if d.stuck else "")
             + _console_ended(d.reason)
         ),
     ),

@@ -325,6 +325,8 @@ class Quitting:
         ended = f"{self.ended_by}: " if self.ended_by else ""
         kept = conductor.locks_kept
         held = f"; its locks held ({', '.join(kept)}): {TAKE_OVER}" if kept else ""
+        if stuck := conductor.locking.stuck_said():  # let go of, their files left
+            held = f"{held}; {stuck}"
         left = "".join(
             f"; “{visible(conductor.step(sid).title, one_line=True)}” {st.status.value}"
             + (f" ({st.summary})" if st.summary else "")

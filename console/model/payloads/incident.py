@@ -114,3 +114,9 @@ class LockKept(Payload):
         description="kept at the close: the outcome it closed as, in words (the other"
         " systems' locks were released)",
     )
+    stuck: str | None = Field(
+        None,
+        description="why they stay though no host is unknown: their lock files could not be"
+        " removed as the console let go (the lock directory read-only, or gone); since"
+        " 2026-12-06",
+    )
