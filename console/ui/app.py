@@ -146,14 +146,19 @@ class RollbackApp(IncidentApp):
         """A step's worker (its errors are kept, not raised) that the journal stopped; one
         that ran steps has ended: the screen syncs again, its keys with it (the steps no
         longer run, perhaps with no event after their last)."""
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            self._journal_stops(event.worker.error)
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            self.worker_failed(event.worker)
         ended = event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
         if ended and event.worker.group in RUN_GROUPS:
             from console.ui.screens.base import IncidentScreen
 
             if isinstance(self.screen, IncidentScreen):
                 self.screen.sync_soon()
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        """A journal that stopped ends the console; any other error is said."""
+        if worker.error is not None and not self._journal_stops(worker.error):
+            super().worker_failed(worker)
 
     def _journal_stops(self, error: BaseException) -> bool:
         """The journal could not be written (a full disk): nothing more is recorded, so

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.worker import Worker
 
 from console.journal.describe import describe
 from console.model.clock import Clock
@@ -256,6 +257,13 @@ class IncidentApp(App[int]):
     def banner(self) -> Text | None:
         """What the mode banner under the incident bar says, if anything."""
         return None
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        """A worker of this app or of a screen ended on an error it did not expect: said
+        (console/ui/worker_errors.py), never kept in silence."""
+        from console.ui.worker_errors import said_failed
+
+        said_failed(self, worker)
 
     def notify(
         self,

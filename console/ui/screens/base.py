@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
 from console.model.state import HostStatus, StepState, StepStatus
 from console.model.status import aborted_only
@@ -70,6 +71,11 @@ class IncidentScreen(RepeatedRows, Screen):
         self._echoes: Size | None = None  # its first layout's size, until a resize
         self._resized = False  # a Resize to another size came: no echoes any more
         self._keys_for: object = None  # what the footer's keys were last refreshed for
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of this screen that stopped on an error it did not expect: said."""
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            self.app.worker_failed(event.worker)
 
     @property
     def incident(self) -> IncidentView:

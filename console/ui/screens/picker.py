@@ -13,9 +13,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, RadioSet, Static
+from textual.worker import Worker, WorkerState
 
 from console.engine.choice import check_choice
 from console.engine.errors import ParameterRefused, ProcedureError, StaleLock
+from console.journal.files import JournalError
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
@@ -134,6 +136,12 @@ class PickerScreen(Screen):
             self.watch(side, name, self._more_below, init=False)
         await self.update_side()
         self.action_recheck()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of this screen (trusting a host key) that stopped on an error it did
+        not expect: said, not kept in silence."""
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            self.app.worker_failed(event.worker)
 
     def on_screen_resume(self) -> None:
         self.reach_pane.listen()
@@ -315,6 +323,9 @@ class PickerScreen(Screen):
         except ProcedureError as exc:
             param = exc.param if isinstance(exc, ParameterRefused) else None
             self.refuse(plain(f"✘ {exc}"), param)
+            return
+        except JournalError as exc:  # the locks' or the journal's directory read-only, gone
+            self.refuse(plain(f"✘ Nothing was recorded or locked: {exc}"))
             return
         if failing:
             # Named up to NAMED, as the side pane does: 16 hosts of a stopped sshd, or
