@@ -1,5 +1,5 @@
 """A migration reversal that meets a lock held by the application gives up waiting for it
-at once, changes nothing, and names who holds it.
+soon, changes nothing, and names who holds it (the sql and alembic presets).
 
 Walked on real PostgreSQL 15 over real sshd: a `sql` reversal (ALTER TABLE orders DROP
 COLUMN note) while a session of the application sat idle in a transaction that had read
@@ -19,9 +19,12 @@ import time
 import pytest
 
 from tests import pg, pgrig
+from tests import test_presets_migrations as migrations_tests
 from tests.pgrig import run_console, write_config
 from tests.test_presets_migrations import (
+    REVISIONS,
     SQL_MIGRATIONS,
+    _alembic_config,
     _migrated,
     _sql_strategy,
     columns,
@@ -30,6 +33,7 @@ from tests.test_presets_migrations import (
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 host, pg_cluster = pgrig.host, pgrig.cluster  # fixtures
+site = migrations_tests.site  # fixture: alembic on the host
 
 
 @pytest.fixture
@@ -93,3 +97,23 @@ def test_a_reversal_blocked_by_a_lock_gives_up_and_names_who_holds_it(
     assert "storefront" in said and "idle in transaction" in said, said
     assert columns(cluster) == ["id", "item", "note"]
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+
+
+def test_an_alembic_downgrade_blocked_by_a_lock_gives_up_and_names_who_holds_it(
+    host, site, cluster, tmp_path
+):
+    """The same with alembic: its connection (libpq) takes lock_timeout from PGOPTIONS."""
+    config = _alembic_config(host, site, cluster, tmp_path, REVISIONS, "timeout = 60\n")
+    session = _holding_orders(cluster)
+    try:
+        outcome = run_console(config, tmp_path / "state", "schema-down")
+    finally:
+        session.kill()
+        session.wait()
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
+    [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert "non-zero exit" in said, said  # not the command's timeout
+    assert "lock timeout" in said and "the database is at alembic revision 0002" in said, said
+    assert "storefront" in said and "idle in transaction" in said, said
+    assert columns(cluster) == ["id", "item", "note"]

@@ -19,7 +19,12 @@ from console.model.param_types import ParamType
 from console.model.presets.base import Preset, Resolve, param
 from console.model.presets.migration_stops import further, keep, stops
 from console.model.presets.migrations_sql import NEEDS, SQL
-from console.model.presets.pgshell import CLIENT_BINDIR, CLIENT_PRELUDE, CONNECTION
+from console.model.presets.pgshell import (
+    CLIENT_BINDIR,
+    CLIENT_PRELUDE,
+    CONNECTION,
+    LOCK_TIMEOUT,
+)
 
 # what reads alembic and the database, writing nothing (the resolve runs it alone)
 _ALEMBIC_READ = (
@@ -159,7 +164,8 @@ integrity after rows
 _DOWNGRADE = """\
 target=$(cat .rollback/alembic-target)
 err=.rollback/alembic-downgrade-{{incident}}
-{ { al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
+# a lock the application holds is waited for no longer than lock_timeout (libpq's PGOPTIONS)
+{ { PGOPTIONS="-c lock_timeout="{{lock_timeout}} al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
 status=$(cat "$err.status" 2>/dev/null)
 if [ "$status" != 0 ]; then
   why=$(grep -E '^[A-Za-z_][A-Za-z0-9_.]*: ' "$err" | tail -n 1)
@@ -169,7 +175,9 @@ if [ "$status" != 0 ]; then
   else
     now="alembic current cannot say where the database is"
   fi
-  echo "alembic downgrade to $target failed${why:+: $why}; $now" >&2
+  held=
+  if grep -q 'lock timeout' "$err"; then held=$(lock_holders); fi
+  echo "alembic downgrade to $target failed${why:+: $why}; $now$held" >&2
   exit "${status:-1}"
 fi
 rm -f "$err" "$err.status"
@@ -200,6 +208,7 @@ PRESETS = (
                 type=ParamType.PATH,
                 default="alembic.ini",
             ),
+            LOCK_TIMEOUT,
             CLIENT_BINDIR,
             *CONNECTION,
         ),

@@ -171,16 +171,7 @@ err=.rollback/sql-script.psql.err
 if [ "$(cat "$err.status" 2>/dev/null)" != 0 ]; then
   why=$(grep 'ERROR:' "$err" | tail -n 1 | sed 's|^psql:[^:]*/||')
   held=
-  if grep -q 'lock timeout' "$err"; then
-    held=$(sql <<'SQL'
-SELECT '; in a transaction on ' || current_database() || ' then: ' || string_agg(format('pid %s (%s%s, %s since %s UTC)',
-  pid, usename, coalesce(' ' || nullif(application_name, ''), ''), state,
-  to_char(xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS')), '; ' ORDER BY xact_start)
-  || ': end it, or retry once it is done'
-FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
-SQL
-    )
-  fi
+  if grep -q 'lock timeout' "$err"; then held=$(lock_holders); fi
   echo "rolled back: the database is as before${{why:+ ($why)}}$held" >&2
   exit 1
 fi

@@ -127,6 +127,18 @@ reach() {
   return 1
 }
 
+# After a lock timeout: the sessions in a transaction on the database, the likely holders
+# (not their queries: those hold the application's data), as the end of the host's line.
+lock_holders() {
+  sql <<'SQL'
+SELECT '; in a transaction on ' || current_database() || ' then: ' || string_agg(format('pid %%s (%%s%%s, %%s since %%s UTC)',
+  pid, usename, coalesce(' ' || nullif(application_name, ''), ''), state,
+  to_char(xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS')), '; ' ORDER BY xact_start)
+  || ': end it, or retry once it is done'
+FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+SQL
+}
+
 # One `integrity` line for the named tables: row counts, and a checksum of their rows
 # unless $2 is `rows` (a schema change rewrites every row, but keeps the count).
 integrity() {
