@@ -440,3 +440,39 @@ def test_the_ssh_keygen_a_changed_key_names_works_as_pasted(sshd_server, tmp_pat
     done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert known.read_text() == "", known.read_text()
+
+
+@pytest.mark.sshd
+def test_accept_host_key_on_a_read_only_known_hosts_is_refused_in_one_line(sshd_server, tmp_path):
+    """known_hosts on a filesystem gone read-only: `--accept-host-key` with the right
+    fingerprint ended 'error: internal error: OSError: [Errno 30] Read-only file system
+    (a bug ...)'; it is refused in one line, nothing written or run, the incident closed
+    as refused."""
+    server = sshd_server.server
+    disk = tmp_path / "ssh"
+    disk.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(disk)]
+    if subprocess.run(mount, capture_output=True).returncode:
+        pytest.skip("no tmpfs to make read-only here")
+    try:
+        known = disk / "known_hosts"
+        known.write_text("")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True, timeout=30)
+        base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
+        state = tmp_path / "state"
+        real = fingerprint_of(server.host_key_path.with_name("host_ed25519.pub"))
+        done = cli(*base, "--accept-host-key", f"web-1={real}", "true", home=tmp_path, state=state)
+        assert done.returncode == 2, done.stderr
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert errors == [
+            f"error: {known} cannot be written (Read-only file system): the key of web-1"
+            f" ([127.0.0.1]:{server.port}) is not accepted, nothing written or sent"
+        ], done.stderr
+        assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+        (journal,) = state.rglob("journal.jsonl")
+        events = read_journal(journal).events
+        assert not [e for e in events if e.kind == Kind.COMMAND_INTENT]
+        assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data.outcome == "refused"
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], capture_output=True)
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)

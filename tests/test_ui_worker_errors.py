@@ -1,7 +1,8 @@
-"""Work the console does in the background that stops on an error it did not expect is
-said in one line, never kept in silence. Seen: k on a host whose key is unknown, then y,
-with the known_hosts file on a filesystem gone read-only: nothing happened, no word, the
-host still '? host key unknown' (the worker kept its OSError: `exit_on_error=False`)."""
+"""Work the console does in the background that stops on an error is said in one line,
+never kept in silence. Seen: k on a host whose key is unknown, then y, with the known_hosts
+file on a filesystem gone read-only: nothing happened, no word, the host still '? host key
+unknown' (the worker kept its OSError: `exit_on_error=False`). That error is now the
+engine's own refusal; any other a worker meets is said by console/ui/worker_errors.py."""
 
 from __future__ import annotations
 
@@ -45,14 +46,17 @@ async def test_k_on_a_read_only_known_hosts_says_why_nothing_was_trusted(tmp_pat
                 await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
                 await pilot.press("y")
 
-                def said() -> list[str]:
-                    return [n.message for n in app._notifications if n.severity == "error"]
+                def said() -> list[tuple[str, str]]:
+                    return [
+                        (n.title, n.message) for n in app._notifications if n.severity == "error"
+                    ]
 
                 await until(pilot, said, timeout=REACH_SECONDS)
-                assert said() == [
-                    "Trusting the host key stopped on an unexpected error: OSError: [Errno 30]"
-                    f" Read-only file system: '{known}'."
-                ]
+                ((title, message),) = said()
+                assert title == "Host key not accepted", title
+                assert message.startswith(
+                    f"{known} cannot be written (Read-only file system): the key of web-2 ("
+                ) and message.endswith(") is not accepted, nothing written or sent"), message
                 assert "? host key unknown" in tree_lines(picker.host_tree)["web-2"]
     finally:
         _mount(disk, "-o", "remount,rw")
@@ -99,3 +103,28 @@ async def test_a_read_only_lock_directory_refuses_the_declaration_in_one_line(
     finally:
         _mount(locks, "-o", "remount,rw")
         subprocess.run(["umount", "-l", str(locks)], check=False)
+
+
+async def test_an_error_no_worker_expected_is_said_and_noted_when_it_concerns_hosts(
+    tmp_path: Path,
+) -> None:
+    """Any other error a step's worker meets (here one raised by the work itself): one
+    error toast naming the work and the error, and a note on the incident's record."""
+    from console.model.events import Kind
+    from tests.test_ui_support import open_incident
+
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+
+        async def work() -> None:
+            raise RuntimeError("the pool's loop is gone")
+
+        app.run_worker(work(), group="step", exit_on_error=False)
+        await until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        (message,) = [n.message for n in app._notifications if n.severity == "error"]
+        assert message.startswith(
+            "The step's work stopped on an unexpected error: RuntimeError: the pool's loop is gone."
+        ), message
+        notes = [e.data.text for e in app.conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
+        assert any("RuntimeError: the pool's loop is gone" in n for n in notes), notes

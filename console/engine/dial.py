@@ -20,6 +20,7 @@ import asyncssh
 
 from console.engine.client_keys import TOO_MANY, keys_offered, no_default_keys, too_many_keys
 from console.engine.destination import Destination
+from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.heard import Heard
 from console.engine.keepalive import lazy_keepalive
@@ -332,7 +333,13 @@ class Dialer:
                 " the host's owner again",
             )
         path = Path(dest.user_known_hosts[0])
-        entry = self.known.append(path, dest.key_name, key, dest.hash_known_hosts)
+        try:
+            entry = self.known.append(path, dest.key_name, key, dest.hash_known_hosts)
+        except OSError as exc:  # a filesystem gone read-only, full, a directory not ours
+            raise ProcedureError(
+                f"{path} cannot be written ({exc.strerror or exc}): the key of {dest.alias}"
+                f" ({dest.key_name}) is not accepted, nothing written or sent"
+            ) from None
         return Accepted(dest.endpoint, str(path), entry)
 
 
