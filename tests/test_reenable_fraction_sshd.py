@@ -78,3 +78,22 @@ def test_a_stage_that_is_no_number_is_refused_before_anything_is_sent(
         " in %, as 5,25,100)"
     ), done.stderr
     assert not any((s / "shares").exists() for s in fleet.sandboxes.values())
+
+
+def test_check_config_refuses_a_default_stage_that_is_no_number(
+    sshd_server, tmp_path: Path
+) -> None:
+    """What check-config accepts runs: a default `steps = "5,half,100"` passed it, and
+    `run` then refused it (reviewer, this session). Refused in one line naming the file
+    and the key, exit 2."""
+    bad = json.loads(json.dumps(STRATEGIES))
+    bad["strategies"][0]["params"][0]["default"] = "5,half,100"
+    files = {"strategies.toml": bad, "procedure.toml": FLAG_PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["reenable"], probes=[])
+    done = fleet.cli("check-config")
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"error: {fleet.config}/strategies.toml:"), line
+    assert line.endswith(
+        "steps = '5,half,100': stage 'half' is not a number (a share in %, as 5,25,100)"
+    ), line

@@ -11,7 +11,7 @@ from console.engine.errors import ParameterRefused, ProcedureError
 from console.engine.run_plan import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.journal.redact import MASK
-from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health, share
+from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health, stage_problem
 from console.model.presets import find_preset
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
@@ -97,14 +97,8 @@ def strategy_groups(strategy: Strategy, params: dict[str, str]) -> tuple[Groups,
         return [[(s, tpl, {}) for s, tpl in strategy.commands.stages()]], []
     commands = strategy.commands
     values = stepping.values(params)
-    for value in values:  # each recorded as its share: refused here, before anything is sent
-        try:
-            share(value)
-        except ValueError:
-            raise ProcedureError(
-                f"strategy {strategy.name}: {stepping.param} = {','.join(values)!r}: stage"
-                f" {value!r} is not a number (a share in {stepping.unit or 'its unit'}, as 5,25,100)"
-            ) from None
+    if problem := stage_problem(stepping, values):  # before anything is sent
+        raise ProcedureError(f"strategy {strategy.name}: {problem}")
     groups: Groups = []
     for index, value in enumerate(values):
         given = {stepping.value: value}

@@ -51,6 +51,20 @@ def share(value: str) -> int | float:
     return number
 
 
+def stage_problem(stepping: Stepping, values: list[str]) -> str | None:
+    """Why the stages `values` of a gradual kind cannot run (each is recorded as its
+    share), or None: check-config refuses it in a default, the engine in a value given."""
+    for value in values:
+        try:
+            share(value)
+        except ValueError:
+            return (
+                f"{stepping.param} = {','.join(values)!r}: stage {value!r} is not a number"
+                f" (a share in {stepping.unit or 'its unit'}, as 5,25,100)"
+            )
+    return None
+
+
 class KindInfo(NamedTuple):
     """What the engine and the loader need to know of a kind beyond its presets."""
 

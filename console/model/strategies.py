@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 from pydantic import ConfigDict, ValidationError, model_validator
 
 from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
-from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind
+from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind, stage_problem
 from console.model.later import later
 from console.model.param_types import ParamType
 from console.model.presets import default_preset, find_preset, with_preset
@@ -264,6 +264,20 @@ class Strategy(Strict):
             said = ", ".join(f"{{{{{n}}}}}" for n in named)
             problem = f"{said} is never filled in a description, which is shown as written"
             raise located_error("Strategy", [(("description",), f"{problem}; say it in words")])
+        return self
+
+    @model_validator(mode="after")
+    def _stages_are_numbers(self) -> Self:
+        """A gradual kind's stages in its default are numbers, as `run` needs them (what
+        check-config accepts runs)."""
+        stepping = STRATEGY_KINDS[self.kind].stepping
+        if stepping is None:
+            return self
+        for i, p in enumerate(self.params):
+            if p.name != stepping.param or p.default is None:
+                continue
+            if problem := stage_problem(stepping, stepping.values({p.name: p.default})):
+                raise located_error("Strategy", [(("params", i, "default"), problem)])
         return self
 
     @model_validator(mode="after")
