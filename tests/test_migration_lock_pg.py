@@ -73,6 +73,21 @@ def _holding_orders(db: pg.Cluster) -> subprocess.Popen:
     return session
 
 
+def _failed_on_the_lock(db: pg.Cluster, config, state, strategy: str) -> str:
+    """Run `strategy` while the application holds orders: its action fails (not its
+    timeout); the host's failure line."""
+    session = _holding_orders(db)
+    try:
+        outcome = run_console(config, state, strategy)
+    finally:
+        session.kill()
+        session.wait()
+    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
+    [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert "non-zero exit" in said, said  # not the command's timeout
+    return said
+
+
 def test_a_reversal_blocked_by_a_lock_gives_up_and_names_who_holds_it(
     host,
     cluster,
@@ -83,16 +98,7 @@ def test_a_reversal_blocked_by_a_lock_gives_up_and_names_who_holds_it(
         'preset = "sql"\n', 'preset = "sql"\ntimeout = 60\n'
     )
     config = write_config(tmp_path / "config", host, strategy, host.home("work"))
-    session = _holding_orders(cluster)
-    try:
-        outcome = run_console(config, tmp_path / "state", "sql-down")
-    finally:
-        session.kill()
-        session.wait()
-
-    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
-    [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
-    assert "non-zero exit" in said, said  # not the command's timeout
+    said = _failed_on_the_lock(cluster, config, tmp_path / "state", "sql-down")
     assert "canceling statement due to lock timeout" in said, said
     assert "storefront" in said and "idle in transaction" in said, said
     assert columns(cluster) == ["id", "item", "note"]
@@ -104,16 +110,7 @@ def test_an_alembic_downgrade_blocked_by_a_lock_gives_up_and_names_who_holds_it(
 ):
     """The same with alembic: its connection (libpq) takes lock_timeout from PGOPTIONS."""
     config = _alembic_config(host, site, cluster, tmp_path, REVISIONS, "timeout = 60\n")
-    session = _holding_orders(cluster)
-    try:
-        outcome = run_console(config, tmp_path / "state", "schema-down")
-    finally:
-        session.kill()
-        session.wait()
-
-    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
-    [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
-    assert "non-zero exit" in said, said  # not the command's timeout
+    said = _failed_on_the_lock(cluster, config, tmp_path / "state", "schema-down")
     assert "lock timeout" in said and "the database is at alembic revision 0002" in said, said
     assert "storefront" in said and "idle in transaction" in said, said
     assert columns(cluster) == ["id", "item", "note"]
