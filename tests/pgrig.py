@@ -81,10 +81,13 @@ class PgHost:
         return path
 
 
-def pg_host(tmp: Path, account: sshd.Account, bindir: Path) -> Iterator[PgHost]:
-    """One sshd and a cluster template (`host`, below, is the fixture)."""
+def pg_host(
+    tmp: Path, account: sshd.Account, bindir: Path, sshd_config: str = ""
+) -> Iterator[PgHost]:
+    """One sshd and a cluster template (`host`, below, is the fixture); `sshd_config`:
+    lines of its own (`SetEnv`: what the account's sessions get)."""
     client_key, public = sshd.make_client_key(tmp)
-    server = sshd.start_sshd(tmp, account, authorized_keys=[public])
+    server = sshd.start_sshd(tmp, account, extra_config=sshd_config, authorized_keys=[public])
     template = pg.make_template(bindir, account)
     host = PgHost(
         server,

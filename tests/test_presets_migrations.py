@@ -107,10 +107,17 @@ def shop(cluster: pg.Cluster, query: str) -> str:
 
 
 def _alembic_config(
-    host, site, cluster: pg.Cluster, tmp_path: Path, revisions: dict, extra: str = ""
+    host,
+    site,
+    cluster: pg.Cluster,
+    tmp_path: Path,
+    revisions: dict,
+    extra: str = "",
+    schema: str = "public",
 ) -> Path:
     """An app with `revisions` upgraded to head, two orders, and strategy schema-down
-    (`extra`: TOML after its params, e.g. its [strategies.commands])."""
+    (`extra`: TOML after its params, e.g. its [strategies.commands]); its tables in
+    `schema` (the search_path its account's PGOPTIONS sets)."""
     app = host.home("app")
     (app / "migrations/versions").mkdir(parents=True)
     (app / "migrations/env.py").write_text(ALEMBIC_ENV)
@@ -125,8 +132,13 @@ def _alembic_config(
         app / "bin/alembic", "alembic", site, host.account.uid, host.account.gid
     )
     _own(app, host.account)
-    cluster.run("sh", "-c", f"cd {app} && {alembic} upgrade head", timeout=120)
-    shop(cluster, "INSERT INTO orders VALUES (1, 'tea', 'gift'), (2, 'cups', NULL)")
+    up = f"cd {app} && PGOPTIONS='-c search_path={schema}' {alembic} upgrade head"
+    cluster.run("sh", "-c", up, timeout=120)
+    shop(
+        cluster,
+        f"SET search_path = {schema};\n"
+        "INSERT INTO orders VALUES (1, 'tea', 'gift'), (2, 'cups', NULL)",
+    )
     strategies = f"""\
 [[strategies]]
 name = "schema-down"

@@ -164,8 +164,9 @@ integrity after rows
 _DOWNGRADE = """\
 target=$(cat .rollback/alembic-target)
 err=.rollback/alembic-downgrade-{{incident}}
-# a lock the application holds is waited for no longer than lock_timeout (libpq's PGOPTIONS)
-{ { PGOPTIONS="-c lock_timeout="{{lock_timeout}} al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
+# a lock the application holds is waited for no longer than lock_timeout (libpq's PGOPTIONS,
+# after the host's own: a search_path the application's account sets there still holds)
+{ { PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c lock_timeout="{{lock_timeout}} al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
 status=$(cat "$err.status" 2>/dev/null)
 if [ "$status" != 0 ]; then
   why=$(grep -E '^[A-Za-z_][A-Za-z0-9_.]*: ' "$err" | tail -n 1)

@@ -167,7 +167,8 @@ def _apply(plan: str, bookkeeping: str, what: str) -> str:
 err=.rollback/sql-script.psql.err
 # A lock the application holds (a session idle in a transaction) is waited for no longer
 # than lock_timeout: waiting, the statement would queue every query on the table behind it.
-{{ {{ PGOPTIONS="-c lock_timeout="{{{{lock_timeout}}}} sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
+# It goes after the host's own PGOPTIONS (a search_path the application's account sets).
+{{ {{ PGOPTIONS="${{PGOPTIONS:+$PGOPTIONS }}-c lock_timeout="{{{{lock_timeout}}}} sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
 if [ "$(cat "$err.status" 2>/dev/null)" != 0 ]; then
   why=$(grep 'ERROR:' "$err" | tail -n 1 | sed 's|^psql:[^:]*/||')
   held=
