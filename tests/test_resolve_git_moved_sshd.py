@@ -21,6 +21,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.step_state import HostRun
+from console.ui.screens.confirm_run import RunConfirm
 from tests.cli_fleet import Fleet, write_fleet
 from tests.fleet_settings import chown_tree
 from tests.test_canary_headless import STRATEGIES as CANARY
@@ -45,6 +46,7 @@ CHECK = {"name": "check", "default": "test -s etc/nginx/nginx.conf"}
 RESTORE = {**CANARY_RESTORE, "params": [*CANARY_RESTORE["params"], RESTART, CHECK]}
 STRATEGIES = {"strategies": [{**RESTORE, "waves": {"size": 1}}]}
 MOVED = "nginx changed since the hosts were asked (now at "
+AGAIN = "revision=previous would restore other content than was confirmed for this step ("
 
 
 def _fleet(sshd_server, tmp_path: Path) -> Fleet:
@@ -135,6 +137,29 @@ async def test_the_console_refuses_a_host_that_moved_between_the_question_and_th
         moved = web_2()
         assert moved is not None and moved.status.value == "failed", moved
         assert moved.stage == "precheck" and MOVED in moved.said(), moved.said()
+        # retried alone, web-2 is asked again: its `previous` (the bad delivery since the
+        # hotfix) is compared with the content confirmed, never pinned as the content
+        await until(
+            pilot, lambda: any("Retry failed hosts" in n.message for n in app._notifications)
+        )
+        app.start_run("restore", only_hosts=["web-2"])
+
+        def answered() -> bool:
+            return isinstance(app.screen, RunConfirm) or any(
+                n.title == "Not started" for n in app._notifications
+            )
+
+        await until(pilot, answered, 60)
+        assert not isinstance(app.screen, RunConfirm), "the retry of web-2 was offered"
+        [said] = [n.message for n in app._notifications if n.title == "Not started"]
+        assert AGAIN in said and "web-2: nginx " in said, said
+        notes = [
+            e.data.text
+            for e in read_journal(conductor.recorder.path).events
+            if e.kind == Kind.NOTE_ADDED
+        ]
+        assert any(AGAIN in n for n in notes), notes
+        assert sent(app).count("web-2") == 1  # its refused precheck; nothing since
     # web-2 keeps its hotfix; web-1, before it, is restored (web-3 waits on the halt)
     assert workers(fleet)["web-2"] == "worker_processes 48;"
     assert workers(fleet)["web-1"] == "worker_processes 4;"

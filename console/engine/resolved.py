@@ -32,6 +32,9 @@ class Resolved:
     # what each host with nothing to do holds, and keeps (`stays same=`)
     stays: dict[str, str] = field(default_factory=dict)
     holds: str = ""  # the parameter the content confirmed is pinned in (Resolve.holds)
+    # what an earlier yes in this incident pinned in `holds`: the content every host asked
+    # again (a retry of some alone) must still hold
+    confirmed: str = ""
 
     @property
     def value(self) -> str | None:
@@ -63,6 +66,8 @@ class Resolved:
         its `previous` the bad delivery, restored and verified as succeeded)."""
         found = set(self.same.values())
         whole = self.values and set(self.same) == set(self.values)
+        if self.confirmed and found != {self.confirmed}:
+            return ""
         return found.pop() if self.holds and whole and len(found) == 1 else ""
 
     def shown(self) -> str:
@@ -115,6 +120,16 @@ class Resolved:
         # each host's own value, not the same content; or hosts with nothing to do that
         # keep other content than the others get (restored there by another incident)
         contents = {**self.same, **self.stays}
+        # asked again (a retry of a host its precheck refused, alone): compared with what
+        # was confirmed, never with itself (seen: web-2's `previous`, the bad delivery since
+        # a hotfix there, pinned as the content and restored over the hotfix)
+        if self.confirmed and (other := {h: c for h, c in contents.items() if c != self.confirmed}):
+            nothing = {h: f"nothing to do: {self.nothing[h]}" for h in self.stays}
+            return (
+                f"{self.param}={self.symbolic} would restore other content than was confirmed"
+                f" for this step ({_by_content(other, {**self.said, **nothing})}): name the revision to"
+                f" restore there (a commit or tag it has), {again or naming}"
+            )
         if len(set(contents.values())) > 1:
             nothing = {h: f"nothing to do: {self.nothing[h]}" for h in self.stays}
             return (

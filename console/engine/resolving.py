@@ -75,8 +75,19 @@ async def resolve(
     nothing = {h: s for h, _, s, how, _ in found_on if how == NOTHING_ON}
     same = {h: c for h, v, _, how, c in found_on if how == RESOLVED_ON and v and c}
     symbolic, per = resolver.symbolic, resolver.per_host
+    confirmed = params.get(resolver.holds, "") if resolver.holds else ""
     return Resolved(
-        resolver.param, symbolic, values, said, refused, nothing, per, same, stays, resolver.holds
+        resolver.param,
+        symbolic,
+        values,
+        said,
+        refused,
+        nothing,
+        per,
+        same,
+        stays,
+        resolver.holds,
+        confirmed,
     )
 
 
