@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 
 import pytest
 
+from console.journal.export.document import build_document
+from console.journal.store import read_journal
 from tests import pg, pgrig
 from tests import test_presets_migrations as migrations_tests
-from tests.pgrig import run_console, write_config
+from tests.pgrig import run_console, undo, write_config
 from tests.test_presets_migrations import (
     REVISIONS,
     SQL_MIGRATIONS,
@@ -114,3 +117,53 @@ def test_an_alembic_downgrade_blocked_by_a_lock_gives_up_and_names_who_holds_it(
     assert "lock timeout" in said and "the database is at alembic revision 0002" in said, said
     assert "storefront" in said and "idle in transaction" in said, said
     assert columns(cluster) == ["id", "item", "note"]
+
+
+async def test_a_reversal_whose_session_is_ended_says_its_commit_is_not_known(
+    host, cluster, tmp_path
+):
+    """A DBA ends the reversal's session while it waits for the lock (pg_terminate_backend):
+    psql exits 2, its connection lost, and cannot know whether the COMMIT was reached. The
+    host's line said 'rolled back: the database is as before', which only a statement's
+    error (psql's exit 3) shows; it now says what is not known, and the host stays changed
+    for the undo, which reads the version and refuses: the transaction had not committed."""
+    migrations = _migrated(host, cluster, SQL_MIGRATIONS, "single-row")
+    strategy = _sql_strategy(cluster, migrations).replace(
+        "params = [\n", 'timeout = 60\nparams = [\n  { name = "lock_timeout", default = "0" },\n'
+    )
+    config = write_config(tmp_path / "config", host, strategy, host.home("work"))
+    session = _holding_orders(cluster)
+    waiting = "FROM pg_stat_activity WHERE datname = 'shop' AND wait_event_type = 'Lock'"
+
+    def end_the_waiting_session() -> None:
+        deadline = time.monotonic() + 60
+        while shop(cluster, f"SELECT count(*) {waiting}") != "1" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shop(cluster, f"SELECT pg_terminate_backend(pid) {waiting}")
+
+    ender = threading.Thread(target=end_the_waiting_session)
+    ender.start()
+    try:
+        outcome = run_console(config, tmp_path / "state", "sql-down")
+    finally:
+        ender.join()
+        session.kill()
+        session.wait()
+    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
+    [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert "rolled back" not in said, said
+    assert "psql ended with status 2 (" in said, said
+    assert "FATAL:  terminating connection due to administrator command)" in said, said
+    assert "whether the transaction committed is not known" in said, said
+    assert "may have changed db-1 (its action failed there)" in outcome.stdout, outcome.stdout
+    assert columns(cluster) == ["id", "item", "note"]
+
+    journal = tmp_path / "state" / "incident-sql-down"
+    ok, _state = await undo(config, journal)
+    assert not ok  # refused on the host: the up file never runs over version 2
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+    said = (journal / "output.jsonl").read_text()
+    assert "schema version is 2, not 1 where this incident's reversal left it" in said
+    summary = build_document(read_journal(journal / "journal.jsonl").events).summary.paragraph
+    assert "An undo was refused on 1 host (db-1): it found nothing of this" in summary, summary
+    assert "undone since" not in summary

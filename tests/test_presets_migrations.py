@@ -5,10 +5,13 @@ down-migration SQL files in one transaction."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from console.engine.errors import ProcedureError
 from console.journal.export.document import build_document
 from console.journal.export.inert import cell
 from console.journal.export.markdown import render_markdown
@@ -308,13 +311,23 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
     assert said.endswith(
         "rolled back: the database is as before (000002_note.down.sql:2: ERROR:  division by zero)"
     ), said
-    # the last lines said '“Restore the data” changed db-1 (failed)' beside the host's own
-    # 'rolled back: the database is as before' (walked on a real cluster)
-    [line] = [x for x in outcome.stdout.splitlines() if x.startswith("“Restore the data” ")]
-    assert line.startswith(
-        "“Restore the data” may have changed db-1 (its action failed there): to put it"
-        " back, rollback-console undo "
-    ), line
+    # the last lines said '“Restore the data” may have changed db-1 (its action failed
+    # there): to put it back, rollback-console undo ...' beside the host's own 'rolled back:
+    # the database is as before' (walked on a real cluster): its transaction rolled back,
+    # nothing changed, no undo is named
+    assert "may have changed" not in outcome.stdout, outcome.stdout
+    assert "rollback-console undo" not in outcome.stdout, outcome.stdout
+    # and the undo, asked for all the same, says why there is nothing to undo
+    undo = subprocess.run(
+        [sys.executable, "-m", "console", "--config", str(config), "undo",
+         str(tmp_path / "state" / "incident-sql-down"), "restore", "--hosts", "db-1"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )  # fmt: skip
+    assert undo.returncode == 2, undo.stdout + undo.stderr
+    assert (
+        "changed nothing on 'db-1' (its action failed: rolled back: the database is as before"
+    ) in undo.stderr, undo.stderr
 
 
 def test_an_alembic_downgrade_failing_halfway_says_why_and_where_it_left(
@@ -407,18 +420,18 @@ async def test_sql_undo_never_applies_an_up_file_twice(host, cluster, tmp_path):
     assert (outcome.returncode, outcome.failed_stage()) == (1, "action")
 
     journal = tmp_path / "state" / "incident-sql-down"
-    ok, _state = await undo(config, journal)
+    # its transaction rolled back (exit 122): nothing to undo, nothing sent (the preset's
+    # own refusal, where the host is counted changed: test_migration_lock_pg)
+    with pytest.raises(
+        ProcedureError, match=r"changed no host \(.*their transactions rolled back\)"
+    ):
+        await undo(config, journal)
 
-    assert not ok
     assert shop(cluster, "SELECT item FROM orders ORDER BY id").split() == ["tea", "cups"]
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
-    said = (journal / "output.jsonl").read_text()
-    assert "schema version is 2, not 1 where this incident's reversal left it" in said
-    # the document never says the rollback was undone where its undo was refused (it
-    # changed nothing: neither failed nor undone)
+    # the document never says the rollback was undone, nor that it may have changed db-1
     summary = build_document(read_journal(journal / "journal.jsonl").events).summary.paragraph
-    assert "An undo was refused on 1 host (db-1): it found nothing of this" in summary, summary
-    assert "undone since" not in summary
+    assert "undone since" not in summary and "may have changed" not in summary, summary
 
 
 async def test_sql_undo_puts_back_its_own_reversal_after_a_later_incident_planned(

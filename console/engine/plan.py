@@ -292,6 +292,8 @@ def plan_undo(
             unsent = host_run.nothing_sent()
             said = f": {why}" if (why := host_run.detail if unsent else host_run.said()) else ""
             how = "nothing was sent there" if unsent else None
+            if host_run.rolled_back():
+                how = "its action failed"
             raise ProcedureError(
                 f"step {step.title!r} changed nothing on {host!r}"
                 f" ({how or 'it went no further than its precheck'}{said}): nothing to undo there"
@@ -307,8 +309,8 @@ def plan_undo(
         )
     if not ran:
         raise ProcedureError(
-            f"step {step.title!r} changed no host (none was reached, or none went further"
-            " than its precheck): nothing to undo"
+            f"step {step.title!r} changed no host (none was reached, none went further"
+            " than its precheck, or their transactions rolled back): nothing to undo"
         )
     params = strategy_params(state, name, strategy, secrets)
     targets = targets_for(settings.inventory, ran)

@@ -168,6 +168,8 @@ def _result(s: IncidentState, e: Event) -> None:
     elif d.final:
         run.status = HostStatus.SUCCEEDED
     _unchanged_if_unsent(s, e, run)
+    if run.rolled_back() and run.host not in s.step(e.where.step or "adhoc").reached:
+        s.step(e.where.step or "adhoc").changed.discard(run.host)  # its transaction undone
 
 
 def _not_started(s: IncidentState, e: Event) -> None:

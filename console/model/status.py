@@ -105,6 +105,13 @@ STILL_UNDER_WAY = 75
 UNDO_FIRST = 121
 
 
+# The exit status of a command that failed having changed nothing on its host: its work
+# was one transaction, which the database rolled back (a sql migration reversal's psql
+# --single-transaction stopped by an error, a lock timeout). The host fails, as any
+# non-zero exit fails it, and is not counted changed: nothing is said to need its undo.
+ROLLED_BACK = 122
+
+
 # A verify that did not end (its timeout, a signal, its connection lost) found nothing,
 # though V counts its host as failed (folded so: a wedged service stays retriable and
 # undoable, where an unknown host would hold its lock); V's finding there opens with

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.model.alike import grouped
 from console.model.records import Compared, defaults_of, set_defaults
-from console.model.status import NEVER_RAN, UNDO_FIRST, FailureClass, HostStatus, StepStatus
+from console.model.status import (
+    NEVER_RAN,
+    ROLLED_BACK,
+    UNDO_FIRST,
+    FailureClass,
+    HostStatus,
+    StepStatus,
+)
 
 if TYPE_CHECKING:
     from console.model.payloads import RolloutHeld
@@ -101,6 +108,10 @@ class HostRun(Compared):
     def undo_first(self) -> bool:
         """It failed saying a retry cannot go on here until the undo (UNDO_FIRST)."""
         return self.status is HostStatus.FAILED and self.exit_status == UNDO_FIRST
+
+    def rolled_back(self) -> bool:
+        """It failed saying its transaction rolled back: nothing changed (ROLLED_BACK)."""
+        return self.status is HostStatus.FAILED and self.exit_status == ROLLED_BACK
 
     def said(self) -> str:
         """The one line that says most about the host: why its precheck refused it, a

@@ -253,6 +253,8 @@ def _maybe_changed(state: IncidentState, step: str, host: str, attempt: int) -> 
         return ""
     if run.status not in (HostStatus.FAILED, HostStatus.ABORTED):
         return ""
+    if run.rolled_back():  # its transaction undone: said so, by the host's own line
+        return ""
     undo = state.steps.get(f"{step}.undo")
     if undo and host in undo.hosts:
         return ""

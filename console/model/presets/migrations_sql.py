@@ -16,6 +16,7 @@ from console.model.presets.pgshell import (
     IDENT,
     LOCK_TIMEOUT,
 )
+from console.model.status import ROLLED_BACK
 
 # --- sql: down files per version, psql -v ON_ERROR_STOP=1 --single-transaction ---------
 
@@ -169,11 +170,18 @@ err=.rollback/sql-script.psql.err
 # than lock_timeout: waiting, the statement would queue every query on the table behind it.
 # It goes after the host's own PGOPTIONS (a search_path the application's account sets).
 {{ {{ PGOPTIONS="${{PGOPTIONS:+$PGOPTIONS }}-c lock_timeout="{{{{lock_timeout}}}} sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
-if [ "$(cat "$err.status" 2>/dev/null)" != 0 ]; then
-  why=$(grep 'ERROR:' "$err" | tail -n 1 | sed 's|^psql:[^:]*/||')
+psql_status=$(cat "$err.status" 2>/dev/null)
+if [ "$psql_status" != 0 ]; then
+  why=$(grep -E 'ERROR:|FATAL:' "$err" | tail -n 1 | sed 's|^psql:[^:]*/||')
   held=
   if grep -q 'lock timeout' "$err"; then held=$(lock_holders); fi
-  echo "rolled back: the database is as before${{why:+ ($why)}}$held" >&2
+  if [ "$psql_status" = 3 ]; then  # a statement failed: psql rolled the transaction back
+    echo "rolled back: the database is as before${{why:+ ($why)}}$held" >&2
+    exit {ROLLED_BACK}
+  fi
+  # the connection lost (2), or psql's own failure (1): the COMMIT may have been reached
+  echo "psql ended with status ${{psql_status:-unknown}}${{why:+ ($why)}}: whether the" \\
+    "transaction committed is not known; read the version in "{{{{version_table}}}}" before going on" >&2
   exit 1
 fi
 """
