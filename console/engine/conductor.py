@@ -30,7 +30,7 @@ from console.model.procedure import FormField, Step, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
 from console.model.state import IncidentState
-from console.model.status import HostStatus
+from console.model.status import HostStatus, detached_reason
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:
@@ -295,6 +295,8 @@ class Conductor:
         hosts = self.running_hosts()
         running = sorted(self.running)
         self.recorder.record(Kind.RUN_DETACHED, running=running, hosts=hosts, reason=why)
+        if self._notifier is not None:  # a status update waiting on its channels
+            self._notifier.ended = detached_reason(why)
         await self.runner.detach(why)
         return hosts
 

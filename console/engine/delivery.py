@@ -47,6 +47,28 @@ IDEMPOTENCY = "idempotency-key"  # IETF httpapi draft: the same key on every ret
 Retrying = Callable[[int, str, float], None]
 
 
+@dataclass
+class Progress:
+    """What one notification has heard so far, for the record of a send stopped midway
+    (an abort, Ctrl+C, the console ending): the last attempt answered with a failure worth
+    retrying, and whether it was waiting to try again."""
+
+    attempt: int = 0
+    detail: str = ""
+    waiting: bool = False
+
+    def cut(self, unanswered: str, why: str) -> tuple[str, int]:
+        """(detail, attempts) of the send stopped for `why`; `unanswered`: the words for
+        an attempt still without an answer. The answers heard are never dropped: `HTTP
+        500 ... (after 3 attempts); not tried again: WHY`."""
+        if not self.attempt:
+            return unanswered, 1
+        heard = self.detail + (f" (after {self.attempt} attempts)" if self.attempt > 1 else "")
+        if self.waiting:
+            return f"{heard}; not tried again: {why}", self.attempt
+        return f"{heard}; attempt {self.attempt + 1}: {unanswered}", self.attempt + 1
+
+
 async def deliver(
     channel: Channel,
     outgoing: Outgoing,
@@ -55,12 +77,14 @@ async def deliver(
     retrying: Retrying | None = None,
     give_up: Callable[[], str | None] = lambda: None,
     key: str | None = None,
+    progress: Progress | None = None,
 ) -> Delivery:
     """Send, then retry what may pass later (network errors, timeouts, 429, 5xx; a failed
     command the shell could run) up to `channel.retries` times, waiting `backoff`, then
     twice as long. `key`: this notification's own, sent as `Idempotency-Key` on every
     attempt, so that a receiver that took an attempt but answered too late can tell the
-    retry from a new update (unless the channel's `headers` set one)."""
+    retry from a new update (unless the channel's `headers` set one). `progress`: kept
+    told of each answer retried, for a send stopped midway to say what it heard."""
     try:
         url = "" if channel.kind is ChannelKind.COMMAND else channel.url_for(environ)
         headers = channel.headers_for(environ)
@@ -86,7 +110,11 @@ async def deliver(
         delay = min(result.retry_after or channel.backoff * 2 ** (attempt - 1), MAX_DELAY)
         if retrying is not None:
             retrying(attempt, result.detail, delay)
+        if progress is not None:
+            progress.attempt, progress.detail, progress.waiting = attempt, result.detail, True
         await sleep(delay)
+        if progress is not None:
+            progress.waiting = False
         if give_up():  # a cancellation can be lost as an answer arrives (wait_for, 3.11)
             break
     detail = result.detail + (f" (after {attempt} attempts)" if attempt > 1 else "")

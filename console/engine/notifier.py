@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from console.engine.channel_targets import target_of
 from console.engine.errors import ProcedureError
 from console.engine.notify_again import runs_of
+from console.engine.notify_stopped import aborted_words, stopped_words
 from console.engine.pager import Pager
 from console.engine.payloads import (
     Update,
@@ -69,6 +70,7 @@ class Notifier:
         # The channels that gave no answer before the abort cut their update: not tried
         # again, the close's update neither (a run stopped by Ctrl+C would wait on them).
         self.unanswered: set[str] = set()
+        self.ended: str | None = None  # the console detached: how it is said
 
     @property
     def state(self) -> IncidentState:
@@ -93,11 +95,8 @@ class Notifier:
         own = []
         if step.command:
             timeout = min(self.settings.inventory.ssh.command_timeout, 120)
-            own = [
-                Channel(
-                    name="command", kind=ChannelKind.COMMAND, command=step.command, timeout=timeout
-                )
-            ]
+            kind = ChannelKind.COMMAND
+            own = [Channel(name="command", kind=kind, command=step.command, timeout=timeout)]
         return own + [self.settings.procedure.channel(n) for n in step.channels]
 
     def compose(self, step: Step, message: str | None = None) -> Update:
@@ -193,7 +192,7 @@ class Notifier:
         for channel, answer in zip(channels, answers, strict=True):
             if isinstance(answer, asyncio.CancelledError):  # cut short by the abort
                 self.unanswered.add(channel.name)
-                results.append((False, f"{channel.name}: {self._cut_words()}"))
+                results.append((False, f"{channel.name}: {aborted_words(self.step_cut or '')}"))
             elif isinstance(answer, BaseException):
                 raise answer
             else:
@@ -210,9 +209,6 @@ class Notifier:
         self.step_cut = reason
         for send in list(self._step_sends):
             send.cancel()
-
-    def _cut_words(self) -> str:
-        return f"no answer yet when the step was aborted ({self.step_cut}): it may have arrived"
 
     async def _send(
         self, channel: Channel, step: Step, update: Update, repeat: int, final: bool = False
@@ -288,8 +284,9 @@ class Notifier:
             **what,
             **extra,
         )
-        from console.engine.delivery import Delivery, deliver
+        from console.engine.delivery import Delivery, Progress, deliver
 
+        progress = Progress()  # what it heard: said, should it be stopped midway
         try:
             if self.interrupted:
                 delivery = Delivery(False, None, f"not sent: {self.interrupted}", 0)
@@ -303,17 +300,12 @@ class Notifier:
                         (self.repeats_cut if repeat and not final else None) or self.step_cut
                     ),
                     key=f"{self.state.incident_id}-{sent.seq}",  # its notification.sent
+                    progress=progress,
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
-            if self.interrupted:
-                why = f"no answer yet when it was {self.interrupted}"
-            elif repeat and self.repeats_cut and not final:
-                why = f"no answer yet when {self.repeats_cut}: it may have arrived"
-            elif self.step_cut:
-                why = self._cut_words()
-            else:
-                why = "no answer yet when it was stopped"
-            failed = Delivery(False, None, why, 1)
+            failed = Delivery(
+                False, None, *progress.cut(*stopped_words(self, bool(repeat) and not final))
+            )
             self._result(sent.seq, step, channel, failed, required, repeat, extra.get("action"))
             raise
         finally:
