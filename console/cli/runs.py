@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         settings = _params_from_env(settings, args.param_env, params)
         systems, hosts = split(args.systems), split(args.hosts)
         resolve_hosts(settings.inventory, systems, hosts)  # as exec checks them
+        if args.command == "drill":
+            _no_production(settings, systems, hosts)
         request = RunRequest(
             systems=systems,
             hosts=hosts,
@@ -114,6 +116,18 @@ def run(args: argparse.Namespace) -> int:
             json=args.json,
         )
     return asyncio.run(run_rollback(settings, request, faults, options))
+
+
+def _no_production(settings: Settings, systems: list[str], hosts: list[str]) -> None:
+    """An ad-hoc drill names its systems (or hosts) on the command line: one of a
+    production system is refused, as drills.toml's scenarios are, before anything runs."""
+    from console.model.drill_refs import production_named
+
+    named = [(s, False) for s in systems] + [(h, True) for h in hosts]
+    for name, host in named:
+        if said := production_named(settings.inventory, name, host):
+            option = "--hosts" if host else "--systems"
+            raise UsageError(f"{option}: {said}")
 
 
 def _params_from_env(settings: Settings, given: list[str], params: dict[str, str]) -> Settings:

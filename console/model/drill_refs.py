@@ -11,6 +11,7 @@ from console.model.templates import ParameterError, check_value
 
 if TYPE_CHECKING:
     from console.model.drills import Part, Scenario
+    from console.model.inventory import Inventory
     from console.model.settings import Settings
 
 
@@ -54,6 +55,9 @@ def _scenario(settings: Settings, scenario: Scenario, where: Loc) -> list[tuple[
     ]
     for at, part in parts:
         problems += _part(settings, part, at, systems)
+        problems += _production(
+            inventory, [((*at, "systems", j), s) for j, s in enumerate(part.systems)]
+        )
     for i, fault in enumerate(scenario.faults):
         at = (*where, "faults", i)
         named = [fault.demo_host] if fault.demo_host else fault.hosts
@@ -66,13 +70,43 @@ def _scenario(settings: Settings, scenario: Scenario, where: Loc) -> list[tuple[
             for j, s in enumerate(fault.systems)
             if s not in systems
         ]
+        problems += _production(inventory, [((*at, key), h) for h in named if h], hosts=True)
+        problems += _production(
+            inventory, [((*at, "systems", j), s) for j, s in enumerate(fault.systems)]
+        )
     if scenario.integrity is not None:
         problems += [
             ((*where, "integrity", "hosts", j), _unknown("host", h, hosts))
             for j, h in enumerate(scenario.integrity.hosts)
             if h not in hosts
         ]
+        named_at = [
+            ((*where, "integrity", "hosts", j), h) for j, h in enumerate(scenario.integrity.hosts)
+        ]
+        problems += _production(inventory, named_at, hosts=True)
     return problems
+
+
+def production_named(inventory: Inventory, name: str, host: bool = False) -> str | None:
+    """Why a drill may not send a command to the system (or host) `name`: its system says
+    `production = true`; None where it may, or where the name is no known one (said apart)."""
+    try:
+        system = inventory.system_of(name) if host else inventory.system(name)
+    except KeyError:
+        return None
+    if not system.production:
+        return None
+    what = f"host {name!r} of production system" if host else "production system"
+    return (
+        f"{what} {system.name!r} (production = true in inventory.toml): a drill never"
+        " sends a command there"
+    )
+
+
+def _production(
+    inventory: Inventory, named: list[tuple[Loc, str]], hosts: bool = False
+) -> list[tuple[Loc, str]]:
+    return [(at, said) for at, name in named if (said := production_named(inventory, name, hosts))]
 
 
 def _part(settings: Settings, part: Part, where: Loc, systems: list[str]) -> list[tuple[Loc, str]]:

@@ -94,6 +94,7 @@ class System(Strict):
     strategies: list[str] = []
     rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60, strict=True)
     probes: list[Probe] = []
+    production: bool = False  # set: no drill sends a command to its hosts (drill_refs.py)
 
     @model_validator(mode="after")
     def _has_hosts(self) -> Self:
