@@ -202,9 +202,9 @@ def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(flee
     ]
     fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
     assert fired.data.evidence[-1]["hosts"]["app-1"]["value"] == "bad"
-    fault_at = next(e for e in events if e.kind == Kind.DRILL_FAULT).ts
+    fault_at = next(e for e in events if e.kind == Kind.DRILL_FAULT).data.in_place_at
     measured = next(e for e in events if e.kind == Kind.RECOVERY_MEASURED)
-    assert measured.data.started == fault_at.isoformat()  # measured from the fault
+    assert measured.data.started == fault_at  # measured from the fault, first in place
 
     status = fleet.cli("drill", "--status", "--json")
     assert status.returncode == 0, status.stderr

@@ -206,7 +206,13 @@ class Stage:
         short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
         if short:
             return f"fault {fault.label} was not injected everywhere: {short}"
-        self._fault_record(Kind.DRILL_FAULT, fault, hosts, kind="command", command=fault.command)
+        # in place on a host once its command there ended: the recovery clock starts at
+        # the first, not once the slowest host's ended (this event's own time)
+        ended = [e for h in hosts if h in runs and (e := runs[h].finished) is not None]
+        first = {"in_place_at": min(ended).isoformat()} if ended else {}
+        self._fault_record(
+            Kind.DRILL_FAULT, fault, hosts, kind="command", command=fault.command, **first
+        )
         return None
 
     async def undo(self) -> None:

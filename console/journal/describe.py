@@ -48,9 +48,7 @@ def _says(model: Callable[[], type[P]], words: Callable[[P, Event], str]) -> Des
 # none of the other families' (console/model/payloads).
 DESCRIBE: dict[str, Describer] = {
     Kind.DRILL_STARTED: _says(lambda: payloads.DrillStarted, phrase.drill_started),
-    Kind.DRILL_FAULT: _says(
-        lambda: payloads.DrillFault, lambda d, e: f"injected fault {d.name} on {', '.join(d.hosts)}"
-    ),
+    Kind.DRILL_FAULT: _says(lambda: payloads.DrillFault, phrase.drill_fault),
     Kind.DRILL_FAULT_UNDONE: _says(
         lambda: payloads.DrillFaultUndone,
         lambda d, e: f"undid fault {d.name}" + ("" if d.ok else f": FAILED — {d.detail}"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from console.journal.times import duration, minutes
+from console.journal.times import clock, duration, minutes
 from console.model.events import Event
 from console.model.integrity_judged import unjudged_said
 from console.model.procedure import FormField
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         CommandIntent,
         CommandResult,
         CountdownStarted,
+        DrillFault,
         DrillJudged,
         DrillStarted,
         IntegrityRecorded,
@@ -258,6 +259,16 @@ def attempt_checked(d: AttemptChecked, e: Event) -> str:
     if d.running is False:
         return "earlier attempt no longer running"
     return f"earlier attempt: could not tell ({d.detail})"
+
+
+def drill_fault(d: DrillFault, e: Event) -> str:
+    """`injected fault NAME on HOSTS`, and when it was in place on a host well before
+    every host had it (one slow to take it), that time: its recovery clock starts there."""
+    said = f"injected fault {d.name} on {', '.join(d.hosts)}"
+    at = datetime.fromisoformat(d.in_place_at) if d.in_place_at else e.ts
+    if (e.ts - at).total_seconds() >= 1:
+        said += f" (in place on a first host at {clock(at)}: the recovery clock starts there)"
+    return said
 
 
 def drill_started(d: DrillStarted, e: Event) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from console.model import payloads
@@ -18,9 +19,12 @@ def _started(s: IncidentState, e: Event) -> None:
 
 
 def _fault(s: IncidentState, e: Event) -> None:
-    """An injected fault is where a drill's recovery clock starts."""
-    s.faults.append({**e.data.dump(), "at": e.ts.isoformat(), "undone": None})
-    first_trigger(s, e.ts)
+    """An injected fault is where a drill's recovery clock starts: when it was first in
+    place on a host (its event is written once every host has it)."""
+    fault = e.payload(payloads.DrillFault)
+    at = datetime.fromisoformat(fault.in_place_at) if fault.in_place_at else e.ts
+    s.faults.append({**e.data.dump(), "at": at.isoformat(), "undone": None})
+    first_trigger(s, at)
 
 
 def _undone(s: IncidentState, e: Event) -> None:

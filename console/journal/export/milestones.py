@@ -128,7 +128,10 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     closed = _last(events, lambda e: e.kind == Kind.INCIDENT_CLOSED)
     impact_start = _parse_form(state.fields.get(FormField.IMPACT_START.value))
     # A drill's impact is its first fault: the release it found deployed is not the cause.
-    fault = _first(events, lambda e: e.kind == Kind.DRILL_FAULT)
+    # when it was first in place on a host, as the recovery clock counts from it
+    fault = min(
+        (datetime.fromisoformat(f["at"]) for f in state.faults if f.get("at")), default=None
+    )
     injected = [
         ("fault_injected", "Fault injected (drill)", fault, "the drill's first fault", "")
     ] if fault else []  # fmt: skip

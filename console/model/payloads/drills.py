@@ -31,6 +31,11 @@ class DrillFault(Payload):
     kind: str = Field(description="`demo` (injected into the demo fleet) or `command`")
     inject: str | None = Field(None, description="the demo injection")
     command: str | None = Field(None, description="the command that injects it")
+    in_place_at: str | None = Field(
+        None,
+        description="when it was first in place, where the recovery clock starts: the"
+        " earliest end of its command on a host (absent: the event's time)",
+    )
 
 
 class DrillFaultUndone(Payload):
