@@ -182,7 +182,38 @@ def test_the_console_ended_during_a_retry_records_the_answers_heard(sshd_server,
             release.set()
             tmux.kill()
     [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
-    assert heard(journal) == (
+    said = (
         f"{OOPS} (after 2 attempts); attempt 3: no answer yet when the console quit"
         " (detached: ended by SIGTERM): it may have arrived"
     )
+    assert heard(journal) == said
+    # Resumed, the step reads "? unknown": its detail said nothing more, whoever had been
+    # told; it says each channel's answer.
+    detail = asyncio.run(resumed_detail(fleet.config, journal))
+    assert detail.startswith("Communicate status\n? unknown · notify step\n"), detail
+    assert f"Status update #1: ⚠ status-page: not delivered — {said}" in " ".join(detail.split()), (
+        detail
+    )
+
+
+async def resumed_detail(config: Path, journal: Path) -> str:
+    """The checklist's detail of the first step not done, in the console resumed at 80x24."""
+    from textual.widgets import Static
+
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.ui.app import make_app
+    from console.ui.screens.checklist import ChecklistScreen
+    from tests.test_terminal_closed import _let_go
+    from tests.test_ui_support import until
+
+    engine = Engine.build(load_settings(config))
+    app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            detail = app.screen.query_one("#step-detail", Static)
+            await until(pilot, lambda: "Communicate" in str(detail.render()))
+            return str(detail.render())
+    finally:
+        await _let_go(app, engine)

@@ -20,7 +20,7 @@ from console.ui.palette import themed
 from console.ui.screens.execution_keys import failed_names
 from console.ui.widgets.plain import figures, prose
 from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
-from console.ui.widgets.sending import repeated_update, sending_text
+from console.ui.widgets.sending import answered_update, repeated_update, sending_text
 
 UNDO_FAILED_SHOWN = 2  # hosts whose failed undo's last line the step's detail shows
 PROBES_NAMED = 3  # a stability check's probes named in its detail, the rest counted
@@ -71,6 +71,8 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         text.append("\n").append_text(repeated[0])
     elif st.summary:
         text.append(f"\nResult: {figures(visible(st.summary))}")  # "held at 25%" whole
+    elif step.kind is StepKind.NOTIFY and (answered := answered_update(incident, step.id)):
+        text.append("\n").append_text(answered)  # no result: its console ended first
     # What the data is brought back to (a recovery's target), before it runs and after.
     to = _recovers_to(incident, step) if st.status is StepStatus.PENDING else st.to
     if said := recovery_said(st.status, to):

@@ -27,12 +27,22 @@ def repeated_update(incident: IncidentView, step_id: str) -> tuple[Text, int] | 
     each channel's answer, and how many were not delivered. The step's result is its
     first update's: shown instead, a channel failing since read as delivered."""
     latest, update = _latest(incident, step_id)
-    if not latest or not update or not all("result" in n for n in update):
+    if not latest or (text := answered_update(incident, step_id)) is None:
+        return None
+    return text, sum(not n["result"].get("ok") for n in update)
+
+
+def answered_update(incident: IncidentView, step_id: str) -> Text | None:
+    """The step's latest update, once every channel has answered: each channel's answer.
+    Also what a step left `? unknown` says (its console ended before the step did): it
+    read nothing else, whoever had been told."""
+    latest, update = _latest(incident, step_id)
+    if not update or not all("result" in n for n in update):
         return None
     text = Text(f"Status update #{latest + 1}:", style="bold")
     for sent in update:
         _answer(text.append(" "), sent)
-    return text, sum(not n["result"].get("ok") for n in update)
+    return text
 
 
 def _answer(text: Text, sent: dict[str, Any]) -> None:
