@@ -123,8 +123,13 @@ zmodload zsh/zpty
 zpty z zsh -f -i
 zpty -w z "PS1='> '; fpath=({dir} \$fpath); autoload -U compinit; compinit -u -D"
 zpty -n -w z $1$'\t'
-sleep 4
 out=""
+for i in {1..500}; do  # up to 100 s: the completion runs the console, slow under load
+  while zpty -r -t z chunk; do out+=$chunk; done
+  [[ $out == *$2* ]] && break
+  sleep 0.2
+done
+sleep 0.5  # the rest of the redraw
 while zpty -r -t z chunk; do out+=$chunk; done
 print -r -- "$out"
 zpty -d z
@@ -139,9 +144,10 @@ def test_zsh(tmp_path, on_path):
     driver = tmp_path / "driver.zsh"
     driver.write_text(ZPTY.replace("{dir}", str(functions)))
 
-    def screen(line: str) -> str:
+    def screen(line: str, until: str) -> str:
+        """The terminal after Tab on `line`, once it shows `until` (its listing's last word)."""
         done = subprocess.run(
-            ["zsh", "-f", str(driver), line],
+            ["zsh", "-f", str(driver), line, until],
             capture_output=True,
             text=True,
             timeout=120,
@@ -149,8 +155,8 @@ def test_zsh(tmp_path, on_path):
         )
         return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", done.stdout)
 
-    listed = screen("rollback-console run --demo --systems web,")  # Tab lists, then redraws
+    listed = screen("rollback-console run --demo --systems web,", "db")  # lists, then redraws
     assert re.search(r"\napi +db\b", listed.replace("\r", "\n")), listed
-    listed = screen("rollback-console run --demo --strategy ")
+    listed = screen("rollback-console run --demo --strategy ", "version-rollback")
     assert "version-rollback" in listed and "point-in-time" in listed
-    assert re.search(r"schema +-- the JSON Schema", screen("rollback-console s"))
+    assert re.search(r"schema +-- the JSON Schema", screen("rollback-console s", "JSON Schema"))
