@@ -15,15 +15,21 @@ from tests.test_drills_sshd import DRILLS, staging_fleet
 pytestmark = pytest.mark.sshd
 
 
-@pytest.fixture
-def fleet(sshd_server, tmp_path):
+def slow_on_app_2(sshd_server, tmp_path, seconds: int):
     """The staging drill of test_drills_sshd, its fault slow to end on app-2 (a host that is
-    slow): app-1 runs the bad release while app-2's fault command still runs."""
+    slow): in place there at once, its command ending `seconds` later; app-1 runs the bad
+    release meanwhile."""
     [scenario] = DRILLS["scenarios"]
     [fault] = scenario["faults"]
-    slow = {**fault, "command": fault["command"] + "; if [ {{host}} = app-2 ]; then sleep 2; fi"}
+    wait = f"; if [ {{{{host}}}} = app-2 ]; then sleep {seconds}; fi"
+    slow = {**fault, "command": fault["command"] + wait}
     drills = {**DRILLS, "scenarios": [{**scenario, "faults": [slow]}]}
     return staging_fleet(sshd_server, tmp_path, drills)
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path):
+    return slow_on_app_2(sshd_server, tmp_path, 2)
 
 
 def test_the_recovery_clock_starts_at_the_first_host_the_fault_was_in_place_on(fleet):

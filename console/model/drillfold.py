@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.model import payloads
 from console.model.events import Event, Kind
+from console.model.step_state import FAULT_STEP, fault_steps
 from console.model.watchfold import first_trigger
 
 if TYPE_CHECKING:
@@ -45,12 +46,35 @@ def _judged(s: IncidentState, e: Event) -> None:
 
 def faults_left(s: IncidentState) -> list[str]:
     """Each injected fault whose undo never ran, as `NAME on HOSTS`: a drill cut short
-    (its console killed) leaves them in place on the hosts."""
-    return [
+    (its console killed) leaves them in place on the hosts. Also one whose command was
+    sent and whose console ended before every host had answered: its `drill.fault` is
+    never written, yet it is in place where its command ended, maybe where it still ran."""
+    left = [
         f"{f.get('name')} on {', '.join(f.get('hosts') or []) or '?'}"
         for f in s.faults
         if f.get("undone") is None
     ]
+    return left + _sent_not_recorded(s)
+
+
+def _sent_not_recorded(s: IncidentState) -> list[str]:
+    """The command fault being injected when the console ended (its step `drill-fault-N`,
+    the scenario's Nth fault: each is recorded once every host has it, in order), as
+    `NAME on HOSTS` of the hosts it was sent to; none once its undo has run."""
+    recorded = sum(1 for f in s.faults if f.get("kind") == "command")
+    labels = (s.scenario or {}).get("faults") or []
+    left = []
+    for step_id, step in s.steps.items():
+        number = step_id.removeprefix(f"{FAULT_STEP}-")
+        if number == step_id or not number.isdigit() or int(number) <= recorded:
+            continue
+        if fault_steps(int(number))[1] in s.steps:  # undone, or tried: said by its undo
+            continue
+        hosts = [h for h, run in step.hosts.items() if not run.nothing_sent()]
+        name = labels[int(number) - 1] if int(number) <= len(labels) else step_id
+        if hosts:
+            left.append(f"{name} on {', '.join(hosts)}")
+    return left
 
 
 def cut_short(s: IncidentState) -> str:
