@@ -232,3 +232,46 @@ async def told_while_running(pilot, account: Account, pid: int) -> None:
     assert ANSWER_SECONDS == 60.0  # "a minute"
     assert not isinstance(app.screen, YieldDialog)  # never handed over mid-step
     assert app.conductor.running
+
+
+async def test_a_request_withdrawn_before_it_is_answered_hands_nothing_over(shared) -> None:  # noqa: F811 (a fixture)
+    """Walked with two real accounts on 200 real sshd hosts: h186b asked h186a's console
+    for command while its version rollback ran; the console asked once the step had ended,
+    its countdown at 30 s while h186b waited a minute from its request. A step ending more
+    than 30 s after the request leaves the teammate gone (told "ask again later", its
+    request withdrawn) while the dialog counts on: nobody at the keyboard, the console then
+    recorded "command handed over to h186b" and quit, and nobody drove the incident. A
+    request withdrawn before it is answered now closes the dialog: command stays, noted,
+    and the commander is told."""
+    journals, locks, account = shared
+
+    def gives_up(incident: str, go: int) -> Callable[[], str]:
+        def act() -> str:  # asks, then its minute is over: withdrawn, as teammates.py does
+            held = SystemLocks(locks)
+            os.read(go, 1)
+            ask(held, incident, account.name, account.name, REASON)
+            os.read(go, 1)
+            withdraw(held, incident)
+            return "withdrawn"
+
+        return act
+
+    _, app = await the_console(journals, locks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.yielding.seconds = 10  # the countdown, short: on main, it then handed over
+        incident, (go, ready) = app.next_incident_id, os.pipe()
+        child = start_as(account, gives_up(incident, go))
+        await ui.open_incident(pilot)
+        os.write(ready, b"!")  # it asks
+        await ui.until(pilot, lambda: isinstance(app.screen, YieldDialog), 90)
+        os.write(ready, b"!")  # its minute is over, the dialog still counting
+        assert answer(*child) == "withdrawn"
+        await ui.until(pilot, lambda: not isinstance(app.screen, YieldDialog), 60)
+        kinds = [e.kind for e in app.conductor.recorder.events]
+        assert Kind.COMMANDER_HANDED_OVER not in kinds
+        await ui.until(pilot, lambda: any(n.title == "Command kept" for n in app._notifications))
+        note = app.conductor.recorder.events[-1]
+        assert note.kind == Kind.NOTE_ADDED, note
+        assert note.data.text.startswith(f"kept command: asked for by {account.name} (pid ")
+        assert note.data.text.endswith(f"UTC): {REASON}; withdrawn unanswered")
+        assert app.return_code is None and app.conductor.state.commander != account.name

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.engine.handover_request import Request, asked, withdraw
+from console.journal.lock import SystemLocks
 from console.ui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -25,16 +26,17 @@ YIELD_SECONDS = 30.0  # nobody at the keyboard this long: command goes to the te
 
 class YieldDialog(ModalScreen[str]):
     """Keep command (Esc: "kept") or hand it over (Enter: "handed", nobody there:
-    "unanswered")."""
+    "unanswered"); "withdrawn" once the request no longer stands (the teammate's minute
+    of waiting is over: handed over then, command would go to nobody)."""
 
     BINDINGS = [
         Binding("escape", "keep", "Keep command", id="yield.keep"),
         Binding("enter", "hand_over", "Hand over now", id="yield.hand-over"),
     ]
 
-    def __init__(self, request: Request, seconds: float = YIELD_SECONDS):
+    def __init__(self, request: Request, seconds: float, locks: SystemLocks, incident: str):
         super().__init__()
-        self.request = request
+        self.request, self.locks, self.incident = request, locks, incident
         self.deadline = time.monotonic() + seconds
         self.shown_at = time.monotonic()
 
@@ -58,6 +60,9 @@ class YieldDialog(ModalScreen[str]):
         self._tick()
 
     def _tick(self) -> None:
+        if asked(self.locks, self.incident) != self.request:
+            self.dismiss("withdrawn")  # the teammate gave up waiting: nobody to hand it to
+            return
         last_key = getattr(self.app, "last_key", None)
         countdown = self.query_one("#yield-countdown", Static)
         if last_key is not None and last_key > self.shown_at:  # somebody is here
@@ -113,6 +118,18 @@ class RequestWatch:
             current = self.app.conductor
             if current is not conductor or conductor.state.closed:
                 return
+            if answer in ("handed", "unanswered") and asked(locks, incident) != request:
+                answer = "withdrawn"  # given up since (its minute is over): nobody takes it
+            if answer == "withdrawn":
+                conductor.note(f"kept command: asked for by {request.said()}; withdrawn unanswered")
+                self.app.notify(
+                    f"{request.user} no longer asks for command (the request was withdrawn"
+                    " before it was answered): command stays here.",
+                    title="Command kept",
+                    severity="warning",
+                    markup=False,
+                )
+                return
             if answer not in ("handed", "unanswered") or conductor.running:
                 withdraw(self.app.engine.locks, incident)
                 conductor.note(f"kept command, asked for by {request.said()}")
@@ -129,4 +146,5 @@ class RequestWatch:
             self.app.quitting.handed_to = request.to
             self.app.quitting.exit(0)
 
-        self.app.push_screen(YieldDialog(request, self.seconds), decided)
+        locks = self.app.engine.locks
+        self.app.push_screen(YieldDialog(request, self.seconds, locks, incident), decided)
