@@ -119,7 +119,10 @@ class Cluster:
 
     def stop_all(self) -> None:
         """Stop every server started from this root (the data dir may have been moved)."""
-        for pid_file in self.root.glob("*/postmaster.pid"):
+        for pid_file in [
+            *self.root.glob("*/postmaster.pid"),
+            *self.root.glob("*/*/postmaster.pid"),
+        ]:
             self.run(
                 str(self.bindir / "pg_ctl"), "-D", str(pid_file.parent), "-m", "immediate",
                 "-w", "-t", "30", "stop", check=False,
@@ -186,6 +189,42 @@ def start_cluster(template: Path, bindir: Path, account: _sshd.Account) -> Clust
             if "could not bind" not in (root / "server.log").read_text(errors="replace"):
                 raise
     raise RuntimeError(f"PostgreSQL could not bind a free port in {START_ATTEMPTS} attempts")
+
+
+def start_standby(primary: Cluster) -> Cluster:
+    """A streaming standby of `primary` (pg_basebackup -R), under its root (replica/), on
+    a free port, keeping WAL a backup from it fetches at its end; removed with the primary
+    (`remove`)."""
+    root = primary.root / "replica"
+    standby = Cluster(primary.bindir, primary.account, root)
+    primary.run("mkdir", "-m", "700", str(root))
+    primary.run(
+        str(primary.bindir / "pg_basebackup"), "-D", str(standby.pgdata), "-Fp", "-X", "stream",
+        "-R", "-c", "fast", timeout=120,
+    )  # fmt: skip
+    for _attempt in range(START_ATTEMPTS):
+        standby.port = _free_port()
+        try:  # its port given on the command line: a backup of it says the primary's
+            standby.run(
+                str(standby.bindir / "pg_ctl"), "-D", str(standby.pgdata), "-l",
+                str(root / "server.log"), "-o", f"-p {standby.port} -k {root} -c wal_keep_size=256MB",
+                "-w", "-t",
+                "60", "start",
+            )  # fmt: skip
+            return standby
+        except RuntimeError:
+            if "could not bind" not in (root / "server.log").read_text(errors="replace"):
+                raise
+    raise RuntimeError(f"the standby could not bind a free port in {START_ATTEMPTS} attempts")
+
+
+def replayed(standby: Cluster, lsn: str) -> None:
+    """Wait until `standby` has replayed the primary's WAL up to `lsn`."""
+    deadline = time.monotonic() + ARCHIVE_TIMEOUT
+    while standby.sql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn") != "t":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the standby did not replay up to {lsn}")
+        time.sleep(_POLL)
 
 
 def remove(cluster: Cluster) -> None:

@@ -29,16 +29,21 @@ pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 
-def _backup_while_orders_come_in(cluster: pg.Cluster, during: str) -> list[str]:
+def _backup_while_orders_come_in(
+    cluster: pg.Cluster, during: str, source: pg.Cluster | None = None
+) -> list[str]:
     """pg_basebackup into backups/nightly (tar, WAL fetched, its manifest beside it), held
-    after its start until `during` has run; what `during` printed."""
+    after its start until `during` has run; what `during` printed. `source`: the server
+    the backup is taken from (a standby of `cluster`, which replays `during` and makes a
+    restartpoint before the backup goes on); else `cluster`."""
+    source = source or cluster
     target = cluster.backups / "nightly"
     cluster.run("mkdir", "-m", "700", str(target))
     as_account = {}
     if os.geteuid() == 0 and cluster.account.uid != 0:
         as_account = {"user": cluster.account.uid, "group": cluster.account.gid, "extra_groups": []}
     env = {"PATH": f"{cluster.bindir}:/usr/bin:/bin", "HOME": str(cluster.account.home),
-           "LC_ALL": "C", "PGHOST": pg.HOST, "PGPORT": str(cluster.port)}  # fmt: skip
+           "LC_ALL": "C", "PGHOST": pg.HOST, "PGPORT": str(source.port)}  # fmt: skip
     # Its output unread, the backup stops once the pipe is full: started, not ended.
     backup = subprocess.Popen(
         [str(cluster.bindir / "pg_basebackup"), "-D", "-", "-Ft", "-X", "fetch", "-c", "fast"],
@@ -47,7 +52,7 @@ def _backup_while_orders_come_in(cluster: pg.Cluster, during: str) -> list[str]:
     try:
         deadline = time.monotonic() + 60
         while (
-            cluster.sql(
+            source.sql(
                 "SELECT count(*) FROM pg_stat_progress_basebackup"
                 " WHERE phase = 'streaming database files'"
             )
@@ -56,6 +61,11 @@ def _backup_while_orders_come_in(cluster: pg.Cluster, during: str) -> list[str]:
             assert backup.poll() is None and time.monotonic() < deadline, "no backup under way"
             time.sleep(0.05)
         said = cluster.sql(during).split()
+        if source is not cluster:  # replayed, then a restartpoint (a checkpoint replayed):
+            # the standby's pg_control, which the backup copies last, says where it ends
+            cluster.sql("CHECKPOINT")
+            pg.replayed(source, cluster.sql("SELECT pg_current_wal_lsn()"))
+            source.sql("CHECKPOINT")
         out, err = backup.communicate(timeout=120)
     finally:
         if backup.poll() is None:

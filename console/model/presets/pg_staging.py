@@ -129,6 +129,13 @@ if ! unpack 2>"$stage.why"; then
   exit 4
 fi
 rm -f "$stage.why"
+# A backup taken from a standby holds its standby.signal: left in, the restored server would
+# come up as a standby (streaming from the primary_conninfo the backup holds, a replay to the
+# end never ending) and, once promoted, leave recovery.signal behind for its next start.
+if [ -e "$stage/standby.signal" ]; then
+  rm -f "$stage/standby.signal" || { rm -rf "$stage"; exit 3; }
+  echo "the backup was taken from a standby: its standby.signal is left out (the restore recovers from the backup and the archive, not as a standby)"
+fi
 # The restored cluster reads the configuration the backup holds (postgresql.conf and
 # postgresql.auto.conf in its data directory, unless they live elsewhere, as on Debian):
 # another port there and it would listen where neither the verify nor its clients connect.

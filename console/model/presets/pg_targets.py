@@ -109,17 +109,19 @@ if [ -n "$history" ] && [ "$follows" != 1 ]; then along=" along timeline $follow
 wal_records() {
   test -x "$bin/pg_waldump" || { echo "pg_waldump not found in $bin: the WAL cannot be read for the target; install it there or set bindir" >&2; return 1; }
   first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
-  # What recovery reads, in one directory: the archive (restore_command), the backup's
-  # own WAL, and of the running cluster's pg_wal only what it has not archived yet (the
-  # stop archives the segment being written, or marks it ready, and the action copies
-  # those). A segment missing from all of them is a gap recovery stops at.
+  # What recovery reads, in one directory: the backup's own WAL, of the running cluster's
+  # pg_wal only what it has not archived yet (the stop archives the segment being written,
+  # or marks it ready, and the action copies those), and over both the archive's copy,
+  # which restore_command takes first (a standby's backup ends mid-segment without a
+  # switch: its own copy of that segment stops there, the archive's goes on). A segment
+  # missing from all of them is a gap recovery stops at.
   view=$(mktemp -d) || return 1
   since() { grep -E '^[0-9A-F]{24}$' | awk -v from="$first" 'substr($0, 9) >= from'; }
-  ls "$archive" 2>/dev/null | since | while read -r seg; do ln -s "$archive/$seg" "$view/$seg"; done
-  ls "$stage/pg_wal" | since | while read -r seg; do ln -sf "$stage/pg_wal/$seg" "$view/$seg"; done
+  ls "$stage/pg_wal" | since | while read -r seg; do ln -s "$stage/pg_wal/$seg" "$view/$seg"; done
   ls "$pgdata/pg_wal" 2>/dev/null | since | while read -r seg; do
     [ -e "$pgdata/pg_wal/archive_status/$seg.done" ] || ln -sf "$pgdata/pg_wal/$seg" "$view/$seg"
   done
+  ls "$archive" 2>/dev/null | since | while read -r seg; do ln -sf "$archive/$seg" "$view/$seg"; done
   archive_cut || { rm -rf "$view"; return 1; }
   ls "$view" | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
     segs=$(ls "$view" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
@@ -140,9 +142,16 @@ wal_records() {
 # a restore point made, an LSN written while the backup was taken) stops it short, and
 # PostgreSQL ends recovery with FATAL ("requested recovery stop point is before consistent
 # recovery point"), the server down, the data directory replaced. $ended: that record's LSN
-# (empty where the WAL read holds none); before_end: the records of stdin before it.
+# (empty where the WAL read holds none); before_end: the records of stdin before it. A
+# standby writes no WAL: its backup (`BACKUP FROM: standby`) ends where the pg_control it
+# holds says recovery must reach, its minimum recovery point, which PostgreSQL takes as the end.
 begun=$(sed -n 's/^START WAL LOCATION: \\([0-9A-F]*[/][0-9A-F]*\\) .*/\\1/p' "$stage/backup_label")
 backup_end() {
+  if grep -qx 'BACKUP FROM: standby' "$stage/backup_label"; then
+    ended=$(LC_ALL=C "$bin/pg_controldata" "$stage" | sed -n 's/^Minimum recovery ending location: *//p')
+    if [ "$ended" = 0/0 ]; then ended=; fi
+    return 0
+  fi
   ended=$(wal_records XLOG | sed -n "s|^rmgr: .*lsn: \\([0-9A-F]*/[0-9A-F]*\\),.*desc: BACKUP_END $begun\\$|\\1|p" | head -n 1)
 }
 before_end() {
