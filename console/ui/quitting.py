@@ -55,6 +55,7 @@ class QuitHost(AppPart, Protocol):
     def lifecycle(self) -> Lifecycle: ...
 
     def exit(self, result: int | None = None) -> None: ...
+    def get_screen(self, screen: str) -> Screen[Any]: ...
     def key_label(self, binding_id: str) -> str: ...
     def call_later(self, callback: Callable[..., Any], *args: Any) -> bool: ...
     def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None: ...
@@ -242,6 +243,7 @@ class Quitting:
         if self.ended_by is not None:
             return  # a second signal: on the way out already
         self.ended_by = why
+        self._note_unsaved(why)
         app, conductor = self.app, self.app.conductor
         if any(w.group == "quit" and not w.is_finished for w in app.workers):
             return  # the commander's abort or detach: it quits, bounded
@@ -253,6 +255,23 @@ class Quitting:
             )
         else:
             self.detach_then_quit(why, status)
+
+    def _note_unsaved(self, why: str) -> None:
+        """The post-rollback form typed and not saved goes into the record as a note:
+        nobody is there to save it, and the console is ending (its terminal gone)."""
+        from console.ui.screens.form import FormScreen
+
+        conductor = self.app.conductor
+        try:
+            form = self.app.get_screen("form")  # installed with the incident's screens
+        except KeyError:
+            return
+        if conductor is None or not isinstance(form, FormScreen) or not (typed := form.unsaved()):
+            return
+        with contextlib.suppress(ProcedureError):
+            conductor.note(
+                f"the post-rollback form was not saved when the console ended ({why}): {typed}"
+            )
 
     def _keys_left(self) -> str:
         """The host keys accepted while declaring, which no incident records yet."""

@@ -115,6 +115,7 @@ class FormScreen(IncidentScreen):
         for widget in (f"#label-{F.LESSONS.value}", f"#field-{F.LESSONS.value}"):
             self.query_one(widget).display = legacy
         self.sync()
+        self.shown = self.values()  # as it opened: what is typed since is the person's
         self.set_focus(self.query_one(f"#field-{F.REASON.value}", Input), scroll_visible=False)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -170,6 +171,18 @@ class FormScreen(IncidentScreen):
                     named.add(step.id)
                     text.append(f" — step “{step.title}”: {status.value}", style="dim")
                 label.update(text)
+
+    def unsaved(self) -> str:
+        """The fields typed here and not saved, as a note says them (`Severity: “SEV2”;
+        ...`), or "" (never opened, or nothing typed since the last save)."""
+        if not self.is_mounted:
+            return ""
+        fields, shown = self.incident.state.fields, getattr(self, "shown", {})
+        return "; ".join(
+            f"{f.label}: “{v}”"
+            for f, v in self.values().items()
+            if v != shown.get(f, "") and v != fields.get(f.value, "").strip()
+        )
 
     def values(self) -> dict[FormField, str]:
         return {f: self.query_one(f"#field-{f.value}", Input).value.strip() for f in TEXT_FIELDS}

@@ -1,0 +1,60 @@
+"""The post-rollback form half filled when the console's terminal goes away: what was typed
+and not saved is kept in the record. Walked with a second account on 200 real sshd hosts:
+h186b, commanding after a hand-over, typed Severity "SEV2" and the users affected into the
+form (F5), not yet saved (Ctrl+S), when the SSH session dropped (tmux killed: SIGHUP); the
+journal ended with the lock's release, and the typed text was nowhere. The console now
+notes it as it ends. The console in a real terminal (tmux, 80x24) on a real sshd."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import write_fleet
+from tests.test_notify_interrupted import NOOP, PROCEDURE
+from tests.test_remote_lifetime import _wait_for
+from tests.test_terminal_closed import console_pid, ended
+from tests.test_ui_terminal import Tmux
+
+pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+
+
+@pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
+def test_a_form_typed_and_not_saved_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
+    files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
+    hosts = ("app-1", "app-2", "app-3")
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"{sys.executable} -m console --config {fleet.config}; sleep 60")
+        tmux.declare()
+        tmux.wait_for("Step 1 of")
+        tmux.keys("F5")
+        tmux.wait_for("Severity")
+        tmux.keys("Tab")
+        tmux.type("SEV2")
+        tmux.keys("Tab")
+        tmux.type("all EU checkout users")
+        tmux.wait_for("all EU checkout users")
+        pid = console_pid(tmux)
+        if how == "hang up":
+            tmux.kill()  # the pty closes, as when an SSH session drops
+        else:
+            os.kill(pid, signal.SIGTERM)
+        _wait_for(lambda: ended(pid), "the console to exit")
+    finally:
+        tmux.kill()
+    [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
+    events = read_journal(journal).events
+    assert not [e for e in events if e.kind == Kind.FIELD_SET], "nobody saved it"
+    why = "terminal closed (SIGHUP)" if how == "hang up" else "ended by SIGTERM"
+    [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
+    assert note == (
+        f"the post-rollback form was not saved when the console ended ({why}):"
+        " Severity: “SEV2”; Users or customers affected: “all EU checkout users”"
+    )
