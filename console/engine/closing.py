@@ -200,6 +200,8 @@ class IncidentClosing(RollbackRecord):
         if self.state.closed:
             return self.let_go_closed(ended, why)
         said = unsettled_why(self.state)
+        if not said and (faults := self.faults_in_place()):
+            return self.keep_for_faults(ended, why, faults)
         if not said:
             self.locks.release(why, left_open=True)
             return []
@@ -215,6 +217,30 @@ class IncidentClosing(RollbackRecord):
             Kind.NOTE_ADDED,
             text=f"{ended}{by} with {'; '.join(said)}: the incident is left open, {held}"
             f"{settle} settles those hosts",
+        )
+        return kept
+
+    def faults_in_place(self) -> str:
+        """`its fault NAME on HOSTS was NEVER UNDONE` of a drill ended before its verdict
+        on your own hosts (the demo fleet goes with the console); "" otherwise."""
+        from console.engine.kept_locks import faults_never_undone
+
+        return "" if self.fleet_gone else faults_never_undone(self.state)
+
+    def keep_for_faults(self, ended: str, why: str | None, faults: str) -> list[str]:
+        """`let_go` of a drill whose faults stay in place (its terminal closed, SIGTERM, a
+        detach with nothing left running): its locks are kept, as docs/drills.md says, so
+        that the next drill or incident there is refused, naming them, until a person takes
+        the lock over; a drill that ran on would read its baseline from the faulty hosts."""
+        kept = self.locks.keep()
+        if kept:
+            self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=[], reason=why)
+        held = f"its locks held ({', '.join(kept)}): {TAKE_OVER}; " if kept else ""
+        by = f" ({why})" if why else ""
+        self.recorder.record(
+            Kind.NOTE_ADDED,
+            text=f"{ended}{by} before the drill's verdict: {faults}: undo it by hand; the"
+            f" incident is left open, {held}resume it to close it",
         )
         return kept
 

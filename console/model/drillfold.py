@@ -45,14 +45,15 @@ def _judged(s: IncidentState, e: Event) -> None:
 
 
 def faults_left(s: IncidentState) -> list[str]:
-    """Each injected fault whose undo never ran, as `NAME on HOSTS`: a drill cut short
-    (its console killed) leaves them in place on the hosts. Also one whose command was
-    sent and whose console ended before every host had answered: its `drill.fault` is
-    never written, yet it is in place where its command ended, maybe where it still ran."""
+    """Each injected fault whose undo never ran, or did not succeed, as `NAME on HOSTS`: a
+    drill cut short (its console killed, or ended by its terminal closing, its undo then
+    not started) leaves them in place on the hosts. Also one whose command was sent and
+    whose console ended before every host had answered: its `drill.fault` is never
+    written, yet it is in place where its command ended, maybe where it still ran."""
     left = [
         f"{f.get('name')} on {', '.join(f.get('hosts') or []) or '?'}"
         for f in s.faults
-        if f.get("undone") is None
+        if not (f.get("undone") or {}).get("ok")
     ]
     return left + _sent_not_recorded(s)
 

@@ -170,11 +170,13 @@ class Quitting:
                 else ""
             )
             left = faults_left(conductor.state) if cut_short(conductor.state) else []
+            keeps = not unknown and conductor.claim is not None and not conductor.closing.fleet_gone
             faults = f"its fault {'; '.join(left)}"
             drill = (
                 f"\n\nIts drill is not finished: quitting aborts it, and {faults} is undone first."
                 if left and self.drilling
-                else f"\n\nIts drill is not finished: {faults} stays in place, NOT UNDONE."
+                else f"\n\nIts drill is not finished: {faults} stays in place, NOT UNDONE"
+                + (f": its locks stay held ({TAKE_OVER})." if keeps else ".")
                 if left
                 else ""
             )
