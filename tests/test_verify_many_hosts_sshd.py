@@ -22,6 +22,7 @@ from console.model.events import Kind
 from tests.cli_fleet import Fleet, write_fleet
 from tests.test_lost_mid_change import PROCEDURE, STRATEGIES, release_run
 from tests.test_remote_lifetime import attempts_ended
+from tests.test_verify_closed import close_and_quit
 
 pytestmark = pytest.mark.sshd
 
@@ -85,5 +86,37 @@ def test_verify_of_eight_unknown_hosts_says_them_in_two_lines(sshd_server, tmp_p
     assert "+5 more): verify of 'restore'" in sends, sends
     assert "8 commands, each host its own: --dry-run prints them" in sends, sends
     # the hosts alike a line (all 8 alike, unless a loaded machine cut a restart apart)
+    found = [line for line in found if not line.startswith("  all ")]  # named whole
     counts = [re.match(r"(\d+) hosts? \(checkout-frontend-eu-west-1", line) for line in found]
     assert all(counts) and sum(int(m.group(1)) for m in counts if m) == 8, found
+
+
+def test_every_host_of_a_finding_to_act_on_is_named_and_a_closed_incidents_note_is_not_one_line(
+    sshd_server, tmp_path: Path
+):
+    """Walked on 200 real sshd hosts from `init`: `verify` of an open incident said
+    `64 hosts (h0129, h0130, h0131 +61 more): verified: failed` and nothing named the
+    other 61; of a closed one, stderr said every host's finding again on one line of
+    17,831 characters (`verify: noted in incident ...: h0065: verified: failed (...);
+    h0066: ...`). Now the hosts of a finding other than succeeded are named whole on the
+    line under it, and the note's line says where the findings went, each said above."""
+    fleet, journal = killed_mid_restart(sshd_server, tmp_path)
+    close_and_quit(fleet, journal / "journal.jsonl")
+    verified = fleet.cli("verify", str(journal), "--take-over-lock", "its console quit")
+    assert verified.returncode in (0, 1, 4), verified.stdout + verified.stderr
+    found = verified.stdout.splitlines()[1:]
+    groups = [line for line in found if not line.startswith("  all ")]
+    named = [line.removeprefix("  all ").split(": ", 1) for line in found if line not in groups]
+    to_act_on = [g for g in groups if not g.split("): ", 1)[1].startswith("verified: succeeded")]
+    assert len(named) == len(to_act_on), found
+    if to_act_on:  # named whole, as --hosts takes them
+        assert sum(int(n) for n, _ in named) == sum(int(g.split()[0]) for g in to_act_on)
+        assert {h for _, hosts in named for h in hosts.split(",")} <= set(HOSTS), named
+    [note] = [line for line in verified.stderr.splitlines() if "noted in incident" in line]
+    assert ": verify by hand, incident " in note, note
+    assert note.endswith("what it found on 8 hosts (above); lock on app released"), note
+    assert not any(host in note for host in HOSTS), note  # said above, a line each
+    # the record keeps every host's finding, in the closed incident's note
+    events = read_journal(journal / "journal.jsonl").events
+    [text] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED and "by hand" in e.data.text]
+    assert all(f"{host}: " in text for host in HOSTS), text

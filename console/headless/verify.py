@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from console.headless.common import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, RunOptions, reachable
 
 EACH = 5  # hosts said a line each; past them, a line for those said alike
+NAMED = 3  # hosts a line of those said alike names (console.model.outcome.named)
 
 if TYPE_CHECKING:
     from console.engine.closed_verify import VerifyPlan
@@ -175,12 +176,20 @@ def _found(plan: VerifyPlan, found: dict[str, str]) -> dict[str, str]:
 def _print_found(plan: VerifyPlan, found: dict[str, str]) -> None:
     """What the verify found: a line a host, or past EACH hosts a line a finding, the
     most first, a few of its hosts named (at 200 hosts, 200 lines; the record, the note
-    in a closed incident and the document name every host)."""
-    from console.model.alike import lines_alike
+    in a closed incident and the document name every host), and under a finding other
+    than succeeded every host it names, one line, as `--hosts` takes them: those are the
+    hosts to act on (seen: `64 hosts (h0129, h0130, h0131 +61 more): verified: failed`,
+    and nothing said the other 61)."""
+    from console.model.alike import grouped, lines_alike
     from console.model.visible import visible
 
-    for line in lines_alike(_found(plan, found), EACH).splitlines():
+    per_host = _found(plan, found)
+    for line in lines_alike(per_host, EACH).splitlines():
         print(visible(line, one_line=True))
+    if len(per_host) > EACH:
+        for hosts, said in sorted(grouped(per_host), key=lambda group: -len(group[0])):
+            if len(hosts) > NAMED and not said.startswith("verified: succeeded"):
+                print(visible(f"  all {len(hosts)}: {','.join(hosts)}", one_line=True))
 
 
 def _close(conductor: Conductor, plan: VerifyPlan, found: dict[str, str]) -> list[str]:
@@ -221,8 +230,10 @@ def _noted(
     kept: list[str],
 ) -> tuple[str, str]:
     """What the verify found, as a note in the closed incident (an amendment): what its
-    next reader needs (and the verdicts, which its banner reads). The note's text, and
-    why it was not recorded (another process writes that journal), else ""."""
+    next reader needs (and the verdicts, which its banner reads). What to say of it
+    (recorded: where, its findings printed above, a line each: all of them on one line
+    were 17,000 characters at 64 hosts; not recorded: its whole text, to add by hand),
+    and why it was not recorded (another process writes that journal), else ""."""
     from console.journal.journal_lock import JournalInUse
     from console.model.events import Kind
 
@@ -234,10 +245,9 @@ def _noted(
     else:
         after = f"{locks} released"
     since = "".join(f"; {lost}" for lost in conductor.locks_lost)
-    text = (
-        f"verify by hand, incident {conductor.state.incident_id} (journal"
-        f" {conductor.recorder.path}): {hosts}; {after}{since}"
-    )
+    path = conductor.recorder.path
+    head = f"verify by hand, incident {conductor.state.incident_id} (journal {path})"
+    text = f"{head}: {hosts}; {after}{since}"
     try:
         closed = engine.open_existing(plan.journal, [])  # claims nothing: it is closed
     except JournalInUse as busy:  # a console amends it: never a second writer
@@ -249,7 +259,8 @@ def _noted(
         closed.note(text)
     finally:
         closed.recorder.close()
-    return text, ""
+    n = len(plan.hosts)  # its findings are printed above, a line each
+    return f"{head}: what it found on {n} host{'s' * (n != 1)} (above); {after}{since}", ""
 
 
 def _again(engine: Engine, plan: VerifyPlan) -> str:
