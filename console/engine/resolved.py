@@ -5,6 +5,7 @@ confirmation, pinned for the run, or why the step cannot be confirmed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.model.alike import grouped
 from console.model.waves import named_some
@@ -35,6 +36,8 @@ class Resolved:
     # what an earlier yes in this incident pinned in `holds`: the content every host asked
     # again (a retry of some alone) must still hold
     confirmed: str = ""
+    # what each host that resolved it is on now, where its resolve says it (`from=`)
+    current: dict[str, str] = field(default_factory=dict)
 
     @property
     def value(self) -> str | None:
@@ -69,6 +72,35 @@ class Resolved:
         if self.confirmed and found != {self.confirmed}:
             return ""
         return found.pop() if self.holds and whole and len(found) == 1 else ""
+
+    def recorded(self) -> dict[str, Any]:
+        """As `strategy.resolved` records it (less the strategy): the hosts that said alike
+        together, the most first, each group's value and what it was on (`from=`)."""
+
+        def groups(said: dict[str, str], resolved: bool) -> list[dict[str, object]]:
+            keyed = {
+                h: (self.values.get(h, "") if resolved else "", self.current.get(h, ""), w)
+                for h, w in said.items()
+            }
+            out: list[dict[str, object]] = []
+            for hosts, (value, current, words) in sorted(
+                grouped(keyed), key=lambda group: -len(group[0])
+            ):
+                entry: dict[str, object] = {"hosts": hosts}
+                entry |= {"value": value} if value else {}
+                entry |= {"current": current} if current else {}
+                out.append(entry | {"said": words})
+            return out
+
+        data: dict[str, object] = {"param": self.param, "symbolic": self.symbolic}
+        if not self.per_host and (value := self.pinned.get(self.param)):
+            data["value"] = value
+        data["groups"] = groups(self.said, True)
+        if self.nothing:
+            data["nothing"] = groups(self.nothing, False)
+        if self.refused:
+            data["refused"] = groups(self.refused, False)
+        return data
 
     def shown(self) -> str:
         """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,

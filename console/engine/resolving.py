@@ -21,6 +21,7 @@ from console.engine.resolved import Resolved
 from console.engine.ssh import SshPool, Target, targets_for
 from console.engine.steps import PerHost, per_host
 from console.journal.redact import MASK
+from console.model.events import Kind
 from console.model.presets.base import RESOLVED, STAYS
 from console.model.procedure import StepKind
 from console.model.status import NOTHING_TO_DO
@@ -68,12 +69,13 @@ async def resolve(
     found_on = await asyncio.gather(
         *(_ask(conductor.pool, t, sent, timeout, resolver.param) for t, sent in asks)
     )
-    stays = {h: c for h, _, _, how, c in found_on if how == NOTHING_ON and c}
-    values = {h: v for h, v, _, how, _ in found_on if how == RESOLVED_ON and v}
-    said = {h: s for h, _, s, how, _ in found_on if how == RESOLVED_ON}
-    refused = {h: s for h, _, s, how, _ in found_on if how == REFUSED_ON}
-    nothing = {h: s for h, _, s, how, _ in found_on if how == NOTHING_ON}
-    same = {h: c for h, v, _, how, c in found_on if how == RESOLVED_ON and v and c}
+    stays = {h: c for h, _, _, how, c, _ in found_on if how == NOTHING_ON and c}
+    values = {h: v for h, v, _, how, _, _ in found_on if how == RESOLVED_ON and v}
+    said = {h: s for h, _, s, how, _, _ in found_on if how == RESOLVED_ON}
+    refused = {h: s for h, _, s, how, _, _ in found_on if how == REFUSED_ON}
+    nothing = {h: s for h, _, s, how, _, _ in found_on if how == NOTHING_ON}
+    same = {h: c for h, v, _, how, c, _ in found_on if how == RESOLVED_ON and v and c}
+    current = {h: f for h, v, _, how, _, f in found_on if how == RESOLVED_ON and v and f}
     symbolic, per = resolver.symbolic, resolver.per_host
     confirmed = params.get(resolver.holds, "") if resolver.holds else ""
     return Resolved(
@@ -88,6 +90,7 @@ async def resolve(
         stays,
         resolver.holds,
         confirmed,
+        current,
     )
 
 
@@ -142,29 +145,31 @@ DRILL_NAMING = "name it in the scenario's params in drills.toml ({param} = VALUE
 
 async def _ask(
     pool: SshPool, target: Target, command: str, timeout: float, param: str
-) -> tuple[str, str, str, str, str]:
+) -> tuple[str, str, str, str, str, str]:
     """(host, value, words, how it ended: RESOLVED_ON, NOTHING_ON or REFUSED_ON, what the
-    value holds: `same=`, if said)."""
+    value holds: `same=`, if said, what the host is on now: `from=`, if said)."""
     try:
         result = await pool.run(target, command, timeout)
     except HostFailure as failure:
-        return target.name, "", said_once(failure.failure, failure.detail), REFUSED_ON, ""
+        return target.name, "", said_once(failure.failure, failure.detail), REFUSED_ON, "", ""
     except ssh_timeout():
-        return target.name, "", f"no answer within {timeout:g} s", REFUSED_ON, ""
+        return target.name, "", f"no answer within {timeout:g} s", REFUSED_ON, "", ""
     except ssh_errors() as exc:
-        return target.name, "", f"connection lost: {exc}", REFUSED_ON, ""
+        return target.name, "", f"connection lost: {exc}", REFUSED_ON, "", ""
     if result.exit_status != 0:
         err = str(result.stderr or "").strip().splitlines()
         said = visible((telling(err) or f"exit {result.exit_status}").strip(), one_line=True)
         if result.exit_status != NOTHING_TO_DO:
-            return target.name, "", said, REFUSED_ON, ""
+            return target.name, "", said, REFUSED_ON, "", ""
         stays = (m.group(1) for s in str(result.stdout or "").splitlines() if (m := STAYS.match(s)))
-        return target.name, "", said, NOTHING_ON, next(stays, "")
+        return target.name, "", said, NOTHING_ON, next(stays, ""), ""
     for line in str(result.stdout or "").splitlines():
         if (m := RESOLVED.match(line.strip())) and m.group(1) == param:
-            value, same, words = m.group(2), m.group(3), visible(m.group(4), one_line=True)
-            return target.name, value, words, RESOLVED_ON, same or ""
-    return target.name, "", f"its resolve printed no `resolved {param}=...` line", REFUSED_ON, ""
+            value, same, was = m.group(2), m.group(3), m.group(4)
+            words = visible(m.group(5), one_line=True)
+            return target.name, value, words, RESOLVED_ON, same or "", visible(was or "")
+    no_line = f"its resolve printed no `resolved {param}=...` line"
+    return target.name, "", no_line, REFUSED_ON, "", ""
 
 
 async def _unless_aborted(
@@ -208,6 +213,21 @@ def preview_pinned(conductor: Conductor, step_id: str, pinned: dict[str, str]) -
     secrets = Secrets(conductor.secrets.redact, (name, values))
     step = conductor.step(step_id)
     return per_host(plan_step(conductor.settings, conductor.state, step, None, None, secrets))
+
+
+def record_resolved(conductor: Conductor, step_id: str, found: Resolved) -> None:
+    """What the hosts said, as confirmed (the console's yes; headless, before the step): a
+    `strategy.resolved`, whose groups the summary, the document and the closed incident's
+    line read (the release gone back to, and from which: a note's words said it before,
+    headless only, and nothing after a resume)."""
+    step = conductor.step(step_id)
+    conductor.recorder.record(
+        Kind.STRATEGY_RESOLVED,
+        step=step_id,
+        title=step.title,
+        strategy=conductor.state.strategy or "",
+        **found.recorded(),
+    )
 
 
 def pin(conductor: Conductor, pinned: dict[str, str]) -> None:
@@ -256,6 +276,7 @@ async def resolve_unattended(
         said = f"“{conductor.step(step_id).title}” not started, nothing sent: {problem}"
         conductor.note(said, step_id)
         return said
+    record_resolved(conductor, step_id, found)
     conductor.note(f"Resolved: {found.shown()}", step_id)
     if chosen is not None:  # as the console's yes: chosen again with it, journalled
         conductor.choose_strategy(*chosen, systems)

@@ -122,6 +122,7 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.SYSTEMS_SELECTED: _says(lambda: payloads.SystemsSelected, phrase.selected),
     Kind.STRATEGY_CHOSEN: _says(lambda: payloads.StrategyChosen, phrase.strategy),
+    Kind.STRATEGY_RESOLVED: _says(lambda: payloads.StrategyResolved, phrase.resolved),
     Kind.STEP_STARTED: _says(
         lambda: payloads.StepStarted,
         lambda d, e: f"started step {phrase.title(d, e)}{phrase.again(d)}{phrase.recovering(d)}",

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         StepCompleted,
         StepStarted,
         StrategyChosen,
+        StrategyResolved,
         SystemsSelected,
         TriggerDeclared,
     )
@@ -114,6 +115,12 @@ def selected(d: SystemsSelected, e: Event) -> str:
 def strategy(d: StrategyChosen, e: Event) -> str:
     params = assignments(d.params)
     return f"chose the strategy: {d.strategy}" + (f" ({params})" if params else "")
+
+
+def resolved(d: StrategyResolved, e: Event) -> str:
+    from console.journal.resolved_said import resolved_phrase
+
+    return resolved_phrase(d)
 
 
 def result(d: CommandResult, e: Event) -> str:

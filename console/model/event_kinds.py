@@ -13,6 +13,7 @@ class Kind(StrEnum):
     TRIGGER_DECLARED = "trigger.declared"
     SYSTEMS_SELECTED = "systems.selected"
     STRATEGY_CHOSEN = "strategy.chosen"
+    STRATEGY_RESOLVED = "strategy.resolved"
     STEP_STARTED = "step.started"
     STEP_CONFIRMED = "step.confirmed"
     STEP_COMPLETED = "step.completed"

@@ -108,6 +108,14 @@ def _strategy(s: IncidentState, e: Event) -> None:
     s.params = dict(d.params)
 
 
+def _resolved(s: IncidentState, e: Event) -> None:
+    d = e.payload(payloads.StrategyResolved)
+    for group in d.groups:
+        for host in group.get("hosts", []):
+            asked = f"{d.param}={d.symbolic}"
+            s.resolved[host] = (asked, group.get("value", ""), group.get("current", ""))
+
+
 def _field(s: IncidentState, e: Event) -> None:
     d = e.payload(payloads.FieldSet)
     if isinstance(d.value, list):  # action items: the whole table, as last saved
@@ -153,6 +161,7 @@ INCIDENT_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.COMMANDER_HANDED_OVER: _handed_over,
     Kind.SYSTEMS_SELECTED: _selected,
     Kind.STRATEGY_CHOSEN: _strategy,
+    Kind.STRATEGY_RESOLVED: _resolved,
     Kind.FIELD_SET: _field,
     Kind.NOTE_ADDED: _note,
     Kind.EVENT_STARRED: _star,

@@ -66,6 +66,10 @@ class IncidentState(Compared):
     probe_steps: set[str] = field(default_factory=set)  # its stability checks
     named_strategies: dict[str, str] = field(default_factory=dict)  # step → its own strategy
     params: dict[str, str] = field(default_factory=dict)
+    # what the symbolic parameter (`target = previous`) stood for on each host when it was
+    # confirmed (`strategy.resolved`, the latest per host): (`target=previous`, the value,
+    # what the host was on)
+    resolved: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
     action_items: list[dict[str, str]] = field(

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
 from console.engine.resolved import Resolved
-from console.engine.resolving import pin
+from console.engine.resolving import pin, record_resolved
 from console.engine.session import Engine
 from console.model.invocation import again
 from console.model.kinds import done_by
@@ -164,6 +164,8 @@ class Stepping:
         def answered(yes: bool | None) -> None:
             if yes:
                 try:
+                    if resolved is not None:  # what the hosts said, as confirmed: on record
+                        record_resolved(conductor, step_id, resolved)
                     if pinned:  # the version confirmed is the one the run goes with
                         pin(conductor, pinned)
                 except ProcedureError as exc:

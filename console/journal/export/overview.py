@@ -24,6 +24,7 @@ from console.journal.export.retried_said import rerun_sentences, retried_sentenc
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.export.trigger_details import by_watcher
 from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sentences, undone
+from console.journal.resolved_said import confirmed_sentences
 from console.journal.results import integrity_said
 from console.journal.times import duration
 from console.model.drillfold import cut_short
@@ -133,6 +134,7 @@ def build_summary(
         by_commands,
         undo_failures(state),
         [
+            *confirmed_sentences(state),
             *rerun_sentences(state, step_titles(events)),
             *retried_sentences(state, failures, attempts_of(events)),
         ],

@@ -2,6 +2,8 @@
 or skipped, the next wave started or not when asked. Apart from `incident` and `steps`:
 exec records none of them."""
 
+from typing_extensions import TypedDict
+
 from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Number, Payload
@@ -29,6 +31,45 @@ class StrategyChosen(Payload):
     params: dict[str, str] = Field({}, description="the checked parameter values")
     systems: list[str] | None = Field(
         None, description="when it is for some of the selected systems (a DR exercise)"
+    )
+
+
+class ResolvedHosts(TypedDict, total=False):
+    hosts: list[str]
+    value: str
+    current: str
+    said: str
+
+
+class StrategyResolved(StepData):
+    """What the chosen strategy's symbolic parameter (`target = previous`) stood for on the
+    step's hosts, asked of them before the commander's yes (headless: before the step)
+    and confirmed: the release a version rollback goes back to, and from which, hosts that
+    said alike together. Since 2026-12-06; before, a note said it in words (headless)."""
+
+    KIND = Kind.STRATEGY_RESOLVED
+    OMIT_NONE = True
+    strategy: str = Field(description="the strategy")
+    param: str = Field(description="the parameter (`target`)")
+    symbolic: str = Field(description="its symbolic value (`previous`)")
+    value: str | None = Field(
+        None,
+        description="the one value it stands for on every host, which the run goes with (the"
+        " strategy chosen again with it); absent: each host's own (a git revision), or the"
+        " run keeps the symbolic value (some hosts have nothing to do)",
+    )
+    groups: list[ResolvedHosts] = Field(
+        [],
+        description="the hosts that resolved it, those that said alike together: {`hosts`,"
+        " `value` (what it stands for there), `current` (what they are on now, where the"
+        " preset says it: a release), `said` (their words)}",
+    )
+    nothing: list[ResolvedHosts] = Field(
+        [], description="hosts with nothing to do (refused at their precheck): {`hosts`, `said`}"
+    )
+    refused: list[ResolvedHosts] = Field(
+        [],
+        description="hosts that could not resolve it (their precheck decides): {`hosts`, `said`}",
     )
 
 

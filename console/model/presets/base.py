@@ -36,7 +36,8 @@ class Resolve:
 
 # `same=ID`, given: what the value holds, alike on every host where it is the same content
 # (the git preset's hash of the paths' blob ids; its commit ids are each host's own).
-RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+)(?: same=(\S+))?: (.+)$")
+# `from=X`, given: what the host is on now (a release), for the record (strategy.resolved).
+RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+)(?: same=(\S+))?(?: from=(\S+))?: (.+)$")
 # A host with nothing to do (exit 120): what it holds and keeps, `stays same=ID`.
 STAYS = re.compile(r"^stays same=(\S+)$")
 

@@ -107,7 +107,11 @@ RESOLVE = (
       "its restart never finished: this rollback runs it"
 """,
     )
-    + 'echo "resolved target=$target: release $cur to $target"\n'
+    # what it is on now, for the record: a word only (the line's pattern), else left out
+    + """\
+case $cur in *[[:space:]]* | '') from= ;; *) from=" from=$cur" ;; esac
+echo "resolved target=$target$from: release $cur to $target"
+"""
 )
 
 ACTION = (

@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.engine.errors import ProcedureError
+from console.journal.resolved_said import confirmed
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
@@ -233,7 +234,12 @@ class ChecklistScreen(IncidentScreen):
                 if self.app.read_only
                 else f"The post-rollback form can still be amended ({form})"
             )
-            self.show(todo_line, f"{amend} · {export} exports.")
+            went = confirmed(state.resolved)  # the release gone back to, as confirmed
+            self.show(
+                todo_line,
+                (f"Confirmed before the run: {went}. " if went else "")
+                + f"{amend} · {export} exports.",
+            )
             return
         self.show(step_line, Text(" ☑ Every step is done or skipped.", style="bold"))
         todo = "Read-only." if self.app.read_only else "Enter closes the incident with its outcome."
