@@ -105,7 +105,7 @@ def test_the_facts_come_before_a_long_parameter_list():
         "Waves",
         "Failures",
         "Does",
-        f"With ({len(chosen)})",
+        f"With ({len([v for v in chosen.values() if v])})",  # a default left empty: unsaid
     ]
     assert len(chosen) == 14
 
@@ -118,3 +118,23 @@ def test_a_retry_of_one_host_says_one_wave_and_no_threshold():
     lines = strategy_text(strategy, {}, hosts=1, undo=False).plain.splitlines()
     assert lines[1] == "Waves: 1 host, one wave"
     assert not [line for line in lines if line.startswith("Failures:")], lines
+
+
+def test_a_default_left_empty_is_not_said_and_the_record_names_the_empty_once():
+    """Walked on 200 sshd hosts from `init`: the confirmation read `With (6): target=2.10.0;
+    defaults: current=current, restart=true, check=test -d current/, check_wait=30,
+    running=(empty)`, and every `chose the strategy:` line of `run`, the timeline and the
+    document ended `running=(empty))` (a config restore's `content=(empty)` likewise): a
+    default nobody set, nothing checked. The confirmation leaves it out; the record names
+    the empty ones together at the end."""
+    from console.journal.event_phrases import strategy as chose
+    from console.model.payloads import StrategyChosen
+
+    strategy = load_settings(example_config()).strategy("version-rollback")
+    chosen = {"target": "2.10.0", **{p.name: p.default or "" for p in strategy.params[1:]}}
+    assert chosen["running"] == ""
+    with_ = strategy_text(strategy, chosen, hosts=3, undo=False).plain.splitlines()[-1]
+    assert "running" not in with_ and "(empty)" not in with_, with_
+    assert with_.startswith(f"With ({len(chosen) - 1}): target=2.10.0; defaults: "), with_
+    line = chose(StrategyChosen(strategy=strategy.name, params=chosen), None)  # type: ignore[arg-type]
+    assert "(empty)" not in line and line.endswith("; empty: running)"), line

@@ -13,7 +13,7 @@ from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
 from console.model.step_state import recovery_said
-from console.model.visible import assignments, visible
+from console.model.visible import visible, with_empty_last
 from console.model.waves import hosts_said, named_some
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def selected(d: SystemsSelected, e: Event) -> str:
 
 
 def strategy(d: StrategyChosen, e: Event) -> str:
-    params = assignments(d.params)
+    params = with_empty_last(d.params)
     return f"chose the strategy: {d.strategy}" + (f" ({params})" if params else "")
 
 

@@ -68,12 +68,27 @@ def given_first(params: Mapping[str, object], defaults: Mapping[str, object]) ->
     """`recovery_target_time=2025-05-16T10:29:30Z; defaults: archive=..., ...`: the
     parameters given for this run (another value than the configured default, or none
     there) before the defaults, so that what was typed is never lost among a preset's
-    dozen; `assignments` when all or none of them were given."""
+    dozen; `assignments` when all or none of them were given. A default left empty
+    (`content`, `running`: nothing set, nothing checked) is not said: `content=(empty)` in
+    every confirmation was clutter; one given empty is said."""
     given = {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
-    if not given or len(given) == len(params):
-        return assignments(params)
-    rest = {k: v for k, v in params.items() if k not in given}
+    rest = {k: v for k, v in params.items() if k not in given and v != ""}
+    if not given or not rest:
+        return assignments(given or rest)
     return f"{assignments(given)}; defaults: {assignments(rest)}"
+
+
+def said_params(params: Mapping[str, object], defaults: Mapping[str, object]) -> int:
+    """How many parameters `given_first` says."""
+    return sum(1 for k, v in params.items() if v != "" or defaults.get(k, "") != "")
+
+
+def with_empty_last(params: Mapping[str, object]) -> str:
+    """`target=previous, restart=true; empty: content, running`: the record's line, every
+    parameter, those empty named together at the end, not `content=(empty)` each."""
+    empty = [k for k, v in params.items() if v == ""]
+    said = assignments({k: v for k, v in params.items() if v != ""})
+    return "; ".join(part for part in (said, f"empty: {', '.join(empty)}" if empty else "") if part)
 
 
 def json_visible(document: str) -> str:

@@ -18,7 +18,7 @@ from console.model.notify_kinds import NOT_AGAIN, NOT_SENT
 from console.model.outcome import named
 from console.model.strategies import Strategy
 from console.model.templates import Commands, alike
-from console.model.visible import given_first, visible
+from console.model.visible import given_first, said_params, visible
 from console.model.waves import sizes_said
 from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.screens.dialogs import enter_says
@@ -151,8 +151,9 @@ def strategy_text(
         return text
     if strategy.description:
         text.append("\nDoes: ", style="bold").append(visible(strategy.description))
-    given = given_first(chosen, {p.name: p.default for p in strategy.params})
-    count = f" ({len(chosen)})" if len(chosen) > 1 else ""
+    defaults = {p.name: p.default or "" for p in strategy.params}  # none: nothing set
+    given, said = given_first(chosen, defaults), said_params(chosen, defaults)
+    count = f" ({said})" if said > 1 else ""
     text.append(f"\nWith{count}: ", style="bold").append(given or "its parameters' defaults")
     return text
 
