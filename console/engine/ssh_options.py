@@ -18,6 +18,7 @@ HEEDED = {
 # Not used, and nothing the console does changes for it: not worth a warning on every
 # check of a config that sets them for `Host *` (Debian's /etc/ssh/ssh_config does).
 QUIET = {
+    "rsaauthentication", "keepalive",  # read by ssh 9.2 (unsupported; TCPKeepAlive's old name)
     "addkeystoagent", "usekeychain", "controlmaster", "controlpath", "controlpersist",
     "loglevel", "logverbose", "syslogfacility", "visualhostkey", "compression",
     "tcpkeepalive", "forwardx11", "forwardx11trusted", "forwardx11timeout", "xauthlocation",
