@@ -16,11 +16,14 @@ from console.model.state import HostStatus, StepStatus, fold
 
 RUN = [
     "run", "--demo", "--systems", "web", "--strategy", "version-rollback",
-    "--trigger", "user-impact", "--reason", "crash test", "--yes", "--inject", "slow:web-1",
+    "--trigger", "user-impact", "--reason", "crash test", "--yes",
 ]  # fmt: skip
+# web-1 answers each of its commands 3 s late: its action is still under way when the run
+# is killed after its intent. Only there: it made every step 3 s longer (the restore 9 s).
+SLOW = ["--inject", "slow:web-1"]
 
 KILL_POINTS = {
-    # the restore step has started; web-1 (slow) has not been sent anything yet
+    # the restore step has started; nothing of it has been sent yet
     "before the intent": "restore    started step",
     # web-1's action was written ahead; its command is still running (slowly)
     "between intent and outcome": "web-1      sending action",
@@ -29,8 +32,11 @@ KILL_POINTS = {
 }
 
 
-def _run_until(tmp_path: Path, marker: str, timeout: float = 60.0) -> list[str]:
-    """Start a headless rollback, SIGKILL it once `marker` is printed; return what it showed."""
+def _run_until(tmp_path: Path, point: str, timeout: float = 60.0) -> list[str]:
+    """Start a headless rollback, SIGKILL it once the marker of kill point `point` is
+    printed; return what it showed."""
+    marker = KILL_POINTS[point]
+    slow = SLOW if point == "between intent and outcome" else []
     env = {
         **os.environ,
         "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"),
@@ -38,7 +44,7 @@ def _run_until(tmp_path: Path, marker: str, timeout: float = 60.0) -> list[str]:
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "console", *RUN, "--journal", str(tmp_path / "incident")],
+        [sys.executable, "-m", "console", *RUN, *slow, "--journal", str(tmp_path / "incident")],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -65,7 +71,7 @@ def _run_until(tmp_path: Path, marker: str, timeout: float = 60.0) -> list[str]:
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_kill_9_loses_nothing_that_was_shown(tmp_path, point):
-    shown = _run_until(tmp_path, KILL_POINTS[point])
+    shown = _run_until(tmp_path, point)
     read = read_journal(tmp_path / "incident")
     state = fold(read.events).settle()
     written = {line for e in read.events for line in console_line(e).splitlines()}
@@ -88,6 +94,7 @@ def test_kill_9_loses_nothing_that_was_shown(tmp_path, point):
 
 
 def test_follow_shows_another_process_live_events(tmp_path):
+    """Followed from its start, the run (its soak alone lasts ~9 s) is read to its end."""
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"), "TMPDIR": str(tmp_path)}
     journal = tmp_path / "incident"
     writer = subprocess.Popen(
@@ -122,7 +129,7 @@ def test_follow_shows_another_process_live_events(tmp_path):
 
 def test_a_follower_says_when_the_writer_died_with_hosts_in_flight(tmp_path):
     # the writer, killed between web-1's intent and its outcome
-    _run_until(tmp_path, KILL_POINTS["between intent and outcome"])
+    _run_until(tmp_path, "between intent and outcome")
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"), "TMPDIR": str(tmp_path)}
     follower = subprocess.Popen(
         [sys.executable, "-m", "console", "follow", str(tmp_path / "incident"), "--plain"],
