@@ -29,6 +29,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     open_incident,
     press_to_end,
+    type_slowly,
     type_text,
     until,
     until_quit,
@@ -107,7 +108,7 @@ async def test_the_commander_is_editable_and_shown(tmp_path: Path) -> None:
         assert app.conductor.state.commander == "alice@10.0.0.7"
         await until_shown(pilot, "IncidentBar", "commander alice@10.0.0.7")
         app.lifecycle.prompt_hand_over()
-        await type_text(pilot, "bob")
+        await type_slowly(pilot, "bob")
         await pilot.press("enter")
         await until(pilot, lambda: app.conductor.state.commander == "bob")
         await pilot.press("enter")  # confirm the first manual step: by the commander

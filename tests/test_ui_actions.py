@@ -25,6 +25,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     open_incident,
     start_evidence_step,
+    type_slowly,
     type_text,
     until,
     until_shown,
@@ -101,7 +102,7 @@ async def test_skip_needs_a_reason_and_records_it(tmp_path: Path) -> None:
         assert isinstance(app.screen, TextPrompt)
         await pilot.press("enter")
         assert isinstance(app.screen, TextPrompt)  # still asking: no reason given
-        await type_text(pilot, "bridge already open from the release call")
+        await type_slowly(pilot, "bridge already open from the release call")
         await pilot.press("enter")
         await until(pilot, lambda: conductor.state.step("open-bridge").status.finished)
         st = conductor.state.step("open-bridge")

@@ -25,7 +25,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     do_current_step,
     open_incident,
-    type_text,
+    type_slowly,
     until,
 )
 
@@ -92,7 +92,7 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
             await pilot.press("down", "enter")  # user impact assessment
             await pilot.press("enter")  # empty reason: refused, said so
             assert "Type a reason" in str(app.screen.query_one("#trigger-error").render())
-            await type_text(pilot, "checkout errors for 30% of users")
+            await type_slowly(pilot, "checkout errors for 30% of users")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, PickerScreen))
 
@@ -121,7 +121,7 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
                 if text == "tab":
                     await pilot.press("tab")
                     continue
-                await type_text(pilot, text)
+                await type_slowly(pilot, text)
                 await pilot.press("enter")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: conductor.current() is None)

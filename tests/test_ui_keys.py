@@ -29,6 +29,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     open_incident,
     populated_app,
+    type_slowly,
     type_text,
     until,
     until_shown,
@@ -63,7 +64,7 @@ async def test_palette_jumps_to_a_step(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         await pilot.press("ctrl+p")
-        await type_text(pilot, "Restore previous")
+        await type_slowly(pilot, "Restore previous")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause(0.2)

@@ -32,6 +32,7 @@ from tests.test_ui_support import (  # noqa: F401
     open_incident,
     start_evidence_step,
     toasts_once,
+    type_slowly,
     type_text,
     until,
     until_shown,
@@ -155,7 +156,7 @@ async def test_adhoc_command_on_all_hosts_then_on_the_highlighted_one(tmp_path: 
             grid = app.screen.query_one("#grid", HostGrid)
             grid.move_to_key("web-3")
             await pilot.press("e")
-            await type_text(pilot, "hostname")
+            await type_slowly(pilot, "hostname")
             await pilot.press("tab", "down", "enter", "shift+tab", "enter")
             await until(pilot, lambda: _done(app, "adhoc-2", 1))
             assert list(app.conductor.state.step("adhoc-2").hosts) == ["web-3"]

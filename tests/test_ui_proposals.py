@@ -27,6 +27,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     demo_settings,
     open_incident,
+    type_slowly,
     type_text,
     until,
 )
@@ -68,7 +69,7 @@ async def test_a_firing_during_the_declaration_becomes_a_proposal(tmp_path: Path
             assert app.live.countdown is None  # it never counted down
             assert app.live.proposal.why == "a person is declaring an incident"
             assert isinstance(app.screen, TriggerScreen)
-            await type_text(pilot, " for 30% of users")  # the keys still land here
+            await type_slowly(pilot, " for 30% of users")  # the keys still land here
             await pilot.pause(0.2)
             assert app.screen.query_one("#reason", Input).value == (
                 "checkout errors for 30% of users"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.app import App
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -179,6 +180,20 @@ async def toasts_once(pilot: Pilot, title: str) -> list[tuple[str, str]]:
 
 
 async def type_text(pilot: Pilot, text: str) -> None:
+    """`text` typed as a fast typist types it: its keys sent in one burst, as the terminal
+    sends them, each then taken in its turn by the focused widget (console/ui/key_turns.py),
+    and waited for until the last has been handled. Pilot.press waits for the app to idle
+    after every key (~50 ms a key, up to 1 s with SSH I/O in the process); a test of how
+    text is typed key by key, slowly, calls `type_slowly`."""
+    app = pilot.app
+    for character in text:
+        app.post_message(events.Key(_character_to_key(character), character))
+    await pilot.pause()  # the app has taken the keys from its queue (to KeyTurns)
+    await until(pilot, lambda: True)  # ... and the last of them has been handled
+
+
+async def type_slowly(pilot: Pilot, text: str) -> None:
+    """`text` typed key by key, each waited for (Pilot.press) before the next."""
     await pilot.press(*["space" if ch == " " else ch for ch in text])
 
 
