@@ -80,6 +80,16 @@ class Tmux:
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "rc")
 
+    def click(self, text: str) -> None:
+        """A mouse click on `text` where the screen shows it (as a terminal reports one:
+        SGR 1006, the button pressed then let go), e.g. on a toast, which a click
+        dismisses."""
+        screen = self.screen().splitlines()
+        row = next(i for i, line in enumerate(screen) if text in line)
+        at = f"{screen[row].index(text) + 1};{row + 1}"
+        self.run("send-keys", "-t", "rc", "-l", f"\x1b[<0;{at}M\x1b[<0;{at}m")
+        time.sleep(0.15)
+
     def wait_for(self, text: str, tries: int = 100, every: float = 0.2, gone: str = "") -> str:
         """The screen once it shows `text` (and no longer `gone`) and has stopped changing.
 
