@@ -14,7 +14,7 @@ def test_a_canary_strategy_says_its_waves_and_threshold():
     text = strategy_text(strategy, chosen, hosts=3, undo=False).plain
     assert text.splitlines() == [
         "Strategy: version-rollback",
-        "Waves: 3 waves of 1 host each, your yes before each next one",
+        "Waves: 2 waves, of 1 and 2 hosts, your yes before each next one",  # a canary, the rest
         "Failures: no more hosts start once over 25% have failed",
         "Does: Point `current` at the previous release and restart the service",
         "With (2): target=1.4.2, restart=(empty)",  # an empty value is said, not left blank

@@ -225,7 +225,8 @@ def test_check_config_names_the_file_line_and_key_of_a_bad_wave_size(tmp_path, w
 
 
 def test_check_config_accepts_init_s_canary_then_the_rest(tmp_path):
-    target, _, _ = _init_with_waves(tmp_path, 'sizes = [1, "100%"]')
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
     checked = console("check-config", str(target))
     assert checked.returncode == 0, checked.stderr
     waves = load_settings(target).strategy("version-rollback").waves
@@ -233,11 +234,11 @@ def test_check_config_accepts_init_s_canary_then_the_rest(tmp_path):
 
 
 def _init_with_waves(tmp_path, written: str):
-    """`init`'s configuration, its example strategy's `size = 1` line replaced by
+    """`init`'s configuration, its example strategy's `sizes = [1, "100%"]` line replaced by
     `written`: the directory, its strategies.toml and what stands before that line."""
     target = tmp_path / "mine"
     assert console("init", str(target)).returncode == 0
     strategies = target / "strategies.toml"
-    head, tail = strategies.read_text().split("\nsize = 1 ", 1)
+    head, tail = strategies.read_text().split('\nsizes = [1, "100%"] ', 1)
     strategies.write_text(head + "\n" + written + "\n" + tail.split("\n", 1)[1])
     return target, strategies, head
