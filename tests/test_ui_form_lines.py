@@ -79,3 +79,22 @@ async def test_a_value_of_several_lines_is_shown_on_its_one_line(tmp_path: Path)
         journal = conductor.recorder.path.read_text()
         assert journal.count('"field":"remediation"') == 1  # not written again
         assert conductor.state.fields["remediation"] == written
+
+
+async def test_c1_controls_and_bidi_overrides_are_shown_one_for_one(tmp_path: Path) -> None:
+    """A value holding a C1 control (CSI, U+009B: a terminal may start an escape sequence
+    with it) or a bidi override (U+202E: what follows reads reversed, 'to 1.2' looking like
+    '2.1 ot') reached the terminal raw, where C0 controls were shown as their pictures:
+    each is shown as one replacement character, the value itself kept."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        written = "rolled back \u202e2.1 ot\u202c, host said \x9b2J\u200bdone"
+        app.conductor.set_field(FormField.REMEDIATION, written)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        field = app.screen.query_one("#field-remediation", Input)
+        assert field.value == written
+        shown = _shown(field)
+        assert shown.startswith("rolled back \ufffd2.1 ot\ufffd, host said \ufffd2J\ufffddone")
+        assert not any(c in shown for c in "\u202e\u202c\x9b\u200b")

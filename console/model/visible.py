@@ -19,6 +19,7 @@ _UNSAFE = re.compile(
     "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe0e\ufe0f\ufeff\U0001f3fb-\U0001f3ff"
     "\U000e0000-\U000e007f]"
 )
+UNSAFE = _UNSAFE  # for what must keep one character for one (a text field's cursor)
 _DROPPED = frozenset("\ufe0e\ufe0f")  # variation selectors: a glyph's style, no character
 _FLAT = str.maketrans({"\t": " ", "\n": " ⏎ "})
 
