@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from console.cli.common import load
 from console.cli.parser import EXIT_OK
@@ -14,11 +15,15 @@ from console.cli.parser import EXIT_OK
 def list_incidents_command(args: argparse.Namespace) -> int:
     from console.engine.listing import list_incidents
     from console.journal.lock import SystemLocks
+    from console.model.visible import visible
     from console.paths import incidents_dir, locks_dir
 
     settings = load(args, demo=args.demo)
     root = incidents_dir(args.demo, settings.console.journal_dir)
-    found = list_incidents(root, SystemLocks(locks_dir(settings, args.demo)))
+    unlisted: list[str] = []
+    found = list_incidents(root, SystemLocks(locks_dir(settings, args.demo)), unlisted)
+    for line in unlisted:
+        print(f"warning: {visible(line)}", file=sys.stderr)
     if args.json:
         print(json.dumps({"journal_dir": str(root), "incidents": [_record(s) for s in found]}))
         return EXIT_OK

@@ -27,6 +27,7 @@ from console.journal.files import (
     JOURNAL_NAME,
     OUTPUT_NAME,
     WRITER_LOCK_NAME,
+    open_read,
     secure_incident_dir,
     write_private,
 )
@@ -142,10 +143,16 @@ def take_command(
             f" console first; follow it meanwhile: {follow}",
             running=True,
         )
-    fd = os.open(directory / WRITER_LOCK_NAME, os.O_RDONLY)
-    try:
+    try:  # read-only, for its lock: as a listing reads it, never a link nor a FIFO
+        lock = open_read(directory / WRITER_LOCK_NAME)
+    except OSError as exc:
+        raise HandOverRefused(
+            f"{directory / WRITER_LOCK_NAME}: {exc.strerror or exc}: refused, nothing"
+            " copied or taken; the console makes it as a file of the incident's account"
+        ) from None
+    with lock:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no writer, nor one starting
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # no writer, nor one starting
         except BlockingIOError:
             writer = found.writer.said() if found.writer else "a process of theirs"
             raise HandOverRefused(
@@ -155,8 +162,16 @@ def take_command(
             ) from None
         ready()
         return _copy_in_place(directory, journal_root, found.owner, _said(found.writer))
-    finally:
-        os.close(fd)
+
+
+def _read_whole(path: Path) -> bytes:
+    """A file of the owner's incident, whole, as the journal's readers open it (never a
+    link, a FIFO or a third account's file: refused, nothing taken)."""
+    try:
+        with open_read(path) as handle:
+            return handle.read()
+    except OSError as exc:
+        raise HandOverRefused(f"{path}: {exc.strerror or exc}: refused, nothing taken") from None
 
 
 def _said(writer: Writer | None) -> str:
@@ -167,13 +182,13 @@ def _copy_in_place(directory: Path, root: Path, owner: str, writer: str) -> Take
     """Copy `directory`'s journal and output into a new directory of this account, then
     move the owner's aside (ID~OWNER) and the copy into its place."""
     incident = directory.name
-    data = (directory / JOURNAL_NAME).read_bytes()
+    data = _read_whole(directory / JOURNAL_NAME)
     output = directory / OUTPUT_NAME
     new = root / f".{incident}.{os.geteuid()}.{os.getpid()}.new"
     mode = secure_incident_dir(new)
     try:
         write_private(new / JOURNAL_NAME, data, mode, sync=True)
-        copied = output.read_bytes() if output.exists() else b""
+        copied = _read_whole(output) if os.path.lexists(output) else b""
         write_private(new / OUTPUT_NAME, copied, mode, sync=True)
         kept = _kept_name(root, incident, owner)
         try:

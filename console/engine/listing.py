@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from console.engine.handover import handed_over_from
 from console.journal.custody import Custody, custody
-from console.journal.files import JOURNAL_NAME, JournalError
+from console.journal.files import JOURNAL_NAME, JournalError, open_read
 from console.journal.left_open import LastDriver
 from console.journal.lock import SystemLocks
 from console.journal.outcomes import took_command
@@ -52,7 +52,8 @@ def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
     drill's verdict) events of a journal, all a summary needs, without parsing
     the rest: listing incidents must stay cheap however long one of them is. Beside
     them, its last writer, from its `lock.*` events and its last one."""
-    lines = path.read_bytes().split(b"\n")
+    with open_read(path) as journal:
+        lines = journal.read().split(b"\n")
     events, driver = [], LastDriver(path.parent)
     whole = lines[:-1]  # the last is empty, or torn
     for number, raw in enumerate(whole, start=1):
@@ -72,9 +73,12 @@ SUMMARY_KINDS = (
 )
 
 
-def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSummary]:
+def list_incidents(
+    journal_root: Path, locks: SystemLocks, unlisted: list[str] | None = None
+) -> list[IncidentSummary]:
     """The journals under `journal_root`, newest first, each with its custody (the
-    system locks of `locks` that name it); unreadable ones are left out."""
+    system locks of `locks` that name it); unreadable ones are left out, and one that is
+    no file of its directory's account (a link, a FIFO, another's) is said in `unlisted`."""
     found: list[IncidentSummary] = []
     journals = sorted(journal_root.glob(f"*/{JOURNAL_NAME}"))
     if not journals:  # the fold's modules are not loaded for an empty list
@@ -91,7 +95,11 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
         try:
             events, driver = _incident_events(path)
             state = fold(events)
-        except (JournalError, OSError):
+        except OSError as exc:
+            if unlisted is not None:
+                unlisted.append(f"{path}: not listed: {exc.strerror or exc}")
+            continue
+        except JournalError:
             continue
         steps = [s for s in state.steps if not s.endswith(".undo")]
         undos = [u for s in steps if (u := state.undone(s)) is not None]

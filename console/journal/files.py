@@ -6,7 +6,7 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 JOURNAL_NAME = "journal.jsonl"
 OUTPUT_NAME = "output.jsonl"
@@ -148,6 +148,38 @@ def open_own(path: Path | str, flags: int, mode: int = FILE_MODE) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def open_read(path: Path) -> BinaryIO:
+    """`path` opened for reading as a journal's file: never through a symbolic link, never
+    a device or a pipe (a FIFO planted as journal.jsonl held `list`, and the home screen
+    with it, for ever; a link listed another incident under this one's name), never a
+    file of another account than its directory's (planted in a directory the team may
+    write). Refused as an OSError whose strerror says why in words."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(path):
+            raise OSError(errno.ELOOP, "a symbolic link, not the file itself") from None
+        raise
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device or a pipe)")
+        owner = os.stat(Path(path).parent).st_uid
+        if found.st_uid != owner:
+            from console.journal.custody import account_name
+
+            raise OSError(
+                errno.EPERM,
+                f"another account's file ({account_name(found.st_uid)}) in a directory of"
+                f" {account_name(owner)}'s",
+            )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def write_private(path: Path, data: bytes, mode: int = FILE_MODE, sync: bool = False) -> None:

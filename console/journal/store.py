@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path
+from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path, open_read
 from console.model.events import READABLE_VERSIONS, Actor, Event, Where
 from console.model.payloads import Payload
 
@@ -119,7 +119,7 @@ def opened_as_drill(path: Path) -> bool:
     """Whether the journal at `path` is a drill's: its first line, `incident.opened`, says
     so (read alone: a long journal is not read to learn it)."""
     try:
-        with path.open("rb") as journal:
+        with open_read(path) as journal:
             first = json.loads(journal.readline(1 << 20))
     except (OSError, ValueError):
         return False
@@ -208,7 +208,7 @@ class JournalStream:
         self, path: Path, placed: bool, unread: bool
     ) -> Iterator[tuple[Event | Unread, int | None]]:
         try:
-            handle = path.open("rb")
+            handle = open_read(path)
         except OSError as exc:
             raise JournalError(f"{path}: cannot be read: {exc.strerror}") from None
         with handle:
