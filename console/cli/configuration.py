@@ -37,6 +37,7 @@ def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) 
 
 
 def check_config(args: argparse.Namespace) -> int:
+    from console.engine.hop_names import unresolved_names
     from console.engine.key_names import misplaced_keys
     from console.engine.routes import routes
     from console.model.coverage import (
@@ -85,7 +86,7 @@ def check_config(args: argparse.Namespace) -> int:
             shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
             print(f"warning: {said} for {shown}: {note}", file=sys.stderr)
     unset = _unset_secrets(settings, directory) + _short_env_secrets(settings, directory)
-    misplaced = misplaced_keys(found)
+    misplaced = misplaced_keys(found) + unresolved_names(found, settings.inventory)
     for line in misplaced:
         print(f"warning: {line}", file=sys.stderr)
     unroutable = [r for r in found if r.error]

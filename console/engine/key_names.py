@@ -12,7 +12,8 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure
@@ -20,6 +21,7 @@ from console.engine.known_hosts import KnownHosts, host_pattern
 from console.engine.routes import Route
 
 RESOLVERS = 16
+T = TypeVar("T")
 
 
 def _is_address(host: str) -> bool:
@@ -39,24 +41,27 @@ def _other_forms(host: str) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def resolve(hosts: Iterable[str], deadline: float = 3.0) -> dict[str, list[str]]:
-    """Each host's other forms; a host not resolved within `deadline` seconds has none."""
+def looked_up(
+    names: Iterable[str], look: Callable[[str], T], deadline: float = 3.0
+) -> dict[str, T | OSError | UnicodeError]:
+    """`look(name)` for each name on daemon threads, or the error it raised; a name not
+    looked up within `deadline` seconds is left out (a slow resolver holds nothing up)."""
     todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-    names = list(dict.fromkeys(hosts))
-    for host in names:
-        todo.put(host)
-    found: dict[str, list[str]] = {}
+    names = list(dict.fromkeys(names))
+    for name in names:
+        todo.put(name)
+    found: dict[str, T | OSError | UnicodeError] = {}
 
     def work() -> None:
         while True:
             try:
-                host = todo.get_nowait()
+                name = todo.get_nowait()
             except queue.Empty:
                 return
             try:
-                found[host] = _other_forms(host)
-            except (OSError, UnicodeError):
-                found[host] = []
+                found[name] = look(name)
+            except (OSError, UnicodeError) as exc:
+                found[name] = exc
 
     workers = [threading.Thread(target=work, daemon=True) for _ in names[:RESOLVERS]]
     for worker in workers:
@@ -65,6 +70,14 @@ def resolve(hosts: Iterable[str], deadline: float = 3.0) -> dict[str, list[str]]
     for worker in workers:
         worker.join(max(0.0, end - time.monotonic()))
     return dict(found)
+
+
+def resolve(hosts: Iterable[str], deadline: float = 3.0) -> dict[str, list[str]]:
+    """Each host's other forms; a host not resolved within `deadline` seconds has none."""
+    return {
+        host: forms if isinstance(forms, list) else []
+        for host, forms in looked_up(hosts, _other_forms, deadline).items()
+    }
 
 
 def _holding(known: KnownHosts, dest: Destination, host: str) -> str | None:
