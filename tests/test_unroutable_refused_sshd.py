@@ -43,6 +43,9 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
     [
         ('  HostName "127.0.0.1', "No closing quotation"),
         ("  Port 70000", "Bad port '70000'"),
+        # Mistyped, in a block of another host: ssh refuses the file; the console read on,
+        # warning, and a typo in app-1's own block would have sent it to app-1's name.
+        ("  Hostnme 127.0.0.9", "Bad configuration option: hostnme (did you mean HostName?)"),
     ],
 )
 def test_an_ssh_config_ssh_refuses_is_refused_by_every_command(

@@ -14,7 +14,7 @@ from pathlib import Path
 from asyncssh.config import ConfigParseError, SSHClientConfig, SSHConfig
 from asyncssh.pattern import WildcardPatternList
 
-from console.engine.ssh_options import HEEDED
+from console.engine.ssh_options import HEEDED, KNOWN, bad_option
 from console.paths import not_yours
 
 MAX_INCLUDE_DEPTH = 16  # as OpenSSH's READCONF_MAX_DEPTH
@@ -63,6 +63,7 @@ class OpenSshConfig(SSHClientConfig):
         self._options.update(seed)
         # (file, line, option) of each option read for this host that the console does not use
         self.ignored: list[tuple[str, int, str]] = []
+        self._ignore_unknown: str | None = None
 
     def parse(self, path: Path) -> None:
         """asyncssh's parse, replaying each file split into words once: splitting every
@@ -79,8 +80,14 @@ class OpenSshConfig(SSHClientConfig):
             self._line_no = number
             if error:
                 self._error(error)
+            if loption not in KNOWN:  # as ssh: in any block, matching this host or not
+                if not self._unknown_ignored(loption):
+                    self._error(bad_option(loption))
+                continue
             if not self._matching and loption not in _READ_UNMATCHED:
                 continue
+            if loption == "ignoreunknown" and self._ignore_unknown is None:
+                self._ignore_unknown = ",".join(words).lower()  # the first one found wins
             if loption not in HEEDED:  # said by check-config and the dry run (ssh_options)
                 self.ignored.append((str(path), number, loption))
             entry = self._handlers.get(loption)
@@ -94,6 +101,12 @@ class OpenSshConfig(SSHClientConfig):
             if args:
                 self._error(f"Extra data at end: {' '.join(args)}")
         self._set_tokens()
+
+    def _unknown_ignored(self, option: str) -> bool:
+        """Whether an IgnoreUnknown read before names `option` (patterns, as ssh reads
+        them): ssh then skips it without a word, where it refuses any other unknown one."""
+        patterns = self._ignore_unknown
+        return patterns is not None and _wildcards(patterns).matches(option)
 
     def _match_host(self, option: str, args: list[str]) -> None:
         """`Host` as asyncssh matches it, each pattern list compiled once, not per host;

@@ -35,6 +35,12 @@ QUIET = {
     "forkafterauthentication", "sessiontype", "requiredrsasize", "channeltimeout",
     "gatewayports", "permitremoteopen", "tunnel", "tunneldevice", "kbdinteractivedevices",
     "versionaddendum", "useroaming", "usedns",
+    # Deprecated or unsupported, which ssh reads and passes over (OpenSSH 9.2's table)
+    "afstokenpassing", "cipher", "compressionlevel", "dsaauthentication", "fallbacktorsh",
+    "globalknownhostsfile2", "hostbasedkeytypes", "identityfile2", "kerberosauthentication",
+    "kerberostgtpassing", "rhostsauthentication", "rhostsrsaauthentication",
+    "skeyauthentication", "tisauthentication", "useblacklistedkeys", "useprivilegedport",
+    "userknownhostsfile2", "usersh", "pubkeyauthoptions", "warnweakcrypto", "refuseconnection",
 }  # fmt: skip
 WHY = {
     **dict.fromkeys(
@@ -66,6 +72,12 @@ WHY = {
         "the console runs its own commands, with no forwarding, tty or environment",
     ),
     "forwardagent": "the console never forwards the agent",
+    "revokedhostkeys": "only known_hosts lines marked @revoked are refused",
+    "smartcarddevice": "the console logs in with IdentityFile keys and the agent of $SSH_AUTH_SOCK only",
+    **dict.fromkeys(  # Debian's own names of ServerAliveInterval and ConnectTimeout
+        ("protocolkeepalives", "setuptimeout"),
+        "Debian's old name: write ServerAliveInterval or ConnectTimeout",
+    ),
 }  # fmt: skip
 KNOWN = HEEDED | QUIET | set(WHY)
 # How OpenSSH spells the options a typo is likeliest to be near.
@@ -83,12 +95,18 @@ def ignored_note(path: str, line: int, option: str) -> str | None:
     for a host, or None when nothing needs saying."""
     if option in HEEDED or option in QUIET:
         return None
-    where = f"{path}:{line}"
-    if option not in KNOWN:
-        near = get_close_matches(option, sorted(KNOWN), n=1)
-        hint = f" (did you mean {_spelled(near[0])}?)" if near else ""
-        return f"{where}: {option} is not an ssh_config option{hint}; ignored (ssh refuses it)"
-    return f"{where}: {_spelled(option)} ignored: {WHY[option]}"
+    if option not in KNOWN:  # refused as it is read (bad_option), unless IgnoreUnknown
+        return None
+    return f"{path}:{line}: {_spelled(option)} ignored: {WHY[option]}"
+
+
+def bad_option(option: str) -> str:
+    """ssh's refusal of an option it does not know (the whole file, for every host: a
+    mistyped `Hostnme` would have sent the console to the alias's own address, where ssh
+    goes nowhere), with the option it is likeliest to be."""
+    near = get_close_matches(option, sorted(KNOWN), n=1)
+    hint = f" (did you mean {_spelled(near[0])}?)" if near else ""
+    return f"Bad configuration option: {option}{hint}"
 
 
 def _spelled(option: str) -> str:
