@@ -1,8 +1,8 @@
 """The journal's readers open its files as its writer does: never through a symbolic link,
 never a FIFO (whose open waits for a writer that never comes), never a file of another
 account than its directory's. Seen: a FIFO planted as an incident's journal.jsonl in the
-journal_dir held `rollback-console list` for ever (and the home screen, which lists the
-same way); a link there listed another incident under this one's directory, twice; a
+journal_dir held `rollback-console list` for ever, and the home screen (its drill
+schedule read every journal the same way: the console never drew its first frame); a link there listed another incident under this one's directory, twice; a
 FIFO as a teammate's writer.lock held the hand-over (r, then the reason) for ever. Each
 is now one line: `list` says the journal it did not list and why, the hand-over is
 refused naming the file, nothing copied or taken."""
@@ -60,6 +60,19 @@ def test_list_says_a_planted_fifo_or_link_and_lists_the_rest(tmp_path: Path) -> 
     ]
     assert listed.stdout.count("20261206-050000-real") == 1
     assert "the real one" in listed.stdout
+    status = subprocess.run(  # the home screen's drill schedule reads them too
+        [sys.executable, "-m", "console", "drill", "--status", "--config", str(config)],
+        capture_output=True, text=True, timeout=ANSWER_WITHIN, cwd=REPO, env=env,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    assert sorted(status.stderr.splitlines()) == [
+        f"warning: {fifo}/journal.jsonl cannot be read (not a regular file (a device or a"
+        " pipe)): a drill it records is not counted; repair it, or move it out of the"
+        " incidents directory",
+        f"warning: {link}/journal.jsonl cannot be read (a symbolic link, not the file"
+        " itself): a drill it records is not counted; repair it, or move it out of the"
+        " incidents directory",
+    ]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a second account needs root")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.journal.files import JOURNAL_NAME, JournalError
+from console.journal.files import JOURNAL_NAME, JournalError, open_read
 from console.journal.store import parse_line
 from console.model.drill_schedule import DrillRun, RecoveryResult
 from console.model.events import Event
@@ -16,7 +16,11 @@ from console.model.events import Event
 
 def _drill_events(path: Path) -> list[Event]:
     """The opening and the verdict of a journal, without parsing the rest."""
-    lines = path.read_bytes().split(b"\n")
+    try:  # as every reader of a journal opens it: never a link, a FIFO, another's
+        with open_read(path) as journal:
+            lines = journal.read().split(b"\n")
+    except OSError as exc:
+        raise JournalError(f"{path}: {exc.strerror or exc}") from None
     return [
         parse_line(raw, path, number)
         for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
@@ -105,7 +109,7 @@ def read_drills(root: Path) -> tuple[list[DrillRun], list[Unreadable]]:
         except (JournalError, OSError) as exc:
             with contextlib.suppress(OSError):
                 written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                why = str(exc).removeprefix(f"{path}:")  # its path is said before it
+                why = str(exc).removeprefix(f"{path}:").lstrip()  # its path is said before it
                 why = f"line {why}" if why[:1].isdigit() else why
                 unreadable.append(Unreadable(str(path), why, written))
             continue

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, overload
 
-from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path
+from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path, open_read
 from console.journal.store import JournalStream, Progress, Unread, parse_line
 from console.journal.tails import STDOUT_LINES
 from console.model.events import Event, Kind
@@ -260,7 +260,7 @@ def _stdout(event: Event | Unread) -> bool:
 
 def _open(output: Path) -> BinaryIO:
     try:
-        return output.open("rb")
+        return open_read(output)
     except OSError as exc:
         raise JournalError(f"{output}: cannot be read: {exc.strerror}") from None
 

@@ -6,7 +6,7 @@ import heapq
 import time
 from pathlib import Path
 
-from console.journal.files import OUTPUT_NAME, journal_path
+from console.journal.files import OUTPUT_NAME, journal_path, open_read
 from console.journal.store import parse_line
 from console.model.events import Event
 
@@ -34,7 +34,7 @@ class _FileCursor:
             return []
         if size <= self.offset:  # nothing new (or less: a torn tail set aside)
             return []
-        with self.path.open("rb") as handle:
+        with open_read(self.path) as handle:  # never a link, a FIFO, another's
             handle.seek(self.offset)
             chunk = handle.read(size - self.offset)
         *complete, partial = chunk.split(b"\n")
