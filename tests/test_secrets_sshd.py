@@ -34,7 +34,7 @@ from tests.test_ui_support import (  # noqa: F401
     _no_cursor_blink,
     build_app,
     declare_and_pick,
-    type_text,
+    type_slowly,
     until,
 )
 
@@ -246,7 +246,7 @@ async def test_console_hides_a_typed_secret_sends_it_and_records_only_the_mask(
             await pilot.press("tab")
         field = app.focused
         assert isinstance(field, Input) and field.name == "token"
-        await type_text(pilot, UI_SECRET)
+        await type_slowly(pilot, UI_SECRET)  # the picker's parameter, key by key
         await until(pilot, lambda: field.password)  # hidden as soon as the redaction covers it
         note = app.screen.query_one("#params-secret", Static)
         assert note.display and "token: a secret ([redact] in" in str(note.render())

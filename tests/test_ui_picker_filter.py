@@ -12,6 +12,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     declare_and_pick,
     demo_settings,
+    type_slowly,
     type_text,
     until,
 )
@@ -21,14 +22,14 @@ def screen_lines(app) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
-async def filtered(pilot, needle: str, hidden: str) -> PickerScreen:
+async def filtered(pilot, needle: str, hidden: str, typing=type_text) -> PickerScreen:
     """The picker of a new declaration, its filter typed `needle` (`hidden` gone)."""
     app = pilot.app
     await declare_and_pick(pilot, f"bad deploy: {needle}")
     picker = app.screen
     assert isinstance(picker, PickerScreen)
     await pilot.press("ctrl+f")
-    await type_text(pilot, needle)
+    await typing(pilot, needle)
     await until(pilot, lambda: not any(hidden in line for line in screen_lines(app)))
     return picker
 
@@ -40,7 +41,7 @@ async def test_space_on_a_system_under_a_tag_filter_takes_only_the_hosts_shown(
     hosts, the 60 of us_east hidden by the filter among them."""
     app = build_app(demo_settings(), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        picker = await filtered(pilot, "eu-west", "web-3")
+        picker = await filtered(pilot, "eu-west", "web-3", type_slowly)  # key by key
         await pilot.press("enter")  # back to the systems, the cursor on `web`
         await until(pilot, lambda: app.focused is picker.host_tree)
         await pilot.press("space")
