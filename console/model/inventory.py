@@ -19,6 +19,20 @@ else:  # built at its first use: most systems list no probes (issue 18)
 JumpHost = Annotated[str | None, Field(pattern=JUMP_PATTERN), AfterValidator(checked_jump)]
 
 
+def _sent_as_written(workdir: str | None) -> str | None:
+    """A workdir is sent as written (`cd -- DIR`): `/srv/{{host}}` passed check-config,
+    then every command failed on every host, `cd: can't cd to /srv/{{host}}` (exit 97)."""
+    if workdir is not None and "{{" in workdir:
+        raise ValueError(
+            f"{workdir!r}: a workdir takes no placeholders (it is sent as written): give"
+            " the directory itself, or each host its own workdir in [[systems.hosts]]"
+        )
+    return workdir
+
+
+Workdir = Annotated[str | None, AfterValidator(_sent_as_written)]
+
+
 class SshDefaults(Strict):
     """How to reach hosts when neither the host's own entry nor ssh_config says.
 
@@ -50,7 +64,7 @@ class Host(Strict):
     identity_files: list[str] = []
     jump_host: JumpHost = None
     proxy_command: str | None = None
-    workdir: str | None = None
+    workdir: Workdir = None
     tags: list[str] = []
 
     @field_validator("address")
@@ -89,7 +103,7 @@ class System(Strict):
     hosts: list[Host] = []  # and/or read from `ansible` when the configuration loads
     ansible: AnsibleSource | None = None
     jump_host: JumpHost = None
-    workdir: str | None = None
+    workdir: Workdir = None
     tags: list[str] = []
     strategies: list[str] = []
     rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60, strict=True)
