@@ -250,3 +250,48 @@ def test_a_key_other_accounts_may_read_is_warned_of_and_used(sshd_server, tmp_pa
         " with it\n"
     ) in checked.stderr
     _logs_in(config, tmp_path)
+
+
+@pytest.mark.sshd
+def test_identities_only_offers_the_agents_copy_of_a_key_with_no_pub_file_alone(
+    sshd_server, tmp_path
+):
+    """IdentitiesOnly yes, IdentityFile a passphrase-protected key with no .pub beside it,
+    ssh-agent holding it after six others (sshd's MaxAuthTries is 6; walked with
+    MaxAuthTries 2 and two others): ssh reads the key's public part from the private file,
+    offers the agent's copy alone and logs in; the console had no public key to match,
+    offered the agent's every key, and the host ended the login ('Too many authentication
+    failures') before the right one, its line saying 'ssh-agent's only where they match
+    those (IdentitiesOnly)'."""
+    home, config = _setup(sshd_server, tmp_path, "~/.ssh/id_ed25519", True)
+    ssh_config = home / ".ssh" / "config"
+    ssh_config.write_text(ssh_config.read_text() + "  IdentitiesOnly yes\n")
+    key = home / ".ssh" / "id_ed25519"
+    assert not key.with_name("id_ed25519.pub").exists()
+    others = []
+    for n in range(6):
+        other = tmp_path / f"other-{n}"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        others.append(other)
+    askpass = tmp_path / "askpass"
+    askpass.write_text(f"#!/bin/sh\necho '{PASSPHRASE}'\n")
+    askpass.chmod(0o700)
+    with ssh_agent(tmp_path, others) as sock:  # they come first, the right key last
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock), "HOME": str(home)}
+        subprocess.run(
+            ["ssh-add", str(key)],
+            env={**env, "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force"},
+            stdin=subprocess.DEVNULL, check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        ssh = subprocess.run(
+            ["ssh", "-F", str(ssh_config), "-o", "BatchMode=yes", "-i", str(key), "-o",
+             f"UserKnownHostsFile={home / '.ssh' / 'known_hosts'}", "web-1", "echo", "ok"],
+            capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert (ssh.returncode, ssh.stdout) == (0, "ok\n"), ssh.stderr  # ssh's ~ is /etc/passwd's
+        base = ["exec", "--config", str(config), "--systems", "web", "echo logged in"]
+        ran = _run(*base, home=home, tmp_path=tmp_path, agent=str(sock))
+        assert (ran.returncode, ran.stdout) == (0, "web-1: logged in\n"), ran.stderr

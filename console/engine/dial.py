@@ -92,6 +92,8 @@ class Dialer:
                 # keys named, none loads: the agent's only, as in ssh (no_default_keys)
                 client_keys=keys or (no_default_keys() if dest.identity_files else ()),
                 agent_identities=identities if dest.identities_only else (),
+                # IdentitiesOnly, no key named readable: no agent key, as ssh (not all)
+                **({"agent_path": None} if dest.identities_only and not identities else {}),
                 agent_forwarding=False,
                 encryption_algs=CIPHERS,
                 gss_auth=False,
@@ -117,8 +119,7 @@ class Dialer:
             for name in files:
                 with contextlib.suppress(OSError):
                     keys += asyncssh.load_keypairs(name, ignore_encrypted=True)
-                with contextlib.suppress(OSError, asyncssh.KeyImportError):
-                    identities.append(asyncssh.read_public_key(name + ".pub").public_data)
+                identities += _public_part(name)
             identities += [k.public_data for k in keys]
             hit = self._keys[files] = (keys, identities)
         return hit
@@ -387,3 +388,12 @@ async def _tcp(host: str, port: int) -> Heard:
             sock.close()
             raise
     raise last or OSError(f"{host}: no address")
+
+
+def _public_part(name: str) -> list[bytes]:
+    """The public key of identity file `name` as ssh reads it for IdentitiesOnly: its .pub,
+    else the private key file's own (unencrypted in OpenSSH's format, passphrase or not)."""
+    for path in (name + ".pub", name):
+        with contextlib.suppress(OSError, asyncssh.KeyImportError):
+            return [asyncssh.read_public_key(path).public_data]
+    return []
