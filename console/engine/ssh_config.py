@@ -14,7 +14,7 @@ from pathlib import Path
 from asyncssh.config import ConfigParseError, SSHClientConfig, SSHConfig
 from asyncssh.pattern import WildcardPatternList
 
-from console.engine.ssh_options import HEEDED, KNOWN, bad_option
+from console.engine.ssh_options import HEEDED, KNOWN, bad_option, ssh_reads
 from console.paths import not_yours
 
 MAX_INCLUDE_DEPTH = 16  # as OpenSSH's READCONF_MAX_DEPTH
@@ -81,8 +81,12 @@ class OpenSshConfig(SSHClientConfig):
             if error:
                 self._error(error)
             if loption not in KNOWN:  # as ssh: in any block, matching this host or not
-                if not self._unknown_ignored(loption):
+                if self._unknown_ignored(loption):
+                    continue
+                if not ssh_reads(loption):
                     self._error(bad_option(loption))
+                if self._matching:  # newer than the console's table: said, not used
+                    self.ignored.append((str(path), number, loption))
                 continue
             if not self._matching and loption not in _READ_UNMATCHED:
                 continue

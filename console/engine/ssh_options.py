@@ -6,7 +6,12 @@ through a certificate, or by its canonical name, failed or went elsewhere unexpl
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from difflib import get_close_matches
+from functools import cache
+from pathlib import Path
 
 # Read and honoured (destination.py); StrictHostKeyChecking has a note of its own.
 HEEDED = {
@@ -95,9 +100,36 @@ def ignored_note(path: str, line: int, option: str) -> str | None:
     for a host, or None when nothing needs saying."""
     if option in HEEDED or option in QUIET:
         return None
-    if option not in KNOWN:  # refused as it is read (bad_option), unless IgnoreUnknown
-        return None
+    if option not in KNOWN:  # this machine's ssh reads it (ssh_reads), a newer option
+        return f"{path}:{line}: {option} ignored: an option this console does not know"
     return f"{path}:{line}: {_spelled(option)} ignored: {WHY[option]}"
+
+
+@cache
+def ssh_reads(option: str) -> bool:
+    """Whether this machine's ssh reads `option` (lowercase), not in the table above: a
+    newer OpenSSH on the jump host knows options this table does not, and a configuration
+    its ssh takes must not stop the console. Asked of `ssh -G` with that option alone in a
+    file of its own (nothing else of the user's is read, no `Match exec` run); no ssh here,
+    or no answer: False, and the option is refused as the table says."""
+    ssh = shutil.which("ssh")
+    if ssh is None:
+        return False
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "config"
+        config.write_text(f"{option} no\n")
+        try:
+            asked = subprocess.run(
+                [ssh, "-G", "-F", str(config), "localhost"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                stdin=subprocess.DEVNULL,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+    said = asked.stderr
+    return asked.returncode == 0 or ("line 1" in said and "Bad configuration option" not in said)
 
 
 def bad_option(option: str) -> str:
