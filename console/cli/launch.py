@@ -258,6 +258,10 @@ def run_follow(path: Path) -> int:
     async def follow() -> int:
         app = make_follow_app(path)
         result = await app.run_async()  # no engine, no SSH: nothing to close
+        if app.unreadable:  # one line, as `follow --plain` and the first read say it
+            from console.model.visible import visible
+
+            print(f"error: {visible(app.unreadable)}", file=sys.stderr)
         return result if isinstance(result, int) else (app.return_code or 0)  # 1: an error
 
     return _run(follow())

@@ -6,7 +6,7 @@ import heapq
 import time
 from pathlib import Path
 
-from console.journal.files import OUTPUT_NAME, journal_path, open_read
+from console.journal.files import OUTPUT_NAME, JournalError, journal_path, open_read
 from console.journal.store import parse_line
 from console.model.events import Event
 
@@ -34,9 +34,12 @@ class _FileCursor:
             return []
         if size <= self.offset:  # nothing new (or less: a torn tail set aside)
             return []
-        with open_read(self.path) as handle:  # never a link, a FIFO, another's
-            handle.seek(self.offset)
-            chunk = handle.read(size - self.offset)
+        try:  # never a link, a FIFO, another's: said in one line, as the first read says it
+            with open_read(self.path) as handle:
+                handle.seek(self.offset)
+                chunk = handle.read(size - self.offset)
+        except OSError as exc:  # replaced since it was first read (a link planted there)
+            raise JournalError(f"{self.path}: cannot be read: {exc.strerror or exc}") from None
         *complete, partial = chunk.split(b"\n")
         start = self.offset
         self.offset += len(chunk) - len(partial)

@@ -18,7 +18,7 @@ from textual.widgets import Input
 
 from console.engine.errors import ProcedureError, StaleLock
 from console.journal.event_log import EventLog
-from console.journal.files import OUTPUT_NAME, journal_path
+from console.journal.files import OUTPUT_NAME, JournalError, journal_path
 from console.journal.left_open import LastDriver
 from console.journal.lock import WriterLock
 from console.journal.tail import JournalTail, Placed
@@ -251,6 +251,7 @@ class FollowApp(IncidentApp):
         super().__init__(settings, clock or SystemClock(), dict(settings.console.keymap))
         self.poll_seconds = poll_seconds
         self.left_open: str | None = None  # how its writer ended, as said last
+        self.unreadable = ""  # why its journal could no longer be read: it quit (exit 2)
         self.incident = FollowedIncident(settings, FollowedJournal(journal_path(path), first))
 
     def on_mount(self, event: events.Mount) -> None:
@@ -265,7 +266,12 @@ class FollowApp(IncidentApp):
         once for that writer; gone in the middle of a step, hosts it left running can only
         be unknown, and those its waves had not reached did not start: said too."""
         journal = self.incident.recorder
-        journal.feed(self.tail.poll_placed())
+        try:
+            journal.feed(self.tail.poll_placed())
+        except JournalError as exc:  # replaced since (a link, a FIFO): said once it has quit
+            self.unreadable = str(exc)
+            self.exit(2)
+            return
         state = journal.state
         ended = None if state.closed else journal.driver.ended(quit_too=True)
         if ended is None or ended == self.left_open:
