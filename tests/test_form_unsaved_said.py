@@ -58,3 +58,36 @@ def test_a_form_typed_and_not_saved_is_noted_as_the_console_ends(sshd_server, tm
         f"the post-rollback form was not saved when the console ended ({why}):"
         " Severity: “SEV2”; Users or customers affected: “all EU checkout users”"
     )
+
+
+def test_a_form_typed_and_not_saved_is_said_before_a_quit_and_noted_after(sshd_server, tmp_path):
+    """q with the form half filled: the quit's question says the text is not saved, and the
+    yes notes it, as typed (before, it asked only of the open incident, and the text went
+    with the console)."""
+    files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
+    hosts = ("app-1", "app-2", "app-3")
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"{sys.executable} -m console --config {fleet.config}; echo EXITED $?; sleep 60")
+        tmux.declare()
+        tmux.wait_for("Step 1 of")
+        tmux.keys("F5")
+        tmux.wait_for("Severity")
+        tmux.keys("Tab")
+        tmux.type("SEV2")
+        tmux.wait_for("SEV2")
+        tmux.keys("C-q")
+        asked = tmux.wait_for("Quit?")
+        assert "The post-rollback form has text typed and not saved" in " ".join(asked.split())
+        tmux.keys("y")
+        tmux.wait_for("EXITED 0")
+    finally:
+        tmux.kill()
+    [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
+    events = read_journal(journal).events
+    [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
+    assert note == (
+        "the post-rollback form was not saved when the console ended (the console quit):"
+        " Severity: “SEV2”"
+    )

@@ -28,6 +28,7 @@ from console.ui.running_now import RunningNow, gone, running_now
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
     from console.ui.lifecycle import Lifecycle
+    from console.ui.screens.form import FormScreen
     from console.ui.screens.trigger import TriggerScreen
 
 # How long an abort may take to settle the hosts before the console quits anyway
@@ -75,7 +76,9 @@ class Quitting:
         self.left_declaring = False
 
     def exit(self, status: int) -> None:
-        """Quit with `status`, noting what was left for the line printed after."""
+        """Quit with `status`, noting what was left for the line printed after, and the
+        post-rollback form's text typed and not saved (the quit asked first said so)."""
+        self._note_unsaved(self.ended_by or "the console quit")
         trigger = self.declaring()
         self.left_declaring = trigger is not None and trigger.into is None
         self.app.exit(status)
@@ -154,6 +157,17 @@ class Quitting:
 
     def question(self) -> str | None:
         """What quitting now would leave behind, as a question; None if nothing."""
+        form = self._form()
+        if form is None or not form.unsaved():
+            return self._left_open()
+        typed = (
+            "The post-rollback form has text typed and not saved: quitting notes it in the"
+            f" journal as typed ({self.app.key_label('form.save')} in the form saves it)."
+        )
+        return "\n\n".join(filter(None, (self._left_open(), typed)))
+
+    def _left_open(self) -> str | None:
+        """The declaration or the incident quitting would leave open, as a question."""
         if self.declaring() is not None:
             return (
                 "The incident is not declared yet: what you chose and typed is not recorded"
@@ -258,18 +272,23 @@ class Quitting:
         else:
             self.detach_then_quit(why, status)
 
-    def _note_unsaved(self, why: str) -> None:
-        """The post-rollback form typed and not saved goes into the record as a note:
-        nobody is there to save it, and the console is ending (its terminal gone)."""
+    def _form(self) -> FormScreen | None:
+        """The incident's post-rollback form, if its screens are installed."""
         from console.ui.screens.form import FormScreen
 
-        conductor = self.app.conductor
         try:
             form = self.app.get_screen("form")  # installed with the incident's screens
         except KeyError:
+            return None
+        return form if isinstance(form, FormScreen) else None
+
+    def _note_unsaved(self, why: str) -> None:
+        """The post-rollback form typed and not saved goes into the record as a note, once:
+        the console is ending (its terminal gone, or quit after being told)."""
+        conductor, form = self.app.conductor, self._form()
+        if conductor is None or form is None or not (typed := form.unsaved()):
             return
-        if conductor is None or not isinstance(form, FormScreen) or not (typed := form.unsaved()):
-            return
+        form.shown = form.values()  # noted: not again at the exit
         with contextlib.suppress(ProcedureError):
             conductor.note(
                 f"the post-rollback form was not saved when the console ended ({why}): {typed}"
