@@ -77,8 +77,9 @@ def list_incidents(
     journal_root: Path, locks: SystemLocks, unlisted: list[str] | None = None
 ) -> list[IncidentSummary]:
     """The journals under `journal_root`, newest first, each with its custody (the
-    system locks of `locks` that name it); unreadable ones are left out, and one that is
-    no file of its directory's account (a link, a FIFO, another's) is said in `unlisted`."""
+    system locks of `locks` that name it); those that cannot be read (no file of its
+    directory's account: a link, a FIFO, another's; or a line that is no event) are left
+    out, each said in `unlisted`."""
     found: list[IncidentSummary] = []
     journals = sorted(journal_root.glob(f"*/{JOURNAL_NAME}"))
     if not journals:  # the fold's modules are not loaded for an empty list
@@ -99,7 +100,9 @@ def list_incidents(
             if unlisted is not None:
                 unlisted.append(f"{path}: not listed: {exc.strerror or exc}")
             continue
-        except JournalError:
+        except JournalError as exc:
+            if unlisted is not None:
+                unlisted.append(f"{exc} (not listed)")  # its message names the file, the line
             continue
         steps = [s for s in state.steps if not s.endswith(".undo")]
         undos = [u for s in steps if (u := state.undone(s)) is not None]

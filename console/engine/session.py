@@ -331,13 +331,13 @@ class Engine:
         )
         return self._conductor(directory, claim, recorder)
 
-    def incidents(self) -> list[IncidentSummary]:
-        """Journals under the root, newest first; unreadable ones are left out. The listing
-        (with the handover's and custody's records) is imported here: exec, run and drill
-        list nothing (~8 M instructions, issue 18)."""
+    def incidents(self, unlisted: list[str] | None = None) -> list[IncidentSummary]:
+        """Journals under the root, newest first; unreadable ones are left out (said in
+        `unlisted`). The listing (with the handover's and custody's records) is imported
+        here: exec, run and drill list nothing (~8 M instructions, issue 18)."""
         from console.engine.listing import list_incidents
 
-        return list_incidents(self.journal_root, self.locks)
+        return list_incidents(self.journal_root, self.locks, unlisted)
 
     async def close(self) -> None:
         """Give back every lock still held (a console that stops holds nothing), then

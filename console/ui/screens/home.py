@@ -203,20 +203,26 @@ class HomeScreen(Screen):
         seen = on_disk(engine.journal_root, engine.locks.directory)
         if seen == self._seen and time.monotonic() - self._listed < LIST_EVERY:
             return
-        found = engine.incidents()
-        self.app.call_from_thread(self.refresh_incidents, found, seen)
+        unlisted: list[str] = []
+        found = engine.incidents(unlisted)
+        self.app.call_from_thread(self.refresh_incidents, found, seen, unlisted)
 
     def refresh_incidents(
-        self, found: list[IncidentSummary] | None = None, seen: OnDisk | None = None
+        self,
+        found: list[IncidentSummary] | None = None,
+        seen: OnDisk | None = None,
+        unlisted: list[str] | None = None,
     ) -> None:
         """Each incident with its id, title, outcome and age; at 80 columns the title and
         the outcome are cut at a word, and no column is lost, scrollbar or not. The
         highlighted incident stays highlighted. `found`: listed already (`seen`: the
-        files it was read from)."""
+        files it was read from; `unlisted`: the journals it could not read, said)."""
         table = self.query_one("#incidents", DataTable)
         engine = self.app.engine
         if found is None:
-            seen, found = on_disk(engine.journal_root, engine.locks.directory), engine.incidents()
+            unlisted = []
+            seen = on_disk(engine.journal_root, engine.locks.directory)
+            found = engine.incidents(unlisted)
         self._seen, self._listed = seen or (), time.monotonic()
         was = self._highlighted()
         self._found = {str(s.path): s for s in found}
@@ -233,7 +239,13 @@ class HomeScreen(Screen):
             if found
             else f"No incidents yet. Press {self.app.key_label('home.new')} to declare one."
         )
-        self.query_one("#no-incidents", Label).update(hint)
+        left_out = (  # its path is longer than the screen is wide: `list` says it
+            f"▲ {len(unlisted)} unreadable journal(s) not listed (rollback-console list says why)"
+            if unlisted
+            else ""
+        )
+        said = "\n".join(filter(None, (hint, left_out)))
+        self.query_one("#no-incidents", Label).update(plain(said, one_line=False))
         table.display = bool(found)
         self._show_custody()
         schedule = self.query_one(DrillSchedule)
