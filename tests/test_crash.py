@@ -107,6 +107,7 @@ def test_follow_shows_another_process_live_events(tmp_path):
         deadline = time.monotonic() + 90  # the demo fleet starts first: slow on a busy machine
         while not (journal / "journal.jsonl").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert writer.poll() is None, "the run ended before it was followed: nothing live"
         follower = subprocess.run(
             [sys.executable, "-m", "console", "follow", str(journal), "--plain"],
             capture_output=True,
