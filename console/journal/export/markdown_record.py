@@ -15,12 +15,13 @@ from console.journal.export.timeline import every_event
 from console.journal.times import utc
 from console.model.events import Event
 from console.model.state import IncidentState
-from console.model.status import StepStatus, step_said
+from console.model.status import HostStatus, StepStatus, step_said
 from console.model.step_state import recovery_said
 from console.model.strategies import STAGES
 
 NOT_YET = "_Not documented yet._"
 SHOWN_NAMES = 3
+IN_DOUBT = (HostStatus.UNKNOWN, HostStatus.RUNNING)  # a host whose command's end is not known
 
 
 def _fence(lines: list[str], info: str = "", indent: str = "") -> list[str]:
@@ -32,7 +33,11 @@ def _fence(lines: list[str], info: str = "", indent: str = "") -> list[str]:
 
 def _step_line(marker: str, step: StepFacts) -> str:
     status = step_said(step.status, step.summary or "")
-    status = {"interrupted": "interrupted: outcome unknown"}.get(status, status)
+    if status == "interrupted" and any(step.counts.get(s.value) for s in IN_DOUBT):
+        status = "interrupted: outcome unknown"
+    elif status == "interrupted" and step.counts:  # cut between its waves: none in doubt
+        counted = [(s, step.counts.get(s.value, 0)) for s in HostStatus]
+        status += ": " + ", ".join(f"{n} {s.value}" for s, n in counted if n)
     said = []
     if step.skipped_because:
         said.append(step.skipped_because)
