@@ -24,20 +24,26 @@ from tests.test_ui_terminal import Tmux
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
 
 
-@pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
-def test_a_form_typed_and_not_saved_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
+def _severity_typed(sshd_server, tmp_path, tmux: Tmux, then: str) -> None:
+    """The console in tmux on three real sshd hosts, an incident declared, its form (F5)
+    open and Severity typed "SEV2", not saved; `then`: what the shell runs after it."""
     files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
     hosts = ("app-1", "app-2", "app-3")
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    tmux.start(f"{sys.executable} -m console --config {fleet.config}; {then}")
+    tmux.declare()
+    tmux.wait_for("Step 1 of")
+    tmux.keys("F5")
+    tmux.wait_for("Severity")
+    tmux.keys("Tab")
+    tmux.type("SEV2")
+
+
+@pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
+def test_a_form_typed_and_not_saved_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
     tmux = Tmux(tmp_path)
     try:
-        tmux.start(f"{sys.executable} -m console --config {fleet.config}; sleep 60")
-        tmux.declare()
-        tmux.wait_for("Step 1 of")
-        tmux.keys("F5")
-        tmux.wait_for("Severity")
-        tmux.keys("Tab")
-        tmux.type("SEV2")
+        _severity_typed(sshd_server, tmp_path, tmux, "sleep 60")
         tmux.keys("Tab")
         tmux.type("all EU checkout users")
         tmux.wait_for("all EU checkout users")
@@ -64,18 +70,9 @@ def test_a_form_typed_and_not_saved_is_said_before_a_quit_and_noted_after(sshd_s
     """q with the form half filled: the quit's question says the text is not saved, and the
     yes notes it, as typed (before, it asked only of the open incident, and the text went
     with the console)."""
-    files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
-    hosts = ("app-1", "app-2", "app-3")
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
     tmux = Tmux(tmp_path)
     try:
-        tmux.start(f"{sys.executable} -m console --config {fleet.config}; echo EXITED $?; sleep 60")
-        tmux.declare()
-        tmux.wait_for("Step 1 of")
-        tmux.keys("F5")
-        tmux.wait_for("Severity")
-        tmux.keys("Tab")
-        tmux.type("SEV2")
+        _severity_typed(sshd_server, tmp_path, tmux, "echo EXITED $?; sleep 60")
         tmux.wait_for("SEV2")
         tmux.keys("C-q")
         asked = tmux.wait_for("Quit?")
