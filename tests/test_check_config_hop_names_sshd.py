@@ -11,23 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import tomli_w
 
-from tests.cli_fleet import Fleet, write_fleet
-from tests.test_cli_run_sshd import PROCEDURE, STRATEGIES
+from tests.cli_fleet import Fleet
+from tests.test_unroutable_refused_sshd import fleet  # noqa: F401
 
 pytestmark = pytest.mark.sshd
-
-
-@pytest.fixture
-def fleet(sshd_server, tmp_path: Path) -> Fleet:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
-    inventory = fleet.config / "inventory.toml"
-    text = inventory.read_text().replace("use_ssh_config = false", "use_ssh_config = true")
-    extra = tomli_w.dumps({"config_files": [str(tmp_path / "ssh_config")]})
-    inventory.write_text(text.replace("[ssh]\n", "[ssh]\n" + extra, 1))
-    return fleet
 
 
 def _ssh_config(tmp_path: Path, port: int, hop: str) -> None:
@@ -38,7 +26,9 @@ def _ssh_config(tmp_path: Path, port: int, hop: str) -> None:
 
 
 def test_a_jump_host_whose_name_does_not_resolve_is_a_warning_naming_its_hosts(
-    fleet: Fleet, sshd_server, tmp_path: Path
+    fleet: Fleet,  # noqa: F811
+    sshd_server,
+    tmp_path: Path,
 ) -> None:
     _ssh_config(tmp_path, sshd_server.server.port, "bastoin")
     checked = fleet.cli("check-config")
