@@ -109,7 +109,16 @@ UNDO_FIRST = 121
 # was one transaction, which the database rolled back (a sql migration reversal's psql
 # --single-transaction stopped by an error, a lock timeout). The host fails, as any
 # non-zero exit fails it, and is not counted changed: nothing is said to need its undo.
+# Only the console's own SQL wrapper is believed (`says_rolled_back`): a custom action or
+# an `exec` that exits 122 (a tool's own code) may have changed its host, as any failure.
 ROLLED_BACK = 122
+ROLLED_BACK_SAID = "rolled back: the database is as before"
+
+
+def says_rolled_back(command: str | None) -> bool:
+    """Whether `command` (as sent) is the console's SQL wrapper, the one command whose
+    exit status ROLLED_BACK is believed: it says ROLLED_BACK_SAID before it exits so."""
+    return command is not None and f'echo "{ROLLED_BACK_SAID}' in command
 
 
 # A verify that did not end (its timeout, a signal, its connection lost) found nothing,

@@ -15,6 +15,7 @@ from console.model.status import (
     FailureClass,
     HostStatus,
     StepStatus,
+    says_rolled_back,
 )
 
 if TYPE_CHECKING:
@@ -110,8 +111,10 @@ class HostRun(Compared):
         return self.status is HostStatus.FAILED and self.exit_status == UNDO_FIRST
 
     def rolled_back(self) -> bool:
-        """It failed saying its transaction rolled back: nothing changed (ROLLED_BACK)."""
-        return self.status is HostStatus.FAILED and self.exit_status == ROLLED_BACK
+        """It failed saying its transaction rolled back: nothing changed (ROLLED_BACK), said
+        by the console's SQL wrapper; any other command's 122 is a failure like another."""
+        failed = self.status is HostStatus.FAILED and self.exit_status == ROLLED_BACK
+        return failed and says_rolled_back(self.command)
 
     def said(self) -> str:
         """The one line that says most about the host: why its precheck refused it, a

@@ -16,7 +16,7 @@ from console.model.presets.pgshell import (
     IDENT,
     LOCK_TIMEOUT,
 )
-from console.model.status import ROLLED_BACK
+from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
 
 # --- sql: down files per version, psql -v ON_ERROR_STOP=1 --single-transaction ---------
 
@@ -176,7 +176,7 @@ if [ "$psql_status" != 0 ]; then
   held=
   if grep -q 'lock timeout' "$err"; then held=$(lock_holders); fi
   if [ "$psql_status" = 3 ]; then  # a statement failed: psql rolled the transaction back
-    echo "rolled back: the database is as before${{why:+ ($why)}}$held" >&2
+    echo "{ROLLED_BACK_SAID}${{why:+ ($why)}}$held" >&2
     exit {ROLLED_BACK}
   fi
   # the connection lost (2), or psql's own failure (1): the COMMIT may have been reached
