@@ -10,8 +10,9 @@ from typing import Any
 import tomli_w
 
 from console.model.ansible.hosts import group_hosts
-from console.model.ansible.inventory import Finding, Where
+from console.model.ansible.inventory import AnsibleInventory, Finding, Where
 from console.model.ansible.variables import read_inventory
+from console.model.outcome import named
 
 IMPLICIT = ("all", "ungrouped")
 LINE = 100  # an array longer than this on one line keeps tomli_w's item a line
@@ -93,19 +94,29 @@ def convert(path: Path, groups: list[str]) -> Conversion:
         converted = group_hosts(inventory, group, path)
         out.findings += [f for f in converted.findings if f not in out.findings]
         hosts = []
+        twice: dict[str, list[str]] = {}  # the system a host went to: those of `group` there
         for host in converted.hosts:
             if host["name"] in placed:
-                where = inventory.host_where.get(host["name"], Where(str(path)))
-                message = (
-                    f"{host['name']} is in groups {placed[host['name']]} and {group}: it goes"
-                    f" to system {placed[host['name']]} only (a host is in one system)"
-                )
-                out.findings.append(Finding(where, message, error=False))
+                twice.setdefault(placed[host["name"]], []).append(host["name"])
                 continue
             placed[host["name"]] = group
             hosts.append(host)
+        out.findings += [_placed_once(inventory, path, s, group, h) for s, h in twice.items()]
         if hosts:
             out.systems.append(
                 {"name": group, "description": f"Ansible group {group}", "hosts": hosts}
             )
     return out
+
+
+def _placed_once(
+    inventory: AnsibleInventory, path: Path, system: str, group: str, hosts: list[str]
+) -> Finding:
+    """One warning for the hosts of `group` already in `system`, at the first one's line:
+    a group used as a tag (eu_west, canary) made one line a host, 250 for 250 hosts."""
+    where = inventory.host_where.get(hosts[0], Where(str(path)))
+    if len(hosts) == 1:
+        said = f"{hosts[0]} is in groups {system} and {group}: it goes"
+    else:
+        said = f"{len(hosts)} hosts ({named(hosts)}) are in groups {system} and {group}: each goes"
+    return Finding(where, f"{said} to system {system} only (a host is in one system)", error=False)
