@@ -137,7 +137,7 @@ def test_systems_show_every_value_before_and_after():
     assert (
         "| web-2 | ✘ failed | non-zero exit: exit status 3 | Restore previous version |" in failed
     )
-    assert "| release | 2.4.1 | – | all 3 hosts |" in failed  # never read again: not verified
+    assert "| release | 2.4.1 | not verified | all 3 hosts |" in failed  # never read again
 
 
 def test_data_integrity_compares_before_after_and_expected():

@@ -210,9 +210,14 @@ def _hosts(members: list[str], total: int) -> str:
     return shown + (f" and {len(members) - SHOWN_HOSTS} more" if len(members) > SHOWN_HOSTS else "")
 
 
-def _change(c: Change, total: int) -> tuple[str, ...]:
+def _change(c: Change, total: int, verified: bool) -> tuple[str, ...]:
+    """A row of Before → after; an after never read says why, never "–", which read as
+    "nothing" beside a host the rollback had changed: its system not verified, or (verified
+    by other means) the value not read again."""
     key = f"{c.key} (probe)" if c.source == "probe" else c.key
-    before, after = c.before or "–", c.after or "–"
+    before = c.before or "–"
+    unread = "not read again" if verified else "not verified"
+    after = unread if c.after is None else (c.after or "–")
     if c.after is not None and c.before is not None and c.after != c.before:
         after = f"**{cell(after)}**"
     return (key, before, after, _hosts(c.hosts, total))
@@ -238,7 +243,8 @@ def systems(doc: Document) -> list[str]:
         total = len(system.hosts)
         if system.changes:
             lines += ["Before → after (the assessment, then the verification):", ""]
-            changes = [_change(c, total) for c in system.changes]
+            verified = any(r.system == system.system for r in doc.milestones.recovery)
+            changes = [_change(c, total, verified) for c in system.changes]
             lines += ["| Value | Before | After | Hosts |", "|---|---|---|---|"]
             lines += [f"| {cell(k)} | {cell(b)} | {a} | {cell(h)} |" for k, b, a, h in changes]
             lines.append("")
