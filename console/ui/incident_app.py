@@ -160,6 +160,8 @@ class IncidentApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             await self.key_turns.arrived(event)  # Textual's routing, in its turn
+        elif isinstance(event, events.Key) and self.key_turns.came_up_since(event):
+            return  # back at the app, where its bindings run: a screen came up meanwhile
         else:
             await super().on_event(event)
 

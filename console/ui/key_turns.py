@@ -19,6 +19,16 @@ does a step); any other (every confirmation) drops them and says so. A key typed
 before a question was on screen is never its answer, and never reaches the screen
 underneath.
 
+A key's bindings are looked up once it has bubbled back to the app, on the screen on top
+*then*. A screen that came up while a key was on its way (a wave's question, pushed by
+the step's worker between two of the commander's y) would have taken that key as its
+answer, undrawn: seen in tmux, y pressed in bursts through a strategy's waves on 100
+real sshd hosts, a y typed on the execution screen answered the next wave's question
+60 ms after it was asked, and the dialog, dismissed before its own mount ran, crashed the
+console mid-wave (`NoMatches: '#no'`), a host's command cut with it. The app asks
+`came_up_since` of each key reaching it: such a key is dropped, and said, as any key
+typed before its screen was shown.
+
 Slow typing is unchanged: each key finds the one before it handled and its screen drawn.
 """
 
@@ -78,6 +88,9 @@ class KeyTurns:
         self._undrawn: Screen | None = None  # the top screen, until it has been drawn
         self._dropped: list[str] = []
         self._check: Timer | None = None
+        # The key routed last, and the screens shown when it was: its bindings are the
+        # screen's that was on top then, or none.
+        self._on_way: tuple[Typed, int] | None = None
 
     def start(self) -> None:
         self.app.screen_change_signal.subscribe(self.app, self._screen_changed, immediate=True)
@@ -131,9 +144,24 @@ class KeyTurns:
             self._undrawn = None
             self.app.call_later(self._pump)
 
+    def came_up_since(self, event: events.Key) -> bool:
+        """Whether a screen came up (or went) since `event`, reaching the app now, was
+        routed: its bindings would be that screen's, which it was never typed at. Such a
+        key is dropped, and said (see the module's docstring)."""
+        on_way = self._on_way
+        if on_way is None or on_way[0] is not event or on_way[1] == self._shown:
+            return False
+        self._on_way = None
+        self._dropped.append(event.key)
+        self.app.call_later(self._say_dropped)
+        return True
+
     async def _pump(self) -> None:
         while self._waiting and self._out is None and self._undrawn is None:
             await self._route(self._waiting.popleft())
+        self._say_dropped()
+
+    def _say_dropped(self) -> None:
         if self._dropped:
             keys, self._dropped = " ".join(self._dropped), []
             self.app.notify(
@@ -152,6 +180,7 @@ class KeyTurns:
             self._dropped.append(key)
             return
         target: MessagePump = app.focused or screen
+        self._on_way = (event, self._shown)
         await self._route_now(event)  # Textual's: priority bindings, else forwarded to target
         self._turn += 1
         if target.call_later(self._follow, target, event, self._turn):
