@@ -18,30 +18,23 @@ from pathlib import Path
 
 import pytest
 
-from console.model.loading import load_settings
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.picker import PickerScreen
-from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
-    build_app,
     declare_and_pick,
     until,
 )
-from tests.test_wave_question_key_in_flight_sshd import STRATEGIES
+from tests.test_wave_question_key_in_flight_sshd import HOSTS, three_hosts
 
 pytestmark = pytest.mark.sshd
-
-HOSTS = ("app-1", "app-2", "app-3")
 
 
 async def test_an_answer_heard_as_the_picker_goes_is_not_shown_on_it(
     sshd_server, tmp_path: Path
 ) -> None:
-    files = {"procedure.toml": FLAG_PROCEDURE, "strategies.toml": STRATEGIES}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=HOSTS)
-    app = build_app(load_settings(fleet.config), tmp_path / "incidents", check_reach=True)
+    _, app = three_hosts(sshd_server, tmp_path, check_reach=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await declare_and_pick(pilot, "checkout errors")
         picker = app.screen

@@ -25,11 +25,12 @@ from textual import events
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.status import HostStatus
+from console.ui.app import RollbackApp
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
-from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
+from tests.cli_fleet import FLAG_PROCEDURE, Fleet, write_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -53,12 +54,21 @@ STRATEGIES = {
 }
 
 
+def three_hosts(
+    sshd_server, tmp_path: Path, check_reach: bool = False
+) -> tuple[Fleet, RollbackApp]:
+    """Three hosts on the real sshd, `noop` a wave each with a question between, and the
+    console over them (its picker checking each host over SSH with `check_reach`)."""
+    files = {"procedure.toml": FLAG_PROCEDURE, "strategies.toml": STRATEGIES}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=HOSTS)
+    settings = load_settings(fleet.config)
+    return fleet, build_app(settings, tmp_path / "incidents", check_reach=check_reach)
+
+
 async def test_a_key_on_its_way_as_the_question_comes_up_does_not_answer_it(
     sshd_server, tmp_path: Path
 ) -> None:
-    files = {"procedure.toml": FLAG_PROCEDURE, "strategies.toml": STRATEGIES}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=HOSTS)
-    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    fleet, app = three_hosts(sshd_server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await declare_and_pick(pilot, "checkout errors")
         await pilot.press("space", "enter")
