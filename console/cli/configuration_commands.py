@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from console.cli import exit_codes
 from console.cli.options import PROG, Command
 
 SHELLS = ("bash", "zsh", "fish")
@@ -39,7 +40,7 @@ def _ansible(command: Command) -> None:
         " Ansible inventory as the truth instead, read it in place from inventory.toml.",
         f"{PROG} import-ansible /etc/ansible/hosts",
         f"{PROG} import-ansible inventories/prod --group web --group db -o systems.toml",
-        codes=True,
+        codes=exit_codes.IMPORT_ANSIBLE,
     )
     ansible.add_argument("inventory", metavar="INVENTORY", help="INI, YAML or JSON, or a directory")
     ansible.add_argument(
@@ -61,7 +62,7 @@ def _check(command: Command) -> None:
         "Validate every file of a configuration; each problem is one line naming the file,"
         " the line and the key.",
         f"{PROG} check-config ./config",
-        codes=True,
+        codes=exit_codes.CHECK_CONFIG,
     )
     check.add_argument(
         "directory", nargs="?", metavar="DIR", help="the directory (default: as for --config)"
@@ -90,9 +91,13 @@ def _completion(command: Command) -> None:
         "shell completion script",
         "Print the completion script for SHELL; system, host and strategy names are read"
         " from the configuration as you type.",
-        f"{PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
-        f"{PROG} completion zsh > ~/.zfunc/_{PROG}   # with fpath+=(~/.zfunc)",
-        f"{PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
+        f"{PROG} completion bash | head   # see it; then, in the directory each shell reads:",
+        "mkdir -p ~/.local/share/bash-completion/completions &&\n"
+        f"      {PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
+        "mkdir -p ~/.zfunc &&\n"
+        f"      {PROG} completion zsh > ~/.zfunc/_{PROG}   # fpath+=(~/.zfunc) before compinit",
+        "mkdir -p ~/.config/fish/completions &&\n"
+        f"      {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
     )
     completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
 

@@ -10,20 +10,11 @@ import textwrap
 from collections.abc import Sequence
 
 from console import __version__
+from console.cli.exit_codes import EXIT_CODES
 from console.cli.options import PROG
 from console.cli.subcommands import COMMANDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
-EXIT_CODES = """\
-exit status:
-  0  success: the rollback was verified on every host (or the command did what it says)
-  1  the rollback, command or probe failed, or was aborted
-  2  bad usage or bad configuration: one line names the file, key or host
-  3  refused: another incident holds the system
-  4  run: a host's outcome is unknown; the incident is left open (verify ID settles it);
-     verify: a host's outcome is still unknown (its lock kept again)
-  129, 143  the console (demo, resume too) was ended by SIGHUP (its terminal closed)
-     or SIGTERM: what ran was detached as with D; the incident left open to resume"""
 
 
 class UsageError(Exception):
@@ -57,7 +48,7 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
             f"{PROG} demo                      # try it on the embedded demo fleet",
             f"{PROG} init ./config && {PROG} check-config ./config",
             f"{PROG} --config ./config         # the console on your own hosts",
-            f"{PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
+            f"{PROG} completion --help         # shell completion, for bash, zsh, fish",
             codes=True,
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

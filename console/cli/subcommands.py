@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from console.cli import exit_codes
 from console.cli.configuration_commands import CONFIGURATION_COMMANDS
 from console.cli.options import (
     PROG,
@@ -90,11 +91,12 @@ def _run(command: Command) -> None:
         " verified.",
         f"{PROG} run --demo --systems web --strategy version-rollback \\\n"
         "      --trigger user-impact --reason 'checkout errors' --yes",
-        f"{PROG} run --systems db --strategy point-in-time --param until=2026-05-16T10:30Z"
-        " \\\n      --trigger data-corruption --dry-run",
+        f"{PROG} run --systems db --strategy orders-pitr \\\n"
+        "      --param recovery_target_time=2026-05-16T10:30:00Z --trigger data-corruption \\\n"
+        "      --reason 'orders overwritten at 10:31' --dry-run",
         f"{PROG} run --demo --systems web --strategy version-rollback --trigger user-impact"
         " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
-        codes=True,
+        codes=exit_codes.RUN,
     )
     run_options(run)
 
@@ -132,7 +134,7 @@ def _exec(command: Command) -> None:
         f"{PROG} exec --systems web 'uptime'",
         f"{PROG} exec --systems web --hosts web-1,web-2 --dry-run 'systemctl restart app'",
         f"{PROG} exec --demo --systems db --json 'cat current' | jq '.hosts[].status'",
-        codes=True,
+        codes=exit_codes.EXEC,
     )
     target_options(exec_)
     exec_.add_argument(
@@ -158,7 +160,7 @@ def _probe(command: Command) -> None:
         " HTTP, and print each one's value, threshold and state.",
         f"{PROG} probe",
         f"{PROG} probe --demo --systems api --json",
-        codes=True,
+        codes=exit_codes.PROBE,
     )
     probe.add_argument("--demo", action="store_true", help="probe the embedded demo fleet")
     probe.add_argument(
@@ -176,7 +178,7 @@ def _resume(command: Command) -> None:
         " again (refused, exit 3, while another console holds them): hosts whose outcome"
         " was never recorded read 'unknown: verify before retrying'.",
         f"{PROG} resume ~/.local/state/{PROG}/incidents/20261130-101500-ab12",
-        codes=True,
+        codes=exit_codes.RESUME,
     )
     journal_arg(resume)
     resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
@@ -199,7 +201,7 @@ def _undo(command: Command) -> None:
         " rollback itself was the wrong move. --dry-run shows each host's command first.",
         f"{PROG} undo JOURNAL restore --dry-run",
         f"{PROG} undo JOURNAL restore --hosts web-2 --yes",
-        codes=True,
+        codes=exit_codes.UNDO,
     )
     journal_arg(undo)
     undo.add_argument("step", metavar="STEP", help="the strategy step's id, e.g. restore")
@@ -226,7 +228,7 @@ def _verify(command: Command) -> None:
         " locks kept again).",
         f"{PROG} verify 20261130-101500-ab12 --take-over-lock 'console gone, checking app-2'",
         f"{PROG} verify 20261130-101500-ab12 --dry-run",
-        codes=True,
+        codes=exit_codes.VERIFY,
     )
     verify.add_argument(
         "incident", metavar="INCIDENT", help="the incident: its id, journal or directory"
