@@ -38,7 +38,8 @@ from tests.test_ui_support import START, _close_engines, build_engine, until  # 
 
 pytestmark = pytest.mark.sshd
 
-# app-1's first restart takes 30 s (a console is killed in it); a retry's is at once
+# app-1's first restart takes 30 s (a console is killed in it); a retry's is at once (and
+# app-2's, in slow-app-2)
 SLOW_ONCE = 'case "$PWD" in *app-1*) test -e slept || { touch slept; sleep 30; };; esac'
 STRATEGIES = {
     "strategies": [
@@ -60,6 +61,12 @@ STRATEGIES = {
             "kind": "version-rollback",
             "waves": {"size": 1},
             "params": [{"name": "restart", "default": 'case "$PWD" in *app-2*) sleep 30;; esac'}],
+        },
+        {
+            **LINK_VERIFY,
+            "name": "slow-app-2",  # one wave: app-1 ends in it, app-2 is killed in its restart
+            "kind": "version-rollback",
+            "params": [{"name": "restart", "default": SLOW_ONCE.replace("app-1", "app-2")}],
         },
         {
             **LINK_VERIFY,
@@ -104,7 +111,14 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
         sshd_server,
         tmp_path,
         files,
-        strategies=["release", "slow-restart", "slow-waves", "slow-canary", "held-verify"],
+        strategies=[
+            "release",
+            "slow-restart",
+            "slow-waves",
+            "slow-canary",
+            "held-verify",
+            "slow-app-2",
+        ],
         probes=[],
     )
     for sandbox in fleet.sandboxes.values():
@@ -555,12 +569,20 @@ async def earlier_run_after_a_kill_in_the_canary(fleet: Fleet, verify_first: boo
     app-2, never started), or r alone (again on app-1 only): the waves line's earlier run."""
     journal = fleet.state / "incident"
     killed_in_the_canary(fleet, journal, "slow-canary")
+    again = ["app-2"] if verify_first else ["app-1"]
+    return await earlier_run_after_retry(fleet, journal, again, verify_first)
+
+
+async def earlier_run_after_retry(
+    fleet: Fleet, journal: Path, again: list[str], verify_first: bool = False
+) -> str:
+    """The killed run's incident resumed, V first if `verify_first`, then the step again on
+    `again` (t, or r): the waves line's earlier run."""
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)
     try:
         if verify_first:
             assert await verify_unknown(conductor, None) == {"app-1": "verified: succeeded"}
-        again = ["app-2"] if verify_first else ["app-1"]
         await conductor.run_step("restore", confirmed="a person", only_hosts=again)
         waves = waves_text(conductor.state.step("restore"), running=False)
     finally:
@@ -583,3 +605,22 @@ async def test_an_earlier_run_cut_short_and_never_verified_says_so(fleet: Fleet)
     short (the line read '1 of 2 waves, app-1', as a run that ended well would start)."""
     said = await earlier_run_after_a_kill_in_the_canary(fleet, verify_first=False)
     assert said == " Earlier run 1: 1 of 2 waves, app-1: 1 cut short"
+
+
+async def test_an_earlier_run_cut_short_mid_wave_counts_the_hosts_that_ended_in_it(
+    fleet: Fleet,
+) -> None:
+    """Seen on six real hosts: `run` killed in its last wave, three of the wave's five hosts
+    verified before the kill, then resumed and r (the two unknown hosts only): 'Earlier run
+    1: 2 of 2 waves, 6 hosts: 1 ok, 0 failed, 5 cut short', the grid beside it showing
+    those three succeeded at try 1. Only the hosts with no outcome in it were cut short."""
+    journal = fleet.state / "incident"
+    verified = "app-1      verify succeeded"
+    switched = fleet.sandboxes["app-2"] / "current"
+    run_killed_at(
+        fleet, journal, "slow-app-2", verified,
+        lambda: switched.readlink() == Path("releases/1.10.0"),
+    )  # fmt: skip
+    attempts_ended(journal)
+    said = await earlier_run_after_retry(fleet, journal, ["app-2"])
+    assert said == " Earlier run 1: 1 of 1 wave, app-1, app-2: 1 ok, 0 failed, 1 cut short"

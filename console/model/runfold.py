@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.model import payloads
 from console.model.events import Event, Kind
@@ -208,13 +208,32 @@ def _wave_started(s: IncidentState, e: Event) -> None:
     st.paused = None
     if d.wave == 1:
         if st.waves:  # a run before this one: kept, so its waves stay in view
-            st.earlier_waves.append(dict(st.waves))
+            st.earlier_waves.append(_as_left(st))
             st.earlier_undone.append(st.undo_since)
         st.undo_since = ""
         st.waves.clear()
         st.halted = None
         st.halted_by_probes = False
-    st.waves.setdefault(d.wave, {}).update(d.dump(), finished=False)
+    st.waves.setdefault(d.wave, {}).update(d.dump(), finished=False, seq=e.seq)
+
+
+def _as_left(st: StepState) -> dict[int, dict[str, Any]]:
+    """The run a retry follows, its waves as they were left: a wave a crash cut short
+    counts the hosts that ended in it before the crash (those with an outcome recorded since
+    it started); `cut`: the others. Seen: a run killed mid-wave, retried on its two unknown
+    hosts, read 'Earlier run 1: ... 1 ok, 0 failed, 5 cut short', three of the five having
+    succeeded in it (the grid said so, with try 1)."""
+    waves = {}
+    for number, wave in st.waves.items():
+        if not wave.get("finished"):
+            since = wave.get("seq", -1)
+            runs = [st.hosts.get(h) for h in wave.get("hosts", [])]
+            ended = Counter(
+                r.status.name.lower() for r in runs if r and r.seq > since and r.status in _ENDED
+            )
+            wave = {**wave, **ended, "cut": len(runs) - sum(ended.values())}
+        waves[number] = wave
+    return waves
 
 
 def _wave_finished(s: IncidentState, e: Event) -> None:
@@ -233,6 +252,8 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
 
 # A finished wave's counts, as WaveFinished records them (its hosts' statuses' names).
 _WAVE_COUNTS = ("succeeded", "failed", "refused", "unknown", "aborted")
+# A host's outcome in a wave a crash cut short: it ended there (unknown did not).
+_ENDED = (HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.REFUSED, HostStatus.ABORTED)
 
 
 def _wave_paused(s: IncidentState, e: Event) -> None:

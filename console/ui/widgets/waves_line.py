@@ -248,13 +248,19 @@ def _run_said(st: StepState, waves: dict[int, dict[str, Any]], named: bool = Tru
     some = ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if hosts[3:] else "")
     some = some if named else f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}"
     said = f"{len(waves)} of {total} wave{'s' if total > 1 else ''}, {some}"
-    ended = [w for w in waves.values() if w.get("finished")]
-    cut = sum(len(w.get("hosts", [])) for w in waves.values() if not w.get("finished"))
+    ended = [w for w in waves.values() if w.get("finished") or _cut(w) < len(w.get("hosts", []))]
+    cut = sum(_cut(w) for w in waves.values() if not w.get("finished"))
     cut_said = f"{cut} cut short" if cut else ""  # a crash, then a retry with no V first
     if not ended:
         return f"{said}: {cut_said}" if cut else said
     count = Counter({s: sum(int(w.get(s.name.lower()) or 0) for w in ended) for s in HostStatus})
     return f"{said}: {_counted(count, _refused_word(st))}" + (f", {cut_said}" if cut else "")
+
+
+def _cut(wave: dict[str, Any]) -> int:
+    """The hosts of a wave a crash cut short with no outcome in it (all of them in a run
+    kept before the fold counted those that ended)."""
+    return int(wave.get("cut", len(wave.get("hosts", []))))
 
 
 def _wave_mark(failed: int, held: int, refused: int, unknown: int, aborted: int) -> tuple[str, str]:
