@@ -10,6 +10,7 @@ import shlex
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure
 from console.engine.known_hosts import KnownHosts
+from console.model.outcome import named
 from console.model.status import REVOKED_KEY, FailureClass
 
 
@@ -25,7 +26,7 @@ def refusal(known: KnownHosts, dest: Destination, fingerprint: str | None) -> Ho
         )
     elsewhere = known.recorded_for(dest.known_hosts_files, fingerprint) if fingerprint else []
     also = (
-        f" (that key is recorded for {', '.join(elsewhere)}, not {where}: ssh, and the"
+        f" (that key is recorded for {named(elsewhere)}, not {where}: ssh, and the"
         " console, look a key up by the host's name as given)"
         if elsewhere
         else ""
