@@ -144,10 +144,11 @@ def _command_line(argv: list[str]) -> str:
     return _masked(" ".join(shown))
 
 
-def report_internal_error(exc: BaseException) -> str:
-    """One line for an error the program did not foresee; the traceback goes to a file
-    under the state dir (printed instead, if that cannot be written). Both are masked as
-    the journal is: the file is one to send with a bug report."""
+def save_internal_error(exc: BaseException) -> tuple[str, str]:
+    """An error the program did not foresee, in one line (`NoMatches: ...`), and where its
+    traceback was saved, under the state dir (else the traceback itself and why it could
+    not be, to print). Both are masked as the journal is: the file is one to send with a
+    bug report."""
     from console.paths import state_dir
 
     details = _masked("".join(traceback.format_exception(exc)))
@@ -160,8 +161,17 @@ def report_internal_error(exc: BaseException) -> str:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(f"rollback-console {_command_line(sys.argv[1:])}\n\n{details}")
     except OSError as error:
-        return f"error: internal error: {what}\n{details}(could not save it: {error})"
+        return what, f"{details}(could not save it: {error})"
+    return what, str(path)
+
+
+def report_internal_error(exc: BaseException) -> str:
+    """One line for an error the program did not foresee, naming the file its traceback
+    was saved to (`save_internal_error`)."""
+    what, saved = save_internal_error(exc)
+    if "\n" in saved:  # not saved: the traceback itself
+        return f"error: internal error: {what}\n{saved}"
     return (
-        f"error: internal error: {what} (a bug: please report it with {path};"
+        f"error: internal error: {what} (a bug: please report it with {saved};"
         " the journal, if any, holds what was done)"
     )

@@ -65,16 +65,22 @@ def three_hosts(
     return fleet, build_app(settings, tmp_path / "incidents", check_reach=check_reach)
 
 
+async def at_the_run_confirm(pilot) -> None:
+    """Declared, every host of `app` picked, and the strategy step `restore` asking."""
+    app = pilot.app
+    await declare_and_pick(pilot, "checkout errors")
+    await pilot.press("space", "enter")
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    app.start_run("restore")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+
+
 async def test_a_key_on_its_way_as_the_question_comes_up_does_not_answer_it(
     sshd_server, tmp_path: Path
 ) -> None:
     fleet, app = three_hosts(sshd_server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await declare_and_pick(pilot, "checkout errors")
-        await pilot.press("space", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await at_the_run_confirm(pilot)
 
         push = app.push_screen_wait
         screens_typed_at: list[str] = []

@@ -166,7 +166,7 @@ async def _serve(
                 print(*notified_lines(events, failed_only=False), sep="\n", flush=True)
             # Journalled, so a follower sees nobody driving (and why, if nobody quit); kept
             # while a host is unknown or left running: a change may still run there.
-            app.conductor.let_go("the console quit", app.quitting.ended_by)
+            app.quitting.let_go()
             app.conductor.recorder.close()
         await engine.close()  # gives back what any other incident of this session held
     if app is not None and app.journal_stopped is not None:

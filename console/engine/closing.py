@@ -302,13 +302,21 @@ def unknown_hosts(state: IncidentState) -> list[str]:
 
 
 def unsettled_why(state: IncidentState) -> list[str]:
-    """`unknown_why`, and the hosts whose command the console left running (detached)."""
-    running = sorted({h for _, h in state.hosts_with(HostStatus.RUNNING)})
-    left = (
-        [
-            f"outcome unknown on {', '.join(running)}: left running when the console detached; verify them before retrying"
-        ]
-        if running
-        else []
+    """`unknown_why`, and the hosts whose command the console left running: detached (D,
+    its terminal closed, a SIGTERM: `run.detached` says so), or running still when it
+    ended otherwise (an internal error), which nobody detached: seen, a console that
+    crashed mid-wave recorded its host as "left running when the console detached"."""
+    running = {(s, h) for s, h in state.hosts_with(HostStatus.RUNNING)}
+    left = sorted(
+        {h for s, h in running if (state.step(s).hosts[h].detail or "").startswith("left ")}
     )
-    return unknown_why(state) + left
+    ended = sorted({h for _, h in running} - set(left))
+    said = {
+        "left running when the console detached": left,
+        "its command was still running at the end, nobody having detached it": ended,
+    }
+    return unknown_why(state) + [
+        f"outcome unknown on {', '.join(hosts)}: {why}; verify them before retrying"
+        for why, hosts in said.items()
+        if hosts
+    ]

@@ -140,7 +140,23 @@ class RollbackApp(IncidentApp):
 
     def _handle_exception(self, error: Exception) -> None:
         if not self._journal_stops(error):
+            self._ended_on(error)
             super()._handle_exception(error)
+
+    def _ended_on(self, error: Exception) -> None:
+        """An error no check foresaw ends the console: its traceback is saved as the command
+        line saves one (console/guard.py), and why it ended goes into the record, its
+        incident let go of with it (cli/launch.py). Seen: a console that crashed mid-wave
+        recorded "the console quit" with its host "left running when the console detached",
+        and `list` read that its commander had let go of it."""
+        from console.guard import save_internal_error
+
+        if self.quitting.ended_by is not None or self.conductor is None:
+            return  # ending already (why is said), or nothing to record it in
+        what, saved = save_internal_error(error)
+        where = f"; its traceback in {saved}" if "\n" not in saved else ""
+        self.quitting.ended_by = f"it ended on an internal error, {what}{where}"
+        self.quitting.crashed = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A step's worker (its errors are kept, not raised) that the journal stopped; one

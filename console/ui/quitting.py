@@ -74,6 +74,16 @@ class Quitting:
         # Whether it quit in a new incident's declaration (the screens are gone by the time
         # its line is printed): then that line speaks of it.
         self.left_declaring = False
+        # Whether an internal error ended it (`ended_by` says which, and where its traceback is).
+        self.crashed = False
+
+    def let_go(self) -> None:
+        """Its incident let go of once the app has ended (cli/launch.py), saying how it
+        ended: quit, ended from outside (`ended_by`), or on an internal error."""
+        conductor = self.app.conductor
+        if conductor is not None:
+            ended = "the console ended" if self.crashed else "the console quit"
+            conductor.let_go(ended, self.ended_by)
 
     def exit(self, status: int) -> None:
         """Quit with `status`, noting what was left for the line printed after, and the
