@@ -155,6 +155,16 @@ def fingerprint_of(public_key: Path) -> str:
     return out.split()[1]
 
 
+def sshd_ssh(sshd_server) -> dict:
+    """[ssh] for the one sshd of `sshd_server`: its account, its key and known_hosts."""
+    return {
+        "use_ssh_config": False,
+        "user": sshd_server.server.user,
+        "identity_files": [str(sshd_server.client_key)],
+        "known_hosts": str(sshd_server.known_hosts),
+    }
+
+
 def exec_on_one_host(sshd_server, tmp_path: Path, address: str, known: Path) -> list[str]:
     """`exec` on system web: host web-1 at `address` on the sshd, `known` its known_hosts."""
     server = sshd_server.server
@@ -398,12 +408,7 @@ def test_a_workdir_under_the_login_s_home_written_with_a_tilde_runs_there(sshd_s
     server = sshd_server.server
     there = _sshd.account_dir(sshd_server.account, "store front")
     inventory = {
-        "ssh": {
-            "use_ssh_config": False,
-            "user": server.user,
-            "identity_files": [str(sshd_server.client_key)],
-            "known_hosts": str(sshd_server.known_hosts),
-        },
+        "ssh": sshd_ssh(sshd_server),
         "systems": [
             {
                 "name": "web",

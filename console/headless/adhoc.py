@@ -26,10 +26,12 @@ from console.journal.exec_json import write_exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
 from console.model.invocation import again
-from console.model.outcome import Outcome, kept_at_close
+from console.model.outcome import Outcome, kept_at_close, named
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
+from console.model.state import HostStatus, IncidentState
 from console.model.status import lost_mid_change, still_under_way
+from console.model.step_state import is_adhoc
 from console.model.visible import visible
 
 if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
@@ -112,7 +114,7 @@ async def run_exec(
                     elif aborted:
                         conductor.close(Outcome.ABORTED, f"ad-hoc command {where}: {aborted}")
                     else:
-                        conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
+                        conductor.close(Outcome.FAILED, _failed(conductor.state, hosts))
                 else:  # its locks kept while a host is unknown there, as run's
                     kept = conductor.let_go("exec ended")
             finally:
@@ -191,6 +193,18 @@ def taken_over_lines(conductor: Conductor, kept: list[str]) -> list[str]:
 
 
 NAMED = 10  # hosts named in exec's closing line; the others counted
+
+
+def _failed(state: IncidentState, hosts: list[str]) -> str:
+    """The close's reason for an exec that failed: on which of its hosts. Seen: "ad-hoc
+    command failed on 250 host(s)" for 33 failed of 250, in the journal, `list` and the
+    document."""
+    steps = [st for sid, st in state.steps.items() if is_adhoc(sid)]
+    runs = steps[-1].hosts if steps else {}
+    failed = [h for h in hosts if h in runs and runs[h].status is not HostStatus.SUCCEEDED]
+    if not failed or len(failed) == len(hosts):
+        return f"ad-hoc command failed on {len(hosts)} host(s)"
+    return f"ad-hoc command failed on {len(failed)} of {len(hosts)} host(s): {named(failed)}"
 
 
 class ExecPrinter:

@@ -1,0 +1,44 @@
+"""An `exec` that failed on some of its hosts closes its incident saying on how many of
+them, and which: the journal's close, `list` and the document read from it. Seen on a
+1,000-host sshd fleet: 33 of 250 hosts failed (exec's own last line said "33 of 250
+host(s) did not succeed"), and the incident closed as "ad-hoc command failed on 250
+host(s)", which `list` showed under it; 1 of 3 read "failed on 3 host(s)"."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.test_cli_ssh import cli, config_dir, sshd_ssh
+
+
+@pytest.mark.sshd
+def test_a_partly_failed_exec_names_the_hosts_it_failed_on(sshd_server, tmp_path):
+    server = sshd_server.server
+    here = str(sshd_server.sandbox("exec-here"))
+    hosts = [
+        {"name": name, "address": "127.0.0.1", "port": server.port, "workdir": workdir}
+        for name, workdir in [("web-1", here), ("web-2", f"{here}/gone"), ("web-3", here)]
+    ]  # web-2's work directory does not exist: its command ends at `cd` (exit 97)
+    inventory = {
+        "ssh": sshd_ssh(sshd_server),
+        "systems": [{"name": "web", "strategies": ["version-rollback"], "hosts": hosts}],
+    }
+    config = config_dir(tmp_path, inventory)
+    state = tmp_path / "state"
+    done = cli(
+        "exec", "--config", str(config), "--systems", "web", "true", home=tmp_path, state=state
+    )
+    assert done.returncode == 1, done.stderr
+    assert "exec: 1 of 3 host(s) did not succeed: 1 FAILED (web-2)" in done.stderr
+    (journal,) = (state / "incidents").glob("*/journal.jsonl")
+    closed = read_journal(journal).events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "failed"
+    said = "ad-hoc command failed on 1 of 3 host(s): web-2"
+    assert closed.data.reason == said
+    listed = cli("list", "--config", str(config), home=tmp_path, state=state)
+    assert listed.returncode == 0, listed.stderr
+    assert f"\n  {said}\n" in listed.stdout
+    document = cli("export", str(journal), home=tmp_path, state=state)
+    assert said in document.stdout and "failed on 3 host(s)" not in document.stdout
