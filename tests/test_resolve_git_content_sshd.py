@@ -172,7 +172,8 @@ def test_histories_apart_with_the_same_content_go_on(histories_apart, tmp_path):
     done = run(histories_apart, tmp_path / "run")
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "noted: Resolved: revision=previous on " in done.stdout, done.stdout
+    assert " resolved revision=previous (etc-restore) as " in done.stdout, done.stdout
+    assert "noted: Resolved" not in done.stdout, done.stdout  # said once
     assert set(workers(histories_apart).values()) == {"worker_processes 4;"}
     assert not any((repo(histories_apart, h) / "nginx/extra.conf").exists() for h in HOSTS)
 

@@ -68,9 +68,9 @@ def test_hosts_that_cannot_answer_are_named_a_few_with_why_and_the_rest_counted(
     ran = run(fleet, tmp_path / "run")
 
     assert ran.returncode == 1, ran.stdout + ran.stderr
-    [line] = [ln for ln in ran.stdout.splitlines() if "Resolved:" in ln]
-    assert "Resolved: target=previous is 2.9.1 (app-06, app-07, app-08 +4 more: release" in line
-    said = line.split("; not resolved, their precheck decides: ", 1)[1]
+    [line] = [ln for ln in ran.stdout.splitlines() if " resolved target=previous " in ln]
+    assert " as 2.10.0 → 2.9.1 on app-06–app-12 (7 hosts): release 2.10.0 to 2.9.1;" in line
+    said = line.split("; not resolved, their precheck decides, on ", 1)[1]
     assert said.startswith("app-01: connection refused by 127.0.0.1:"), said
     assert said.count("connection refused") == 3, said
     assert said.endswith("; 2 more (app-04, app-05)"), said

@@ -135,8 +135,10 @@ def test_headless_run_names_the_version_and_goes_with_it(host, cluster, tmp_path
     ran = pgrig.run_console(config, tmp_path / "state", "sql-down")
 
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    said = "noted: Resolved: target=previous is 1 (db-1: schema version 2 down to 1, reversing"
-    assert said in ran.stdout, ran.stdout
+    said = (
+        " resolved target=previous (sql-down) as 1 on db-1: schema version 2 down to 1, reversing"
+    )
+    assert said in ran.stdout and "noted: Resolved" not in ran.stdout, ran.stdout
     chosen = [e.data.params for e in ran.events if e.kind == Kind.STRATEGY_CHOSEN]
     assert [p.get("target") for p in chosen] == ["previous", "1"], chosen
     assert migrations.shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"

@@ -27,7 +27,7 @@ ASKING = (
     " changed there. A host that does not answer is named once its timeouts have passed:"
     " 3 s to connect and log in, 30 s for the command."
 )
-HUNG = "not resolved, their precheck decides: app-hung: unreachable"
+HUNG = "not resolved, their precheck decides, on app-hung: unreachable"
 
 
 def only_the_restore(procedure: dict) -> dict:
@@ -66,7 +66,7 @@ def test_run_says_what_it_waits_on_before_asking_the_hosts(sshd_server, tmp_path
         asking = [i for i, line in enumerate(lines) if "Asking" in line]
         assert len(asking) == 1, done.stdout  # said once, on a line of its own
         assert lines[asking[0]].endswith(ASKING), lines[asking[0]]
-        [resolved] = [i for i, line in enumerate(lines) if "noted: Resolved:" in line]
+        [resolved] = [i for i, line in enumerate(lines) if " resolved target=previous " in line]
         assert asking[0] < resolved, done.stdout  # before the answer, not with it
         assert "confirmed step" in lines[asking[0] - 1], done.stdout  # as soon as it asks
         assert HUNG in lines[resolved], lines[resolved]

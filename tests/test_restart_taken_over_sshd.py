@@ -69,8 +69,9 @@ def test_the_next_incident_runs_the_restart_a_closed_one_left_owed(sshd_server, 
     assert said in second.stdout, second.stdout
     # what `previous` stands for, asked before the yes, says the same
     assert (
-        f"Resolved: target=previous is 1.10.0 (app-1, app-2: on 1.10.0, where incident {first_id}'s"
-        " rollback put it; its restart never finished: this rollback runs it)"
+        "resolved target=previous (release) as 1.10.0 on app-1, app-2 (2 hosts): on 1.10.0,"
+        f" where incident {first_id}'s rollback put it; its restart never finished: this"
+        " rollback runs it"
     ) in second.stdout, second.stdout
     state = fold(read_journal(tmp_path / "second" / "journal.jsonl").events)
     hosts = state.step("restore").hosts

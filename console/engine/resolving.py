@@ -248,7 +248,7 @@ async def resolve_unattended(
     chosen for `systems`: a drill's part): what its symbolic value stands for, asked of
     its hosts as the console asks before its confirmation, so that all give the same
     result. Where they agree, the strategy is chosen again with the value (journalled, as
-    the console's yes does) and a note says it (`Resolved: ...`); hosts with nothing to
+    the console's yes does) and `strategy.resolved` says it, as there; hosts with nothing to
     do keep it as it was, as there. '' to run the step; else the problem, with `naming`
     (how to go on), noted in the step (the document says why): nothing is sent for it.
     Nothing to do on any host runs it as before: its prechecks refuse it there, nothing
@@ -276,8 +276,7 @@ async def resolve_unattended(
         said = f"“{conductor.step(step_id).title}” not started, nothing sent: {problem}"
         conductor.note(said, step_id)
         return said
-    record_resolved(conductor, step_id, found)
-    conductor.note(f"Resolved: {found.shown()}", step_id)
+    record_resolved(conductor, step_id, found)  # its line says it: no note besides
     if chosen is not None:  # as the console's yes: chosen again with it, journalled
         conductor.choose_strategy(*chosen, systems)
     return ""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from console.journal.export.host_runs import host_runs
 from console.model.alike import grouped
 from console.model.visible import visible
+from console.model.waves import named_some
 
 if TYPE_CHECKING:
     from console.model.payloads.choices import ResolvedHosts, StrategyResolved
@@ -34,9 +35,14 @@ def went(value: str, current: str) -> str:
     return visible(f"{current} → {value}" if current else value, one_line=True)
 
 
-def _said(groups: list[tuple[list[str], str]]) -> str:
+def _said(groups: list[tuple[list[str], str]], words: Mapping[str, str] | None = None) -> str:
+    """Each value on its hosts, the most first; with `words` (by host), what they said."""
     groups = sorted(groups, key=lambda group: -len(group[0]))
-    said = "; ".join(f"{words} on {hosts_named(hosts)}" for hosts, words in groups[:SHOWN])
+    words = words or {}
+    said = "; ".join(
+        f"{value} on {hosts_named(hosts)}" + (f": {w}" if (w := words.get(hosts[0])) else "")
+        for hosts, value in groups[:SHOWN]
+    )
     if rest := groups[SHOWN:]:
         said += f"; {len(rest)} other values on {sum(len(h) for h, _ in rest)} hosts"
     return said
@@ -63,8 +69,12 @@ def confirmed_sentences(state: IncidentState) -> list[str]:
 
 def resolved_phrase(d: StrategyResolved) -> str:
     """The timeline's line: `resolved target=previous (version-rollback) as 2.11.0 → 2.10.0
-    on h0001–h0200 (200 hosts); nothing to do on web-9: ...`."""
-    said = [_said([(g.get("hosts", []), _group(g)) for g in d.groups])] if d.groups else []
+    on h0001–h0200 (200 hosts): release 2.11.0 to 2.10.0; nothing to do on web-9: ...`,
+    each group with the hosts' own words: the one line that says it (headless `run` also
+    noted them until 2026-12-06, the same thing said twice)."""
+    said = (
+        [_said([(g.get("hosts", []), _group(g)) for g in d.groups], _words(d))] if d.groups else []
+    )
     said += [f"nothing to do on {_others(d.nothing)}"] if d.nothing else []
     said += [f"not resolved, their precheck decides, on {_others(d.refused)}"] if d.refused else []
     return f"resolved {d.param}={d.symbolic} ({d.strategy}) as " + "; ".join(said)
@@ -75,8 +85,26 @@ def _group(group: ResolvedHosts) -> str:
     return went(value, group.get("current", "")) if value else visible(group.get("said", ""))
 
 
+def _words(d: StrategyResolved) -> dict[str, str]:
+    """What each host that resolved it to a value said of it (`release 2.11.0 to 2.10.0`;
+    `on 1.10.0, where incident ...'s rollback put it; its restart never finished: ...`)."""
+    return {
+        host: visible(g.get("said", ""), one_line=True)
+        for g in d.groups
+        if g.get("value")
+        for host in g.get("hosts", [])
+    }
+
+
 def _others(groups: list[ResolvedHosts]) -> str:
-    return "; ".join(
+    """`app-01: connection refused ...; ...; 2 more (app-04, app-05)`: the SHOWN groups of
+    the most hosts, then the other hosts counted, a few named (16 hosts refused each at its
+    own port made one line of 894 characters)."""
+    groups = sorted(groups, key=lambda g: -len(g.get("hosts", [])))
+    said = "; ".join(
         f"{hosts_named(g.get('hosts', []))}: {visible(g.get('said', ''), one_line=True)}"
-        for g in groups
+        for g in groups[:SHOWN]
     )
+    if rest := [h for g in groups[SHOWN:] for h in g.get("hosts", [])]:
+        said += f"; {len(rest)} more ({named_some(rest, SHOWN)})"
+    return said
