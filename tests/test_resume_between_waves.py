@@ -607,13 +607,14 @@ async def test_an_earlier_run_cut_short_and_never_verified_says_so(fleet: Fleet)
     assert said == " Earlier run 1: 1 of 2 waves, app-1: 1 cut short"
 
 
-async def test_an_earlier_run_cut_short_mid_wave_counts_the_hosts_that_ended_in_it(
+async def test_a_run_killed_mid_wave_then_retried_says_how_it_ended(
     fleet: Fleet,
 ) -> None:
     """Seen on six real hosts: `run` killed in its last wave, three of the wave's five hosts
     verified before the kill, then resumed and r (the two unknown hosts only): 'Earlier run
     1: 2 of 2 waves, 6 hosts: 1 ok, 0 failed, 5 cut short', the grid beside it showing
-    those three succeeded at try 1. Only the hosts with no outcome in it were cut short."""
+    those three succeeded at try 1. Only the hosts with no outcome in it were cut short;
+    and the document says how that first run ended."""
     journal = fleet.state / "incident"
     verified = "app-1      verify succeeded"
     switched = fleet.sandboxes["app-2"] / "current"
@@ -624,3 +625,11 @@ async def test_an_earlier_run_cut_short_mid_wave_counts_the_hosts_that_ended_in_
     attempts_ended(journal)
     said = await earlier_run_after_retry(fleet, journal, ["app-2"])
     assert said == " Earlier run 1: 1 of 1 wave, app-1, app-2: 1 ok, 0 failed, 1 cut short"
+    # The document says how that run ended too: it read "done: 2 succeeded; 2 attempts",
+    # nothing said of the first.
+    document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
+    line = next(ln for ln in document.splitlines() if "**Restore the release**" in ln)
+    assert line.endswith(
+        "— done: 2 succeeded; 2 attempts; attempt 1: never ended (the console running it"
+        " ended first); outcome unknown then on app-2"
+    ), line

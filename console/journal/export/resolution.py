@@ -16,6 +16,7 @@ from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, StepCompleted
 from console.model.state import IncidentState, StepStatus
 from console.model.step_state import is_adhoc
+from console.model.waves import named_some
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
 # The line that runs a command from its host's work directory (templates.in_workdir).
@@ -98,6 +99,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
     runs: dict[str, int] = {}
     ended: dict[str, str] = {}  # how each step's latest run ended, until a retry starts
     earlier: dict[str, list[str]] = {}
+    unanswered: dict[str, list[str]] = {}  # each step's hosts sent a command with no result
     for event in events:
         step = event.where.step
         if not step:
@@ -109,11 +111,17 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
         elif event.kind == Kind.STEP_STARTED:
             if step in ended:
                 earlier.setdefault(step, []).append(ended.pop(step))
+            elif step in runs:
+                earlier.setdefault(step, []).append(_never_ended(runs[step], unanswered[step]))
             runs[step] = runs.get(step, 0) + 1
+            unanswered[step] = []
         elif event.kind == Kind.STEP_COMPLETED:
             ended[step] = f"attempt {runs.get(step, 1)}: {_ended(event.payload(StepCompleted))}"
         elif event.kind == Kind.COMMAND_INTENT:
             commands.setdefault(step, _Commands()).add(event, runs.get(step, 0))
+            unanswered.setdefault(step, []).append(event.where.host or "")
+        elif event.kind == Kind.COMMAND_RESULT and event.where.host in unanswered.get(step, ()):
+            unanswered[step].remove(event.where.host or "")
     out = []
     for step in order:
         st = state.step(step)
@@ -161,6 +169,16 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
                 )
             )
     return out
+
+
+def _never_ended(run: int, unanswered: list[str]) -> str:
+    """`attempt 1: never ended (the console running it ended first); outcome unknown
+    then on web-3, web-5`: a run a retry followed with no end on record. Seen: a teammate's
+    `run` killed mid-wave, taken over and retried on its two unknown hosts, read "done: 6
+    succeeded; 2 attempts", nothing said of the first."""
+    said = f"attempt {run}: never ended (the console running it ended first)"
+    hosts = sorted(set(unanswered) - {""})
+    return said + (f"; outcome unknown then on {named_some(hosts, 5)}" if hosts else "")
 
 
 def _ended(data: StepCompleted) -> str:
