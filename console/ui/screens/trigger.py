@@ -195,8 +195,7 @@ class TriggerScreen(Screen):
             summary.update(
                 "None of these automatic triggers has fired: declare one by hand below."
                 if watched
-                else "No probe watches for automatic triggers (triggers.toml): declare one"
-                " by hand below."
+                else "No automatic trigger watches here (triggers.toml): declare one below."
             )
             summary.set_class(False, "-firing")
             return
