@@ -152,7 +152,11 @@ async def test_an_undo_left_unknown_is_refused_and_retried_only_there(
         assert any("no outcome on record" in t for t in _toasts(app))
 
         await pilot.press("v")  # no verify to run: said as the undo's, not an ad-hoc's
-        await until(pilot, lambda: any("an undo has no verify" in t for t in _toasts(app)))
+        # V's answer, once its check has ended (the resume's own toast says "an undo has no
+        # verify" too: r pressed on it alone came while V still ran, under load, and was
+        # refused, "A step is running (restore.undo): wait for it").
+        said = "not verified: an undo has no verify"
+        await until(pilot, lambda: any(said in t for t in _toasts(app)) and not conductor.running)
         assert state.step("restore.undo").hosts["app-1"].status is HostStatus.UNKNOWN
 
         await pilot.press("f2")
