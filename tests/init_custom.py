@@ -16,7 +16,7 @@ from tests.test_example_on_sshd import _point_at_fleet
 
 def init_with(fleet, hooks: HookServer, tmp_path: Path, strategy: str) -> tuple[Path, dict]:
     """The configuration directory and the environment to run it with (`strategy`: a
-    `[[strategies]]` table in TOML, named `flip-release`)."""
+    `[[strategies]]` table in TOML, named `flip-release`; none: init's alone)."""
     server, key, known_hosts, trees, _shims = fleet
     env = {
         **os.environ,
@@ -26,6 +26,8 @@ def init_with(fleet, hooks: HookServer, tmp_path: Path, strategy: str) -> tuple[
     config = tmp_path / "mine"
     assert console("init", str(config), env=env, cwd=tmp_path).returncode == 0
     _point_at_fleet(config, server, key, known_hosts, trees)
+    if not strategy:
+        return config, env
     with (config / "strategies.toml").open("a") as strategies:
         strategies.write(strategy)
     inventory = config / "inventory.toml"

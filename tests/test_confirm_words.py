@@ -2,6 +2,9 @@
 first the facts that decide the yes (its name, where it runs, its waves, its failure
 threshold, its stages), then its description and the parameters chosen, however many."""
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
 from console.model.kinds import RunsOn
 from console.model.loading import load_settings
 from console.paths import demo_config, example_config
@@ -136,5 +139,6 @@ def test_a_default_left_empty_is_not_said_and_the_record_names_the_empty_once():
     with_ = strategy_text(strategy, chosen, hosts=3, undo=False).plain.splitlines()[-1]
     assert "running" not in with_ and "(empty)" not in with_, with_
     assert with_.startswith(f"With ({len(chosen) - 1}): target=2.10.0; defaults: "), with_
-    line = chose(StrategyChosen(strategy=strategy.name, params=chosen), None)  # type: ignore[arg-type]
+    written = SimpleNamespace(ts=datetime.now(UTC))  # an event of a journal written since
+    line = chose(StrategyChosen(strategy=strategy.name, params=chosen), written)  # type: ignore[arg-type]
     assert "(empty)" not in line and line.endswith("; empty: running)"), line

@@ -13,7 +13,7 @@ from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
 from console.model.step_state import recovery_said
-from console.model.visible import visible, with_empty_last
+from console.model.visible import assignments, visible, with_empty_last
 from console.model.waves import hosts_said, named_some
 
 if TYPE_CHECKING:
@@ -112,8 +112,13 @@ def selected(d: SystemsSelected, e: Event) -> str:
     return text
 
 
+# Journals written before 741534ae landed said each empty parameter in place
+# (`running=(empty)`): their documents, exported again, read as the copies handed over then.
+EMPTY_LAST_SINCE = datetime(2026, 12, 6, 5, 37, 58, tzinfo=UTC)
+
+
 def strategy(d: StrategyChosen, e: Event) -> str:
-    params = with_empty_last(d.params)
+    params = with_empty_last(d.params) if e.ts >= EMPTY_LAST_SINCE else assignments(d.params)
     return f"chose the strategy: {d.strategy}" + (f" ({params})" if params else "")
 
 

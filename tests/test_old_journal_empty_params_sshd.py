@@ -1,0 +1,61 @@
+"""A journal written before 741534ae exports its empty parameters as it did. That commit
+said the empty ones of a `chose the strategy:` line together at its end ('...,
+check_wait=30; empty: running)'), where every journal before it exported each in place
+('..., check_wait=30, running=(empty))'): a document exported again from an older
+journal no longer read as the copy handed over then (76 of 405 journals differed, that
+line alone). Journals written since keep the new words."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.console_process import console
+from tests.init_custom import init_with
+from tests.test_example_on_sshd import fleet, hooks  # noqa: F401
+
+pytestmark = pytest.mark.sshd
+
+BEFORE = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)  # a day before 741534ae landed
+
+
+def written_on(journal: Path, copy: Path, day: datetime) -> Path:
+    """`journal`'s incident as a console would have written it on `day`: its directory
+    copied, every event's time moved back by the same amount (its only date)."""
+    shutil.copytree(journal.parent, copy)
+    lines = (copy / journal.name).read_text().splitlines()
+    events = [json.loads(line) for line in lines]
+    first = datetime.fromisoformat(events[0]["ts"])
+    for event in events:
+        ts = datetime.fromisoformat(event["ts"]) - (first - day)
+        event["ts"] = ts.isoformat().replace("+00:00", "Z")
+    text = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in events)
+    (copy / journal.name).write_text(text)
+    return copy / journal.name
+
+
+def chose(document: str) -> list[str]:
+    return [ln for ln in document.splitlines() if "chose the strategy: version-rollback" in ln]
+
+
+def test_an_older_journal_says_its_empty_parameters_as_it_did(fleet, hooks, tmp_path):  # noqa: F811
+    config, env = init_with(fleet, hooks, tmp_path, "")
+    run = ["run", "--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
+    done = console(*run, "--trigger", "user-impact", "--reason", "x", "--yes", "--quiet", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [journal] = (tmp_path / "state").glob("incidents/*/journal.jsonl")
+
+    now = chose(console("export", str(journal), env=env).stdout)
+    assert now and all("check_wait=30; empty: running)" in ln for ln in now), now
+
+    old = written_on(journal, tmp_path / "old", BEFORE)
+    exported = console("export", str(old), env=env)
+    assert exported.returncode == 0, exported.stderr
+    then = chose(exported.stdout)
+    assert len(then) == len(now), then
+    assert all("check_wait=30, running=(empty))" in ln for ln in then), then
+    assert "empty: running" not in exported.stdout
