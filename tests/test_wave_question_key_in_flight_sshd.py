@@ -17,6 +17,7 @@ question is pushed, as it would arrive a moment before it. Real sshd, the consol
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,43 @@ async def test_a_key_on_its_way_as_the_question_comes_up_does_not_answer_it(
         left = sorted(h for h, r in step.hosts.items() if r.status is HostStatus.NOT_STARTED)
         assert left == ["app-2", "app-3"], left
         assert not (fleet.sandboxes["app-2"] / "rolled").exists()
+
+
+async def test_a_key_typed_once_the_question_is_on_the_terminal_answers_it(
+    sshd_server, tmp_path: Path
+) -> None:
+    """The other side: a y typed once the question's first frame went out to the terminal
+    was typed at it, though the refresh's callbacks (which KeyTurns waited for) had not run
+    yet; it was dropped ('Keys not used', press again: seen in tmux when Enter followed
+    the checklist's appearance, one in five under load). It now waits for the question to
+    be drawn and answers it. The key is given as the first frame goes out."""
+    fleet, app = three_hosts(sshd_server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_the_run_confirm(pilot)
+        display = app._display
+        typed: list[str] = []
+
+        def frame_then_a_key(screen, renderable) -> None:
+            display(screen, renderable)
+            if isinstance(screen, ConfirmDialog) and renderable is not None and not typed:
+                typed.append(screen.question)  # the commander reads it, then types y
+                with app._context():  # from the terminal, as the driver gives it to the app
+                    key = events.Key("y", "y")
+                arrived = app.key_turns.arrived(key)
+                with contextlib.suppress(StopIteration):
+                    arrived.send(None)  # as it arrives: stamped now, routed in its turn
+
+        app._display = frame_then_a_key  # type: ignore[method-assign]
+        await pilot.press("y")  # runs the step: wave 1, then the question before wave 2
+        conductor = app.conductor
+
+        def answered() -> list[bool]:
+            events = conductor.recorder.events
+            return [e.data.go_on for e in events if e.kind is Kind.WAVE_ANSWERED]
+
+        dropped = lambda: any("not used" in n.message for n in app._notifications)  # noqa: E731
+        await until(pilot, lambda: bool(answered()) or dropped(), 60)
+        assert typed and "Wave 1 of 3" in typed[0]
+        assert answered() == [True], answered()  # on main: [], the y dropped as typed ahead
+        assert not dropped()
+        await until(pilot, lambda: (fleet.sandboxes["app-2"] / "rolled").exists(), 30)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events
 from textual.app import App, ScreenStackError
@@ -143,6 +144,13 @@ class IncidentApp(App[int]):
         pass over every widget, ~3 % of the demo's first frame, bench/RESULTS.md)."""
         width = self.size.width
         return next(n for least, n in sorted(self.HORIZONTAL_BREAKPOINTS)[::-1] if width >= least)
+
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
+        """A frame goes out to the terminal (Textual writes none in a batch update); the
+        top screen's first one is what the commander sees (`KeyTurns.displayed`)."""
+        super()._display(screen, renderable)
+        if renderable is not None and not self._batch_count and screen is self.screen:
+            self.key_turns.displayed(screen)
 
     @property
     def _background_screens(self) -> list[Screen]:
