@@ -27,6 +27,14 @@ pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
 def _severity_typed(sshd_server, tmp_path, tmux: Tmux, then: str) -> None:
     """The console in tmux on three real sshd hosts, an incident declared, its form (F5)
     open and Severity typed "SEV2", not saved; `then`: what the shell runs after it."""
+    _form_open(sshd_server, tmp_path, tmux, then)
+    tmux.keys("Tab")
+    tmux.type("SEV2")
+
+
+def _form_open(sshd_server, tmp_path, tmux: Tmux, then: str) -> None:
+    """The console in tmux on three real sshd hosts, an incident declared, its form (F5)
+    open; `then`: what the shell runs after it."""
     files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
     hosts = ("app-1", "app-2", "app-3")
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
@@ -35,8 +43,6 @@ def _severity_typed(sshd_server, tmp_path, tmux: Tmux, then: str) -> None:
     tmux.wait_for("Step 1 of")
     tmux.keys("F5")
     tmux.wait_for("Severity")
-    tmux.keys("Tab")
-    tmux.type("SEV2")
 
 
 @pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
@@ -87,4 +93,32 @@ def test_a_form_typed_and_not_saved_is_said_before_a_quit_and_noted_after(sshd_s
     assert note == (
         "the post-rollback form was not saved when the console ended (the console quit):"
         " Severity: “SEV2”"
+    )
+
+
+def test_action_items_typed_and_not_saved_are_said_and_noted(sshd_server, tmp_path):
+    """An action item typed (Ctrl+N, its action and owner) and not saved: the quit asks of
+    it and its yes notes it as a line `ACTION | TYPE | OWNER` (before, the question said
+    only that the incident stays open, and the item went with the console, unnoted)."""
+    tmux = Tmux(tmp_path)
+    try:
+        _form_open(sshd_server, tmp_path, tmux, "echo EXITED $?; sleep 60")
+        tmux.keys("C-n")
+        tmux.type("add a canary gate")
+        tmux.keys("Tab", "Tab")
+        tmux.type("dana")
+        tmux.wait_for("dana")
+        tmux.keys("C-q")
+        asked = tmux.wait_for("Quit?")
+        assert "The post-rollback form has text typed and not saved" in " ".join(asked.split())
+        tmux.keys("y")
+        tmux.wait_for("EXITED 0")
+    finally:
+        tmux.kill()
+    [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
+    events = read_journal(journal).events
+    [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
+    assert note == (
+        "the post-rollback form was not saved when the console ended (the console quit):"
+        " Action items: “add a canary gate | prevent | dana”"
     )

@@ -298,7 +298,7 @@ class Quitting:
         conductor, form = self.app.conductor, self._form()
         if conductor is None or form is None or not (typed := form.unsaved()):
             return
-        form.shown = form.values()  # noted: not again at the exit
+        form.shown = form.typed()  # noted: not again at the exit
         with contextlib.suppress(ProcedureError):
             conductor.note(
                 f"the post-rollback form was not saved when the console ended ({why}): {typed}"

@@ -13,7 +13,14 @@ from textual.widgets import Input, Label, Static
 
 from console.engine.errors import ProcedureError
 from console.model.procedure import FormField, StepKind
-from console.model.review import FieldError, FieldValue, action_item, check_field, filled_in
+from console.model.review import (
+    ITEM_COLUMNS,
+    FieldError,
+    FieldValue,
+    action_item,
+    check_field,
+    filled_in,
+)
 from console.model.status import StepStatus
 from console.model.visible import visible
 from console.ui.screens.base import IncidentScreen
@@ -115,7 +122,7 @@ class FormScreen(IncidentScreen):
         for widget in (f"#label-{F.LESSONS.value}", f"#field-{F.LESSONS.value}"):
             self.query_one(widget).display = legacy
         self.sync()
-        self.shown = self.values()  # as it opened: what is typed since is the person's
+        self.shown = self.typed()  # as it opened: what is typed since is the person's
         self.set_focus(self.query_one(f"#field-{F.REASON.value}", Input), scroll_visible=False)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -174,15 +181,31 @@ class FormScreen(IncidentScreen):
 
     def unsaved(self) -> str:
         """The fields typed here and not saved, as a note says them (`Severity: “SEV2”;
-        ...`), or "" (never opened, or nothing typed since the last save)."""
+        Action items: “add a canary gate | prevent | dana”`), or "" (never opened, or
+        nothing typed since the last save). The action items are said whole, as typed
+        (`none` once every row is cleared), when they differ from those saved."""
         if not self.is_mounted:
             return ""
         fields, shown = self.incident.state.fields, getattr(self, "shown", {})
-        return "; ".join(
+        said = [
             f"{f.label}: “{v}”"
             for f, v in self.values().items()
             if v != shown.get(f, "") and v != fields.get(f.value, "").strip()
-        )
+        ]
+        items = self.typed_items()
+        if items != shown.get(F.ACTION_ITEMS, ()) and items != _lines(self._items()):
+            said.append(f"{F.ACTION_ITEMS.label}: {', '.join(f'“{i}”' for i in items) or 'none'}")
+        return "; ".join(said)
+
+    def typed(self) -> dict[FormField, object]:
+        """Every field as typed, the action items as their lines: what `unsaved` says
+        is typed since (`shown`: as the form opened, or as last noted)."""
+        return {**self.values(), F.ACTION_ITEMS: self.typed_items()}
+
+    def typed_items(self) -> tuple[str, ...]:
+        """The action items' rows as typed, each as a line `ACTION | TYPE | OWNER | ...`
+        (empty trailing columns left out); a row with nothing typed is no item."""
+        return _lines(row.row() for row in self.query(ActionItemRow))
 
     def values(self) -> dict[FormField, str]:
         return {f: self.query_one(f"#field-{f.value}", Input).value.strip() for f in TEXT_FIELDS}
@@ -295,3 +318,17 @@ class FormScreen(IncidentScreen):
             if field not in owned and value != current(field):
                 incident.set_field(field, value)
         return completed, needed
+
+
+def _lines(rows) -> tuple[str, ...]:
+    """Action items' rows (mappings of ITEM_COLUMNS) as lines `ACTION | TYPE | ...`, empty
+    trailing columns left out; a row with no action, owner, due date or ticket is none."""
+    lines = []
+    for row in rows:
+        if not any(str(row.get(c) or "").strip() for c in ("action", "owner", "due", "ticket")):
+            continue
+        cells = [str(row.get(c) or "").strip() for c in ITEM_COLUMNS]
+        while cells and not cells[-1]:
+            cells.pop()
+        lines.append(" | ".join(cells))
+    return tuple(lines)
