@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from console.journal.custody import custody
+from console.journal.files import read_shared
 from console.journal.lock import SystemLocks, process_alive
 
 SUFFIX = ".handover"
@@ -55,7 +56,7 @@ def ask(locks: SystemLocks, incident: str, to: str, user: str, reason: str) -> R
 def asked(locks: SystemLocks, incident: str) -> Request | None:
     """The request for command of `incident`, if one stands: its process still runs."""
     try:
-        data = json.loads(_path(locks, incident).read_bytes())
+        data = json.loads(read_shared(_path(locks, incident)))
         request = Request(**{k: data[k] for k in Request._fields})
     except (OSError, ValueError, TypeError, KeyError):
         return None

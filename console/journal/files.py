@@ -183,6 +183,29 @@ def open_read(path: Path) -> BinaryIO:
         raise
 
 
+def read_shared(path: Path, limit: int = 1 << 20) -> bytes:
+    """The bytes of a small file of a directory the team shares (the lock directory: a
+    lock, the journal noted beside it, a request for command), which any account sharing
+    it may have written: never read through a symbolic link, never a device or a pipe (a
+    FIFO planted as `web.lock` held the console that took the lock, frozen, and the
+    directory's mutex with it, for every console of the team; a link there read another
+    file as this one). At most `limit` bytes. Refused as an OSError whose strerror says
+    why in words; a file this account may not read raises PermissionError, as before."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "a symbolic link, not the file itself") from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device or a pipe)")
+        os.set_blocking(fd, True)
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
 def write_private(path: Path, data: bytes, mode: int = FILE_MODE, sync: bool = False) -> None:
     """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
     umask and whatever mode an earlier file at `path` had; missing parents are 0700.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from console.journal import lock_notes
-from console.journal.files import FILE_MODE, JournalError, secure_dir
+from console.journal.files import FILE_MODE, JournalError, read_shared, secure_dir
 from console.journal.times import duration
 from console.model import payloads
 from console.model.events import Event, Kind
@@ -222,18 +222,19 @@ class SystemLocks:
 
     def _journal_of(self, system: str, incident: str) -> str:
         try:
-            said = json.loads(self._journal_path(system).read_text())
+            said = json.loads(read_shared(self._journal_path(system)))
             return said["journal"] if said["incident"] == incident else ""
         except (OSError, ValueError, TypeError, KeyError):
             return ""
 
     def holder(self, system: str) -> Holder | None:
-        """Who holds `system`; None if nobody does (or the lock file is torn). A lock file
-        this account cannot read (another account's, in a shared lock_dir) counts as
+        """Who holds `system`; None if nobody does (or the lock file is torn, or is a link
+        or a FIFO, which no console makes: never read through, never waited on). A lock
+        file this account cannot read (another account's, in a shared lock_dir) counts as
         held, by its owner."""
         path = self._path(system)
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(read_shared(path))
             holder = Holder(**{k: v for k, v in data.items() if k in LOCK_KEYS})
         except PermissionError:
             return _unreadable(path)

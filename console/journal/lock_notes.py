@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from console.journal.files import read_shared
+
 log = logging.getLogger(__name__)
 
 Note = dict[str, object]
@@ -26,7 +28,7 @@ def _now() -> str:
 
 def _read(path: Path) -> list[Note]:
     try:
-        notes = json.loads(path.read_text())
+        notes = json.loads(read_shared(path))
     except (OSError, ValueError):
         return []
     return [n for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
