@@ -176,11 +176,16 @@ def existing_journal(text: str, config: str | None) -> Path:
     """The journal JOURNAL names: a journal.jsonl, its incident's directory, or the
     incident's id, looked for where incidents live (console.toml's journal_dir, this
     account's state directory, the demo's)."""
-    from console.journal.files import JOURNAL_NAME, journal_path
+    from console.journal.files import JOURNAL_NAME, followed, journal_path
     from console.paths import find_config
 
     try:
         path = journal_path(Path(text))
+        if path.is_symlink():  # one the user made: followed as far as it is theirs
+            try:
+                path = followed(path)
+            except OSError as exc:
+                raise UsageError(f"{text}: {exc.strerror}") from None
         if path.is_file():
             return path
         if not INCIDENT_ID.fullmatch(text):

@@ -183,6 +183,45 @@ def open_read(path: Path) -> BinaryIO:
         raise
 
 
+def followed(path: Path, hops: int = 8) -> Path:
+    """The journal file a path the user typed names, when that path is a symbolic link
+    (`~/incidents/current.jsonl`, made by hand): followed while each link on the way is
+    the reader's own, to a regular file of the reader's own; its real path. The journal's
+    readers never follow a link (one planted in a team's directory read another incident
+    under this one's name), so a link the user typed was refused though it was theirs:
+    'cannot be read: a symbolic link, not the file itself'. Anything else is refused as
+    an OSError whose strerror says what the link is and where it leads, in one line."""
+    from console.journal.custody import account_name
+
+    me = os.geteuid()
+    for _ in range(hops):
+        try:
+            found = os.lstat(path)
+        except FileNotFoundError:
+            raise OSError(
+                errno.ENOENT, f"a symbolic link to {path}, which does not exist"
+            ) from None
+        if not stat.S_ISLNK(found.st_mode):
+            break
+        target = path.parent / os.readlink(path)
+        if found.st_uid != me:
+            why = f"a symbolic link of {account_name(found.st_uid)}'s (to {target})"
+            raise OSError(errno.EPERM, f"{why}, not followed: name the journal itself")
+        path = target
+    else:
+        raise OSError(errno.ELOOP, f"symbolic links more than {hops} deep: name the journal itself")
+    found = os.stat(path)
+    if not stat.S_ISREG(found.st_mode):
+        raise OSError(errno.EINVAL, f"a symbolic link to {path}, which is not a journal file")
+    if found.st_uid != me:
+        owner = account_name(found.st_uid)
+        raise OSError(
+            errno.EPERM,
+            f"a symbolic link to {path}, {owner}'s file, not followed: name that file itself",
+        )
+    return Path(os.path.realpath(path))
+
+
 def read_shared(path: Path, limit: int = 1 << 20) -> bytes:
     """The bytes of a small file of a directory the team shares (the lock directory: a
     lock, the journal noted beside it, a request for command), which any account sharing
