@@ -107,35 +107,43 @@ def _asked(locks, journal: Path, reason: str, actor) -> None:
     from console.engine.handover import HandOverRefused
     from console.engine.handover_request import (
         ANSWER_SECONDS,
+        LET_GO_SECONDS,
         POLL_SECONDS,
-        answer,
+        Waiting,
         ask,
-        withdraw,
+        give_up,
     )
 
     incident = journal.parent.name
-    ask(locks, incident, actor.login, actor.user, reason)
+    request = ask(locks, incident, actor.login, actor.user, reason)
     print(
         f"asked the console driving incident {incident} for command: whoever is at its"
         f" keyboard may keep it; waiting at most {ANSWER_SECONDS:.0f} s (Ctrl+C gives up)",
         file=sys.stderr,
     )
+    waiting, said = Waiting(locks, journal, incident, request), None
     try:
-        for _ in range(int(ANSWER_SECONDS / POLL_SECONDS)):
+        while said is None:
             time.sleep(POLL_SECONDS)
-            said = answer(locks, journal, incident)
-            if said == "let go":
-                return
-            if said == "kept":
-                raise HandOverRefused(_kept(journal, incident))
+            said = waiting.look()
     except BaseException:
-        withdraw(locks, incident)
+        if not give_up(locks, incident, request):
+            told = f"{_holder(journal, incident)} had handed command over: {_once_ended(incident)}"
+            print(told, file=sys.stderr)
         raise
-    withdraw(locks, incident)
-    raise HandOverRefused(
-        f"{_holder(journal, incident)} did not hand over command of incident {incident} within"
-        f" {ANSWER_SECONDS:.0f} s (a step runs there, or nobody looks): {_meanwhile(incident)}"
-    )
+    if said == "kept":
+        raise HandOverRefused(_kept(journal, incident))
+    if said == "held":
+        raise HandOverRefused(
+            f"{_holder(journal, incident)} handed command of incident {incident} over as this"
+            f" wait ended, and had not let go of it {LET_GO_SECONDS:.0f} s later: {_once_ended(incident)}"
+        )
+    if said == "unanswered":
+        raise HandOverRefused(
+            f"{_holder(journal, incident)} did not hand over command of incident {incident}"
+            f" within {ANSWER_SECONDS:.0f} s (a step runs there, or nobody looks):"
+            f" {_meanwhile(incident)}"
+        )
 
 
 def follow(args: argparse.Namespace) -> int:
@@ -177,6 +185,12 @@ def _meanwhile(incident: str) -> str:
     from console.model.invocation import again
 
     return f"follow it live ({again(f'follow {incident}')}) or export it, and ask again later"
+
+
+def _once_ended(incident: str) -> str:
+    from console.model.invocation import again
+
+    return f"take command once it has ended ({again(f'resume {incident} --take-command REASON')})"
 
 
 def _kept(journal: Path, incident: str) -> str:

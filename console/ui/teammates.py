@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from console.model.visible import visible
 
 if TYPE_CHECKING:
+    from console.engine.handover_request import Request
     from console.engine.listing import IncidentSummary
     from console.ui.app import RollbackApp
 
@@ -80,14 +81,15 @@ def _ask(app: RollbackApp, summary: IncidentSummary) -> None:
         from console.engine.handover_request import ask
 
         locks, actor = app.engine.locks, app.engine.actor
-        ask(locks, summary.incident_id, actor.login, actor.user, reason)
+        request = ask(locks, summary.incident_id, actor.login, actor.user, reason)
         app.notify(
             f"Asked {custody.owner}'s console for command: whoever is at its keyboard may"
             f" keep it; with nobody there for {YIELD_SECONDS:.0f} s it hands command over.",
             title="Asked for command",
             markup=False,
         )
-        app.run_worker(_answer(app, summary, reason), group="take-command", exit_on_error=False)
+        waiting = _answer(app, summary, reason, request)
+        app.run_worker(waiting, group="take-command", exit_on_error=False)
 
     app.push_screen(
         TextPrompt(
@@ -104,37 +106,39 @@ def _ask(app: RollbackApp, summary: IncidentSummary) -> None:
     )
 
 
-async def _answer(app: RollbackApp, summary: IncidentSummary, reason: str) -> None:
+async def _answer(
+    app: RollbackApp, summary: IncidentSummary, reason: str, request: Request
+) -> None:
     """Wait (bounded) for the owner's console to let go, then take command; or say that
     it kept command, or did not answer."""
     import asyncio
 
-    from console.engine.handover_request import ANSWER_SECONDS, POLL_SECONDS, answer, withdraw
+    from console.engine.handover_request import (
+        ANSWER_SECONDS,
+        LET_GO_SECONDS,
+        POLL_SECONDS,
+        Waiting,
+    )
 
     assert summary.custody is not None  # a teammate's
-    locks, incident, owner = app.engine.locks, summary.incident_id, summary.custody.owner
-    for _ in range(int(ANSWER_SECONDS / POLL_SECONDS)):
+    incident, owner = summary.incident_id, summary.custody.owner
+    waiting = Waiting(app.engine.locks, summary.path, incident, request)
+    said = None
+    while said is None:
         await asyncio.sleep(POLL_SECONDS)
-        said = answer(locks, summary.path, incident)
-        if said == "let go":
-            _take(app, summary.path, reason)
-            return
-        if said == "kept":
-            app.notify(
-                f"{owner}'s console kept command of {incident}.",
-                title="Not taken over",
-                severity="warning",
-                markup=False,
-            )
-            return
-    withdraw(locks, incident)
-    app.notify(
-        f"{owner}'s console did not hand command over within {ANSWER_SECONDS:.0f} s"
-        " (a step runs there, or it does not look): ask again later.",
-        title="Not taken over",
-        severity="warning",
-        markup=False,
-    )
+        said = waiting.look()
+    if said == "let go":
+        _take(app, summary.path, reason)
+        return
+    told = {
+        "kept": f"{owner}'s console kept command of {incident}.",
+        "unanswered": f"{owner}'s console did not hand command over within"
+        f" {ANSWER_SECONDS:.0f} s (a step runs there, or it does not look): ask again later.",
+        "held": f"{owner}'s console handed command of {incident} over to you as this wait"
+        f" ended, and had not let go of it {LET_GO_SECONDS:.0f} s later: take command (r) once"
+        " it has ended.",
+    }
+    app.notify(told[said], title="Not taken over", severity="warning", markup=False)
 
 
 def follow(app: RollbackApp, journal: Path) -> None:

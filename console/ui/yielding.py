@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console.engine.handover_request import Request, asked, withdraw
+from console.engine.handover_request import Request, accept, asked, withdraw
 from console.journal.lock import SystemLocks
 from console.ui.widgets.plain import plain
 
@@ -118,7 +118,8 @@ class RequestWatch:
             current = self.app.conductor
             if current is not conductor or conductor.state.closed:
                 return
-            if answer in ("handed", "unanswered") and asked(locks, incident) != request:
+            handing = answer in ("handed", "unanswered") and not conductor.running
+            if handing and not accept(locks, incident, request):
                 answer = "withdrawn"  # given up since (its minute is over): nobody takes it
             if answer == "withdrawn":
                 conductor.note(f"kept command: asked for by {request.said()}; withdrawn unanswered")
