@@ -72,14 +72,34 @@ def test_a_form_typed_and_not_saved_is_noted_as_the_console_ends(sshd_server, tm
     )
 
 
-def test_a_form_typed_and_not_saved_is_said_before_a_quit_and_noted_after(sshd_server, tmp_path):
+def _action_item_typed(sshd_server, tmp_path, tmux: Tmux, then: str) -> None:
+    """As `_severity_typed`, an action item typed instead (Ctrl+N, its action and owner)."""
+    _form_open(sshd_server, tmp_path, tmux, then)
+    tmux.keys("C-n")
+    tmux.type("add a canary gate")
+    tmux.keys("Tab", "Tab")
+    tmux.type("dana")
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown", "said"),
+    [
+        (_severity_typed, "SEV2", "Severity: “SEV2”"),
+        (_action_item_typed, "dana", "Action items: “add a canary gate | prevent | dana”"),
+    ],
+)
+def test_a_form_typed_and_not_saved_is_said_before_a_quit_and_noted_after(
+    sshd_server, tmp_path, typed, shown, said
+):
     """q with the form half filled: the quit's question says the text is not saved, and the
     yes notes it, as typed (before, it asked only of the open incident, and the text went
-    with the console)."""
+    with the console). An action item is noted as a line `ACTION | TYPE | OWNER` (before,
+    only the text fields were: the question said only that the incident stays open, and
+    the item went with the console, unnoted)."""
     tmux = Tmux(tmp_path)
     try:
-        _severity_typed(sshd_server, tmp_path, tmux, "echo EXITED $?; sleep 60")
-        tmux.wait_for("SEV2")
+        typed(sshd_server, tmp_path, tmux, "echo EXITED $?; sleep 60")
+        tmux.wait_for(shown)
         tmux.keys("C-q")
         asked = tmux.wait_for("Quit?")
         assert "The post-rollback form has text typed and not saved" in " ".join(asked.split())
@@ -91,34 +111,5 @@ def test_a_form_typed_and_not_saved_is_said_before_a_quit_and_noted_after(sshd_s
     events = read_journal(journal).events
     [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
     assert note == (
-        "the post-rollback form was not saved when the console ended (the console quit):"
-        " Severity: “SEV2”"
-    )
-
-
-def test_action_items_typed_and_not_saved_are_said_and_noted(sshd_server, tmp_path):
-    """An action item typed (Ctrl+N, its action and owner) and not saved: the quit asks of
-    it and its yes notes it as a line `ACTION | TYPE | OWNER` (before, the question said
-    only that the incident stays open, and the item went with the console, unnoted)."""
-    tmux = Tmux(tmp_path)
-    try:
-        _form_open(sshd_server, tmp_path, tmux, "echo EXITED $?; sleep 60")
-        tmux.keys("C-n")
-        tmux.type("add a canary gate")
-        tmux.keys("Tab", "Tab")
-        tmux.type("dana")
-        tmux.wait_for("dana")
-        tmux.keys("C-q")
-        asked = tmux.wait_for("Quit?")
-        assert "The post-rollback form has text typed and not saved" in " ".join(asked.split())
-        tmux.keys("y")
-        tmux.wait_for("EXITED 0")
-    finally:
-        tmux.kill()
-    [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
-    events = read_journal(journal).events
-    [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
-    assert note == (
-        "the post-rollback form was not saved when the console ended (the console quit):"
-        " Action items: “add a canary gate | prevent | dana”"
+        f"the post-rollback form was not saved when the console ended (the console quit): {said}"
     )

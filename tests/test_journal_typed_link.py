@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.sshd import ensure_test_account
+from tests.test_planted_links import _console as console
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a second account needs root")
 
@@ -31,16 +30,6 @@ def incident(where: Path, uid: int = 0) -> Path:
         os.chown(where / name, uid, -1)
     os.chown(where, uid, -1)
     return where / "journal.jsonl"
-
-
-def console(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "console", *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
-    )
 
 
 def test_a_link_of_ones_own_to_ones_own_journal_is_followed(tmp_path) -> None:
