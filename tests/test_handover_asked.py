@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.handover_request import ask, asked, withdraw
+from console.engine.handover_request import answer as answered
+from console.engine.handover_request import ask, withdraw
 from console.engine.session import Engine
-from console.journal.custody import custody
 from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.model.events import Kind
@@ -42,12 +42,12 @@ def asking(
     def act() -> str:
         held = SystemLocks(locks)
         os.read(go, 1)  # the console has opened it
-        ask(held, incident, account.name, account.name, REASON)
+        request = ask(held, incident, account.name, account.name, REASON)
         for _ in range(600):
-            if not custody(journals / incident, incident, held.held()).running:
-                withdraw(held, incident)
+            said = answered(held, journals / incident / "journal.jsonl", incident, request)
+            if said == "let go":
                 return str(take(journals, locks, incident))
-            if asked(held, incident) is None:
+            if said == "kept":
                 return "kept"
             time.sleep(0.1)
         return "no answer"
