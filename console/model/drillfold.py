@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 def _started(s: IncidentState, e: Event) -> None:
     s.scenario = e.data.dump()
+    s.drill_faults_from = len(s.faults)
 
 
 def _fault(s: IncidentState, e: Event) -> None:
@@ -60,10 +61,14 @@ def faults_left(s: IncidentState) -> list[str]:
 
 def _sent_not_recorded(s: IncidentState) -> list[str]:
     """The command fault being injected when the console ended (its step `drill-fault-N`,
-    the scenario's Nth fault: each is recorded once every host has it, in order), as
-    `NAME on HOSTS` of the hosts it was sent to; none once its undo has run."""
+    the incident's Nth command fault: each is recorded once every host has it, in order),
+    as `NAME on HOSTS` of the hosts it was sent to; none once its undo has run. Its name is
+    the latest drill's first fault not recorded (they go in one by one, demo faults too):
+    N counts command faults alone, and named the wrong one beside a demo fault."""
     recorded = sum(1 for f in s.faults if f.get("kind") == "command")
     labels = (s.scenario or {}).get("faults") or []
+    # recorded by drill.fault (`at`), not an undo's entry for a fault never recorded
+    done = sum(1 for f in s.faults[s.drill_faults_from :] if f.get("at"))
     left = []
     for step_id, step in s.steps.items():
         number = step_id.removeprefix(f"{FAULT_STEP}-")
@@ -72,7 +77,7 @@ def _sent_not_recorded(s: IncidentState) -> list[str]:
         if fault_steps(int(number))[1] in s.steps:  # undone, or tried: said by its undo
             continue
         hosts = [h for h, run in step.hosts.items() if not run.nothing_sent()]
-        name = labels[int(number) - 1] if int(number) <= len(labels) else step_id
+        name = labels[done] if done < len(labels) else step_id
         if hosts:
             left.append(f"{name} on {', '.join(hosts)}")
     return left

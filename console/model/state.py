@@ -96,6 +96,7 @@ class IncidentState(Compared):
     notifications: list[dict[str, Any]] = field(default_factory=list)
     scenario: dict[str, Any] | None = None  # a drill's scenario, as drill.started recorded it
     faults: list[dict[str, Any]] = field(default_factory=list)  # a drill's injected faults
+    drill_faults_from: int = 0  # where the latest drill's own begin in `faults`
     drill_verdict: dict[str, Any] | None = None
     last_seq: int = -1
     last_ts: datetime | None = None
