@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import new_incident_id
@@ -33,7 +34,13 @@ from console.headless.common import (
     refusal_as_json,
     say_waits,
 )
-from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
+from console.journal.drill_text import (
+    missed_said,
+    report_lines,
+    status_markdown,
+    status_rows,
+    status_text,
+)
 from console.journal.drills import Unreadable, read_drills, uncounted
 from console.journal.files import JOURNAL_NAME
 from console.journal.outcomes import host_summary
@@ -230,16 +237,18 @@ def print_status(settings: Settings, demo: bool, fmt: str, now: datetime) -> int
         sys.stdout.write(visible(status_markdown(status, now)))
     else:
         print("\n".join(visible(line, one_line=True) for line in status_text(status, now)))
+        _say_missed(status, sys.stdout)
     overdue = any(s.standing is Standing.OVERDUE for s in status)
     return EXIT_FAILED if overdue else EXIT_OK
 
 
 async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> int:
-    """`drill --due`: every scenario whose cadence is DUE or OVERDUE."""
+    """`drill --due`: every scenario whose date has come (OVERDUE), each once."""
     runs, unreadable = read_drills(drills_root(settings, options.demo))
     said_uncounted(unreadable, runs, now)
     status = schedule_status(settings.drills, runs, now)
     names = due_scenarios(status)
+    _say_missed(status, sys.stderr if options.json else sys.stdout)
     if not names:
         print(_none_due(status), file=sys.stderr if options.json else sys.stdout)
         if options.json:
@@ -248,6 +257,11 @@ async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> i
         return EXIT_OK
     print(f"due: {', '.join(names)}", file=sys.stderr if options.json else sys.stdout, flush=True)
     return await run_drills(settings, names, options, locked=[])
+
+
+def _say_missed(status: list[SystemCadence], out: TextIO) -> None:
+    for said in filter(None, map(missed_said, status)):
+        print(visible(said, one_line=True), file=out, flush=True)
 
 
 def _none_due(status: list[SystemCadence]) -> str:

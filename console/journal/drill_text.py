@@ -183,6 +183,7 @@ def status_rows(status: list[SystemCadence]) -> list[dict[str, Any]]:
                 "recovery_target_minutes": recovery.target_minutes if recovery else None,
                 "next_due": s.next_due.isoformat() if s.next_due else None,
                 "standing": s.standing.value,
+                "missed": [f"{m:%Y-%m-%d}" for m in s.missed],
                 "journal": last.journal if last else None,
             }
         )
@@ -198,7 +199,23 @@ def _row_cells(s: SystemCadence, now: datetime) -> list[str]:
         took = duration(recovery.seconds) + (f" / {minutes(target)}" if target else "")
     due = _when(s.next_due) if s.next_due else "now"
     at = _when(last.at if last else None)
-    return [s.system, s.cadence, s.entry.scenario, at, result, took, due, s.standing.value]
+    state = s.standing.value + (f", {len(s.missed)} missed" if s.missed else "")
+    return [s.system, s.cadence, s.entry.scenario, at, result, took, due, state]
+
+
+def missed_said(s: SystemCadence) -> str | None:
+    """`missed: web monthly (day 1) (web-release): it fell due 2026-10-01 and 2026-11-01
+    and no drill passed since ...`; None when no date was missed."""
+    if not s.missed:
+        return None
+    dates = [f"{m:%Y-%m-%d}" for m in s.missed]
+    listed = ", ".join(dates[:-1]) + f" and {dates[-1]}" if len(dates) > 1 else dates[0]
+    passed = f"{s.last_passed.at:%Y-%m-%d}" if s.last_passed else "never"
+    return (
+        f"missed: {s.system} {s.cadence} ({s.entry.scenario}): it fell due {listed} with no"
+        f" passing drill since (last passed: {passed}; the jump host off, or its job not run):"
+        f" one drill is due now, not one per date missed"
+    )
 
 
 def status_text(status: list[SystemCadence], now: datetime) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from console.model.drill_settings import DrillSettings
@@ -57,6 +57,9 @@ class SystemCadence:
     last_passed: DrillRun | None
     next_due: datetime | None  # None: now (never passed)
     standing: Standing
+    # the dates it fell due on before the latest, with no passing drill since (the jump
+    # host off, the job not run): said, and the drill run once for them all
+    missed: tuple[datetime, ...] = ()
 
     @property
     def cadence(self) -> str:
@@ -75,10 +78,28 @@ def add_months(when: datetime, months: int) -> datetime:
     return when.replace(year=year, month=month, day=day)
 
 
+def on_day(year: int, month: int, day: int, tz: tzinfo | None) -> datetime:
+    """00:00 on `day` of that month, or on its last day when it has fewer."""
+    last = calendar.monthrange(year, month)[1]
+    return datetime(year, month, min(day, last), tzinfo=tz)
+
+
+def month_due(day: int, when: datetime) -> datetime:
+    """The monthly date on `day` that falls next after the one `when` is past (or on):
+    a drill at `when` covers its month, counted from that day."""
+    this = on_day(when.year, when.month, day, when.tzinfo)
+    back = add_months(when.replace(day=1), -1) if when < this else when.replace(day=1)
+    start = on_day(back.year, back.month, day, when.tzinfo)  # the date `when` is past
+    after = add_months(start.replace(day=1), 1)
+    return on_day(after.year, after.month, day, when.tzinfo)
+
+
 def next_due(entry: ScheduleEntry, passed: datetime) -> datetime:
     """When the drill that passed at `passed` stops covering the cadence."""
     if entry.every:
         return passed + parse_period(entry.every)
+    if entry.cadence is Cadence.MONTHLY and entry.day is not None:
+        return month_due(entry.day, passed)
     if entry.cadence is Cadence.MONTHLY:
         return add_months(passed, 1)
     if entry.cadence is Cadence.ANNUAL_DR:
@@ -124,7 +145,21 @@ def system_cadence(
     due = next_due(entry, passed.at) if passed else None
     if entry.cadence is Cadence.BEFORE_DEPLOY and last is not None and not last.passed:
         due = None  # a deployment waits on the latest drill: a pass before it no longer holds
-    return SystemCadence(system, entry, last, passed, due, standing_of(entry, due, now))
+    standing = standing_of(entry, due, now)
+    return SystemCadence(system, entry, last, passed, due, standing, _missed(entry, due, now))
+
+
+MAX_MISSED = 120  # dates counted at most: ten years of a monthly cadence
+
+
+def _missed(entry: ScheduleEntry, due: datetime | None, now: datetime) -> tuple[datetime, ...]:
+    """The dates a cadence fell due on, from `due` on, before the latest one up to now."""
+    if due is None or entry.cadence is Cadence.BEFORE_DEPLOY:
+        return ()
+    dates = [due]
+    while len(dates) <= MAX_MISSED and (after := next_due(entry, dates[-1])) <= now:
+        dates.append(after)
+    return tuple(dates[:-1])
 
 
 def schedule_status(
@@ -139,15 +174,12 @@ def schedule_status(
 
 
 def due_scenarios(status: list[SystemCadence]) -> list[str]:
-    """Scenarios to run now: those of every DUE or OVERDUE cadence, except before-deploy
-    (run by the gate, right before a deployment), each once."""
-    return list(
-        dict.fromkeys(
-            s.entry.scenario
-            for s in status
-            if s.standing is not Standing.OK and s.entry.cadence is not Cadence.BEFORE_DEPLOY
-        )
-    )
+    """Scenarios to run now: those of every cadence whose date has come (OVERDUE), each
+    once. Not one DUE within its notice: run then, a drill moves the next date earlier by
+    the notice each time (a monthly one every three weeks), and on a fixed `day` it would
+    cover the month before, run again each day until the date; nor before-deploy (run by
+    the gate, right before a deployment)."""
+    return list(dict.fromkeys(s.entry.scenario for s in status if s.standing is Standing.OVERDUE))
 
 
 class GateError(ValueError):

@@ -206,6 +206,9 @@ class ScheduleEntry(Strict):
     every: str | None = None
     systems: list[str] = []  # default: the scenario's systems
     valid_hours: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 3600, strict=True)
+    # monthly: the day of the month it falls due (31: a shorter month's last day), at 00:00
+    # UTC, whatever day the drill that covered the month before ran on
+    day: int | None = Field(default=None, ge=1, le=31, strict=True)
 
     @field_validator("every")
     @classmethod
@@ -220,6 +223,8 @@ class ScheduleEntry(Strict):
             raise ValueError("give `cadence` (monthly, before-deploy, annual-dr) or `every`")
         if self.valid_hours is not None and self.cadence is not Cadence.BEFORE_DEPLOY:
             raise ValueError("`valid_hours` is for the before-deploy cadence")
+        if self.day is not None and self.cadence is not Cadence.MONTHLY:
+            raise ValueError("`day` (of the month) is for the monthly cadence")
         return self
 
     @property
@@ -228,6 +233,8 @@ class ScheduleEntry(Strict):
             return f"every {self.every.strip()}"
         if self.cadence is Cadence.BEFORE_DEPLOY:
             return f"before-deploy ({self.window_hours:g} h)"
+        if self.day is not None:
+            return f"monthly (day {self.day})"
         return str(self.cadence)
 
     @property
