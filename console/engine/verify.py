@@ -106,10 +106,20 @@ def record_recovery(
         return
     # a drill's, as its start recorded them: the console that resumes one has no others
     targets = targets or (recorder.state.scenario or {}).get("targets")
-    verified = recorder.clock.now()
+    verified, now = recorder.clock.now(), recorder.clock.monotonic()
+    # timed on this process's monotonic clock when this process wrote where it started
+    # (a console resumed after a reboot has another: the wall clock's then)
+    state = recorder.state
+    mono = state.first_trigger_mono
+    timed = (
+        now - mono if mono is not None and state.first_trigger_seq > recorder.opened_seq else None
+    )
     for name in systems:
         rto = (targets or {}).get(name, settings.inventory.system(name).rto_minutes)
-        recovery = measure_recovery(name, started, verified, rto)
+        recovery = measure_recovery(name, started, verified, rto, timed)
+        clock: dict[str, Any] = {"clock": recovery.clock} if recovery.clock else {}
+        if recovery.wall_step is not None:
+            clock["wall_step"] = recovery.wall_step
         recorder.record(
             Kind.RECOVERY_MEASURED,
             system=name,
@@ -118,6 +128,7 @@ def record_recovery(
             seconds=recovery.seconds,
             rto_minutes=rto,
             verdict=recovery.verdict,
+            **clock,
         )
 
 

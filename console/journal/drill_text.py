@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from console.journal.export.inert import cell
-from console.journal.times import duration, minutes
+from console.journal.times import duration, minutes, timed_said
 from console.model.drill_schedule import Standing, SystemCadence
 from console.model.drills import DrillOutcome
 from console.model.visible import visible
@@ -110,6 +110,8 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         lines.append(
             f"  recovery   {system}: {took}, {target}: {r.get('verdict')} {_mark(bool(r.get('ok')))}"
         )
+        if timed := timed_said(r.get("clock"), r.get("wall_step")):
+            lines.append(f"  recovery   {system}: {timed}")  # its own line, its label
     integrity = verdict.get("integrity", {})
     for host, said in integrity.get("restored", {}).items():  # the point it went back to
         lines.append(f"  restored   {host}: {visible(said, one_line=True)}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from console.journal.times import clock, duration, minutes
+from console.journal.times import clock, duration, minutes, timed_said
 from console.model.events import Event
 from console.model.integrity_judged import unjudged_said
 from console.model.procedure import FormField
@@ -213,7 +213,9 @@ def recovery(d: RecoveryMeasured, e: Event) -> str:
     target = f"target {minutes(d.rto_minutes)}" if d.rto_minutes else "no target"
     # the verdict in today's words, whatever an older journal recorded ("RTO exceeded")
     verdict = recovery_verdict(float(d.seconds), d.rto_minutes)
-    return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {verdict})"
+    timed = timed_said(d.clock, None if d.wall_step is None else float(d.wall_step))
+    said = f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {verdict})"
+    return f"{said}; {timed}" if timed else said
 
 
 def sampled(d: ProbeSample, e: Event) -> str:

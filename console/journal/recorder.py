@@ -53,6 +53,8 @@ class Recorder:
         self.state: IncidentState = state if state is not None else fold(self.events)
         self._listeners: list[Listener] = []
         self._last_seq = self.state.last_seq  # given; the state folds it once written
+        # the events after it are this process's: their monotonic times are its clock's
+        self.opened_seq = self._last_seq
         self._synced_seq = self._last_seq
         self._sync_task: asyncio.Future[None] | None = None
         # To be written at the end of this loop iteration, each with where output starts

@@ -28,3 +28,20 @@ def minutes(value: float) -> str:
     """A target given in minutes, as people read it: `15 min`, `1.5 min`; under a minute
     in seconds, `45 s` (not `0.75 min`)."""
     return f"{value * 60:.3g} s" if value < 1 else f"{value:g} min"
+
+
+def timed_said(clock: str | None, wall_step: float | None) -> str:
+    """How a recovery time was taken, when the wall clock alone would mislead; '' when
+    the monotonic clock timed it and the wall clock kept time."""
+    if clock == "wall":
+        return (
+            "timed on the wall clock (its clock started in an earlier console's process):"
+            " a step of the wall clock in between counts in it"
+        )
+    if wall_step is None:
+        return ""
+    way = "forward" if wall_step > 0 else "back"
+    return (
+        f"timed on the monotonic clock: the wall clock was stepped {way} by"
+        f" {duration(abs(wall_step))} while it ran, and the times recorded read across the step"
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from console.model.drills import DrillOutcome, Scenario
 from console.model.integrity_judged import not_judged, restored_to
-from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, recovery_verdict
+from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, Recovery, recovery_verdict
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
 from console.model.step_state import AFTER_STEP, BASELINE_STEP, HostRun, refused_words
@@ -121,8 +121,20 @@ def _recovery(
             "target_minutes": target,
             "verdict": verdict,
             "ok": ok,
+            **_timed(measured),
         }
     return out, findings
+
+
+def _timed(measured: Recovery | None) -> dict[str, Any]:
+    """How its time was taken, where the wall clock alone does not say it: `wall_step`,
+    the wall clock's step while it ran; `clock` wall, timed on the wall clock."""
+    if measured is None:
+        return {}
+    timed: dict[str, Any] = {"clock": measured.clock} if measured.clock else {}
+    if measured.wall_step is not None:
+        timed["wall_step"] = measured.wall_step
+    return timed
 
 
 def _integrity(

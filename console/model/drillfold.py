@@ -26,7 +26,20 @@ def _fault(s: IncidentState, e: Event) -> None:
     fault = e.payload(payloads.DrillFault)
     at = datetime.fromisoformat(fault.in_place_at) if fault.in_place_at else e.ts
     s.faults.append({**e.data.dump(), "at": at.isoformat(), "undone": None})
-    first_trigger(s, at)
+    mono, seq = _in_place_mono(s, at) if fault.in_place_at else (e.mono, e.seq)
+    first_trigger(s, at, mono, seq)
+
+
+def _in_place_mono(s: IncidentState, at: datetime) -> tuple[float | None, int]:
+    """The monotonic time of the end of the fault's command on its first host (the
+    `in_place_at` its event names), from the latest fault step's runs: (None, -1) where
+    none ended then."""
+    steps = [s.steps[i] for i in s.steps if i == FAULT_STEP or i.startswith(f"{FAULT_STEP}-")]
+    if steps:
+        for run in steps[-1].hosts.values():
+            if run.finished == at and run.finished_mono is not None:
+                return run.finished_mono, run.finished_seq
+    return None, -1
 
 
 def _undone(s: IncidentState, e: Event) -> None:

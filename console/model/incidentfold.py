@@ -80,7 +80,7 @@ def _trigger(s: IncidentState, e: Event) -> None:
         declared_at=e.ts,
         evidence=list(d.evidence),
     )
-    first_trigger(s, e.ts)
+    first_trigger(s, e.ts, e.mono, e.seq)
     if d.commander and d.commander != s.commander:
         _command(s, d.commander, e)
 

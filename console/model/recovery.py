@@ -31,17 +31,35 @@ class Recovery(NamedTuple):
     verified: datetime
     seconds: float
     rto_minutes: float | None
+    clock: str | None = None  # `wall`: timed on the wall clock (RecoveryMeasured.clock)
+    wall_step: float | None = None  # the wall clock's step while it was timed, seconds
 
     @property
     def verdict(self) -> str:
         return recovery_verdict(self.seconds, self.rto_minutes)
 
 
+STEP_SAID = 1.0  # seconds: a wall clock stepped by less is not said
+
+
 def measure_recovery(
-    system: str, started: datetime, verified: datetime, rto_minutes: float | None
+    system: str,
+    started: datetime,
+    verified: datetime,
+    rto_minutes: float | None,
+    monotonic: float | None = None,
 ) -> Recovery:
-    seconds = round(max(0.0, (verified - started).total_seconds()), 3)
-    return Recovery(system, started, verified, seconds, rto_minutes)
+    """From `started` to `verified` (wall times, for the record), timed by the monotonic
+    clock's `monotonic` seconds between them where it could be read (a step of the wall
+    clock in between then counts for nothing, and is kept as `wall_step`), else by the
+    wall clock (`clock` = wall)."""
+    wall = (verified - started).total_seconds()
+    if monotonic is None:
+        return Recovery(system, started, verified, round(max(0.0, wall), 3), rto_minutes, "wall")
+    step = round(wall - monotonic, 3)
+    stepped = step if abs(step) >= STEP_SAID else None
+    seconds = round(max(0.0, monotonic), 3)
+    return Recovery(system, started, verified, seconds, rto_minutes, None, stepped)
 
 
 def stop_said(stopped: str) -> str:

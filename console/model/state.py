@@ -82,6 +82,10 @@ class IncidentState(Compared):
     aborts: list[dict[str, Any]] = field(default_factory=list)
     exports: list[dict[str, Any]] = field(default_factory=list)
     first_trigger_at: datetime | None = None
+    # the monotonic time of that instant and the seq of the event it was read from: a
+    # recovery measured by the process that wrote it is timed on the monotonic clock
+    first_trigger_mono: float | None = None
+    first_trigger_seq: int = -1
     firings: list[dict[str, Any]] = field(default_factory=list)
     merged: list[dict[str, Any]] = field(default_factory=list)  # firings taken in as evidence
     dismissed: list[dict[str, Any]] = field(default_factory=list)  # nobody took them up, and why

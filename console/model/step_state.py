@@ -86,6 +86,8 @@ class HostRun(Compared):
     detail: str | None = None
     started: datetime | None = None
     finished: datetime | None = None
+    finished_mono: float | None = None  # its event's monotonic time (durations)
+    finished_seq: int = -1  # and that event's seq
     lines: int = 0
     last_line: str = ""
     last_error: str = ""  # the stage's last stderr line: what a failed host said was wrong

@@ -10,20 +10,41 @@ from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.recovery import Recovery
 
+MOMENT = 60.0  # seconds between a sample and its firing's event, at most, to time from it
+
 if TYPE_CHECKING:
     from console.model.state import IncidentState
 
 
-def first_trigger(s: IncidentState, when: datetime) -> None:
-    """Recovery time counts from the earliest trigger event."""
-    if s.first_trigger_at is None or when < s.first_trigger_at:
-        s.first_trigger_at = when
+def first_trigger(s: IncidentState, when: datetime, mono: float | None, seq: int) -> None:
+    """Recovery time counts from the earliest trigger event: its wall time for the record,
+    its monotonic time (`mono`, of the event of seq `seq`) to time it. Which is earliest
+    is read on the monotonic clock where both have one and it runs as the journal does
+    (one boot: a wall clock stepped back makes a later firing read earlier than the
+    fault), else on the wall clock (a console resumed after a reboot counts anew)."""
+    first, first_mono = s.first_trigger_at, s.first_trigger_mono
+    if first is None:
+        earlier = True
+    elif (
+        mono is not None
+        and first_mono is not None
+        and (mono - first_mono) * (seq - s.first_trigger_seq) >= 0
+    ):
+        earlier = mono < first_mono
+    else:
+        earlier = when < first
+    if earlier:
+        s.first_trigger_at, s.first_trigger_mono, s.first_trigger_seq = when, mono, seq
 
 
 def _fired(s: IncidentState, e: Event) -> None:
     fired = e.payload(payloads.TriggerFired)
     s.firings.append({**fired.dump(), "seq": e.seq})
-    first_trigger(s, datetime.fromisoformat(fired.fired_at) if fired.fired_at else e.ts)
+    at = datetime.fromisoformat(fired.fired_at) if fired.fired_at else e.ts
+    # the sample that fired it was read a moment before its event: that moment taken back
+    # from the event's monotonic time (a gap past a minute is no moment: not timed so)
+    gap = (e.ts - at).total_seconds()
+    first_trigger(s, at, e.mono - gap if 0 <= gap <= MOMENT else None, e.seq)
 
 
 def _countdown(s: IncidentState, e: Event) -> None:
@@ -62,6 +83,8 @@ def _recovery(s: IncidentState, e: Event) -> None:
         verified=datetime.fromisoformat(d.verified),
         seconds=float(d.seconds),
         rto_minutes=d.rto_minutes,
+        clock=d.clock,
+        wall_step=None if d.wall_step is None else float(d.wall_step),
     )
 
 

@@ -122,6 +122,18 @@ class RecoveryMeasured(Payload):
         description="`within target`, `target exceeded`, or `no target` (older journals:"
         " `within RTO`, `RTO exceeded`)"
     )
+    clock: str | None = Field(
+        None,
+        description="`wall`: `seconds` is the wall clock's, `verified` less `started` (its clock"
+        " started in another process, a console since ended); absent: the monotonic clock's"
+        " (journals before 2026-12-06: the wall clock's)",
+    )
+    wall_step: Number | None = Field(
+        None,
+        description="seconds the wall clock was stepped (NTP, by hand) while the recovery was"
+        " timed, when a second or more: `verified` less `started` differs from `seconds` by"
+        " it, the record's times read across the step",
+    )
 
 
 class RecoveryStop(TypedDict):

@@ -1,0 +1,103 @@
+"""A drill's recovery time is timed on the monotonic clock (real sshd): the wall clock
+stepped while the drill runs (NTP, or by hand) changes the times on record, never the
+recovery time; the report says the record's times read across the step."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from console.engine.session import Engine
+from console.headless.drills import DrillOptions, drill_once
+from console.journal.drill_text import report_lines
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from tests.test_drills_sshd import staging_fleet
+
+pytestmark = pytest.mark.sshd
+
+STEP = timedelta(hours=1)
+
+
+class SteppedClock:
+    """The system's clocks, its wall clock stepped by `step` from the moment it is told."""
+
+    def __init__(self) -> None:
+        self.step = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.step
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path):
+    return staging_fleet(sshd_server, tmp_path)
+
+
+def drilled_with_the_clock_stepped(fleet, monkeypatch, step: timedelta) -> dict:
+    """The staging drill, its wall clock stepped by `step` once its fault is in place."""
+    clock = SteppedClock()
+    build = Engine.build
+
+    def stepping(*args, **kwargs) -> Engine:
+        engine = build(*args, **kwargs)
+        engine.clock = clock
+        incident = engine.incident
+
+        def watched(*a, **k):
+            conductor = incident(*a, **k)
+
+            def see(event) -> None:
+                if event.kind == Kind.DRILL_FAULT:
+                    clock.step = step  # NTP steps the clock while the fault is in place
+
+            conductor.recorder.subscribe(see)
+            return conductor
+
+        engine.incident = watched  # type: ignore[method-assign]
+        return engine
+
+    monkeypatch.setattr(Engine, "build", stepping)
+    settings = load_settings(fleet.config)
+    options = DrillOptions(quiet=True, journal=str(fleet.state / "drill"))
+    return asyncio.run(drill_once(settings, settings.drills.scenario("bad-release"), options))
+
+
+def test_a_wall_clock_stepped_forward_mid_drill_does_not_count_in_its_recovery(fleet, monkeypatch):
+    """Seen: the wall clock stepped forward an hour (NTP) while the fault was in place,
+    and the drill read 'recovery app: 1 h 00 min 04 s from the injected fault, target
+    10 min: target exceeded ✘', FAILED, though the hosts were down a few seconds."""
+    verdict = drilled_with_the_clock_stepped(fleet, monkeypatch, STEP)
+    recovery = verdict["recovery"]["app"]
+    assert recovery["seconds"] < 600, recovery
+    assert recovery["ok"] and verdict["passed"], verdict["findings"]
+    assert recovery["wall_step"] == pytest.approx(3600, abs=1)
+    events = read_journal(Path(verdict["journal"])).events
+    [measured] = [e for e in events if e.kind == Kind.RECOVERY_MEASURED]
+    across = datetime.fromisoformat(measured.data.verified)
+    across -= datetime.fromisoformat(measured.data.started)
+    # the record keeps the wall times as they read: their difference holds the step
+    assert across.total_seconds() == pytest.approx(measured.data.seconds + 3600, abs=1)
+    lines = report_lines(verdict)
+    said = "app: timed on the monotonic clock: the wall clock was stepped forward by 1 h 00 min"
+    assert any(said in line for line in lines), lines
+    assert any("DRILL bad-release: PASSED" in line for line in lines), lines
+
+
+def test_a_wall_clock_stepped_back_mid_drill_does_not_shorten_its_recovery(fleet, monkeypatch):
+    """Stepped back an hour, the wall clock read the recovery as no time at all (0 s,
+    clamped), a pass whatever the outage."""
+    verdict = drilled_with_the_clock_stepped(fleet, monkeypatch, -STEP)
+    recovery = verdict["recovery"]["app"]
+    assert recovery["seconds"] > 0, recovery
+    assert recovery["wall_step"] == pytest.approx(-3600, abs=1)
+    said = "the wall clock was stepped back by 1 h 00 min"
+    assert any(said in line for line in report_lines(verdict)), report_lines(verdict)
