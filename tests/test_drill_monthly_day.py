@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from console.journal.drill_text import missed_said
 from console.model.drill_schedule import DrillRun, due_scenarios, schedule_status
 from tests.test_drill_schedule import drills, write_drill
 from tests.test_drills_sshd import DRILLS, staging_fleet
@@ -95,3 +96,13 @@ def test_check_config_refuses_a_day_on_another_cadence(sshd_server, tmp_path):
     [line] = checked.stderr.strip().splitlines()
     assert line.startswith(f"error: {fleet.config / 'drills.toml'}:3: schedule[0]: "), line
     assert "`day` (of the month) is for the monthly cadence" in line, line
+
+
+def test_many_dates_missed_are_counted_not_listed():
+    """A daily cadence off for ten days: one line, how many and from when to when."""
+    settings = drills({"scenario": "web-monthly", "every": "1d"})
+    now = datetime(2027, 5, 1, 6, 0, tzinfo=UTC)
+    passed = DrillRun("web-monthly", ("web",), now - timedelta(days=10), True, "verified", "")
+    [cadence] = schedule_status(settings, [passed], now)
+    said = missed_said(cadence)
+    assert said is not None and "it fell due 9 times, from 2027-04-22 to 2027-04-30," in said

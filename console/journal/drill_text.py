@@ -8,7 +8,7 @@ from typing import Any
 
 from console.journal.export.inert import cell
 from console.journal.times import duration, minutes, timed_said
-from console.model.drill_schedule import Standing, SystemCadence
+from console.model.drill_schedule import MAX_MISSED, Standing, SystemCadence
 from console.model.drills import DrillOutcome
 from console.model.visible import visible
 
@@ -211,7 +211,12 @@ def missed_said(s: SystemCadence) -> str | None:
     if not s.missed:
         return None
     dates = [f"{m:%Y-%m-%d}" for m in s.missed]
-    listed = ", ".join(dates[:-1]) + f" and {dates[-1]}" if len(dates) > 1 else dates[0]
+    if len(dates) > 3:  # a short cadence off for long: the first, the last, how many
+        listed = f"{len(dates)} times, from {dates[0]} to {dates[-1]},"
+        if len(dates) >= MAX_MISSED:  # counted no further
+            listed = f"at least {len(dates)} times since {dates[0]},"
+    else:
+        listed = ", ".join(dates[:-1]) + f" and {dates[-1]}" if len(dates) > 1 else dates[0]
     passed = f"{s.last_passed.at:%Y-%m-%d}" if s.last_passed else "never"
     return (
         f"missed: {s.system} {s.cadence} ({s.entry.scenario}): it fell due {listed} with no"
