@@ -104,6 +104,8 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
     assert [(e.data.rto_minutes, e.data.verdict) for e in measured] == [
         (0.001, "target exceeded")  # the scenario's target, as the drill recorded it
     ]
+    # its clock started in the killed process: timed on the wall clock, and said so
+    assert [e.data.clock for e in measured] == ["wall"]
     document = fleet.cli("export", str(journal))
     assert document.returncode == 0, document.stderr
     assert f"Drill verdict: {LEFT[0].lower()}{LEFT[1:]} (app: target exceeded;" in document.stdout
