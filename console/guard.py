@@ -168,7 +168,11 @@ def save_internal_error(exc: BaseException) -> tuple[str, str]:
 def report_internal_error(exc: BaseException) -> str:
     """One line for an error the program did not foresee, naming the file its traceback
     was saved to (`save_internal_error`)."""
-    what, saved = save_internal_error(exc)
+    return internal_error_line(*save_internal_error(exc))
+
+
+def internal_error_line(what: str, saved: str) -> str:
+    """`report_internal_error`'s line, of what `save_internal_error` gave."""
     if "\n" in saved:  # not saved: the traceback itself
         return f"error: internal error: {what}\n{saved}"
     return (

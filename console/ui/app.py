@@ -149,11 +149,11 @@ class RollbackApp(IncidentApp):
         incident let go of with it (cli/launch.py). Seen: a console that crashed mid-wave
         recorded "the console quit" with its host "left running when the console detached",
         and `list` read that its commander had let go of it."""
-        from console.guard import save_internal_error
+        from console.ui.fatal import saved_crash
 
         if self.quitting.ended_by is not None or self.conductor is None:
             return  # ending already (why is said), or nothing to record it in
-        what, saved = save_internal_error(error)
+        what, saved = saved_crash(error)  # the terminal's line names the same file
         where = f"; its traceback in {saved}" if "\n" not in saved else ""
         self.quitting.ended_by = f"it ended on an internal error, {what}{where}"
         self.quitting.crashed = True

@@ -33,6 +33,7 @@ from console.model.events import Event
 from console.model.settings import Settings
 from console.model.visible import visible
 from console.ui.collector import Collector
+from console.ui.fatal import end_in_one_line
 from console.ui.held_toasts import HeldToasts
 from console.ui.incident_screens import SCREENS, screen_classes
 from console.ui.key_turns import KeyTurns
@@ -302,6 +303,8 @@ class IncidentApp(App[int]):
         dialog opened since (shown again once it closes), or still on its way."""
         note.timeout = 0
         self._unnotify(note)
+
+    _fatal_error = end_in_one_line  # Textual's prints the traceback, its locals too
 
     def _refresh_notifications(self) -> None:
         """Toasts up as a dialog opens wait until it closes (ui/held_toasts.py)."""
