@@ -43,7 +43,8 @@ import fleet as fleetlib  # noqa: E402
 
 from console.engine.dial import CIPHERS  # noqa: E402
 from console.engine.runner import Runner  # noqa: E402
-from console.engine.ssh import SshPool, targets_for  # noqa: E402
+from console.engine.ssh import SshPool  # noqa: E402
+from console.engine.targets import targets_for  # noqa: E402
 from console.journal.actor import current_actor  # noqa: E402
 from console.journal.recorder import Recorder  # noqa: E402
 from console.journal.writer import JournalWriter  # noqa: E402

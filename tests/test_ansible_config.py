@@ -57,7 +57,7 @@ def test_a_system_reads_its_hosts_from_an_ansible_group_at_load(tmp_path):
     web = settings.inventory.system("web")
     assert len(web.hosts) == 14 and web.hosts[0].name == "web01.eu.example.com"
     edge = settings.inventory.host("edge-1")
-    assert (edge.address, edge.port, edge.jump_host) == ("10.0.0.9", 2222, "ops@canary-jump:2022")
+    assert (edge.ssh_alias, edge.port, edge.jump_host) == ("10.0.0.9", 2222, "ops@canary-jump:2022")
     assert edge.tags == ["canary", "eu", "pci", "prod"]
     replica = settings.inventory.host("pg-r2")
     assert replica.proxy_command == "ssh -W %h:%p -q ops@jump-us"

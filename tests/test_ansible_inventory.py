@@ -91,7 +91,7 @@ def test_an_ini_inventory_becomes_console_hosts():
     # canary's ansible_group_priority makes its ProxyJump win, as in Ansible
     assert by_name["edge-1"] == {
         "name": "edge-1",
-        "address": "10.0.0.9",
+        "ssh_alias": "10.0.0.9",
         "port": 2222,
         "user": "deploy",
         "jump_host": "ops@canary-jump:2022",
@@ -101,7 +101,7 @@ def test_an_ini_inventory_becomes_console_hosts():
     # from the inventory's directory, host:port
     assert by_name["db-c"] == {
         "name": "db-c",
-        "address": "10.0.3.3",
+        "ssh_alias": "10.0.3.3",
         "port": 2200,
         "user": "deploy",
         "identity_files": [str(INI.parent / "keys" / "db_ed25519")],

@@ -10,7 +10,8 @@ import asyncio
 import os
 
 from console.demo.fleet import DemoFleet
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import targets_for
 from console.model.loading import load_settings
 from console.paths import demo_config
 

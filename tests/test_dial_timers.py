@@ -9,7 +9,8 @@ import asyncssh
 import pytest
 
 from console.engine.failures import HostFailure
-from console.engine.ssh import SshPool, Target
+from console.engine.ssh import SshPool
+from console.engine.targets import Target
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from console.engine.ssh import SshPool, Target
+from console.engine.ssh import SshPool
+from console.engine.targets import Target
 from console.model.inventory import SshDefaults
 
 BOUND = 30  # seconds: every wait here is bounded

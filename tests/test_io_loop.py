@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from console.engine.io_loop import InlineIo, IoThread
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import targets_for
 
 
 async def forever(began: threading.Event, cancelled: threading.Event) -> None:

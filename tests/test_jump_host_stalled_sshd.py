@@ -20,7 +20,8 @@ import pytest
 
 from console.engine.failures import HostFailure
 from console.engine.reach import Reach
-from console.engine.ssh import SshPool, Target
+from console.engine.ssh import SshPool
+from console.engine.targets import Target
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 from tests import sshd as sshd_mod

@@ -8,7 +8,8 @@ import logging
 
 import pytest
 
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import targets_for
 from console.model.inventory import Inventory
 from tests.fleet_settings import sshd_settings
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from console.engine.probes import JUMP_HOST, Sampler
-from console.engine.ssh import SshPool, Target
+from console.engine.ssh import SshPool
+from console.engine.targets import Target
 from console.model.clock import SystemClock
 from console.model.inventory import SshDefaults
 from console.model.probes import Probe

@@ -13,7 +13,8 @@ from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.engine.failures import HostFailure
 from console.engine.reach import Reach, ReachCheck
-from console.engine.ssh import SshPool, Target, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import Target, targets_for
 from console.model.inventory import SshDefaults
 from console.model.loading import load_settings
 from console.model.settings import Settings

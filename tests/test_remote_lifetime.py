@@ -21,7 +21,8 @@ import pytest
 
 from console.engine.conductor import new_incident_id
 from console.engine.session import Engine
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import targets_for
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings

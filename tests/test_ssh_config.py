@@ -11,7 +11,7 @@ import pytest
 
 from console.engine.destination import Preset, Resolver, RouteError
 from console.engine.known_hosts import KnownHosts, hashed, host_pattern
-from console.engine.ssh import targets_for
+from console.engine.targets import targets_for
 from console.model.inventory import Inventory, SshDefaults
 
 CONFIG = """\

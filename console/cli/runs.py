@@ -294,7 +294,8 @@ def _dialing(runner: asyncio.Runner, inventory: Inventory, hosts: list[str]) -> 
     connections are open (and the servers answering) while the journal's modules load and
     the incident opens. No command is sent before its intent is on disk (the runner's
     write-ahead), and a refused lock closes them having sent nothing."""
-    from console.engine.ssh import SshPool, targets_for
+    from console.engine.ssh import SshPool
+    from console.engine.targets import targets_for
 
     pool = SshPool(inventory.ssh)
 

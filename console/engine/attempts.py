@@ -20,8 +20,8 @@ from console.engine.failures import HostFailure, ssh_errors
 from console.engine.notify import run_local
 from console.engine.plan import Planned, Secrets, plan_step
 from console.engine.run_plan import HostOutcome, RunPlan
-from console.engine.ssh import Target, targets_for
 from console.engine.supervisor import ATTEMPT_TAG, find_command, stop_command
+from console.engine.targets import Target, targets_for
 from console.model.events import Kind
 from console.model.kinds import is_health, no_verify
 from console.model.settings import Settings

@@ -16,7 +16,7 @@ from console.engine.attempts import check_attempt, verify_commands
 from console.engine.errors import ProcedureError
 from console.engine.plan import Planned, Secrets
 from console.engine.run_plan import RunPlan
-from console.engine.ssh import Target
+from console.engine.targets import Target
 from console.model.events import Kind
 from console.model.invocation import again
 from console.model.recovery import stop_said

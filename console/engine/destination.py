@@ -61,6 +61,7 @@ class Preset(NamedTuple):
 
 
 NO_PRESET = Preset()  # nothing set: ssh_config and the defaults say all
+Seen = tuple[tuple[str, Preset, bool], ...]  # the resolutions on the way: alias, preset, hop
 
 
 class Destination(NamedTuple):
@@ -155,7 +156,7 @@ class Resolver:
         """The destination an inventory host named `alias` really is."""
         return self._resolve(alias, preset, hop=False, seen=())
 
-    def _resolve(self, alias: str, preset: Preset, hop: bool, seen: tuple[str, ...]) -> Destination:
+    def _resolve(self, alias: str, preset: Preset, hop: bool, seen: Seen) -> Destination:
         key = (alias, preset, hop)
         found = self._cache.get(key)
         if found is None:
@@ -198,9 +199,11 @@ class Resolver:
             raise RouteError(f"ssh_config: {exc}") from None
         return config
 
-    def _build(self, alias: str, preset: Preset, hop: bool, seen: tuple[str, ...]) -> Destination:
-        if alias in seen or len(seen) > MAX_HOPS:
-            raise RouteError("ProxyJump loop: " + " → ".join((*seen, alias)))
+    def _build(self, alias: str, preset: Preset, hop: bool, seen: Seen) -> Destination:
+        # A loop is the same alias resolved the same way again: a host and its jump host
+        # may share an alias (an Ansible host's address and a bastion on it, -J u@addr:2222).
+        if (alias, preset, hop) in seen or len(seen) > MAX_HOPS:
+            raise RouteError("ProxyJump loop: " + " → ".join([s[0] for s in seen] + [alias]))
         config = self._load(alias, preset)
         d = self.defaults
         # An option as asyncssh parsed it: a str, int, bool or list of str, by option.
@@ -226,7 +229,7 @@ class Resolver:
         for path, line, option in getattr(config, "ignored", ()):
             if note := ignored_note(path, line, option):
                 notes.append(note)
-        jump = self._jump_chain(jump_spec, (*seen, alias)) if jump_spec else None
+        jump = self._jump_chain(jump_spec, (*seen, (alias, preset, hop))) if jump_spec else None
         return Destination(
             alias=alias,
             host=str(get("Hostname", alias)),
@@ -248,7 +251,7 @@ class Resolver:
             notes=tuple(notes),
         )
 
-    def _jump_chain(self, spec: str, seen: tuple[str, ...]) -> Destination:
+    def _jump_chain(self, spec: str, seen: Seen) -> Destination:
         """`a,b`: a is reached as its own config says; each later hop through the one
         before it (OpenSSH ignores a later hop's own ProxyJump)."""
         previous: Destination | None = None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from console.engine.integrity import Summary, differences, integrity_payload, parse_line
 from console.engine.plan import host_command
 from console.engine.run_plan import HostOutcome
-from console.engine.ssh import targets_for
+from console.engine.targets import targets_for
 from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.state import HostStatus

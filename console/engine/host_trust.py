@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from console.engine.errors import HostRefused, ProcedureError
 from console.engine.failures import HostFailure
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import targets_for
 
 if TYPE_CHECKING:  # exec imports this before its configuration loads whole (it dials first)
     from console.model.settings import Settings

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from console.engine.errors import ParameterRefused, ProcedureError
 from console.engine.run_plan import BetweenWaves, RunPlan
-from console.engine.ssh import Target, targets_for
+from console.engine.targets import Target, targets_for
 from console.journal.redact import MASK
 from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health, stage_problem
 from console.model.presets import find_preset

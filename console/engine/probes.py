@@ -9,7 +9,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
-from console.engine.ssh import SshPool, Target
+from console.engine.ssh import SshPool
+from console.engine.targets import Target
 from console.model.clock import Clock
 from console.model.probes import PROBE_KINDS, Probe, ProbeKind
 from console.model.stderr_lines import telling

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
-from console.engine.ssh import SshPool, Target, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import Target, targets_for
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
 

@@ -17,7 +17,8 @@ from console.engine.supervisor import DETACH, attempt_token, supervised
 from console.model.status import FailureClass
 
 if TYPE_CHECKING:
-    from console.engine.ssh import SshPool, Target
+    from console.engine.ssh import SshPool
+    from console.engine.targets import Target
 
 Channel = asyncssh.SSHClientChannel[str]
 T = TypeVar("T")

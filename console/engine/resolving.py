@@ -18,8 +18,9 @@ from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
 from console.engine.plan import Secrets, host_command, plan_step, strategy_params
 from console.engine.resolved import Resolved
-from console.engine.ssh import SshPool, Target, targets_for
+from console.engine.ssh import SshPool
 from console.engine.steps import PerHost, per_host
+from console.engine.targets import Target, targets_for
 from console.journal.redact import MASK
 from console.model.events import Kind
 from console.model.presets.base import RESOLVED, STAYS

@@ -18,8 +18,8 @@ from console.model.step_state import held_by_refusals
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
-    from console.engine.ssh import Target
     from console.engine.stage_probes import Watching
+    from console.engine.targets import Target
     from console.journal.recorder import Recorder
     from console.model.procedure import Step
 

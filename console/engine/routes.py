@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.errors import ProcedureError
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import targets_for
 from console.model.inventory import Inventory
 
 
@@ -31,7 +32,7 @@ def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
     out = []
     for target in targets_for(inventory, hosts):
         try:
-            dest = resolver.resolve(target.name, target.preset())
+            dest = resolver.resolve(target.alias, target.preset())
         except RouteError as exc:
             out.append(Route(target.name, None, str(exc)))
             continue

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.engine.ssh import Target
+from console.engine.targets import Target
 from console.model.records import Compared
 from console.model.status import FailureClass, HostStatus
 from console.model.strategies import Waves

@@ -14,8 +14,9 @@ from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.output_batcher import OutputBatcher
 from console.engine.run_plan import HostOutcome, RunPlan, StagesFor, wave_started
-from console.engine.ssh import SshPool, Target
+from console.engine.ssh import SshPool
 from console.engine.supervisor import attempt_token, supervised, supervised_here
+from console.engine.targets import Target
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health

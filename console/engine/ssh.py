@@ -9,15 +9,16 @@ import os
 import shlex
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from console.engine.destination import Destination, Preset, Resolver, RouteError
+from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.ending import Emit
 from console.engine.failures import ExecResult, HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.engine.key_refusal import revoked as revoked_key
 from console.engine.proxy_command import end_all
-from console.model.inventory import Inventory, SshDefaults
+from console.engine.targets import Target
+from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 
 if TYPE_CHECKING:
@@ -34,56 +35,10 @@ def _since(start: float) -> float:
     return time.monotonic() - start
 
 
-class Target(NamedTuple):
-    """Where one inventory host is reached, as the inventory says (before ssh_config)."""
-
-    name: str
-    system: str
-    address: str
-    port: int | None
-    user: str | None
-    workdir: str | None = None
-    jump: str | None = None
-    proxy_command: str | None = None
-    identity_files: tuple[str, ...] = ()
-
-    def preset(self) -> Preset:
-        """The inventory's values, which win over ssh_config (as `ssh -o` would)."""
-        return Preset(
-            hostname=self.address if self.address != self.name else None,
-            port=self.port,
-            user=self.user,
-            jump=self.jump,
-            proxy_command=self.proxy_command,
-            identity_files=self.identity_files,
-        )
-
-
 def _retrieved(task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
     """A dial nobody waited for (the host never started) is not an unhandled error."""
     if not task.cancelled():
         task.exception()
-
-
-def targets_for(inventory: Inventory, hosts: list[str]) -> list[Target]:
-    out = []
-    for name in hosts:
-        system = inventory.system_of(name)
-        host = inventory.host(name)
-        out.append(
-            Target(
-                name=host.name,
-                system=system.name,
-                address=host.address or host.name,
-                port=host.port,
-                user=host.user,
-                workdir=host.workdir or system.workdir,
-                jump=host.jump_host or (None if host.proxy_command else system.jump_host),
-                proxy_command=host.proxy_command,
-                identity_files=tuple(host.identity_files),
-            )
-        )
-    return out
 
 
 class SshPool:
@@ -118,7 +73,7 @@ class SshPool:
 
     def destination(self, target: Target) -> Destination:
         """Where `target` really goes; raises RouteError for a route that cannot be followed."""
-        return self.resolver.resolve(target.name, target.preset())
+        return self.resolver.resolve(target.alias, target.preset())
 
     # -- the public face: each call runs on the I/O loop ----------------------------------
 

@@ -19,7 +19,7 @@ from console.model.watch import ProbeSample, SampleState, aggregate, host_state
 
 if TYPE_CHECKING:
     from console.engine.plan import Planned
-    from console.engine.ssh import Target
+    from console.engine.targets import Target
     from console.engine.watcher import Reading, Watcher
     from console.journal.recorder import Recorder
 

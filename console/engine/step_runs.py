@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from console.engine.closing import open_only
 from console.engine.errors import ProcedureError
 from console.engine.plan import plan_step, refuse_unknown
-from console.engine.ssh import targets_for
 from console.engine.steps import step_data
+from console.engine.targets import targets_for
 from console.model.procedure import StepKind
 
 if TYPE_CHECKING:

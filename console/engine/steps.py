@@ -29,8 +29,8 @@ from console.model.visible import clip
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
-    from console.engine.ssh import Target
     from console.engine.stage_probes import Watching
+    from console.engine.targets import Target
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
     from console.model.state import IncidentState

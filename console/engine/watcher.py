@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from console.engine.probes import Sampler
-from console.engine.ssh import SshPool, Target, targets_for
+from console.engine.ssh import SshPool
+from console.engine.targets import Target, targets_for
 from console.model.auto_triggers import AutoTrigger
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind

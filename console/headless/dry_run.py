@@ -13,7 +13,7 @@ from console.engine.plan import plan_step
 from console.engine.resolving import resolver_for
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
-from console.engine.ssh import targets_for
+from console.engine.targets import targets_for
 from console.engine.walk import RunRequest, check_request
 from console.headless.commands_shown import print_alike
 from console.headless.common import EXIT_OK, EXIT_USAGE

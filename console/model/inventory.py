@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Self
 
-from pydantic import AfterValidator, field_validator, model_validator
+from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.hops import JUMP_PATTERN, checked_jump
@@ -55,10 +55,13 @@ class SshDefaults(Strict):
 
 
 class Host(Strict):
-    """One machine; `address` is its HostName, the name is what people say."""
+    """One machine; `address` is its HostName, the name is what people say. ssh_config's
+    `Host` patterns match `ssh_alias` where it is set (what `ssh ALIAS` is given: an
+    Ansible host's ansible_host, as Ansible gives it), else the name."""
 
     name: str = Field(pattern=NAME_PATTERN)
     address: str | None = Field(default=None, pattern=ADDRESS_PATTERN)
+    ssh_alias: str | None = Field(default=None, pattern=ADDRESS_PATTERN)
     port: int | None = Field(default=None, ge=1, le=65535, strict=True)
     user: str | None = None
     identity_files: list[str] = []
@@ -67,17 +70,17 @@ class Host(Strict):
     workdir: Workdir = None
     tags: list[str] = []
 
-    @field_validator("address")
+    @field_validator("address", "ssh_alias")
     @classmethod
-    def _no_port(cls, value: str | None) -> str | None:
+    def _no_port(cls, value: str | None, info: ValidationInfo) -> str | None:
         """`host:port`, as people write it elsewhere, went to ssh as a name to resolve."""
         if value is None or value.count(":") != 1:  # an IPv6 address has at least two
             return value
         host, _, port = value.partition(":")
         if host and port.isdigit():
             raise ValueError(
-                f'{value!r} puts the port in the address: write address = "{host}" and'
-                f" port = {port}"
+                f"{value!r} puts the port in the {info.field_name}: write"
+                f' {info.field_name} = "{host}" and port = {port}'
             )
         raise ValueError(f"{value!r} is neither a host name nor an IP address")
 

@@ -98,9 +98,10 @@ def _host(
         )
         return None
     # Where both names are set, the ansible_ssh_ one is what Ansible's ssh connection uses
-    # (the last of each option's variables wins), whichever level set it.
+    # (the last of each option's variables wins), whichever level set it. ansible_host is
+    # what Ansible gives ssh: ssh_config's Host patterns match it, not the inventory name.
     if (address := _value(variables, "ansible_ssh_host", "ansible_host")) is not None:
-        host["address"] = str(address)
+        host["ssh_alias"] = str(address)
     if (port := _value(variables, "ansible_ssh_port", "ansible_port")) is not None:
         host["port"] = _port(port, variables, out)
     if (user := _value(variables, "ansible_ssh_user", "ansible_user")) is not None:
