@@ -33,6 +33,7 @@ from console.model.status import StepStatus
 from console.ui.follow import make_follow_app
 from console.ui.widgets.waves_line import waves_text
 from tests.cli_fleet import LINK_VERIFY, Fleet, write_fleet
+from tests.test_old_journal_empty_params_sshd import BEFORE, written_on
 from tests.test_ui_resume import checklist_shown, resumed_app
 from tests.test_ui_support import START, _close_engines, build_engine, until  # noqa: F401
 
@@ -633,3 +634,11 @@ async def test_a_run_killed_mid_wave_then_retried_says_how_it_ended(
         "— done: 2 succeeded; 2 attempts; attempt 1: never ended (the console running it"
         " ended first); outcome unknown then on app-2"
     ), line
+    # A journal written before that phrase was (a day earlier) exports as it did then.
+    old = read_journal(written_on(journal / "journal.jsonl", fleet.state / "old", BEFORE)).events
+    line = next(
+        ln
+        for ln in EXPORT_FORMATS["markdown"].render(old, False).splitlines()
+        if "**Restore the release**" in ln
+    )
+    assert line.endswith("— done: 2 succeeded; 2 attempts"), line
