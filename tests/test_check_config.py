@@ -297,7 +297,8 @@ def test_the_first_run_without_configuration_says_where_it_looked_and_how_on(tmp
         assert "$ROLLBACK_CONSOLE_CONFIG   not set" in err
         assert "./config                   config: does not exist" in err
         assert f"{tmp_path / 'xdg' / 'rollback-console'}: does not exist" in err
-        assert "rollback-console demo" in err and "rollback-console init DIR" in err
+        assert "rollback-console demo" in err and "rollback-console init\n" in err
+        assert "or init DIR, then pass\n  --config DIR" in err
         assert "Traceback" not in err
 
 

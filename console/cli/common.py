@@ -122,8 +122,9 @@ def no_configuration(explicit: str | None) -> str:
         "no configuration found. Looked in, in order:\n"
         f"{places}\n"
         "Try the console on an embedded demo fleet:  rollback-console demo\n"
-        "Start a configuration of your own:          rollback-console init DIR\n"
-        "  (then pass --config DIR, or set $ROLLBACK_CONSOLE_CONFIG, or name it ./config)"
+        "Start a configuration of your own:          rollback-console init\n"
+        "  (into the user config dir above, read with no option; or init DIR, then pass\n"
+        "  --config DIR, or set $ROLLBACK_CONSOLE_CONFIG, or name it ./config)"
     )
 
 
