@@ -16,6 +16,8 @@ from console.journal.export.document import build_document
 from console.journal.export.inert import cell
 from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.status import ROLLED_BACK
 from tests import hostpython, pg, pgrig, sshd
 from tests.pgrig import connection, run_console, undo, write_config
 
@@ -337,8 +339,12 @@ def test_an_alembic_downgrade_failing_halfway_says_why_and_where_it_left(
     The host's line (what the run's last lines, the screens and the document's summary
     show) was SQLAlchemy's closing '(Background on this error at: https://sqlalche.me/
     e/21/f405)', under a traceback; the error and where the database stayed were not in
-    it. It now ends 'alembic downgrade to 0001 failed: <the error>; the database is at
-    alembic revision 0002' (its transaction rolled back, the column still there)."""
+    it. It now ends 'rolled back: the database is as before (alembic revision 0002, ...):
+    alembic downgrade to 0001 failed: <the error>': its transaction rolled back, the
+    column still there, and the action exits 122, so the run names no undo for it (it said
+    'may have changed db-1 ...: to put it back, rollback-console undo ...', and that undo
+    refused: 'nothing to undo'; tests/test_alembic_rolled_back_pg.py has the downgrade
+    that committed a part of itself)."""
     revisions = {
         **REVISIONS,
         "0002_note.py": REVISIONS["0002_note.py"].replace(
@@ -353,12 +359,19 @@ def test_an_alembic_downgrade_failing_halfway_says_why_and_where_it_left(
     assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
     [line] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
     assert line.endswith(
-        "alembic downgrade to 0001 failed: sqlalchemy.exc.ProgrammingError:"
-        ' (psycopg.errors.UndefinedColumn) column "nte" of relation "orders" does not exist;'
-        " the database is at alembic revision 0002"
+        "rolled back: the database is as before (alembic revision 0002, its schema unchanged"
+        " in database shop): alembic downgrade to 0001 failed: sqlalchemy.exc.ProgrammingError:"
+        ' (psycopg.errors.UndefinedColumn) column "nte" of relation "orders" does not exist'
     ), line
     assert shop(cluster, "SELECT version_num FROM alembic_version") == "0002"
     assert columns(cluster) == ["id", "item", "note"]
+    [action] = [
+        e.data for e in outcome.events if e.kind == Kind.COMMAND_RESULT and e.data.stage == "action"
+    ]
+    assert action.exit_status == ROLLED_BACK, action
+    assert (
+        "may have changed" not in outcome.stdout and "rollback-console undo" not in outcome.stdout
+    )
 
 
 async def test_sql_previous_never_reverses_a_second_version(host, cluster, tmp_path):

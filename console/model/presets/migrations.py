@@ -25,6 +25,7 @@ from console.model.presets.pgshell import (
     CONNECTION,
     LOCK_TIMEOUT,
 )
+from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
 
 # what reads alembic and the database, writing nothing (the resolve runs it alone)
 _ALEMBIC_READ = (
@@ -158,12 +159,64 @@ integrity after rows
 """
 )
 
+# The database's schema as its catalogs hold it, in one line: every relation (its file:
+# a TRUNCATE or a rewrite is a new one), column, default, constraint, function, type, enum
+# label, trigger, rule, schema and extension outside PostgreSQL's own schemas and other
+# sessions' temporary tables, each with its oid (dropped and made again is another). A
+# committed change of the schema changes it; a transaction rolled back leaves it as it was.
+_SCHEMA_SUM = """\
+schema_sum() {
+  sql <<'SQL'
+SELECT md5(coalesce(string_agg(d, E'\\n' ORDER BY d), '')) FROM (
+  SELECT format('class %s %s %s %s %s %s', c.oid, c.relname, c.relnamespace, c.relkind,
+      c.relfilenode, c.relacl) FROM pg_class c
+    WHERE c.relpersistence <> 't' AND c.relnamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('att %s %s %s %s %s %s %s', a.attrelid, a.attnum, a.attname,
+      a.atttypid, a.atttypmod, a.attnotnull, a.attisdropped) FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    WHERE a.attnum > 0 AND c.relpersistence <> 't' AND c.relnamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('def %s %s', d.oid, pg_get_expr(d.adbin, d.adrelid)) FROM pg_attrdef d
+    JOIN pg_class c ON c.oid = d.adrelid
+    WHERE c.relpersistence <> 't' AND c.relnamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('con %s %s %s', o.oid, o.conname, pg_get_constraintdef(o.oid))
+    FROM pg_constraint o WHERE o.connamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('proc %s %s %s', p.oid, p.proname, md5(p.prosrc)) FROM pg_proc p
+    WHERE p.pronamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('type %s %s', t.oid, t.typname) FROM pg_type t
+    WHERE t.typnamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('enum %s %s', e.oid, e.enumlabel) FROM pg_enum e
+  UNION ALL SELECT format('trig %s %s %s', g.oid, g.tgname, g.tgenabled) FROM pg_trigger g
+    JOIN pg_class c ON c.oid = g.tgrelid
+    WHERE c.relpersistence <> 't' AND c.relnamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('rule %s %s', r.oid, md5(r.ev_action::text)) FROM pg_rewrite r
+    JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace IN (SELECT oid FROM user_ns)
+  UNION ALL SELECT format('ns %s %s', oid, nspname) FROM user_ns
+  UNION ALL SELECT format('ext %s %s %s', x.oid, x.extname, x.extversion) FROM pg_extension x
+) s(d)
+SQL
+}
+"""
+# the query's user_ns: the schemas of the database's own, not PostgreSQL's nor temporary
+_SCHEMA_SUM = _SCHEMA_SUM.replace(
+    "SELECT md5(",
+    "WITH user_ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname NOT IN"
+    " ('pg_catalog', 'information_schema') AND nspname !~ '^pg_(toast|temp_|toast_temp_)')\n"
+    "SELECT md5(",
+    1,
+)
+
 # The downgrade, its stderr shown as it comes and kept: a failure's last line (the one the
 # summaries show) says what failed and where the database is, not SQLAlchemy's closing
-# "(Background on this error at: ...)" under a traceback.
-_DOWNGRADE = """\
+# "(Background on this error at: ...)" under a traceback. Where alembic's transaction rolled
+# back (the revision the downgrade began at, in alembic and in the database measured, and the
+# schema as it was then) the host changed nothing: exit 122, no undo named (its undo, which
+# runs only from a revision this incident reached, would refuse there anyway).
+_DOWNGRADE = (
+    """\
 target=$(cat .rollback/alembic-target)
 err=.rollback/alembic-downgrade-{{incident}}
+version() { sql -c "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version" 2>/dev/null; }
+was=$(version) && sum=$(schema_sum 2>/dev/null) || was= sum=
 # a lock the application holds is waited for no longer than lock_timeout (libpq's PGOPTIONS,
 # after the host's own: a search_path the application's account sets there still holds)
 { { PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c lock_timeout="{{lock_timeout}} al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
@@ -178,11 +231,26 @@ if [ "$status" != 0 ]; then
   fi
   held=
   if grep -q 'lock timeout' "$err"; then held=$(lock_holders); fi
+  if [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&
+    [ "$(version)" = "$was" ] && [ "$(schema_sum 2>/dev/null)" = "$sum" ]; then
+"""
+    # ROLLED_BACK_SAID first, as the sql preset says it: the one 122 the console believes
+    + f'    echo "{ROLLED_BACK_SAID} (alembic revision $was, its schema unchanged in database "'
+    + '{{database}}"): alembic downgrade to $target failed${why:+: $why}$held" >&2\n'
+    + f"    exit {ROLLED_BACK}\n"
+    + """\
+  fi
+  # the revision as it was, the schema not: a part committed outside alembic's transaction
+  if [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&
+    [ "$(schema_sum 2>/dev/null)" != "$sum" ]; then
+    now="$now, but its schema changed (a part of the downgrade committed outside its transaction)"
+  fi
   echo "alembic downgrade to $target failed${why:+: $why}; $now$held" >&2
   exit "${status:-1}"
 fi
 rm -f "$err" "$err.status"
 """
+)
 
 PRESETS = (
     Preset(
@@ -215,7 +283,7 @@ PRESETS = (
         ),
         precheck=ALEMBIC_PRECHECK,
         resolve=Resolve("revision", "previous", ALEMBIC_RESOLVE),
-        action=_ALEMBIC + _DOWNGRADE,
+        action=_ALEMBIC + _SCHEMA_SUM + _DOWNGRADE,
         verify=ALEMBIC_VERIFY,
         undo=ALEMBIC_UNDO,
         data_touching=True,
