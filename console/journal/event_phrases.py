@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.journal.times import clock, duration, minutes, timed_said
 from console.model.events import Event
-from console.model.integrity_judged import unjudged_said
+from console.model.integrity_judged import not_expected, not_expected_said, unjudged_said
 from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
@@ -206,7 +206,13 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
     # an after nothing judged says so: "recorded" alone read as checked
     unjudged = (d.stage, d.verdict) == ("after", "recorded")
     verdict = unjudged_said(e.where.step) if unjudged else d.verdict
-    return f"integrity {d.stage}: {verdict} ({where}{', '.join(values) or 'nothing measured'}){why}"
+    # a match judges what the expectation names, no more: the rest said recorded only
+    also = (
+        not_expected_said(not_expected(d.rows, d.checksum, d.expected))
+        if d.verdict == "match"
+        else ""
+    )
+    return f"integrity {d.stage}: {verdict} ({where}{', '.join(values) or 'nothing measured'}){why}{also}"
 
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:

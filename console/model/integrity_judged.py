@@ -20,6 +20,28 @@ def unjudged_said(step: str | None) -> str:
     return BESIDE_STRATEGY if step == AFTER_STEP else NOT_JUDGED
 
 
+def not_expected(
+    rows: dict[str, Any], checksum: str | None, expected: dict[str, Any] | None
+) -> list[str]:
+    """What an after judged against an expectation measured that the expectation names
+    nothing of (a table's count, the checksum: `expected-integrity` holds `rows.orders=20`,
+    `tables` names customers too): recorded, never judged, so never said "as expected".
+    Empty where nothing was expected at all (said so otherwise)."""
+    if not expected:
+        return []
+    named = expected.get("rows") or {}
+    out = [table for table in sorted(rows) if table not in named]
+    return out + (["the checksum"] if checksum and not expected.get("checksum") else [])
+
+
+def not_expected_said(unexpected: list[str]) -> str:
+    """`; customers, the checksum: recorded, nothing was expected of them`, or nothing."""
+    if not unexpected:
+        return ""
+    them = "it" if len(unexpected) == 1 else "them"
+    return f"; {', '.join(unexpected)}: recorded, nothing was expected of {them}"
+
+
 def not_judged(records: list[dict[str, Any]]) -> list[str]:
     """The hosts whose data after was recorded with nothing expected of it (a recovery past
     its backup, a restore of a backup without `expected-integrity`): not judged, lest "0

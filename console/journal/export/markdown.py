@@ -24,7 +24,7 @@ from console.journal.export.markdown_record import (
 )
 from console.journal.times import duration, minutes, utc
 from console.model.events import Event
-from console.model.integrity_judged import unjudged_said
+from console.model.integrity_judged import not_expected, not_expected_said, unjudged_said
 from console.model.recovery import stop_said
 from console.model.state import HostStatus
 from console.model.step_state import NEEDED_NOTHING
@@ -351,6 +351,9 @@ def _how_verified(checked: list[IntegrityCheck]) -> list[str]:
                 r.verdict, r.verdict
             )
         )
+        if r.verdict == "match" and r.expected is not None:  # what was expected, no more
+            unexpected = not_expected(r.after.rows, r.after.checksum, r.expected.model_dump())
+            judged += not_expected_said(unexpected)
         data = f"{measured or 'nothing measured'}{sum_}{where}: {judged}"
         by = ", ".join(filter(None, [r.step, r.strategy]))
         out.append(
