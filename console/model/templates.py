@@ -152,6 +152,8 @@ def value_problem(value: str, type_: str, pattern: str | None, words: str = "") 
         return "contains a NUL byte"
     form = allowed_form(type_, pattern, words)
     type_pattern = TYPE_PATTERNS.get(type_)
+    if type_ == "timestamp" and (zone := _zone_problem(value, pattern)):
+        return zone
     if type_pattern and not re.fullmatch(type_pattern, value):
         return f"{quoted(value)} is not {form}"
     if type_ == "timestamp" and (when := _not_a_time(value)):
@@ -162,6 +164,33 @@ def value_problem(value: str, type_: str, pattern: str | None, words: str = "") 
         return (
             f"{quoted(value)} starts with '-' and could be read as an option; allowed:"
             f" {form}, not starting with '-' (a parameter's own pattern may allow it)"
+        )
+    return None
+
+
+# A timestamp's date and time, without the zone after them.
+_DATE_TIME = re.compile(TYPE_PATTERNS["timestamp"].split("(Z|")[0])
+_ZONE = "Z|[+-][0-9]{2}:?[0-9]{2}"
+
+
+def _zone_problem(value: str, pattern: str | None) -> str | None:
+    """A date and time whose zone is missing where the parameter needs one, or is not an
+    offset (`CET`, `+01`, `Europe/Berlin`): said as such, with the forms it takes, never
+    as the pattern. None for anything else (said as a value of the wrong form)."""
+    when = _DATE_TIME.match(value)
+    if when is None:
+        return None
+    rest = value[when.end() :]
+    at = when.group(0)
+    if not rest and pattern and not re.fullmatch(pattern, value):
+        return (
+            f"{quoted(value)} has no time zone: write {at}Z for UTC, or the offset from UTC"
+            f" of the zone meant ({at}+01:00)"
+        )
+    if rest and not re.fullmatch(_ZONE, rest):
+        return (
+            f"{quoted(value)}: {quoted(rest.strip())} is not a zone this takes: write"
+            f" {at}Z for UTC, or the offset from UTC of the zone meant ({at}+01:00)"
         )
     return None
 
