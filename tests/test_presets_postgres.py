@@ -739,10 +739,13 @@ def test_a_missing_backup_fails_the_precheck_and_the_document_says_where(host, c
     """Seen on a real fleet: a restore from a backup directory that does not exist failed
     at the precheck (nothing changed), and the document's Failures said only 'failed:
     non-zero exit, exit status 3': a reviewer could not tell whether the data directory
-    was touched. It names the stage that failed."""
+    was touched. It names the stage that failed. Walked as a tired responder, a backup's
+    name mistyped ('nigthly', 'nightly' not yet made here): the line said 'no backup
+    directory ...' alone; it names the backups beside it, newest first."""
     from console.journal.export import EXPORT_FORMATS
 
     cluster.sql(ORDERS)
+    cluster.basebackup("2026-12-05")
     config = configure(host, cluster, tmp_path)
 
     outcome = run_console(config, tmp_path / "state", "restore")
@@ -753,7 +756,10 @@ def test_a_missing_backup_fails_the_precheck_and_the_document_says_where(host, c
     assert [(f.host, f.stage) for f in failures] == [("db-1", "precheck")]
     text = EXPORT_FORMATS["markdown"].render(outcome.events, False)
     assert "- **Result:** failed at the precheck: non-zero exit, exit status 3" in text
-    assert f"no backup directory {cluster.backups / 'nightly'}" in text
+    assert (
+        f"no backup directory {cluster.backups / 'nightly'} (backup); the newest beside it: 2026-12-05"
+        in text
+    )
 
 
 def test_two_recovery_targets_are_refused_before_anything_is_sent(host, cluster, tmp_path):

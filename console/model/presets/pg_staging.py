@@ -13,7 +13,12 @@ backup={{backup}}
 """
     + ARCHIVE_PATH
     + """\
-test -d "$backup" || { echo "no backup directory $backup" >&2; exit 3; }
+# a name mistyped (nigthly): the backups there, newest first, to choose from
+test -d "$backup" || {
+  near=$(cd "$(dirname "$backup")" 2>/dev/null && ls -1dt -- */ 2>/dev/null | head -n 5 | sed 's|/$||' | paste -s -d ' ')
+  echo "no backup directory $backup (backup)${near:+; the newest beside it: $near}" >&2
+  exit 3
+}
 # This incident's action replaced the data directory already: once it recovered, a retry
 # checks it again (the before it measured stays the before); else undo comes first
 # (UNDO_FIRST: the console names the undo as the way on, not a retry).
