@@ -181,6 +181,8 @@ def _zone_problem(value: str, pattern: str | None) -> str | None:
     if when is None:
         return None
     rest = value[when.end() :]
+    if rest[:1].isdigit():  # a seventh decimal of a second, not a zone: said as the form
+        return None
     at = when.group(0)
     if not rest and pattern and not re.fullmatch(pattern, value):
         return (
