@@ -6,7 +6,7 @@ patterns match that, not the inventory name. Walked at 1,000 hosts (helper-193):
 `web-1 ansible_host=127.0.0.1` on the port of `Host 127.0.0.1`, and `rollback-console
 exec` on the port of `Host web-1`: another machine's sshd, with a ProxyJump there another
 network's. Read in place or imported with import-ansible, the host is now dialled as
-Ansible dials it."""
+Ansible dials it, and check-config says where a block by its name no longer applies."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import subprocess
 
 import pytest
 
+from console.engine.routes import BY_ALIAS
 from tests.test_ansible_config import cli, config_with
 
 pytestmark = pytest.mark.sshd
@@ -63,6 +64,8 @@ def test_an_ansible_host_follows_the_ssh_config_block_of_its_ansible_host(
         (directory / "inventory.toml").write_text(head + standalone.read_text())
     checked = cli("check-config", str(directory), tmp_path=tmp_path)
     assert checked.returncode == 0, checked.stderr
+    # The `Host web-1` block the console read before ssh_alias is said not to apply.
+    assert f"warning: ssh_config for web-1: {BY_ALIAS}\n" in checked.stderr, checked.stderr
     result = cli(
         "exec", "--config", str(directory), "--systems", "web", "id -un", tmp_path=tmp_path
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.errors import ProcedureError
 from console.engine.ssh import SshPool
-from console.engine.targets import targets_for
+from console.engine.targets import Target, targets_for
 from console.model.inventory import Inventory
 
 
@@ -37,8 +37,29 @@ def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
             out.append(Route(target.name, None, str(exc)))
             continue
         notes = sorted({n for d in (*dest.hops, dest) for n in d.notes})
+        if _by_name_elsewhere(resolver, target, dest):
+            notes.append(BY_ALIAS)
         out.append(Route(target.name, dest.describe(), notes=tuple(notes), dest=dest))
     return out
+
+
+# Said where matching ssh_config by the host's name (as the console did before ssh_alias)
+# would route it elsewhere: a `Host web-1` block an upgrade no longer applies.
+BY_ALIAS = (
+    "ssh_config's Host blocks match its ssh_alias (an Ansible host's ansible_host, as"
+    " Ansible's ssh reads them), not its name, by which they would route it elsewhere"
+    " (--dry-run shows where)"
+)
+
+
+def _by_name_elsewhere(resolver: Resolver, target: Target, dest: Destination) -> bool:
+    if target.ssh_alias is None or target.ssh_alias == target.name:
+        return False
+    try:  # by its name, with the alias as its HostName
+        by_name = resolver.resolve(target.name, target._replace(ssh_alias=None).preset())
+    except RouteError:
+        return False
+    return by_name.describe() != dest.describe()
 
 
 def refuse_unroutable(pool: SshPool, inventory: Inventory, hosts: list[str]) -> None:
