@@ -71,3 +71,24 @@ def test_an_ansible_host_follows_the_ssh_config_block_of_its_ansible_host(
     )
     assert (result.returncode, result.stdout) == (0, f"web-1: {server.user}\n"), result.stderr
     assert server.accepted_connections() == 1
+
+
+@pytest.mark.parametrize(
+    ("blocks", "said"),
+    [
+        ("Host 10.0.0.*\n  User deploy\n", False),  # its alias's block: Ansible's reading
+        ("Host *\n  User deploy\n", False),  # both readings agree
+        ("Host web-1\n  User deploy\n", True),  # a block by its name, no longer applied
+    ],
+)
+def test_check_config_says_only_where_a_block_by_the_name_no_longer_applies(
+    tmp_path, blocks: str, said: bool
+):
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text(blocks)
+    (tmp_path / "hosts.ini").write_text("[web]\nweb-1 ansible_host=10.0.0.5\n")
+    system = {"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}
+    ssh = {"use_ssh_config": True, "config_files": [str(ssh_config)]}
+    checked = cli("check-config", str(config_with(tmp_path, [system], ssh=ssh)), tmp_path=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert (BY_ALIAS in checked.stderr) is said, checked.stderr

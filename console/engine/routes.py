@@ -29,6 +29,7 @@ class Route:
 def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
     """Each host resolved through ssh_config as a connection would be."""
     resolver = Resolver(inventory.ssh)
+    plain = Resolver(inventory.ssh.model_copy(update={"use_ssh_config": False}))
     out = []
     for target in targets_for(inventory, hosts):
         try:
@@ -37,29 +38,35 @@ def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
             out.append(Route(target.name, None, str(exc)))
             continue
         notes = sorted({n for d in (*dest.hops, dest) for n in d.notes})
-        if _by_name_elsewhere(resolver, target, dest):
+        if _by_name_elsewhere(resolver, plain, target, dest):
             notes.append(BY_ALIAS)
         out.append(Route(target.name, dest.describe(), notes=tuple(notes), dest=dest))
     return out
 
 
-# Said where matching ssh_config by the host's name (as the console did before ssh_alias)
-# would route it elsewhere: a `Host web-1` block an upgrade no longer applies.
+# Said where a block matching the host's name (as the console read ssh_config before
+# ssh_alias) would route it elsewhere: a `Host web-1` block an upgrade no longer applies.
 BY_ALIAS = (
     "ssh_config's Host blocks match its ssh_alias (an Ansible host's ansible_host, as"
-    " Ansible's ssh reads them), not its name, by which they would route it elsewhere"
+    " Ansible's ssh reads them), not its name, whose block would route it elsewhere"
     " (--dry-run shows where)"
 )
 
 
-def _by_name_elsewhere(resolver: Resolver, target: Target, dest: Destination) -> bool:
+def _by_name_elsewhere(
+    resolver: Resolver, plain: Resolver, target: Target, dest: Destination
+) -> bool:
+    """Whether a block matches `target`'s name (its route by name differs from the route
+    with no ssh_config) and routes it elsewhere than its alias's blocks do."""
     if target.ssh_alias is None or target.ssh_alias == target.name:
         return False
-    try:  # by its name, with the alias as its HostName
-        by_name = resolver.resolve(target.name, target._replace(ssh_alias=None).preset())
+    by_name = target._replace(ssh_alias=None)  # the alias as its HostName
+    try:
+        named = resolver.resolve(by_name.name, by_name.preset()).describe()
+        bare = plain.resolve(by_name.name, by_name.preset()).describe()
     except RouteError:
         return False
-    return by_name.describe() != dest.describe()
+    return named not in (bare, dest.describe())
 
 
 def refuse_unroutable(pool: SshPool, inventory: Inventory, hosts: list[str]) -> None:
