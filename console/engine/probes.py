@@ -4,6 +4,7 @@ checks from the jump host. A failure to sample is an error on that host, never a
 from __future__ import annotations
 
 import asyncio
+import math
 import shlex
 import time
 from collections.abc import Awaitable, Callable
@@ -73,6 +74,11 @@ class Sampler:
         value = parse_value(lines[-1]) if lines else None
         if value is None:
             return HostValue(target.name, None, error="printed nothing")
+        if isinstance(value, float) and not math.isfinite(value):
+            # `NaN` (a rate over no requests) compares with nothing: judged, it read
+            # healthy, and as the hosts' max it hid another host's bad value.
+            said = lines[-1].strip()
+            return HostValue(target.name, None, error=f"printed {said!r}: not a number to judge")
         return HostValue(target.name, value)
 
     async def _log(self, key: str, probe: Probe, target: Target) -> HostValue:
