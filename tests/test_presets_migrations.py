@@ -359,8 +359,9 @@ def test_an_alembic_downgrade_failing_halfway_says_why_and_where_it_left(
     assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
     [line] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
     assert line.endswith(
-        "rolled back: the database is as before (alembic revision 0002, its schema unchanged"
-        " in database shop): alembic downgrade to 0001 failed: sqlalchemy.exc.ProgrammingError:"
+        "rolled back: the database is as before (alembic revision 0002, its schema and the rows"
+        " of orders unchanged in database shop): alembic downgrade to 0001 failed:"
+        " sqlalchemy.exc.ProgrammingError:"
         ' (psycopg.errors.UndefinedColumn) column "nte" of relation "orders" does not exist'
     ), line
     assert shop(cluster, "SELECT version_num FROM alembic_version") == "0002"

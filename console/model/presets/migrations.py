@@ -208,15 +208,19 @@ _SCHEMA_SUM = _SCHEMA_SUM.replace(
 # The downgrade, its stderr shown as it comes and kept: a failure's last line (the one the
 # summaries show) says what failed and where the database is, not SQLAlchemy's closing
 # "(Background on this error at: ...)" under a traceback. Where alembic's transaction rolled
-# back (the revision the downgrade began at, in alembic and in the database measured, and the
-# schema as it was then) the host changed nothing: exit 122, no undo named (its undo, which
-# runs only from a revision this incident reached, would refuse there anyway).
+# back (the revision the downgrade began at, in alembic and in the database measured, the
+# schema as it was then, and the named tables' rows: a part outside alembic's transaction may
+# have committed data alone) the host changed nothing: exit 122, no undo named (its undo,
+# which runs only from a revision this incident reached, would refuse there anyway).
 _DOWNGRADE = (
     """\
 target=$(cat .rollback/alembic-target)
 err=.rollback/alembic-downgrade-{{incident}}
 version() { sql -c "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version" 2>/dev/null; }
 was=$(version) && sum=$(schema_sum 2>/dev/null) || was= sum=
+# the named tables' rows (counts and checksum): with the schema as it was, they show a
+# part that committed data outside alembic's transaction (an autocommit_block's UPDATE)
+rows=$(integrity downgrade 2>/dev/null) || rows=
 # a lock the application holds is waited for no longer than lock_timeout (libpq's PGOPTIONS,
 # after the host's own: a search_path the application's account sets there still holds)
 { { PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c lock_timeout="{{lock_timeout}} al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
@@ -233,15 +237,30 @@ if [ "$status" != 0 ]; then
   if grep -q 'lock timeout' "$err"; then held=$(lock_holders); fi
   if [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&
     [ "$(version)" = "$was" ] && [ "$(schema_sum 2>/dev/null)" = "$sum" ]; then
+    after=$(integrity downgrade 2>/dev/null) || after=
+    if [ -n "$rows" ] && [ "$after" = "$rows" ]; then
+      if [ -n {{tables}} ]; then checked="its schema and the rows of "{{tables}}" unchanged in database "{{database}}
+      else checked="its schema unchanged in database "{{database}}"; its rows not compared: no tables named"; fi
 """
     # ROLLED_BACK_SAID first, as the sql preset says it: the one 122 the console believes
-    + f'    echo "{ROLLED_BACK_SAID} (alembic revision $was, its schema unchanged in database "'
-    + '{{database}}"): alembic downgrade to $target failed${why:+: $why}$held" >&2\n'
-    + f"    exit {ROLLED_BACK}\n"
+    + f'      echo "{ROLLED_BACK_SAID} (alembic revision $was, $checked): "'
+    + '"alembic downgrade to $target failed${why:+: $why}$held" >&2\n'
+    + f"      exit {ROLLED_BACK}\n"
     + """\
-  fi
+    fi
+    # the schema as it was, the rows not: the tables whose count changed, else the checksum
+    moved=$(printf '%s\n%s\n' "$rows" "$after" | awk '
+      NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^rows\\./) { split($i, kv, "="); was[kv[1]] = kv[2] } }
+      NR == 2 { for (i = 1; i <= NF; i++) if ($i ~ /^rows\\./) { split($i, kv, "=")
+        if (was[kv[1]] != kv[2]) { t = substr(kv[1], 6); out = out sep t " " was[kv[1]] " → " kv[2]; sep = ", " } } }
+      END { print out }')
+    if [ -n "$rows" ] && [ -n "$after" ]; then
+      now="$now, its schema unchanged, but the rows of "{{tables}}" changed in database "{{database}}" (${moved:-their checksum}): a part of the downgrade committed outside its transaction, or another session wrote"
+    else
+      now="$now, its schema unchanged; the rows of "{{tables}}" could not be read $(test -n "$rows" && echo after || echo before) it: whether it changed data is not known"
+    fi
   # the revision as it was, the schema not: a part committed outside alembic's transaction
-  if [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&
+  elif [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&
     [ "$(schema_sum 2>/dev/null)" != "$sum" ]; then
     now="$now, but its schema changed (a part of the downgrade committed outside its transaction)"
   fi
