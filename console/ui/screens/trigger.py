@@ -18,7 +18,7 @@ from console.model.auto_triggers import AutoTrigger
 from console.model.probe_text import sample_text
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
-from console.model.watch import probe_key
+from console.model.watch import SampleState, probe_key
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
@@ -53,6 +53,9 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
     )
     if streak and streak.fired:
         return "firing", what
+    if reading.last.state is SampleState.INCONCLUSIVE:
+        # Read `○ quiet` with every host unread: a probe that sees nothing fires nothing.
+        return "blind", what
     if streak and streak.count:
         return "bad", what
     return "quiet", what
@@ -66,11 +69,12 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
     states = [_watched(watcher, t) for t in triggers]
     if firing is not None and firing.trigger.kind is kind:
         states.insert(0, ("firing", visible(firing.reason.split(": ", 1)[-1], one_line=True)))
-    order = ["firing", "bad", "quiet"]
+    order = ["firing", "bad", "blind", "quiet"]
     state, what = min(states, key=lambda s: order.index(s[0]))
     symbol, style = {
         "firing": ("▲", "bold $error"),
         "bad": ("✘", "$warning"),
+        "blind": ("?", "bold $warning"),
         "quiet": ("○", "dim"),
     }[state]
     line = Text(no_wrap=True, overflow="ellipsis")
@@ -192,10 +196,16 @@ class TriggerScreen(Screen):
         if self.proposal is None:
             # A proposal waiting is said by the watch line above, with its key: not twice.
             summary.display = self.app.live.proposal is None
+            triggers = watcher.settings.triggers.triggers
+            blind = sum(1 for t in triggers if _watched(watcher, t)[0] == "blind")
             summary.update(
-                "None of these automatic triggers has fired: declare one by hand below."
-                if watched
-                else "No automatic trigger watches here (triggers.toml): declare one below."
+                "No automatic trigger watches here (triggers.toml): declare one below."
+                if not watched
+                else "None of these automatic triggers has fired: declare one by hand below."
+                if not blind
+                else "None has fired, and the"
+                + (" blind one reads" if blind == 1 else f" {blind} blind read")
+                + " nothing: declare one by hand below."
             )
             summary.set_class(False, "-firing")
             return
