@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from console.journal.describe import describe
 from console.model.events import Event
+from console.model.templates import headline
 from console.model.visible import visible
 
 
@@ -23,7 +24,7 @@ def console_line(event: Event, verify: str = "") -> str:
         )
     text = describe(event, verify)
     if isinstance(data, CommandIntent):
-        first = data.command.strip().splitlines()
-        text += f": {first[0] if first else ''}" + (" ..." if len(first) > 1 else "")
+        first, more = headline(data.command)
+        text += f": {first}" + (" ..." if more else "")
     place = event.where.host or event.where.step or event.where.system or ""
     return visible(f"{event.ts:%H:%M:%S}  {place:<10} {text}", one_line=True)

@@ -233,6 +233,17 @@ def in_workdir(command: str, workdir: str | None) -> str:
     return f"cd -- {_directory(workdir)} || exit 97\n{command}"
 
 
+WORKDIR_LINE = re.compile(r"\Acd -- .+ \|\| exit 97\n")
+
+
+def headline(command: str) -> tuple[str, int]:
+    """A command said in one line: its first line after the `cd -- DIR || exit 97` that
+    `in_workdir` puts first (every command of a host with a workdir would else read as
+    that `cd`), and how many lines follow it."""
+    lines = WORKDIR_LINE.sub("", command.strip(), count=1).strip().splitlines()
+    return (lines[0], len(lines) - 1) if lines else ("", 0)
+
+
 def _directory(workdir: str) -> str:
     """`workdir` as the host's shell reads it: `~` and `~/...` left for it to expand (the
     login's home, as people write it; quoted whole, it was a directory named `~`)."""

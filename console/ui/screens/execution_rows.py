@@ -10,6 +10,7 @@ from console.model.payloads import CommandIntent, CommandOutput, CommandResult, 
 from console.model.state import HostRun, HostStatus
 from console.model.status import FailureClass, before_retrying
 from console.model.step_state import NEEDED_NOTHING
+from console.model.templates import headline
 from console.model.visible import clip, visible
 from console.ui.palette import themed
 from console.ui.screens.hostkeys import fingerprint_of
@@ -112,9 +113,8 @@ def output_lines(event: Event, step_id: str | None, host: str | None, accept: st
         mark = "! " if data.stream == "stderr" else ""
         return [f"{mark}{line}" for line in data.lines]
     if isinstance(data, CommandIntent):
-        lines = data.command.strip().splitlines()
-        more = " …" if len(lines) > 1 else ""
-        return [f"$ [{data.stage} · try {data.attempt}] {''.join(lines[:1])}{more}"]
+        first, more = headline(data.command)
+        return [f"$ [{data.stage} · try {data.attempt}] {first}{' …' if more else ''}"]
     if isinstance(data, CommandResult):
         detail = data.detail or ""
         if data.fingerprint:
