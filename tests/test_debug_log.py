@@ -13,6 +13,7 @@ import pytest
 import tomli_w
 
 from tests.fleet_settings import sshd_settings
+from tests.test_notify_error_answer_sshd import receiver, run_against
 
 pytestmark = pytest.mark.sshd
 SECRET = "hunter2-Zq8v"
@@ -86,3 +87,25 @@ def test_no_log_is_written_unless_asked(sshd_server, tmp_path):
     assert done.stderr == ""
     assert list(work.iterdir()) == []
     assert not [p for p in (tmp_path / "state").rglob("*") if p.suffix == ".log"]
+
+
+def test_what_a_receiver_answers_reaches_the_debug_log_with_no_control_character(
+    sshd_server, tmp_path
+):
+    """Seen with `--log debug.log` on a run whose webhook answered `HTTP/1.1 400` with a
+    reason phrase of escape sequences (`\\x1b[2J\\x1b]0;PWNED\\x07`): the journal, the
+    screens and the run's lines showed them escaped, while the debug log held them raw,
+    `notification status-page: attempt 1: HTTP 400 ^[[2J^[]0;PWNED^G`: `tail -f
+    debug.log` cleared the reader's terminal and retitled its window."""
+
+    def escapes(connection) -> None:
+        reason = b"\x1b[2J\x1b]0;PWNED\x07\x9b31m"
+        connection.sendall(b"HTTP/1.1 400 " + reason + b"\r\nContent-Length: 0\r\n\r\n")
+
+    log = tmp_path / "debug.log"
+    with receiver(escapes) as (url, _taken):
+        _fleet, done = run_against(sshd_server, tmp_path, url, "--log", str(log))
+    assert "internal error" not in done.stderr, done.stderr
+    text = log.read_text()
+    assert "notification status-page: attempt 1: HTTP 400 \\x1b[2J\\x1b]0;PWNED\\x07" in text
+    assert not [c for c in text if c != "\n" and (c < " " or "\x7f" <= c <= "\x9f")], text

@@ -83,10 +83,10 @@ def hangs_up_mid_answer(connection: socket.socket) -> None:
     connection.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 1000\r\n\r\noops")
 
 
-def run_against(sshd_server, tmp_path: Path, url: str):
+def run_against(sshd_server, tmp_path: Path, url: str, *more: str):
     files = {"strategies.toml": STRATEGIES, "procedure.toml": procedure(url)}
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
-    return fleet, fleet.cli(*RUN)
+    return fleet, fleet.cli(*RUN, *more)
 
 
 def test_a_receiver_that_hangs_up_mid_error_answer_is_an_update_not_delivered(

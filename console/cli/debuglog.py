@@ -1,6 +1,7 @@
 """`--log FILE`: a debug log of one run (SSH negotiation from asyncssh's logger, the
 console's own timings), off by default. Every secret the configuration names is redacted
-from it, as from the journal."""
+from it, as from the journal, and every control character in it is shown, never obeyed
+(what a host or a webhook's receiver said reaches it: `tail -f` puts it on a terminal)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ LOGGERS = ("asyncssh", "console")
 
 
 class Redacting(logging.Filter):
-    """Formats each record, then masks what the redactor knows (set once settings load)."""
+    """Formats each record, masks what the redactor knows (set once settings load), then
+    escapes its control characters (`\\x1b`), as the console's screens do."""
 
     def __init__(self):
         super().__init__()
@@ -27,9 +29,12 @@ class Redacting(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("asyncssh") and "  Command: " in str(record.msg):
             return False  # commands are in the journal, masked; a quoted secret could slip here
+        from console.model.visible import visible
+
+        message = record.getMessage()
         if self.redactor is not None:
-            record.msg = self.redactor.text(record.getMessage())
-            record.args = None
+            message = self.redactor.text(message)
+        record.msg, record.args = visible(message), None
         return True
 
 
