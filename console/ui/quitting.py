@@ -294,15 +294,22 @@ class Quitting:
 
     def _note_unsaved(self, why: str) -> None:
         """The post-rollback form typed and not saved goes into the record as a note, once:
-        the console is ending (its terminal gone, or quit after being told)."""
+        the console is ending (its terminal gone, or quit after being told); so does what
+        is typed in a dialog left open (a note, a reason, the close's outcome), never
+        accepted: seen, a note half typed when tmux was killed went with the console."""
+        from console.ui.screens.dialogs import unanswered
+
         conductor, form = self.app.conductor, self._form()
-        if conductor is None or form is None or not (typed := form.unsaved()):
+        if conductor is None:
             return
-        form.shown = form.typed()  # noted: not again at the exit
-        with contextlib.suppress(ProcedureError):
-            conductor.note(
-                f"the post-rollback form was not saved when the console ended ({why}): {typed}"
-            )
+        notes = unanswered(self.app.screen_stack, why)
+        if form is not None and (typed := form.unsaved()):
+            form.shown = form.typed()  # noted: not again at the exit
+            said = f"the post-rollback form was not saved when the console ended ({why}): {typed}"
+            notes.insert(0, said)
+        for text in notes:
+            with contextlib.suppress(ProcedureError):
+                conductor.note(text)
 
     def _keys_left(self) -> str:
         """The host keys accepted while declaring, which no incident records yet."""

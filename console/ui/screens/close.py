@@ -319,3 +319,20 @@ class CloseDialog(ModalScreen[None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def unsaved_note(self, why: str) -> str:
+        """The note that keeps the outcome chosen here and what is typed for it, never
+        confirmed, once the console ends (`why`) with this dialog open; "" when nothing is
+        typed (what the record offered, or the hosts it named, are not the commander's)."""
+        if not self.is_mounted or (outcome := self.chosen()) is None:
+            return ""
+        detail = self.query_one("#close-detail", Input)
+        text = detail.value.strip() if detail.display else ""
+        if not text or text in self.offered.values() or text == ", ".join(self.left):
+            return ""
+        button = self.query_one("#close-outcome", RadioSet).pressed_button
+        chosen = button.label.plain if button is not None else outcome.value
+        return (
+            f"Close incident: left unanswered when the console ended ({why}), so not closed;"
+            f" chosen: {chosen}; typed: “{text}”"
+        )

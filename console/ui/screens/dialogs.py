@@ -3,13 +3,16 @@ What they explain may quote a host (a refusal, an event), so it is shown as plai
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 from console.model.visible import visible
@@ -74,6 +77,26 @@ class TextPrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def unsaved_note(self, why: str) -> str:
+        """The note that keeps what is typed here, never accepted, once the console ends
+        (`why`) with this dialog open; "" when nothing is typed."""
+        text = self.query_one("#prompt-input", Input).value.strip() if self.is_mounted else ""
+        if not text:
+            return ""
+        return f"{self.title_text}: left unanswered when the console ended ({why}); typed: “{text}”"
+
+
+def unanswered(screens: Iterable[Screen[Any]], why: str) -> list[str]:
+    """The notes that keep what is typed in the dialogs left open among `screens` (their
+    `unsaved_note`), never accepted, as the console ends (`why`): each dialog's once."""
+    notes = []
+    for screen in screens:
+        said = getattr(screen, "unsaved_note", None)
+        if said is not None and not getattr(screen, "noted", False) and (text := said(why)):
+            screen.noted = True  # type: ignore[attr-defined]  # not again at the exit
+            notes.append(text)
+    return notes
 
 
 def enter_says(

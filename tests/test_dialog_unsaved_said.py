@@ -1,0 +1,95 @@
+"""A dialog half typed when the console's terminal goes away: what was typed, never
+accepted, is kept in the record. Walked on init's configuration over 20 real sshd hosts:
+the commander, resumed after a detach, pressed n and typed "web-1 restart looked cut;
+checking wit" when the console was sent SIGHUP; the journal then ended with the lock's
+release, the note nowhere. So for the close dialog's outcome and reason. The console now
+notes either as it ends, as it notes the post-rollback form. The console in a real
+terminal (tmux, 80x24) on a real sshd."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.test_form_unsaved_said import _form_open
+from tests.test_remote_lifetime import _wait_for
+from tests.test_terminal_closed import console_pid, ended
+from tests.test_ui_terminal import Tmux
+
+pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+
+WHY = {"hang up": "terminal closed (SIGHUP)", "SIGTERM": "ended by SIGTERM"}
+
+
+def _end(tmux: Tmux, how: str) -> None:
+    """The console ends from outside: its pty closed (an SSH session dropped), or TERM."""
+    pid = console_pid(tmux)
+    if how == "hang up":
+        tmux.kill()
+    else:
+        os.kill(pid, signal.SIGTERM)
+    _wait_for(lambda: ended(pid), "the console to exit")
+
+
+def _notes(tmp_path) -> list[str]:
+    [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
+    return [e.data.text for e in read_journal(journal).events if e.kind == Kind.NOTE_ADDED]
+
+
+@pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
+def test_a_note_typed_and_not_added_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
+    tmux = Tmux(tmp_path)
+    try:
+        _form_open(sshd_server, tmp_path, tmux, "sleep 60")
+        tmux.keys("F2")
+        tmux.wait_for("Step 1 of")
+        tmux.keys("n")
+        tmux.wait_for("Add a note")
+        tmux.type("web-1 restart looked cut; checking wit")
+        tmux.wait_for("checking wit")
+        _end(tmux, how)
+    finally:
+        tmux.kill()
+    assert _notes(tmp_path) == [
+        f"Add a note on “Bridge”: left unanswered when the console ended ({WHY[how]});"
+        " typed: “web-1 restart looked cut; checking wit”"
+    ]
+
+
+@pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
+def test_a_close_chosen_and_not_confirmed_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
+    tmux = Tmux(tmp_path)
+    try:
+        _form_open(sshd_server, tmp_path, tmux, "sleep 60")
+        tmux.keys("F7")
+        tmux.wait_for("Not needed (false alarm)")
+        tmux.keys("Down", "Down", "Down", "Space")
+        tmux.wait_for("Why? It goes into the record.")
+        tmux.type("canary errors rose; stopping to look")
+        tmux.wait_for("stopping to look")
+        _end(tmux, how)
+    finally:
+        tmux.kill()
+    assert _notes(tmp_path) == [
+        f"Close incident: left unanswered when the console ended ({WHY[how]}), so not"
+        " closed; chosen: Aborted; typed: “canary errors rose; stopping to look”"
+    ]
+
+
+def test_an_empty_note_dialog_notes_nothing(sshd_server, tmp_path):
+    """A dialog open with nothing typed in it leaves the record as it was."""
+    tmux = Tmux(tmp_path)
+    try:
+        _form_open(sshd_server, tmp_path, tmux, "sleep 60")
+        tmux.keys("F2")
+        tmux.wait_for("Step 1 of")
+        tmux.keys("n")
+        tmux.wait_for("Add a note")
+        _end(tmux, "hang up")
+    finally:
+        tmux.kill()
+    assert _notes(tmp_path) == []
