@@ -7,13 +7,16 @@ nothing, and so can fire nothing."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from console.model.loading import load_settings
+from console.model.watch import SampleState
 from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.one_line import OneLine
+from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
 from tests.test_drills_sshd import staging_fleet
 from tests.test_ui_support import _close_engines, _no_cursor_blink, build_app, until  # noqa: F401
 
@@ -36,3 +39,36 @@ async def test_a_probe_that_reads_nothing_is_said_blind(sshd_server, tmp_path: P
     assert line.startswith("? blind  Critical error threshold exceeded · app/health = –"), line
     assert "2 not read" in line, line
     assert summary == "None has fired, and the blind one reads nothing: declare one by hand below."
+
+
+async def test_blind_is_judged_at_the_triggers_own_level(sshd_server, tmp_path: Path):
+    """A trigger with a level of its own (critical 0.2, above the probe's warning 0.05)
+    is judged there, as its streak is: app-1 unread and app-2 at 0.1 is a bad round for
+    the probe (0.1 > 0.05) but nothing the trigger can judge (its level not reached by
+    the one host read). It read `○ quiet` from the probe's state, and is blind."""
+    probes = [
+        {"name": "rate", "kind": "command", "command": "cat rate", "threshold": 0.05}
+        | {"interval": 0.2}
+    ]
+    trigger = {"name": "critical", "kind": "error-threshold", "system": "app", "probe": "rate"}
+    files = {
+        "strategies.toml": {"strategies": [{"name": "release", "kind": "version-rollback"}]},
+        "procedure.toml": FLAG_PROCEDURE,
+        "triggers.toml": {"triggers": [trigger | {"threshold": 0.2, "consecutive": 2}]},
+    }
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=probes)
+    rate = fleet.sandboxes["app-2"] / "rate"  # app-1 has none: `cat rate` fails there
+    rate.write_text("0.1\n")
+    os.chown(rate, sshd_server.account.uid, sshd_server.account.gid)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents", sample_probes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        reading = app.live.watcher.readings["app/rate"]
+        await until(pilot, lambda: reading.last is not None, 60)
+        assert reading.last.state is SampleState.BAD  # the probe's own level: 0.1 > 0.05
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.pause(0.2)
+        line = str(app.screen.query_one("#auto-error-threshold", OneLine).render())
+    assert line.startswith(
+        "? blind  Critical error threshold exceeded · app/rate = 0.1 · 1 not read"
+    ), line

@@ -272,14 +272,14 @@ class Watcher:
             )
         self.emit(WatchUpdate("sampled", sample=sample))
         for streak in reading.streaks:
-            judged = self._judge(reading.probe, sample, streak.trigger)
+            judged = self.judge(reading.probe, sample, streak.trigger)
             if streak.observe(judged, judged.state):
                 bad = tuple(streak.bad)
                 self._fire(Firing(streak.trigger, bad, self.clock.now(), reading.probe))
         return sample
 
     @staticmethod
-    def _judge(probe: Probe, sample: ProbeSample, trigger: AutoTrigger) -> ProbeSample:
+    def judge(probe: Probe, sample: ProbeSample, trigger: AutoTrigger) -> ProbeSample:
         """The sample against the trigger's own threshold, when it sets one."""
         if trigger.threshold is None:
             return sample

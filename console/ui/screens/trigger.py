@@ -47,13 +47,16 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
     # The value as the probe table shows it (`2/2 ok`; a vote's count of bad hosts, `0`,
     # read as a reading of zero), then the streak as its Streak column does: `0 (0/2 bad)`
     # read as none of two hosts bad, beside the table's `2/2 ok` (walked by helper-133).
-    value = visible(sample_text(reading.probe, reading.last), one_line=True)
+    # Judged as its streak is, at the trigger's own level: the probe's may be bad on a round
+    # the trigger cannot judge (a host unread, the others under its level), or the reverse.
+    judged = Watcher.judge(reading.probe, reading.last, trigger)
+    value = visible(sample_text(reading.probe, judged), one_line=True)
     what = f"{key} = {value}" + (
         f" (streak {streak.count}/{trigger.consecutive})" if streak else ""
     )
     if streak and streak.fired:
         return "firing", what
-    if reading.last.state is SampleState.INCONCLUSIVE:
+    if judged.state is SampleState.INCONCLUSIVE:
         # Read `○ quiet` with every host unread: a probe that sees nothing fires nothing.
         return "blind", what
     if streak and streak.count:
