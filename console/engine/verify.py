@@ -80,7 +80,8 @@ async def soak(
             progress.status, progress.detail = SoakStatus.FAILED, f"aborted: {reason}"
             report([])  # its end on record: it no longer reads as running
             break
-        samples = await watcher.round(keys)
+        # every round's readings, each host's (the document's after; a thinned one lost them)
+        samples = await watcher.round(keys, journalled="soak")
         said = {
             s.key: sample_said(watcher.readings[s.key], s)
             for s in samples

@@ -243,10 +243,13 @@ class Watcher:
 
     # -- sampling -------------------------------------------------------------
 
-    async def round(self, keys: list[str] | None = None) -> list[ProbeSample]:
-        """Sample the given probes (all by default) once, concurrently, and evaluate."""
+    async def round(
+        self, keys: list[str] | None = None, journalled: str | None = None
+    ) -> list[ProbeSample]:
+        """Sample the given probes (all by default) once, concurrently, and evaluate;
+        `journalled` journals every sample, saying why (else one in `journal_every`)."""
         chosen = [self.readings[k] for k in (keys if keys is not None else self.readings)]
-        return list(await asyncio.gather(*(self._sample(r) for r in chosen)))
+        return list(await asyncio.gather(*(self._sample(r, journalled) for r in chosen)))
 
     async def first_readings(self, keys: list[str]) -> None:
         """Read once, unjudged and unrecorded, the probes among `keys` that judge later
@@ -262,10 +265,12 @@ class Watcher:
             names = [n for n in names if n in self.hosts] or names
         return targets_for(self.settings.inventory, names)
 
-    async def _sample(self, reading: Reading) -> ProbeSample:
+    async def _sample(self, reading: Reading, journalled: str | None = None) -> ProbeSample:
         sample = await self.sampler.sample(reading.system, reading.probe, self._targets(reading))
         reading.history.append(sample)
-        why = self._thinner.keep(sample)
+        why = journalled or self._thinner.keep(sample)
+        if journalled:  # what is thinned next goes from this one
+            self._thinner.start_from(sample)
         if why:
             self._record(
                 Kind.PROBE_SAMPLE, system=reading.system, journalled=why, **sample.as_data()

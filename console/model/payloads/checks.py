@@ -35,7 +35,8 @@ class ProbeSample(Payload):
         None,
         description="why this sample was journalled: `change` (its state changed), `periodic`"
         " (one in `journal_every`), `held` (taken before the journal was attached: the first"
-        " of the unhealthy run it ends, and the latest)",
+        " of the unhealthy run it ends, and the latest), `soak` (a round of a stability"
+        " check: every one is)",
     )
 
 

@@ -1,0 +1,82 @@
+"""The stability check's readings are the record's "after": each round's per-host values
+are journalled, so the document's Before → after reads every host its probe verified.
+Walked as a new user: the same incident, in the console and with `run`, exported two
+documents that differed in one line, the console's `web/serving (probe) | – | ok | all 4
+hosts` and run's `... | ok | web-1`: the soak's rounds were thinned out of the journal
+(one sample in `journal_every`, or a change of state), so run's document had only the
+reading taken between the canary's wave and the rest, the console's a live sample that
+happened to come later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.payloads import ProbeSample
+from tests.cli_fleet import Fleet, write_fleet
+
+pytestmark = pytest.mark.sshd
+
+PROCEDURE = {
+    "name": "Release rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [
+                {"id": "restore", "title": "Restore", "kind": "strategy"},
+                {
+                    "id": "verify",
+                    "title": "Verify system stability",
+                    "kind": "probe",
+                    "soak": {"samples": 2, "max_samples": 3, "interval": 1.0},
+                },
+            ],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "flip",
+            "kind": "custom",
+            "commands": {"action": "echo 2.4.0 > release", "verify": "grep -q 2.4.0 release"},
+            "waves": {"sizes": [1, "100%"]},
+        }
+    ]
+}
+PROBES = [{"name": "up", "kind": "command", "command": "test -d . && echo ok || echo down"}]
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    return write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=PROBES)
+
+
+def test_the_soak_rounds_are_the_documents_after_on_every_host(fleet: Fleet) -> None:
+    journal = fleet.state / "incident"
+    result = fleet.cli(
+        "run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes", "--journal", str(journal),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    exported = fleet.cli("export", str(journal), "--format", "markdown", "-o", "-")
+    assert exported.returncode == 0, exported.stderr
+    rows = [line for line in exported.stdout.splitlines() if "(probe) |" in line]
+    assert rows == ["| app/up (probe) | – | ok | both hosts |"], rows
+
+    soaked = [
+        e.data
+        for e in read_journal(journal).events
+        if isinstance(e.data, ProbeSample) and e.data.journalled == "soak"
+    ]
+    assert len(soaked) == 2, soaked  # a sample a round, the two rounds it took
+    assert all(sorted(s.hosts) == ["app-1", "app-2"] for s in soaked), soaked
