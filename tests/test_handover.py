@@ -185,7 +185,7 @@ async def test_r_on_the_home_screen_takes_command_with_a_reason(shared) -> None:
         assert ": ended): " in handed.data.note  # its console was killed
         [lock] = [e for e in app.conductor.recorder.events if e.kind == Kind.LOCK_TAKEN_OVER]
         assert lock.data.reason.startswith(
-            f"incident {INCIDENT} taken over from {account.name}: {account.name}'s console (pid"
+            f"incident {INCIDENT} taken over from {account.name}: {account.name}'s process (pid"
         )
     assert os.stat(journals / INCIDENT).st_uid == 0
     assert os.stat(journals / f"{INCIDENT}~{account.name}").st_uid == account.uid

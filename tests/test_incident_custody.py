@@ -122,7 +122,7 @@ def test_a_writer_that_let_go_is_named_by_nobody(shared) -> None:
     assert summary.custody.mine and summary.custody.writer.pid == os.getpid()
     recorder.close()
     [summary] = list_incidents(journals, SystemLocks(locks))
-    assert summary.custody.whose(closed=False) == "root's incident; no console writes it now"
+    assert summary.custody.whose(closed=False) == "root's incident; nothing writes it now"
     assert summary.custody.can(INCIDENT, closed=False) == "This account may resume it."
 
 

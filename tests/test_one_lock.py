@@ -172,7 +172,7 @@ async def test_resume_holds_the_lock_as_it_opens_and_a_live_holder_is_never_take
         incident = resumed.state.incident_id
         assert holder_incident(state) == incident
         taken = [e for e in resumed.recorder.events if e.kind == Kind.LOCK_TAKEN_OVER]
-        assert "taken back: its console (pid" in taken[-1].data.reason
+        assert "taken back: its process (pid" in taken[-1].data.reason
         app = make_app(settings, engine, resume=resumed, sample_probes=False, check_reach=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))

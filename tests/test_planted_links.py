@@ -206,5 +206,5 @@ def test_a_fifo_as_the_writers_lock_never_holds_the_listing(tmp_path):
     done = _console(tmp_path, "list", "--demo")  # 60 s at most: it waited for ever
     assert done.returncode == 0, done.stdout + done.stderr
     me = pwd.getpwuid(os.geteuid()).pw_name
-    assert f"{me}'s incident; no console writes it now" in done.stdout, done.stdout
+    assert f"{me}'s incident; nothing writes it now" in done.stdout, done.stdout
     assert stat.S_ISFIFO(lock.lstat().st_mode)  # left as it was

@@ -168,8 +168,8 @@ def test_a_teammate_reads_an_incident_of_the_team_journal_dir_and_may_not_write_
     said = as_account(account, lambda: JournalLock(journal, "inc-1"))
     assert said == (  # its console closed the journal: not "goes on with it"
         "raised JournalNotOurs: incident inc-1's journal is root's: this account may read it"
-        f" (rollback-console follow {incident}, export), not write it; root's console has"
-        " ended: to carry it on, take command of it (rollback-console resume inc-1"
+        f" (rollback-console follow {incident}, export), not write it; nothing of root's"
+        " writes it now: to carry it on, take command of it (rollback-console resume inc-1"
         " --take-command REASON)"
     )
 

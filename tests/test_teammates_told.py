@@ -58,8 +58,8 @@ def test_a_resume_of_a_killed_teammates_incident_names_take_command(shared) -> N
     said = as_teammate(account, "resume", INCIDENT, "--config", str(config))
     again = f" --config {config}"
     assert said == (
-        f"2\nerror: incident {INCIDENT}: root's incident; no console writes it now. root's"
-        " console has ended: this account may take command of it (r on the home screen, or"
+        f"2\nerror: incident {INCIDENT}: root's incident; nothing writes it now. This account"
+        " may take command of it (r on the home screen, or"
         f" rollback-console resume {INCIDENT} --take-command REASON{again}), with a reason"
         f" that is recorded, or follow it live (rollback-console follow {INCIDENT}{again})"
         " or export it.\n"

@@ -117,11 +117,13 @@ class Claim:
             mine = held.holder.incident == self.holder.incident
             if not (held.stale and mine):
                 raise self._refusal(held) from None
+            # Its own: `incident X taken ...` is how the record tells it (lock_taken_over).
+            # Said "its console (pid ...) had exited" of a headless run's process too.
             whose = "its" if held.holder.user == self.holder.user else f"{held.holder.user}'s"
             taken = "taken back" if whose == "its" else f"taken over from {held.holder.user}"
             take_over = (
-                f"incident {self.holder.incident} {taken}: {whose} console (pid"
-                f" {held.holder.pid} on {held.holder.host}) had exited"
+                f"incident {self.holder.incident} {taken}: {whose} process (pid"
+                f" {held.holder.pid} on {held.holder.host}) had ended"
             )
             stale = self.locks.acquire(system, self.holder, take_over_stale=True)
         if stale is not None:

@@ -29,12 +29,18 @@ class Writer(NamedTuple):
     stopped: str = ""  # why it stopped writing (the journal could not be written), if it said
     at: str = ""  # when (ISO 8601, UTC)
 
+    @property
+    def what(self) -> str:
+        """`console`, or the headless command it was (`rollback-console run`): a run has no
+        console."""
+        return "console" if self.program in CONSOLES else self.program
+
     def said(self) -> str:
         """`rbalice's console pid 31169 on jump1, since 02:31:45 UTC: running`."""
-        what = "console" if self.program in CONSOLES else self.program
         state = "running" if self.running else "ended"
         return (
-            f"{self.user}'s {what} pid {self.pid} on {self.host}, since {_at(self.since)}: {state}"
+            f"{self.user}'s {self.what} pid {self.pid} on {self.host},"
+            f" since {_at(self.since)}: {state}"
         )
 
 
@@ -65,7 +71,7 @@ class Custody(NamedTuple):
         if closed:
             return said
         if self.writer is None:
-            return f"{said}; no console writes it now"
+            return f"{said}; nothing writes it now"
         written = "written" if self.writer.running else "last written"
         return f"{said}; {written} by {self.writer.said()}"
 
@@ -76,6 +82,15 @@ class Custody(NamedTuple):
             f" since {_at(lock.started)}: {'running' if lock.alive() else 'stale, its process gone'}"
             for system, lock in self.locks
         ]
+
+    def ended(self) -> str:
+        """What became of whatever wrote it: `rbalice's console has ended`, `rbalice's
+        rollback-console run has ended` (a headless run has no console: it read "console"
+        of one), or, once its writer let go, `nothing of rbalice's writes it now` (the list's
+        Left open line says how)."""
+        if self.writer is None:
+            return f"nothing of {self.owner}'s writes it now"
+        return f"{self.writer.user}'s {self.writer.what} has ended"
 
     @property
     def running(self) -> bool:
@@ -93,12 +108,18 @@ class Custody(NamedTuple):
             )
         else:
             follow, take = f"follow it live ({keys[0]})", f"take command of it ({keys[1]})"
+        what = self.writer.what if self.writer is not None and self.running else "console"
         if self.mine:
             if self.driven and not closed:
-                return f"Read-only while that console runs: {follow}."
+                return f"Read-only while that {what} runs: {follow}."
             return "This account may resume it."
         if closed:
             return f"Read-only for this account: {follow.replace(' live', '')} or export it."
+        if self.running and what != "console":  # a headless command asks nobody: it ends
+            return (
+                f"Read-only for this account while {self.owner}'s {what} runs: {follow} or"
+                f" export it; once it has ended, {take}, with a reason that is recorded."
+            )
         if self.running:
             ask = (
                 f"r on the home screen, or {again(f'resume {incident} --take-command REASON')}"
@@ -110,10 +131,9 @@ class Custody(NamedTuple):
                 f"Read-only for this account while {self.owner}'s console runs: {follow} or"
                 f" export it; {then}."
             )
-        return (
-            f"{self.owner}'s console has ended: this account may {take}, with a reason"
-            f" that is recorded, or {follow} or export it."
-        )
+        # Nothing writes it: `whose` says so just before, not said twice.
+        ended = f"{self.ended()}: this account" if self.writer is not None else "This account"
+        return f"{ended} may {take}, with a reason that is recorded, or {follow} or export it."
 
 
 def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:

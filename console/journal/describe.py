@@ -200,12 +200,7 @@ DESCRIBE: dict[str, Describer] = {
     Kind.LOCK_ACQUIRED: _says(
         lambda: payloads.LockAcquired, lambda d, e: f"locked systems {', '.join(d.systems)}"
     ),
-    Kind.LOCK_TAKEN_OVER: _says(
-        lambda: payloads.LockTakenOver,
-        lambda d, e: (
-            f"took over the stale lock of incident {d.previous.get('incident')}: {d.reason}"
-        ),
-    ),
+    Kind.LOCK_TAKEN_OVER: _says(lambda: payloads.LockTakenOver, phrase.lock_taken_over),
     Kind.LOCK_LOST: _says(lambda: payloads.LockLost, phrase.lock_lost),
     Kind.LOCK_RELEASED: _says(
         lambda: payloads.LockReleased,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         DrillStarted,
         IntegrityRecorded,
         LockLost,
+        LockTakenOver,
         NotificationResult,
         NotificationSent,
         ProbeSample,
@@ -47,6 +48,32 @@ def _utc(moment: str) -> str:
         return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except ValueError:
         return moment
+
+
+def lock_taken_over(d: LockTakenOver, e: Event) -> str:
+    """`took over the stale lock of incident X: REASON` (another incident's, with the
+    commander's reason); of this incident's own lock, left by its process that had ended,
+    one plain sentence: `took back this incident's stale lock on web: rbalice's pid 31169 on
+    jump1, which held it, had ended` (`took over ... from rbalice` at a shift change). It
+    read `took over the stale lock of incident X: incident X taken back: its console (pid
+    ...) had exited`, its own incident named twice and a headless run called a console: the
+    reason the claim writes for its own lock (engine/locking.py) begins `incident X taken`,
+    in every journal."""
+    previous = d.previous
+    incident = previous.get("incident")
+    if not d.reason.startswith(f"incident {incident} taken "):
+        return visible(
+            f"took over the stale lock of incident {incident}: {d.reason}", one_line=True
+        )
+    user = str(previous.get("user", "?"))
+    took = "took back" if d.reason.startswith(f"incident {incident} taken back") else "took over"
+    held = f"{user}'s pid {previous.get('pid', '?')} on {previous.get('host', '?')}"
+    return visible(
+        f"{took} this incident's stale lock on {e.where.system or '?'}"
+        + (f" from {user}" if took == "took over" else "")
+        + f": {held}, which held it, had ended",
+        one_line=True,
+    )
 
 
 def lock_lost(d: LockLost, e: Event) -> str:

@@ -64,12 +64,14 @@ def _not_ours(journal: Path, incident: str) -> str:
         owner = pwd.getpwuid(journal.parent.stat().st_uid).pw_name
     except (OSError, KeyError):
         return f"{whose} is not this account's to write ({journal.parent})"
-    # Whether its console still runs (it said "goes on with it" of one killed).
-    if custody(journal.parent, incident, {}).driven:
-        then = f"{owner}'s console goes on with it"
+    # Whether what writes it still runs (it said "goes on with it" of one killed), and
+    # what it is: a headless run has no console.
+    found = custody(journal.parent, incident, {})
+    if found.driven and found.writer is not None:
+        then = f"{owner}'s {found.writer.what} goes on with it"
     else:
         take = again(f"resume {incident or journal.parent} --take-command REASON")
-        then = f"{owner}'s console has ended: to carry it on, take command of it ({take})"
+        then = f"{found.ended()}: to carry it on, take command of it ({take})"
     follow = again(f"follow {shlex.quote(str(journal.parent))}")
     return (
         f"{whose} is {owner}'s: this account may read it ({follow}, export), not write it; {then}"

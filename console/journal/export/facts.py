@@ -310,7 +310,7 @@ class HistoryEntry(Strict):
     at: datetime
     who: str
     what: str
-    kind: Literal["created", "reopened", "closed", "amended"]
+    kind: Literal["created", "reopened", "handed-over", "closed", "amended"]
 
 
 class Document(Strict):

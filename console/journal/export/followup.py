@@ -8,7 +8,7 @@ from console.journal.event_phrases import field_title
 from console.journal.export import reading
 from console.journal.export.facts import HistoryEntry, Lessons, Retry, Review
 from console.model.events import Event, Kind
-from console.model.payloads import FieldSet, IncidentResumed
+from console.model.payloads import CommanderHandedOver, FieldSet, IncidentResumed
 from console.model.review import ActionItem, FormField
 from console.model.state import IncidentState
 
@@ -59,9 +59,26 @@ def _amended(event: Event, was: object = None) -> str:
     return describe(event).removesuffix(" (amendment after the close)")
 
 
+def _handed_over(d: CommanderHandedOver) -> str:
+    """`handed command over to rbbob (from rbalice): shift change`: why, as whoever took
+    command or asked for it said it, and how it was handed over when a console said so (the
+    copy of a teammate's journal, its bytes and sum, stays in the timeline)."""
+    reason, note = (d.reason or "").strip(), (d.note or "").strip()
+    why = reason or note
+    if reason and note and not note.startswith(reason):  # asked for: how it was answered
+        why = f"{reason} ({note})"
+    return (
+        f"handed command over to {d.to}"
+        + (f" (from {d.previous})" if d.previous else "")
+        + (f": {why}" if why else "")
+    )
+
+
 def build_history(events: list[Event]) -> list[HistoryEntry]:
-    """Creation, every reopening and close, and each change recorded after a close (marked
-    as an amendment, or, in older journals, simply written after it)."""
+    """Creation, every reopening, every hand-over of command and the close, and each change
+    recorded after a close (marked as an amendment, or, in older journals, simply written
+    after it). A hand-over had no row: the history showed one commander opening the
+    incident and another resuming it, never when command changed hands, nor why."""
     out = []
     closed = False
     held: dict[str, object] = {}  # each field's value so far
@@ -79,6 +96,9 @@ def build_history(events: list[Event]) -> list[HistoryEntry]:
             closed = True
             what = f"closed the incident: {reading.outcome(event)}"
             out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="closed"))
+        elif isinstance(event.data, CommanderHandedOver):
+            what = _handed_over(event.data)
+            out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="handed-over"))
         elif event.kind == Kind.INCIDENT_RESUMED:
             closed = closed and bool(event.payload(IncidentResumed).amendments_only)
             out.append(HistoryEntry(at=event.ts, who=who, what=describe(event), kind="reopened"))
