@@ -171,6 +171,20 @@ def test_ctrl_c_while_a_status_update_waits_on_a_silent_webhook_aborts_at_once(
     assert "tok-secret" not in journal.joinpath("journal.jsonl").read_text()
 
 
+def rollback_interrupted(sshd_server, tmp_path: Path, checklist: dict) -> tuple[Path, int, str]:
+    """`run` of app-rollback on a fleet whose procedure is `checklist` (channels on
+    `status-page` and others), Ctrl+C once it sends on status-page; (its journal, exit
+    status, output)."""
+    from tests.test_channel_headers_sshd import STRATEGIES
+
+    files = {"procedure.toml": checklist, "strategies.toml": STRATEGIES}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
+    journal = tmp_path / "incident"
+    argv, env = run_argv(fleet, journal)
+    argv[argv.index("noop")] = "app-rollback"
+    return journal, *interrupted_after(argv, env, "via status-page")
+
+
 def test_ctrl_c_in_the_last_status_update_of_a_verified_rollback_closes_it_verified(
     sshd_server, tmp_path: Path
 ) -> None:
@@ -181,7 +195,7 @@ def test_ctrl_c_in_the_last_status_update_of_a_verified_rollback_closes_it_verif
     rolled back and verified, the update's step failed ("aborted: ..."), exit 0; PagerDuty
     resolves; the status page, which did not answer, is not tried again."""
     from tests.hooks import ACCEPTED, HookServer
-    from tests.test_channel_headers_sshd import STRATEGIES, procedure
+    from tests.test_channel_headers_sshd import procedure
 
     with socket.socket() as silent, HookServer() as hooks:
         silent.bind(("127.0.0.1", 0))
@@ -190,12 +204,7 @@ def test_ctrl_c_in_the_last_status_update_of_a_verified_rollback_closes_it_verif
         checklist["channels"][0] |= {"timeout": 120, "retries": 3}
         pager = {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test"}
         checklist["channels"].append(pager | {"url": hooks.on("/pd", ACCEPTED)})
-        files = {"procedure.toml": checklist, "strategies.toml": STRATEGIES}
-        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
-        journal = tmp_path / "incident"
-        argv, env = run_argv(fleet, journal)
-        argv[argv.index("noop")] = "app-rollback"
-        code, said = interrupted_after(argv, env, "via status-page")
+        journal, code, said = rollback_interrupted(sshd_server, tmp_path, checklist)
         pages = [r.body["event_action"] for r in hooks.wait_for("/pd", 3)]
     assert code == 0, said
     events = read_journal(journal).events

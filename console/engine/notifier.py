@@ -287,6 +287,10 @@ class Notifier:
         from console.engine.delivery import Delivery, Progress, deliver
 
         progress = Progress()  # what it heard: said, should it be stopped midway
+        periodic = bool(repeat) and not final
+        # A notify step's abort stops its own update, never a periodic one, the close's or
+        # PagerDuty's incident events, sent or retried after it (the close still pages).
+        own = not repeat and not lifecycle
         try:
             if self.interrupted:
                 delivery = Delivery(False, None, f"not sent: {self.interrupted}", 0)
@@ -297,15 +301,13 @@ class Notifier:
                     self.environ,
                     retrying=self._retrying(sent.seq, channel),
                     give_up=lambda: (
-                        (self.repeats_cut if repeat and not final else None) or self.step_cut
+                        (self.repeats_cut if periodic else None) or (self.step_cut if own else None)
                     ),
                     key=f"{self.state.incident_id}-{sent.seq}",  # its notification.sent
                     progress=progress,
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
-            failed = Delivery(
-                False, None, *progress.cut(*stopped_words(self, bool(repeat) and not final))
-            )
+            failed = Delivery(False, None, *progress.cut(*stopped_words(self, periodic, own)))
             self._result(sent.seq, step, channel, failed, required, repeat, extra.get("action"))
             raise
         finally:
