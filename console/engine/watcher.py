@@ -4,7 +4,6 @@ and countdowns announced, samples journalled thinned when an incident is attache
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from console.model.probe_text import plotted, sample_text, sparkline
 from console.model.probes import BadWhen, Probe
 from console.model.settings import Settings
 from console.model.triggers import PRECEDENCE
-from console.model.watch import ProbeSample, Streak, Thinner, Value, aggregate, held, probe_key
+from console.model.watch import ProbeSample, Streak, Thinner, Value, held, judged, probe_key
 
 if TYPE_CHECKING:  # the recorder and the state's fold load with the first incident
     from console.journal.recorder import Recorder
@@ -277,19 +276,11 @@ class Watcher:
             )
         self.emit(WatchUpdate("sampled", sample=sample))
         for streak in reading.streaks:
-            judged = self.judge(reading.probe, sample, streak.trigger)
-            if streak.observe(judged, judged.state):
+            seen = judged(reading.probe, sample, streak.trigger)
+            if streak.observe(seen, seen.state):
                 bad = tuple(streak.bad)
                 self._fire(Firing(streak.trigger, bad, self.clock.now(), reading.probe))
         return sample
-
-    @staticmethod
-    def judge(probe: Probe, sample: ProbeSample, trigger: AutoTrigger) -> ProbeSample:
-        """The sample against the trigger's own threshold, when it sets one."""
-        if trigger.threshold is None:
-            return sample
-        value, state = aggregate(probe, list(sample.hosts), trigger.threshold)
-        return dataclasses.replace(sample, value=value, state=state, threshold=trigger.threshold)
 
     def _fire(self, firing: Firing) -> None:
         self.firings[firing.trigger.name] = firing
@@ -312,6 +303,16 @@ class Watcher:
             if streak.fired
         ]
         return sorted(found, key=lambda f: PRECEDENCE.index(f.trigger.kind))
+
+    def blind(self, systems: list[str] | None = None) -> list[tuple[AutoTrigger, ProbeSample]]:
+        """The triggers on `systems` blind now (Streak.blind), each with its round judged."""
+        return [
+            (streak.trigger, seen)
+            for reading in self.readings.values()
+            if reading.last is not None and (not systems or reading.system in systems)
+            for streak in reading.streaks
+            if (seen := streak.blind(reading.probe, reading.last)) is not None
+        ]
 
     async def until_fired(
         self, systems: list[str] | None = None, max_rounds: int | None = None

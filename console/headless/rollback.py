@@ -37,6 +37,7 @@ from console.model.integrity_judged import restored_to
 from console.model.invocation import again
 from console.model.left_changed import left_changed
 from console.model.outcome import Outcome, kept_at_close
+from console.model.probe_text import sample_text
 from console.model.procedure import StepKind
 from console.model.recovery import NO_CHECK, TARGET_EXCEEDED
 from console.model.settings import Settings
@@ -305,9 +306,17 @@ async def _use_firing(
     watcher = Watcher(settings, pool, systems=request.systems)
     firing = await watcher.until_fired(request.systems)
     if firing is None:
+        # A trigger whose probe read nothing is blind, as the console's trigger screen says
+        # (`? blind`): nothing firing there is no news that all is well.
+        blind = [
+            f"{t.name} ({s.key} = {visible(sample_text(p.probe, s), one_line=True)})"
+            for t, s in watcher.blind(request.systems)
+            if (p := watcher.readings.get(s.key))
+        ]
         print(
-            f"error: no automatic trigger is firing on {', '.join(request.systems)};"
-            " name a manual trigger with --trigger and --reason",
+            f"error: no automatic trigger is firing on {', '.join(request.systems)}"
+            + (f", and blind, reading nothing: {', '.join(blind)}" if blind else "")
+            + "; name a manual trigger with --trigger and --reason",
             file=sys.stderr,
         )
         return False

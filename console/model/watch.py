@@ -3,6 +3,7 @@ soak progress and recovery time. No I/O: the engine feeds values in."""
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -147,6 +148,15 @@ def aggregate(
     return value, SampleState.HEALTHY
 
 
+def judged(probe: Probe, sample: ProbeSample, trigger: AutoTrigger) -> ProbeSample:
+    """`sample` against the trigger's own threshold, when it sets one: the round as its
+    streak observes it (inconclusive: a round the trigger cannot judge, it is blind)."""
+    if trigger.threshold is None:
+        return sample
+    value, state = aggregate(probe, list(sample.hosts), trigger.threshold)
+    return dataclasses.replace(sample, value=value, state=state, threshold=trigger.threshold)
+
+
 def _combine(how: Aggregate, numbers: list[float]) -> float:
     if how is Aggregate.MIN:
         return min(numbers)
@@ -189,6 +199,12 @@ class Streak:
             self.fired = True
             return True
         return False
+
+    def blind(self, probe: Probe, sample: ProbeSample) -> ProbeSample | None:
+        """`sample` judged at this trigger's level when that round is inconclusive and the
+        trigger has not fired (a probe that reads nothing fires nothing), else None."""
+        seen = judged(probe, sample, self.trigger)
+        return seen if not self.fired and seen.state is SampleState.INCONCLUSIVE else None
 
     def rearm(self) -> None:
         """Forget the samples seen: it fires again only from the next ones."""

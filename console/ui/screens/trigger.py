@@ -18,7 +18,7 @@ from console.model.auto_triggers import AutoTrigger
 from console.model.probe_text import sample_text
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
-from console.model.watch import SampleState, probe_key
+from console.model.watch import judged, probe_key
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
@@ -49,14 +49,14 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
     # read as none of two hosts bad, beside the table's `2/2 ok` (walked by helper-133).
     # Judged as its streak is, at the trigger's own level: the probe's may be bad on a round
     # the trigger cannot judge (a host unread, the others under its level), or the reverse.
-    judged = Watcher.judge(reading.probe, reading.last, trigger)
-    value = visible(sample_text(reading.probe, judged), one_line=True)
+    seen = judged(reading.probe, reading.last, trigger)
+    value = visible(sample_text(reading.probe, seen), one_line=True)
     what = f"{key} = {value}" + (
         f" (streak {streak.count}/{trigger.consecutive})" if streak else ""
     )
     if streak and streak.fired:
         return "firing", what
-    if judged.state is SampleState.INCONCLUSIVE:
+    if any(t is trigger for t, _ in watcher.blind([trigger.system])):
         # Read `○ quiet` with every host unread: a probe that sees nothing fires nothing.
         return "blind", what
     if streak and streak.count:
