@@ -366,15 +366,19 @@ async def test_releases_undo_of_an_earlier_incident_leaves_a_later_rollback_alon
     assert (app / "current").readlink() == Path("releases/2.3.0")
     said = state.step("restore.undo").hosts["db-1"].said()
     assert "points at 2.3.0, not 2.4.0 where this incident's rollback left it" in said, said
-    # The home screen's list does not say A was undone: its undo failed.
-    assert listed(config, a).endswith(", an undo failed since")
-    assert listed(config, a, OUTCOME_WIDTH) == "↶ undo failed"
+    # The home screen's list does not say A was undone, nor that its undo failed: it was
+    # refused on its one host, nothing changed there (it read "↶ undo failed"); and
+    # `rollback-console list` says it as the home screen does (it said nothing of it).
+    assert listed(config, a).endswith(", an undo refused since")
+    assert listed(config, a, OUTCOME_WIDTH) == "↶ undo refused"
+    assert listed_line(config, a).endswith(" rolled back and verified, an undo refused since")
 
     assert (await undo(config, b))[0]
     assert (app / "current").readlink() == Path("releases/2.4.0")
     assert (await undo(config, a))[0]
     assert (app / "current").readlink() == Path("releases/2.10.0")
     assert listed(config, a).endswith(", undone since")
+    assert listed_line(config, a).endswith(" rolled back and verified, undone since")
     # At 80 columns the undo is what is said: it read `↶ rolled …`, the undo cut off.
     assert listed(config, a, OUTCOME_WIDTH) == "↶ undone since"
 
@@ -387,6 +391,18 @@ def listed(config: Path, incident: Path, width: int = 80) -> str:
 
     found = Engine(load_settings(config), incident.parent).incidents()
     return _outcome(next(i for i in found if i.path.parent == incident), width)
+
+
+def listed_line(config: Path, incident: Path) -> str:
+    """The incident's state, as `rollback-console list` says it: its first line, cut
+    before the title."""
+    from console.cli.listing import _lines
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+
+    found = Engine(load_settings(config), incident.parent).incidents()
+    summary = next(i for i in found if i.path.parent == incident)
+    return _lines(summary)[0].removesuffix(f"  {summary.title}")
 
 
 async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):

@@ -116,7 +116,7 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
     assert completed.data.status == "done"
     # The home screen's list no longer ticks it as rolled back.
     (listed,) = Engine(load_settings(fleet.config), journal.parent.parent).incidents()
-    assert listed.undone and _outcome(listed) == "↶ rolled back, undone since"
+    assert listed.undo == "undone" and _outcome(listed) == "↶ rolled back, undone since"
 
     # The document's summary said only that the strategy ran and when it restored.
     document = fleet.cli("export", str(journal))

@@ -35,13 +35,18 @@ def list_incidents_command(args: argparse.Namespace) -> int:
 
 
 def _state(summary) -> tuple[str, str]:
-    """`rolled back and verified`, or `open`; a closed drill's verdict first (`DRILL
+    """`rolled back and verified`, or `open`; `..., an undo refused since` (how the undo of
+    a strategy step went since, as the home screen says it); a closed drill's verdict first (`DRILL
     FAILED; rolled back and verified`: its recovery missed the target). Then the rest of
     its label, for a line of its own (seen: a reason of 190 characters between the id and
     the title, on a jump host's 80 columns)."""
     if summary.outcome is None:
         return "open", ""
     said, why = _split(summary.outcome_label or summary.outcome, summary.outcome)
+    if summary.undo:  # as the home screen's list says it: the list said nothing of it
+        from console.model.undo_went import SINCE
+
+        said = f"{said}, {SINCE[summary.undo]}"
     if summary.drill:
         said = f"{'DRILL FAILED' if summary.drill_failed else 'drill passed'}; {said}"
     return said, why
@@ -99,6 +104,7 @@ def _record(summary) -> dict[str, object]:
         "mine": custody.mine if custody else True,
         "writer": writer._asdict() if writer else None,
         "left_open": summary.ended,
+        "undo": summary.undo or None,
         "handed_over": summary.handed_over or None,
         "locks": [
             {

@@ -17,7 +17,7 @@ from console.journal.outcomes import took_command
 from console.journal.results import drill_failed
 from console.journal.store import parse_line
 from console.model.events import Event
-from console.model.status import StepStatus
+from console.model.undo_went import undos_went
 
 if TYPE_CHECKING:
     from console.model.recovery import Recovery
@@ -35,8 +35,9 @@ class IncidentSummary(NamedTuple):
     closed_at: datetime | None
     drill: bool
     recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
-    undone: bool = False  # a strategy step's undo ran since the step (after the close too)
-    undo_failed: bool = False  # and it did not succeed on every host it went to
+    # How the undo of its strategy steps went since they ran (after the close too): "" none
+    # ran, else undone, in part, refused (nothing changed) or failed (model/undo_went.py).
+    undo: str = ""
     drill_failed: bool = False  # a drill judged failed, whatever its outcome
     custody: Custody | None = None  # whose it is, who writes it, which locks name it
     # Open, and nobody drives it: how its last writer ended, when its last event was.
@@ -118,8 +119,7 @@ def list_incidents(
                 closed_at=state.closed_at,
                 drill=state.drill,
                 recovery=state.recovery,
-                undone=bool(undos),
-                undo_failed=any(u.status is not StepStatus.DONE for u in undos),
+                undo=undos_went(undos),
                 drill_failed=drill_failed(state),
                 custody=custody(path.parent, incident_id, held),
                 ended=None if state.closed else driver.ended(quit_too=True),

@@ -14,6 +14,7 @@ from console.journal.resolved_said import confirmed
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
+from console.model.undo_went import SAID, undo_went
 from console.model.visible import visible
 from console.ui.checklist_todo import DO_WORDS, current_todo
 from console.ui.closed_line import closed_line
@@ -216,7 +217,7 @@ class ChecklistScreen(IncidentScreen):
         if status is HostStatus.ABORTED or (isinstance(status, StepStatus) and status.finished):
             said = status.value
             if undo := self.incident.state.undone(step.id):
-                said = "undone" if undo.status.finished else "its undo failed"
+                said = SAID[undo_went(undo)]  # refused: it changed nothing
             return f"Highlighted: step {number}, {said}. {back}"
         if first := undo_first_said(self.app.key_label, self.incident.state, step.id, here=True):
             return f"Highlighted: step {number}, failed: {first}; {back}"

@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from console.engine.listing import IncidentSummary
 from console.model.outcome import ROLLED_BACK, Outcome, done_word
 from console.model.triggers import without_label
+from console.model.undo_went import FAILED, IN_PART, REFUSED, SINCE, UNDONE
 from console.model.visible import visible
 from console.ui.widgets.plain import plain
 
@@ -18,6 +19,14 @@ AGE_WIDTH = 7  # "119 min"
 OWNER_WIDTH = 8  # the "By" column's account names, cut beyond
 OUTCOME_WIDTH = 14
 OUTCOME_WHOLE = 36  # `↶ rolled back, an undo failed since` whole, when there is room
+# At OUTCOME_WIDTH, the undo alone: one refused on every host changed nothing (it read
+# "↶ undo failed").
+UNDO_SHORT = {
+    UNDONE: "↶ undone since",
+    IN_PART: "↶ part undone",
+    REFUSED: "↶ undo refused",
+    FAILED: "↶ undo failed",
+}
 CELL_PADDING = 2  # a DataTable cell's padding, both sides
 SPARE = 1  # columns left at the table's right edge
 MARKS = {
@@ -32,7 +41,7 @@ MARKS = {
 
 def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
-    since` (or `an undo failed since`), `✘ drill failed` (a drill judged so), `✔ drill
+    since` (or `an undo failed since`, `an undo refused since`, `undone in part since`), `✘ drill failed` (a drill judged so), `✔ drill
     passed` (one that expected its rollback to fail, or to halt), or `… open`,
     cut at a word; the export has the reason, the hosts or the successor."""
     if summary.outcome is None:
@@ -44,11 +53,10 @@ def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     except ValueError:  # an older journal: the outcome in words
         return textwrap.shorten(f"· {summary.outcome}", width, placeholder=" …")
     short = outcome.short.replace(ROLLED_BACK, done_word(summary.outcome_label))
-    if summary.undone:  # what the close said no longer stands: never a tick
-        since = "an undo failed since" if summary.undo_failed else "undone since"
-        said = f"↶ {short}, {since}"  # narrow, the undo alone: `↶ rolled …` hid it
+    if summary.undo:  # what the close said may no longer stand: never a tick
+        said = f"↶ {short}, {SINCE[summary.undo]}"  # narrow, the undo alone: `↶ rolled …` hid it
         if len(said) > width:
-            said = "↶ undo failed" if summary.undo_failed else "↶ undone since"
+            said = UNDO_SHORT[summary.undo]
         return textwrap.shorten(said, width, placeholder=" …")
     if summary.drill and not outcome.good:  # it passed: it expected this (halted, failed)
         return textwrap.shorten("✔ drill passed", width, placeholder=" …")
