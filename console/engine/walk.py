@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.engine.choice import check_choice
 from console.engine.closing import unknown_why
+from console.engine.elsewhere import pass_over
 from console.engine.errors import HostRefused, ProcedureError
 from console.engine.host_trust import HostKeys, check_accept_keys
 from console.engine.opening_probes import read_at_start, settle
@@ -191,6 +192,8 @@ async def _execute(conductor: Conductor, request: RunRequest) -> tuple[bool, str
                 opening = None
             if step.kind is StepKind.MANUAL:
                 conductor.confirm(step.id, by=YES)
+            elif pass_over(conductor, step.id) is not None:
+                continue  # a step of another system's strategy: skipped, saying why
             elif step.kind is StepKind.STRATEGY and (
                 not_started := await resolve_unattended(conductor, step.id)
             ):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from console.engine.channel_targets import shown_target, target_of
 from console.engine.conductor import Conductor
+from console.engine.elsewhere import not_for
 from console.engine.plan import plan_step
 from console.engine.resolving import resolver_for
 from console.engine.routes import Route, routes
@@ -49,7 +50,9 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                 break
             for step in phase.steps:
                 print(f"\n## {phase.phase.label}: {step.title} [{step.kind}]")
-                if step.kind in (StepKind.COMMAND, StepKind.STRATEGY):
+                if skipped := not_for(settings, conductor.state, step):
+                    print(f"# skipped, {skipped}")
+                elif step.kind in (StepKind.COMMAND, StepKind.STRATEGY):
                     here = step.kind is StepKind.STRATEGY and (
                         settings.strategy(step.strategy or request.strategy).runs_on
                         is RunsOn.JUMP_HOST

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.screen import Screen
 
+from console.engine.elsewhere import pass_over
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
 from console.engine.resolved import Resolved
@@ -59,7 +60,7 @@ class Stepping:
         self.app = app
 
     def do_step(self, step_id: str) -> None:
-        """The one obvious action for a step: confirm, run, or open its form."""
+        """The one obvious action for a step: confirm, run, open its form, or skip it."""
         conductor = self.app.conductor
         if conductor is None:
             return
@@ -77,6 +78,8 @@ class Stepping:
                 if isinstance(form, FormScreen):
                     form.open_at = step_id  # its first field gets the cursor
                 self.app.action_go("form")
+            elif (why := pass_over(conductor, step_id)) is not None:
+                self.app.notify(f"“{step.title}”: skipped, {why}.", title="Skipped")
             else:
                 self.start_run(step_id)
         except ProcedureError as exc:
@@ -85,10 +88,9 @@ class Stepping:
     def start_run(
         self, step_id: str, only_hosts: list[str] | None = None, undone_seen: bool = False
     ) -> None:
-        """Run a step, asking first: a step after one that was undone says so (it works on
-        the state before the rollback); a step that changes hosts shows what it sends and
-        to how many (unless it says `confirm = false`); a status update shows its message,
-        to edit. The commander's yes goes into the record."""
+        """Run a step, asking first (the yes recorded): after one undone it says so (it works
+        on the state before the rollback); one that changes hosts shows what it sends and
+        to how many (unless `confirm = false`); a status update its message, to edit."""
         from console.ui.screens.confirm_run import NotifyDialog
 
         conductor = self.app.conductor

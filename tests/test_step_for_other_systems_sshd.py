@@ -1,0 +1,97 @@
+"""A procedure with a strategy step for each system's own strategy, walked for one system:
+the steps of the others' strategies are skipped, saying why, and nothing is sent for them.
+Walked as a new user (web, api, db, a step each: `strategy = "checkout-off"` for api ...),
+`run --systems web` rolled every web host back, then met the api step and closed the
+incident as `refused: strategy 'checkout-off' applies to none of the selected hosts`, exit
+2, which says nothing was sent; its dry run stopped there, exit 2, and check-config had
+said ok."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.journal.store import read_journal
+from console.model.payloads import StepSkipped
+from tests.cli_fleet import Fleet, write_fleet
+
+pytestmark = pytest.mark.sshd
+
+PROCEDURE = {
+    "name": "Shop rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [
+                {"id": "restore", "title": "Restore (app)", "kind": "strategy", "strategy": "flip"},
+                {"id": "off", "title": "Flags off (api)", "kind": "strategy", "strategy": "off"},
+            ],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "flip",
+            "kind": "custom",
+            "commands": {"action": "echo 2.4.0 > release", "verify": "grep -q 2.4.0 release"},
+        },
+        {"name": "off", "kind": "custom", "commands": {"action": "touch flags-off"}},
+    ]
+}
+SKIPPED = (
+    "not for this incident's systems (app): its strategy off is listed by api only"
+    " (inventory.toml); nothing sent"
+)
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
+    inventory = fleet.config / "inventory.toml"
+    data = tomllib.loads(inventory.read_text())
+    api = {**data["systems"][0], "name": "api", "strategies": ["off"]}
+    api["hosts"] = [{**api["hosts"][0], "name": "api-1"}]
+    data["systems"].append(api)
+    inventory.write_text(tomli_w.dumps(data))
+    return fleet
+
+
+def run(fleet: Fleet, *extra: str):
+    return fleet.cli(
+        "run", "--systems", "app", "--trigger", "user-impact", "--reason", "checkout errors",
+        "--journal", str(fleet.state / "incident"), *extra,
+    )  # fmt: skip
+
+
+def test_a_step_of_another_systems_strategy_is_skipped_saying_why(fleet: Fleet) -> None:
+    checked = fleet.cli("check-config")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    dry = run(fleet, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert (
+        f"## Rollback execution: Flags off (api) [strategy]\n# skipped, {SKIPPED}\n" in dry.stdout
+    )
+
+    result = run(fleet, "--yes")
+    said = result.stdout + result.stderr
+    assert result.returncode == 0, said
+    assert f"off        skipped step “Flags off (api)”: {SKIPPED}\n" in said, said
+    assert "rolled back and verified" in said.splitlines()[-1], said
+    assert all((s / "release").read_text() == "2.4.0\n" for s in fleet.sandboxes.values())
+    assert not any((s / "flags-off").exists() for s in fleet.sandboxes.values())
+
+    skipped = [
+        e for e in read_journal(fleet.state / "incident").events if isinstance(e.data, StepSkipped)
+    ]
+    assert [(e.where.step, e.data.reason) for e in skipped] == [("off", SKIPPED)]
