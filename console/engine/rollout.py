@@ -98,15 +98,17 @@ async def run_stages(
             failed=failed,
         )
         unhealthy = ""  # why the probes read after the stage hold it there
+        read_at = 0.0  # when they were read (stage_probes.read_time)
         if ok and not last:
             pause = strategy.waves.pause_seconds
             shares = {"percent": share(planned.values[index])}
             shares["next_percent"] = share(planned.values[index + 1])
             await runner.pause(step.id, "stage", index + 1, count, pause, **shares)
             if watching is not None and not runner.aborted and not runner.detached:
-                from console.engine.stage_probes import probe_stage  # the probes' machinery
+                from console.engine.stage_probes import probe_stage, read_time
 
                 unhealthy = await probe_stage(recorder, watching, step.id, planned, index)
+                read_at = read_time()
             if runner.detached:
                 break
         # An abort between stages stops the rollout (the next stage's run would arm
@@ -120,6 +122,12 @@ async def run_stages(
             and not unhealthy
             and (not asked or await _confirmed(confirm_wave, index, count))
         )
+        if go_on and asked and watching is not None and not runner.aborted:
+            from console.engine.stage_probes import probe_stage, read_again
+
+            if read_again(watching, targets, read_at):
+                again = await probe_stage(recorder, watching, step.id, planned, index, True)
+                unhealthy, go_on = again, not again
         if go_on:
             continue
         if unhealthy and not aborted:  # every host passed the stage: held there
@@ -174,11 +182,18 @@ def _probe_between(
     hosts = runner.recorder.state.step(step.id).hosts
     earlier = [h for h, s in hosts.items() if s.status is HostStatus.SUCCEEDED and h not in names]
 
-    async def probe(done: int, of: int, changed: list[str]) -> str:
-        from console.engine.stage_probes import probe_wave  # the probes' machinery
+    read_at = 0.0
 
+    async def probe(done: int, of: int, changed: list[str], again: bool) -> str:
+        from console.engine.stage_probes import probe_wave, read_again, read_time
+
+        nonlocal read_at
+        if again and not read_again(watching, targets, read_at):
+            return ""  # a yes given before any probe could read again: that round stands
         wave, judged = (done, of), list(dict.fromkeys([*earlier, *before, *changed]))
-        return await probe_wave(runner.recorder, watching, step.id, targets, wave, judged)
+        said = await probe_wave(runner.recorder, watching, step.id, targets, wave, judged, again)
+        read_at = read_time()
+        return said
 
     return probe
 

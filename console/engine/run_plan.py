@@ -20,7 +20,8 @@ StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 BetweenWaves = Callable[[str, int, int, Sequence[str]], Awaitable[bool]]
 # The systems' probes read after wave `done` of `of` (and its pause), judged on the hosts
 # whose change succeeded so far: '' when healthy, else why the next wave must not start.
-ProbeBetween = Callable[[int, int, list[str]], Awaitable[str]]
+# (wave done, of, hosts changed, again: after a yes, read again if the probes could have)
+ProbeBetween = Callable[[int, int, list[str], bool], Awaitable[str]]
 # A data-touching step's judge of a host once its last stage succeeded: why its data
 # fails the step (an integrity mismatch or a missing record), or None.
 Judge = Callable[[str], FailureClass | None]

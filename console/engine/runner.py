@@ -170,15 +170,18 @@ class Runner:
         with a probe not healthy, no one to ask, or a no, the later hosts are not started."""
         number, total = wave
         await self.pause(step, "wave", number, total, plan.waves.pause_seconds)
-        unhealthy = ""
-        if plan.probe_between is not None and not self._stopped():
-            done = [h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED]
-            unhealthy = await plan.probe_between(number, total, done)
+        probe, unhealthy = plan.probe_between, ""
+        done = [h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED]
+        if probe is not None and not self._stopped():
+            unhealthy = await probe(number, total, done, False)
         if self._stopped() or not (unhealthy or plan.waves.confirm):
             return
         ask = plan.between_waves
         if not unhealthy and ask is not None and await ask("wave", number, total, next_hosts):
-            return
+            if probe is None or self._stopped():  # a late yes: the probes read again
+                return
+            if not (unhealthy := await probe(number, total, done, True)):
+                return
         if self._stopped():  # aborted or detached while asked: that says why already
             return
         # A no after a wave whose hosts did not all succeed says which (--yes gives none then).

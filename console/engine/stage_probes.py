@@ -7,6 +7,7 @@ naming the probe, the hosts and what they read."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,12 @@ Watching = Callable[[], "Watcher"]  # the incident's watcher, made when first as
 
 
 async def probe_stage(
-    recorder: Recorder, watching: Watching, step_id: str, planned: Planned, index: int
+    recorder: Recorder,
+    watching: Watching,
+    step_id: str,
+    planned: Planned,
+    index: int,
+    confirmed: bool = False,
 ) -> str:
     """Sample the probes of the systems stage `index` (from 0) ran on, once, and journal
     what they read; '' when each is healthy (or none watches those systems), else why the
@@ -45,7 +51,26 @@ async def probe_stage(
         {t.name for t in planned.targets},
         whole=True,
     )
-    return f"not healthy after the stage: {detail}" if detail else ""
+    when = f"when stage {index + 2} was confirmed" if confirmed else "after the stage"
+    return f"not healthy {when}: {detail}" if detail else ""
+
+
+def read_time() -> float:
+    """When a round was read, on the clock that paces the probes' intervals (the event
+    loop's: the watcher waits on it), not the journal's."""
+    return asyncio.get_running_loop().time()
+
+
+def read_again(watching: Watching, targets: list[Target], since: float) -> bool:
+    """Whether a probe of the targets' systems would have read again since `since` (the
+    round a question was asked on, read_time): a yes given later than its shortest
+    interval is judged on a round of its own. Seen: asked after a healthy 50 % stage, a
+    host's error rate went to 0.4, the live watcher fired, and a yes half a minute later
+    raised every host to 100 %."""
+    watcher = watching()
+    keys = watcher.keys_for(sorted({t.system for t in targets}))
+    intervals = [watcher.readings[k].probe.interval for k in keys]
+    return bool(intervals) and read_time() - since >= min(intervals)
 
 
 async def probe_wave(
@@ -55,6 +80,7 @@ async def probe_wave(
     targets: list[Target],
     wave: tuple[int, int],
     changed: list[str],
+    confirmed: bool = False,
 ) -> str:
     """The same round after wave `done` of `of` (and its pause), before the next starts,
     judged on the hosts whose change succeeded so far (`changed`): the others still run
@@ -67,7 +93,8 @@ async def probe_wave(
     detail = await _probe_round(
         recorder, watching, step_id, targets, Kind.WAVE_PROBED, data, judged
     )
-    return f"not healthy after wave {done}: {detail}" if detail else ""
+    when = f"when wave {done + 1} was confirmed" if confirmed else f"after wave {done}"
+    return f"not healthy {when}: {detail}" if detail else ""
 
 
 async def _probe_round(

@@ -12,6 +12,8 @@ from console.model.waves import hosts_said, named_some
 from console.ui.probes_now import latest_readings, probes_now
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from console.engine.watcher import Reading
     from console.ui.screens.dialogs import ConfirmDialog
     from console.ui.stepping import StepHost
@@ -62,13 +64,12 @@ def next_question(
             " here, and the hosts of later waves are not"
             f" started ({_go_on(app, step_id)} to go on)."
         )
-    return ConfirmDialog(
-        f"{what.capitalize()} {done} of {total} done",
-        question,
-        f"Start {what} {done + 1}",
-        "Stop here",
-        probes_now(_step_readings(app, step_id), width=_dialog_width(app)),
-    )
+
+    def now() -> Text | None:  # as they read when asked, and again as they read again
+        return probes_now(_step_readings(app, step_id), width=_dialog_width(app))
+
+    title = f"{what.capitalize()} {done} of {total} done"
+    return ConfirmDialog(title, question, f"Start {what} {done + 1}", "Stop here", now(), now)
 
 
 def _dialog_width(app: StepHost) -> int:

@@ -3,7 +3,7 @@ What they explain may quote a host (a refusal, an event), so it is shown as plai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.table import Table
@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 from console.model.visible import visible
+from console.ui.messages import WatchChanged
 from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.widgets.typeahead import FieldInput, pass_on
 
@@ -138,12 +139,14 @@ class ConfirmDialog(ButtonDialog[bool]):
         yes: str = "Yes",
         no: str = "No",
         detail: Text | Table | None = None,
+        live: Callable[[], Text | Table | None] | None = None,
     ):
         """`detail`, when given, is shown under the question as it is (what the answer
-        rests on, made safe to show by whoever made it); a table wraps its cells."""
+        rests on, made safe to show by whoever made it); a table wraps its cells. `live`
+        makes it anew as the probes read again (WatchChanged): what a yes rests on, now."""
         super().__init__()
         self.title_text, self.question, self.yes, self.no = title, question, yes, no
-        self.detail = detail
+        self.detail, self.live = detail, live
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger"):
@@ -154,7 +157,7 @@ class ConfirmDialog(ButtonDialog[bool]):
             with VerticalScroll(id="confirm-body", can_focus=False):
                 yield Static(visible(self.question), classes="dialog-text", markup=False)
                 if self.detail is not None:
-                    yield Static(self.detail, classes="dialog-detail")
+                    yield Static(self.detail, classes="dialog-detail", id="confirm-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (Esc)", id="no", variant="primary")
                 yield Button(f"{self.yes} (y)", id="yes", variant="error")
@@ -163,6 +166,12 @@ class ConfirmDialog(ButtonDialog[bool]):
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
         self._hint(yes=False)
+
+    def on_watch_changed(self, message: WatchChanged) -> None:
+        detail = self.live() if self.live is not None and self.detail is not None else None
+        if detail is not None:
+            self.detail = detail
+            self.query_one("#confirm-detail", Static).update(detail)
 
     def on_resize(self, event: events.Resize) -> None:
         """The body takes the rows the dialog (95 % of the screen) leaves it; the hint says
