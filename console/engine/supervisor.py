@@ -15,6 +15,13 @@ DETACH = "detach"  # a line on the channel's stdin: the watcher lets the command
 # What a watcher that let go becomes: it stays (so that the pid the wrapper kills when
 # the command ends is still its own) but watches nothing.
 DETACHED_WATCHER = "sleep 2147483647"
+# As it lets go, the watcher reads the command's output itself, into nothing: the console
+# goes, and sshd with it closes the channel's end of the output pipes, so the command's
+# next line would end it by SIGPIPE, halfway (seen: a version rollback's restart that
+# printed 'restarted' once its terminal had closed was cut there, its link switched and its
+# restart owed). Linux's /proc opens a read end of the wrapper's own pipe (a reader held:
+# no SIGPIPE); a host without it (or whose output is no pipe) is left as before.
+_DRAIN = "for f in 1 2; do [ -p /proc/$$/fd/$f ] && cat </proc/$$/fd/$f & done;"
 
 
 def attempt_token() -> str:
@@ -64,7 +71,7 @@ def _script(command: str, token: str) -> str:
         f"{_STOP}"
         "exec 3<&0 </dev/null\n"
         # The watcher first: `w` is set before the command starts, so a TERM finds it.
-        f'{{ while read -r l; do [ "$l" = {DETACH} ] && exec {DETACHED_WATCHER}; done;'
+        f'{{ while read -r l; do [ "$l" = {DETACH} ] && {{ {_DRAIN} exec {DETACHED_WATCHER}; }}; done;'
         " trap '' TERM; kill -TERM 0;"
         f" sleep {LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
         "w=$!\n"
