@@ -63,16 +63,20 @@ def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
     or SIGTERM: nobody is there to ask, so the console does what the quit dialog's D
     does, the reason journalled (`Quitting.end`), and exits 128 + the signal's number.
     A terminal that is gone is let go of first: nothing more is written to it. A signal
-    the console was started ignoring (`nohup`) stays ignored."""
+    the console was started ignoring (`trap '' HUP`) stays ignored, but for the hangup of
+    a terminal that is gone (the console's own terminal watch says it with a SIGHUP too):
+    seen, such a console whose tmux was killed ran on, unreachable, its journal and lock
+    held as `running` for ever, spinning a fifth of a core."""
     from console.ui import terminal
 
     loop = asyncio.get_running_loop()
-    handled = [
-        s for s in (signal.SIGHUP, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN
-    ]
+    ignored = {s for s in (signal.SIGHUP, signal.SIGTERM) if signal.getsignal(s) is signal.SIG_IGN}
+    handled = [signal.SIGHUP] + ([] if signal.SIGTERM in ignored else [signal.SIGTERM])
 
     def ended(signum: signal.Signals) -> None:
         gone = terminal.gone()
+        if signum in ignored and not gone:
+            return  # started ignoring it: a `kill -HUP` by hand stays ignored
         if gone:
             terminal.let_go()
         why = f"terminal closed ({signum.name})" if gone else f"ended by {signum.name}"
@@ -86,6 +90,8 @@ def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
     finally:
         for signum in handled:
             loop.remove_signal_handler(signum)
+            if signum in ignored:
+                signal.signal(signum, signal.SIG_IGN)  # as it was started
 
 
 def _read(engine: Engine, journal: Path) -> Loaded:

@@ -90,7 +90,7 @@ class TerminalDriver(LinuxDriver):
         except OSError as exc:  # EIO: the terminal is gone (its hangup follows, or not)
             log.debug("the terminal's input ended (%s): taken as a hangup", exc)
             # The kernel sends SIGHUP only to the terminal's foreground: say it anyway,
-            # so the console ends as when its terminal closes (SIGHUP ignored: nothing).
+            # so the console ends as when its terminal closes (SIGHUP ignored too: gone).
             os.kill(os.getpid(), signal.SIGHUP)
 
     def _watch(self) -> None:

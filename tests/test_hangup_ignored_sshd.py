@@ -1,0 +1,53 @@
+"""A console started ignoring SIGHUP (`trap '' HUP` in its shell) whose terminal goes away
+ends as any console whose terminal closes. Walked on init's configuration over 20 real sshd
+hosts: started so in tmux, resumed, then tmux killed: the console ran on with no terminal,
+nothing journalled, `list` saying its console 'running' with the lock held, its own resume
+refused, no teammate able to take command, and it spun a fifth of a core. A `kill -HUP` by
+hand, its terminal still there, stays ignored. The console in a real terminal (tmux, 80x24)
+on a real sshd."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import write_fleet
+from tests.test_notify_interrupted import NOOP, PROCEDURE
+from tests.test_remote_lifetime import _wait_for
+from tests.test_terminal_closed import console_pid, ended
+from tests.test_ui_terminal import Tmux
+
+pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+
+
+def test_a_console_ignoring_hangups_ends_once_its_terminal_is_gone(sshd_server, tmp_path):
+    files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
+    hosts = ("app-1", "app-2", "app-3")
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    tmux = Tmux(tmp_path)
+    pid = 0
+    try:
+        tmux.start(f"trap '' HUP; exec {sys.executable} -m console --config {fleet.config}")
+        tmux.declare()
+        tmux.wait_for("Step 1 of")
+        pid = console_pid(tmux)
+        os.kill(pid, signal.SIGHUP)  # by hand, its terminal there: ignored, as it was
+        tmux.keys("n")  # and the console still answers its keys
+        tmux.wait_for("Add a note")
+        tmux.keys("Escape")
+        tmux.wait_for("Step 1 of", gone="Add a note")
+        tmux.kill()  # the pty closes, as when an SSH session drops
+        _wait_for(lambda: ended(pid), "the console to exit")
+    finally:
+        tmux.kill()
+        if pid and not ended(pid):  # one that ran on (it did, before): not left behind
+            os.kill(pid, signal.SIGKILL)
+    [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
+    last = read_journal(journal).events[-1]
+    assert last.kind == Kind.LOCK_RELEASED
+    assert last.data.reason == "terminal closed (SIGHUP)"
