@@ -17,14 +17,17 @@ import pytest
 from console.journal.store import read_journal
 from console.model.events import Kind
 from tests.cli_fleet import write_fleet
+from tests.events_factory import recorder_in
+from tests.test_incident_custody import INCIDENT, TITLE
 from tests.test_notify_interrupted import NOOP, PROCEDURE
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import console_pid, ended
 from tests.test_ui_terminal import Tmux
 
-pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+pytestmark = pytest.mark.tmux
 
 
+@pytest.mark.sshd
 def test_a_console_ignoring_hangups_ends_once_its_terminal_is_gone(sshd_server, tmp_path):
     files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
     hosts = ("app-1", "app-2", "app-3")
@@ -51,3 +54,28 @@ def test_a_console_ignoring_hangups_ends_once_its_terminal_is_gone(sshd_server, 
     last = read_journal(journal).events[-1]
     assert last.kind == Kind.LOCK_RELEASED
     assert last.data.reason == "terminal closed (SIGHUP)"
+
+
+def test_a_follow_view_ignoring_hangups_ends_once_its_terminal_is_gone(tmp_path):
+    """Alike the read-only follow view: it ran on at a fifth of a core with its terminal
+    gone. It holds nothing, so it just ends."""
+    journals = tmp_path / "journals"
+    recorder = recorder_in(journals / INCIDENT)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
+    recorder.close()
+    tmux = Tmux(tmp_path)
+    pid = 0
+    try:
+        journal = journals / INCIDENT / "journal.jsonl"
+        tmux.start(f"trap '' HUP; exec {sys.executable} -m console follow {journal}")
+        tmux.wait_for("READ-ONLY")
+        pid = int(tmux.run("display-message", "-p", "-t", "rc", "#{pane_pid}").strip())
+        os.kill(pid, signal.SIGHUP)  # by hand, its terminal there: ignored, as it was
+        tmux.keys("F4")  # and the view still answers its keys
+        tmux.wait_for("filter by kind")
+        tmux.kill()
+        _wait_for(lambda: ended(pid), "the follow view to exit")
+    finally:
+        tmux.kill()
+        if pid and not ended(pid):  # one that ran on (it did, before): not left behind
+            os.kill(pid, signal.SIGKILL)

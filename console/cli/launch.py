@@ -26,6 +26,8 @@ from console.ui.collector import parked
 from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from console.engine.notifier import Notifier
     from console.ui.app import RollbackApp
 
@@ -92,6 +94,31 @@ def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
             loop.remove_signal_handler(signum)
             if signum in ignored:
                 signal.signal(signum, signal.SIG_IGN)  # as it was started
+
+
+@contextlib.contextmanager
+def _gone_ends(app: App[int]) -> Iterator[None]:
+    """The follow view started ignoring SIGHUP (`trap '' HUP`) ends once its terminal is
+    gone (its terminal watch says so with a SIGHUP): seen, one whose tmux was killed ran on
+    for ever, at a fifth of a core. It holds nothing, so it just exits (129). A SIGHUP it
+    was not started ignoring ends it as before."""
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        yield
+        return
+    from console.ui import terminal
+
+    def hung_up() -> None:
+        if terminal.gone():  # a `kill -HUP` by hand, its terminal there, stays ignored
+            terminal.let_go()
+            app.exit(128 + signal.SIGHUP)
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, hung_up)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGHUP)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as it was started
 
 
 def _read(engine: Engine, journal: Path) -> Loaded:
@@ -263,7 +290,8 @@ def run_follow(path: Path) -> int:
 
     async def follow() -> int:
         app = make_follow_app(path)
-        result = await app.run_async()  # no engine, no SSH: nothing to close
+        with _gone_ends(app):
+            result = await app.run_async()  # no engine, no SSH: nothing to close
         if app.unreadable:  # one line, as `follow --plain` and the first read say it
             from console.model.visible import visible
 
