@@ -188,7 +188,9 @@ async def _serve(
         if app is not None and app.conductor is not None and not stopped:
             # Periodic updates stop; PagerDuty's last events go out before the journal closes.
             notifier = app.conductor.notifier
-            waited = notifier.pager.pending
+            if app.quitting.ended_by is not None:  # its terminal gone, a TERM: nobody is
+                notifier.end(app.quitting.ended_by)  # left to wait, nor to stop the wait
+            waited = notifier.pager.pending if app.quitting.ended_by is None else 0
             before = len(app.conductor.recorder.events)
             if waited:
                 print("waiting for the last PagerDuty event(s) to go out; Ctrl+C stops waiting")

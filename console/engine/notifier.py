@@ -36,7 +36,7 @@ from console.model.events import Kind
 from console.model.notify_kinds import ChannelKind, Severity
 from console.model.procedure import Step
 from console.model.state import IncidentState
-from console.model.status import HostStatus, StepStatus
+from console.model.status import HostStatus, StepStatus, detached_reason
 from console.model.status_summary import status_line
 from console.model.templates import ParameterError, render
 
@@ -359,6 +359,12 @@ class Notifier:
         self.interrupted = reason
         for task in [*self.repeats.tasks, *self.pager.chains]:
             task.cancel()
+
+    def end(self, why: str) -> None:
+        """The console ended from outside (its terminal closed, TERM): nobody waits. Each
+        send with no answer yet is journalled not delivered, each not sent yet not sent."""
+        self.ended = detached_reason(why)
+        self.interrupt(self.ended)
 
     def settle_unanswered(self) -> None:
         """After a resume: each notification the console that ended had sent, and heard

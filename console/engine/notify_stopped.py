@@ -20,7 +20,7 @@ def stopped_words(notifier: Notifier, repeat: bool, own: bool) -> tuple[str, str
     stopped by Ctrl+C after the close, by the close (`repeat`: a periodic update), by an
     abort of its step (`own`: the step's own update), or by the console's end (its
     terminal closed, SIGTERM, D)."""
-    if notifier.interrupted:
+    if notifier.interrupted and notifier.interrupted != notifier.ended:  # Ctrl+C, TERM
         return f"no answer yet when it was {notifier.interrupted}", notifier.interrupted
     if repeat and (cut := notifier.repeats_cut):
         return f"no answer yet when {cut}: it may have arrived", cut

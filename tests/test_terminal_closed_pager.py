@@ -1,0 +1,69 @@
+"""The commander's terminal goes away (the SSH session to the jump host drops) while
+PagerDuty does not answer the incident's trigger: nobody is left to wait for it or to
+stop the wait, so the console records it as not delivered (it may have arrived), sends
+nothing more, and lets go of the incident at once for its resume. On a real OpenSSH sshd,
+the console in a real terminal (tmux, 80x24), a PagerDuty endpoint on a loopback socket
+that never answers."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.test_remote_lifetime import _wait_for
+from tests.test_terminal_closed import console_pid, declare, ended, fleet
+from tests.test_ui_terminal import Tmux
+
+pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+KEY = "R0utingKey0123456789abcdef"
+# Far longer than the bound below: a console waiting out its retries fails the test.
+PATIENCE = 60
+BOUND = 45
+
+
+def test_a_closed_terminal_does_not_wait_for_pagerduty(sshd_server, tmp_path: Path):
+    """Walked at 80x24 on a real sshd fleet, PagerDuty never answering: the SSH session
+    dropped (SIGHUP) at the checklist, and the console lived on for two minutes, printing
+    'waiting for the last PagerDuty event(s) to go out; Ctrl+C stops waiting' to a terminal
+    no longer there, holding the incident ('Read-only while that console runs' for the
+    commander back on a new session), and sent the acknowledge after the hang-up. As
+    docs/notifications.md says, a console whose terminal is gone leaves its notifications
+    to the resume."""
+    config, _ = fleet(sshd_server, tmp_path)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue"
+        with (config / "procedure.toml").open("a") as procedure:
+            procedure.write(
+                f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key = "{KEY}"\n'
+                f'url = "{url}"\ntimeout = {PATIENCE}\nretries = 3\n'
+            )
+        tmux = Tmux(tmp_path)
+        try:
+            declare(tmux, config, leader=True)
+            tmux.wait_for("Step 1 of")
+            tmux.keys("Enter")  # the bridge confirmed; the next step would acknowledge
+            tmux.wait_for("Step 2 of")
+            pid = console_pid(tmux)
+            (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+            tmux.kill()  # the pty closes, as when an SSH session drops
+            _wait_for(lambda: ended(pid), "the console to exit", BOUND)
+        finally:
+            tmux.kill()
+    events = read_journal(journal.parent).events
+    sent = {e.seq: e.data for e in events if e.kind == Kind.NOTIFICATION_SENT}
+    results = {e.data.sent: e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT}
+    assert [s.lifecycle for s in sent.values()] == ["trigger"], sent
+    [seq] = sent
+    assert (results[seq].ok, results[seq].attempts, results[seq].detail) == (
+        False,
+        1,
+        "no answer yet when the console quit (detached: terminal closed (SIGHUP)):"
+        " it may have arrived",
+    )
+    assert KEY not in journal.read_text()
