@@ -3,6 +3,8 @@ console's timings, is the user's alone, and holds no secret the configuration na
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
 import stat
 import subprocess
@@ -108,4 +110,37 @@ def test_what_a_receiver_answers_reaches_the_debug_log_with_no_control_character
     assert "internal error" not in done.stderr, done.stderr
     text = log.read_text()
     assert "notification status-page: attempt 1: HTTP 400 \\x1b[2J\\x1b]0;PWNED\\x07" in text
+    assert not [c for c in text if c != "\n" and (c < " " or "\x7f" <= c <= "\x9f")], text
+
+
+def test_a_traceback_reaches_the_debug_log_masked_and_shown(tmp_path):
+    """A worker's unexpected error is logged with its traceback (ui/worker_errors.py), which
+    logging's Formatter adds after the filter: its message reached the log raw, a secret
+    the configuration names (a webhook's URL) and a host's escape sequences with it."""
+    from console.cli import debuglog
+    from console.journal.redact import Redactor
+
+    log = tmp_path / "debug.log"
+    levels = {name: logging.getLogger(name).level for name in debuglog.LOGGERS}
+    debuglog.start_debug_log(str(log), argparse.Namespace(command="run"))
+    [handler] = [h for h in logging.getLogger("console").handlers if debuglog._filter in h.filters]
+    try:
+        assert debuglog._filter is not None
+        debuglog._filter.redactor = Redactor([SECRET])
+        try:
+            raise RuntimeError(f"POST https://hooks.example/{SECRET}: \x1b]0;PWNED\x07")
+        except RuntimeError as error:
+            logging.getLogger("console.ui.worker_errors").error(
+                "Sending stopped on an unexpected error", exc_info=error
+            )
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).removeHandler(handler)
+            logging.getLogger(name).setLevel(level)
+        handler.close()
+        debuglog._filter = None
+    text = log.read_text()
+    assert "Sending stopped on an unexpected error\nTraceback (most recent call last):" in text
+    assert "RuntimeError: POST https://hooks.example/«redacted»: \\x1b]0;PWNED\\x07" in text, text
+    assert SECRET not in text
     assert not [c for c in text if c != "\n" and (c < " " or "\x7f" <= c <= "\x9f")], text

@@ -32,6 +32,15 @@ class Redacting(logging.Filter):
         from console.model.visible import visible
 
         message = record.getMessage()
+        if record.exc_info or record.stack_info:  # a traceback: masked and shown as the rest
+            # (its Formatter added it after the filter, raw: a worker's error with a webhook
+            # URL or a host's escape sequences in its message reached the log as it was)
+            shown = logging.Formatter()
+            if record.exc_info:
+                message += "\n" + shown.formatException(record.exc_info)
+            if record.stack_info:
+                message += "\n" + shown.formatStack(record.stack_info)
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
         if self.redactor is not None:
             message = self.redactor.text(message)
         record.msg, record.args = visible(message), None
