@@ -135,12 +135,21 @@ async def test_enter_on_the_strategies_goes_on_as_the_hint_says(tmp_path: Path) 
             await _to_strategies(pilot)
             first, second = fleet.settings.inventory.system("web").strategies[:2]
             assert picker.strategy() == first
+
             # It said "↑ ↓ choose · Enter continues": ↓ moved, and Enter chose, not went on.
-            hint = str(picker.query_one("#picker-hint", Static).render())
-            assert "↑ ↓ move · Enter chooses, Enter again continues" in hint, hint
-            await pilot.press("down", "enter")
+            # Then "Enter chooses, Enter again continues" on the chosen one too, where Enter
+            # goes on: walked at 80x24 with one strategy, the second Enter the hint asked
+            # for confirmed the checklist's first step ("Open the incident bridge").
+            def hint() -> str:
+                return str(picker.query_one("#picker-hint", Static).render())
+
+            assert "↑ ↓ move · Enter continues with it · Tab" in hint(), hint()
+            await pilot.press("down")
+            await until(pilot, lambda: "Enter chooses it, Enter again continues" in hint())
+            await pilot.press("enter")
             await until(pilot, lambda: picker.strategy() == second)
             assert app.screen is picker  # chosen, its parameters on screen: not gone on
+            await until(pilot, lambda: "Enter continues with it" in hint())
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             assert app.conductor is not None and app.conductor.state.strategy == second

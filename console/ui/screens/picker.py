@@ -46,8 +46,10 @@ def keys_hint(focused: Widget, filter_key: str) -> Text:
             f"Parameter {focused.name}",
             "type its value · Enter continues · Tab moves on",
         )
-    elif isinstance(focused, RadioSet):
-        where, keys = "Strategy", "↑ ↓ move · Enter chooses, Enter again continues · Tab moves on"
+    elif isinstance(focused, RadioSet):  # Enter goes on from the chosen one: said so
+        goes_on = isinstance(focused, ChoiceThenEnter) and focused.goes_on()
+        enter = "Enter continues with it" if goes_on else "Enter chooses it, Enter again continues"
+        where, keys = "Strategy", f"↑ ↓ move · {enter} · Tab moves on"
     else:
         where, keys = (
             "Systems",
@@ -150,9 +152,7 @@ class PickerScreen(Screen):
         self.reach_pane.stop_listening()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.query_one("#picker-hint", Static).update(
-            keys_hint(event.widget, self.app.key_label("picker.filter"))
-        )
+        self._say_keys(event.widget)
         if self.query_one("#picker-side") in event.widget.ancestors:
             self.call_after_refresh(self._clear_of_more, event.widget)
 
@@ -240,8 +240,20 @@ class PickerScreen(Screen):
         self.refuse("")
         await self.update_side()
 
+    def _say_keys(self, focused: Widget) -> None:
+        self.query_one("#picker-hint", Static).update(
+            keys_hint(focused, self.app.key_label("picker.filter"))
+        )
+
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         await self.params.show()
+        self.on_choice_then_enter_moved()
+
+    def on_choice_then_enter_moved(self, event: ChoiceThenEnter.Moved | None = None) -> None:
+        """Enter goes on from the chosen strategy, and chooses another: a second Enter,
+        as the hint said, confirmed the checklist's first step (seen at 80x24)."""
+        if isinstance(self.focused, ChoiceThenEnter):
+            self._say_keys(self.focused)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":

@@ -68,8 +68,20 @@ class ChoiceThenEnter(RadioSet):
     class Chosen(Message):
         """Enter on the chosen button: the screen goes on."""
 
+    class Moved(Message):
+        """The highlight moved: what Enter does there may have changed (goes_on)."""
+
+    def goes_on(self) -> bool:
+        """Whether Enter goes on from here (the highlighted button is the chosen one), or
+        chooses the highlighted one first."""
+        return self._selected is None or self._nodes[self._selected] is self.pressed_button
+
+    def watch__selected(self) -> None:
+        super().watch__selected()
+        self.post_message(self.Moved())
+
     def action_enter(self) -> None:
-        if self._selected is not None and self._nodes[self._selected] is not self.pressed_button:
+        if not self.goes_on():
             self.action_toggle_button()
         else:
             self.post_message(self.Chosen())
