@@ -79,3 +79,28 @@ def test_a_follow_view_ignoring_hangups_ends_once_its_terminal_is_gone(tmp_path)
         tmux.kill()
         if pid and not ended(pid):  # one that ran on (it did, before): not left behind
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.sshd
+def test_a_console_sent_sigint_says_so_as_it_ends(sshd_server, tmp_path):
+    """`kill -INT` (Ctrl+C is a key in the console, its quit's): walked, the console
+    quit at once and silently, exit 0, its lock released with no reason, as if the
+    commander had quit. It ends as TERM ends it, the reason journalled, exit 1."""
+    files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
+    hosts = ("app-1", "app-2", "app-3")
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"{sys.executable} -m console --config {fleet.config}; echo EXITED $?; sleep 60")
+        tmux.declare()
+        tmux.wait_for("Step 1 of")
+        os.kill(console_pid(tmux), signal.SIGINT)
+        screen = tmux.wait_for("EXITED")
+    finally:
+        tmux.kill()
+    assert "EXITED 1" in screen
+    assert "".join(screen.splitlines()).startswith("ended by SIGINT: "), screen
+    [journal] = list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
+    last = read_journal(journal).events[-1]
+    assert last.kind == Kind.LOCK_RELEASED
+    assert last.data.reason == "ended by SIGINT"

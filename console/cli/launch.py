@@ -68,12 +68,16 @@ def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
     the console was started ignoring (`trap '' HUP`) stays ignored, but for the hangup of
     a terminal that is gone (the console's own terminal watch says it with a SIGHUP too):
     seen, such a console whose tmux was killed ran on, unreachable, its journal and lock
-    held as `running` for ever, spinning a fifth of a core."""
+    held as `running` for ever, spinning a fifth of a core. A SIGINT (`kill -INT`: Ctrl+C
+    is a key there, the quit's) likewise, exit 1 (interrupted): it quit silently, exit 0,
+    its locks released as if the commander had quit."""
     from console.ui import terminal
 
     loop = asyncio.get_running_loop()
-    ignored = {s for s in (signal.SIGHUP, signal.SIGTERM) if signal.getsignal(s) is signal.SIG_IGN}
-    handled = [signal.SIGHUP] + ([] if signal.SIGTERM in ignored else [signal.SIGTERM])
+    others = (signal.SIGTERM, signal.SIGINT)
+    ignored = {s for s in (signal.SIGHUP, *others) if signal.getsignal(s) is signal.SIG_IGN}
+    handled = [signal.SIGHUP, *(s for s in others if s not in ignored)]
+    before = {s: signal.getsignal(s) for s in handled}
 
     def ended(signum: signal.Signals) -> None:
         gone = terminal.gone()
@@ -83,7 +87,7 @@ def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
             terminal.let_go()
         why = f"terminal closed ({signum.name})" if gone else f"ended by {signum.name}"
         log.debug("%s: the console ends as after a detach", why)
-        app.quitting.end(why, 128 + signum)
+        app.quitting.end(why, 1 if signum == signal.SIGINT else 128 + signum)
 
     for signum in handled:
         loop.add_signal_handler(signum, ended, signum)
@@ -92,8 +96,8 @@ def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
     finally:
         for signum in handled:
             loop.remove_signal_handler(signum)
-            if signum in ignored:
-                signal.signal(signum, signal.SIG_IGN)  # as it was started
+            if (handler := before[signum]) is not None:  # as it was (ignored, asyncio's)
+                signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
