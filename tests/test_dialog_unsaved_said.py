@@ -40,21 +40,36 @@ def _notes(tmp_path) -> list[str]:
     return [e.data.text for e in read_journal(journal).events if e.kind == Kind.NOTE_ADDED]
 
 
-@pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
-def test_a_note_typed_and_not_added_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
+# The keys that open each dialog, each with what the screen shows once they have.
+NOTE = ((("F2",), "Step 1 of"), (("n",), "Add a note"))
+CLOSE = (
+    (("F7",), "Not needed (false alarm)"),
+    (("Down", "Down", "Down", "Space"), "Why? It goes into the record."),  # Aborted
+)
+
+
+def _typed_then_ended(sshd_server, tmp_path, how: str, opens, text: str) -> list[str]:
+    """An incident's console in tmux, a dialog opened (`opens`), `text` typed in it, then
+    the console ended `how`: the notes of its journal."""
     tmux = Tmux(tmp_path)
     try:
         _form_open(sshd_server, tmp_path, tmux, "sleep 60")
-        tmux.keys("F2")
-        tmux.wait_for("Step 1 of")
-        tmux.keys("n")
-        tmux.wait_for("Add a note")
-        tmux.type("web-1 restart looked cut; checking wit")
-        tmux.wait_for("checking wit")
+        for keys, shown in opens:
+            tmux.keys(*keys)
+            tmux.wait_for(shown)
+        if text:
+            tmux.type(text)
+            tmux.wait_for(text[-12:])
         _end(tmux, how)
     finally:
         tmux.kill()
-    assert _notes(tmp_path) == [
+    return _notes(tmp_path)
+
+
+@pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
+def test_a_note_typed_and_not_added_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
+    typed = "web-1 restart looked cut; checking wit"
+    assert _typed_then_ended(sshd_server, tmp_path, how, NOTE, typed) == [
         f"Add a note on “Bridge”: left unanswered when the console ended ({WHY[how]});"
         " typed: “web-1 restart looked cut; checking wit”"
     ]
@@ -62,19 +77,8 @@ def test_a_note_typed_and_not_added_is_noted_as_the_console_ends(sshd_server, tm
 
 @pytest.mark.parametrize("how", ["hang up", "SIGTERM"])
 def test_a_close_chosen_and_not_confirmed_is_noted_as_the_console_ends(sshd_server, tmp_path, how):
-    tmux = Tmux(tmp_path)
-    try:
-        _form_open(sshd_server, tmp_path, tmux, "sleep 60")
-        tmux.keys("F7")
-        tmux.wait_for("Not needed (false alarm)")
-        tmux.keys("Down", "Down", "Down", "Space")
-        tmux.wait_for("Why? It goes into the record.")
-        tmux.type("canary errors rose; stopping to look")
-        tmux.wait_for("stopping to look")
-        _end(tmux, how)
-    finally:
-        tmux.kill()
-    assert _notes(tmp_path) == [
+    typed = "canary errors rose; stopping to look"
+    assert _typed_then_ended(sshd_server, tmp_path, how, CLOSE, typed) == [
         f"Close incident: left unanswered when the console ended ({WHY[how]}), so not"
         " closed; chosen: Aborted; typed: “canary errors rose; stopping to look”"
     ]
@@ -82,14 +86,4 @@ def test_a_close_chosen_and_not_confirmed_is_noted_as_the_console_ends(sshd_serv
 
 def test_an_empty_note_dialog_notes_nothing(sshd_server, tmp_path):
     """A dialog open with nothing typed in it leaves the record as it was."""
-    tmux = Tmux(tmp_path)
-    try:
-        _form_open(sshd_server, tmp_path, tmux, "sleep 60")
-        tmux.keys("F2")
-        tmux.wait_for("Step 1 of")
-        tmux.keys("n")
-        tmux.wait_for("Add a note")
-        _end(tmux, "hang up")
-    finally:
-        tmux.kill()
-    assert _notes(tmp_path) == []
+    assert _typed_then_ended(sshd_server, tmp_path, "hang up", NOTE, "") == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,15 +28,21 @@ from tests.test_ui_terminal import Tmux
 pytestmark = pytest.mark.tmux
 
 
-@pytest.mark.sshd
-def test_a_console_ignoring_hangups_ends_once_its_terminal_is_gone(sshd_server, tmp_path):
+def _config(sshd_server, tmp_path) -> Path:
+    """A configuration on three hosts of one real sshd, as test_form_unsaved_said's."""
     files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
     hosts = ("app-1", "app-2", "app-3")
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    return fleet.config
+
+
+@pytest.mark.sshd
+def test_a_console_ignoring_hangups_ends_once_its_terminal_is_gone(sshd_server, tmp_path):
+    config = _config(sshd_server, tmp_path)
     tmux = Tmux(tmp_path)
     pid = 0
     try:
-        tmux.start(f"trap '' HUP; exec {sys.executable} -m console --config {fleet.config}")
+        tmux.start(f"trap '' HUP; exec {sys.executable} -m console --config {config}")
         tmux.declare()
         tmux.wait_for("Step 1 of")
         pid = console_pid(tmux)
@@ -86,12 +93,10 @@ def test_a_console_sent_sigint_says_so_as_it_ends(sshd_server, tmp_path):
     """`kill -INT` (Ctrl+C is a key in the console, its quit's): walked, the console
     quit at once and silently, exit 0, its lock released with no reason, as if the
     commander had quit. It ends as TERM ends it, the reason journalled, exit 1."""
-    files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
-    hosts = ("app-1", "app-2", "app-3")
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    config = _config(sshd_server, tmp_path)
     tmux = Tmux(tmp_path)
     try:
-        tmux.start(f"{sys.executable} -m console --config {fleet.config}; echo EXITED $?; sleep 60")
+        tmux.start(f"{sys.executable} -m console --config {config}; echo EXITED $?; sleep 60")
         tmux.declare()
         tmux.wait_for("Step 1 of")
         os.kill(console_pid(tmux), signal.SIGINT)
