@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from console.journal.times import clock, duration, minutes, timed_said
+from console.journal.worded import EMPTY_LAST, RESOLVED_WORDS, worded_since
 from console.model.events import Event
 from console.model.integrity_judged import not_expected, not_expected_said, unjudged_said
 from console.model.procedure import FormField
@@ -139,20 +140,18 @@ def selected(d: SystemsSelected, e: Event) -> str:
     return text
 
 
-# Journals written before 741534ae landed said each empty parameter in place
-# (`running=(empty)`): their documents, exported again, read as the copies handed over then.
-EMPTY_LAST_SINCE = datetime(2026, 12, 6, 5, 37, 58, tzinfo=UTC)
-
-
 def strategy(d: StrategyChosen, e: Event) -> str:
-    params = with_empty_last(d.params) if e.ts >= EMPTY_LAST_SINCE else assignments(d.params)
+    """Journals written before 741534ae said each empty parameter in place
+    (`running=(empty)`): worded by time (console/journal/worded.py)."""
+    together = worded_since(EMPTY_LAST, e.ts)
+    params = with_empty_last(d.params) if together else assignments(d.params)
     return f"chose the strategy: {d.strategy}" + (f" ({params})" if params else "")
 
 
 def resolved(d: StrategyResolved, e: Event) -> str:
     from console.journal.resolved_said import resolved_phrase
 
-    return resolved_phrase(d)
+    return resolved_phrase(d, words=worded_since(RESOLVED_WORDS, e.ts))
 
 
 def result(d: CommandResult, e: Event) -> str:

@@ -67,13 +67,16 @@ def confirmed_sentences(state: IncidentState) -> list[str]:
     return [f"Confirmed before the run: {said}."] if said else []
 
 
-def resolved_phrase(d: StrategyResolved) -> str:
+def resolved_phrase(d: StrategyResolved, words: bool = True) -> str:
     """The timeline's line: `resolved target=previous (version-rollback) as 2.11.0 → 2.10.0
     on h0001–h0200 (200 hosts): release 2.11.0 to 2.10.0; nothing to do on web-9: ...`,
     each group with the hosts' own words: the one line that says it (headless `run` also
-    noted them until 2026-12-06, the same thing said twice)."""
+    noted them until 2026-12-06, the same thing said twice). `words` False: an event
+    written before that (console/journal/worded.py), whose headless note says them."""
     said = (
-        [_said([(g.get("hosts", []), _group(g)) for g in d.groups], _words(d))] if d.groups else []
+        [_said([(g.get("hosts", []), _group(g)) for g in d.groups], _words(d) if words else None)]
+        if d.groups
+        else []
     )
     said += [f"nothing to do on {_others(d.nothing)}"] if d.nothing else []
     said += [f"not resolved, their precheck decides, on {_others(d.refused)}"] if d.refused else []

@@ -4,7 +4,6 @@ failed, what they printed on stderr, and what was done about it; every message s
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from console.journal.export import reading
 from console.journal.export.facts import (
@@ -13,6 +12,7 @@ from console.journal.export.facts import (
     Notification,
     StepFacts,
 )
+from console.journal.worded import NEVER_ENDED, worded_since
 from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, StepCompleted
 from console.model.state import IncidentState, StepStatus
@@ -112,7 +112,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
         elif event.kind == Kind.STEP_STARTED:
             if step in ended:
                 earlier.setdefault(step, []).append(ended.pop(step))
-            elif step in runs and event.ts >= NEVER_ENDED_SINCE:
+            elif step in runs and worded_since(NEVER_ENDED, event.ts):
                 earlier.setdefault(step, []).append(_never_ended(runs[step], unanswered[step]))
             runs[step] = runs.get(step, 0) + 1
             unanswered[step] = []
@@ -170,11 +170,6 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
                 )
             )
     return out
-
-
-# Journals whose retry came before a49d3c3c landed said nothing of the run it followed:
-# their documents, exported again, read as the copies handed over then.
-NEVER_ENDED_SINCE = datetime(2026, 12, 6, 8, 11, 34, tzinfo=UTC)
 
 
 def _never_ended(run: int, unanswered: list[str]) -> str:

@@ -1,0 +1,35 @@
+"""How a document exported again from an older journal is worded: one rule.
+
+A document handed over once (to a review, a ticket, an auditor) is the same document when
+the journal is exported again: where the words of a line changed, the events written
+before the change keep the words they were exported with then, by the event's own time
+(UTC, when this console's main got the change: an older install writing since reads as
+today's). Except where those words misstated the record: a correction applies to every
+journal, older ones too, and says so in its commit. So, in this rule:
+
+- worded by time (a way of saying, or a thing said more, where the old words were true):
+  a strategy's empty parameters said together at the end (`; empty: running`, 741534ae,
+  EMPTY_LAST); a run a retry followed, with no end on record (`attempt 1: never ended
+  ...`, a49d3c3c, NEVER_ENDED); the hosts' own words on the line of `target=previous`
+  resolved (`: release 2.11.0 to 2.10.0`, 4572f1ff, RESOLVED_WORDS), which a headless
+  run's journal of before says in a note of its own beside it: said twice, not once;
+- corrected in every journal (the old words misled): an after never read said `not
+  verified` where a dash read as "nothing" beside hosts the rollback changed (4fe7acde);
+  a headless run's lock named as a process, not a console, its incident named once;
+  the change history's row for each hand-over of command (who held it when).
+
+Folding is never worded: an older journal folds as it did (docs/journal.md's versions).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+EMPTY_LAST = datetime(2026, 12, 6, 5, 37, 58, tzinfo=UTC)
+NEVER_ENDED = datetime(2026, 12, 6, 8, 11, 34, tzinfo=UTC)
+RESOLVED_WORDS = datetime(2026, 12, 6, 8, 5, 26, tzinfo=UTC)
+
+
+def worded_since(change: datetime, written: datetime) -> bool:
+    """Whether an event written at `written` gets the words `change` brought."""
+    return written >= change
