@@ -6,8 +6,9 @@ from rich.text import Text
 
 from console.engine.triage import Proposal
 from console.engine.watcher import Countdown, Firing
-from console.model.probe_text import said_sample, show
+from console.model.probe_text import said_sample, sample_text, show
 from console.model.visible import visible
+from console.model.watch import SampleState, probe_key
 
 MAX_EVIDENCE = 4
 
@@ -60,6 +61,8 @@ def alert_text(
     else:
         text.append(" ▲ TRIGGER FIRED ", style="bold reverse")
         text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
+        if since := healthy_again(app, firing):
+            text.append(f" {since}\n", style="bold")
         if drill:
             text.append(f" It fired during drill {drill}: the drill's faults may be its cause.\n")
         if left_open and left_faults:  # a drill's own fault, most likely: say so first
@@ -88,3 +91,23 @@ def alert_text(
         text.append(f" Also firing: {names}\n")
     text.rstrip()
     return text
+
+
+def healthy_again(app, firing: Firing) -> str:
+    """What its probe reads now, when healthy again since it fired: a proposal waits for a
+    decision, and 28 minutes after an error spike had passed the banner still read
+    `▲ TRIGGER FIRED ... web/error-rate = 0.4 > 0.05` above a table reading 0.01
+    healthy, `p` ready to declare it, the latency firing now only `Also firing`. ''
+    while it is still bad (or not read)."""
+    t = firing.trigger
+    reading = app.live.watcher.readings.get(probe_key(t.system, t.probe))
+    last = reading.last if reading is not None else None
+    if reading is None or last is None or last.state is not SampleState.HEALTHY:
+        return ""
+    if any(s.fired for s in reading.streaks if s.trigger.name == t.name):
+        return ""  # no healthy sample since it fired (a healthy one re-arms it: Streak)
+    now = visible(sample_text(reading.probe, last), one_line=True)
+    return (
+        f"Fired at {firing.fired_at:%H:%M:%S} UTC; its probe reads healthy again: {reading.key}"
+        f" = {now} at {last.at:%H:%M:%S} UTC."
+    )
