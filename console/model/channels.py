@@ -17,6 +17,7 @@ from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, located_error
 from console.model.shell_quotes import quoted_placeholders
+from console.model.short_secrets import SHORT
 from console.model.templates import template_problems
 
 # The longest wait between two attempts, whatever the backoff or the server asks.
@@ -262,6 +263,7 @@ class Channel(Strict):
         found += [
             environ.get(n, "") for n in (self.routing_key_env, *self.headers_env.values()) if n
         ]
+        found += [c for v in found if (c := _credential(v))]
         if self.kind is not ChannelKind.PAGERDUTY:  # PagerDuty's URL is public, its key is not
             url = self.url or (environ.get(self.url_env, "") if self.url_env else "")
             found += [url, *_url_parts(url)]
@@ -330,6 +332,16 @@ def _plain(segment: str) -> bool:
     """A path segment that is an ordinary word (lower-case letters, `-`, `_` or `.`) or
     an API version (`v1`, `v2.1`)."""
     return len(segment) < 20 and re.fullmatch(r"[a-z._-]*|v\d+(\.\d+)*", segment) is not None
+
+
+def _credential(value: str) -> str:
+    """A header's credential after its scheme (`Bearer sk-...`, `Token ...`), which a
+    receiver may say back alone (`invalid token sk-...`); empty unless it is one word of
+    SHORT characters or more (a shorter one would be masked only where it stands alone)."""
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    one = scheme.isalpha() and " " not in credential
+    return credential if one and len(credential) >= SHORT else ""
 
 
 def _token_like(word: str) -> bool:
