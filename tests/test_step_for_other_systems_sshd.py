@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import tomli_w
 
 from console.journal.store import read_journal
+from console.model.loading import load_settings
 from console.model.payloads import StepSkipped
+from console.model.state import fold
+from console.ui.checklist_todo import current_todo
 from tests.cli_fleet import Fleet, write_fleet
 
 pytestmark = pytest.mark.sshd
@@ -91,7 +95,13 @@ def test_a_step_of_another_systems_strategy_is_skipped_saying_why(fleet: Fleet) 
     assert all((s / "release").read_text() == "2.4.0\n" for s in fleet.sandboxes.values())
     assert not any((s / "flags-off").exists() for s in fleet.sandboxes.values())
 
-    skipped = [
-        e for e in read_journal(fleet.state / "incident").events if isinstance(e.data, StepSkipped)
-    ]
+    events = read_journal(fleet.state / "incident").events
+    skipped = [e for e in events if isinstance(e.data, StepSkipped)]
     assert [(e.where.step, e.data.reason) for e in skipped] == [("off", SKIPPED)]
+
+    # the console's checklist, at that step, says what its Enter does there
+    before = fold(events[: events.index(skipped[0])])
+    incident = SimpleNamespace(settings=load_settings(fleet.config), state=before, running=set())
+    step = incident.settings.procedure.step("off")
+    todo = current_todo(incident, step, lambda binding: "s")  # type: ignore[arg-type]
+    assert todo == "Not for this incident's systems: Enter skips it, saying why; nothing is sent"

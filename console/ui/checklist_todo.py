@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from console.engine.elsewhere import not_for
 from console.model.kinds import done_by, no_verify
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
@@ -87,6 +88,8 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
         )
     if unknown_said := unknown_way_on(incident, current.id, key):  # Enter is refused
         return f"{unknown_said}, then Enter"
+    if not_for(incident.settings, incident.state, current):  # another system's strategy
+        return "Not for this incident's systems: Enter skips it, saying why; nothing is sent"
     return DO_WORDS[current.kind]
 
 
