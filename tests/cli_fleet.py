@@ -179,3 +179,27 @@ async def flag_incident(
     finally:
         await engine.close()
         conductor.recorder.close()
+
+
+# A custom strategy that writes a release marker, and a checklist around given execution
+# steps (a manual step before them, a one-field form after): the tests of how a walk is
+# said and recorded need no more.
+FLIP = {
+    "name": "flip",
+    "kind": "custom",
+    "commands": {"action": "echo 2.4.0 > release", "verify": "grep -q 2.4.0 release"},
+}
+
+
+def checklist(*execution: dict) -> dict:
+    """procedure.toml: a bridge to confirm, `execution`, then a form asking the reason."""
+    bridge = {"id": "bridge", "title": "Bridge", "kind": "manual"}
+    doc = {"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}
+    return {
+        "name": "Release rollback",
+        "phases": [
+            {"phase": "immediate", "steps": [bridge]},
+            {"phase": "execution", "steps": list(execution)},
+            {"phase": "post", "steps": [doc]},
+        ],
+    }

@@ -12,44 +12,22 @@ import pytest
 from console.journal.store import read_journal
 from console.model.payloads import CommandIntent
 from console.ui.screens.execution_rows import output_lines
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import FLIP, Fleet, checklist, write_fleet
 
 pytestmark = pytest.mark.sshd
 
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [
-                {
-                    "id": "halt",
-                    "title": "Halt current delivery process",
-                    "kind": "command",
-                    "command": "touch deploy.lock",
-                },
-                {"id": "restore", "title": "Restore", "kind": "strategy"},
-            ],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
+HALT = {
+    "id": "halt",
+    "title": "Halt current delivery process",
+    "kind": "command",
+    "command": "touch deploy.lock",
 }
-STRATEGIES = {
-    "strategies": [
-        {
-            "name": "flip",
-            "kind": "custom",
-            "commands": {
-                "action": "echo 2.4.0 > release\necho flipped",
-                "verify": "grep -q 2.4.0 release",
-            },
-        }
-    ]
+PROCEDURE = checklist(HALT, {"id": "restore", "title": "Restore", "kind": "strategy"})
+FLIP_SAYING = {
+    **FLIP,
+    "commands": {**FLIP["commands"], "action": "echo 2.4.0 > release\necho flipped"},
 }
+STRATEGIES = {"strategies": [FLIP_SAYING]}
 
 
 @pytest.fixture

@@ -15,42 +15,18 @@ import pytest
 
 from console.journal.store import read_journal
 from console.model.payloads import ProbeSample
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import FLIP, Fleet, checklist, write_fleet
 
 pytestmark = pytest.mark.sshd
 
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [
-                {"id": "restore", "title": "Restore", "kind": "strategy"},
-                {
-                    "id": "verify",
-                    "title": "Verify system stability",
-                    "kind": "probe",
-                    "soak": {"samples": 2, "max_samples": 3, "interval": 1.0},
-                },
-            ],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
+VERIFY = {
+    "id": "verify",
+    "title": "Verify system stability",
+    "kind": "probe",
+    "soak": {"samples": 2, "max_samples": 3, "interval": 1.0},
 }
-STRATEGIES = {
-    "strategies": [
-        {
-            "name": "flip",
-            "kind": "custom",
-            "commands": {"action": "echo 2.4.0 > release", "verify": "grep -q 2.4.0 release"},
-            "waves": {"sizes": [1, "100%"]},
-        }
-    ]
-}
+PROCEDURE = checklist({"id": "restore", "title": "Restore", "kind": "strategy"}, VERIFY)
+STRATEGIES = {"strategies": [{**FLIP, "waves": {"sizes": [1, "100%"]}}]}
 PROBES = [{"name": "up", "kind": "command", "command": "test -d . && echo ok || echo down"}]
 
 

@@ -20,37 +20,16 @@ from console.model.loading import load_settings
 from console.model.payloads import StepSkipped
 from console.model.state import fold
 from console.ui.checklist_todo import current_todo
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import FLIP, Fleet, checklist, write_fleet
 
 pytestmark = pytest.mark.sshd
 
-PROCEDURE = {
-    "name": "Shop rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [
-                {"id": "restore", "title": "Restore (app)", "kind": "strategy", "strategy": "flip"},
-                {"id": "off", "title": "Flags off (api)", "kind": "strategy", "strategy": "off"},
-            ],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
-}
-STRATEGIES = {
-    "strategies": [
-        {
-            "name": "flip",
-            "kind": "custom",
-            "commands": {"action": "echo 2.4.0 > release", "verify": "grep -q 2.4.0 release"},
-        },
-        {"name": "off", "kind": "custom", "commands": {"action": "touch flags-off"}},
-    ]
-}
+PROCEDURE = checklist(
+    {"id": "restore", "title": "Restore (app)", "kind": "strategy", "strategy": "flip"},
+    {"id": "off", "title": "Flags off (api)", "kind": "strategy", "strategy": "off"},
+)
+OFF = {"name": "off", "kind": "custom", "commands": {"action": "touch flags-off"}}
+STRATEGIES = {"strategies": [FLIP, OFF]}
 SKIPPED = (
     "not for this incident's systems (app): its strategy off is listed by api only"
     " (inventory.toml); nothing sent"
