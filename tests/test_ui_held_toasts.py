@@ -44,3 +44,33 @@ async def test_the_forms_saved_toast_waits_until_the_close_dialog_is_gone(tmp_pa
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, CloseDialog))
         await until(pilot, lambda: any("Saved." in t for t in toasts(app)))
+
+
+async def test_a_toast_held_once_is_shown_again_once(tmp_path: Path):
+    """Seen at 80x24 on a real fleet, resumed: the "Resumed" toast, held while the note
+    dialog was open and shown again once it closed, was held by the next dialog too and
+    came back after it, for its whole time again, after every dialog opened while it was
+    up. A toast shown again is gone with the next dialog; one raised since is held as
+    before."""
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_incident(pilot)
+        app.notify("said before any dialog", timeout=60)
+        await until(pilot, lambda: toasts(app) == ["said before any dialog"])
+        for shown_again in (True, False):
+            await pilot.press("f7")
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            await pilot.pause(0.3)
+            assert toasts(app) == []
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, CloseDialog))
+            await pilot.pause(0.3)
+            assert toasts(app) == (["said before any dialog"] if shown_again else [])
+        app.notify("said after", timeout=60)  # a new one: held, then shown again
+        await until(pilot, lambda: toasts(app) == ["said after"])
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        await pilot.pause(0.3)
+        assert toasts(app) == []
+        await pilot.press("escape")
+        await until(pilot, lambda: toasts(app) == ["said after"])
