@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 
 import pytest
 
 from console.journal.store import read_journal
 from console.model.events import Kind
+from tests.cli_fleet import write_fleet
 from tests.test_form_unsaved_said import _form_open
+from tests.test_notify_interrupted import NOOP, PROCEDURE
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import console_pid, ended
 from tests.test_ui_terminal import Tmux
@@ -87,3 +90,36 @@ def test_a_close_chosen_and_not_confirmed_is_noted_as_the_console_ends(sshd_serv
 def test_an_empty_note_dialog_notes_nothing(sshd_server, tmp_path):
     """A dialog open with nothing typed in it leaves the record as it was."""
     assert _typed_then_ended(sshd_server, tmp_path, "hang up", NOTE, "") == []
+
+
+def test_a_status_update_edited_and_not_sent_is_noted_as_the_console_ends(sshd_server, tmp_path):
+    """The status update's dialog, its message edited, then the terminal gone: the edit
+    was lost with the console (nothing sent, the step still to do: the record held no
+    trace of what the commander was about to tell)."""
+    step = {"id": "tell", "title": "Tell", "kind": "notify", "channels": ["mail"]}
+    procedure = {
+        **PROCEDURE,
+        "phases": [{"phase": "immediate", "steps": [step]}, *PROCEDURE["phases"][1:]],
+        "channels": [{"name": "mail", "kind": "command", "command": "cat > /dev/null"}],
+    }
+    files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
+    hosts = ("app-1", "app-2", "app-3")
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=hosts)
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"{sys.executable} -m console --config {fleet.config}; sleep 60")
+        tmux.declare()
+        tmux.wait_for("Step 1 of")
+        tmux.keys("Enter")
+        tmux.wait_for("Send “Tell”?")
+        tmux.type("; canary back on 2.9.1")
+        tmux.wait_for("on 2.9.1")
+        _end(tmux, "hang up")
+    finally:
+        tmux.kill()
+    [note] = _notes(tmp_path)
+    assert note.startswith(
+        "Send “Tell”: left unanswered when the console ended (terminal closed (SIGHUP)), so"
+        " not sent; edited to: “"
+    ), note
+    assert note.endswith("; canary back on 2.9.1”"), note

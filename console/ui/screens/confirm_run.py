@@ -339,6 +339,19 @@ class NotifyDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#notify-message", MessageArea).focus()
 
+    def unsaved_note(self, why: str) -> str:
+        """The note that keeps the update as edited here, never sent, once the console
+        ends (`why`) with this dialog open; "" when it is as the step wrote it."""
+        if not self.is_mounted:
+            return ""
+        text = self.query_one("#notify-message", MessageArea).value.strip()
+        if not text or text == " ".join(self.message.splitlines()).strip():
+            return ""
+        return (
+            f"Send “{self.title_text}”: left unanswered when the console ended ({why}), so"
+            f" not sent; edited to: “{text}”"
+        )
+
     def on_message_area_submitted(self, event: MessageArea.Submitted) -> None:
         if not event.value.strip():
             self.query_one("#notify-error", Label).update("✘ The message is empty.")
