@@ -131,10 +131,17 @@ def _regex_tokens(pattern: str) -> list[str]:
 # the parameter's description says what it takes instead.
 READABLE_PATTERN = 60
 
+# What a preset's pattern takes, in a few words with an example (presets.base.param's
+# `takes`): said in its place, never a regular expression nor the whole description, which
+# the picker shows above the field (a refusal repeating it wrapped over the field at 80x24).
+PATTERN_WORDS: dict[str, str] = {}
+
 
 def allowed_form(type_: str, pattern: str | None, words: str = "") -> str:
     """The values a parameter takes, in words (a pattern `|X` allows empty text too);
     `words`, its description, in place of a pattern too long to read."""
+    if pattern and (said := PATTERN_WORDS.get(pattern)):
+        return said
     if pattern and words and len(pattern) > READABLE_PATTERN:
         return f"what it takes: {words}"
     if pattern and pattern.startswith("|"):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from console.model.kinds import RunsOn, StrategyKind
 from console.model.param_types import ParamType
 from console.model.params import Parameter
+from console.model.templates import PATTERN_WORDS
 
 STAGES = ("precheck", "action", "verify", "undo")
 
@@ -91,7 +92,12 @@ def param(
     pattern: str | None = None,
     required: bool = False,
     secret: bool = False,
+    takes: str = "",
 ) -> Parameter:
+    """A preset's parameter; `takes`: what its pattern allows, in words, as a refusal says
+    it (`previous, base, or a revision id`)."""
+    if pattern and takes:
+        PATTERN_WORDS[pattern] = takes
     return Parameter(
         name=name,
         type=type,

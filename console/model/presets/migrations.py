@@ -238,13 +238,14 @@ if [ "$status" != 0 ]; then
   if [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&
     [ "$(version)" = "$was" ] && [ "$(schema_sum 2>/dev/null)" = "$sum" ]; then
     after=$(integrity downgrade 2>/dev/null) || after=
+    named=$(echo {{tables}} | sed 's/,/, /g')
     if [ -n "$rows" ] && [ "$after" = "$rows" ]; then
-      if [ -n {{tables}} ]; then checked="its schema and the rows of "{{tables}}" unchanged in database "{{database}}
+      if [ -n "$named" ]; then checked="its schema and the rows of $named unchanged in database "{{database}}
       else checked="its schema unchanged in database "{{database}}"; its rows not compared: no tables named"; fi
 """
     # ROLLED_BACK_SAID first, as the sql preset says it: the one 122 the console believes
-    + f'      echo "{ROLLED_BACK_SAID} (alembic revision $was, $checked): "'
-    + '"alembic downgrade to $target failed${why:+: $why}$held" >&2\n'
+    + f'      echo "{ROLLED_BACK_SAID} (alembic revision $was, $checked): '
+    + 'alembic downgrade to $target failed${why:+: $why}$held" >&2\n'
     + f"      exit {ROLLED_BACK}\n"
     + """\
     fi
@@ -255,9 +256,9 @@ if [ "$status" != 0 ]; then
         if (was[kv[1]] != kv[2]) { t = substr(kv[1], 6); out = out sep t " " was[kv[1]] " → " kv[2]; sep = ", " } } }
       END { print out }')
     if [ -n "$rows" ] && [ -n "$after" ]; then
-      now="$now, its schema unchanged, but the rows of "{{tables}}" changed in database "{{database}}" (${moved:-their checksum}): a part of the downgrade committed outside its transaction, or another session wrote"
+      now="$now, its schema unchanged, but the rows of $named changed in database "{{database}}" (${moved:-their checksum}): a part of the downgrade committed outside its transaction, or another session wrote"
     else
-      now="$now, its schema unchanged; the rows of "{{tables}}" could not be read $(test -n "$rows" && echo after || echo before) it: whether it changed data is not known"
+      now="$now, its schema unchanged; the rows of $named could not be read $(test -n "$rows" && echo after || echo before) it: whether it changed data is not known"
     fi
   # the revision as it was, the schema not: a part committed outside alembic's transaction
   elif [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&
@@ -282,6 +283,7 @@ PRESETS = (
                 "revision to go down to: `previous` (the current one's parent), `base`, or an id",
                 default="previous",
                 pattern=r"previous|base|[A-Za-z0-9_]{1,64}",
+                takes="previous, base, or a revision id of letters, digits and _ (0001, ae1027a6acf)",
             ),
             param("app_dir", "directory alembic runs in", type=ParamType.PATH, default="."),
             param(

@@ -274,6 +274,7 @@ SQL = Preset(
             "schema version to go down to: `previous` (the one below), 0 (none), or a number",
             default="previous",
             pattern=r"previous|[0-9]{1,20}",
+            takes="previous, or a version number (0: none)",
         ),
         param(
             "migrations_dir",
@@ -286,12 +287,14 @@ SQL = Preset(
             "table that records the schema version",
             default="schema_migrations",
             pattern=IDENT,
+            takes="a table name (schema_migrations, public.schema_migrations)",
         ),
         param(
             "bookkeeping",
             "`single-row` (golang-migrate: version, dirty) or `row-per-version` (Rails, dbmate)",
             default="single-row",
             pattern="single-row|row-per-version",
+            takes="single-row or row-per-version",
         ),
         LOCK_TIMEOUT,
         CLIENT_BINDIR,

@@ -25,6 +25,7 @@ CLIENT_BINDIR = param(
     " /usr/pgsql-N/bin",
     default="auto",
     pattern=_BINDIR,
+    takes="auto, or an absolute directory (/usr/lib/postgresql/15/bin)",
 )
 SERVER_BINDIR = param(
     "bindir",
@@ -32,6 +33,7 @@ SERVER_BINDIR = param(
     " /usr/pgsql-N/bin for the data directory's version N, else PATH",
     default="auto",
     pattern=_BINDIR,
+    takes="auto, or an absolute directory (/usr/lib/postgresql/15/bin)",
 )
 
 CONNECTION = (
@@ -56,6 +58,7 @@ CONNECTION = (
         "comma-separated tables whose row counts (and checksum) are recorded before and after",
         default="",
         pattern=rf"|{IDENT}(,{IDENT})*",
+        takes="table names joined by commas, no spaces (orders,public.customers)",
     ),
 )
 
@@ -88,6 +91,7 @@ LOCK_TIMEOUT = param(
     " 0: no limit",
     default="10s",
     pattern=r"[0-9]{1,9}(ms|s|min)?",
+    takes="a number, with ms, s or min (10s, 500ms, 1min; 0: no limit)",
 )
 
 EXPECT = param(
@@ -97,6 +101,7 @@ EXPECT = param(
     " past the backup, else nothing is expected",
     default="",
     pattern=rf"|{EXPECT_TOKEN}( {EXPECT_TOKEN})*",
+    takes="rows.TABLE=N tokens (and checksum=HEX), space-separated: rows.orders=1200",
 )
 
 _FIND_BIN = """\

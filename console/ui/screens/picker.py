@@ -58,6 +58,18 @@ def keys_hint(focused: Widget, filter_key: str) -> Text:
     return Text.assemble((f"▸ {where}", themed("bold $accent")), f"  {keys}")
 
 
+class SidePane(VerticalScroll):
+    """The picker's side pane, which keeps the field with the cursor in view as its height
+    changes. Seen in tmux at 80x24: a refused parameter's error, two lines under the pane,
+    took a row from it once the field had been scrolled to, and left the field under the
+    pane's "more below" line, its value and cursor unseen until Enter again."""
+
+    def on_resize(self) -> None:
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors:
+            self.call_after_refresh(focused.scroll_visible, animate=False)
+
+
 class PickerScreen(Screen):
     """Pick the affected systems or single hosts, then the strategy; Enter goes on."""
 
@@ -100,7 +112,7 @@ class PickerScreen(Screen):
         )
         with Horizontal(id="picker-body"):
             yield HostTree(self.app.settings.inventory, self.app.reach, id="tree")
-            with VerticalScroll(id="picker-side", can_focus=False):
+            with SidePane(id="picker-side", can_focus=False):
                 yield Label("", id="selection")
                 yield Static("", id="reach")
                 yield Label("Strategy", classes="section-title")
