@@ -8,6 +8,7 @@ import math
 import shlex
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
 from console.engine.ssh import SshPool
@@ -20,6 +21,7 @@ from console.model.watch import HostValue, ProbeSample, aggregate, parse_value, 
 
 JUMP_HOST = "jump-host"
 HTTP_READ_LIMIT = 65536
+HTTP_THREADS = 32  # GETs of HTTP probes at once; one a server keeps past its timeout holds one
 
 # Prints "<size> <matches since offset>"; an offset of -1 takes a baseline.
 LOG_SCRIPT = """\
@@ -155,9 +157,11 @@ class Sampler:
     async def _http(self, name: str, url: str, probe: Probe) -> HostValue:
         import urllib.error  # http.client and email: only when an HTTP probe samples
 
+        loop = asyncio.get_running_loop()
         try:
             status, latency = await asyncio.wait_for(
-                asyncio.to_thread(_http_get, url, probe.timeout), probe.timeout + 1
+                loop.run_in_executor(_http_threads(), _http_get, url, probe.timeout),
+                probe.timeout + 1,
             )
         except (urllib.error.URLError, OSError, TimeoutError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc or "timed out"
@@ -198,9 +202,26 @@ def _http_get(url: str, timeout: float) -> tuple[int, float]:
     request = urllib.request.Request(url, headers={"User-Agent": "rollback-console-probe"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read(HTTP_READ_LIMIT)
-            status = response.status
+            status, left = response.status, HTTP_READ_LIMIT
+            # A body sent a byte at a time reads within the socket's timeout each time: read
+            # against the whole timeout, or the thread reads on for as long as it trickles.
+            while left > 0 and (chunk := response.read1(min(left, 8192))):
+                left -= len(chunk)
+                if time.monotonic() - started > timeout:
+                    raise TimeoutError(f"its body still coming after {timeout:g} s")
     except urllib.error.HTTPError as exc:
         status = exc.code
         exc.close()
     return status, (time.monotonic() - started) * 1000
+
+
+_HTTP_THREADS: list[ThreadPoolExecutor] = []
+
+
+def _http_threads() -> ThreadPoolExecutor:
+    """The threads HTTP probes wait in, theirs alone: one stuck in a server that answers a
+    byte at a time filled asyncio's default threads, where the journal's fsync and the
+    name lookups of SSH dials wait their turn (and every host's GET read 'timed out')."""
+    if not _HTTP_THREADS:
+        _HTTP_THREADS.append(ThreadPoolExecutor(HTTP_THREADS, thread_name_prefix="http-probe"))
+    return _HTTP_THREADS[0]
