@@ -254,3 +254,23 @@ async def test_a_field_keeps_its_cursor_while_the_terminal_is_away(tmp_path: Pat
         await until(pilot, lambda: app.focused is field)
         await type_text(pilot, " held :8080")
         assert field.value == "a stale worker held :8080"
+
+
+async def test_an_action_item_without_its_action_says_so_in_words(tmp_path: Path) -> None:
+    """Walked at 80x24: a ticket typed in an action item's row, its action left empty, and
+    Ctrl+S said `✘ Action item 1: action: String should have at least 1 character`, the
+    validation library's words."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        app.screen.query_one(ActionItemRow).query_one(".item-ticket", Input).focus()
+        await type_text(pilot, "SHOP-42")
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#form-error", Label)
+        await until(pilot, lambda: "Action item 1" in str(error.render()))
+        assert str(error.render()) == (
+            "✘ Action item 1: action: empty: write what is to be done (the owner, due date"
+            " and ticket are for it)"
+        ), str(error.render())

@@ -162,6 +162,11 @@ def action_item(values: dict[str, Any]) -> ActionItem:
             raise FieldError(f"{where}: “{error['input']}” is not a type ({kinds})") from None
         if error["type"] == "extra_forbidden":
             raise FieldError(f"{where}: not a column ({', '.join(ITEM_COLUMNS)})") from None
+        if error["type"] == "string_too_short" and where == "action":  # pydantic's words
+            raise FieldError(  # said "String should have at least 1 character"
+                "action: empty: write what is to be done (the owner, due date and ticket"
+                " are for it)"
+            ) from None
         message = str(error.get("ctx", {}).get("error") or error["msg"])
         raise FieldError(f"{where}: {message}") from None
 
