@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -575,6 +576,39 @@ def test_a_value_a_long_pattern_refuses_is_said_in_the_parameters_words(tmp_path
         assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
         assert done.stderr.startswith(f"error: parameter '{name}': {said}"), done.stderr
         assert done.stderr == f"error: parameter '{name}': {said}\n", done.stderr
+
+
+def test_a_recovery_time_ahead_of_now_is_refused_before_anything_is_sent(tmp_path):
+    """A tired responder types the local time of the change with a Z (12:31 in Paris, an
+    hour ahead in UTC): init's orders-pitr took it, declared the incident, ran the halt
+    and the assessment, and only the host's precheck said no commit had reached it. The
+    time is ahead of this jump host's clock: refused at once, in one line, nothing
+    recorded, exit 2. A time a few minutes ahead (a host's clock may run ahead of this
+    one's) is the host's to judge: it goes on."""
+    config = tmp_path / "config"
+    assert cli("init", str(config), state_dir=tmp_path).returncode == 0
+    base = ["--config", str(config), "run", "--systems", "db", "--strategy", "orders-pitr"]
+    base += ["--trigger", "data-corruption", "--reason", "orders damaged", "--yes"]
+    now = datetime.now(UTC)
+    ahead = (now + timedelta(hours=1, seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    # --dry-run: init's db-1 is 10.1.0.21, never dialled here (the refusal comes first)
+    given = f"recovery_target_time={ahead}"
+    done = cli(*base, "--param", given, "--dry-run", state_dir=tmp_path)
+
+    assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+    said = f"error: parameter 'recovery_target_time': {ahead} is 1 h 0 min ahead of now ("
+    assert done.stderr.startswith(said), done.stderr
+    assert done.stderr.endswith(
+        " UTC on this jump host): no commit has reached it, so recovery never would; its zone"
+        " written wrong (Z for a local time)?\n"
+    ), done.stderr
+    assert not list(tmp_path.glob("**/journal.jsonl"))  # nothing recorded
+
+    near = (now + timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dry = cli(*base, "--param", f"recovery_target_time={near}", "--dry-run", state_dir=tmp_path)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"recovery_target_time={near}" in dry.stdout or near in dry.stdout, dry.stdout
 
 
 def test_list_puts_a_closed_incidents_reason_on_a_line_of_its_own(tmp_path):

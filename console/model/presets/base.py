@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from console.model.kinds import RunsOn, StrategyKind
 from console.model.param_types import ParamType
@@ -43,6 +45,11 @@ RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+)(?: same=(\S+))?(?: from=(\S+))
 STAYS = re.compile(r"^stays same=(\S+)$")
 
 
+# How far a host's clock may run ahead of this machine's: a time that much after now here
+# may have been read on the host (its own later commits); the host's precheck judges it.
+AHEAD_SKEW = timedelta(minutes=10)
+
+
 @dataclass(frozen=True)
 class Preset:
     """Commands for one kind of strategy on one kind of host setup.
@@ -69,9 +76,21 @@ class Preset:
     # What the data is brought back to, from the values it runs with (`the time ...`): named
     # on the step's status lines, before it runs and after.
     recovers_to: Callable[[Mapping[str, str]], str] | None = None
+    # Timestamps that must lie in the past: a recovery target no commit has reached yet.
+    past: tuple[str, ...] = ()
 
     def commands(self) -> dict[str, str]:
         return {s: t for s in STAGES if (t := getattr(self, s))}
+
+    def ahead(self, values: Mapping[str, str], now: datetime) -> tuple[str, timedelta] | None:
+        """A `past` parameter given a time more than AHEAD_SKEW after `now` (this machine's
+        clock; a host's may be a little ahead of it): its name, and how far ahead."""
+        for name in self.past:
+            with contextlib.suppress(ValueError):
+                when = datetime.fromisoformat(values.get(name) or "")
+                if when.tzinfo is not None and when - now > AHEAD_SKEW:
+                    return name, when - now
+        return None
 
     def contradiction(self, values: Mapping[str, object]) -> list[str]:
         """The names of an exclusive group that `values` (by name) all give, if two or

@@ -371,5 +371,6 @@ PRESETS = (
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),
         recovers_to=_to_time,
+        past=("recovery_target_time",),
     ),
 )
