@@ -5,6 +5,7 @@ headless said only 'error: no automatic trigger is firing on app': read as a qui
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,18 @@ def test_run_trigger_auto_names_the_blind_trigger(sshd_server, tmp_path: Path) -
 
     assert run.returncode == 2, run.stdout + run.stderr
     assert run.stderr == (
-        "error: no automatic trigger is firing on app, and blind, reading nothing:"
+        "error: no automatic trigger is firing on app, and blind, reading too little to judge:"
         " critical (app/rate = – · 2 not read); name a manual trigger with --trigger and"
         " --reason\n"
+    ), run.stderr
+
+    # one host read, healthy, the other not: blind too, and not "reading nothing"
+    rate = fleet.sandboxes["app-2"] / "rate"
+    rate.write_text("0.01\n")
+    os.chown(rate, sshd_server.account.uid, sshd_server.account.gid)
+    run = fleet.cli("run", *argv)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert (
+        ", and blind, reading too little to judge: critical (app/rate = 0.01 · 1 not read);"
+        in run.stderr
     ), run.stderr

@@ -315,7 +315,7 @@ async def _use_firing(
         ]
         print(
             f"error: no automatic trigger is firing on {', '.join(request.systems)}"
-            + (f", and blind, reading nothing: {', '.join(blind)}" if blind else "")
+            + (f", and blind, reading too little to judge: {', '.join(blind)}" if blind else "")
             + "; name a manual trigger with --trigger and --reason",
             file=sys.stderr,
         )
