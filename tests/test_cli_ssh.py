@@ -241,6 +241,32 @@ def test_init_leaves_user_and_identity_files_to_ssh_config(tmp_path):
     assert "# user = " in text and "# identity_files = " in text
 
 
+def test_init_writes_the_handshake_cap_the_console_defaults_to(tmp_path):
+    """`rollback-console init` wrote `max_handshakes = 10` ("the console shares its event
+    loop with SSH: 10 keeps the UI responsive"), stale since SSH I/O got a thread of its
+    own: on a real sshd fleet of 1,000 hosts, headless `exec` took longer with it than with
+    the default 50, and the console's screen stalled no less at 50 (bench/RESULTS.md,
+    "max_handshakes: init's 10 or 50"). A new user's configuration gets the default."""
+    import os
+    import sys
+
+    from console.model.inventory import SshDefaults
+    from console.model.loading import load_settings
+
+    directory = tmp_path / "config"
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "init", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )
+    assert done.returncode == 0, done.stderr
+    written = load_settings(directory).inventory.ssh.max_handshakes
+    assert written == SshDefaults.model_fields["max_handshakes"].default == 50
+    assert "keeps the UI responsive" not in (directory / "inventory.toml").read_text()
+
+
 def test_check_config_resolves_every_route_and_says_what_ssh_config_cannot_change(tmp_path, home):
     directory = config_dir(tmp_path, fleet())
     result = cli("check-config", str(directory), home=home, state=tmp_path / "state")
