@@ -100,7 +100,9 @@ def test_a_connection_lost_mid_verify_says_the_change_had_finished(sshd_server, 
     verified = fleet.cli("verify", str(journal))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     [sent] = [line for line in verified.stdout.splitlines() if line.startswith("# app-2:")]
-    assert sent.startswith("# app-2: verify of 'restore' (incident ") and "|| exit 97 … (" in sent
+    # the verify's own first line, not the workdir's `cd -- DIR || exit 97` before it
+    assert sent.startswith("# app-2: verify of 'restore' (incident ") and "exit 97" not in sent
+    assert "): link=current … (" in sent, sent
     assert sent.endswith(" lines: --dry-run prints them)") and len(sent) < 200, sent
     assert "app-2: verified: succeeded" in verified.stdout, verified.stdout
 

@@ -84,7 +84,9 @@ def test_verify_of_eight_unknown_hosts_says_them_in_two_lines(sshd_server, tmp_p
     assert len(found) < 4, verified.stdout  # not a line a host: 16 lines in all on main
     assert sends.startswith("# 8 hosts (checkout-frontend-eu-west-1"), sends
     assert "+5 more): verify of 'restore'" in sends, sends
-    assert "8 commands, each host its own: --dry-run prints them" in sends, sends
+    # the verify's first line after each host's own workdir `cd`: alike on all 8
+    assert "): link=current … (" in sends and "exit 97" not in sends, sends
+    assert sends.endswith(" lines: --dry-run prints them)"), sends
     # the hosts alike a line (all 8 alike, unless a loaded machine cut a restart apart)
     found = [line for line in found if not line.startswith("  all ")]  # named whole
     counts = [re.match(r"(\d+) hosts? \(checkout-frontend-eu-west-1", line) for line in found]

@@ -133,17 +133,17 @@ def _print_lost(conductor: Conductor) -> None:
 
 
 def _print_commands(plan: VerifyPlan) -> None:
-    """What is sent to each host, its first line as the journal records it (secrets
-    masked): a preset's verify whole on one line was a wall of 1,500 characters a host,
-    above what it found; `--dry-run` prints it whole."""
+    """What is sent to each host, its first line after the workdir's `cd` as the journal
+    records it (secrets masked): a preset's verify whole on one line was a wall of 1,500
+    characters a host, above what it found; `--dry-run` prints it whole."""
     from console.model.alike import grouped
+    from console.model.templates import headline
     from console.model.visible import visible
 
     for step in plan.steps:
         sent: dict[str, tuple[str, str, int]] = {}
         for host, (stage, command) in step.commands.items():
-            first, *more = command.shown.splitlines() or [""]
-            sent[host] = (stage, first, len(more))
+            sent[host] = (stage, *headline(command.shown))
         if len(sent) <= EACH:  # a line a host
             alike = [([host], said) for host, said in sent.items()]
         else:  # past EACH, a line for the hosts sent the same: 200 lines of one command
