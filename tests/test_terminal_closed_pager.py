@@ -8,6 +8,8 @@ that never answers."""
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,75 @@ def test_a_closed_terminal_does_not_wait_for_pagerduty(sshd_server, tmp_path: Pa
         " it may have arrived",
     )
     assert KEY not in journal.read_text()
+
+
+def test_a_closed_terminal_gives_pagerduty_its_last_word(sshd_server, tmp_path: Path):
+    """Reviewed after 93c44d30: a console whose terminal closed journalled PagerDuty's
+    events as not delivered at once, the close's resolve among them, and nothing sent them
+    again: the on-call paged on after the rollback. A receiver that answers a moment after
+    the hang-up (3 s, within LAST_WORD_SECONDS) now has its answer journalled."""
+    config, _ = fleet(sshd_server, tmp_path)
+    release = threading.Event()
+    with socket.socket() as slow:
+        slow.bind(("127.0.0.1", 0))
+        slow.listen(16)
+        url = f"http://127.0.0.1:{slow.getsockname()[1]}/v2/enqueue"
+        threading.Thread(target=_answer_once_released, args=(slow, release), daemon=True).start()
+        with (config / "procedure.toml").open("a") as procedure:
+            procedure.write(
+                f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key = "{KEY}"\n'
+                f'url = "{url}"\ntimeout = {PATIENCE}\nretries = 0\n'
+            )
+        tmux = Tmux(tmp_path)
+        try:
+            declare(tmux, config, leader=True)
+            tmux.wait_for("Step 1 of")  # the trigger is on its way, its answer held
+            pid = console_pid(tmux)
+            (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+            tmux.kill()  # the pty closes, as when an SSH session drops
+            for _ in range(30):  # PagerDuty answers once the console ended, or 3 s after
+                if ended(pid):
+                    break
+                time.sleep(0.1)
+            release.set()
+            _wait_for(lambda: ended(pid), "the console to exit", BOUND)
+        finally:
+            release.set()
+            tmux.kill()
+    events = read_journal(journal.parent).events
+    sent = {e.seq: e.data for e in events if e.kind == Kind.NOTIFICATION_SENT}
+    results = {e.data.sent: e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT}
+    [trigger] = [seq for seq, s in sent.items() if s.lifecycle == "trigger"]
+    assert results[trigger].ok, results[trigger]
+
+
+def _answer_once_released(server: socket.socket, release: threading.Event) -> None:
+    """Each request read whole, answered 202 once `release` is set (bounded)."""
+    for _ in range(8):
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(PATIENCE)
+            data = b""
+            while b"\r\n\r\n" not in data and len(data) < 1 << 20:
+                data += conn.recv(65536) or b"\r\n\r\n"
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = next(
+                (
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            while len(body) < length:
+                body += conn.recv(65536) or b" " * length
+            release.wait(PATIENCE)
+            answer = b'{"status":"success","message":"Event processed","dedup_key":"k"}'
+            conn.sendall(
+                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(answer)}\r\nConnection: close\r\n\r\n".encode()
+                + answer
+            )

@@ -25,6 +25,9 @@ from console.ui.app import make_app
 from console.ui.collector import parked
 from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
 
+# How long a console ended from outside waits for its last notifications (a resolve).
+LAST_WORD_SECONDS = 10.0
+
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -41,6 +44,19 @@ def theme_choice(settings: Settings | None = None, demo: bool = False) -> ThemeC
     if settings is None or demo or settings.directory is None:
         return ThemeChoice(preferences)
     return ThemeChoice(preferences, settings.directory / "console.toml", settings.console.theme)
+
+
+async def _last_word(notifier: Notifier, why: str) -> None:
+    """A console ended from outside stops its periodic updates and gives the close's
+    update and PagerDuty's queued events a few seconds to go out (the close's resolve:
+    the on-call paged on after the rollback without it), then journals each still
+    unanswered or unsent as such: a silent receiver is not waited out (its retries ran to
+    two minutes, the incident held from the commander back on a new session, nobody left
+    to stop the wait)."""
+    drain = asyncio.ensure_future(notifier.drain())
+    await asyncio.wait([drain], timeout=LAST_WORD_SECONDS)
+    notifier.end(why)  # what is left is cut, each journalled, and the drain ends
+    await drain
 
 
 @contextlib.contextmanager
@@ -193,7 +209,7 @@ async def _serve(
             # Periodic updates stop; PagerDuty's last events go out before the journal closes.
             notifier = app.conductor.notifier
             if app.quitting.ended_by is not None:  # its terminal gone, a TERM: nobody is
-                notifier.end(app.quitting.ended_by)  # left to wait, nor to stop the wait
+                await _last_word(notifier, app.quitting.ended_by)  # left to wait long
             waited = notifier.pager.pending if app.quitting.ended_by is None else 0
             before = len(app.conductor.recorder.events)
             if waited:
