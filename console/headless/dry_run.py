@@ -9,7 +9,6 @@ from pathlib import Path
 
 from console.engine.channel_targets import shown_target, target_of
 from console.engine.conductor import Conductor
-from console.engine.elsewhere import not_for
 from console.engine.plan import plan_step
 from console.engine.resolving import resolver_for
 from console.engine.routes import Route, routes
@@ -19,6 +18,7 @@ from console.engine.walk import RunRequest, check_request
 from console.headless.commands_shown import print_alike
 from console.headless.common import EXIT_OK, EXIT_USAGE
 from console.journal.redact import settings_redactor
+from console.model.elsewhere import not_for
 from console.model.kinds import RunsOn, is_health
 from console.model.procedure import Phase, Step, StepKind
 from console.model.settings import Settings

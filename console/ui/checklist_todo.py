@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.engine.elsewhere import not_for
+from console.model.elsewhere import not_for
 from console.model.kinds import done_by, no_verify
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
