@@ -46,7 +46,8 @@ def test_a_host_still_being_reached_at_the_abort_is_not_said_changed(sshd_server
         inventory["systems"][0]["hosts"][1]["port"] = silent  # app-2: its connect hangs
         inventory_file.write_text(tomli_w.dumps(inventory))
         try:
-            code, said = interrupted_after(release_run(fleet, journal), env, "switching")
+            # the host's own line, not the "sending action" line naming its command
+            code, said = interrupted_after(release_run(fleet, journal), env, "| switching")
         finally:
             (fleet.sandboxes["app-1"] / "go").touch()
     assert code == 1, said

@@ -170,7 +170,7 @@ def _broken(tmp_path: Path, source: Path | None, name: str, old: str, new: str) 
             "inventory.toml",
             'name = "error-rate"\n',
             'name = "error-rate"\ntreshold = 1\n',
-            "inventory.toml:36: systems[0].probes[0].treshold: unknown key"
+            "inventory.toml:33: systems[0].probes[0].treshold: unknown key"
             " (did you mean 'threshold'?)",
         ),
         (
