@@ -30,6 +30,7 @@ class Hooks:
     received: list[Received] = field(default_factory=list)
     script: dict[str, list[tuple[int, str, dict]]] = field(default_factory=dict)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    held: threading.Event | None = None  # set: each answer waits for it (at most 60 s)
 
     def on(self, path: str, *answers: tuple[int, str, dict]) -> str:
         """Answer requests to `path` with `answers` in turn; returns the full URL."""
@@ -58,6 +59,8 @@ def _handler(hooks: Hooks) -> type[BaseHTTPRequestHandler]:
             with hooks.arrived:
                 hooks.received.append(Received(self.path, dict(self.headers), json.loads(raw)))
                 hooks.arrived.notify_all()
+            if hooks.held is not None:
+                hooks.held.wait(60)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

@@ -16,6 +16,7 @@ import pytest
 
 from console.journal.store import read_journal
 from console.model.events import Kind
+from tests.hooks import ACCEPTED, HookServer
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import console_pid, declare, ended, fleet
 from tests.test_ui_terminal import Tmux
@@ -39,12 +40,7 @@ def test_a_closed_terminal_does_not_wait_for_pagerduty(sshd_server, tmp_path: Pa
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue"
-        with (config / "procedure.toml").open("a") as procedure:
-            procedure.write(
-                f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key = "{KEY}"\n'
-                f'url = "{url}"\ntimeout = {PATIENCE}\nretries = 3\n'
-            )
+        _oncall(config, f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue", retries=3)
         tmux = Tmux(tmp_path)
         try:
             declare(tmux, config, leader=True)
@@ -77,17 +73,9 @@ def test_a_closed_terminal_gives_pagerduty_its_last_word(sshd_server, tmp_path: 
     again: the on-call paged on after the rollback. A receiver that answers a moment after
     the hang-up (3 s, within LAST_WORD_SECONDS) now has its answer journalled."""
     config, _ = fleet(sshd_server, tmp_path)
-    release = threading.Event()
-    with socket.socket() as slow:
-        slow.bind(("127.0.0.1", 0))
-        slow.listen(16)
-        url = f"http://127.0.0.1:{slow.getsockname()[1]}/v2/enqueue"
-        threading.Thread(target=_answer_once_released, args=(slow, release), daemon=True).start()
-        with (config / "procedure.toml").open("a") as procedure:
-            procedure.write(
-                f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key = "{KEY}"\n'
-                f'url = "{url}"\ntimeout = {PATIENCE}\nretries = 0\n'
-            )
+    with HookServer() as hooks:
+        hooks.held = threading.Event()
+        _oncall(config, hooks.on("/v2/enqueue", ACCEPTED), retries=0)
         tmux = Tmux(tmp_path)
         try:
             declare(tmux, config, leader=True)
@@ -99,10 +87,10 @@ def test_a_closed_terminal_gives_pagerduty_its_last_word(sshd_server, tmp_path: 
                 if ended(pid):
                     break
                 time.sleep(0.1)
-            release.set()
+            hooks.held.set()
             _wait_for(lambda: ended(pid), "the console to exit", BOUND)
         finally:
-            release.set()
+            hooks.held.set()
             tmux.kill()
     events = read_journal(journal.parent).events
     sent = {e.seq: e.data for e in events if e.kind == Kind.NOTIFICATION_SENT}
@@ -111,33 +99,10 @@ def test_a_closed_terminal_gives_pagerduty_its_last_word(sshd_server, tmp_path: 
     assert results[trigger].ok, results[trigger]
 
 
-def _answer_once_released(server: socket.socket, release: threading.Event) -> None:
-    """Each request read whole, answered 202 once `release` is set (bounded)."""
-    for _ in range(8):
-        try:
-            conn, _ = server.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(PATIENCE)
-            data = b""
-            while b"\r\n\r\n" not in data and len(data) < 1 << 20:
-                data += conn.recv(65536) or b"\r\n\r\n"
-            head, _, body = data.partition(b"\r\n\r\n")
-            length = next(
-                (
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                ),
-                0,
-            )
-            while len(body) < length:
-                body += conn.recv(65536) or b" " * length
-            release.wait(PATIENCE)
-            answer = b'{"status":"success","message":"Event processed","dedup_key":"k"}'
-            conn.sendall(
-                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
-                + f"Content-Length: {len(answer)}\r\nConnection: close\r\n\r\n".encode()
-                + answer
-            )
+def _oncall(config: Path, url: str, retries: int) -> None:
+    """A PagerDuty channel "oncall" at `url`, each attempt waiting PATIENCE for its answer."""
+    with (config / "procedure.toml").open("a") as procedure:
+        procedure.write(
+            f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key = "{KEY}"\n'
+            f'url = "{url}"\ntimeout = {PATIENCE}\nretries = {retries}\n'
+        )
