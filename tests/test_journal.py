@@ -77,6 +77,25 @@ def test_reopening_moves_the_torn_tail_aside_and_appends_cleanly(tmp_path):
     assert [e.seq for e in read.events] == [0, 1]
 
 
+@pytest.mark.parametrize("name", [JOURNAL_NAME, OUTPUT_NAME])
+def test_a_link_at_a_journal_files_name_is_not_written_through(tmp_path, name):
+    """On main the writer followed it: the linked file's unterminated last line was cut
+    off (set aside as a torn tail) and the file made 0600."""
+    precious = tmp_path / "notes.txt"
+    precious.write_bytes(b"kept\nlast line, no newline")
+    precious.chmod(0o644)
+    incident = tmp_path / "inc"
+    incident.mkdir(mode=0o700)
+    (incident / name).symlink_to(precious)
+    with pytest.raises(JournalError) as said:
+        JournalWriter(incident / JOURNAL_NAME)
+    assert str(said.value) == (
+        f"{incident / name}: cannot be opened for writing: a symbolic link: name the file itself"
+    )
+    assert precious.read_bytes() == b"kept\nlast line, no newline"
+    assert _mode(precious) == 0o644
+
+
 def test_a_damaged_middle_line_names_the_file_and_line(tmp_path):
     recorder = recorder_in(tmp_path)
     recorder.record(Kind.NOTE_ADDED, text="one")

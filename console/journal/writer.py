@@ -12,6 +12,7 @@ from console.journal.files import (
     JournalError,
     JournalWriteFailed,
     TornLine,
+    open_own,
     secure_incident_dir,
 )
 from console.journal.journal_lock import JournalLock
@@ -19,37 +20,48 @@ from console.model.events import Event
 
 
 class _AppendFile:
-    """One append-only file; a torn tail is moved aside (never deleted) before appending."""
+    """One append-only file; a torn tail is moved aside (never deleted) before appending.
+    Opened as `open_own` opens (never through a symbolic link, never another account's
+    file, a device or a pipe), the repair made through that descriptor: a link at the
+    journal's name had its target's tail truncated, and its mode changed, by a resume."""
 
     def __init__(self, path: Path, mode: int):
         self.path = path
         self.mode = mode
         self.aside: Path | None = None  # where a torn tail was set aside, if one was
-        self.repaired = self._repair_torn_tail()
         try:
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
+            self.fd = open_own(path, os.O_RDWR | os.O_APPEND, mode)
         except OSError as exc:
             raise JournalError(f"{path}: cannot be opened for writing: {exc.strerror}") from None
-        os.fchmod(self.fd, mode)
+        try:
+            self.repaired = self._repair_torn_tail()
+        except OSError as exc:
+            os.close(self.fd)
+            raise JournalError(
+                f"{path}: its torn tail cannot be set aside: {exc.strerror}"
+            ) from None
         self.held: list[bytes] = []  # lines not written yet, in order
         self.end = os.fstat(self.fd).st_size  # where the next line held or written starts
 
     def _repair_torn_tail(self) -> TornLine | None:
-        if not self.path.exists() or self.path.stat().st_size == 0:
+        size = os.fstat(self.fd).st_size
+        if size == 0 or os.pread(self.fd, 1, size - 1) == b"\n":  # it may hold gigabytes
             return None
-        with self.path.open("rb") as handle:  # its last byte only: it may hold gigabytes
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) == b"\n":
-                return None
-        data = self.path.read_bytes()  # torn (after a crash): rare, read as it is
+        data = b""  # torn (after a crash): rare, read as it is
+        while chunk := os.pread(self.fd, size - len(data), len(data)):
+            data += chunk
         cut = data.rfind(b"\n") + 1
         aside = self.path.with_name(f"{self.path.name}.torn-{cut}")
-        aside.write_bytes(data[cut:])
-        aside.chmod(self.mode)
+        written = open_own(aside, os.O_WRONLY | os.O_TRUNC, self.mode)
+        try:
+            view = memoryview(data)[cut:]
+            while view:
+                view = view[os.write(written, view) :]
+        finally:
+            os.close(written)
         self.aside = aside
-        with self.path.open("r+b") as handle:
-            handle.truncate(cut)
-            os.fsync(handle.fileno())
+        os.ftruncate(self.fd, cut)
+        os.fsync(self.fd)
         return TornLine(self.path, data.count(b"\n") + 1, len(data) - cut)
 
     def hold(self, line: bytes) -> int:
