@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
 from console.model.loading import load_settings
 from console.model.watch import SampleState
@@ -72,3 +73,38 @@ async def test_blind_is_judged_at_the_triggers_own_level(sshd_server, tmp_path: 
     assert line.startswith(
         "? blind  Critical error threshold exceeded · app/rate = 0.1 · 1 not read"
     ), line
+
+
+async def test_a_trigger_fired_then_reading_nothing_is_blind_not_firing(
+    sshd_server, tmp_path: Path
+):
+    """Fired, then every host's probe failing (the application stopped answering): the home
+    screen's table read `▲ firing` beside `– · 2 not read`, and the trigger screen `▲ firing`
+    too (walked at 80x24 on real sshd). Both now say it is blind."""
+    probe = {"name": "rate", "kind": "command", "command": "cat rate", "threshold": 0.05}
+    trigger = {"name": "critical", "kind": "error-threshold", "system": "app", "probe": "rate"}
+    files = {
+        "strategies.toml": {"strategies": [{"name": "release", "kind": "version-rollback"}]},
+        "procedure.toml": FLAG_PROCEDURE,
+        "triggers.toml": {"triggers": [trigger | {"consecutive": 1}]},
+    }
+    probes = [probe | {"interval": 0.2}]
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=probes)
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "rate").write_text("0.4\n")
+        os.chown(sandbox / "rate", sshd_server.account.uid, sshd_server.account.gid)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents", sample_probes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        reading = app.live.watcher.readings["app/rate"]
+        await until(pilot, lambda: reading.state == "firing", 60)
+        for sandbox in fleet.sandboxes.values():
+            (sandbox / "rate").unlink()
+        await until(pilot, lambda: reading.last.value is None, 60)
+        await pilot.pause(0.2)
+        row = app.screen.query_one("#probes", DataTable).get_row("app/rate")
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.pause(0.2)
+        line = str(app.screen.query_one("#auto-error-threshold", OneLine).render())
+    assert "? blind" in [str(cell) for cell in row], row
+    assert line.startswith("? blind  Critical error threshold exceeded · app/rate = –"), line

@@ -122,8 +122,11 @@ class Reading:
     def state(self) -> str:
         if self.last is None:
             return "not sampled"
-        if any(s.fired for s in self.streaks):
-            return "firing"
+        if fired := [s for s in self.streaks if s.fired]:
+            # Fired, its probe now reading too little to judge: blind, not firing (seen:
+            # `▲ firing` beside `– · 2 not read`, every host's probe failing).
+            seeing = any(s.unjudged(self.probe, self.last) is None for s in fired)
+            return "firing" if seeing else "blind"
         return self.last.state.value
 
     @property

@@ -200,11 +200,16 @@ class Streak:
             return True
         return False
 
+    def unjudged(self, probe: Probe, sample: ProbeSample) -> ProbeSample | None:
+        """`sample` judged at this trigger's level when that round is inconclusive (too
+        little read to judge), else None."""
+        seen = judged(probe, sample, self.trigger)
+        return seen if seen.state is SampleState.INCONCLUSIVE else None
+
     def blind(self, probe: Probe, sample: ProbeSample) -> ProbeSample | None:
         """`sample` judged at this trigger's level when that round is inconclusive and the
         trigger has not fired (a probe that reads nothing fires nothing), else None."""
-        seen = judged(probe, sample, self.trigger)
-        return seen if not self.fired and seen.state is SampleState.INCONCLUSIVE else None
+        return None if self.fired else self.unjudged(probe, sample)
 
     def rearm(self) -> None:
         """Forget the samples seen: it fires again only from the next ones."""

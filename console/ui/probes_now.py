@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from console.engine.watcher import Reading, Watcher
 
 # The worst first: a question about going on lists what speaks against it before the rest.
-ORDER = ("firing", "bad", "inconclusive", "not sampled", "healthy")
+ORDER = ("firing", "bad", "blind", "inconclusive", "not sampled", "healthy")
 KEY_WIDTH = 22
 VALUE_WIDTH = 10
 HEADING = "Probes now"

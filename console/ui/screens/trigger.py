@@ -18,7 +18,7 @@ from console.model.auto_triggers import AutoTrigger
 from console.model.probe_text import sample_text
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
-from console.model.watch import judged, probe_key
+from console.model.watch import SampleState, judged, probe_key
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
@@ -54,8 +54,8 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
     what = f"{key} = {value}" + (
         f" (streak {streak.count}/{trigger.consecutive})" if streak else ""
     )
-    if streak and streak.fired:
-        return "firing", what
+    if streak and streak.fired:  # and now reading too little to judge: blind, not firing
+        return ("blind" if seen.state is SampleState.INCONCLUSIVE else "firing"), what
     if any(t is trigger for t, _ in watcher.blind([trigger.system])):
         # Read `○ quiet` with every host unread: a probe that sees nothing fires nothing.
         return "blind", what

@@ -20,6 +20,7 @@ STATES = {
     "healthy": ("✔", "$success"),
     "bad": ("✘", "bold $error"),
     "firing": ("▲", "bold reverse $error"),
+    "blind": ("?", "bold $warning"),
     "inconclusive": ("?", "bold $warning"),
     "not sampled": ("·", "dim"),
 }
