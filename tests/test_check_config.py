@@ -49,6 +49,33 @@ def test_a_system_no_probe_watches_is_a_warning_when_the_procedure_verifies(tmp_
     assert result.stdout.endswith(": ok: 1 system, 1 host, 5 strategies, 9 steps, 1 warning\n")
 
 
+def test_a_step_naming_a_strategy_no_system_lists_is_a_warning(tmp_path):
+    """Such a step is passed over in every incident, nothing sent: check-config said
+    nothing of it (exit 0, no warning)."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    with (target / "strategies.toml").open("a") as strategies:
+        strategies.write(
+            '\n[[strategies]]\nname = "nginx-config"\nkind = "config-restore"\npreset = "git"\n'
+        )
+    procedure = target / "procedure.toml"
+    text = procedure.read_text()
+    named = 'kind = "strategy"\nstrategy = "nginx-config"\n'
+    procedure.write_text(
+        text.replace('kind = "strategy"\n', 'kind = "strategy"\n\n[[phases.steps]]\nid = "conf"\n'
+        f'title = "Restore configuration"\n{named}', 1)
+    )  # fmt: skip
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    line = procedure.read_text().split(named)[0].count("\n") + 2
+    assert (
+        f"warning: {procedure}:{line}: phases[1].steps[4].strategy: step 'Restore"
+        " configuration' runs strategy 'nginx-config', which no system lists: every incident"
+        " passes it over, nothing sent (add it to the `strategies` of the systems it rolls"
+        " back, in inventory.toml)\n"
+    ) in result.stderr
+
+
 def test_a_system_that_lists_no_strategies_is_a_warning_and_run_says_what_to_write(tmp_path):
     """`strategies = []` (or none written) passed check-config silently; the procedure's
     strategy step could never run there, and `run --systems web` said 'no strategy applies

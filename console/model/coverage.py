@@ -1,7 +1,7 @@
 """What check-config says of a configuration that loads but will not pass: a strategy
 that verifies nothing in a procedure with no stability check, a probe step for systems no
-probe watches, a strategy step for systems that list no strategy, a drill awaiting an
-automatic trigger no triggers.toml entry can fire or judging integrity on a strategy that
+probe watches, a strategy step for systems that list no strategy or naming one that no
+system lists, a drill awaiting an automatic trigger no triggers.toml entry can fire or judging integrity on a strategy that
 keeps no records, a gradual re-enable that checks nothing but the flags, a canary that
 nothing watches (warnings), a drill injecting demo faults outside the demo (an error)."""
 
@@ -53,6 +53,26 @@ def strategyless_systems(settings: Settings) -> list[Finding]:
         )
         for index, system in enumerate(settings.inventory.systems)
         if not system.strategies
+    ]
+
+
+def unlisted_step_strategies(settings: Settings) -> list[Finding]:
+    """Each strategy step naming a strategy that no system lists: in every incident it is
+    passed over (`not_for`), nothing sent, so it never runs (list it on the systems it
+    rolls back, or remove the step)."""
+    listed = {name for system in settings.inventory.systems for name in system.strategies}
+    return [
+        Finding(
+            "procedure",
+            ("phases", i, "steps", j, "strategy"),
+            f"step {quoted(step.title)} runs strategy {quoted(step.strategy)}, which no system"
+            " lists: every incident passes it over, nothing sent (add it to the `strategies`"
+            " of the systems it rolls back, in inventory.toml)",
+            warning=True,
+        )
+        for i, phase in enumerate(settings.procedure.phases)
+        for j, step in enumerate(phase.steps)
+        if step.kind is StepKind.STRATEGY and step.strategy and step.strategy not in listed
     ]
 
 
