@@ -6,7 +6,7 @@ from collections import deque
 from datetime import UTC, datetime
 
 from console.engine.probe_report import host_problems, sample_said
-from console.engine.watcher import Reading
+from console.engine.reading import Reading
 from console.model.probes import Probe
 from console.model.watch import HostValue, ProbeSample, SampleState
 

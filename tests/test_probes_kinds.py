@@ -225,7 +225,7 @@ async def test_an_http_probes_threshold_reads_in_milliseconds(http_base):
     from collections import deque
 
     from console.engine.probe_report import threshold_text
-    from console.engine.watcher import Reading
+    from console.engine.reading import Reading
 
     probe = Probe(name="door", kind="http", url=f"{http_base}/ok", threshold=500)
     assert probe.unit == "ms"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from console.engine.watcher import Reading, Watcher
+from console.engine.reading import Reading
+from console.engine.watcher import Watcher
 from console.model.probe_text import sample_text, show
 from console.model.probes import PROBE_KINDS, BadWhen
 from console.model.watch import ProbeSample, SampleState, host_state

@@ -20,8 +20,9 @@ from console.model.watch import ProbeSample, SampleState, aggregate, host_state
 
 if TYPE_CHECKING:
     from console.engine.plan import Planned
+    from console.engine.reading import Reading
     from console.engine.targets import Target
-    from console.engine.watcher import Reading, Watcher
+    from console.engine.watcher import Watcher
     from console.journal.recorder import Recorder
 
 Watching = Callable[[], "Watcher"]  # the incident's watcher, made when first asked for

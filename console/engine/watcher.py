@@ -11,16 +11,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from console.engine.probes import Sampler
+from console.engine.reading import Reading
 from console.engine.ssh import SshPool
 from console.engine.targets import Target, targets_for
 from console.model.auto_triggers import AutoTrigger
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
-from console.model.probe_text import plotted, sample_text, sparkline
+from console.model.probe_text import sample_text
 from console.model.probes import BadWhen, Probe
 from console.model.settings import Settings
 from console.model.triggers import PRECEDENCE
-from console.model.watch import ProbeSample, Streak, Thinner, Value, held, judged, probe_key
+from console.model.watch import ProbeSample, Streak, Thinner, held, judged, probe_key
 
 if TYPE_CHECKING:  # the recorder and the state's fold load with the first incident
     from console.journal.recorder import Recorder
@@ -99,47 +100,6 @@ def with_others(firing: Firing, others: list[Firing]) -> tuple[str, list[dict[st
         names = ", ".join(f"{o.trigger.kind.label} ({o.trigger.name})" for o in others)
         reason += f"; also firing: {names}"
     return reason, [*firing.evidence_data(), *(s for o in others for s in o.evidence_data())]
-
-
-@dataclass
-class Reading:
-    """One probe as the home screen shows it: value, threshold, state, recent samples."""
-
-    system: str
-    probe: Probe
-    history: deque[ProbeSample]
-    streaks: list[Streak] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return probe_key(self.system, self.probe.name)
-
-    @property
-    def last(self) -> ProbeSample | None:
-        return self.history[-1] if self.history else None
-
-    @property
-    def state(self) -> str:
-        if self.last is None:
-            return "not sampled"
-        if fired := [s for s in self.streaks if s.fired]:
-            # Fired, its probe now reading too little to judge: blind, not firing (seen:
-            # `▲ firing` beside `– · 2 not read`, every host's probe failing).
-            seeing = any(s.unjudged(self.probe, self.last) is None for s in fired)
-            return "firing" if seeing else "blind"
-        return self.last.state.value
-
-    @property
-    def value(self) -> Value:
-        return self.last.value if self.last else None
-
-    def spark(self, width: int = 20) -> str:
-        return sparkline(plotted(self.probe, list(self.history)[-width:]), width)
-
-    @property
-    def streak(self) -> str:
-        """Bad samples towards each trigger, e.g. "2/3"."""
-        return ", ".join(f"{s.count}/{s.trigger.consecutive}" for s in self.streaks)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from console.ui.probes_now import latest_readings, probes_now
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from console.engine.watcher import Reading
+    from console.engine.reading import Reading
     from console.ui.screens.dialogs import ConfirmDialog
     from console.ui.stepping import StepHost
 

@@ -16,7 +16,8 @@ from console.model.watch import SampleState, host_state
 from console.ui.widgets.probe_table import state_text
 
 if TYPE_CHECKING:
-    from console.engine.watcher import Reading, Watcher
+    from console.engine.reading import Reading
+    from console.engine.watcher import Watcher
 
 # The worst first: a question about going on lists what speaks against it before the rest.
 ORDER = ("firing", "bad", "blind", "inconclusive", "not sampled", "healthy")

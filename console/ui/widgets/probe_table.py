@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from console.engine.probe_report import threshold_text
-from console.engine.watcher import Reading
+from console.engine.reading import Reading
 from console.model.probe_text import sample_text
 from console.model.visible import clip
 from console.ui.palette import themed
