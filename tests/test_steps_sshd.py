@@ -307,3 +307,30 @@ async def test_an_adhoc_command_after_the_rollback_is_not_the_hosts_result(sshd_
         " Systems affected is its procedure's).\n\n- **Ad-hoc: exit 3** — failed: 1 failed\n"
     ) in resolution
     assert "2. " not in resolution
+
+
+async def test_a_command_steps_own_121_is_a_failure_to_retry_not_an_undo_first(
+    sshd_server, tmp_path
+):
+    """A command step has no undo: its command's 121 (a tool's own code) made the console
+    say 'Failed: u undoes what it left first (a retry is refused until then)', u doing
+    nothing and t not offered. Only a strategy's stages say UNDO_FIRST."""
+    from console.ui.undo_first import undo_first_said
+
+    def halt_121(data) -> None:
+        for phase in data["procedure"]["phases"]:
+            for step in phase["steps"]:
+                if step["id"] == "halt-delivery":
+                    step["command"] = "echo halting; exit 121"
+
+    settings, _ = settings_for(sshd_server, {"web-1": "web"}, halt_121)
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web"])
+        assert not await conductor.run_step("halt-delivery")
+    finally:
+        await close(conductor)
+    state = conductor.state
+    assert state.step("halt-delivery").hosts["web-1"].exit_status == 121
+    assert state.undo_first("halt-delivery") == []
+    assert undo_first_said(str, state, "halt-delivery") == ""

@@ -19,6 +19,7 @@ from console.model.procedure import Step, StepKind
 from console.model.records import Compared
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
+from console.model.status import COMMAND_STAGE
 from console.model.strategies import RunsOn, Strategy
 from console.model.templates import (
     ParameterError,
@@ -220,7 +221,7 @@ def plan_step(
         template = step.command or ""
         targets = targets_for(settings.inventory, hosts)
         rendered = {
-            t.name: [[("run", host_command(state, template, t, {}, secrets.redact))]]
+            t.name: [[(COMMAND_STAGE, host_command(state, template, t, {}, secrets.redact))]]
             for t in targets
         }
         return Planned(lambda t: rendered[t.name], targets, RunPlan(), None)

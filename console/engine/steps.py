@@ -22,7 +22,7 @@ from console.engine.rollout import run_stages
 from console.engine.run_plan import BetweenWaves, HostOutcome
 from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
-from console.model.status import HostStatus, StepStatus
+from console.model.status import COMMAND_STAGE, HostStatus, StepStatus
 from console.model.step_state import needed_nothing_words, refused_words
 from console.model.templates import RenderedCommand
 from console.model.visible import clip
@@ -278,7 +278,7 @@ class StepExecution:
             outcomes = await self.runner.run(
                 step_id,
                 targets,
-                lambda t: [("run", RenderedCommand.typed(command, t.workdir, redact))],
+                lambda t: [(COMMAND_STAGE, RenderedCommand.typed(command, t.workdir, redact))],
             )
         return self.complete(step_id, outcomes, data)
 

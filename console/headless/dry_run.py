@@ -22,6 +22,7 @@ from console.model.elsewhere import not_for
 from console.model.kinds import RunsOn, is_health
 from console.model.procedure import Phase, Step, StepKind
 from console.model.settings import Settings
+from console.model.status import COMMAND_STAGE
 from console.model.templates import RenderedCommand
 from console.model.waves import sizes_said
 
@@ -92,7 +93,9 @@ def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
     redactor = settings_redactor(settings)
     print_alike(
         {
-            target.name: [("run", RenderedCommand.typed(command, target.workdir, redactor.text))]
+            target.name: [
+                (COMMAND_STAGE, RenderedCommand.typed(command, target.workdir, redactor.text))
+            ]
             for target in targets_for(settings.inventory, hosts)
         }
     )

@@ -101,8 +101,12 @@ STILL_UNDER_WAY = 75
 # until the strategy's undo puts back what the attempt changed (a restore that did not
 # finish: the data directory replaced, the recovery stopped). The host fails as any
 # non-zero exit fails it; the console then names the undo as the way on, never a retry,
-# which the next precheck would refuse.
+# which the next precheck would refuse. Only a strategy's stages are believed: a command
+# step's, an ad-hoc command's or an `exec`'s (COMMAND_STAGE) has no undo, and its 121 is
+# the tool's own code (the console said 'u undoes what it left first (a retry is refused
+# until then)' of a command step, u doing nothing and t not offered).
 UNDO_FIRST = 121
+COMMAND_STAGE = "run"  # the one stage of a command step, an ad-hoc command, an exec
 
 
 # The exit status of a command that failed having changed nothing on its host: its work
