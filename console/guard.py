@@ -15,6 +15,7 @@ import os
 import select
 import stat
 import sys
+import termios
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -85,6 +86,22 @@ class PipeSafe:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def terminal_gone() -> bool:
+    """Whether the controlling terminal is gone (hung up: EIO), as opposed to there
+    (a `kill -HUP` or `kill -TERM` by hand) or never a terminal."""
+    for stream in (sys.__stdin__, sys.__stderr__):
+        if stream is None:
+            continue
+        try:
+            termios.tcgetattr(stream.fileno())
+        except termios.error as exc:
+            if exc.args and exc.args[0] == errno.EIO:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def reader_gone() -> bool:

@@ -234,23 +234,28 @@ def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
     assert not attempt.survivors()
 
 
-@pytest.mark.parametrize(
-    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"]
-)
-def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp_path, signum):
-    hosts = ["web-1", "web-2"]
+@contextlib.contextmanager
+def sleeping_exec(sshd_server, tmp_path: Path, hosts: list[str]):
+    """`exec` of SLEEPER on `hosts`, once it sleeps on each: it, their pids, its journal."""
     config, sandboxes = fleet(sshd_server, tmp_path, hosts)
     exec_ = console(["exec", "--config", str(config), "--systems", "web", SLEEPER], tmp_path / "s")
     try:
         pids = [_pid(sandboxes[h] / "sleeper.pid") for h in hosts]
         (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+        yield exec_, pids, journal
+    finally:
+        exec_.kill()
+        exec_.wait(timeout=30)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp_path, signum):
+    hosts = ["web-1", "web-2"]
+    with sleeping_exec(sshd_server, tmp_path, hosts) as (exec_, pids, journal):
         attempt = Attempt(sshd_server.account.name, journal, pids)
         exec_.send_signal(signum)
         assert exec_.wait(timeout=60) == 1
         said = exec_.stderr.read()
-    finally:
-        exec_.kill()
-        exec_.wait(timeout=30)
     assert not attempt.survivors(), "stopped before exec returned"
     # Aborted, as run says it: they read "FAILED", the incident "failed" (seen with SIGHUP
     # on a real sshd fleet: "5 FAILED ... ad-hoc command failed on 5 host(s)").

@@ -25,12 +25,10 @@ from console.journal.describe import describe
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
-from console.model.payloads import RunDetached, WaveFinished
-from console.model.state import fold
+from console.model.payloads import RunDetached
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.execution_rows import why_text
-from console.ui.widgets.waves_line import waves_text
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import _wait_for, started
 from tests.test_ui_support import until
@@ -325,57 +323,3 @@ async def resumed_notice(config: Path, journal: Path) -> list[str]:
             return [n.message for n in app._notifications if n.title == "Resumed"]
     finally:
         await _let_go(app, engine)
-
-
-def test_a_headless_run_whose_terminal_closes_aborts_and_says_why(sshd_server, tmp_path):
-    """`run` in a terminal that closes (its SSH session dropped): aborted as on Ctrl+C or
-    TERM, "interrupted by SIGHUP" journalled, web-1's action stopped, the waiting hosts
-    sent nothing, the incident closed as aborted; what it printed after the hangup is
-    dropped, not an internal error."""
-    config, sandboxes = fleet(sshd_server, tmp_path)
-    journal = tmp_path / "incident"
-    tmux = Tmux(tmp_path)
-    try:
-        tmux.start(
-            f"exec {sys.executable} -m console --config {config} run --systems web"
-            " --strategy version-rollback --trigger user-impact --reason 'checkout errors'"
-            f" --yes --journal {journal}"
-        )
-
-        def action_sent() -> bool:
-            path = journal / "journal.jsonl"
-            return path.exists() and any(
-                e["kind"] == "command.intent" and e["data"]["stage"] == "action"
-                for e in events_of(path)
-            )
-
-        _wait_for(action_sent, "web-1's action to be sent")
-        pid = console_pid(tmux)
-        tmux.kill()
-        _wait_for(lambda: ended(pid), "the run to exit")
-    finally:
-        tmux.kill()
-        for host in HOSTS:
-            (sandboxes[host] / "go").touch()
-    events = read_journal(journal).events
-    (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]
-    assert aborted.data.reason == "interrupted by SIGHUP"
-    assert {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT} == {"web-1"}
-    (action,) = [e for e in events if e.kind == Kind.COMMAND_RESULT and e.data.stage == "action"]
-    assert action.data.aborted, action.data  # stopped on web-1 (TERM, then KILL)
-    (closed,) = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
-    assert closed.data.outcome == "aborted", closed.data
-    # The wave's record accounts for each of its hosts: web-1 aborted, the others unsent.
-    (finished,) = [e for e in events if e.kind == Kind.WAVE_FINISHED]
-    assert finished.payload(WaveFinished) == WaveFinished(
-        wave=1, waves=1, succeeded=0, failed=0, aborted=1, not_started=2
-    )
-    assert describe(finished) == (
-        "wave 1 of 1 finished: 0 ok, 0 failed, 1 aborted, 2 not started"
-    ), describe(finished)
-    # ... and so does the execution screen's waves line once it is resumed (it read
-    # '✘ 1/1 0 ok, 1 failed': web-1's abort as a failure, the others not at all).
-    said = str(waves_text(fold(events).step(STEP), running=False))
-    assert said == " Waves ■ 1/1 0 ok, 0 failed, 1 aborted, 2 not started", said
-    assert not list((tmp_path / "state").glob("crashes/*")), "an internal error"
-    assert not any((sandboxes[h] / "started").exists() for h in HOSTS)

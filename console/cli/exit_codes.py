@@ -15,7 +15,9 @@ exit status:
   4  run: a host's outcome is unknown; the incident is left open (verify ID settles it);
      verify: a host's outcome is still unknown (its lock kept again)
   129, 143  the console (demo, resume too) was ended by SIGHUP (its terminal closed)
-     or SIGTERM: what ran was detached as with D; the incident left open to resume"""
+     or SIGTERM: what ran was detached as with D; the incident left open to resume
+  129  run, exec, undo, verify: its terminal closed (SIGHUP) before it ended: what was
+     sent ran to its end, journalled; nothing new started; left open to resume"""
 
 _HEAD = "exit status:\n"
 _USAGE = "  2  bad usage or bad configuration: one line names the file, key or host"
@@ -24,6 +26,10 @@ _INTERNAL = (
     "     traceback was saved to"
 )
 
+_HUNG_UP = (
+    "  129  its terminal closed (SIGHUP) first: what was sent ran to its end, each result\n"
+    "     journalled, and nothing new was started (the last line says where it stopped)"
+)
 RUN = (
     _HEAD + "  0  the rollback succeeded and was verified on every host (--dry-run: printed)\n"
     "  1  the rollback failed, was aborted or was not verified, or its strategy step was\n"
@@ -32,7 +38,8 @@ RUN = (
     + "; nothing sent\n"
     "  3  refused: another incident holds a system; or the precheck found nothing to do\n"
     "     on every host, nothing changed\n"
-    "  4  a host's outcome is unknown: the incident is left open (verify ID settles it)"
+    "  4  a host's outcome is unknown: the incident is left open (verify ID settles it)\n"
+    + _HUNG_UP
 )
 EXEC = (
     _HEAD + "  0  the command succeeded on every host (--dry-run: printed, nothing sent)\n"
@@ -40,7 +47,7 @@ EXEC = (
     "     another key than --accept-host-key names, or it was interrupted\n"
     + _USAGE
     + "; nothing sent\n"
-    "  3  refused: another incident holds a system; nothing sent"
+    "  3  refused: another incident holds a system; nothing sent\n" + _HUNG_UP
 )
 PROBE = (
     _HEAD + "  0  every probe was read, healthy or not: the STATE column says which\n"
@@ -63,7 +70,7 @@ UNDO = (
     + _USAGE
     + "; or nothing left to undo: nothing sent\n"
     "  3  refused: another incident holds a system; or the undo found nothing of the\n"
-    "     incident's to undo on a host (changed since): nothing changed there"
+    "     incident's to undo on a host (changed since): nothing changed there\n" + _HUNG_UP
 )
 VERIFY = (
     _HEAD + "  0  the change was made on every host (--dry-run: printed, nothing sent)\n"
@@ -72,7 +79,7 @@ VERIFY = (
     + "; or no host to verify: nothing sent\n"
     "  3  refused: another console holds a system (--take-over-lock once it has quit)\n"
     "  4  a host is still unknown (a change still under way, or not reached): its lock\n"
-    "     kept again"
+    "     kept again\n" + _HUNG_UP
 )
 CHECK_CONFIG = (
     _HEAD

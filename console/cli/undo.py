@@ -69,7 +69,7 @@ def _dry_run(settings, planned, title: str) -> int:
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
     from console.engine.session import Engine
     from console.engine.walk import confirm_waves_as
-    from console.headless.common import abort_on_signals, reachable
+    from console.headless.common import abort_on_signals, hung_up, reachable
     from console.journal.store import read_journal
     from console.journal.terminal_line import console_line
     from console.model.invocation import again
@@ -92,13 +92,13 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             confirm_waves_as(conductor, "--yes")
             try:
                 conductor.record_locks()
-                with abort_on_signals(conductor):  # Ctrl+C, TERM, HUP: an abort, journalled
+                with abort_on_signals(conductor):  # Ctrl+C, TERM: an abort; HUP: stopped
                     ok = await conductor.undo(args.step, hosts)
                 undo = conductor.state.step(f"{args.step}.undo")
             finally:
                 # Before the shutdown, which releases whatever is still held: kept while a
                 # host is unknown there.
-                conductor.let_go("the undo ended")
+                conductor.let_go("the undo ended", conductor.runner.hung_up)
                 await conductor.shutdown()
                 conductor.recorder.close()
         finally:
@@ -125,17 +125,18 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
         rest = ",".join(h for s in (HostStatus.FAILED, HostStatus.NOT_STARTED) for h in by[s])
         on = again(f"undo {path.parent} {args.step} --hosts {rest} --dry-run")
         print(
-            f"{args.step}: undo STOPPED ({undo.halted or 'halted'}); {'; '.join(parts)};"
-            f" to go on once the cause is fixed: {on}, then --yes; journal {path}",
+            f"{args.step}: undo STOPPED ({undo.halted or conductor.runner.hung_up or 'halted'});"
+            f" {'; '.join(parts)}; to go on once the cause is fixed: {on}, then --yes;"
+            f" journal {path}",
             flush=True,
         )
-        return EXIT_FAILED
+        return hung_up(conductor, EXIT_FAILED)  # 129: its terminal closed
     # Failed or aborted somewhere: the undo again goes on there, leaving the hosts it put
     # back (a host unknown is verified first: the undo refuses to go on unchecked).
     if (by[HostStatus.FAILED] or by[HostStatus.ABORTED]) and not by[HostStatus.UNKNOWN]:
         on = again(f"undo {path.parent} {args.step} --dry-run")
         parts.append(f"to go on once the cause is fixed: {on}, then --yes")
-    aborted = conductor.runner.aborted  # Ctrl+C, TERM, HUP while it ran: why
+    aborted = conductor.runner.aborted  # Ctrl+C, TERM while it ran: why
     verdict = f"undo ABORTED ({aborted})" if aborted else "undo FAILED"
     print(f"{args.step}: {verdict}; {'; '.join(parts)}; journal {path}", flush=True)
     return EXIT_FAILED

@@ -73,7 +73,7 @@ async def run_stages(
             tries=tries,
         )
         outcomes.update(result)
-        if count == 1 or runner.detached:
+        if count == 1 or runner.detached or runner.hung_up:
             break
         assert strategy is not None  # several groups: a gradual re-enable
         if all(o.status is HostStatus.REFUSED for o in result.values()):
@@ -109,7 +109,7 @@ async def run_stages(
 
                 unhealthy = await probe_stage(recorder, watching, step.id, planned, index)
                 read_at = read_time()
-            if runner.detached:
+            if runner.detached or runner.hung_up:
                 break
         # An abort between stages stops the rollout (the next stage's run would arm
         # the runner again, and go on).

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.engine.targets import Target
+from console.journal.recorder import Recorder
+from console.model.events import Kind
 from console.model.records import Compared
 from console.model.status import FailureClass, HostStatus
 from console.model.strategies import Waves
@@ -58,3 +60,43 @@ def wave_started(plan: RunPlan, wave: int, waves: int, hosts: list[str]) -> dict
         stage, stages, percent = plan.stage
         started |= {"stage": stage, "stages": stages, "percent": percent}
     return started
+
+
+def wave_finished(done: list[HostOutcome]) -> dict[str, Any]:
+    """`wave.finished`'s counts of a wave's outcomes: the statuses beyond succeeded and
+    failed only when there are some (older lines stay as they were), and the hosts left
+    unknown by name."""
+    counts: dict[str, Any] = {
+        "succeeded": sum(o.status is HostStatus.SUCCEEDED for o in done),
+        "failed": sum(o.status is HostStatus.FAILED for o in done),
+    }
+    for status in (
+        HostStatus.REFUSED,
+        HostStatus.UNKNOWN,
+        HostStatus.ABORTED,
+        HostStatus.NOT_STARTED,
+    ):
+        if many := sum(o.status is status for o in done):
+            counts[status.name.lower()] = many
+    if lost := [o.host for o in done if o.status is HostStatus.UNKNOWN]:
+        counts["unknown_hosts"] = lost
+    return counts
+
+
+def max_fail_halt(recorder: Recorder, step: str, count: tuple[int, int, int], plan: RunPlan) -> str:
+    """Journal that a run halts past its max_fail_percentage, `count` being its hosts
+    (failed, of them, unknown); why. `had`: more may fail after, among the hosts running
+    then (seen: not started "11 of 200 failed" beside "13 failed")."""
+    failed, total, unknown = count
+    said = "had failed or were unknown" if unknown else "had failed"
+    percentage = plan.max_fail_percentage
+    why = f"{failed} of {total} hosts {said}, more than max_fail_percentage {percentage:g}%"
+    recorder.record(
+        Kind.RUN_HALTED,
+        step=step,
+        reason=why,
+        failed=failed,
+        total=total,
+        max_fail_percentage=percentage,
+    )
+    return why

@@ -13,7 +13,14 @@ from console.engine.command_result import command_result
 from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.output_batcher import OutputBatcher
-from console.engine.run_plan import HostOutcome, RunPlan, StagesFor, wave_started
+from console.engine.run_plan import (
+    HostOutcome,
+    RunPlan,
+    StagesFor,
+    max_fail_halt,
+    wave_finished,
+    wave_started,
+)
 from console.engine.ssh import SshPool
 from console.engine.supervisor import attempt_token, supervised, supervised_here
 from console.engine.targets import Target
@@ -55,12 +62,14 @@ class Runner:
         self.halted = ""  # why the run was halted, once it was: its later hosts not started
         self.detached = False  # the console quits leaving the running commands be
         self.detached_why: str | None = None  # why, when nobody chose it (a signal)
+        self.hung_up: str | None = None  # why a headless command's terminal went away
 
     def arm(self) -> None:
         """A step starts: an abort from now on stops it (a past one does not)."""
         self.aborted = None
-        self.abort_signal.clear()
-        if not self.detached:
+        if not self.hung_up:  # a hang-up holds for the rest of the process
+            self.abort_signal.clear()
+        if not (self.detached or self.hung_up):
             self._cut_pause.clear()
 
     async def run(
@@ -110,39 +119,11 @@ class Runner:
                         if not self.halted and threshold_exceeded(
                             failed, len(targets), plan.max_fail_percentage
                         ):
-                            # `had`: more may fail after, among the hosts running then
-                            # (seen: not started "11 of 200 failed" beside "13 failed")
-                            said = "had failed or were unknown" if unknown else "had failed"
-                            self.halted = (
-                                f"{failed} of {len(targets)} hosts {said}, more than"
-                                f" max_fail_percentage {plan.max_fail_percentage:g}%"
-                            )
-                            self.recorder.record(
-                                Kind.RUN_HALTED,
-                                step=step,
-                                reason=self.halted,
-                                failed=failed,
-                                total=len(targets),
-                                max_fail_percentage=plan.max_fail_percentage,
-                            )
+                            count = (failed, len(targets), unknown)
+                            self.halted = max_fail_halt(self.recorder, step, count, plan)
 
                 await asyncio.gather(*(one(t) for t in wave))
-                done = [outcomes[t.name] for t in wave]
-                counts: dict[str, Any] = {
-                    "succeeded": sum(o.status is HostStatus.SUCCEEDED for o in done),
-                    "failed": sum(o.status is HostStatus.FAILED for o in done),
-                }
-                # The others only when there are some: older lines stay as they were.
-                for status in (
-                    HostStatus.REFUSED,
-                    HostStatus.UNKNOWN,
-                    HostStatus.ABORTED,
-                    HostStatus.NOT_STARTED,
-                ):
-                    if many := sum(o.status is status for o in done):
-                        counts[status.name.lower()] = many
-                if lost := [t.name for t in wave if outcomes[t.name].status is HostStatus.UNKNOWN]:
-                    counts["unknown_hosts"] = lost
+                counts = wave_finished([outcomes[t.name] for t in wave])
                 self.recorder.record(
                     Kind.WAVE_FINISHED, step=step, wave=number, waves=len(planned), **counts
                 )
@@ -218,11 +199,13 @@ class Runner:
         return bool(self.aborted or self.detached)
 
     def _stopped(self) -> bool:
-        return bool(self.aborted or self.halted or self.detached)
+        return bool(self.aborted or self.halted or self.detached or self.hung_up)
 
     def _why_stopped(self) -> str:
         if self.aborted:
             return f"aborted: {self.aborted}"
+        if self.hung_up:
+            return f"stopped before it began: {self.hung_up}"
         if not self.detached:
             return f"the run was halted: {self.halted}"
         return detached_reason(self.detached_why)
@@ -262,6 +245,12 @@ class Runner:
                     # Its next stage is not sent; the host stays unknown until verified.
                     outcome.status = HostStatus.UNKNOWN
                     return outcome
+                if index and self.hung_up and all(s == "precheck" for s, _ in stages[:index]):
+                    # Hung up before its change was sent: it is not now (past it, its
+                    # verify goes: it settles the host, else unknown).
+                    said = f"{self.hung_up}: its precheck ran, nothing changed there"
+                    self.recorder.record(Kind.HOST_NOT_STARTED, reason=said, **where)
+                    return HostOutcome(target.name, HostStatus.NOT_STARTED)
                 # Write-ahead: the intent is on disk before the command is sent; hosts that
                 # start in the same moment share one fsync (group commit).
                 # The record gets the command with its secrets masked; the host, the real one.
@@ -376,6 +365,20 @@ class Runner:
         handles = list(self._handles)
         await asyncio.gather(self.pool.stop(handles), self.local.stop(handles))
 
+    async def hang_up(self, why: str) -> None:
+        """A headless command's terminal went away: what runs goes on to its end, watched
+        and journalled (a host past its change gets its verify); nothing new starts."""
+        self.hung_up = why
+        self.abort_signal.set()  # a wait between rounds, or on a question, ends
+        await self._none_begin()
+
+    async def _none_begin(self) -> None:
+        """No host, wave or pause begins any more: those waiting are journalled so."""
+        self._cut_pause.set()
+        for (step, _), target in list(self._waiting.items()):
+            self._say_not_started(step, target)
+        await self.recorder.sync()
+
     async def detach(self, why: str | None = None) -> None:
         """Let the running commands go on without the console (their supervisors stop
         watching for the session's end); no stage or host starts any more. Returns once
@@ -384,10 +387,7 @@ class Runner:
         `why`: the reason when nobody chose it (its terminal closed), said of those hosts."""
         self.detached_why = why
         self.detached = True
-        self._cut_pause.set()
-        for (step, _), target in list(self._waiting.items()):
-            self._say_not_started(step, target)
-        await self.recorder.sync()
+        await self._none_begin()
         handles = list(self._handles)
         unsent, local = await asyncio.gather(self.pool.detach(handles), self.local.detach(handles))
         reaching = [h for h in unsent if h not in local]  # a local process runs on

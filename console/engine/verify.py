@@ -154,7 +154,7 @@ async def run_probe_step(
         window,
         systems,
         step.id,
-        lambda: runner.aborted,
+        lambda: runner.aborted or runner.hung_up,  # a headless command's terminal gone
         runner.abort_signal,
     )
     ok = progress.status is SoakStatus.PASSED

@@ -165,6 +165,9 @@ async def walk(
         confirm_waves_as(conductor, "--yes")
     ok, not_started = await _execute(conductor, request)
     fill_form(conductor, {FormField.REASON: request.reason, **request.form}, request.form)
+    if conductor.runner.hung_up and not conductor.runner.aborted:  # terminal gone: stopped
+        conductor.let_go("the run stopped", conductor.runner.hung_up)  # open, to resume
+        return False
     if not drill and conductor.runner.aborted and _closed_as_recorded(conductor, request.outcome):
         return conductor.state.outcome == Outcome.ROLLED_BACK  # stopped in a status update
     ok = ok and not conductor.runner.aborted
@@ -183,7 +186,7 @@ async def _execute(conductor: Conductor, request: RunRequest) -> tuple[bool, str
     ok, not_started = True, ""
     try:
         for step in procedure.steps:
-            if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
+            if procedure.phase_of(step.id) is Phase.POST or _stopping(conductor):
                 break
             if not ok and step.kind is not StepKind.NOTIFY:
                 continue  # after a failure only the status updates go: people hear of it
@@ -198,7 +201,7 @@ async def _execute(conductor: Conductor, request: RunRequest) -> tuple[bool, str
                 not_started := await resolve_unattended(conductor, step.id)
             ):
                 ok = False  # its symbolic value is not one value on its hosts: nothing sent
-            elif conductor.runner.aborted:  # while its hosts were asked: the step's run
+            elif _stopping(conductor):  # while its hosts were asked: the step's run
                 break  # would clear it, and send what the abort stopped
             elif step.kind in RUNNABLE:
                 confirmed = YES if step.asks else ""
@@ -207,6 +210,11 @@ async def _execute(conductor: Conductor, request: RunRequest) -> tuple[bool, str
     finally:
         await settle(opening, 0)
     return ok, not_started
+
+
+def _stopping(conductor: Conductor) -> bool:
+    """Aborted, or hung up (a headless command's terminal went away): no step starts."""
+    return bool(conductor.runner.aborted or conductor.runner.hung_up)
 
 
 def _closed_as_recorded(conductor: Conductor, asked: Outcome | None) -> bool:

@@ -15,10 +15,12 @@ from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.headless.common import (
     EXIT_FAILED,
+    EXIT_HUNG_UP,
     EXIT_OK,
     RunOptions,
     abort_on_signals,
     accept_hint,
+    hung_up,
     reachable,
     refusal_as_json,
 )
@@ -98,7 +100,7 @@ async def run_exec(
                 aborts = len(conductor.state.aborts)
                 with abort_on_signals(conductor):
                     ok = await conductor.run_adhoc(command, hosts)
-                if len(conductor.state.aborts) > aborts:  # Ctrl+C, TERM, a closed terminal
+                if len(conductor.state.aborts) > aborts:  # Ctrl+C, TERM
                     aborted = conductor.state.aborts[-1].get("reason") or "aborted"
                 if not options.journal:
                     where = f"on {len(hosts)} host(s)"
@@ -113,13 +115,15 @@ async def run_exec(
                         )
                     elif aborted:
                         conductor.close(Outcome.ABORTED, f"ad-hoc command {where}: {aborted}")
+                    elif conductor.runner.hung_up:  # nothing cut off: stopped, not aborted
+                        conductor.close(Outcome.FAILED, _stopped(conductor, hosts))
                     else:
                         conductor.close(Outcome.FAILED, _failed(conductor.state, hosts))
                 else:  # its locks kept while a host is unknown there, as run's
-                    kept = conductor.let_go("exec ended")
+                    kept = conductor.let_go("exec ended", conductor.runner.hung_up)
             finally:
                 await engine.close()  # releases the locks (journalled) and closes the journal
-        code = EXIT_OK if ok else EXIT_FAILED
+        code = EXIT_OK if ok else hung_up(conductor, EXIT_FAILED)
         if not options.json:
             for line in taken_over_lines(conductor, [*kept, *conductor.locks_kept]):
                 print(line, file=sys.stderr)
@@ -150,6 +154,9 @@ async def run_exec(
             )
         if aborted and not options.json:  # as run's last line says it
             said = f"exec: ABORTED: {aborted}; journal {conductor.recorder.path}"
+            print(visible(said, one_line=True), file=sys.stderr)
+        elif code == EXIT_HUNG_UP and not options.json:  # its terminal gone: stopped
+            said = f"exec: STOPPED: {_stopped(conductor, hosts)}; journal {conductor.recorder.path}"
             print(visible(said, one_line=True), file=sys.stderr)
         if options.json:
             recorder = conductor.recorder
@@ -205,6 +212,20 @@ def _failed(state: IncidentState, hosts: list[str]) -> str:
     if not failed or len(failed) == len(hosts):
         return f"ad-hoc command failed on {len(hosts)} host(s)"
     return f"ad-hoc command failed on {len(failed)} of {len(hosts)} host(s): {named(failed)}"
+
+
+def _stopped(conductor: Conductor, hosts: list[str]) -> str:
+    """Why an exec its terminal's closing stopped ended so: `ad-hoc command on 3 host(s)
+    stopped (terminal closed (SIGHUP)), not started on web-2, web-3`, and the hosts where
+    it failed."""
+    steps = [st for sid, st in conductor.state.steps.items() if is_adhoc(sid)]
+    runs = steps[-1].hosts if steps else {}
+    unsent = [h for h in hosts if h not in runs or runs[h].status is HostStatus.NOT_STARTED]
+    sent = [h for h in hosts if h not in unsent]
+    failed = any(runs[h].status is not HostStatus.SUCCEEDED for h in sent)
+    said = f"ad-hoc command on {len(hosts)} host(s) stopped ({conductor.runner.hung_up})"
+    said += f", not started on {named(unsent)}" if unsent else ""
+    return said + (f"; {_failed(conductor.state, sent)}" if failed else "")
 
 
 class ExecPrinter:

@@ -205,33 +205,69 @@ def _interrupted(conductor: Conductor, reason: str) -> None:
     _abort_soon(conductor, reason)
 
 
+def _hung_up(conductor: Conductor) -> None:
+    """SIGHUP: the command's terminal went away (its SSH session dropped, its tmux
+    killed), or a `kill -HUP`. Nobody decided to stop, so nothing is cut off halfway on
+    a host: what was sent runs to its end, watched, each result journalled (a host past
+    its change gets its verify), and nothing new starts; the command then stops,
+    leaving what it drives open to resume, and exits 129 (`hung_up`)."""
+    from console.guard import terminal_gone
+
+    if conductor.runner.hung_up or conductor.runner.aborted:
+        return  # said once; an abort under way goes on
+    why = f"terminal closed ({HUP})" if terminal_gone() else f"ended by {HUP}"
+    running = conductor.running_hosts()
+    on = f" (running on {', '.join(running)})" if running else ""
+    said = f"{why}: what was sent runs to its end{on}, each result journalled; nothing new"
+    conductor.note(f"{said} is started")
+    task = asyncio.get_running_loop().create_task(conductor.runner.hang_up(why))
+    _ABORTING.add(task)
+    task.add_done_callback(_ABORTING.discard)
+
+
+HUP = signal.Signals.SIGHUP.name
+EXIT_HUNG_UP = 128 + signal.SIGHUP  # as the console ended by its terminal's closing
+
+
+def hung_up(conductor: Conductor, code: int) -> int:
+    """The exit status of a command whose terminal went away before it ended (129),
+    unless an abort (Ctrl+C, TERM) after it said otherwise; else `code`."""
+    runner = conductor.runner
+    return EXIT_HUNG_UP if runner.hung_up and not runner.aborted else code
+
+
 @contextlib.contextmanager
-def abort_on_signals(conductor: Conductor):
-    """Ctrl+C, TERM, or HUP (its terminal closed) aborts the run with that reason; the
-    journal says so. Started ignoring HUP (`nohup`), it goes on ignoring it."""
+def abort_on_signals(conductor: Conductor, hup_aborts: bool = False):
+    """Ctrl+C or TERM aborts the run with that reason; the journal says so. HUP (its
+    terminal closed) stops it without cutting anything off (`_hung_up`), or, for a
+    drill (`hup_aborts`), aborts it too: its abort puts back the faults it injected.
+    Started ignoring HUP (`nohup`), it goes on ignoring it."""
     loop = asyncio.get_running_loop()
-    handled = [signal.SIGINT, signal.SIGTERM]
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-        handled.append(signal.SIGHUP)
-    for signum in handled:
+    for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(
             signum,
             _interrupted if signum == signal.SIGINT else _abort_soon,
             conductor,
             f"{INTERRUPTED}{signal.Signals(signum).name}",
         )
+    hup = signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN
+    if hup and hup_aborts:
+        loop.add_signal_handler(signal.SIGHUP, _abort_soon, conductor, f"{INTERRUPTED}{HUP}")
+    elif hup:
+        loop.add_signal_handler(signal.SIGHUP, _hung_up, conductor)
     try:
         yield
     finally:
-        for signum in handled:
+        for signum in (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hup else [])):
             loop.remove_signal_handler(signum)
 
 
 @contextlib.asynccontextmanager
-async def driving(conductor: Conductor) -> AsyncIterator[None]:
-    """While a run or a drill drives the incident: Ctrl+C or TERM aborts it, a refusal
+async def driving(conductor: Conductor, drill: bool = False) -> AsyncIterator[None]:
+    """While a run or a drill drives the incident: Ctrl+C or TERM aborts it, HUP stops
+    it once what was sent has ended (a drill's: an abort, `abort_on_signals`), a refusal
     closes it as refused; at the end the conductor shuts down and its journal closes."""
-    with abort_on_signals(conductor):
+    with abort_on_signals(conductor, hup_aborts=drill):
         try:
             yield
         except ProcedureError as refused:

@@ -124,7 +124,7 @@ async def _drill_once(
             recorder.subscribe(printer)
         say_waits(conductor, printer, options.quiet, options.json)
         conductor.open_incident(title_of(scenario), incident_id, drill=True)
-        async with driving(conductor):
+        async with driving(conductor, drill=True):  # a hang-up aborts: faults undone
             verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
         printer.flush()
         hosts = host_summary(conductor.state)  # each host's rollback, as `run --json` says it

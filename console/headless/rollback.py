@@ -23,6 +23,7 @@ from console.headless.common import (
     EventPrinter,
     RunOptions,
     driving,
+    hung_up,
     journal_dir,
     print_json,
     reachable,
@@ -96,7 +97,7 @@ async def _walk(
     if not options.quiet:
         recorder.subscribe(printer)
     say_waits(conductor, printer, options.quiet, options.json)
-    async with driving(conductor):
+    async with driving(conductor, drill=options.drill):
         ok = await walk(conductor, request, incident_id, drill=options.drill)
     printer.flush()
     drill, walked = None, ok
@@ -114,6 +115,7 @@ async def _walk(
     code = EXIT_OK if ok else EXIT_REFUSED if refused and not changed else EXIT_FAILED
     left_open = not conductor.state.closed  # hosts unknown: no outcome is known yet
     code = EXIT_UNKNOWN if left_open else code
+    code = hung_up(conductor, code) if left_open else code  # its terminal gone: 129
     if options.json:
         print_json(run_result(conductor.state, ok, code, recorder.path, drill))
         return code
@@ -122,6 +124,9 @@ async def _walk(
         _print_drill(drill, conductor.state.integrity, checks)
     _print_problem_hosts(conductor, options)
     _print_undelivered(conductor)
+    if left_open and code != EXIT_UNKNOWN:
+        _print_stopped(conductor, options)
+        return code
     if left_open:
         _print_left_open(conductor, options)
         return code
@@ -256,6 +261,15 @@ def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
         f"{state.incident_id}: UNKNOWN, left open: {why}; journal {path}",
     ]
     print(*(visible(line, one_line=True) for line in lines), sep="\n", flush=True)
+
+
+def _print_stopped(conductor: Conductor, options: RunOptions) -> None:
+    """The last line of a run its terminal's closing stopped (a `kill -HUP`; a pipe's
+    reader may still be there): the incident left open, why, and how to go on."""
+    state, why = conductor.state, conductor.runner.hung_up
+    resume = again(f"resume {_named(conductor, options)}")
+    said = f"{state.incident_id}: STOPPED, left open: {why}; resume with: {resume}"
+    print(visible(f"{said}; journal {conductor.recorder.path}", one_line=True), flush=True)
 
 
 def _print_drill(drill: dict, records: list[dict], checks: bool) -> None:

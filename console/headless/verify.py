@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.headless.common import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, RunOptions, reachable
+from console.headless.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    RunOptions,
+    hung_up,
+    reachable,
+)
 
 EACH = 5  # hosts said a line each; past them, a line for those said alike
 NAMED = 3  # hosts a line of those said alike names (console.model.outcome.named)
@@ -93,7 +100,8 @@ async def run_verify_open(
             conductor.recorder.subscribe(ExecPrinter())
             with abort_on_signals(conductor):
                 found = await verify_unknown(conductor, plan.hosts)
-            kept = conductor.let_go("the verify ended", settle=settle_headless(plan.journal))
+            why, settle = conductor.runner.hung_up, settle_headless(plan.journal)
+            kept = conductor.let_go("the verify ended", why, settle=settle)
         finally:
             await engine.close()
     _print_found(plan, found)
@@ -107,8 +115,8 @@ async def run_verify_open(
         f" {again(f'resume {where(plan.journal)}')}"
     )
     print(visible(said, one_line=True), file=sys.stderr)
-    if conductor.runner.aborted or still:
-        return EXIT_FAILED if conductor.runner.aborted else EXIT_UNKNOWN
+    if conductor.runner.aborted or still:  # 129: its terminal closed before they were
+        return EXIT_FAILED if conductor.runner.aborted else hung_up(conductor, EXIT_UNKNOWN)
     ok = all(found[h].startswith("verified: succeeded") for h in plan.hosts)
     return EXIT_OK if ok else EXIT_FAILED
 
@@ -307,7 +315,7 @@ def _report(
         )
         print(visible(said, one_line=True), file=sys.stderr)
     if conductor.runner.aborted or any(not answered(found.get(h, "")) for h in plan.hosts):
-        return EXIT_FAILED if conductor.runner.aborted else EXIT_UNKNOWN
+        return EXIT_FAILED if conductor.runner.aborted else hung_up(conductor, EXIT_UNKNOWN)
     return (
         EXIT_OK
         if all(found[h].startswith("verified: succeeded") for h in plan.hosts)

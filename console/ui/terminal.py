@@ -15,16 +15,15 @@ the console quits."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import signal
-import sys
-import termios
 import threading
 from typing import IO, Any, cast
 
 from textual.drivers.linux_driver import LinuxDriver
+
+from console.guard import terminal_gone as gone  # the console's question too
 
 log = logging.getLogger(__name__)
 
@@ -105,22 +104,6 @@ class TerminalDriver(LinuxDriver):
                 log.debug("the terminal is gone with no hangup sent: taken as one")
                 os.kill(os.getpid(), signal.SIGHUP)
                 return
-
-
-def gone() -> bool:
-    """Whether the controlling terminal is gone (hung up: EIO), as opposed to there
-    (a `kill -HUP` or `kill -TERM` by hand) or never a terminal."""
-    for stream in (sys.__stdin__, sys.__stderr__):
-        if stream is None:
-            continue
-        try:
-            termios.tcgetattr(stream.fileno())
-        except termios.error as exc:
-            if exc.args and exc.args[0] == errno.EIO:
-                return True
-        except (OSError, ValueError):
-            continue
-    return False
 
 
 def let_go() -> None:

@@ -1,0 +1,144 @@
+"""A headless `run` whose terminal goes away (its SSH session dropped, its tmux killed:
+SIGHUP) mid-step. It aborted, as on Ctrl+C: web-1's version rollback was stopped
+halfway (TERM, then KILL), its link maybe switched and its restart owed. It now does
+what the console's detach does, and more, since it needs no terminal to go on: what was
+sent runs to its end, watched, each result journalled (web-1's action, then its verify,
+which settles it), nothing new starts (web-2 and web-3, waiting their turn, are sent
+nothing), the incident is left open to resume, `list` says why, and it exits 129. On a
+real OpenSSH sshd, the run in a real terminal (tmux, 80x24); `exec` likewise."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.engine.listing import list_incidents
+from console.journal.lock import SystemLocks
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.payloads import WaveFinished
+from console.model.state import HostStatus, fold
+from tests.test_remote_lifetime import _wait_for, sleeping_exec
+from tests.test_terminal_closed import HOSTS, STEP, console_pid, ended, events_of, fleet
+from tests.test_ui_terminal import Tmux
+
+pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+
+WHY = "terminal closed (SIGHUP)"
+# The shell the run was started from, which hands it the hangup (as bash sends its jobs
+# theirs) and outlives it, keeping its exit status.
+KEEPS_STATUS = (
+    "import signal, subprocess, sys; p = subprocess.Popen(sys.argv[2:]);"
+    " signal.signal(signal.SIGHUP, lambda *_: p.send_signal(signal.SIGHUP));"
+    " open(sys.argv[1], 'w').write(str(p.wait()))"
+)
+
+
+def test_a_headless_run_whose_terminal_closes_finishes_what_it_sent(sshd_server, tmp_path):
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    journals, status = tmp_path / "j", tmp_path / "status"
+    run = (
+        f"{sys.executable} -m console --config {config} run --systems web --strategy"
+        " version-rollback --trigger user-impact --reason 'checkout errors' --yes"
+    )
+    tmux = Tmux(tmp_path)
+    pid = 0
+    try:
+        tmux.start(f'exec {sys.executable} -c "{KEEPS_STATUS}" {status} {run}')
+        found: list[Path] = []
+
+        def action_sent() -> bool:
+            found[:] = list(journals.glob("*/journal.jsonl"))
+            return bool(found) and any(
+                e["kind"] == "command.intent" and e["data"]["stage"] == "action"
+                for e in events_of(found[0])
+            )
+
+        _wait_for(action_sent, "web-1's action to be sent")
+        wrapper = console_pid(tmux)
+        pid = int(
+            subprocess.run(
+                ["pgrep", "-P", str(wrapper)], capture_output=True, text=True, timeout=10
+            ).stdout
+        )
+        tmux.kill()  # the pty closes, as when an SSH session drops
+
+        def said() -> bool:  # or it ended: it aborted, web-1's action stopped halfway
+            return ended(pid) or any(WHY in str(e["data"].get("text")) for e in events_of(found[0]))
+
+        _wait_for(said, "the hang-up to be journalled")
+        assert not ended(pid), "the run ended with web-1's action still running"
+        (sandboxes["web-1"] / "go").touch()  # web-1's action goes on to its end
+        _wait_for(lambda: ended(pid), "the run to exit")
+    finally:
+        tmux.kill()
+        for host in HOSTS:
+            (sandboxes[host] / "go").touch()
+        if pid and not ended(pid):
+            os.kill(pid, 9)
+    _wait_for(status.exists, "the run's exit status")
+    assert status.read_text() == "129"
+    events = read_journal(found[0]).events
+    assert not [e for e in events if e.kind in (Kind.RUN_ABORTED, Kind.INCIDENT_CLOSED)]
+    # web-1's action ran to its end, then its verify, which settled it.
+    web1 = [
+        (e.data.stage, e.data.exit_status, bool(e.data.aborted))
+        for e in events
+        if e.kind == Kind.COMMAND_RESULT and e.where.host == "web-1"
+    ]
+    assert web1 == [("precheck", 0, False), ("action", 0, False), ("verify", 0, False)], web1
+    assert {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT} == {"web-1"}
+    idle = {e.where.host: e.data.reason for e in events if e.kind == Kind.HOST_NOT_STARTED}
+    assert idle == dict.fromkeys(["web-2", "web-3"], f"stopped before it began: {WHY}")
+    (finished,) = [e for e in events if e.kind == Kind.WAVE_FINISHED]
+    assert finished.payload(WaveFinished) == WaveFinished(
+        wave=1, waves=1, succeeded=1, failed=0, not_started=2
+    )
+    state = fold(events)
+    assert state.step(STEP).hosts["web-1"].status is HostStatus.SUCCEEDED
+    assert not state.unknown_hosts and not state.closed
+    # Nothing left running: the locks go, saying why, and no step after it started.
+    assert events[-1].kind == Kind.LOCK_RELEASED and events[-1].data.reason == WHY
+    later = [e.where.step for e in events if e.kind == Kind.STEP_STARTED]
+    assert later[-1] == STEP, later
+    assert (sandboxes["web-1"] / "started").exists()
+    assert not any((sandboxes[h] / "started").exists() for h in ("web-2", "web-3"))
+    assert not list((tmp_path / "state").glob("crashes/*")), "an internal error"
+
+    # `list` says how it ended, and that nothing drives it now.
+    [listed] = list_incidents(journals, SystemLocks(tmp_path / "locks"))
+    assert listed.ended is not None and listed.ended.startswith(f"rollback-console run pid {pid} ")
+    assert f"ended without closing it: {WHY}; its last event" in listed.ended, listed.ended
+
+
+def test_a_hangup_of_exec_lets_its_commands_end_and_says_so(sshd_server, tmp_path):
+    """SIGHUP (its terminal closed; here a `kill -HUP`): exec aborted its commands, as on
+    Ctrl+C. Nothing is cut off now: they run to their end (here: stopped on the hosts),
+    each result journalled as it came, and exec exits 129, saying why it stopped."""
+    with sleeping_exec(sshd_server, tmp_path, ["web-1", "web-2"]) as (exec_, pids, journal):
+        exec_.send_signal(signal.SIGHUP)
+        why = "ended by SIGHUP"  # its terminal there: a `kill -HUP`
+
+        def noted() -> bool:
+            return exec_.poll() is not None or why in journal.read_text()
+
+        _wait_for(noted, "the hangup to be journalled")
+        assert exec_.poll() is None, "exec ended with its commands running"
+        for pid in pids:  # they end on their hosts: killed there, by whoever
+            os.kill(pid, signal.SIGTERM)
+        assert exec_.wait(timeout=60) == 129
+        said = exec_.stderr.read()
+    assert said.endswith(
+        f"exec: STOPPED: ad-hoc command on 2 host(s) stopped ({why}); ad-hoc command failed"
+        f" on 2 host(s); journal {journal}\n"
+    ), said
+    events = read_journal(journal).events
+    assert not [e for e in events if e.kind == Kind.RUN_ABORTED]
+    results = [e for e in events if e.kind == Kind.COMMAND_RESULT]
+    assert sorted(e.where.host for e in results if not e.data.aborted) == ["web-1", "web-2"]
+    assert events[-1].data.outcome == "failed"
