@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -21,8 +22,10 @@ from console.engine.listing import list_incidents
 from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.loading import load_settings
 from console.model.payloads import WaveFinished
 from console.model.state import HostStatus, fold
+from console.ui.checklist_todo import current_todo
 from tests.test_remote_lifetime import _wait_for, sleeping_exec
 from tests.test_terminal_closed import HOSTS, STEP, console_pid, ended, events_of, fleet
 from tests.test_ui_terminal import Tmux
@@ -102,6 +105,16 @@ def test_a_headless_run_whose_terminal_closes_finishes_what_it_sent(sshd_server,
     state = fold(events)
     assert state.step(STEP).hosts["web-1"].status is HostStatus.SUCCEEDED
     assert not state.unknown_hosts and not state.closed
+    # Resumed, the checklist says why they were not started (it read "Stopped between
+    # waves": there was one wave).
+    settings = load_settings(config)
+    view = SimpleNamespace(settings=settings, state=state, running=frozenset())
+    keys = {"go.execution": "F3", "execution.retry": "t"}
+    said = current_todo(view, settings.procedure.step(STEP), keys.__getitem__)
+    assert said == (
+        f"Stopped ({WHY}), web-2, web-3 not started: F3 then t goes on with them (Enter runs"
+        " every host)"
+    ), said
     # Nothing left running: the locks go, saying why, and no step after it started.
     assert events[-1].kind == Kind.LOCK_RELEASED and events[-1].data.reason == WHY
     later = [e.where.step for e in events if e.kind == Kind.STEP_STARTED]

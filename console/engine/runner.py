@@ -29,7 +29,7 @@ from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.outcome import named
 from console.model.payloads import CommandIntent, CommandResult
-from console.model.status import HostStatus, detached_reason, outcome_unknown
+from console.model.status import HUNG_UP, HostStatus, detached_reason, outcome_unknown
 from console.model.waves import threshold_exceeded
 
 NOBODY = "nobody to confirm it"  # why waves that ask stopped with nobody to ask
@@ -205,7 +205,7 @@ class Runner:
         if self.aborted:
             return f"aborted: {self.aborted}"
         if self.hung_up:
-            return f"stopped before it began: {self.hung_up}"
+            return f"{HUNG_UP}{self.hung_up}"
         if not self.detached:
             return f"the run was halted: {self.halted}"
         return detached_reason(self.detached_why)

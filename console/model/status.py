@@ -235,6 +235,9 @@ def before_retrying(by_hand: bool) -> str:
     return "check by hand before retrying" if by_hand else "verify before retrying"
 
 
+HUNG_UP = "stopped before it began: "  # a host a headless command's hang-up left unsent
+
+
 def detached_reason(why: str | None) -> str:
     """How a detach is said: the commander chose it, or why nobody could be asked (the
     terminal closed, a SIGTERM)."""
