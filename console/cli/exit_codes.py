@@ -17,7 +17,7 @@ exit status:
   129, 143  the console (demo, resume too) was ended by SIGHUP (its terminal closed)
      or SIGTERM: what ran was detached as with D; the incident left open to resume
   129  run, exec, undo, verify: its terminal closed (SIGHUP) before it ended: what was
-     sent ran to its end, journalled; nothing new started; left open to resume"""
+     sent ran to its end, journalled; nothing new started; a run's incident left open"""
 
 _HEAD = "exit status:\n"
 _USAGE = "  2  bad usage or bad configuration: one line names the file, key or host"
