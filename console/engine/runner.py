@@ -29,7 +29,7 @@ from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.outcome import named
 from console.model.payloads import CommandIntent, CommandResult
-from console.model.status import HUNG_UP, HostStatus, detached_reason, outcome_unknown
+from console.model.status import HUNG_UP, PRECHECK_RAN, HostStatus, detached_reason, outcome_unknown
 from console.model.waves import threshold_exceeded
 
 NOBODY = "nobody to confirm it"  # why waves that ask stopped with nobody to ask
@@ -248,7 +248,7 @@ class Runner:
                 if index and self.hung_up and all(s == "precheck" for s, _ in stages[:index]):
                     # Hung up before its change was sent: it is not now (past it, its
                     # verify goes: it settles the host, else unknown).
-                    said = f"{self.hung_up}: its precheck ran, nothing changed there"
+                    said = f"{self.hung_up}{PRECHECK_RAN}"
                     self.recorder.record(Kind.HOST_NOT_STARTED, reason=said, **where)
                     return HostOutcome(target.name, HostStatus.NOT_STARTED)
                 # Write-ahead: the intent is on disk before the command is sent; hosts that

@@ -236,6 +236,7 @@ def before_retrying(by_hand: bool) -> str:
 
 
 HUNG_UP = "stopped before it began: "  # a host a headless command's hang-up left unsent
+PRECHECK_RAN = ": its precheck ran, nothing changed there"  # and after it, one hung up then
 
 
 def detached_reason(why: str | None) -> str:

@@ -11,7 +11,7 @@ from console.model.kinds import done_by, no_verify
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus
-from console.model.status import HUNG_UP
+from console.model.status import HUNG_UP, PRECHECK_RAN
 from console.ui.undo_first import undo_first_said
 
 if TYPE_CHECKING:
@@ -83,11 +83,12 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
                 f" {key('go.execution')} then {key('execution.retry')} {how}"
                 " (Enter runs every host)"
             )
-        # A headless run whose terminal closed stopped them, in their wave: it read
-        # "Stopped between waves".
+        # A headless run whose terminal closed stopped them, in their wave (some after
+        # their precheck): it read "Stopped between waves".
         idle = {r.detail or "" for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED}
-        hung_up = [w.removeprefix(HUNG_UP) for w in idle if w.startswith(HUNG_UP)]
-        why = f" ({hung_up[0]})" if len(idle) == 1 and hung_up else " between waves"
+        hung_up = all(w.startswith(HUNG_UP) or w.endswith(PRECHECK_RAN) for w in idle)
+        whys = {w.removeprefix(HUNG_UP).removesuffix(PRECHECK_RAN) for w in idle}
+        why = f" ({whys.pop()})" if hung_up and len(whys) == 1 else " between waves"
         return (
             f"Stopped{why}, {waiting} not started: {key('go.execution')}"
             f" then {key('execution.retry')} {how} (Enter runs every host)"
