@@ -27,6 +27,7 @@ from console.model.events import Kind
 from console.model.outcome import Outcome
 from console.model.payloads import SoakProgress
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.home import HomeScreen
 from console.ui.screens.picker import PickerScreen
@@ -425,7 +426,9 @@ async def test_home_says_what_would_fill_an_empty_probe_table_and_drill_schedule
 async def test_what_enter_does_is_said_of_the_highlighted_step(tmp_path: Path) -> None:
     """The line under the current step said 'Enter confirms it is done' of step 1 while
     the highlight, where Enter acts, was on step 2; after a step done out of order, the
-    highlight stayed on it and Enter answered 'already done' under 'Enter runs it'."""
+    highlight stayed on it and Enter answered 'already done' under 'Enter runs it'. A manual
+    step ahead of the current one asks before it is confirmed (Enter confirmed step 4 at
+    once, steps 1 to 3 pending: walked at 80x24 on real sshd), and the yes is noted."""
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
@@ -439,11 +442,20 @@ async def test_what_enter_does_is_said_of_the_highlighted_step(tmp_path: Path) -
             await pilot.press("down")
             await until(pilot, lambda: screen.highlighted_step().id == second)
             said = str(todo.render())
-            assert said.startswith("Highlighted: step 2, not the current one.") and (
-                "Enter confirms it is done" in said and "c goes to step 1" in said
+            assert said == (
+                "Highlighted: step 2, not the current one. Enter asks before confirming it"
+                " done out of order; c goes to step 1."
             ), said
-            await pilot.press("enter")  # step 2 (manual) done out of order
+            await pilot.press("enter")  # step 2 (manual), out of order: asked first
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            question = str(app.screen.query_one(".dialog-text").render())
+            assert question.startswith(f"“{screen.incident.step(second).title}” is step 2 of")
+            assert "step 1 is not done yet" in question, question
+            assert not app.conductor.state.step(second).status.finished
+            await pilot.press("y")
             await until(pilot, lambda: app.conductor.state.step(second).status.finished)
+            confirmed = app.conductor.recorder.events.actions[-1]
+            assert confirmed.data.note == "confirmed out of order: step 1 is not done yet"
             await until(pilot, lambda: ", done." in str(todo.render()))
             assert str(todo.render()) == "Highlighted: step 2, done. c goes to step 1.", str(
                 todo.render()

@@ -25,6 +25,8 @@ DO_WORDS = {
     StepKind.FORM: "Enter opens the post-rollback form",
     StepKind.PROBE: "Enter checks the probes of the selected systems",
 }
+# Of a step after the current one (console/ui/out_of_order.py): a manual one asks first.
+AHEAD_WORDS = {**DO_WORDS, StepKind.MANUAL: "Enter asks before confirming it done out of order"}
 
 
 def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str]) -> str:

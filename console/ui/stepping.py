@@ -24,6 +24,7 @@ from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
+from console.ui.out_of_order import confirm_manual
 from console.ui.resolve_first import resolve_first
 from console.ui.step_toasts import announce
 
@@ -67,10 +68,7 @@ class Stepping:
         step = conductor.step(step_id)
         try:
             if step.kind is StepKind.MANUAL:
-                if conductor.state.step(step_id).status.finished:
-                    self.app.notify(f"“{step.title}” is already done.")
-                    return
-                conductor.confirm(step_id)
+                confirm_manual(self.app, conductor, step_id)
             elif step.kind is StepKind.FORM:
                 from console.ui.screens.form import FormScreen
 
