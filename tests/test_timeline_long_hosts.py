@@ -70,3 +70,26 @@ async def test_hosts_that_differ_mid_name_never_read_alike_in_the_timeline(
         eu, us = (app.screen.row_text(e, width).plain for e in events)
         assert "-eu-" in eu and "restart failed" in eu, eu
         assert "-us-" in us and "restarted" in us, us
+
+
+async def test_a_written_documents_row_keeps_its_file_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80x24 the row read 'wrote the document: /tmp/h205/exports/incident-rev…' (walked
+    on real sshd): which file was written was cut off. The path is cut from the left."""
+    app = populated_app(tmp_path, monkeypatch)
+    conductor = app.prepared
+    where = "/srv/postmortems/incident-review-for-the-storefront-checkout-regression/drafts"
+    paths = [f"{where}/rollback.md", f"{where}/storefront-rollback-2026-12-06-first-draft.md"]
+    events = [
+        conductor.recorder.record(Kind.EXPORT_WRITTEN, path=p, format="markdown") for p in paths
+    ]
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        app.action_go("timeline")
+        await until(pilot, lambda: getattr(app.screen, "TAB", None) == "timeline")
+        rows = [app.screen.row_text(e, 78).plain for e in events]
+    assert all(len(row) <= 78 for row in rows), rows
+    assert "wrote the document: …" in rows[0] and rows[0].endswith("/drafts/rollback.md"), rows
+    # a file name wider than the room: cut in its middle, both its ends kept
+    assert rows[1].endswith("-first-draft.md") and "storefront-" in rows[1], rows

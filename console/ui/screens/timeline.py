@@ -22,7 +22,7 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
-from console.ui.widgets.one_line import distinct_cuts, middle_cut
+from console.ui.widgets.one_line import distinct_cuts, middle_cut, path_cut
 
 STAR_STYLE = "bold $accent"
 NOTE_STYLE = "bold $secondary"
@@ -31,6 +31,7 @@ LEFT = 48  # the columns before "What"
 # cells ("run failed: non-zero exit — e…" beside "h0111 · halt-delive…").
 NARROW = 100
 DETAIL_LINES = 4  # of a command or its output, in the detail below the list
+WROTE = "wrote the document: "
 
 
 def what(event: Event, verify: str = "") -> str:
@@ -44,8 +45,16 @@ def what(event: Event, verify: str = "") -> str:
         verb = "starred" if data.starred else "unstarred"
         return f"{verb} event #{data.seq}"
     if isinstance(data, ExportWritten):
-        return f"wrote the document: {data.path}"
+        return f"{WROTE}{data.path}"
     return describe(event, verify)
+
+
+def _kept_name(event: Event, said: str, cells: int) -> str:
+    """`said` of a written document in `cells`, the path cut from the left to keep its file
+    name (at 80 columns, 'wrote the document: /tmp/h205/exports/incident-rev…')."""
+    if not isinstance(event.data, ExportWritten):
+        return said
+    return WROTE + path_cut(visible(event.data.path, one_line=True), cells - len(WROTE))
 
 
 def detail_text(event: Event, annotations: list[str], starred: bool, verify: str = "") -> Text:
@@ -191,12 +200,13 @@ class TimelineScreen(IncidentScreen):
             place = narrow_place(event)
             if place:
                 line.append(f"{self._cut(visible(place, one_line=True), 16)} ", style="dim")
-            line.append(said)
+            line.append(_kept_name(event, said, width - len(line)))
             line.truncate(width, overflow="ellipsis")
             return line
         place = wide_place(event, 20, self._cut)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")
-        line.append(clip(said, max(10, width - LEFT)))
+        room = max(10, width - LEFT)
+        line.append(clip(_kept_name(event, said, room), room))
         return line
 
     def _verify(self) -> str:

@@ -72,6 +72,22 @@ def middle_cut(text: str, cells: int) -> str:
     return f"{head}…{tail}"
 
 
+def path_cut(path: str, cells: int) -> str:
+    """A path in `cells` cells, its file name kept: cut from the left (`…/drafts/doc.md`),
+    or, a file name wider than the room, that name cut in its middle."""
+    if cell_len(path) <= cells:
+        return path
+    name = path.rsplit("/", 1)[-1]
+    if cell_len(name) + 2 > cells:
+        return middle_cut(name, cells)
+    tail = ""
+    for char in reversed(path):
+        if cell_len(char + tail) > cells - 1:
+            break
+        tail = char + tail
+    return "…" + tail
+
+
 def distinct_cuts(names: Iterable[str], cells: int) -> dict[str, str]:
     """Each of `names` (distinct) in `cells` cells, cut in the middle (`middle_cut`), but
     those whose cuts would read alike (`payments-…west-1a-01` for the eu-west and the
