@@ -27,7 +27,11 @@ VERIFY = {
 }
 PROCEDURE = checklist({"id": "restore", "title": "Restore", "kind": "strategy"}, VERIFY)
 STRATEGIES = {"strategies": [{**FLIP, "waves": {"sizes": [1, "100%"]}}]}
-PROBES = [{"name": "up", "kind": "command", "command": "test -d . && echo ok || echo down"}]
+PROBES = [
+    {"name": "up", "kind": "command", "command": "test -d . && echo ok || echo down"},
+    # a number in its unit: its after read `190`, no unit (seen: a latency read 2400 → 190)
+    {"name": "p99", "kind": "command", "command": "echo 190", "threshold": 2000, "unit": "ms"},
+]
 
 
 @pytest.fixture
@@ -47,12 +51,17 @@ def test_the_soak_rounds_are_the_documents_after_on_every_host(fleet: Fleet) -> 
     exported = fleet.cli("export", str(journal), "--format", "markdown", "-o", "-")
     assert exported.returncode == 0, exported.stderr
     rows = [line for line in exported.stdout.splitlines() if "(probe) |" in line]
-    assert rows == ["| app/up (probe) | – | ok | both hosts |"], rows
+    assert rows == [
+        "| app/p99 (probe) | – | 190 ms | both hosts |",
+        "| app/up (probe) | – | ok | both hosts |",
+    ], rows
 
     soaked = [
         e.data
         for e in read_journal(journal).events
-        if isinstance(e.data, ProbeSample) and e.data.journalled == "soak"
+        if isinstance(e.data, ProbeSample)
+        and e.data.journalled == "soak"
+        and e.data.probe == "app/up"
     ]
     assert len(soaked) == 2, soaked  # a sample a round, the two rounds it took
     assert all(sorted(s.hosts) == ["app-1", "app-2"] for s in soaked), soaked

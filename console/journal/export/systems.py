@@ -62,11 +62,23 @@ class _Readings:
         self.after: dict[tuple[str, str], str | None] = {}
         self.keys: dict[str, str] = {}  # key → source, in the order first seen
 
-    def saw(self, source: str, host: str, key: str, value: Any, after: bool, latest: bool) -> None:
+    def saw(
+        self,
+        source: str,
+        host: str,
+        key: str,
+        value: Any,
+        after: bool,
+        latest: bool,
+        unit: str = "",
+    ) -> None:
+        """`unit`: a probe's, after a number (`2400 ms`: a latency read `2400 → 190`, seen)."""
         self.keys.setdefault(key, source)
         slot = self.after if after else self.before
         if latest or (host, key) not in slot:
-            slot[(host, key)] = value_text(value)
+            text = value_text(value)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            slot[(host, key)] = f"{text} {unit}" if number and unit else text
 
     def changes(self, hosts: list[str]) -> list[Change]:
         """Hosts grouped by identical before → after pairs, key by key."""
@@ -134,7 +146,8 @@ def _read(events: list[Event], rollback_started: datetime | None) -> _Readings:
                 later = host in touched and taken >= touched[host]
                 if isinstance(got, dict) and got.get("error") is None and (later or bad):
                     probe = str(sample.get("probe", "?"))
-                    readings.saw("probe", host, probe, got.get("value"), later, latest=True)
+                    unit = str(sample.get("unit") or "")
+                    readings.saw("probe", host, probe, got.get("value"), later, True, unit)
     return readings
 
 
