@@ -14,7 +14,10 @@ import pytest
 from console.engine.session import Engine
 from console.headless.drills import DrillOptions, drill_once
 from console.journal.drill_text import report_lines
+from console.journal.export.document import build_document
+from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
+from console.journal.times import duration
 from console.model.events import Kind
 from console.model.loading import load_settings
 from tests.test_drills_sshd import staging_fleet
@@ -42,8 +45,11 @@ def fleet(sshd_server, tmp_path):
     return staging_fleet(sshd_server, tmp_path)
 
 
-def drilled_with_the_clock_stepped(fleet, monkeypatch, step: timedelta) -> dict:
-    """The staging drill, its wall clock stepped by `step` once its fault is in place."""
+def drilled_with_the_clock_stepped(
+    fleet, monkeypatch, step: timedelta, at: tuple[str, str | None] = (Kind.DRILL_FAULT, None)
+) -> dict:
+    """The staging drill, its wall clock stepped by `step` once its fault is in place (or
+    once the event `at`, of that kind and step, is written)."""
     clock = SteppedClock()
     build = Engine.build
 
@@ -56,7 +62,7 @@ def drilled_with_the_clock_stepped(fleet, monkeypatch, step: timedelta) -> dict:
             conductor = incident(*a, **k)
 
             def see(event) -> None:
-                if event.kind == Kind.DRILL_FAULT:
+                if (event.kind, at[1] and event.where.step) == at:
                     clock.step = step  # NTP steps the clock while the fault is in place
 
             conductor.recorder.subscribe(see)
@@ -101,3 +107,33 @@ def test_a_wall_clock_stepped_back_mid_drill_does_not_shorten_its_recovery(fleet
     assert recovery["wall_step"] == pytest.approx(-3600, abs=1)
     said = "the wall clock was stepped back by 1 h 00 min"
     assert any(said in line for line in report_lines(verdict)), report_lines(verdict)
+    # The document's intervals are timed as the recovery is: its time to detect read 0 s,
+    # the first bad sample's wall time an hour before the fault's.
+    events = read_journal(Path(verdict["journal"])).events
+    intervals = {i.name: i for i in build_document(events).milestones.intervals}
+    detect = intervals["time_to_detect"]
+    assert (detect.start, detect.clock) == ("fault_injected", "monotonic"), detect
+    assert 0 < detect.seconds <= recovery["seconds"], detect
+    assert detect.wall_step == pytest.approx(-3600, abs=1), detect
+    assert "the wall clock was stepped back by 1 h 00 min" in detect.note, detect
+    text = render_markdown(events)
+    assert f"| Time to detect | {duration(detect.seconds)} |" in text, text
+
+
+def test_a_wall_clock_stepped_mid_rollback_is_not_in_its_time_to_mitigate(fleet, monkeypatch):
+    """Stepped forward an hour as the rollback started (after its probe read bad), the
+    document read 'Time to mitigate | 1 h 00 min 00 s' and 'Time to recover | 1 h 00 min
+    01 s' beside a recovery time of 1 s: wall times across the step. Both are timed as
+    the recovery is, and say the step."""
+    restore = (Kind.STEP_STARTED, "restore")
+    verdict = drilled_with_the_clock_stepped(fleet, monkeypatch, STEP, restore)
+    events = read_journal(Path(verdict["journal"])).events
+    intervals = {i.name: i for i in build_document(events).milestones.intervals}
+    for name in ("time_to_mitigate", "time_to_recover"):
+        took = intervals[name]
+        assert took.clock == "monotonic" and 0 < took.seconds < 600, took
+        assert took.wall_step == pytest.approx(3600, abs=1), took
+    assert intervals["time_to_recover"].seconds <= verdict["recovery"]["app"]["seconds"]
+    text = render_markdown(events)
+    said = "- Time to mitigate: timed on the monotonic clock: the wall clock was stepped forward"
+    assert said in text, text

@@ -128,6 +128,16 @@ class Interval(Strict):
     seconds: float | None
     start: str = Field(description="the milestone it counts from")
     end: str = Field(description="the milestone it counts to")
+    clock: str | None = Field(
+        None,
+        description="`monotonic`: timed on the clock each system's recovery time is (a step"
+        " of the wall clock counts for nothing); `wall`: the wall times' difference (`note`"
+        " says why); null when not measurable",
+    )
+    note: str = Field("", description="why the wall clock, or that it was stepped in between")
+    wall_step: float | None = Field(
+        None, description="seconds the wall clock was stepped in between, when 1 or more"
+    )
 
 
 class Recovery(Strict):

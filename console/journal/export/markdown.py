@@ -176,11 +176,14 @@ def milestones(doc: Document) -> list[str]:
             i.label,
             duration(i.seconds) if i.seconds is not None else "not measurable",
             f"{names.get(i.start, i.start)} → {names.get(i.end, i.end)}",
+            f"{i.clock} clock" if i.clock else "–",
         )
         for i in m.intervals
     ]
     lines = ["## Milestones", "", *_table(("Milestone", "Date and time (UTC)", "Known from"), rows)]
-    lines += _table(("Interval", "Duration", "From → to"), spans)
+    lines += _table(("Interval", "Duration", "From → to", "Timed on"), spans)
+    if notes := [f"- {i.label}: {i.note}." for i in m.intervals if i.note]:
+        lines[-1:-1] = ["", *notes]  # before the table's closing blank line
     if not m.recovery:
         why = next((x.source for x in m.milestones if x.name == "verified_stable"), "")
         why = why or "stability was not verified"

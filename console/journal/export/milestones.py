@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from console.journal.export import reading
+from console.journal.export.elapsed import Moment, elapsed, of_event, wall_only
 from console.journal.export.facts import Interval, Milestone, Milestones, Recovery
 from console.model.events import Event, Kind
-from console.model.payloads import StepCompleted
+from console.model.payloads import RecoveryMeasured, StepCompleted
 from console.model.review import FormField
 from console.model.state import IncidentState
 from console.model.status import StepStatus
@@ -63,8 +64,14 @@ def first_bad_sample(events: list[Event], before: datetime | None = None) -> dat
     a service its own restart takes down reads bad too (seen: 'First bad sample (impact
     detected)' 30 s after the declaration, the canary's restart, and the time to mitigate
     measured from it)."""
+    found = _first_bad(events, before)
+    return found.at if found else None
+
+
+def _first_bad(events: list[Event], before: datetime | None = None) -> Moment | None:
+    """`first_bad_sample`'s moment, timed from the event that carries it."""
     times = [
-        when
+        of_event(event, when)
         for event in events
         if event.kind in (Kind.PROBE_SAMPLE, Kind.TRIGGER_DECLARED, Kind.TRIGGER_FIRED)
         or event.kind == Kind.TRIGGER_MERGED
@@ -73,15 +80,31 @@ def first_bad_sample(events: list[Event], before: datetime | None = None) -> dat
         and (when := reading.sample_time(sample)) is not None
         and (before is None or when < before)
     ]
-    return min(times, default=None)
+    return min(times, key=lambda m: m.at, default=None)
 
 
-def _first(events: list[Event], match: Callable[[Event], bool]) -> datetime | None:
-    return next((e.ts for e in events if match(e)), None)
+def _first(events: list[Event], match: Callable[[Event], bool]) -> Moment | None:
+    return next((of_event(e) for e in events if match(e)), None)
 
 
-def _last(events: list[Event], match: Callable[[Event], bool]) -> datetime | None:
-    return next((e.ts for e in reversed(events) if match(e)), None)
+def _last(events: list[Event], match: Callable[[Event], bool]) -> Moment | None:
+    return next((of_event(e) for e in reversed(events) if match(e)), None)
+
+
+def _at(moment: Moment | None) -> datetime | None:
+    return moment.at if moment else None
+
+
+def _verified(events: list[Event], state: IncidentState) -> Moment | None:
+    """When stability was first verified, timed from the record that measured it."""
+    verified = min((r.verified for r in state.recovery.values()), default=None)
+    measured = (
+        e
+        for e in events
+        if isinstance(e.data, RecoveryMeasured) and _parse(e.data.verified) == verified
+    )
+    event = next(measured, None)
+    return None if verified is None else of_event(event, verified) if event else Moment(verified)
 
 
 NO_CHECK = "the procedure has no stability check (a probe step)"
@@ -109,9 +132,15 @@ def _done_in(event: Event, steps: set[str]) -> bool:
 def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     rollback = strategy_steps(events)
     deployed, deployed_source = _deployed(events)
-    declared = _first(events, lambda e: e.kind == Kind.TRIGGER_DECLARED)
-    started = _first(events, lambda e: e.kind == Kind.STEP_STARTED and e.where.step in rollback)
-    bad = first_bad_sample(events, started)
+    moments: dict[str, Moment | None] = {
+        "trigger_declared": _first(events, lambda e: e.kind == Kind.TRIGGER_DECLARED),
+        "rollback_started": _first(
+            events, lambda e: e.kind == Kind.STEP_STARTED and e.where.step in rollback
+        ),
+    }
+    declared, started = _at(moments["trigger_declared"]), _at(moments["rollback_started"])
+    moments["impact_detected"] = _first_bad(events, started)
+    bad = _at(moments["impact_detected"])
     no_bad = (
         "no bad probe sample was recorded"
         if first_bad_sample(events) is None
@@ -121,11 +150,12 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     # (the flag turned back on, stage by stage) is not part of the time to mitigate.
     catalogue = reading.step_catalogue(events)
     own = {s for s in rollback if "strategy" not in catalogue.get(s, {})}
-    restored = _last(events, lambda e: _done_in(e, own)) or _last(
+    moments["restored"] = _last(events, lambda e: _done_in(e, own)) or _last(
         events, lambda e: _done_in(e, rollback)
     )
-    verified = min((r.verified for r in state.recovery.values()), default=None)
-    closed = _last(events, lambda e: e.kind == Kind.INCIDENT_CLOSED)
+    moments["verified_stable"] = _verified(events, state)
+    restored, verified = _at(moments["restored"]), _at(moments["verified_stable"])
+    closed = _at(_last(events, lambda e: e.kind == Kind.INCIDENT_CLOSED))
     impact_start = _parse_form(state.fields.get(FormField.IMPACT_START.value))
     # A drill's impact is its first fault: the release it found deployed is not the cause.
     # when it was first in place on a host, as the recovery clock counts from it
@@ -154,19 +184,25 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     ]
     # Detected by whichever came first: a person may declare before any probe reads bad.
     earlier = bad is not None and (declared is None or bad <= declared)
-    detected = bad if earlier else declared
     detected_name = "impact_detected" if earlier else "trigger_declared"
-    start = impact_start or fault or deployed
     start_name = (
         "impact_start" if impact_start else "fault_injected" if fault else "release_deployed"
     )
+    moments["impact_start"] = wall_only(impact_start, "the impact start is typed in the form")
+    moments["fault_injected"] = (  # where the drill's recovery clock starts, as it does
+        Moment(fault, state.first_trigger_mono, state.first_trigger_seq)
+        if fault is not None and fault == state.first_trigger_at
+        else wall_only(fault, "the fault's time comes from its host's clock")
+    )
+    moments["release_deployed"] = wall_only(
+        deployed, "the release's deployed_at comes from a host's clock"
+    )
+    timed = _Timed(moments, events)
     intervals = [
-        _interval("time_to_detect", "Time to detect", start, start_name, detected, detected_name),
-        _interval("time_to_mitigate", "Time to mitigate", detected, detected_name, restored, "restored"),
-        _interval(
-            "time_to_recover", "Time to recover", detected, detected_name, verified, "verified_stable"
-        ),
-    ]  # fmt: skip
+        timed.interval("time_to_detect", "Time to detect", start_name, detected_name),
+        timed.interval("time_to_mitigate", "Time to mitigate", detected_name, "restored"),
+        timed.interval("time_to_recover", "Time to recover", detected_name, "verified_stable"),
+    ]
     recovery = [
         Recovery(
             system=r.system,
@@ -188,15 +224,24 @@ def _parse_form(text: str | None) -> datetime | None:
     return _parse(text.replace(" ", "T") + "+00:00")
 
 
-def _interval(
-    name: str,
-    label: str,
-    start: datetime | None,
-    start_name: str,
-    end: datetime | None,
-    end_name: str,
-) -> Interval:
-    seconds = None
-    if start is not None and end is not None:
-        seconds = round(max(0.0, (end - start).total_seconds()), 3)
-    return Interval(name=name, label=label, seconds=seconds, start=start_name, end=end_name)
+class _Timed:
+    """Intervals between the milestones' moments (elapsed.py)."""
+
+    def __init__(self, moments: dict[str, Moment | None], events: list[Event]):
+        self.moments, self.events = moments, events
+
+    def interval(self, name: str, label: str, start: str, end: str) -> Interval:
+        first, last = self.moments.get(start), self.moments.get(end)
+        if first is None or last is None:
+            return Interval(name=name, label=label, seconds=None, start=start, end=end)
+        took = elapsed(first, last, self.events)
+        return Interval(
+            name=name,
+            label=label,
+            seconds=took.seconds,
+            start=start,
+            end=end,
+            clock=took.clock,
+            note=took.note,
+            wall_step=took.wall_step,
+        )
