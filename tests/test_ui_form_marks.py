@@ -238,6 +238,9 @@ async def test_a_field_left_shows_its_value_from_its_start(tmp_path: Path) -> No
         shown = {f.id or "ticket": f.render_line(0).text.strip() for f in (field, ticket)}
     assert shown["field-root_cause"].startswith("1.4.2 shipped a <CartSerializer>"), shown
     assert shown["ticket"] == "OPS-4411", shown
+    # and its end, what was typed last, after a `…` (it ended at the field's edge, unsaid)
+    assert "…" in shown["field-root_cause"], shown
+    assert shown["field-root_cause"].endswith("assumed non-null coupons"), shown
 
 
 async def test_a_field_keeps_its_cursor_while_the_terminal_is_away(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Input, RadioButton, RadioSet
 from textual.widgets.input import Selection
 
 from console.ui.widgets.field_text import pasted, shown
+from console.ui.widgets.one_line import middle_cut
 
 MOVES = {"down": 1, "right": 1, "up": -1, "left": -1}
 
@@ -160,11 +161,28 @@ class ShownInput(Input):
     """A text field that, once left, shows its value from its start: Input keeps its view
     where the cursor was, after the last character typed, so a value wider than the field
     read as its tail ("PS-4411" for the ticket OPS-4411, a root cause from its middle). Not
-    when the terminal itself lost the focus: the cursor stays where the typing goes on."""
+    when the terminal itself lost the focus: the cursor stays where the typing goes on.
+    A value wider than the field, left, shows its start and its end with `…` between: at
+    80x24 the reason 'Performance degradation ...: web/p99-latency = 2400 ms > 2000 ms,'
+    ended at the field's edge, what came last out of sight and nothing saying so."""
 
     def on_blur(self) -> None:
         if self.app.app_focus:
             self.cursor_position = 0
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        return Text(self.as_left(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def as_left(self, text: str) -> str:
+        """`text` as the field shows it: focused, whole (it scrolls to the cursor); left and
+        wider than the field, its start, `…` and its end."""
+        room = self.scrollable_content_region.width
+        if self.has_focus or cell_len(text) <= room or room < 8:
+            return text
+        return middle_cut(text, room)
 
 
 class FieldInput(ShownInput):
@@ -247,7 +265,7 @@ class FieldInput(ShownInput):
     def _value(self) -> Text:
         if self.password:  # dots, as Input shows them
             return super()._value
-        return Text(shown(self.value), no_wrap=True, overflow="ignore", end="")
+        return Text(self.as_left(shown(self.value)), no_wrap=True, overflow="ignore", end="")
 
     def _position_to_cell(self, position: int) -> int:
         return cell_len(expand_tabs_inline(shown(self.value[:position]), 4))
