@@ -9,13 +9,17 @@ happened to come later."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from console.journal.store import read_journal
 from console.model.payloads import ProbeSample
+from console.model.state import StepStatus, fold
 from tests.cli_fleet import FLIP, Fleet, checklist, write_fleet
+from tests.test_remote_lifetime import _wait_for
 
 pytestmark = pytest.mark.sshd
 
@@ -25,7 +29,8 @@ VERIFY = {
     "kind": "probe",
     "soak": {"samples": 2, "max_samples": 3, "interval": 1.0},
 }
-PROCEDURE = checklist({"id": "restore", "title": "Restore", "kind": "strategy"}, VERIFY)
+RESTORE = {"id": "restore", "title": "Restore", "kind": "strategy"}
+PROCEDURE = checklist(RESTORE, VERIFY)
 STRATEGIES = {"strategies": [{**FLIP, "waves": {"sizes": [1, "100%"]}}]}
 PROBES = [
     {"name": "up", "kind": "command", "command": "test -d . && echo ok || echo down"},
@@ -65,3 +70,29 @@ def test_the_soak_rounds_are_the_documents_after_on_every_host(fleet: Fleet) -> 
     ]
     assert len(soaked) == 2, soaked  # a sample a round, the two rounds it took
     assert all(sorted(s.hosts) == ["app-1", "app-2"] for s in soaked), soaked
+
+
+def test_a_stability_check_a_hangup_cut_short_reads_stopped(fleet: Fleet) -> None:
+    """`run` sent SIGHUP (its terminal closed; here a `kill -HUP`) while its stability check
+    waited between rounds: the check ends there, judging nothing, and reads stopped, to be
+    checked again, as the console's detach leaves it; it read failed ('✘ failed' on the
+    resumed checklist). The run stops there, the incident open, exit 129."""
+    long = {**VERIFY, "soak": {"samples": 5, "max_samples": 6, "interval": 30.0}}
+    (fleet.config / "procedure.toml").write_text(tomli_w.dumps(checklist(RESTORE, long)))
+    journal = fleet.state / "incident"
+    run = fleet.started(
+        "run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes", "--journal", str(journal),
+    )  # fmt: skip
+    try:
+        path = journal / "journal.jsonl"
+        soaking = '"soak.progress"'
+        _wait_for(lambda: path.exists() and soaking in path.read_text(), "the first round")
+        run.send_signal(signal.SIGHUP)
+        assert run.wait(timeout=30) == 129  # not the 30 s to the next round
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+    state = fold(read_journal(journal).events)
+    assert state.step("verify").status is StepStatus.STOPPED, state.step("verify")
+    assert not state.closed

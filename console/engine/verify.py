@@ -165,7 +165,15 @@ async def run_probe_step(
     recorder.record(
         Kind.STEP_COMPLETED,
         step=step.id,
-        status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+        # Cut short by a headless command's closed terminal: it judged nothing, so it reads
+        # stopped, to be checked again, as the console's detach leaves it; never failed.
+        status=(
+            StepStatus.DONE
+            if ok
+            else StepStatus.STOPPED
+            if runner.hung_up and aborted_soak(progress.detail)
+            else StepStatus.FAILED
+        ).value,
         summary=(
             f"stable for {progress.needed} sample(s) in a row" + (f"; {after}" if after else "")
             if ok
