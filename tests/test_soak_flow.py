@@ -202,6 +202,24 @@ async def test_an_abort_ends_the_wait_between_soak_rounds(demo, pool, tmp_path):
     ), status_line(conductor.state)
 
 
+async def test_a_hang_up_cuts_the_soak_short_judging_nothing(demo, pool, tmp_path):
+    """A headless command's terminal gone mid-soak (`Runner.hang_up`): the stability
+    check read '✘ failed', 'not judged, stopped after 1 round(s): aborted: terminal closed
+    (SIGHUP)' once resumed, as if the rollback had not held. It is cut short, as the
+    console's end cuts it: stopped, to be checked again."""
+    soak = {"samples": 3, "max_samples": 4, "interval": 600}
+    conductor, verify = await _soaking(demo, pool, tmp_path, soak)
+    await conductor.runner.hang_up("terminal closed (SIGHUP)")
+    assert await asyncio.wait_for(verify, 60) is False  # not after the 600 s interval
+    step = conductor.state.steps["verify"]
+    assert (step.status, step.summary) == (
+        StepStatus.STOPPED,
+        "cut short after round 1 of 4, 1/3 healthy in a row: terminal closed (SIGHUP); it"
+        " changed nothing: check again",
+    )
+    assert status_line(conductor.state).endswith("; stability check cut short (1/3 healthy rounds)")
+
+
 def test_a_healthy_round_is_counted_once_on_screen():
     """The count is said once: a healthy round's detail ("2/3 healthy") repeated it, and at
     80 columns wrapped to a line of its own under a dangling "·" (seen in tmux); an

@@ -18,6 +18,7 @@ from console.model.recovery import measure_recovery
 from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.model.status_summary import aborted_soak
+from console.model.step_state import checking_cut_short
 from console.model.trigger_settings import Soak
 from console.model.watch import ProbeSample, SampleState, SoakProgress, SoakStatus
 
@@ -33,10 +34,12 @@ async def soak(
     step: str,
     aborted: Callable[[], str | None] = lambda: None,
     abort_signal: asyncio.Event | None = None,
+    cut: Callable[[], str | None] = lambda: None,
 ) -> SoakProgress:
     """Sample the systems' probes round by round until they stay healthy for the soak
     window, or the remaining rounds cannot make it, or the run is `aborted` (its reason;
-    `abort_signal` ends the wait between rounds at once); every round is journalled."""
+    `abort_signal` ends the wait between rounds at once), or `cut` (a headless command's
+    terminal gone: it ends judging nothing, still waiting); every round is journalled."""
     keys = watcher.keys_for(systems)
     progress = SoakProgress(needed=soak_options.samples, limit=soak_options.limit)
     attempt = 1 + int(recorder.state.soak.get(step, {}).get("attempt", 0))
@@ -79,6 +82,8 @@ async def soak(
         if reason := aborted():
             progress.status, progress.detail = SoakStatus.FAILED, f"aborted: {reason}"
             report([])  # its end on record: it no longer reads as running
+            break
+        if cut():
             break
         # every round's readings, each host's (the document's after; a thinned one lost them)
         samples = await watcher.round(keys, journalled="soak")
@@ -154,9 +159,19 @@ async def run_probe_step(
         window,
         systems,
         step.id,
-        lambda: runner.aborted or runner.hung_up,  # a headless command's terminal gone
+        lambda: runner.aborted,
         runner.abort_signal,
+        lambda: runner.hung_up,
     )
+    if progress.status is SoakStatus.WAITING and runner.hung_up:
+        # A headless command's terminal gone: cut short, as the console's end cuts it, never
+        # failed (it read '✘ failed', 'aborted: terminal closed (SIGHUP)', once resumed).
+        soak_so_far = recorder.state.soak.get(step.id)
+        said = checking_cut_short(runner.hung_up, soak_so_far)
+        recorder.record(
+            Kind.STEP_COMPLETED, step=step.id, status=StepStatus.STOPPED.value, summary=said, **data
+        )
+        return False
     ok = progress.status is SoakStatus.PASSED
     after = ""
     if ok:
@@ -165,15 +180,7 @@ async def run_probe_step(
     recorder.record(
         Kind.STEP_COMPLETED,
         step=step.id,
-        # Cut short by a headless command's closed terminal: it judged nothing, so it reads
-        # stopped, to be checked again, as the console's detach leaves it; never failed.
-        status=(
-            StepStatus.DONE
-            if ok
-            else StepStatus.STOPPED
-            if runner.hung_up and aborted_soak(progress.detail)
-            else StepStatus.FAILED
-        ).value,
+        status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
         summary=(
             f"stable for {progress.needed} sample(s) in a row" + (f"; {after}" if after else "")
             if ok

@@ -88,6 +88,9 @@ def _step_completed(s: IncidentState, e: Event) -> None:
     st.finished = e.ts
     st.summary = d.summary
     st.warnings = d.warnings or 0
+    soak = s.soak.get(st.id)
+    if d.status is StepStatus.STOPPED and soak and soak.get("status") == "waiting":
+        soak["status"] = "stopped"  # a stability check cut short (a headless hang-up)
 
 
 def _step_skipped(s: IncidentState, e: Event) -> None:

@@ -132,6 +132,18 @@ class HostRun(Compared):
         return self.last_line
 
 
+def checking_cut_short(why: str, soak: dict[str, Any] | None) -> str:
+    """How a stability check cut short (`why`: the console's end, a headless command's
+    terminal gone) is said, with `soak`, its progress so far (None before its first round)."""
+    so_far = " before its first round"
+    if soak is not None:
+        so_far = (
+            f" after round {soak.get('round', 0)} of {soak.get('limit', 0)},"
+            f" {soak.get('healthy', 0)}/{soak.get('needed', 0)} healthy in a row"
+        )
+    return f"cut short{so_far}: {why}; it changed nothing: check again"
+
+
 @dataclass(init=False, repr=False, eq=False)
 class StepState(Compared):
     """One step as its events say; made with its id alone (`StepState(id)`), its
@@ -248,14 +260,9 @@ class StepState(Compared):
         host and judged nothing, so it stopped, to be run again: never unknown, never
         failed. `soak`: its progress so far (made `stopped`), None before its first round."""
         self.status = StepStatus.STOPPED
-        so_far = " before its first round"
         if soak is not None:
             soak["status"] = "stopped"
-            so_far = (
-                f" after round {soak.get('round', 0)} of {soak.get('limit', 0)},"
-                f" {soak.get('healthy', 0)}/{soak.get('needed', 0)} healthy in a row"
-            )
-        self.summary = f"cut short{so_far}: {why}; it changed nothing: check again"
+        self.summary = checking_cut_short(why, soak)
 
     def held_for(self, hosts: list[str]) -> RolloutHeld | None:
         """The hold a run of `hosts` goes on from: when every one of them is held there
