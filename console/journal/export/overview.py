@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from console.journal.export import reading
+from console.journal.export.elapsed import open_to_close
 from console.journal.export.facts import (
     FailureFacts,
     Impact,
@@ -94,9 +95,7 @@ def build_summary(
     lead = commander(events, state)
     closed = state.closed_at
     outcome = _outcome(events, state)
-    seconds = None
-    if closed and state.opened_at:
-        seconds = round((closed - state.opened_at).total_seconds(), 3)
+    seconds = open_to_close(events) if closed else None
     facts = Summary(
         paragraph="",
         incident=state.incident_id,
