@@ -70,7 +70,7 @@ def write_config(directory: Path, settings: Settings, **console) -> Path:
         shutil.copy(demo_config() / name, directory / name)
     parts = {
         "inventory.toml": settings.inventory.model_dump(mode="json", exclude_none=True),
-        "triggers.toml": settings.model_dump(mode="json", exclude_none=True)["triggers"],
+        "triggers.toml": settings.triggers.model_dump(mode="json", exclude_none=True),
         "console.toml": {k: str(v) for k, v in console.items()},
     }
     for name, data in parts.items():

@@ -36,7 +36,7 @@ SCENARIO = {"systems": ["web"], "strategy": "version-rollback", "trigger": "erro
 
 
 def drills(*schedule: dict) -> DrillSettings:
-    return DrillSettings.validated(
+    return DrillSettings.model_validate(
         {
             "scenarios": [
                 {"name": "web-monthly", **SCENARIO},

@@ -218,7 +218,7 @@ def test_a_dr_exercise_recovers_two_systems_with_one_recovery_time_each(capsys):
 
 def with_scenarios(*scenarios: dict) -> Settings:
     settings = load_settings(demo_config())
-    drills = DrillSettings.validated({"scenarios": list(scenarios)})
+    drills = DrillSettings.model_validate({"scenarios": list(scenarios)})
     return settings.model_copy(update={"drills": drills})
 
 

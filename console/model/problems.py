@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
 from types import UnionType
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails
 
-from console.model.frozen import Frozen
 from console.model.later import Later
 
 Loc = tuple[str | int, ...]
@@ -124,13 +122,11 @@ def _is_key(item: object) -> bool:
 
 def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
     kind = error["type"]
-    if kind in ("extra_forbidden", "unexpected_keyword_argument"):  # a model's, a record's
+    if kind == "extra_forbidden":
         hint = _elsewhere(root, loc) or did_you_mean(str(loc[-1]), _fields_at(root, loc[:-1]))
         return "unknown key" + hint
     if kind == "missing":
         return "is required"
-    if kind == "dataclass_type":  # in a model's words (a table given a value, or a list)
-        return f"Input should be a valid dictionary or instance of {error['ctx']['class_name']}"
     if kind in ("enum", "literal_error"):
         choices = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
         value = str(error.get("input"))
@@ -204,11 +200,11 @@ def _within(inner: Loc, outer: Loc) -> bool:
 
 def _tables(root: type[BaseModel], loc: Loc, depth: int = 0) -> list[tuple[Loc, list[str]]]:
     """Each table of the file that `loc` (a part of Settings) starts: its names and keys."""
-    fields = _fields_of(_model_at(root, loc))
+    fields = getattr(_model_at(root, loc), "model_fields", {})
     found = [(loc, list(fields))]
-    for name, annotation in fields.items():
-        inner = _inner_model(annotation)
-        if depth < 4 and _is_model(inner):
+    for name, field in fields.items():
+        inner = _inner_model(field.annotation)
+        if depth < 4 and isinstance(inner, type) and issubclass(inner, BaseModel):
             found += _tables(root, (*loc, name), depth + 1)
     return found
 
@@ -220,11 +216,11 @@ def _header(root: type[BaseModel], loc: Loc) -> str:
     listed: list[bool] = []
     model: Any = root
     for item in loc:
-        annotation = None if isinstance(item, int) else _fields_of(model).get(item)
-        if annotation is not None:
+        field = None if isinstance(item, int) else getattr(model, "model_fields", {}).get(item)
+        if field is not None:
             names.append(str(item))
-            listed.append(_is_list(annotation))
-            model = _inner_model(annotation)
+            listed.append(_is_list(field.annotation))
+            model = _inner_model(field.annotation)
     if names and not listed[0]:
         names, listed = names[1:], listed[1:]
     if not names:
@@ -248,45 +244,28 @@ def _model_at(root: type[BaseModel], loc: Loc) -> Any:
     for item in loc:
         if isinstance(item, int):
             continue
-        annotation = _fields_of(model).get(item)
-        if annotation is None:
+        field = getattr(model, "model_fields", {}).get(item)
+        if field is None:
             return None
-        model = _inner_model(annotation)
+        model = _inner_model(field.annotation)
     return model
 
 
 def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
     """The keys the model at `loc` accepts (for 'did you mean')."""
-    return list(_fields_of(_model_at(root, loc)))
-
-
-def _is_model(annotation: Any) -> bool:
-    """A pydantic model or a configuration record (console/model/frozen.py)."""
-    return isinstance(annotation, type) and (
-        issubclass(annotation, BaseModel) or issubclass(annotation, Frozen)
-    )
-
-
-def _fields_of(model: Any) -> dict[str, Any]:
-    """A model's or a record's keys, each with its annotation; {} for anything else."""
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return {name: field.annotation for name, field in model.model_fields.items()}
-    if _is_model(model):
-        hints = get_type_hints(model, include_extras=True)
-        return {field.name: hints[field.name] for field in dataclasses.fields(model)}
-    return {}
+    return list(getattr(_model_at(root, loc), "model_fields", {}))
 
 
 def _inner_model(annotation: Any) -> Any:
     """The model inside `list[M]`, `M | None` and the like (M may be built later: later.py),
     else the annotation."""
-    if _is_model(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for marker in getattr(annotation, "__metadata__", ()):
         if isinstance(marker, Later):
             return marker.model
     for arg in getattr(annotation, "__args__", ()):
         inner = _inner_model(arg)
-        if _is_model(inner):
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
             return inner
     return annotation
