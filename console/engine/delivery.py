@@ -35,6 +35,12 @@ class Delivery:
     detail: str
     attempts: int
     lines: list[str] = field(default_factory=list)
+    # Not delivered, and an attempt went out whole with no answer: it may have arrived.
+    unanswered: bool = False
+
+    def kept(self) -> dict[str, Any]:
+        """What its `notification.result` keeps besides its detail."""
+        return {"lines": self.lines, "unanswered": self.unanswered}
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -56,6 +62,15 @@ class Progress:
     attempt: int = 0
     detail: str = ""
     waiting: bool = False
+    unanswered: bool = False  # an attempt before went out whole and heard no answer
+
+    def stopped(self, unanswered: str, why: str) -> Delivery:
+        """The send stopped for `why` (`cut`): not delivered; it may have arrived when an
+        attempt was on its way, or one before went out with no answer."""
+        detail, attempts = self.cut(unanswered, why)
+        return Delivery(
+            False, None, detail, attempts, unanswered=not self.waiting or self.unanswered
+        )
 
     def cut(self, unanswered: str, why: str) -> tuple[str, int]:
         """(detail, attempts) of the send stopped for `why`; `unanswered`: the words for
@@ -96,12 +111,14 @@ async def deliver(
     except MissingSecret as exc:
         return Delivery(False, None, f"not sent: {exc}", attempts=0)
     lines: list[str] = []
+    unanswered = False  # any attempt went out whole and heard no answer
     for attempt in range(1, channel.retries + 2):
         if outgoing.command is not None:
             result, lines = await _command(outgoing.command, channel.timeout)
         else:
             result = await post_json(url, document, channel.timeout, headers)
         log.debug("notification %s: attempt %d: %s", channel.name, attempt, result.detail)
+        unanswered = unanswered or result.unanswered
         if result.unanswered and channel.kind is ChannelKind.SLACK:
             result.detail += f": it may have arrived; {SLACK_ONCE}"
             break
@@ -112,6 +129,7 @@ async def deliver(
             retrying(attempt, result.detail, delay)
         if progress is not None:
             progress.attempt, progress.detail, progress.waiting = attempt, result.detail, True
+            progress.unanswered = unanswered
         await sleep(delay)
         if progress is not None:
             progress.waiting = False
@@ -120,7 +138,7 @@ async def deliver(
     detail = result.detail + (f" (after {attempt} attempts)" if attempt > 1 else "")
     if not result.ok and (why := give_up()):
         detail += f"; not tried again: {why}"
-    return Delivery(result.ok, result.status, detail, attempt, lines)
+    return Delivery(result.ok, result.status, detail, attempt, lines, unanswered and not result.ok)
 
 
 # The shell's exit statuses for a command it could not run: no later try can pass.

@@ -307,7 +307,7 @@ class Notifier:
                     progress=progress,
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
-            failed = Delivery(False, None, *progress.cut(*stopped_words(self, periodic, own)))
+            failed = progress.stopped(*stopped_words(self, periodic, own))
             self._result(sent.seq, step, channel, failed, required, repeat, extra.get("action"))
             raise
         finally:
@@ -349,7 +349,7 @@ class Notifier:
             detail=delivery.detail,
             attempts=delivery.attempts,
             required=required,
-            **_present(lines=delivery.lines, repeat=repeat, action=action),
+            **_present(repeat=repeat, action=action, **delivery.kept()),
         )
 
     def interrupt(self, reason: str) -> None:
@@ -382,7 +382,7 @@ class Notifier:
                 detail=f"no answer yet when {ENDED}: it may have arrived",
                 attempts=1,
                 required=bool(step and step.required and not sent.get("lifecycle")),
-                **_present(repeat=sent.get("repeat"), action=sent.get("action")),
+                **_present(repeat=sent.get("repeat"), action=sent.get("action"), unanswered=True),
             )
 
     async def drain(self) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
-from console.model.notify_kinds import NOT_AGAIN
+from console.model.notify_kinds import MAY_PAGE_TWICE, NOT_AGAIN
 from console.model.payloads import NotificationResult, NotificationSent, StepCompleted
 from console.model.status import StepStatus
 
@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 @dataclass
 class Runs:
     """A notify step's runs so far, and the channels its last one delivered on, if that
-    run failed (a required channel that gave up): each by the attempt that delivered."""
+    run failed (a required channel that gave up): each by the attempt that delivered; and
+    those it went out on with no answer, delivered on none since (it may have arrived)."""
 
     count: int = 0
     delivered: dict[str, int] = field(default_factory=dict)
+    unanswered: set[str] = field(default_factory=set)
 
     def said(self, channel: str) -> str:
         """`incidents: delivered on attempt 1, not sent again`."""
@@ -35,7 +37,7 @@ class Runs:
 
 def confirm_targets(notifier: Notifier, step: Step, update: Update) -> list[str]:
     """The confirmation's line of each channel: where the update goes, or, on a retry,
-    that the channel took it already."""
+    that the channel took it already, or that it may have (it went out with no answer)."""
     from console.engine.channel_targets import shown_target
 
     runs = runs_of(notifier.recorder.events, step.id)
@@ -43,7 +45,9 @@ def confirm_targets(notifier: Notifier, step: Step, update: Update) -> list[str]
     return [
         runs.said(c.name)
         if c.name in runs.delivered
-        else f"{c.name}: {shown_target(c, update, mask, environ)}"
+        else c.name
+        + (MAY_PAGE_TWICE if c.name in runs.unanswered else ": ")
+        + shown_target(c, update, mask, environ)
         for c in notifier.channels_of(step)
     ]
 
@@ -69,9 +73,21 @@ def runs_of(events: Iterable[Event], step: str) -> Runs:
             result = event.payload(NotificationResult)
             if result.ok and result.sent in own:
                 runs.delivered.setdefault(result.channel, runs.count)
+                runs.unanswered.discard(result.channel)
+            elif result.sent in own and may_have_arrived(result):
+                runs.unanswered.add(result.channel)
         elif (
             event.kind == Kind.STEP_COMPLETED
             and event.payload(StepCompleted).status is not StepStatus.FAILED
         ):
-            runs.delivered = {}  # done: a run after it is an update of its own
+            runs.delivered, runs.unanswered = {}, set()  # done: a run after it is its own
     return runs
+
+
+def may_have_arrived(result: NotificationResult) -> bool:
+    """Whether an update not delivered may have arrived all the same: it went out whole
+    with no answer. An older journal says so only in words (`it may have arrived`, or a
+    timeout's `no answer`, which may have come before it went out: taken as arrived)."""
+    if result.unanswered is not None:
+        return result.unanswered
+    return "may have arrived" in result.detail or "no answer" in result.detail

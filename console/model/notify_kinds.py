@@ -24,6 +24,9 @@ NOT_SENT = ": NOT SENT, "
 # A channel a retried notify step's update reached already (`incidents: delivered on
 # attempt 1, not sent again`): Enter sends it on the others only.
 NOT_AGAIN = ", not sent again"
+# A channel whose update went out before with no answer (`pager: the first may have
+# arrived ...: https://...`): the dialog shows that line whole, never cut.
+MAY_PAGE_TWICE = ": the first may have arrived (no answer); resending may page twice: "
 
 # The severity of a declaration, by trigger: what is broken for users or data pages loudest.
 TRIGGER_SEVERITY = {

@@ -219,3 +219,8 @@ class NotificationResult(Payload):
     action: str | None = Field(
         None, description="the PagerDuty event_action of the incident event it answers"
     )
+    unanswered: bool | None = Field(
+        None,
+        description="not delivered, and an attempt went out whole with no answer: it may have"
+        " arrived (since 2026-12-06; before, the detail said `it may have arrived`)",
+    )

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
-from console.model.notify_kinds import NOT_AGAIN, NOT_SENT
+from console.model.notify_kinds import MAY_PAGE_TWICE, NOT_AGAIN, NOT_SENT
 from console.model.outcome import named
 from console.model.strategies import Strategy
 from console.model.templates import Commands, alike
@@ -309,9 +309,9 @@ class NotifyDialog(ModalScreen[str | None]):
                 yield Static(f"To (then again {again} until the close):" if again else "To:")
                 for target in shown:
                     # a command goes on under its own start, whole: nothing is sent that was
-                    # not seen, and so does a channel that cannot send (why, whole); a
-                    # webhook's line is cut with … at the dialog's width
-                    whole = RUNS in target or NOT_SENT in target
+                    # not seen, and so does a channel that cannot send (why, whole) or may
+                    # have it already; a webhook's line is cut with … at the dialog's width
+                    whole = RUNS in target or NOT_SENT in target or MAY_PAGE_TWICE in target
                     with Horizontal(classes="target-row"):
                         yield Static("→", classes="arrow")
                         yield Static(
