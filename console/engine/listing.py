@@ -17,7 +17,7 @@ from console.journal.outcomes import took_command
 from console.journal.results import drill_failed
 from console.journal.store import parse_line
 from console.model.events import Event
-from console.model.undo_went import undos_went
+from console.model.undo_went import undo_since, undos_went
 
 if TYPE_CHECKING:
     from console.model.recovery import Recovery
@@ -36,7 +36,8 @@ class IncidentSummary(NamedTuple):
     drill: bool
     recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
     # How the undo of its strategy steps went since they ran (after the close too): "" none
-    # ran, else undone, in part, refused (nothing changed) or failed (model/undo_went.py).
+    # ran, else undone, in part, refused (nothing changed), not ended, held or failed
+    # (model/undo_went.py).
     undo: str = ""
     drill_failed: bool = False  # a drill judged failed, whatever its outcome
     custody: Custody | None = None  # whose it is, who writes it, which locks name it
@@ -48,8 +49,8 @@ class IncidentSummary(NamedTuple):
 
 
 def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
-    """The `incident.*`, `recovery.measured`, `step.completed` (whether a step was undone
-    since), `drill.judged`, `systems.selected` and `integrity.recorded` (an ad-hoc
+    """The `incident.*`, `recovery.measured`, `step.completed` and an undo's `step.started`
+    (whether a step was undone since, or is being), `drill.judged`, `systems.selected` and `integrity.recorded` (an ad-hoc
     drill's verdict) events of a journal, all a summary needs, without parsing
     the rest: listing incidents must stay cheap however long one of them is. Beside
     them, its last writer, from its `lock.*` events and its last one."""
@@ -58,7 +59,7 @@ def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
     events, driver = [], LastDriver(path.parent)
     whole = lines[:-1]  # the last is empty, or torn
     for number, raw in enumerate(whole, start=1):
-        if any(kind in raw for kind in SUMMARY_KINDS):
+        if any(kind in raw for kind in SUMMARY_KINDS) or (b'"step.started"' in raw and UNDO in raw):
             events.append(parse_line(raw, path, number))
         if b'"lock.' in raw and (event := parse_line(raw, path, number)).kind.startswith("lock."):
             driver.feed(event)
@@ -67,6 +68,7 @@ def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
     return events, driver
 
 
+UNDO = b'.undo"'  # an undo's start: one with no end yet is not said failed
 SUMMARY_KINDS = (
     *(b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"'),
     *(b'"systems.selected"', b'"integrity.recorded"'),  # an ad-hoc drill's verdict
@@ -106,7 +108,7 @@ def list_incidents(
                 unlisted.append(f"{exc} (not listed)")  # its message names the file, the line
             continue
         steps = [s for s in state.steps if not s.endswith(".undo")]
-        undos = [u for s in steps if (u := state.undone(s)) is not None]
+        undos = [u for s in steps if (u := undo_since(state, s)) is not None]
         incident_id = state.incident_id or path.parent.name
         found.append(
             IncidentSummary(

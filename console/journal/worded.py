@@ -16,7 +16,10 @@ journal, older ones too, and says so in its commit. So, in this rule:
 - corrected in every journal (the old words misled): an after never read said `not
   verified` where a dash read as "nothing" beside hosts the rollback changed (4fe7acde);
   a headless run's lock named as a process, not a console, its incident named once;
-  the change history's row for each hand-over of command (who held it when).
+  the change history's row for each hand-over of command (who held it when); the
+  list's undo since the close, said failed of an undo with no end on record or held
+  between stages (`an undo started since, not ended`, `an undo held between stages
+  since`).
 
 Folding is never worded: an older journal folds as it did (docs/journal.md's versions).
 """

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING
 from console.model.status import HostStatus, StepStatus
 
 if TYPE_CHECKING:
+    from console.model.state import IncidentState
     from console.model.step_state import StepState
 
 UNDONE, IN_PART, REFUSED, FAILED = "undone", "in part", "refused", "failed"
+# Started and not ended (running, or its process gone), and held between the stages of a
+# gradual re-enable: neither failed (`list` said "an undo failed since" of both).
+RUNNING, HELD = "not ended", "held"
 
 # After the outcome of a closed incident: `rolled back, an undo refused since`.
 SINCE = {
@@ -22,6 +26,8 @@ SINCE = {
     IN_PART: "undone in part since",
     REFUSED: "an undo refused since",
     FAILED: "an undo failed since",
+    RUNNING: "an undo started since, not ended",
+    HELD: "an undo held between stages since",
 }
 
 # Of a step whose undo ran, as the checklist says it of the highlighted step.
@@ -30,13 +36,33 @@ SAID = {
     IN_PART: "undone on some hosts, refused or not reached on the others",
     REFUSED: "its undo refused on every host, nothing changed there",
     FAILED: "its undo failed",
+    RUNNING: "its undo started, not ended",
+    HELD: "its undo held between stages",
 }
+
+
+def undo_since(state: IncidentState, step_id: str) -> StepState | None:
+    """The step's undo since the step last ran: ended (`state.undone`), or started and not
+    ended (running, or its process gone)."""
+    if (undo := state.undone(step_id)) is not None:
+        return undo
+    undo, ran = state.steps.get(f"{step_id}.undo"), state.steps.get(step_id)
+    if undo is None or undo.status is not StepStatus.RUNNING or undo.restarted is None:
+        return None
+    since = [t for t in (ran.finished, ran.restarted) if t is not None] if ran else []
+    return None if any(t > undo.restarted for t in since) else undo
 
 
 def undo_went(undo: StepState) -> str:
     """UNDONE on every host it went to; IN_PART where it undid some and was refused on, or
     stopped before, the others; REFUSED where it was refused on every host (nothing
-    changed); FAILED where it failed, or its outcome is unknown, somewhere."""
+    changed); RUNNING while it has no end on record (a retry of a failed one too); HELD
+    between a gradual re-enable's stages; FAILED where it failed, or its outcome is
+    unknown, somewhere."""
+    if undo.status is StepStatus.RUNNING:
+        return RUNNING
+    if undo.status is StepStatus.HELD:
+        return HELD
     if undo.status.finished:
         return UNDONE
     if undo.status is StepStatus.REFUSED or undo.status.between_waves:
@@ -46,11 +72,14 @@ def undo_went(undo: StepState) -> str:
 
 
 def undos_went(undos: Iterable[StepState]) -> str:
-    """How the undos of an incident's steps went, the worst first: FAILED, IN_PART (also
-    one step undone and another's undo refused), REFUSED, UNDONE; "" when none ran."""
+    """How the undos of an incident's steps went, the worst first: FAILED, RUNNING, HELD,
+    IN_PART (also one step undone and another's undo refused), REFUSED, UNDONE; "" when
+    none ran."""
     went = {undo_went(u) for u in undos}
-    if not went or FAILED in went:
-        return FAILED if went else ""
+    if not went:
+        return ""
+    if worst := next((w for w in (FAILED, RUNNING, HELD) if w in went), None):
+        return worst
     if IN_PART in went or went == {UNDONE, REFUSED}:
         return IN_PART
     return REFUSED if REFUSED in went else UNDONE

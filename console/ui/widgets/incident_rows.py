@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from console.engine.listing import IncidentSummary
 from console.model.outcome import ROLLED_BACK, Outcome, done_word
 from console.model.triggers import without_label
-from console.model.undo_went import FAILED, IN_PART, REFUSED, SINCE, UNDONE
+from console.model.undo_went import FAILED, HELD, IN_PART, REFUSED, RUNNING, SINCE, UNDONE
 from console.model.visible import visible
 from console.ui.widgets.plain import plain
 
@@ -26,6 +26,8 @@ UNDO_SHORT = {
     IN_PART: "↶ part undone",
     REFUSED: "↶ undo refused",
     FAILED: "↶ undo failed",
+    RUNNING: "↶ undo started",
+    HELD: "↶ undo held",
 }
 CELL_PADDING = 2  # a DataTable cell's padding, both sides
 SPARE = 1  # columns left at the table's right edge
@@ -41,7 +43,8 @@ MARKS = {
 
 def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
-    since` (or `an undo failed since`, `an undo refused since`, `undone in part since`), `✘ drill failed` (a drill judged so), `✔ drill
+    since` (or `an undo failed since`, `an undo refused since`, `undone in part since`,
+    `an undo started since, not ended`, `an undo held between stages since`), `✘ drill failed` (a drill judged so), `✔ drill
     passed` (one that expected its rollback to fail, or to halt), or `… open`,
     cut at a word; the export has the reason, the hosts or the successor."""
     if summary.outcome is None:
