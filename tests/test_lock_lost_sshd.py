@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from console.engine.session import Engine
+from console.journal.event_phrases import STALE
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
@@ -69,7 +70,7 @@ async def test_the_console_resuming_says_its_lock_was_taken_over_meanwhile(
     said = [m for t, m in toasts if t == "Another incident there meanwhile"]
     assert len(said) == 1, toasts
     assert said[0].startswith(f"Lock on app taken over by incident {other} (")
-    assert f", reason “{REASON}”, while this incident's console was gone: its hosts may" in said[0]
+    assert f", reason “{REASON}”, {STALE}: its hosts may" in said[0]
     assert "\n" not in said[0]
     # Said once: the note beside the lock was read, and goes.
     assert not list((fleet.state / "locks").glob("*.taken"))
@@ -84,8 +85,9 @@ def test_exec_into_the_incident_says_its_lock_was_taken_over_before_it_sends(
     first = done.stderr.splitlines()[0]
     assert first.startswith(f"exec: lock on app taken over by incident {other} (")
     assert first.endswith(
-        f", reason “{REASON}”, while this incident's console was gone: its hosts may have been"
-        " changed since; read that incident's record before retrying or verifying"
+        f", reason “{REASON}”, while this incident's lock was stale (the process holding it"
+        " had ended): its hosts may have been changed since; read that incident's record"
+        " before retrying or verifying"
     )
     events = read_journal(journal).events
     kinds = [e.kind for e in events]

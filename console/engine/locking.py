@@ -214,7 +214,7 @@ class IncidentLocks:
 
     def lost_said(self) -> list[str]:
         """One line for each lock of this incident another incident took over, or held
-        after this one let go of it open, while its console was gone (journalled as its
+        after this one let go of it open, while its holder had ended (journalled as its
         locks were taken again): its hosts may have been changed since."""
         from console.journal.describe import describe
 

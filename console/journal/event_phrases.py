@@ -77,12 +77,16 @@ def lock_taken_over(d: LockTakenOver, e: Event) -> str:
     )
 
 
+STALE = "while this incident's lock was stale (the process holding it had ended)"
+
+
 def lock_lost(d: LockLost, e: Event) -> str:
     """`lock on app taken over by incident X (rbbob on jump, pid 4242) at 2026-12-04
-    14:02:11 UTC, reason “...”, while this incident's console was gone: its hosts may have
-    been changed since; ...`: one line, said as the incident takes its locks again,
-    before anything is retried or verified (a verify by hand: as it takes the lock the
-    closed incident kept, `of`)."""
+    14:02:11 UTC, reason “...”, while this incident's lock was stale (the process holding it
+    had ended): its hosts may have been changed since; ...`: one line, said as the incident
+    takes its locks again, before anything is retried or verified (a verify by hand: as it
+    takes the lock the closed incident kept, `of`). Its process may have been a headless
+    command: it read "while this incident's console was gone", in every journal."""
     by = d.by
     at = _utc(d.at)
     who = f"{by.get('user', '?')} on {by.get('host', '?')}, pid {by.get('pid', '?')}"
@@ -103,9 +107,8 @@ def lock_lost(d: LockLost, e: Event) -> str:
         )
     else:
         said = (
-            f"lock on {e.where.system or '?'} {taken}, while this incident's console was"
-            " gone: its hosts may have been changed since; read that incident's record"
-            " before retrying or verifying"
+            f"lock on {e.where.system or '?'} {taken}, {STALE}: its hosts may have been"
+            " changed since; read that incident's record before retrying or verifying"
         )
     return visible(said, one_line=True)
 

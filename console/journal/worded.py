@@ -16,7 +16,9 @@ journal, older ones too, and says so in its commit. So, in this rule:
 - corrected in every journal (the old words misled): an after never read said `not
   verified` where a dash read as "nothing" beside hosts the rollback changed (4fe7acde);
   a headless run's lock named as a process, not a console, its incident named once;
-  the change history's row for each hand-over of command (who held it when); the
+  the change history's row for each hand-over of command (who held it when); a lock
+  taken over while its holder had ended, said of a console for a headless command too
+  (`while this incident's lock was stale (the process holding it had ended)`); the
   list's undo since the close, said failed of an undo with no end on record or held
   between stages (`an undo started since, not ended`, `an undo held between stages
   since`).

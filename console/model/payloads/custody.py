@@ -50,10 +50,10 @@ class LockTakenOver(Payload):
 
 
 class LockLost(Payload):
-    """While this incident's console was gone, another incident took its stale lock over,
-    or held the system after this one let go of it open (`released`), and may have changed
-    its hosts; recorded as the incident takes its locks again. A verify by hand records it
-    for the closed incident it verifies (`of`)."""
+    """While this incident's lock was stale (its console or command had ended), another
+    incident took it over, or held the system after this one let go of it open
+    (`released`), and may have changed its hosts; recorded as the incident takes its locks
+    again. A verify by hand records it for the closed incident it verifies (`of`)."""
 
     KIND = Kind.LOCK_LOST
     by: JsonObject = Field(
