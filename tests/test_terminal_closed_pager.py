@@ -7,9 +7,11 @@ that never answers."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,24 @@ PATIENCE = 60
 BOUND = 45
 
 
+@contextlib.contextmanager
+def silent_pager(sshd_server, tmp_path: Path, retries: int) -> Iterator[Tmux]:
+    """The console in tmux (80x24, the pane's own process) at its first step on a real
+    sshd fleet, its PagerDuty channel a loopback socket that takes and never answers."""
+    config, _ = fleet(sshd_server, tmp_path)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        _oncall(config, f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue", retries)
+        tmux = Tmux(tmp_path)
+        try:
+            declare(tmux, config, leader=True)
+            tmux.wait_for("Step 1 of")
+            yield tmux
+        finally:
+            tmux.kill()
+
+
 def test_a_closed_terminal_does_not_wait_for_pagerduty(sshd_server, tmp_path: Path):
     """Walked at 80x24 on a real sshd fleet, PagerDuty never answering: the SSH session
     dropped (SIGHUP) at the checklist, and the console lived on for two minutes, printing
@@ -36,23 +56,13 @@ def test_a_closed_terminal_does_not_wait_for_pagerduty(sshd_server, tmp_path: Pa
     commander back on a new session), and sent the acknowledge after the hang-up. As
     docs/notifications.md says, a console whose terminal is gone leaves its notifications
     to the resume."""
-    config, _ = fleet(sshd_server, tmp_path)
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        _oncall(config, f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue", retries=3)
-        tmux = Tmux(tmp_path)
-        try:
-            declare(tmux, config, leader=True)
-            tmux.wait_for("Step 1 of")
-            tmux.keys("Enter")  # the bridge confirmed; the next step would acknowledge
-            tmux.wait_for("Step 2 of")
-            pid = console_pid(tmux)
-            (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
-            tmux.kill()  # the pty closes, as when an SSH session drops
-            _wait_for(lambda: ended(pid), "the console to exit", BOUND)
-        finally:
-            tmux.kill()
+    with silent_pager(sshd_server, tmp_path, retries=3) as tmux:
+        tmux.keys("Enter")  # the bridge confirmed; the next step would acknowledge
+        tmux.wait_for("Step 2 of")
+        pid = console_pid(tmux)
+        (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+        tmux.kill()  # the pty closes, as when an SSH session drops
+        _wait_for(lambda: ended(pid), "the console to exit", BOUND)
     events = read_journal(journal.parent).events
     sent = {e.seq: e.data for e in events if e.kind == Kind.NOTIFICATION_SENT}
     results = {e.data.sent: e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT}
@@ -106,3 +116,27 @@ def _oncall(config: Path, url: str, retries: int) -> None:
             f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key = "{KEY}"\n'
             f'url = "{url}"\ntimeout = {PATIENCE}\nretries = {retries}\n'
         )
+
+
+def test_a_quit_then_a_closed_terminal_records_both(sshd_server, tmp_path: Path):
+    """The commander quit while PagerDuty's trigger went unanswered ("waiting for the last
+    PagerDuty event(s) to go out"), then the terminal closed: the hang-up killed the
+    console as it waited (SIGHUP's default, its handler gone with the screen), and the
+    journal ended at the trigger's `notification.sent`, nothing of the quit nor of the
+    hang-up on record, its lock left as if killed. Now the wait stops, the trigger is
+    journalled unanswered, and the release says both."""
+    with silent_pager(sshd_server, tmp_path, retries=0) as tmux:
+        pid = console_pid(tmux)
+        tmux.keys("q")
+        tmux.wait_for("Quit?")
+        tmux.keys("y")
+        tmux.wait_for("waiting for the last PagerDuty event(s) to go out")
+        tmux.kill()  # the pty closes, as when an SSH session drops
+        _wait_for(lambda: ended(pid), "the console to exit", BOUND)
+    (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+    events = read_journal(journal.parent).events
+    [result] = [e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT]
+    assert result.detail == "no answer yet when it was stopped by the terminal closing", result
+    assert result.unanswered, result
+    assert events[-1].kind == Kind.LOCK_RELEASED, [e.kind for e in events[-3:]]
+    assert events[-1].data.reason == "terminal closed (SIGHUP) after the console quit"

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from console.engine.notifier import Notifier
     from console.ui.app import RollbackApp
+    from console.ui.quitting import Quitting
 
 log = logging.getLogger(__name__)
 
@@ -60,19 +61,39 @@ async def _last_word(notifier: Notifier, why: str) -> None:
 
 
 @contextlib.contextmanager
-def _interrupting(notifier: Notifier) -> Iterator[None]:
+def _interrupting(notifier: Notifier, quitting: Quitting) -> Iterator[None]:
     """Ctrl+C or TERM while the last notifications go out stops waiting for them (each is
     journalled not delivered, saying so); the locks are released and the journal closed
-    as after any quit."""
+    as after any quit. So does the terminal closing after the quit, the release saying
+    it (`quitting.ended_by`): seen, SIGHUP killed the console as it waited, with nothing
+    of the quit, the hang-up or the page on record ("killed, or crashed" in `list`). A
+    HUP the console was started ignoring stays ignored while its terminal is there."""
+    from console.ui import terminal
+
     loop = asyncio.get_running_loop()
+    ignored = signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+
+    def hung_up() -> None:
+        if not (gone := terminal.gone()) and ignored:
+            return
+        if gone:
+            terminal.let_go()
+        why = "terminal closed (SIGHUP)" if gone else "ended by SIGHUP"
+        quitting.ended_by = quitting.ended_by or f"{why} after the console quit"
+        notifier.interrupt("stopped by the terminal closing" if gone else "interrupted by SIGHUP")
+
     for signum in (signal.SIGINT, signal.SIGTERM):
         why = f"interrupted by {signal.Signals(signum).name}"
         loop.add_signal_handler(signum, notifier.interrupt, why)
+    before = signal.getsignal(signal.SIGHUP)
+    loop.add_signal_handler(signal.SIGHUP, hung_up)
     try:
         yield
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(signum)
+        if before is not None:  # as it was (ignored, or not handled)
+            signal.signal(signal.SIGHUP, before)
 
 
 @contextlib.contextmanager
@@ -214,7 +235,7 @@ async def _serve(
             before = len(app.conductor.recorder.events)
             if waited:
                 print("waiting for the last PagerDuty event(s) to go out; Ctrl+C stops waiting")
-            with _interrupting(notifier):
+            with _interrupting(notifier, app.quitting):
                 await notifier.drain()
             if waited:  # how each ended: nobody sees the console's screen any more
                 events = app.conductor.recorder.events[before:]
