@@ -123,3 +123,28 @@ def test_a_status_update_edited_and_not_sent_is_noted_as_the_console_ends(sshd_s
         " not sent; edited to: “"
     ), note
     assert note.endswith("; canary back on 2.9.1”"), note
+
+
+def test_an_adhoc_command_typed_and_not_run_is_noted_as_the_console_ends(sshd_server, tmp_path):
+    """The ad-hoc command's dialog (F3, e), a command typed, then the terminal gone: it went
+    with the console, unlike the other dialogs' text (walked at 80x24)."""
+    opens = ((("F3",), "Output"), (("e",), "Run an ad-hoc command"))
+    assert _typed_then_ended(sshd_server, tmp_path, "hang up", opens, "cat service/metrics") == [
+        "Run an ad-hoc command: left unanswered when the console ended (terminal closed"
+        " (SIGHUP)), so not sent; typed: “cat service/metrics”"
+    ]
+
+
+def test_a_new_declaration_under_way_is_noted_in_the_incident_as_the_console_ends(
+    sshd_server, tmp_path
+):
+    """A second incident being declared from the home screen (n), its reason typed, then
+    the terminal gone: nothing of it was recorded anywhere. The incident the console
+    drives keeps it, saying it is not this one."""
+    home = ((("Escape",), "Checklist"), (("Escape",), "declare a new incident"))
+    opens = (*home, (("n",), "Declare the rollback trigger"), (("Down", "Enter"), "Reason"))
+    assert _typed_then_ended(sshd_server, tmp_path, "hang up", opens, "payments down too") == [
+        "Declare a new incident (not this one): left unanswered when the console ended"
+        " (terminal closed (SIGHUP)), so nothing of it was recorded; trigger: User impact"
+        " assessment; typed: “payments down too”"
+    ]

@@ -273,3 +273,43 @@ def test_resume_take_command_without_a_terminal_moves_nothing(shared) -> None:  
         f" {INCIDENT} --plain" in said[1], said  # fmt: skip
     assert sorted(p.name for p in journals.iterdir()) == [INCIDENT]  # nothing moved
     assert (journals / INCIDENT / "journal.jsonl").read_bytes() == before
+
+
+async def test_take_command_half_typed_is_noted_as_of_the_teammates_incident(shared) -> None:  # noqa: F811 (a fixture)
+    """This console drives its own incident, and r on a teammate's (its console killed)
+    had its reason half typed when the terminal closed: the note went into this incident
+    as "Take command of ...: left unanswered ...", as if of it. It can be written nowhere
+    else (the teammate's journal is not this account's), so it says whose it was and that
+    command of it was not taken."""
+    from console.engine.session import Engine
+    from console.ui.screens.dialogs import TextPrompt
+    from console.ui.screens.home import HomeScreen
+    from tests.test_ui_picker_filter import filtered
+    from tests.test_ui_support import _ENGINES, ACTOR, build_app, demo_settings, until
+
+    journals, locks, account = shared
+    with driven_by(account, journals, locks):
+        pass  # killed: its writer and its lock on web left behind
+    settings = demo_settings()
+    engine = Engine(settings, journals, actor=ACTOR, lock_dir=locks, threaded_io=True)
+    _ENGINES.append(engine)
+    app = build_app(settings, journals, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await filtered(pilot, "api", "web-1")  # not web: the teammate's lock
+        await pilot.press("enter", "space")
+        await until(pilot, lambda: picker.host_tree.selected == {"api-1", "api-2"})
+        await pilot.press("enter")
+        await until(pilot, lambda: app.conductor is not None)
+        while not isinstance(app.screen, HomeScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("down", "r")  # the teammate's: listed below this one's
+        await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"shift chan")
+        app.quitting.end("terminal closed (SIGHUP)", 129)
+        notes = [e.data.text for e in app.conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
+    assert notes == [
+        f"Take command of {account.name}'s incident {INCIDENT}: left unanswered when the"
+        " console ended (terminal closed (SIGHUP)), so command of"
+        f" {account.name}'s {INCIDENT} was not taken; typed: “shift chan”"
+    ]

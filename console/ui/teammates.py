@@ -49,6 +49,7 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
             "Reason for taking command",
             required=True,
             danger=True,
+            elsewhere=f", so command of {custody.owner}'s {summary.incident_id} was not taken",
         ),
         taken,
     )
@@ -101,6 +102,7 @@ def _ask(app: RollbackApp, summary: IncidentSummary) -> None:
             "Reason for asking",
             required=True,
             danger=True,
+            elsewhere=f", so {custody.owner}'s console was not asked for {summary.incident_id}",
         ),
         asked,
     )

@@ -66,3 +66,11 @@ class AdhocDialog(ModalScreen[tuple[str, list[str]] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def unsaved_note(self, why: str) -> str:
+        """The note that keeps the command typed here, never sent, once the console ends
+        (`why`) with this dialog open; "" when nothing is typed."""
+        from console.ui.screens.dialogs import typed_note
+
+        command = self.query_one("#adhoc-command", Input).value.strip() if self.is_mounted else ""
+        return typed_note("Run an ad-hoc command", why, command, ", so not sent")

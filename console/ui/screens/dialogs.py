@@ -38,8 +38,12 @@ class TextPrompt(ModalScreen[str | None]):
         *,
         required: bool = True,
         danger: bool = False,
+        elsewhere: str = "",
     ):
         super().__init__()
+        # Of another incident than the one this console drives: what its note says of it
+        # (`, so not taken: ...`), noted in this one, the only record it can write.
+        self.elsewhere = elsewhere
         self.title_text = title
         self.explanation = explanation
         self.placeholder = placeholder
@@ -83,9 +87,15 @@ class TextPrompt(ModalScreen[str | None]):
         """The note that keeps what is typed here, never accepted, once the console ends
         (`why`) with this dialog open; "" when nothing is typed."""
         text = self.query_one("#prompt-input", Input).value.strip() if self.is_mounted else ""
-        if not text:
-            return ""
-        return f"{self.title_text}: left unanswered when the console ended ({why}); typed: “{text}”"
+        return typed_note(self.title_text, why, text, self.elsewhere)
+
+
+def typed_note(title: str, why: str, typed: str, so: str = "") -> str:
+    """`TITLE: left unanswered when the console ended (WHY)[, SO]; typed: “...”`: what a
+    dialog left open held, never accepted; "" when nothing is typed."""
+    if not typed:
+        return ""
+    return f"{title}: left unanswered when the console ended ({why}){so}; typed: “{typed}”"
 
 
 def unanswered(screens: Iterable[Screen[Any]], why: str) -> list[str]:

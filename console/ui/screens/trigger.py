@@ -278,6 +278,24 @@ class TriggerScreen(Screen):
         preselect = [declaration.proposal.firing.trigger.system] if declaration.proposal else []
         self.app.push_screen(PickerScreen(preselect=preselect, declaration=declaration))
 
+    def unsaved_note(self, why: str) -> str:
+        """The note that keeps the declaration under way, nothing of it recorded, once the
+        console is ended from outside (`why`) on it: into the incident it declares (resumed
+        without its trigger), or, of a new one, into the incident this console drives, said
+        so. A quit asked first, saying that none of it is recorded: none is."""
+        from console.ui.screens.dialogs import typed_note
+
+        quitting = self.app.quitting
+        if not self.is_mounted or quitting.ended_by is None or quitting.declaring() is not self:
+            return ""  # quit, or it went on: the declaration is recorded
+        chosen, proposal = self.chosen(), self.proposal
+        kind = proposal.firing.trigger.kind if chosen == AUTO and proposal else chosen
+        said = TriggerKind(kind).label if kind else "none chosen"
+        reason = self.query_one("#reason", Input).value.strip()
+        title = "Declare the trigger" if self.into else "Declare a new incident (not this one)"
+        so = ", so not declared" if self.into else ", so nothing of it was recorded"
+        return typed_note(title, why, reason, f"{so}; trigger: {said}")
+
     def action_back(self) -> None:
         """Back to home; what was chosen and typed waits for the next declaration."""
         reason = self.query_one("#reason", Input).value
