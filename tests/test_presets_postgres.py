@@ -583,7 +583,9 @@ def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, t
     time passed the precheck, which read every timeline's WAL and found that commit on
     timeline 1; recovery follows timeline 2, which never reaches it: FATAL, the server
     stopped, its data directory replaced. The precheck reads the timelines recovery
-    follows, and refuses; nothing changes."""
+    follows, and refuses; nothing changes. Its refusal of the time said 'choose an earlier
+    time', of the very time the data was brought back to: it says that the cluster holds
+    it already, and that the later commits need the earlier recovery undone first."""
     target, _point = _backed_up_then_a_bad_row(
         cluster,
         between=f"{NOW_UTC};\n",
@@ -610,6 +612,16 @@ def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, t
             " timeline 2, which recovery follows, forked away from it (an earlier recovery):"
             " recovery along timeline 2 never reaches it (found on it: none); give a point or"
             " an LSN on timeline 2"
+        ), summary
+    else:  # it said 'choose an earlier time' of the very time the data is at
+        assert (
+            "the cluster holds all of them already, so recovering to that time changes"
+            " nothing. Later ones (the first at "
+        ) in summary, summary
+        assert summary.endswith(
+            f"undo that recovery first (incident {first.incident}, which kept the data"
+            f" directory from before it at {cluster.pgdata}.replaced-{first.incident}), then"
+            " run this again"
         ), summary
     assert cluster.running() and ids(cluster) == [1, 2, 3, 4]
     assert kept_aside(cluster, outcome.incident) == []

@@ -20,9 +20,21 @@ if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{rec
   gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
   if [ -n "$gap" ]; then
     echo "no transaction in the WAL recovery can read since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): it stops where $gap is missing from the archive, and recovery would stop the server there; put it back, or choose an earlier time" >&2
-  else
-    echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
+    exit 3
   fi
+  # those that did are past the fork of the timeline recovery follows (an earlier recovery
+  # of this cluster stopped before them): an earlier time is not what is wanted
+  past=$(echo "$left" | while read -r at; do
+    if [ -n "$at" ] && [ "$(date -u -d "$at UTC" +%s%N)" -ge "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then echo "$at"; break; fi
+  done)
+  if [ -n "$past" ]; then
+    kept=$(ls -d "$pgdata".replaced-* 2>/dev/null | tail -n 1)
+    echo "no transaction along timeline $follows, which recovery follows, ended at or after "{{recovery_target_time}}" (its last: ${last:-none}${last:+ UTC}): the cluster holds all of them already, so recovering to that time changes nothing." \\
+      "Later ones (the first at $past UTC) are on the timeline an earlier recovery forked timeline $follows from, which this recovery never replays:" \\
+      "to recover to a time among them, undo that recovery first${kept:+ (incident ${kept##*.replaced-}, which kept the data directory from before it at $kept)}, then run this again" >&2
+    exit 3
+  fi
+  echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
   exit 3
 fi
 target=$(date -u -d {{recovery_target_time}} +%s%N)
