@@ -46,8 +46,9 @@ def cluster(pg_cluster):
     return pg_cluster
 
 
-def _holding_orders(db: pg.Cluster) -> subprocess.Popen:
-    """A session of the application idle in a transaction that has read orders."""
+def _holding_orders(db: pg.Cluster, took: str = "SELECT count(*) FROM orders") -> subprocess.Popen:
+    """A session of the application idle in a transaction that has read orders (or that
+    `took` a lock of its own there)."""
     as_account = {}
     if os.geteuid() == 0 and db.account.uid != 0:
         as_account = {"user": db.account.uid, "group": db.account.gid, "extra_groups": []}
@@ -60,7 +61,7 @@ def _holding_orders(db: pg.Cluster) -> subprocess.Popen:
         text=True, **as_account,
     )  # fmt: skip
     assert session.stdin is not None
-    session.stdin.write("BEGIN;\nSELECT count(*) FROM orders;\n")
+    session.stdin.write(f"BEGIN;\n{took};\n")
     session.stdin.flush()
     deadline = time.monotonic() + 30
     while (
@@ -111,13 +112,38 @@ def test_a_reversal_blocked_by_a_lock_gives_up_and_names_who_holds_it(
 def test_an_alembic_downgrade_blocked_by_a_lock_gives_up_and_names_who_holds_it(
     host, site, cluster, tmp_path
 ):
-    """The same with alembic: its connection (libpq) takes lock_timeout from PGOPTIONS."""
+    """The same with alembic: its connection (libpq) takes lock_timeout from PGOPTIONS.
+    Its exit status is said in words (it read 'exit status 122', which the commander had
+    to look up). Then the bad delivery's own schema change holding orders (ACCESS
+    EXCLUSIVE, its transaction open): the reads of the named tables (the precheck's before,
+    the downgrade's own) waited behind it for the whole command timeout, saying nothing of
+    the lock; they wait lock_timeout too, and the line says why they stopped."""
     config = _alembic_config(host, site, cluster, tmp_path, REVISIONS, "timeout = 60\n")
     said = _failed_on_the_lock(cluster, config, tmp_path / "state", "schema-down")
     assert "lock timeout" in said, said
     # alembic's transaction rolled back: said as the sql preset says it (exit 122)
-    assert "rolled back: the database is as before (alembic revision 0002" in said, said
+    assert (
+        "failed at restore · action: non-zero exit: exit status 122: nothing changed there,"
+        " its transaction rolled back — rolled back: the database is as before (alembic"
+        " revision 0002"
+    ) in said, said
     assert "storefront" in said and "idle in transaction" in said, said
+    assert columns(cluster) == ["id", "item", "note"]
+
+    session = _holding_orders(cluster, "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+    try:
+        locked = run_console(config, tmp_path / "locked", "schema-down", "lock_timeout=1s")
+    finally:
+        session.kill()
+        session.wait()
+    assert locked.failed_stage() == "precheck", locked.stdout + locked.stderr
+    [said] = [x for x in locked.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert "non-zero exit" in said, said  # not the command's timeout
+    assert (
+        "cannot read the tables orders: canceling statement due to lock timeout; in a"
+        " transaction on shop then: pid "
+    ) in said, said
+    assert "storefront" in said, said
     assert columns(cluster) == ["id", "item", "note"]
 
 

@@ -160,7 +160,28 @@ params = [
 
 
 def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, cluster, tmp_path):
+    """First two mistakes a commander makes on a bad day, each refused on the host before
+    anything changes there: a table misspelt in `tables` (it read as a check that passed:
+    'rows of orderz unchanged', or nothing judged after a downgrade that succeeded), and a
+    misspelt revision (it said 'prevous is not a revision below the current one')."""
     config = _alembic_config(host, site, cluster, tmp_path, REVISIONS)
+
+    misspelt = run_console(config, tmp_path / "orderz", "schema-down", "tables=orderz")
+    assert misspelt.returncode == 1, misspelt.stdout + misspelt.stderr
+    assert not [e for e in misspelt.events if e.kind == Kind.COMMAND_INTENT and e.where.step]
+    assert (
+        "not started, nothing sent: revision=previous could not be resolved on db-1: no table"
+        " orderz in database shop (named in tables): its rows could not be checked; correct"
+        " tables, then run it again"
+    ) in misspelt.stdout, misspelt.stdout
+    prevous = run_console(config, tmp_path / "prevous", "schema-down", "revision=prevous")
+    assert prevous.failed_stage() == "precheck", prevous.stdout + prevous.stderr
+    [line] = [x for x in prevous.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert line.endswith(
+        "no revision prevous in alembic's history (did you mean previous?): nothing"
+        " downgraded; name previous, base or a revision below 0002 (0001, base)"
+    ), line
+    assert shop(cluster, "SELECT version_num FROM alembic_version") == "0002"
 
     outcome = run_console(config, tmp_path / "state", "schema-down")
 

@@ -9,7 +9,7 @@ from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.output_batcher import OutputBatcher
 from console.journal.files import OUTPUT_NAME
 from console.model.payloads import CommandResult
-from console.model.status import NOTHING_TO_DO
+from console.model.status import NOTHING_TO_DO, FailureClass, exit_said
 
 
 def _aborted(reason: str | None, ended: ExecResult) -> str:
@@ -26,9 +26,11 @@ def command_result(
     final: bool,
     abort: str | None,
     started: float,
+    command: str,
 ) -> CommandResult:
-    """The record of a command that ended as `ended` (`abort`: the run's abort reason,
-    if any; `started`: its monotonic start)."""
+    """The record of `command` that ended as `ended` (`abort`: the run's abort reason,
+    if any; `started`: its monotonic start); its non-zero exit status said with what it
+    means, where the console gives it a meaning."""
     lines = 0
     for stream in ("stdout", "stderr"):
         if (batcher := batchers.get(stream)) is not None:
@@ -41,6 +43,9 @@ def command_result(
     if stage in ("precheck", "undo") and ended.exit_status == NOTHING_TO_DO and not aborted:
         said = [b.last for name in ("stderr", "stdout") if (b := batchers.get(name))]
         refused = next((line for line in said if line), "").strip() or "nothing to do"
+    detail = ended.detail
+    if ended.failure is FailureClass.NONZERO_EXIT and ended.exit_status is not None:
+        detail = exit_said(ended.exit_status, stage, command)
     # None: not said, never written.
     return CommandResult(
         stage=stage,
@@ -50,7 +55,7 @@ def command_result(
         failure=None if aborted and ended == NOT_SENT else ended.failure,
         signal=ended.signal,
         exit_status=ended.exit_status,
-        detail=_aborted(abort, ended) if aborted else ended.detail,
+        detail=_aborted(abort, ended) if aborted else detail,
         refused=refused,
         fingerprint=ended.fingerprint,
         aborted=aborted or None,

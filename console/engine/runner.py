@@ -347,7 +347,7 @@ class Runner:
             ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
         if ended == NOT_SENT and self.detached and not self.aborted:
             return None
-        result = command_result(ended, batchers, stage, final, self.aborted, started)
+        result = command_result(ended, batchers, stage, final, self.aborted, started, command)
         log.debug(
             "%s %s: exit %s in %.3f s",
             target.name,

@@ -125,6 +125,20 @@ def says_rolled_back(command: str | None) -> bool:
     return command is not None and f'echo "{ROLLED_BACK_SAID}' in command
 
 
+def exit_said(exit_status: int, stage: str, command: str | None) -> str:
+    """`exit status 122: nothing changed there, its transaction rolled back`: the number,
+    and in words what it means where the console gives it a meaning (docs/strategies.md);
+    else the number alone."""
+    meaning = ""
+    if exit_status == ROLLED_BACK and says_rolled_back(command):
+        meaning = "nothing changed there, its transaction rolled back"
+    elif exit_status == UNDO_FIRST:
+        meaning = "the undo goes first, a retry cannot go on there before it"
+    elif still_under_way(stage, exit_status):
+        meaning = "still under way on the host"
+    return f"exit status {exit_status}" + (f": {meaning}" if meaning else "")
+
+
 # A verify that did not end (its timeout, a signal, its connection lost) found nothing,
 # though V counts its host as failed (folded so: a wedged service stays retriable and
 # undoable, where an unknown host would hold its lock); V's finding there opens with

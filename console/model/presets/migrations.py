@@ -24,12 +24,15 @@ from console.model.presets.pgshell import (
     CLIENT_PRELUDE,
     CONNECTION,
     LOCK_TIMEOUT,
+    MIGRATION_READS,
+    TABLES_THERE,
 )
 from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
 
 # what reads alembic and the database, writing nothing (the resolve runs it alone)
 _ALEMBIC_READ = (
     CLIENT_PRELUDE
+    + MIGRATION_READS
     + """\
 al() { (cd {{app_dir}} && {{alembic}} -c {{config}} "$@"); }
 """
@@ -84,10 +87,17 @@ test "$target" != "$cur" || { echo "already at $cur: nothing to downgrade" >&2; 
 # one call checks both that the target exists and that it lies below the current one
 plan=$(al history -r "$target:$cur" 2>&1) || {
   echo "$plan" >&2
-  echo "$target is not a revision below the current one, $cur" >&2
+  if al show "$target" > /dev/null 2>&1; then
+    echo "$target is not a revision below the current one, $cur" >&2
+  else  # misspelt: said as such, with the revisions it could name
+    case "$target" in prev* | *ious | pr*us) hint=" (did you mean previous?)" ;; *) hint= ;; esac
+    below=$(al history -r "base:$cur" 2>/dev/null | awk '{ print $1 }' | sed 's/^<base>$/base/' | head -n 5 | paste -s -d , - | sed 's/,/, /g')
+    echo "no revision $target in alembic's history$hint: nothing downgraded; name previous, base or a revision below $cur (${below:-none})" >&2
+  fi
   exit 3
 }
 """
+        + TABLES_THERE
     )
 
 
@@ -217,13 +227,27 @@ _DOWNGRADE = (
 target=$(cat .rollback/alembic-target)
 err=.rollback/alembic-downgrade-{{incident}}
 version() { sql -c "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM alembic_version" 2>/dev/null; }
-was=$(version) && sum=$(schema_sum 2>/dev/null) || was= sum=
-# the named tables' rows (counts and checksum): with the schema as it was, they show a
-# part that committed data outside alembic's transaction (an autocommit_block's UPDATE)
-rows=$(integrity downgrade 2>/dev/null) || rows=
-# a lock the application holds is waited for no longer than lock_timeout (libpq's PGOPTIONS,
-# after the host's own: a search_path the application's account sets there still holds)
-{ { PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c lock_timeout="{{lock_timeout}} al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
+# What a failed downgrade is judged against, read first: the revision, the schema's sum,
+# and the named tables' rows (counts and checksum: with the schema as it was, they show a
+# part that committed data outside alembic's transaction, an autocommit_block's UPDATE). A
+# lock that holds these reads up (lock_timeout) would hold the downgrade up too, and an
+# unread before judges nothing: nothing is downgraded then.
+was=$(version) && sum=$(schema_sum 2> "$err.read") || was= sum=
+if ! rows=$(integrity downgrade 2>> "$err.read") || grep -q 'lock timeout' "$err.read"; then
+  why=$(tail -n 1 "$err.read")
+  case "$why" in
+    "cannot read the tables "*) ;;
+    *) why="the schema could not be read: $(echo "$why" | sed 's/^.*ERROR: *//')$(lock_holders 2>/dev/null)" ;;
+  esac
+  rm -f "$err.read"
+  echo "alembic downgrade to $target not started, nothing changed: $why" >&2
+"""
+    + f"  exit {ROLLED_BACK}\n"
+    + """\
+fi
+rm -f "$err.read"
+# a lock the application holds is waited for no longer than lock_timeout (PGOPTIONS, above)
+{ { al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
 status=$(cat "$err.status" 2>/dev/null)
 if [ "$status" != 0 ]; then
   why=$(grep -E '^[A-Za-z_][A-Za-z0-9_.]*: ' "$err" | tail -n 1)
@@ -239,7 +263,7 @@ if [ "$status" != 0 ]; then
     [ "$(version)" = "$was" ] && [ "$(schema_sum 2>/dev/null)" = "$sum" ]; then
     after=$(integrity downgrade 2>/dev/null) || after=
     named=$(echo {{tables}} | sed 's/,/, /g')
-    if [ -n "$rows" ] && [ "$after" = "$rows" ]; then
+    if [ "$after" = "$rows" ]; then
       if [ -n "$named" ]; then checked="its schema and the rows of $named unchanged in database "{{database}}
       else checked="its schema unchanged in database "{{database}}"; its rows not compared: no tables named"; fi
 """
@@ -255,10 +279,10 @@ if [ "$status" != 0 ]; then
       NR == 2 { for (i = 1; i <= NF; i++) if ($i ~ /^rows\\./) { split($i, kv, "=")
         if (was[kv[1]] != kv[2]) { t = substr(kv[1], 6); out = out sep t " " was[kv[1]] " → " kv[2]; sep = ", " } } }
       END { print out }')
-    if [ -n "$rows" ] && [ -n "$after" ]; then
+    if [ -n "$after" ]; then
       now="$now, its schema unchanged, but the rows of $named changed in database "{{database}}" (${moved:-their checksum}): a part of the downgrade committed outside its transaction, or another session wrote"
     else
-      now="$now, its schema unchanged; the rows of $named could not be read $(test -n "$rows" && echo after || echo before) it: whether it changed data is not known"
+      now="$now, its schema unchanged; the rows of $named could not be read after it: whether it changed data is not known"
     fi
   # the revision as it was, the schema not: a part committed outside alembic's transaction
   elif [ -n "$was" ] && [ "$now" = "the database is at alembic revision $was" ] &&

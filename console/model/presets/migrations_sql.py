@@ -15,6 +15,8 @@ from console.model.presets.pgshell import (
     CONNECTION,
     IDENT,
     LOCK_TIMEOUT,
+    MIGRATION_READS,
+    TABLES_THERE,
 )
 from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
 
@@ -23,6 +25,7 @@ from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
 # what reads the files and the database, writing nothing (the resolve runs it alone)
 _SQL_READ = (
     CLIENT_PRELUDE
+    + MIGRATION_READS
     + """\
 dir=$(cd {{migrations_dir}} && pwd) || { echo "no migrations directory "{{migrations_dir}} >&2; exit 3; }
 reach || exit 3
@@ -106,6 +109,7 @@ plan=$(for v in $(versions | awk -v c="$cur" -v t="$target" '$1 > t + 0 && $1 <=
 done) || exit 3
 test -n "$plan" || { echo "no migration between $target and $cur" >&2; exit 3; }
 """
+        + TABLES_THERE
     )
 
 
@@ -167,9 +171,9 @@ def _apply(plan: str, bookkeeping: str, what: str) -> str:
 # show) names the statement's error beside what became of the database
 err=.rollback/sql-script.psql.err
 # A lock the application holds (a session idle in a transaction) is waited for no longer
-# than lock_timeout: waiting, the statement would queue every query on the table behind it.
-# It goes after the host's own PGOPTIONS (a search_path the application's account sets).
-{{ {{ PGOPTIONS="${{PGOPTIONS:+$PGOPTIONS }}-c lock_timeout="{{{{lock_timeout}}}} sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
+# than lock_timeout (PGOPTIONS, above): waiting, the statement would queue every query on
+# the table behind it.
+{{ {{ sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
 psql_status=$(cat "$err.status" 2>/dev/null)
 if [ "$psql_status" != 0 ]; then
   why=$(grep -E 'ERROR:|FATAL:' "$err" | tail -n 1 | sed 's|^psql:[^:]*/||')

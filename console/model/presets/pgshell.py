@@ -144,18 +144,40 @@ FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT N
 SQL
 }
 
+# The tables named that the database does not have (misspelt, or dropped), comma-separated:
+# a name lookup, which waits for no lock.
+absent_tables() {
+  test -n {{tables}} || return 0
+  reach || return 1
+  for t in $(echo {{tables}} | tr , ' '); do
+    there=$(sql -v t="$t" <<'SQL'
+SELECT to_regclass(:'t') IS NOT NULL
+SQL
+    ) || return 1
+    test "$there" = t || printf '%%s\n' "$t"
+  done | paste -s -d , -
+}
+
 # One `integrity` line for the named tables: row counts, and a checksum of their rows
 # unless $2 is `rows` (a schema change rewrites every row, but keeps the count).
 integrity() {
   tables={{tables}}
   if [ -z "$tables" ]; then echo "integrity stage=$1"; return 0; fi
   reach || return 1
+  err=$(mktemp) || return 1
   found=$(for t in $(echo "$tables" | tr , ' '); do
-    sql -v t="$t" <<'SQL' || exit 1
+    sql -v t="$t" 2>> "$err" <<'SQL' || exit 1
 SELECT format('SELECT %%L, count(*), md5(coalesce(string_agg(md5(x::text), '''' ORDER BY md5(x::text)), '''')) FROM %%s AS x', :'t', to_regclass(:'t')) WHERE to_regclass(:'t') IS NOT NULL
 \\gexec
 SQL
-  done) || { echo "cannot read the tables $tables" >&2; return 1; }
+  done) || {
+    why=$(sed -n 's/^.*ERROR: *//p' "$err" | head -n 1)
+    rm -f "$err"
+    case "$why" in *"lock timeout"*) why="$why$(lock_holders 2>/dev/null)" ;; esac
+    echo "cannot read the tables $tables${why:+: $why}" >&2
+    return 1
+  }
+  rm -f "$err"
   rows=$(echo "$found" | awk -F'|' 'NF == 3 { printf " rows.%%s=%%s", $1, $2 }')
   # a table named that the database does not have (misspelt, or dropped): said, never
   # left out unseen
@@ -169,6 +191,26 @@ SQL
   else
     echo "integrity stage=$1 database=$PGDATABASE checksum=$(echo "$found" | sha256sum | cut -c1-16)$rows"
   fi
+}
+"""
+
+# Every session of the migration presets' commands (psql's, alembic's) waits no longer than
+# lock_timeout for a lock: the bad delivery's schema change may hold one on the tables read
+# (their rows, the schema's sum), and a read, like the change, would queue behind it. It goes
+# after the host's own PGOPTIONS (a search_path the application's account sets there).
+MIGRATION_READS = """\
+PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c lock_timeout="{{lock_timeout}}
+export PGOPTIONS
+"""
+
+# The migration presets' refusal of a table named that the database does not have (a
+# misspelt `tables`): its rows would be compared with nothing, and a downgrade that failed
+# would read as one that kept them. Asked before anything is written (in the resolve too).
+TABLES_THERE = """\
+absent=$(absent_tables) || exit 3
+test -z "$absent" || {
+  echo "no table $absent in database "{{database}}" (named in tables): its rows could not be checked; correct tables, then run it again" >&2
+  exit 3
 }
 """
 
