@@ -332,5 +332,8 @@ async def test_a_command_steps_own_121_is_a_failure_to_retry_not_an_undo_first(
         await close(conductor)
     state = conductor.state
     assert state.step("halt-delivery").hosts["web-1"].exit_status == 121
+    # its record says the number alone: it read 'exit status 121: the undo goes first, a
+    # retry cannot go on there before it' (a95b414a)
+    assert state.step("halt-delivery").hosts["web-1"].detail == "exit status 121"
     assert state.undo_first("halt-delivery") == []
     assert undo_first_said(str, state, "halt-delivery") == ""

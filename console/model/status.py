@@ -109,6 +109,11 @@ UNDO_FIRST = 121
 COMMAND_STAGE = "run"  # the one stage of a command step, an ad-hoc command, an exec
 
 
+def says_undo_first(exit_status: int | None, stage: str | None) -> bool:
+    """Whether an exit status is believed to say UNDO_FIRST: a strategy's stage's only."""
+    return exit_status == UNDO_FIRST and stage != COMMAND_STAGE
+
+
 # The exit status of a command that failed having changed nothing on its host: its work
 # was one transaction, which the database rolled back (a sql migration reversal's psql
 # --single-transaction stopped by an error, a lock timeout). The host fails, as any
@@ -132,7 +137,7 @@ def exit_said(exit_status: int, stage: str, command: str | None) -> str:
     meaning = ""
     if exit_status == ROLLED_BACK and says_rolled_back(command):
         meaning = "nothing changed there, its transaction rolled back"
-    elif exit_status == UNDO_FIRST:
+    elif says_undo_first(exit_status, stage):  # a command step's 121 is its tool's own
         meaning = "the undo goes first, a retry cannot go on there before it"
     elif still_under_way(stage, exit_status):
         meaning = "still under way on the host"

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from console.model.alike import grouped
 from console.model.records import Compared, defaults_of, set_defaults
 from console.model.status import (
-    COMMAND_STAGE,
     NEVER_RAN,
     ROLLED_BACK,
-    UNDO_FIRST,
     FailureClass,
     HostStatus,
     StepStatus,
     says_rolled_back,
+    says_undo_first,
 )
 
 if TYPE_CHECKING:
@@ -112,8 +111,7 @@ class HostRun(Compared):
     def undo_first(self) -> bool:
         """It failed saying a retry cannot go on here until the undo (UNDO_FIRST), in a
         strategy's stage: a command's own 121 says nothing of an undo it has not."""
-        failed = self.status is HostStatus.FAILED and self.exit_status == UNDO_FIRST
-        return failed and self.stage != COMMAND_STAGE
+        return self.status is HostStatus.FAILED and says_undo_first(self.exit_status, self.stage)
 
     def rolled_back(self) -> bool:
         """It failed saying its transaction rolled back: nothing changed (ROLLED_BACK), said
