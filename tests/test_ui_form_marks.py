@@ -236,6 +236,15 @@ async def test_a_field_left_shows_its_value_from_its_start(tmp_path: Path) -> No
         await pilot.press("shift+tab")  # to the due date: the ticket is left
         await pilot.pause(0.2)
         shown = {f.id or "ticket": f.render_line(0).text.strip() for f in (field, ticket)}
+        # Filled in while left (as a prefilled reason is), then End in it: the view stayed
+        # at its start, the cursor and the end out of sight (its scroll room was the cut's).
+        field.prefill(root_cause + " again")
+        field.focus()
+        await pilot.pause(0.1)
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        at_end = field.render_line(0).text.strip()
+    assert at_end.endswith("non-null coupons again"), at_end
     assert shown["field-root_cause"].startswith("1.4.2 shipped a <CartSerializer>"), shown
     assert shown["ticket"] == "OPS-4411", shown
     # and its end, what was typed last, after a `…` (it ended at the field's edge, unsaid)

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, NoBinding
 from textual.expand_tabs import expand_tabs_inline
+from textual.geometry import Size
 from textual.widgets import Input, RadioButton, RadioSet
 from textual.widgets.input import Selection
 
@@ -166,9 +167,18 @@ class ShownInput(Input):
     80x24 the reason 'Performance degradation ...: web/p99-latency = 2400 ms > 2000 ms,'
     ended at the field's edge, what came last out of sight and nothing saying so."""
 
+    def on_focus(self) -> None:
+        self.call_next(self._fit)  # once Input's own handler has it focused
+
     def on_blur(self) -> None:
         if self.app.app_focus:
             self.cursor_position = 0
+        self.call_next(self._fit)
+
+    def _fit(self) -> None:
+        """Its scroll room as it is shown now, whole or cut: a value filled in while left
+        kept the cut's, and End in it left the cursor and the end out of sight."""
+        self.virtual_size = Size(self.content_width, 1)
 
     @property
     def _value(self) -> Text:
