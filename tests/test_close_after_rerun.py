@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Label, RadioSet, Static
+from textual.widgets import Label, OptionList, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
 from console.model.clock import FixedClock
@@ -77,7 +77,7 @@ async def test_verified_needs_the_check_after_the_last_run(fleet: Fleet) -> None
         assert await conductor.run_step("restore")  # rolled back again: not checked since
 
         assert conductor.unverified() == ["Verify stability"]
-        said = "“Verify stability” passed before “Restore” ran again"
+        said = "“Verify stability” passed before “Restore” ran"
         assert conductor.unverified_why() == said
         with pytest.raises(ProcedureError, match=said):
             conductor.close(Outcome.ROLLED_BACK)
@@ -88,8 +88,10 @@ async def test_verified_needs_the_check_after_the_last_run(fleet: Fleet) -> None
             await until(pilot, lambda: app.screen.query("#step-detail"))
             app.screen.select_step("verify")
             detail = app.screen.query_one("#step-detail", Static)
-            words = "“Restore” ran again at"
+            words = "“Restore” ran at"
             await until(pilot, lambda: words in " ".join(str(detail.render()).split()))
+            row = str(app.screen.query_one("#steps", OptionList).get_option("verify").prompt)
+            assert row.startswith("  ↻ recheck") and "☑" not in row, row
 
         assert await conductor.run_step("verify")
         conductor.close(Outcome.ROLLED_BACK)
@@ -127,9 +129,27 @@ async def test_the_close_dialog_never_says_nothing_more_is_needed_above_a_refusa
                     await pilot.pause(0.1)
                 said = str(error.render())
                 assert said.startswith("✘ the record does not show every host rolled back")
-                assert "“Verify stability” passed before “Restore” ran again" in said
+                assert "“Verify stability” passed before “Restore” ran" in said
                 assert not ask.display, str(ask.render())
             assert not conductor.state.closed
             await pilot.press("down", "space")  # another outcome: its question is back
             await until(pilot, lambda: radios.pressed_button.name == "unverified")
             assert ask.display and str(error.render()) == ""
+
+
+async def test_a_check_run_before_the_first_restore_asks_to_be_run_again(fleet: Fleet) -> None:
+    """Seen at 80x24 on a real sshd fleet: Enter on the stability check ahead of its turn,
+    then the restore: the checklist read "☑ done" beside the check, which had read the
+    hosts before anything was rolled back, and the close's reason said "ran again" of a
+    step that had run once. The row reads "↻ recheck" and the words say "ran"."""
+    async with flag_incident(fleet) as conductor:
+        assert await conductor.run_step("verify")
+        assert await conductor.run_step("restore")
+        said = "“Verify stability” passed before “Restore” ran"
+        assert conductor.unverified_why() == said
+        app = make_follow_app(conductor.recorder.path, FixedClock(START))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.screen.query("#steps"))
+            steps = app.screen.query_one("#steps", OptionList)
+            row = lambda: str(steps.get_option("verify").prompt)  # noqa: E731
+            await until(pilot, lambda: row().startswith("  ↻ recheck"))

@@ -117,7 +117,7 @@ class RollbackRecord:
 
     def unverified(self) -> list[str]:
         """Titles of the procedure's stability checks (probe steps) not done, or done
-        before a strategy step ahead of them ran again or was undone (they checked the
+        before a strategy step ahead of them ran (first or again) or was undone (they checked the
         hosts as they were then). With none in the procedure, NO_CHECK when a strategy
         step ran a strategy that verifies nothing on its hosts."""
         if not self._checks():
@@ -186,7 +186,7 @@ class RollbackRecord:
         return changed
 
     def stale_checks(self, probe_ids: list[str] | None = None) -> list[str]:
-        """`“Verify system stability” passed before “Restore” ran again`, for each
+        """`“Verify system stability” passed before “Restore” ran`, for each
         stability check done (of `probe_ids`, default all) that a strategy step ahead of
         it changed since."""
         said = []
@@ -195,7 +195,7 @@ class RollbackRecord:
                 continue
             done = self.state.step(step.id).status is StepStatus.DONE
             if done and (changed := self.changed_since(step.id)):
-                said.append(f"“{step.title}” passed before “{changed}” ran again")
+                said.append(f"“{step.title}” passed before “{changed}” ran")
         return said
 
     def unverified_why(self) -> str:

@@ -26,6 +26,7 @@ from console.ui.undo_first import undo_first_said
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
+from console.ui.widgets.run_summary import ran_since_checked
 from console.ui.widgets.screen_enter import StepList
 from console.ui.widgets.sending import repeated_update, sending_text
 from console.ui.widgets.status import status_text
@@ -140,6 +141,9 @@ class ChecklistScreen(IncidentScreen):
         repeated = repeated_update(self.incident, st.id)
         if status is StepStatus.DONE and (repeated[1] if repeated else st.warnings):
             return Text("⚠ done".ljust(width), style=themed("bold $warning"))
+        if status is StepStatus.DONE and ran_since_checked(self.incident, st.id):
+            # a stability check that read the hosts before a strategy step ahead of it ran
+            return Text("↻ recheck".ljust(width), style=themed("bold $warning"))
         return status_text(status, width)
 
     def sync(self) -> None:

@@ -241,8 +241,9 @@ def undone_before_text(incident: IncidentView, step_id: str) -> str | None:
 
 
 def ran_since_checked(incident: IncidentView, step_id: str) -> str | None:
-    """A stability check done before a strategy step ahead of it ran again: it checked
-    the hosts as they were then ("rolled back and verified" needs it run again)."""
+    """A stability check done before a strategy step ahead of it last ran (the first
+    time, or again): it checked the hosts as they were then ("rolled back and verified"
+    needs it run again)."""
     state, st = incident.state, incident.state.step(step_id)
     if incident.step(step_id).kind is not StepKind.PROBE or st.status is not StepStatus.DONE:
         return None
@@ -260,7 +261,7 @@ def ran_since_checked(incident: IncidentView, step_id: str) -> str | None:
         return None
     at, sid = max(since)
     title = visible(incident.step(sid).title, one_line=True)
-    return f"“{title}” ran again at {at:%H:%M} UTC, after this check passed: run it again"
+    return f"“{title}” ran at {at:%H:%M} UTC, after this check passed: run it again"
 
 
 def soak_text(soak: dict) -> Text:
