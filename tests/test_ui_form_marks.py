@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.widgets import Input, Label
+from textual.widgets.input import Selection
 
 from console.journal.export.markdown import render_markdown
 from console.model.settings import Settings
@@ -236,6 +237,12 @@ async def test_a_field_left_shows_its_value_from_its_start(tmp_path: Path) -> No
         await pilot.press("shift+tab")  # to the due date: the ticket is left
         await pilot.pause(0.2)
         shown = {f.id or "ticket": f.render_line(0).text.strip() for f in (field, ticket)}
+        # Offered while left and selected whole, as the close dialog offers a reason: Input
+        # scrolled to the selection's end, '  fy system stability” passed…' at 80x24.
+        offered = "“Verify system stability” passed before “Restore previous version” ran"
+        ticket.value, ticket.selection = offered, Selection(0, len(offered))
+        await pilot.pause(0.1)
+        shown["offered"] = ticket.render_line(0).text.strip()
         # Filled in while left (as a prefilled reason is), then End in it: the view stayed
         # at its start, the cursor and the end out of sight (its scroll room was the cut's).
         field.prefill(root_cause + " again")
@@ -247,6 +254,7 @@ async def test_a_field_left_shows_its_value_from_its_start(tmp_path: Path) -> No
     assert at_end.endswith("non-null coupons again"), at_end
     assert shown["field-root_cause"].startswith("1.4.2 shipped a <CartSerializer>"), shown
     assert shown["ticket"] == "OPS-4411", shown
+    assert shown["offered"].startswith("“Ve") and "…" in shown["offered"], shown
     # and its end, what was typed last, after a `…` (it ended at the field's edge, unsaid)
     assert "…" in shown["field-root_cause"], shown
     assert shown["field-root_cause"].endswith("assumed non-null coupons"), shown

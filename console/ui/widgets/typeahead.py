@@ -180,6 +180,13 @@ class ShownInput(Input):
         kept the cut's, and End in it left the cursor and the end out of sight."""
         self.virtual_size = Size(self.content_width, 1)
 
+    def _watch_selection(self, selection: Selection) -> None:
+        """Input scrolls to the cursor; left, the field is shown from its start: a reason
+        the close offered, selected whole, read '  fy system stability” passed…'."""
+        super()._watch_selection(selection)
+        if not self.has_focus:
+            self.scroll_to(x=0, animate=False, force=True)
+
     @property
     def _value(self) -> Text:
         if self.password:
