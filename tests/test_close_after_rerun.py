@@ -140,16 +140,20 @@ async def test_the_close_dialog_never_says_nothing_more_is_needed_above_a_refusa
 async def test_a_check_run_before_the_first_restore_asks_to_be_run_again(fleet: Fleet) -> None:
     """Seen at 80x24 on a real sshd fleet: Enter on the stability check ahead of its turn,
     then the restore: the checklist read "☑ done" beside the check, which had read the
-    hosts before anything was rolled back, and the close's reason said "ran again" of a
-    step that had run once. The row reads "↻ recheck" and the words say "ran"."""
+    hosts before anything was rolled back, the current step moved on past it, and the
+    close's reason said "ran again" of a step that had run once. The row reads
+    "↻ recheck", it is the current step again, and the words say "ran"."""
     async with flag_incident(fleet) as conductor:
+        conductor.confirm("bridge")
         assert await conductor.run_step("verify")
         assert await conductor.run_step("restore")
         said = "“Verify stability” passed before “Restore” ran"
         assert conductor.unverified_why() == said
+        current = conductor.current()  # the checklist goes back to the check, not past it
+        assert current is not None and current.id == "verify", current
         app = make_follow_app(conductor.recorder.path, FixedClock(START))
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: app.screen.query("#steps"))
             steps = app.screen.query_one("#steps", OptionList)
             row = lambda: str(steps.get_option("verify").prompt)  # noqa: E731
-            await until(pilot, lambda: row().startswith("  ↻ recheck"))
+            await until(pilot, lambda: row().startswith("> ↻ recheck"))

@@ -166,24 +166,10 @@ class RollbackRecord:
 
     def changed_since(self, probe_id: str) -> str | None:
         """The title of the last strategy step ahead of the stability check `probe_id`
-        that started, ended or was undone after the check ended; None if none was."""
+        that ran or was undone after the check passed; None if none did."""
         order = [s.id for s in self.settings.procedure.steps]
-        checked = self.state.step(probe_id).finished
-        if checked is None or probe_id not in order:
-            return None
-        changed = None
-        for step in self.settings.procedure.steps[: order.index(probe_id)]:
-            if step.kind is not StepKind.STRATEGY:
-                continue
-            runs = [self.state.steps.get(step.id), self.state.steps.get(f"{step.id}.undo")]
-            if any(
-                t is not None and t > checked
-                for r in runs
-                if r is not None
-                for t in (r.restarted, r.finished)
-            ):
-                changed = step.title
-        return changed
+        since = self.state.ran_after_check(order, probe_id)
+        return self.settings.procedure.step(since[1]).title if since else None
 
     def stale_checks(self, probe_ids: list[str] | None = None) -> list[str]:
         """`“Verify system stability” passed before “Restore” ran`, for each

@@ -167,8 +167,39 @@ class IncidentState(Compared):
 
     def current_step(self, order: Iterable[str]) -> str | None:
         """The first step of `order` that is neither done nor skipped, or whose undo ran
-        since it did (its hosts are back as before it: run it again, or another strategy)."""
-        return next((s for s in order if not self.step(s).status.finished or self.undone(s)), None)
+        since it did (its hosts are back as before it: run it again, or another strategy),
+        or a stability check a strategy step ahead of it ran after (run it again)."""
+        order = list(order)
+        return next(
+            (
+                s
+                for s in order
+                if not self.step(s).status.finished
+                or self.undone(s)
+                or self.ran_after_check(order, s)
+            ),
+            None,
+        )
+
+    def ran_after_check(self, order: list[str], step_id: str) -> tuple[datetime, str] | None:
+        """(when, step): the last strategy step ahead of the stability check `step_id` in
+        `order` that ran, or was undone, after the check passed: the check read the hosts
+        as they were before it."""
+        checked = self.step(step_id)
+        if step_id not in self.probe_steps or checked.status is not StepStatus.DONE:
+            return None
+        if checked.finished is None or step_id not in order:
+            return None
+        since = [
+            (at, sid)
+            for sid in order[: order.index(step_id)]
+            if sid in self.strategy_steps
+            for ran in (self.steps.get(sid), self.steps.get(f"{sid}.undo"))
+            if ran is not None
+            for at in (ran.restarted, ran.finished)
+            if at is not None and at > checked.finished
+        ]
+        return max(since) if since else None
 
     def undone_before(self, order: Iterable[str], step_id: str) -> tuple[str, StepState] | None:
         """The last step before `step_id` in `order` whose undo ran since it did, with

@@ -244,22 +244,10 @@ def ran_since_checked(incident: IncidentView, step_id: str) -> str | None:
     """A stability check done before a strategy step ahead of it last ran (the first
     time, or again): it checked the hosts as they were then ("rolled back and verified"
     needs it run again)."""
-    state, st = incident.state, incident.state.step(step_id)
-    if incident.step(step_id).kind is not StepKind.PROBE or st.status is not StepStatus.DONE:
+    since = incident.state.ran_after_check(list(incident.order), step_id)
+    if since is None:
         return None
-    ahead = incident.order[: incident.order.index(step_id)]
-    since = [
-        (at, sid)
-        for sid in ahead
-        if sid in state.strategy_steps
-        for ran in (state.steps.get(sid), state.steps.get(f"{sid}.undo"))
-        if ran is not None
-        for at in (ran.restarted,)
-        if at is not None and st.finished is not None and at > st.finished
-    ]
-    if not since:
-        return None
-    at, sid = max(since)
+    at, sid = since
     title = visible(incident.step(sid).title, one_line=True)
     return f"“{title}” ran at {at:%H:%M} UTC, after this check passed: run it again"
 
