@@ -109,7 +109,8 @@ def test_every_host_of_a_finding_to_act_on_is_named_and_a_closed_incidents_note_
     found = verified.stdout.splitlines()[1:]
     groups = [line for line in found if not line.startswith("  all ")]
     named = [line.removeprefix("  all ").split(": ", 1) for line in found if line not in groups]
-    to_act_on = [g for g in groups if not g.split("): ", 1)[1].startswith("verified: succeeded")]
+    cut = [g for g in groups if " more): " in g]  # a group of a few hosts names them all
+    to_act_on = [g for g in cut if not g.split("): ", 1)[1].startswith("verified: succeeded")]
     assert len(named) == len(to_act_on), found
     if to_act_on:  # named whole, as --hosts takes them
         assert sum(int(n) for n, _ in named) == sum(int(g.split()[0]) for g in to_act_on)
