@@ -21,6 +21,8 @@ from tests.test_drills_sshd import DRILLS, staging_fleet
 
 pytestmark = pytest.mark.sshd
 
+OFF = {"name": "off", "kind": "custom", "commands": {"action": "touch checkout-off"}}
+
 
 def test_a_drills_integrity_steps_read_as_one_row_each(sshd_server, tmp_path):
     fleet = staging_fleet(sshd_server, tmp_path)
@@ -44,7 +46,11 @@ def test_a_drill_names_the_procedure_steps_it_leaves_on_the_hosts(sshd_server, t
     """Walked on a README fleet (init's procedure): every drill of the whole procedure ran
     'Halt current delivery process' (`touch deploy.lock`) on each web host and left the
     file there, and its report said nothing of it. A command step that asks before it runs
-    (it changes hosts) is named on a line of its own; a read-only one is not."""
+    (it changes hosts) is named on a line of its own; a read-only one is not. So is a step
+    with a strategy of its own (helper 215, README fleet with docs/strategies.md's
+    checkout-off and nginx-config as steps: the report named the halt alone, the flags left
+    off and the configuration restored as a commit, and the next drill was refused at that
+    step's precheck)."""
     fleet = staging_fleet(sshd_server, tmp_path)
     path = fleet.config / "procedure.toml"
     procedure = tomllib.loads(path.read_text())
@@ -54,21 +60,34 @@ def test_a_drill_names_the_procedure_steps_it_leaves_on_the_hosts(sshd_server, t
         {"id": "halt", "title": "Halt current delivery process", "kind": "command",
          "command": "touch deploy.lock"}
     )  # fmt: skip
+    procedure["phases"][1]["steps"].insert(
+        0, {"id": "off", "title": "Turn checkout off", "kind": "strategy", "strategy": "off"}
+    )
     path.write_text(tomli_w.dumps(procedure))
+    for name, edit in (
+        ("strategies.toml", lambda d: d["strategies"].append(OFF)),
+        ("inventory.toml", lambda d: d["systems"][0]["strategies"].append("off")),
+    ):
+        data = tomllib.loads((fleet.config / name).read_text())
+        edit(data)
+        (fleet.config / name).write_text(tomli_w.dumps(data))
     result = fleet.cli("drill", "--scenario", "bad-release")
     assert result.returncode == 0, result.stdout + result.stderr
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     [verdict] = [e.data.dump() for e in read_journal(journal).events if e.kind == Kind.DRILL_JUDGED]
     assert verdict["left"] == [
-        {"step": "halt", "title": "Halt current delivery process", "hosts": ["app-1", "app-2"]}
+        {"step": "halt", "title": "Halt current delivery process", "hosts": ["app-1", "app-2"]},
+        {"step": "off", "title": "Turn checkout off", "hosts": ["app-1", "app-2"]},
     ]
-    said = (
-        "  left       Halt current delivery process ran on app-1, app-2: the drill does not"
-        " undo the procedure's own steps"
-    )
-    assert report_lines(verdict)[-1] == said
-    assert said in result.stdout.splitlines()
+    said = [
+        f"  left       {title} ran on app-1, app-2: the drill does not undo the procedure's"
+        " own steps"
+        for title in ("Halt current delivery process", "Turn checkout off")
+    ]
+    assert report_lines(verdict)[-2:] == said
+    assert set(said) <= set(result.stdout.splitlines())
     assert all((sandbox / "deploy.lock").exists() for sandbox in fleet.sandboxes.values())
+    assert all((sandbox / "checkout-off").exists() for sandbox in fleet.sandboxes.values())
 
 
 def test_an_integrity_record_not_read_is_no_mismatch(sshd_server, tmp_path):

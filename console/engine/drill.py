@@ -125,8 +125,11 @@ async def run_scenario(
         await stage.undo()
     aborted = stage.aborted  # one that landed during the check or the undo too
     steps = strategy_steps(settings)
-    changing = [  # its own command steps that change hosts: the drill does not undo them
-        (s.id, s.title) for s in settings.procedure.steps if s.asks and s.kind is StepKind.COMMAND
+    changing = [  # its own steps that change hosts (a command, a strategy of its own):
+        # the drill does not undo them
+        (s.id, s.title)
+        for s in settings.procedure.steps
+        if s.asks and (s.kind is StepKind.COMMAND or s.strategy)
     ]
     checks = any(s.kind is StepKind.PROBE for s in settings.procedure.steps)
     verdict = judge(conductor.state, scenario, targets, steps, ok, setup, changing, checks)
