@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from textual.widgets import Label, Static
+from textual.widgets import Label, OptionList, Static
 
 from console.journal.export.document import build_document
 from console.journal.export.markdown import render_markdown
@@ -93,6 +93,11 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
         app.conductor.choose_strategy("off")
         shown = step_detail(app, app.screen.incident, app.conductor.step("back"), Text(""))
         detail = " ".join(shown.plain.split())
+        b_offered = {}  # b chooses the incident's strategy: no way to change this step's
+        steps = app.screen.query_one("#steps", OptionList)
+        for step in ("restore", "back"):
+            steps.highlighted = steps.get_option_index(step)
+            b_offered[step] = app.screen.check_action("other_strategy", ()) is not False
         app.start_run("back")
         about = await run_confirm_about(pilot)
         await pilot.press("y")
@@ -104,9 +109,11 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
         await pilot.pause(0.2)
         waves = " ".join(str(app.screen.query_one("#exec-waves", Static).render()).split())
+        b_offered["back, run"] = app.screen.check_action("other_strategy", ()) is not False
         ran = app.conductor.state.step("back").ran_strategy
         document = render_markdown(app.conductor.recorder.events)
         update = status_line(app.conductor.state)  # a status update's {{summary}}
+    assert b_offered == {"restore": True, "back": False, "back, run": False}, b_offered
     assert "Strategy: reenable (flags=new_checkout, flags_file=flags" in detail, detail
     assert "steps=10,50,100" in detail, detail
     assert "Stages: 10%, 50%, 100%, each checked" in about, about

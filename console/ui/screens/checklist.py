@@ -347,10 +347,10 @@ class ChecklistScreen(IncidentScreen):
         if step:
             self.app.undo_step(step.id)
 
-    def _strategy_idle(self, step: Step | None) -> bool:
-        return bool(
-            step and step.kind is StepKind.STRATEGY and step.id not in self.incident.running
-        )
+    def _strategy_idle(self, step: Step | None) -> bool:  # one naming its own: not chosen
+        if step is None or step.id in self.incident.running:
+            return False
+        return step.kind is StepKind.STRATEGY and not step.strategy
 
     def action_other_strategy(self) -> None:
         from console.ui.screens.picker import PickerScreen

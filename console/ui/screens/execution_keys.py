@@ -70,13 +70,14 @@ def after_failed_soak(app: IncidentApp, incident: IncidentView, step_id: str, so
 def offers_other_strategy(
     app: IncidentApp, incident: IncidentView, step_id: str | None, kind: StepKind | None
 ) -> bool:
-    """Whether b (another strategy) is a way on from the step shown: a strategy step
-    not running, or a failed soak whose line names it (`after_failed_soak`); never a
-    command step, nor a step running."""
+    """Whether b (another strategy) is a way on from the step shown: a step running the
+    incident's strategy, not running, or a failed soak whose line names it
+    (`after_failed_soak`); never a command step, a step with a strategy of its own (it
+    runs that one whatever is chosen), nor a step running."""
     if step_id is None or step_id in incident.running:
         return False
     if kind is StepKind.STRATEGY:
-        return True
+        return not incident.step(step_id).strategy
     state = incident.state
     if kind is not StepKind.PROBE or state.step(step_id).status is not StepStatus.FAILED:
         return False
