@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
@@ -153,8 +154,8 @@ async def test_keys_typed_at_a_human_pace_are_unchanged(tmp_path: Path) -> None:
 def test_bursts_in_a_real_terminal(tmp_path: Path) -> None:
     """`rollback-console demo` in tmux at 80x24, each burst sent as one send-keys (one
     write to the terminal): `n`, a note and Enter record the whole note; on the step
-    that changes hosts, Enter and y leave its confirmation on screen with nothing sent;
-    y pressed once it is shown runs it."""
+    that changes hosts, Enter and y leave its confirmation on screen with nothing sent,
+    the y said not used; y pressed once it is shown runs it."""
     from tests.test_ui_terminal import Tmux, journal_of
 
     tmux = Tmux(tmp_path)
@@ -183,10 +184,10 @@ def test_bursts_in_a_real_terminal(tmp_path: Path) -> None:
         tmux.keys("F2")
         tmux.wait_for("Step 4 of")
         tmux.run("send-keys", "-t", "rc", "Enter", "y")
-        screen = tmux.wait_for("(y)")
+        screen = tmux.wait_for("not used: y")  # said in a toast, over the dialog's buttons
         assert "Run “Halt current delivery process” on 3 host(s)?" in screen
         time.sleep(1.0)  # y, had it been taken, would have started the step by now
-        assert "(y)" in tmux.wait_for("Halt current delivery process” on 3 host(s)?")
+        tmux.wait_for("Halt current delivery process” on 3 host(s)?")  # still asking
         assert not [s for k, s, _ in kinds() if k == "command.intent" and s == "halt-delivery"]
         tmux.keys("y")
         tmux.wait_for_step_done(4)
@@ -233,6 +234,27 @@ async def test_enter_on_a_confirmation_on_screen_answers_before_the_keys_behind_
         await _nothing_sent(pilot, conductor, since)
         assert isinstance(app.screen, (ChecklistScreen, RunConfirm)), app.screen
         assert any(isinstance(s, ChecklistScreen) for s in app.screen_stack), app.screen_stack
+
+
+async def test_a_key_read_with_the_enter_is_no_answer_however_late_it_reaches_the_app(
+    tmp_path: Path,
+) -> None:
+    """`Enter y` read from the terminal at once, the y held in the driver's thread (the
+    GIL, a loaded CPU) until the confirmation Enter opened was on the terminal: seen in CI,
+    the y was taken as typed at it and the step ran on 3 hosts. What a key was typed at is
+    told by when it was read (`event.time`, stamped by the driver), so it is dropped, and
+    said."""
+    app, conductor = _at_halt_delivery(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _on_the_checklist(pilot, conductor)
+        since = len(conductor.recorder.events)
+        late_y = events.Key("y", "y")  # read with the Enter, before the question came up
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm) and _settled(app))
+        app.post_message(late_y)
+        await _nothing_sent(pilot, conductor, since)
+        assert isinstance(app.screen, RunConfirm), app.screen
+        assert any("not used: y" in n.message for n in app._notifications)
 
 
 async def test_a_confirmation_takes_its_first_answer_only(tmp_path: Path) -> None:

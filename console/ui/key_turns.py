@@ -31,10 +31,19 @@ console mid-wave (`NoMatches: '#no'`), a host's command cut with it. The app ask
 typed before its screen was shown.
 
 Slow typing is unchanged: each key finds the one before it handled and its screen drawn.
+
+Each key is judged by the time it was read from the terminal, which
+Textual's driver stamps on it in its reading thread, not by when it reached the app. Keys
+of one read reach the app one by one, each posted from that thread, and under load the
+thread can be held between two of them (the GIL, the CPU) while the app goes on: seen in
+CI (3 test processes on 2 cores), `Enter y` written at once by tmux, the y reached the
+app after the Enter had opened the run's confirmation and its first frame had gone out,
+so it was taken as typed at it, and the step ran on 3 hosts with its question never read.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -68,8 +77,8 @@ def takes_type_ahead(screen: Screen, key: str) -> bool:
 @dataclass
 class _Waiting:
     event: Typed
-    shown: int  # screens shown when it arrived: a later one came up after it was typed
-    drawn: bool  # the top screen had been drawn when it arrived
+    shown: int  # screens shown when it was read (-1: before the top one came up)
+    drawn: bool  # the top screen had been drawn, or its first frame had gone out, then
 
 
 class KeyTurns:
@@ -85,9 +94,9 @@ class KeyTurns:
         self._out: MessagePump | None = None  # where the key on its way went
         self._out_at = 0.0  # monotonic time it went
         self._shown_at = 0.0  # monotonic time the top screen came up
+        self._seen_from = 0.0  # and its first frame went out, or it was drawn
         self._shown = 0  # screens shown so far
         self._undrawn: Screen | None = None  # the top screen, until it has been drawn
-        self._on_terminal = 0  # the screens shown when the top one's first frame went out
         self._dropped: list[str] = []
         self._check: Timer | None = None
         # The key routed last, and the screens shown when it was: its bindings are the
@@ -103,11 +112,15 @@ class KeyTurns:
         return self._out is None and self._undrawn is None and not self._waiting
 
     async def arrived(self, event: Typed) -> None:
-        """A key or paste from the terminal: routed now, or in its turn."""
-        seen = self._undrawn is None or self._on_terminal == self._shown
-        waiting = _Waiting(event, self._shown, seen)
+        """A key or paste from the terminal: routed now, or in its turn. What it was typed
+        at is told by when the driver's thread read it from the terminal (`event.time`),
+        not by when it reached the app (the module's docstring says why)."""
+        read = event.time
+        shown = self._shown if read >= self._shown_at else -1  # read before the top came up
+        waiting = _Waiting(event, shown, read >= self._seen_from)
         if self.idle:
             await self._route(waiting)
+            self._say_dropped()
             return
         self._waiting.append(waiting)
         self._watch()
@@ -137,25 +150,27 @@ class KeyTurns:
         self._shown += 1
         self._undrawn = screen
         self._shown_at = time.monotonic()
+        self._seen_from = math.inf
         screen.call_after_refresh(self._drawn, screen, self._shown)
         self._watch()
 
     def displayed(self, screen: Screen) -> None:
         """A frame of `screen`, on top, went out to the terminal. Its first one is what the
-        commander sees: a key that arrives after it is typed at it, and is routed once the
+        commander sees: a key read after it is typed at it, and is routed once the
         screen has been drawn (`_drawn`, after its refresh's callbacks), never dropped as
         typed ahead. Seen in tmux, at 80x24 over 100 real sshd hosts: Enter pressed once
         the checklist stood on the terminal was dropped, 'Keys not used', the refresh's
         callbacks not yet run; under load (a jump host at load 30), one Enter in five at a
         dialog."""
         if screen is self._undrawn:
-            self._on_terminal = self._shown
+            self._seen_from = min(self._seen_from, time.monotonic())
 
     def _drawn(self, screen: Screen, shown: int) -> None:
         """Called on the screen's task, after its first refresh: the keys waiting are
         routed on the app's, in their order among the keys arriving."""
         if shown == self._shown and self._undrawn is screen:
             self._undrawn = None
+            self._seen_from = min(self._seen_from, time.monotonic())
             self.app.call_later(self._pump)
 
     def came_up_since(self, event: events.Key) -> bool:
@@ -220,6 +235,7 @@ class KeyTurns:
         late = now - self._shown_at > STUCK_SECONDS
         if undrawn is not None and (late or undrawn is not self.app.screen):
             self._undrawn = None
+            self._seen_from = min(self._seen_from, now)
         await self._pump()
         if self.idle and self._check is not None:
             self._check.stop()
