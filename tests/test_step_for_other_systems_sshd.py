@@ -4,7 +4,9 @@ Walked as a new user (web, api, db, a step each: `strategy = "checkout-off"` for
 `run --systems web` rolled every web host back, then met the api step and closed the
 incident as `refused: strategy 'checkout-off' applies to none of the selected hosts`, exit
 2, which says nothing was sent; its dry run stopped there, exit 2, and check-config had
-said ok."""
+said ok. A drill of a scenario (helper 215: a db-restore drill beside a web procedure's
+checkout-off step) stopped there the same way, exit 2, no verdict, its incident closed as
+refused."""
 
 from __future__ import annotations
 
@@ -84,3 +86,16 @@ def test_a_step_of_another_systems_strategy_is_skipped_saying_why(fleet: Fleet) 
     step = incident.settings.procedure.step("off")
     todo = current_todo(incident, step, lambda binding: "s")  # type: ignore[arg-type]
     assert todo == "Not for this incident's systems: Enter skips it, saying why; nothing is sent"
+
+
+def test_a_drill_skips_a_step_of_another_systems_strategy(fleet: Fleet) -> None:
+    scenario = {"name": "s", "systems": ["app"], "strategy": "flip", "trigger": "user-impact"}
+    drills = {"scenarios": [scenario | {"reason": "drill", "expect": "verified"}]}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
+    result = fleet.cli("drill", "--scenario", "s")
+    said = result.stdout + result.stderr
+    assert result.returncode == 1, said  # judged: no stability check times the recovery
+    assert f"off        skipped step “Flags off (api)”: {SKIPPED}\n" in said, said
+    assert "  outcome    expected rolled back and verified · actual rolled back and" in said
+    assert "  left  " not in said, said  # its rollback, named so, is no step left behind
+    assert not any((s / "flags-off").exists() for s in fleet.sandboxes.values())

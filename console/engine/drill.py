@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from console.engine.drill_stage import DemoFaults, Stage
+from console.engine.elsewhere import pass_over
 from console.engine.errors import ProcedureError
 from console.engine.plan import check_params
 from console.engine.resolving import DRILL_NAMING, resolve_unattended
@@ -125,11 +126,12 @@ async def run_scenario(
         await stage.undo()
     aborted = stage.aborted  # one that landed during the check or the undo too
     steps = strategy_steps(settings)
-    changing = [  # its own steps that change hosts (a command, a strategy of its own):
-        # the drill does not undo them
+    rolls_back = {part.strategy for part in scenario.plan}
+    changing = [  # its own steps that change hosts (a command, a strategy of its own other
+        # than the drill's rollback): the drill does not undo them
         (s.id, s.title)
         for s in settings.procedure.steps
-        if s.asks and (s.kind is StepKind.COMMAND or s.strategy)
+        if s.asks and (s.kind is StepKind.COMMAND or s.strategy not in (None, *rolls_back))
     ]
     checks = any(s.kind is StepKind.PROBE for s in settings.procedure.steps)
     verdict = judge(conductor.state, scenario, targets, steps, ok, setup, changing, checks)
@@ -260,6 +262,8 @@ async def roll_back(conductor: Conductor, scenario: Scenario) -> tuple[bool, str
             conductor.skip(step.id, SCOPE_SKIP)
         elif step.kind is StepKind.MANUAL:
             conductor.confirm(step.id, note="confirmed by the drill")
+        elif pass_over(conductor, step.id) is not None:
+            continue  # a step of another system's strategy: skipped, saying why
         elif len(plan) > 1 and wanted and not step.strategy:
             ok, not_started = await _by_part(conductor, step.id, scenario)
             if not ok:
