@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from console.journal.files import OUTPUT_NAME
 from console.journal.lock import Holder, SystemLocks
 from console.journal.store import read_journal
-from console.model.events import Kind
+from console.model.events import Event, Kind
 from console.model.payloads import LockAcquired
 from tests.test_remote_lifetime import fleet
 
@@ -25,9 +26,9 @@ HOSTS = ["web-1", "web-2"]
 TOUCH = "touch ran"
 
 
-def _exec(config: Path, state: Path) -> subprocess.CompletedProcess:
+def _exec(config: Path, state: Path, command: str = TOUCH) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "console", "exec", "--config", str(config), "--systems", "web", TOUCH],
+        [sys.executable, "-m", "console", "exec", "--config", str(config), "--systems", "web", command],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(state)},
     )  # fmt: skip
@@ -47,11 +48,21 @@ def test_exec_refused_by_a_live_lock_runs_nothing_and_writes_no_journal(sshd_ser
 
 
 def test_exec_journals_its_opening_and_locks_before_any_command(sshd_server, tmp_path):
+    """Its lines, written without pydantic (console/journal/lines.py), are the bytes
+    pydantic writes for the events read back."""
     config, sandboxes = fleet(sshd_server, tmp_path, HOSTS)
-    done = _exec(config, tmp_path / "state")
+    done = _exec(config, tmp_path / "state", f"{TOUCH}; printf '\\303\\251 \\033[1m\\t\\n' >&2")
     assert done.returncode == 0, done.stderr
     assert [h for h in HOSTS if (sandboxes[h] / "ran").exists()] == HOSTS
     (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+    written = [
+        *journal.read_bytes().splitlines(),
+        *(journal.parent / OUTPUT_NAME).read_bytes().splitlines(),
+    ]
+    assert len(written) == 14  # 12 actions, a line of stderr from each host
+    for line in written:
+        assert Event.model_validate_json(line).line_bytes() == line + b"\n"
+    assert "\\u001b[1m\\t" in written[-1].decode() and "é" in written[-1].decode()
     kinds = [e.kind for e in read_journal(journal).events]
     assert kinds[:4] == [
         Kind.INCIDENT_OPENED,

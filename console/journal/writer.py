@@ -16,6 +16,7 @@ from console.journal.files import (
     secure_incident_dir,
 )
 from console.journal.journal_lock import JournalLock
+from console.journal.lines import line_bytes
 from console.model.events import Event
 
 
@@ -133,7 +134,7 @@ class JournalWriter:
         """Write the event, after every line held; an action is fsync'd now unless `sync`
         is False, in which case the caller must call fsync() (group commit) before relying
         on it. Returns where output's line starts in the output file (None for an action)."""
-        line = event.line_bytes()
+        line = line_bytes(event)
         with self._said_if_stopped():
             if event.is_action:
                 self._output.write()  # an action never reaches the disk before earlier output
@@ -156,7 +157,7 @@ class JournalWriter:
         events is then one write, not one each (each write on a busy console's loop is a
         round trip of the interpreter's lock with its SSH I/O thread). Not for an action
         the caller relies on before it flushes. Returns what append() does."""
-        line = event.line_bytes()
+        line = line_bytes(event)
         if event.is_action:
             self._journal.hold(line)
             return None
