@@ -91,15 +91,17 @@ def _time(value: datetime) -> str:
     if value.tzinfo is not UTC:
         shown = value.isoformat()
         return f'"{shown[:-6]}Z"' if shown.endswith("+00:00") else f'"{shown}"'
+    global _SECOND  # one tuple, replaced whole: a writer in another thread reads a pair
     second = (value.second, value.minute, value.hour, value.day, value.month, value.year)
-    if second != _SECOND[0]:
-        _SECOND[:] = [second, value.replace(microsecond=0, tzinfo=None).isoformat()]
+    last = _SECOND
+    if second != last[0]:
+        last = _SECOND = (second, value.replace(microsecond=0, tzinfo=None).isoformat())
     micro = value.microsecond
-    return f'"{_SECOND[1]}.{str(micro + 1000000)[1:]}Z"' if micro else f'"{_SECOND[1]}Z"'
+    return f'"{last[1]}.{str(micro + 1000000)[1:]}Z"' if micro else f'"{last[1]}Z"'
 
 
-# The last second written (its fields, its text).
-_SECOND: list[Any] = [None, ""]
+# The last second written: its fields, its text.
+_SECOND: tuple[Any, str] = ((), "")
 
 
 def _float(value: float) -> str:
