@@ -1,6 +1,7 @@
 """A TCP forwarder to a server on loopback that hides the client's disappearance: when
 the client's side closes (a console killed, say), the server's side stays open, as if
-the network between them had been cut. sshd then never learns the session is lost."""
+the network between them had been cut. sshd then never learns the session is lost.
+Held, it forwards nothing until released: a host still being reached (a slow route)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ class Partition:
     """Forwards 127.0.0.1:`port` (ephemeral) to 127.0.0.1:`target`; closes everything
     only when it is closed itself."""
 
-    def __init__(self, target: int):
+    def __init__(self, target: int, held: bool = False):
         self.target = target
         self.port = 0
+        self.held = 0  # connections accepted and held, not forwarded yet
+        self._gate = asyncio.Event()
+        if not held:
+            self._gate.set()
         self._loop = asyncio.new_event_loop()
         self._writers: list[asyncio.StreamWriter] = []
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -29,7 +34,14 @@ class Partition:
         self.port = server.sockets[0].getsockname()[1]
         return self
 
+    def release(self) -> None:
+        """Held connections (and those after) reach the server from now on."""
+        self._loop.call_soon_threadsafe(self._gate.set)
+
     async def _forward(self, client_r, client_w) -> None:
+        if not self._gate.is_set():
+            self.held += 1
+            await self._gate.wait()
         server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target)
         self._writers += [client_w, server_w]
 

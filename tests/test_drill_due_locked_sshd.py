@@ -79,18 +79,21 @@ def test_due_json_keeps_each_drill_run_and_names_the_one_refused(sshd_server, tm
     assert refused["refusal"].startswith("system 'app' is locked: incident inc-live by alice")
 
 
-def test_due_terminated_mid_drill_starts_no_other(sshd_server, tmp_path):
+def test_due_hung_up_mid_drill_starts_no_other(sshd_server, tmp_path):
     """Walked on staging (helper-153): `drill --due` sent SIGTERM (a cron job stopped, the
     jump host shutting down) aborted the drill it ran, then started the next due one and
-    ran it in full, faults and rollback."""
+    ran it in full, faults and rollback (SIGTERM: test_drill_term_during_undo_sshd). A
+    hang-up (its terminal closed; here a `kill -HUP`) aborts it so too, its faults
+    undone, and the drill is recorded aborted by the hang-up, not 'interrupted by SIGHUP'."""
     fleet = _two_systems(sshd_server, tmp_path, held=False)
     due = fleet.started("drill", "--due")
     said = said_until(due, "injected fault deploy the bad release 1.1")
     assert "injected fault" in said, said
-    due.send_signal(signal.SIGTERM)
+    due.send_signal(signal.SIGHUP)
     out, _ = due.communicate(timeout=120)
     assert due.returncode == 1, said + out
-    assert "not run (interrupted by SIGTERM, during bad-release): ops-release" in out, out
+    assert "closed the incident: aborted: ended by SIGHUP" in out, out
+    assert "not run (ended by SIGHUP, during bad-release): ops-release" in out, out
     assert "2 drills: FAILED: bad-release; not run: ops-release" in out
     assert "DRILL ops-release" not in out
     assert len(list((fleet.state / "incidents").glob("*/journal.jsonl"))) == 1  # its own

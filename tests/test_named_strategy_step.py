@@ -2,7 +2,8 @@
 beside the incident's chosen one, on real sshd at 80x24. Walked on a README fleet: the
 confirmation of a gradual re-enable step said `With (4): target=previous, current=...`
 (the chosen version rollback's parameters) and `Stages: 100%` while the hosts got 10, 50
-and 100 %; the question between stages said `Stage 1 of 3 (?)`, and once it had run, the
+and 100 %; a config restore's step named `revision=previous` and no more (helper 215), its
+`previous` asked of no host, each host's precheck resolving it alone; the question between stages said `Stage 1 of 3 (?)`, and once it had run, the
 execution screen counted its stages as runs (`Waves run 3`, `Earlier run 1 ...`), and the
 document's summary named only the chosen strategy."""
 
@@ -54,6 +55,7 @@ STRATEGIES = {
             "waves": {"confirm": True},
             "params": [*FLAG_PARAMS, CHECK, {"name": "steps", "default": "10,50,100"}],
         },
+        {"name": "rel", "kind": "version-rollback"},
     ]
 }
 PROCEDURE = {
@@ -65,6 +67,7 @@ PROCEDURE = {
             "steps": [
                 {"id": "restore", "title": "Restore", "kind": "strategy"},
                 {"id": "back", "title": "Back on", "kind": "strategy", "strategy": "reenable"},
+                {"id": "rel", "title": "Release", "kind": "strategy", "strategy": "rel"},
             ],
         },
         FLAG_PROCEDURE["phases"][2],
@@ -75,7 +78,8 @@ PROCEDURE = {
 def _fleet_and_app(sshd_server, tmp_path: Path) -> tuple[Fleet, RollbackApp]:
     """Two hosts whose new_checkout is off, and the console on them."""
     files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "reenable"], "new_checkout=0\n")
+    strategies = ["off", "reenable", "rel"]
+    fleet = flag_fleet(sshd_server, tmp_path, files, strategies, "new_checkout=0\n")
     return fleet, build_app(load_settings(fleet.config), tmp_path / "incidents")
 
 
@@ -98,6 +102,9 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
         for step in ("restore", "back"):
             steps.highlighted = steps.get_option_index(step)
             b_offered[step] = app.screen.check_action("other_strategy", ()) is not False
+        app.start_run("rel")  # its `previous` is each host's precheck's: said, never asked
+        release = await run_confirm_about(pilot)
+        await pilot.press("escape")
         app.start_run("back")
         about = await run_confirm_about(pilot)
         await pilot.press("y")
@@ -113,6 +120,7 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
         ran = app.conductor.state.step("back").ran_strategy
         document = render_markdown(app.conductor.recorder.events)
         update = status_line(app.conductor.state)  # a status update's {{summary}}
+    assert "Not resolved: target=previous is not asked of the hosts first" in release, release
     assert b_offered == {"restore": True, "back": False, "back, run": False}, b_offered
     assert "Strategy: reenable (flags=new_checkout, flags_file=flags" in detail, detail
     assert "steps=10,50,100" in detail, detail

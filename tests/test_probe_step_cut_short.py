@@ -97,7 +97,10 @@ def test_a_stability_check_cut_short_reads_stopped_not_unknown(sshd_server, tmp_
         (line,) = [describe(e) for e in events if e.kind == Kind.RUN_DETACHED]
         assert line == "the console quit during verify, no command left running (detached:" \
             " ended by SIGHUP)"  # fmt: skip
-    said = f"cut short before its first round: {why}; it changed nothing: check again"
+    said = (
+        f"cut short before its first round: {why}; it changed nothing; stability NOT verified:"
+        " run the check again after resume"
+    )
     if how == "SIGHUP":  # a follower reads it so from the record, before any resume
         st = fold(events).settle().step("verify")
         assert (st.status, st.summary) == (StepStatus.STOPPED, said)

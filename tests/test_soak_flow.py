@@ -206,18 +206,27 @@ async def test_a_hang_up_cuts_the_soak_short_judging_nothing(demo, pool, tmp_pat
     """A headless command's terminal gone mid-soak (`Runner.hang_up`): the stability
     check read '✘ failed', 'not judged, stopped after 1 round(s): aborted: terminal closed
     (SIGHUP)' once resumed, as if the rollback had not held. It is cut short, as the
-    console's end cuts it: stopped, to be checked again."""
+    console's end cuts it: stopped, to be checked again; and it says what that means for
+    the commander, alike on the execution screen and in the document (it said 'check
+    again' in the step, only '◌ stopped' on the check's line)."""
+    from console.ui.widgets.run_summary import soak_text
+
     soak = {"samples": 3, "max_samples": 4, "interval": 600}
     conductor, verify = await _soaking(demo, pool, tmp_path, soak)
     await conductor.runner.hang_up("terminal closed (SIGHUP)")
     assert await asyncio.wait_for(verify, 60) is False  # not after the 600 s interval
     step = conductor.state.steps["verify"]
+    meaning = "stability NOT verified: run the check again after resume"
     assert (step.status, step.summary) == (
         StepStatus.STOPPED,
         "cut short after round 1 of 4, 1/3 healthy in a row: terminal closed (SIGHUP); it"
-        " changed nothing: check again",
+        f" changed nothing; {meaning}",
     )
-    assert status_line(conductor.state).endswith("; stability check cut short (1/3 healthy rounds)")
+    assert soak_text(conductor.state.soak["verify"]).plain.endswith(f" · {meaning}")
+    assert f"stopped: {step.summary}" in render_markdown(conductor.recorder.events)
+    assert status_line(conductor.state).endswith(
+        "; stability check cut short (1/3 healthy rounds): stability NOT verified"
+    )
 
 
 def test_a_healthy_round_is_counted_once_on_screen():

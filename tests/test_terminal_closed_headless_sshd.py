@@ -26,8 +26,12 @@ from console.model.loading import load_settings
 from console.model.payloads import WaveFinished
 from console.model.state import HostStatus, fold
 from console.ui.checklist_todo import current_todo
-from tests.test_remote_lifetime import _wait_for, sleeping_exec
-from tests.test_terminal_closed import HOSTS, STEP, console_pid, ended, events_of, fleet
+from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
+from tests.partition import Partition
+from tests.test_remote_lifetime import SLEEPER, _pid, _wait_for, console
+from tests.test_remote_lifetime import fleet as lifetime_fleet
+from tests.test_terminal_closed import HOSTS, STEP, WAIT, console_pid, ended, events_of, fleet
+from tests.test_trigger_auto_blind_sshd import TRIGGER
 from tests.test_ui_terminal import Tmux
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
@@ -40,6 +44,12 @@ KEEPS_STATUS = (
     " signal.signal(signal.SIGHUP, lambda *_: p.send_signal(signal.SIGHUP));"
     " open(sys.argv[1], 'w').write(str(p.wait()))"
 )
+
+
+def ended_129(process: subprocess.Popen) -> str:
+    """What `process` (exec) said on stderr, once it has exited 129."""
+    assert process.wait(timeout=60) == 129
+    return process.stderr.read() if process.stderr else ""
 
 
 def test_a_headless_run_whose_terminal_closes_finishes_what_it_sent(sshd_server, tmp_path):
@@ -131,9 +141,16 @@ def test_a_headless_run_whose_terminal_closes_finishes_what_it_sent(sshd_server,
 
 def test_a_hangup_of_exec_lets_its_commands_end_and_says_so(sshd_server, tmp_path):
     """SIGHUP (its terminal closed; here a `kill -HUP`): exec aborted its commands, as on
-    Ctrl+C. Nothing is cut off now: they run to their end (here: stopped on the hosts),
-    each result journalled as it came, and exec exits 129, saying why it stopped."""
-    with sleeping_exec(sshd_server, tmp_path, ["web-1", "web-2"]) as (exec_, pids, journal):
+    Ctrl+C. Nothing is cut off now: they run to their end (here: they succeed), each
+    result journalled as it came; and exec exits 129, as run, undo and verify do, though
+    every host went well (it exited 0: a closed terminal unsaid), its last line saying so."""
+    config, sandboxes = lifetime_fleet(sshd_server, tmp_path, ["web-1", "web-2"])
+    waits = f"sh -c 'echo $$ > sleeper.pid; {WAIT.rsplit(';', 1)[0]}'"
+    exec_ = console(["exec", "--config", str(config), "--systems", "web", waits], tmp_path / "s")
+    try:
+        for host in ("web-1", "web-2"):
+            _pid(sandboxes[host] / "sleeper.pid")
+        (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
         exec_.send_signal(signal.SIGHUP)
         why = "ended by SIGHUP"  # its terminal there: a `kill -HUP`
 
@@ -142,16 +159,97 @@ def test_a_hangup_of_exec_lets_its_commands_end_and_says_so(sshd_server, tmp_pat
 
         _wait_for(noted, "the hangup to be journalled")
         assert exec_.poll() is None, "exec ended with its commands running"
-        for pid in pids:  # they end on their hosts: killed there, by whoever
-            os.kill(pid, signal.SIGTERM)
-        assert exec_.wait(timeout=60) == 129
-        said = exec_.stderr.read()
+        for host in ("web-1", "web-2"):
+            (sandboxes[host] / "go").touch()  # they end on their hosts, succeeding
+        said = ended_129(exec_)
+    finally:
+        exec_.kill()
+        exec_.wait(timeout=30)
     assert said.endswith(
-        f"exec: STOPPED: ad-hoc command on 2 host(s) stopped ({why}); ad-hoc command failed"
-        f" on 2 host(s); journal {journal}\n"
+        f"exec: succeeded on 2 host(s) ({why} as it ran: exit status 129); journal {journal}\n"
     ), said
     events = read_journal(journal).events
     assert not [e for e in events if e.kind == Kind.RUN_ABORTED]
     results = [e for e in events if e.kind == Kind.COMMAND_RESULT]
-    assert sorted(e.where.host for e in results if not e.data.aborted) == ["web-1", "web-2"]
-    assert events[-1].data.outcome == "failed"
+    assert sorted((e.where.host, e.data.exit_status) for e in results) == [
+        ("web-1", 0),
+        ("web-2", 0),
+    ]
+    assert events[-1].data.outcome == "completed"
+
+
+def test_a_host_still_being_reached_at_the_hangup_is_sent_nothing(sshd_server, tmp_path):
+    """web-2's route is slow: its connection opens after exec's hang-up. It was then sent
+    the command, as if it had been under way; now nothing new starts there: web-2 is
+    journalled not started, nothing sent, while web-1's command runs to its end."""
+    with Partition(sshd_server.server.port, held=True) as slow:
+        config, sandboxes = lifetime_fleet(
+            sshd_server, tmp_path, ["web-1", "web-2"], ports={"web-2": slow.port}
+        )
+        argv = ["exec", "--config", str(config), "--systems", "web", SLEEPER]
+        exec_ = console(argv, tmp_path / "state")
+        try:
+            pid = _pid(sandboxes["web-1"] / "sleeper.pid")
+            _wait_for(lambda: slow.held, "web-2's connection to be under way")
+            (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+            exec_.send_signal(signal.SIGHUP)
+            _wait_for(lambda: "ended by SIGHUP" in journal.read_text(), "the hang-up's note")
+            slow.release()  # web-2's connection opens now
+            sleeper = sandboxes["web-2"] / "sleeper.pid"
+
+            def settled() -> bool:
+                return sleeper.exists() or "host.not_started" in journal.read_text()
+
+            _wait_for(settled, "web-2 to be sent its command, or journalled not started")
+            os.kill(pid, signal.SIGTERM)  # web-1's command ends
+            assert not sleeper.exists(), "web-2 was sent its command after the hang-up"
+            said = ended_129(exec_)
+        finally:
+            exec_.kill()
+            exec_.wait(timeout=30)
+    assert said.endswith(
+        "exec: STOPPED: ad-hoc command on 2 host(s) stopped (ended by SIGHUP), not started on"
+        f" web-2; ad-hoc command failed on 1 host(s); journal {journal}\n"
+    ), said
+    events = read_journal(journal).events
+    idle = {e.where.host: e.data.reason for e in events if e.kind == Kind.HOST_NOT_STARTED}
+    assert idle == {
+        "web-2": "stopped before it began: ended by SIGHUP while its host was being reached:"
+        " nothing sent"
+    }, idle
+
+
+def test_a_hangup_while_run_waits_for_its_trigger_lets_go_of_the_lock(sshd_server, tmp_path):
+    """`run --trigger auto` reads the probes before any incident exists. Its terminal
+    closed then: SIGHUP killed it there, the lock on app left stale for the next run. It
+    now ends at once, its lock released, saying so (on stderr: there is no journal yet),
+    and exits 129."""
+    probe = {"name": "rate", "kind": "command", "command": ": > probed; echo 0.01"}
+    files = {
+        "strategies.toml": {"strategies": [{"name": "release", "kind": "version-rollback"}]},
+        "procedure.toml": FLAG_PROCEDURE,
+        "triggers.toml": {"triggers": [TRIGGER | {"consecutive": 3}]},
+    }
+    probes = [probe | {"threshold": 0.05, "interval": 60}]  # it waits a minute between rounds
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=probes)
+    status, err = tmp_path / "status", tmp_path / "stderr"
+    run = (
+        f"{sys.executable} -m console --config {fleet.config} run --systems app --strategy"
+        f" release --trigger auto --yes 2>{err}"
+    )
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f'exec {sys.executable} -c "{KEEPS_STATUS}" {status} {run}')
+        _wait_for(lambda: (fleet.sandboxes["app-1"] / "probed").exists(), "a probe round")
+        assert SystemLocks(tmp_path / "state" / "locks").held()
+        tmux.kill()  # the pty closes, as when an SSH session drops
+        _wait_for(lambda: status.exists() and status.read_text(), "the run's exit status")
+    finally:
+        tmux.kill()
+    assert status.read_text() == "129"
+    assert err.read_text() == (
+        f"run: {WHY} while it waited for an automatic trigger on app: no incident was opened,"
+        " nothing was sent; its lock on app released\n"
+    )
+    assert not SystemLocks(tmp_path / "state" / "locks").held()
+    assert not list((tmp_path / "state").glob("*/journal.jsonl"))

@@ -6,6 +6,7 @@ that breaks (its restart, a full disk) broke the whole fleet in one go."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,10 @@ from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from tests.cli_fleet import Fleet
-from tests.test_needed_nothing_sshd import STRATEGIES, releases, restore_started, run
+from tests.test_needed_nothing_sshd import STRATEGIES, releases, restore_started
 from tests.test_needed_nothing_sshd import fleet as four_hosts  # noqa: F401
+from tests.test_remote_lifetime import _wait_for
+from tests.test_terminal_closed import WAIT
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -61,8 +64,16 @@ def waves_of(journal: Path, step: str) -> list[list[str]]:
 
 
 def test_the_headless_undo_goes_canary_first_and_stops_where_a_wave_failed(waved, tmp_path):
+    """The undo goes canary first and stops where a wave failed; going on, it stops after
+    its wave when its terminal closes (here a `kill -HUP`): that wave runs to its end, the
+    next is not started, its last line names the hosts left, exit 129."""
     fleet, journal = waved, tmp_path / "incident"
-    ran = run(fleet, journal)
+    holds = f"test ! -e hold || {{ : > held; {WAIT.rsplit(';', 1)[0]}; }}"  # an undo's waits
+    ran = fleet.cli(
+        "run", "--systems", "app", "--strategy", "version-rollback", "--param",
+        f"restart={holds}", "--trigger", "user-impact", "--reason", "checkout errors", "--yes",
+        "--journal", str(journal),
+    )  # fmt: skip
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert set(releases(fleet).values()) == {"2.9.1"}
     sandbox = undo_breaks_on(fleet, "app-2")
@@ -94,9 +105,29 @@ def test_the_headless_undo_goes_canary_first_and_stops_where_a_wave_failed(waved
     notes = [e.data.text for e in read_journal(path).events if e.kind == Kind.NOTE_ADDED]
     assert any("retry the undo once the cause is fixed" in n for n in notes), notes
 
-    # Going on, as the last line says: the hosts left, in waves again.
-    again = fleet.cli("undo", str(journal), "restore", "--hosts", "app-2,app-3,app-4", "--yes")
-    assert again.returncode == 0, again.stdout + again.stderr
+    # Going on, as the last line says: the hosts left, in waves again; its terminal closes
+    # while app-2's undo runs.
+    (fleet.sandboxes["app-2"] / "hold").touch()  # its undo's restart waits for `go`
+    again = fleet.started("undo", str(journal), "restore", "--hosts", "app-2,app-3,app-4", "--yes")
+    try:
+        _wait_for((fleet.sandboxes["app-2"] / "held").exists, "app-2's undo to run")
+        again.send_signal(signal.SIGHUP)
+        _wait_for(lambda: "ended by SIGHUP" in path.read_text(), "the hang-up's note")
+        (fleet.sandboxes["app-2"] / "go").touch()
+        assert again.wait(timeout=60) == 129
+        last = (again.stdout.read() if again.stdout else "").strip().splitlines()[-1]
+    finally:
+        again.kill()
+        again.wait(timeout=30)
+    assert last.startswith(
+        "restore: undo STOPPED (ended by SIGHUP); undone on app-1, app-2, app-3; not started:"
+        " app-4; to go on: rollback-console undo "
+    ), last
+    assert "--hosts app-4 --dry-run" in last
+    assert releases(fleet)["app-4"] == "2.9.1"
+    assert read_journal(path).events[-1].kind == Kind.LOCK_RELEASED
+    last_wave = fleet.cli("undo", str(journal), "restore", "--hosts", "app-4", "--yes")
+    assert last_wave.returncode == 0, last_wave.stdout + last_wave.stderr
     assert set(releases(fleet).values()) == {"2.10.0"}
     assert waves_of(path, "restore.undo")[1:] == [["app-2", "app-3"], ["app-4"]]
 

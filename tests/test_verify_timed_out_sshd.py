@@ -9,6 +9,7 @@ verify of a closed incident says 'not verified: timeout' of the same."""
 
 from __future__ import annotations
 
+import signal
 import tomllib
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from console.model.state import HostStatus, fold
 from console.model.status import FailureClass
 from tests.cli_fleet import Fleet
 from tests.test_lost_mid_change import lose_app_2_mid_action, release_fleet
-from tests.test_remote_lifetime import attempts_ended
+from tests.test_remote_lifetime import _wait_for, attempts_ended
 
 pytestmark = pytest.mark.sshd
 
@@ -33,18 +34,24 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
     return release_fleet(sshd_server, tmp_path)
 
 
-def test_a_verify_that_timed_out_says_so_and_the_host_counts_as_failed(
-    fleet, sshd_server, tmp_path
-):
+def app_2_unknown(fleet: Fleet, sshd_server, strategy: dict) -> Path:
+    """The incident a run left open, app-2 unknown (its connection lost mid-action), its
+    restart since ended there; the strategy then given `strategy`'s keys."""
     journal = fleet.state / "incident"
     lose_app_2_mid_action(fleet, sshd_server, journal)
     (fleet.sandboxes["app-2"] / "go").touch()  # its supervisor's restart ends
     attempts_ended(sshd_server.account.name, journal / "journal.jsonl")
-
     strategies_file = fleet.config / "strategies.toml"
     strategies = tomllib.loads(strategies_file.read_text())
-    strategies["strategies"][0] |= {"timeout": 2.0, "commands": {"verify": HANGS}}
+    strategies["strategies"][0] |= strategy
     strategies_file.write_text(tomli_w.dumps(strategies))
+    return journal
+
+
+def test_a_verify_that_timed_out_says_so_and_the_host_counts_as_failed(
+    fleet, sshd_server, tmp_path
+):
+    journal = app_2_unknown(fleet, sshd_server, {"timeout": 2.0, "commands": {"verify": HANGS}})
 
     verified = fleet.cli("verify", str(journal))
     said = verified.stdout + verified.stderr
@@ -59,3 +66,28 @@ def test_a_verify_that_timed_out_says_so_and_the_host_counts_as_failed(
     app_2 = state.step("restore").hosts["app-2"]
     assert app_2.status is HostStatus.FAILED, app_2  # a retry or an undo may go there
     assert app_2.failure is FailureClass.TIMEOUT, app_2
+
+
+def test_a_verify_whose_terminal_closes_finishes_it_and_exits_129(fleet, sshd_server, tmp_path):
+    """`verify` hung up (its terminal closed; here a `kill -HUP`) as app-2's verify ran:
+    the verify runs to its end, its finding journalled, and `verify` exits 129 as run,
+    exec and undo do, saying so; it exited 0, the hang-up unsaid."""
+    waits = HANGS.replace("never", "checked").replace("i=0;", ": > verifying; i=0;")
+    verify = f'{waits}; test "$(readlink current)" = releases/1.10.0'
+    journal = app_2_unknown(fleet, sshd_server, {"commands": {"verify": verify}})
+
+    verified = fleet.started("verify", str(journal))
+    try:
+        _wait_for((fleet.sandboxes["app-2"] / "verifying").exists, "app-2's verify to run")
+        verified.send_signal(signal.SIGHUP)
+        path = journal / "journal.jsonl"
+        _wait_for(lambda: "ended by SIGHUP" in path.read_text(), "the hang-up's note")
+        (fleet.sandboxes["app-2"] / "checked").touch()  # the verify ends, finding it made
+        assert verified.wait(timeout=60) == 129
+        said = verified.stdout.read() if verified.stdout else ""
+    finally:
+        verified.kill()
+        verified.wait(timeout=30)
+    assert "app-2: verified: succeeded" in said, said
+    state = fold(read_journal(path).events)
+    assert state.step("restore").hosts["app-2"].status is HostStatus.SUCCEEDED

@@ -28,7 +28,7 @@ _INTERNAL = (
 
 _HUNG_UP = (
     "  129  its terminal closed (SIGHUP) first: what was sent ran to its end, each result\n"
-    "     journalled, and nothing new was started (the last line says where it stopped)"
+    "     journalled, and nothing new was started (the last line says how it went)"
 )
 RUN = (
     _HEAD + "  0  the rollback succeeded and was verified on every host (--dry-run: printed)\n"

@@ -7,10 +7,15 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.cli.common import existing_journal, load, split
 from console.cli.console_app import ran_on_demo
 from console.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+    from console.model.step_state import StepState
 
 
 def undo(args: argparse.Namespace) -> int:
@@ -72,9 +77,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
     from console.headless.common import abort_on_signals, hung_up, reachable
     from console.journal.store import read_journal
     from console.journal.terminal_line import console_line
-    from console.model.invocation import again
-    from console.model.state import HostStatus, fold
-    from console.model.status import StepStatus
+    from console.model.state import fold
 
     hosts = split(args.hosts) or None
     async with reachable(settings, [], demo) as settings:
@@ -103,6 +106,18 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 conductor.recorder.close()
         finally:
             await engine.close()
+    return hung_up(conductor, _said(conductor, undo, ok, args, path))  # 129: terminal closed
+
+
+def _said(
+    conductor: Conductor, undo: StepState, ok: bool, args: argparse.Namespace, path: Path
+) -> int:
+    """The undo's last line: where it went, and how to go on; its exit status."""
+    from console.headless.common import meanwhile
+    from console.model.invocation import again
+    from console.model.state import HostStatus
+    from console.model.status import StepStatus
+
     if undo.status is StepStatus.REFUSED:  # it changed nothing where it was refused
         refused = undo.refused()
         done = [h for h, run in undo.hosts.items() if run.status is HostStatus.SUCCEEDED]
@@ -116,7 +131,10 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
         return EXIT_REFUSED
     by = {s: [h for h, run in undo.hosts.items() if run.status is s] for s in HostStatus}
     if ok:
-        print(f"{args.step}: undone on {', '.join(undo.hosts)}; journal {path}", flush=True)
+        print(
+            f"{args.step}: undone on {', '.join(undo.hosts)}{meanwhile(conductor)}; journal {path}",
+            flush=True,
+        )
         return EXIT_OK
     left = (HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
     parts = [f"undone on {', '.join(by[HostStatus.SUCCEEDED])}"] if by[HostStatus.SUCCEEDED] else []
@@ -124,13 +142,14 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
     if by[HostStatus.NOT_STARTED]:  # halted between its waves, or by max-fail
         rest = ",".join(h for s in (HostStatus.FAILED, HostStatus.NOT_STARTED) for h in by[s])
         on = again(f"undo {path.parent} {args.step} --hosts {rest} --dry-run")
+        cause = "" if conductor.runner.hung_up else " once the cause is fixed"  # none to fix
         print(
             f"{args.step}: undo STOPPED ({undo.halted or conductor.runner.hung_up or 'halted'});"
-            f" {'; '.join(parts)}; to go on once the cause is fixed: {on}, then --yes;"
+            f" {'; '.join(parts)}; to go on{cause}: {on}, then --yes;"
             f" journal {path}",
             flush=True,
         )
-        return hung_up(conductor, EXIT_FAILED)  # 129: its terminal closed
+        return EXIT_FAILED
     # Failed or aborted somewhere: the undo again goes on there, leaving the hosts it put
     # back (a host unknown is verified first: the undo refuses to go on unchecked).
     if (by[HostStatus.FAILED] or by[HostStatus.ABORTED]) and not by[HostStatus.UNKNOWN]:

@@ -94,6 +94,10 @@ class Running:
         found = [c for h in handles if (c := self.channels.get(h)) is not None]
         await asyncio.gather(*(stop(channel) for channel, _ in found))
 
+    async def hold(self, handles: list[str]) -> None:
+        """Those of `handles` still waiting for their connection are sent nothing."""
+        self._halt([h for h in handles if self.connecting.get(h) is not None], STOPPED)
+
     async def detach(self, handles: list[str]) -> list[str]:
         """Tell each supervisor to let its command run on when the session ends; a host
         still being reached is sent nothing. The handles with no session here: still
@@ -248,8 +252,8 @@ async def execute(
                 raise  # cancelled from elsewhere too (the console quits): not ours to hide
             return NOT_SENT
         running.connecting[handle] = None  # its session opens: not cut from here on
-        # Stopped or detached as its connection opened: not sent.
-        if handle in running.stopped:
+        # Stopped, detached (or hung up, `cut`) as its connection opened: not sent.
+        if handle in running.stopped or (cut is not None and cut()):
             return NOT_SENT
         # stdin stays open and unused: its EOF is how the remote supervisor learns that
         # the session is gone (see runner.supervised); the command reads /dev/null.

@@ -10,10 +10,14 @@ from typing import Any
 from console.engine.targets import Target
 from console.journal.recorder import Recorder
 from console.model.events import Kind
+from console.model.outcome import named
 from console.model.records import Compared
 from console.model.status import FailureClass, HostStatus
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
+
+NOBODY = "nobody to confirm it"  # why waves that ask stopped with nobody to ask
+_WENT_ON = (HostStatus.SUCCEEDED, HostStatus.REFUSED)  # a wave's hosts a yes may follow
 
 StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 # Asked between waves, or between a gradual strategy's stages, that say `confirm`:
@@ -100,3 +104,27 @@ def max_fail_halt(recorder: Recorder, step: str, count: tuple[int, int, int], pl
         max_fail_percentage=percentage,
     )
     return why
+
+
+def wave_halt(
+    recorder: Recorder,
+    step: str,
+    wave: tuple[int, int],
+    halt: tuple[str, bool, dict[str, HostOutcome]],
+    failed_of: tuple[int, int],
+) -> str:
+    """Journal that the hosts after wave `wave` (its number, of how many) are not
+    started; why: `halt` holds the probes' finding ('' when healthy), whether the waves
+    asked, and the outcomes so far (a no after a wave whose hosts did not all succeed
+    says which: --yes gives none then)."""
+    number, total = wave
+    unhealthy, asked, outcomes = halt
+    bad = [h for h, o in outcomes.items() if o.status not in _WENT_ON]
+    no = f"not confirmed ({named(bad)} did not succeed)" if bad else "not confirmed"
+    halted = f"wave {number + 1} of {total}: {unhealthy or (no if asked else NOBODY)}"
+    by_probes: dict[str, Any] = {"probes": True} if unhealthy else {}  # not a no
+    failed, total_hosts = failed_of
+    recorder.record(
+        Kind.RUN_HALTED, step=step, reason=halted, failed=failed, total=total_hosts, **by_probes
+    )
+    return halted

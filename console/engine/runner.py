@@ -19,6 +19,7 @@ from console.engine.run_plan import (
     StagesFor,
     max_fail_halt,
     wave_finished,
+    wave_halt,
     wave_started,
 )
 from console.engine.ssh import SshPool
@@ -27,13 +28,9 @@ from console.engine.targets import Target
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
-from console.model.outcome import named
 from console.model.payloads import CommandIntent, CommandResult
 from console.model.status import HUNG_UP, PRECHECK_RAN, HostStatus, detached_reason, outcome_unknown
 from console.model.waves import threshold_exceeded
-
-NOBODY = "nobody to confirm it"  # why waves that ask stopped with nobody to ask
-_WENT_ON = (HostStatus.SUCCEEDED, HostStatus.REFUSED)  # a wave's hosts a yes may follow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +47,7 @@ class Runner:
         self.recorder = recorder
         self._commands = asyncio.Semaphore(max_commands or pool.defaults.max_commands)
         self._handles: set[str] = set()
+        self._first: set[str] = set()  # of them, the hosts' first commands
         self._handle_gone = asyncio.Event()  # set as a command's handle is let go
         # The hosts of running steps that have not begun (no intent yet), by (step,
         # host): a detach says at once that they were not started, before the console
@@ -165,19 +163,8 @@ class Runner:
                 return
         if self._stopped():  # aborted or detached while asked: that says why already
             return
-        # A no after a wave whose hosts did not all succeed says which (--yes gives none then).
-        bad = [h for h, o in outcomes.items() if o.status not in _WENT_ON]
-        no = f"not confirmed ({named(bad)} did not succeed)" if bad else "not confirmed"
-        self.halted = f"wave {number + 1} of {total}: {unhealthy or (no if ask else NOBODY)}"
-        by_probes: dict[str, Any] = {"probes": True} if unhealthy else {}  # not a no
-        self.recorder.record(
-            Kind.RUN_HALTED,
-            step=step,
-            reason=self.halted,
-            failed=failed_of[0],
-            total=failed_of[1],
-            **by_probes,
-        )
+        halt = (unhealthy, ask is not None, outcomes)
+        self.halted = wave_halt(self.recorder, step, wave, halt, failed_of)
 
     async def pause(
         self, step: str, what: str, done: int, of: int, seconds: float, **shares: Any
@@ -197,6 +184,10 @@ class Runner:
         """Whether a command not sent yet must not be: the step was aborted, or the
         console detached (read from the I/O thread too: `abort` sets it first)."""
         return bool(self.aborted or self.detached)
+
+    def _cut_new(self) -> bool:
+        """`_cut`, for a host's first command: hung up too (nothing new starts)."""
+        return bool(self.aborted or self.detached or self.hung_up)
 
     def _stopped(self) -> bool:
         return bool(self.aborted or self.halted or self.detached or self.hung_up)
@@ -270,13 +261,14 @@ class Runner:
                 # Held from before its intent: a detach from here on waits (bounded)
                 # for what becomes of it, not sent or sent.
                 self._handles.add(handle)
+                self._first.update([handle] if not index else [])
                 try:
                     self.recorder.record_deferred(intent, **where)
                     await self.recorder.sync()
                     sent = (supervised_here if here else supervised)(command.sent, token)
                     final = index == len(stages) - 1
                     result = await self._execute(
-                        where, target, sent, plan, stage, final, here, handle
+                        where, target, sent, plan, (index, stage, final), here, handle
                     )
                     if result is None:  # detached before it was sent
                         if index:  # its earlier stages ran: unknown until verified
@@ -289,6 +281,7 @@ class Runner:
                         return HostOutcome(target.name, HostStatus.NOT_STARTED)
                 finally:
                     self._handles.discard(handle)
+                    self._first.discard(handle)
                     self._handle_gone.set()
                 self.recorder.record_deferred(result, **where)
                 # No fsync of its own: the next stage's intent (group commit) or the wave's
@@ -321,13 +314,13 @@ class Runner:
         target: Target,
         command: str,
         plan: RunPlan,
-        stage: str,
-        final: bool,
+        at: tuple[int, str, bool],  # the stage's index, name, and whether it is the last
         here: bool,
         handle: str,
     ) -> CommandResult | None:
         """How the command ended, as recorded; None if the console detached before it
-        was sent (nothing was)."""
+        was sent (nothing was), or hung up before a host's first command was."""
+        index, stage, final = at
         started = time.monotonic()
         batchers: dict[str, OutputBatcher] = {}  # a stream's, from its first line
         limit = plan.timeout or self.pool.defaults.command_timeout
@@ -338,14 +331,16 @@ class Runner:
                 batcher = batchers[stream] = OutputBatcher(self.recorder, where, stream, started)
             batcher.extend(lines)
 
+        # A host's first command is new: a hang-up before it is sent stops it too.
+        cut = self._cut if index else self._cut_new
         ended: ExecResult
-        if here and self._cut():  # aborted or detached since its intent: not started
+        if here and cut():  # aborted or detached since its intent: not started
             ended = NOT_SENT
         elif here:
             ended = await self.local.execute(command, limit, emit, handle)
         else:
-            ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
-        if ended == NOT_SENT and self.detached and not self.aborted:
+            ended = await self.pool.execute(target, command, limit, emit, handle, cut)
+        if ended == NOT_SENT and cut() and not self.aborted:  # detached, or hung up
             return None
         result = command_result(ended, batchers, stage, final, self.aborted, started, command)
         log.debug(
@@ -371,6 +366,7 @@ class Runner:
         self.hung_up = why
         self.abort_signal.set()  # a wait between rounds, or on a question, ends
         await self._none_begin()
+        await self.pool.hold(list(self._first))  # hosts still being reached: not sent
 
     async def _none_begin(self) -> None:
         """No host, wave or pause begins any more: those waiting are journalled so."""

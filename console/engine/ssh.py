@@ -112,6 +112,12 @@ class SshPool:
         if self._running is not None or self._dialing:  # else nothing started (no thread)
             await self._io.call(self._stop(handles))
 
+    async def hold(self, handles: list[str]) -> None:
+        """Those of `handles` still reaching their host are sent nothing (their dials
+        cut); a command sent, or being sent, goes on."""
+        if self._running is not None:
+            await self._io.call(self._running.hold(handles))
+
     async def detach(self, handles: list[str]) -> list[str]:
         """Let the processes started under `handles` outlive this session. Those of
         `handles` with no session: still reaching their host, or not on the I/O loop

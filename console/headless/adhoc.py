@@ -21,6 +21,7 @@ from console.headless.common import (
     abort_on_signals,
     accept_hint,
     hung_up,
+    meanwhile,
     reachable,
     refusal_as_json,
 )
@@ -123,7 +124,7 @@ async def run_exec(
                     kept = conductor.let_go("exec ended", conductor.runner.hung_up)
             finally:
                 await engine.close()  # releases the locks (journalled) and closes the journal
-        code = EXIT_OK if ok else hung_up(conductor, EXIT_FAILED)
+        code = hung_up(conductor, EXIT_OK if ok else EXIT_FAILED)  # 129: terminal closed
         if not options.json:
             for line in taken_over_lines(conductor, [*kept, *conductor.locks_kept]):
                 print(line, file=sys.stderr)
@@ -156,7 +157,9 @@ async def run_exec(
             said = f"exec: ABORTED: {aborted}; journal {conductor.recorder.path}"
             print(visible(said, one_line=True), file=sys.stderr)
         elif code == EXIT_HUNG_UP and not options.json:  # its terminal gone: stopped
-            said = f"exec: STOPPED: {_stopped(conductor, hosts)}; journal {conductor.recorder.path}"
+            stopped = f"STOPPED: {_stopped(conductor, hosts)}"
+            done = f"succeeded on {len(hosts)} host(s){meanwhile(conductor)}"
+            said = f"exec: {done if ok else stopped}; journal {conductor.recorder.path}"
             print(visible(said, one_line=True), file=sys.stderr)
         if options.json:
             recorder = conductor.recorder

@@ -211,11 +211,9 @@ def _hung_up(conductor: Conductor) -> None:
     a host: what was sent runs to its end, watched, each result journalled (a host past
     its change gets its verify), and nothing new starts; the command then stops,
     leaving what it drives open to resume, and exits 129 (`hung_up`)."""
-    from console.guard import terminal_gone
-
     if conductor.runner.hung_up or conductor.runner.aborted:
         return  # said once; an abort under way goes on
-    why = f"terminal closed ({HUP})" if terminal_gone() else f"ended by {HUP}"
+    why = _why_hung_up()
     running = conductor.running_hosts()
     on = f" (running on {', '.join(running)})" if running else ""
     said = f"{why}: what was sent runs to its end{on}, each result journalled; nothing new"
@@ -226,6 +224,20 @@ def _hung_up(conductor: Conductor) -> None:
 
 
 HUP = signal.Signals.SIGHUP.name
+HUNG_UP_WHY = (f"terminal closed ({HUP})", f"ended by {HUP}")  # gone, or a `kill -HUP`
+
+
+def _why_hung_up() -> str:
+    from console.guard import terminal_gone
+
+    return HUNG_UP_WHY[0] if terminal_gone() else HUNG_UP_WHY[1]
+
+
+def _hang_up_aborts(conductor: Conductor) -> None:
+    """A drill's HUP: aborted as on Ctrl+C (its faults undone), said as a hang-up."""
+    _abort_soon(conductor, _why_hung_up())
+
+
 EXIT_HUNG_UP = 128 + signal.SIGHUP  # as the console ended by its terminal's closing
 
 
@@ -234,6 +246,13 @@ def hung_up(conductor: Conductor, code: int) -> int:
     unless an abort (Ctrl+C, TERM) after it said otherwise; else `code`."""
     runner = conductor.runner
     return EXIT_HUNG_UP if runner.hung_up and not runner.aborted else code
+
+
+def meanwhile(conductor: Conductor) -> str:
+    """For the last line of a command that did what it was asked though its terminal
+    closed as it ran: ` (terminal closed (SIGHUP) as it ran: exit status 129)`, else ''."""
+    why, runner = conductor.runner.hung_up, conductor.runner
+    return f" ({why} as it ran: exit status {EXIT_HUNG_UP})" if why and not runner.aborted else ""
 
 
 @contextlib.contextmanager
@@ -252,7 +271,7 @@ def abort_on_signals(conductor: Conductor, hup_aborts: bool = False):
         )
     hup = signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN
     if hup and hup_aborts:
-        loop.add_signal_handler(signal.SIGHUP, _abort_soon, conductor, f"{INTERRUPTED}{HUP}")
+        loop.add_signal_handler(signal.SIGHUP, _hang_up_aborts, conductor)
     elif hup:
         loop.add_signal_handler(signal.SIGHUP, _hung_up, conductor)
     try:
@@ -260,6 +279,29 @@ def abort_on_signals(conductor: Conductor, hup_aborts: bool = False):
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hup else [])):
             loop.remove_signal_handler(signum)
+
+
+@contextlib.contextmanager
+def hang_up_cancels(task: asyncio.Task[object]) -> Iterator[list[str]]:
+    """Before an incident exists (`run --trigger auto` waits on the probes): a HUP
+    cancels `task`, nothing of it to finish, its why put in the list yielded. Started
+    ignoring HUP (`nohup`), it goes on ignoring it."""
+    why: list[str] = []
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        yield why
+        return
+
+    def hung_up() -> None:
+        if not why:
+            why.append(_why_hung_up())
+            task.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, hung_up)
+    try:
+        yield why
+    finally:
+        loop.remove_signal_handler(signal.SIGHUP)
 
 
 @contextlib.asynccontextmanager

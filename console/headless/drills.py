@@ -26,6 +26,7 @@ from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
+    HUNG_UP_WHY,
     INTERRUPTED,
     EventPrinter,
     driving,
@@ -172,7 +173,8 @@ async def _drilled(
 
 def _interrupted(verdict: dict) -> bool:
     """Whether a signal (Ctrl+C, TERM, HUP) aborted the drill: the next does not start."""
-    return any(f.startswith(f"aborted: {INTERRUPTED}") for f in verdict["findings"])
+    signalled = tuple(f"aborted: {why}" for why in (INTERRUPTED, *HUNG_UP_WHY))
+    return any(f.startswith(signalled) for f in verdict["findings"])
 
 
 def _said_not_run(names: list[str], verdict: dict, options: DrillOptions) -> None:

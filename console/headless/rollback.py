@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, check_request, walk
 from console.headless.common import (
     EXIT_FAILED,
+    EXIT_HUNG_UP,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_UNKNOWN,
@@ -23,6 +25,7 @@ from console.headless.common import (
     EventPrinter,
     RunOptions,
     driving,
+    hang_up_cancels,
     hung_up,
     journal_dir,
     print_json,
@@ -76,11 +79,10 @@ async def run_rollback(
                 claim = engine.claim(
                     incident_id, request.systems, options.take_over_lock, directory / JOURNAL_NAME
                 )
-                pool = engine.pool
-                if request.trigger is None and not await _use_firing(
-                    settings, pool, request, options
+                if request.trigger is None and (
+                    code := await _wait_firing(settings, engine.pool, request, options)
                 ):
-                    return EXIT_USAGE
+                    return code  # nothing firing, or its terminal closed meanwhile
                 made.append(engine.incident(claim, directory))
                 return await _walk(made[0], request, incident_id, options)
             finally:
@@ -309,6 +311,30 @@ def _drill_failures(drill: dict) -> list[str]:
     if mismatches := drill["integrity"]["mismatches"]:
         said.append(f"{mismatches} integrity mismatch(es)")
     return said
+
+
+async def _wait_firing(
+    settings: Settings, pool: SshPool, request: RunRequest, options: RunOptions
+) -> int:
+    """`--trigger auto`: 0 once the automatic trigger firing now is taken; else the
+    exit status: none firing (2), or a hang-up while the probes were read (129: no
+    incident opened, nothing sent; the locks are released as the command ends)."""
+    task = asyncio.current_task()
+    assert task is not None
+    with hang_up_cancels(task) as hung:
+        try:
+            return EXIT_OK if await _use_firing(settings, pool, request, options) else EXIT_USAGE
+        except asyncio.CancelledError:
+            if not hung or task.uncancel():
+                raise  # cancelled from elsewhere too: not this hang-up's to end
+    systems = ", ".join(request.systems)
+    said = (
+        f"run: {hung[0]} while it waited for an automatic trigger on {systems}: no incident"
+        f" was opened, nothing was sent; its lock{'s' * (len(request.systems) > 1)} on"
+        f" {systems} released"
+    )
+    print(visible(said, one_line=True), file=sys.stderr, flush=True)
+    return EXIT_HUNG_UP
 
 
 async def _use_firing(

@@ -16,6 +16,7 @@ from console.headless.common import (
     EXIT_UNKNOWN,
     RunOptions,
     hung_up,
+    meanwhile,
     reachable,
 )
 
@@ -112,13 +113,10 @@ async def run_verify_open(
         f"verify: incident {plan.incident} stays open{held}:"
         + (f" verify again once the change has finished ({again_});" if still else "")
         + f" a retry, the steps left and the close are the console's:"
-        f" {again(f'resume {where(plan.journal)}')}"
+        f" {again(f'resume {where(plan.journal)}')}{meanwhile(conductor)}"
     )
     print(visible(said, one_line=True), file=sys.stderr)
-    if conductor.runner.aborted or still:  # 129: its terminal closed before they were
-        return EXIT_FAILED if conductor.runner.aborted else hung_up(conductor, EXIT_UNKNOWN)
-    ok = all(found[h].startswith("verified: succeeded") for h in plan.hosts)
-    return EXIT_OK if ok else EXIT_FAILED
+    return _code(conductor, plan.hosts, found)
 
 
 def _earlier_verifies(events: Sequence[Event]) -> list[str]:
@@ -290,7 +288,6 @@ def _report(
     again: str,
 ) -> int:
     """Each host's finding on stdout; the locks and the note on stderr; the exit status."""
-    from console.engine.closed_verify import answered
     from console.headless.adhoc import taken_over_lines
     from console.model.outcome import verify_by_hand
     from console.model.visible import visible
@@ -305,7 +302,7 @@ def _report(
             f" it there by hand (the console's command palette: Add a note): {text}"
         )
     else:
-        said = f"verify: noted in incident {plan.incident}: {text}"
+        said = f"verify: noted in incident {plan.incident}: {text}{meanwhile(conductor)}"
     print(visible(said, one_line=True), file=sys.stderr)
     if kept:
         said = (
@@ -314,10 +311,17 @@ def _report(
             f" {verify_by_hand(again)}"
         )
         print(visible(said, one_line=True), file=sys.stderr)
-    if conductor.runner.aborted or any(not answered(found.get(h, "")) for h in plan.hosts):
-        return EXIT_FAILED if conductor.runner.aborted else hung_up(conductor, EXIT_UNKNOWN)
-    return (
-        EXIT_OK
-        if all(found[h].startswith("verified: succeeded") for h in plan.hosts)
-        else EXIT_FAILED
-    )
+    return _code(conductor, plan.hosts, found)
+
+
+def _code(conductor: Conductor, hosts: list[str], found: dict[str, str]) -> int:
+    """0: the change was made on every host; 1: not on some, or aborted; 4: some still
+    unknown; 129 once its terminal closed as it ran (the lines say how it went)."""
+    from console.engine.closed_verify import answered
+
+    if conductor.runner.aborted:
+        return EXIT_FAILED
+    if any(not answered(found.get(h, "")) for h in hosts):
+        return hung_up(conductor, EXIT_UNKNOWN)
+    ok = all(found[h].startswith("verified: succeeded") for h in hosts)
+    return hung_up(conductor, EXIT_OK if ok else EXIT_FAILED)

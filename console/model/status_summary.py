@@ -103,7 +103,7 @@ def _stability(state: IncidentState) -> str:
     if soak.get("status") == "failed":
         return f"NOT stable ({soak.get('detail') or rounds})"
     if soak.get("status") == "stopped":
-        return f"stability check cut short ({rounds})"
+        return f"stability check cut short ({rounds}): stability NOT verified"
     return f"stability check running ({rounds})"
 
 

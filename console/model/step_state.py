@@ -130,6 +130,11 @@ class HostRun(Compared):
         return self.last_line
 
 
+# What a stability check cut short means for the commander, said alike by the step, its
+# check's line on the execution screen and the document.
+NOT_VERIFIED = "stability NOT verified: run the check again after resume"
+
+
 def checking_cut_short(why: str, soak: dict[str, Any] | None) -> str:
     """How a stability check cut short (`why`: the console's end, a headless command's
     terminal gone) is said, with `soak`, its progress so far (None before its first round)."""
@@ -139,7 +144,7 @@ def checking_cut_short(why: str, soak: dict[str, Any] | None) -> str:
             f" after round {soak.get('round', 0)} of {soak.get('limit', 0)},"
             f" {soak.get('healthy', 0)}/{soak.get('needed', 0)} healthy in a row"
         )
-    return f"cut short{so_far}: {why}; it changed nothing: check again"
+    return f"cut short{so_far}: {why}; it changed nothing; {NOT_VERIFIED}"
 
 
 @dataclass(init=False, repr=False, eq=False)

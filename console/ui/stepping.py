@@ -238,7 +238,8 @@ class Stepping:
         chosen = {**strategy.values_in(state.strategy, state.params), **pinned}
         names = [f"{s}/{p.name}" for s, p in probes]
         alone = [f"{s}/{p.name}" for s, p in probes if p.per_host]
-        return strategy_text(strategy, chosen, len(hosts), undo, held, names, alone, said)
+        own = step.strategy not in (None, state.strategy)  # its `previous` is asked of no one
+        return strategy_text(strategy, chosen, len(hosts), undo, held, names, alone, said, own)
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo a strategy step on the hosts it touched (or those named: a retry): its

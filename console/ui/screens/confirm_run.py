@@ -80,6 +80,7 @@ def strategy_text(
     probes: list[str] | None = None,
     host_probes: list[str] | None = None,
     resolved: str = "",
+    own: bool = False,
 ) -> Text:
     """What a strategy step does, in words, above the commands it sends. The facts that
     decide the yes come first, one line each, so that at 80x24 they are on screen however
@@ -87,7 +88,8 @@ def strategy_text(
     threshold, its stages (a gradual re-enable `held` goes on with its next stage; the
     `probes` read after each, `system/probe`; between waves, the `host_probes` that read
     each host alone; what a symbolic parameter was `resolved` to on the hosts, the version
-    the run acts on; what a recovery brings the data back to). Then what it does (its description) and the parameters chosen,
+    the run acts on, or, for a step with a strategy of its `own`, that nobody asked; what a
+    recovery brings the data back to). Then what it does (its description) and the parameters chosen,
     however many. An undo does
     the reverse of the description and the parameters (they say where the action went):
     it says what its undo commands do instead, in the strategy's waves and under its
@@ -97,6 +99,11 @@ def strategy_text(
     text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
     if resolved:
         text.append("\nResolved: ", style="bold").append(visible(resolved))
+    elif own and not undo and (r := strategy.resolver()) and chosen.get(r.param) == r.symbolic:
+        text.append("\nNot resolved: ", style="bold").append(
+            f"{r.param}={r.symbolic} is not asked of the hosts first (a step with a strategy"
+            " of its own): each host's precheck resolves it alone"
+        )
     if not undo and (to := strategy.recovers_to(chosen)):  # a recovery's target, up front
         text.append("\nRecovers to: ", style="bold").append(visible(to))
     jump_host = strategy.runs_on is RunsOn.JUMP_HOST

@@ -13,7 +13,7 @@ from console.model.payloads import SoakProgress
 from console.model.probe_text import inconclusive_for, show
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
-from console.model.step_state import NEEDED_NOTHING
+from console.model.step_state import NEEDED_NOTHING, NOT_VERIFIED
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.widgets.waves_line import paused_said, share
@@ -272,6 +272,8 @@ def soak_text(soak: dict) -> Text:
     # round's names the probes that are not.
     if detail and status != "passed" and detail != f"{healthy}/{needed} healthy":
         text.append(f" · {visible(detail, one_line=True)}", style="dim")
+    if status == "stopped":  # cut short: nothing judged
+        text.append(f" · {NOT_VERIFIED}", style=style)
     return text
 
 
