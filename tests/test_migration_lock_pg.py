@@ -20,6 +20,7 @@ import time
 import pytest
 
 from console.journal.export.document import build_document
+from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
 from tests import pg, pgrig
 from tests import test_presets_migrations as migrations_tests
@@ -89,6 +90,11 @@ def _failed_on_the_lock(db: pg.Cluster, config, state, strategy: str) -> str:
     assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
     [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
     assert "non-zero exit" in said, said  # not the command's timeout
+    # The document says the exit status as the run did: its Result line read 'exit status
+    # 122 (attempt 1)', with no words.
+    exit_said = said.split("non-zero exit: ", 1)[1].split(" — ", 1)[0]
+    text = render_markdown(outcome.events)
+    assert f"- **Result:** failed at the action: non-zero exit, {exit_said} (attempt 1)" in text
     return said
 
 

@@ -148,7 +148,7 @@ def failures(doc: Document) -> list[str]:
         f = group[0]
         at = f" at the {f.stage}" if f.stage in STAGES else ""  # a strategy's: what ran
         what = f.status + at + (f": {f.failure}" if f.failure else "")
-        exit_status = f", exit status {f.exit_status}" if f.exit_status is not None else ""
+        exit_status = f", {_exit_said(f)}" if f.exit_status is not None else ""
         # runs of numbered names as their first and last: 117 hosts made one heading of
         # 117 names (helper-138); the JSON export names each
         hosts = host_runs([g.host for g in group])
@@ -169,6 +169,15 @@ def failures(doc: Document) -> list[str]:
             lines.append("- **stderr:** nothing recorded")
         lines.append("")
     return lines
+
+
+def _exit_said(f: FailureFacts) -> str:
+    """`exit status 122: nothing changed there, its transaction rolled back`: the number
+    with what it means where its record says (exit_said's words, in the result's detail:
+    the console's rows and a headless run's lines read them), else the number alone (a
+    journal older than the words, an abort's detail)."""
+    said = f"exit status {f.exit_status}"
+    return f.detail if f.detail and f.detail.startswith(f"{said}: ") else said
 
 
 def _output(group: list[FailureFacts]) -> list[str]:
