@@ -5,6 +5,7 @@ recovery time; the report says the record's times read across the step."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,10 @@ from console.journal.store import read_journal
 from console.journal.times import duration
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.ui.follow import make_follow_app
+from console.ui.widgets.incident_bar import IncidentBar
 from tests.test_drills_sshd import staging_fleet
+from tests.test_ui_support import until
 
 pytestmark = pytest.mark.sshd
 
@@ -139,3 +143,33 @@ def test_a_wall_clock_stepped_mid_rollback_is_not_in_its_time_to_mitigate(fleet,
     text = render_markdown(events)
     said = "- Time to mitigate: timed on the monotonic clock: the wall clock was stepped forward"
     assert said in text, text
+    # The console's header says how long it was open as the document does: it read 1:00:01.
+    bar = asyncio.run(header(Path(verdict["journal"])))
+    assert " │ 0:00:0" in bar and "1:00:0" not in bar, bar
+
+
+async def header(journal: Path) -> str:
+    """The incident bar's first line, as a follower sees the journal at 80x24."""
+    app = make_follow_app(journal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.screen.query(IncidentBar)))
+        return str(app.screen.query_one(IncidentBar).render()).splitlines()[0]
+
+
+def test_a_wall_clock_stepped_back_mid_rollback_keeps_the_journals_order(fleet, monkeypatch):
+    """Stepped back an hour as the restore sent its first command, its stability check,
+    run after it, read as run before it ('“Verify system stability” passed before
+    “Restore previous version” ran'): the drill's close as 'rolled back and verified' was
+    refused (a traceback out of drill_once); the document's Before → after read
+    'app/health (probe) | bad | not read again', and its timeline '2 hosts sent → 2
+    succeeded in -3600.0 s'. Order is the journal's (seq), durations the monotonic clock's."""
+    restore = (Kind.COMMAND_INTENT, "restore")
+    verdict = drilled_with_the_clock_stepped(fleet, monkeypatch, -STEP, restore)
+    assert verdict["passed"] and verdict["outcome"] == "verified", verdict["findings"]
+    events = read_journal(Path(verdict["journal"])).events
+    [app] = build_document(events).systems
+    [health] = [c for c in app.changes if c.key == "app/health"]
+    assert (health.before, health.after) == ("bad", "ok"), health
+    lines = render_markdown(events).splitlines()
+    [sent] = [ln for ln in lines if "2 hosts sent" in ln and ln.endswith("| restore |")]
+    assert re.search(r"→ 2 succeeded in 0\.\d\d s \|", sent), sent

@@ -208,8 +208,8 @@ class Stage:
             return f"fault {fault.label} was not injected everywhere: {short}"
         # in place on a host once its command there ended: the recovery clock starts at
         # the first, not once the slowest host's ended (this event's own time)
-        ended = [e for h in hosts if h in runs and (e := runs[h].finished) is not None]
-        first = {"in_place_at": min(ended).isoformat()} if ended else {}
+        ended = [(r.finished_seq, e) for h in hosts if (r := runs.get(h)) and (e := r.finished)]
+        first = {"in_place_at": min(ended)[1].isoformat()} if ended else {}
         self._fault_record(
             Kind.DRILL_FAULT, fault, hosts, kind="command", command=fault.command, **first
         )

@@ -35,7 +35,7 @@ def _opened(s: IncidentState, e: Event) -> None:
     s.incident_id = d.incident_id
     s.title = d.title
     s.drill = d.drill
-    s.opened_at = e.ts
+    s.opened_at, s.opened_mono = e.ts, e.mono
     s.opened_by = e.who.user
     s.verifies = d.verifies or ""
     s.strategy_steps = {step["id"] for step in d.steps if step["kind"] == "strategy"}
@@ -46,6 +46,7 @@ def _opened(s: IncidentState, e: Event) -> None:
 
 def _resumed(s: IncidentState, e: Event) -> None:
     s.settle()
+    s.resumed = True
     for st in s.steps.values():  # what ran in the console that died runs no more
         if st.status is StepStatus.RUNNING:
             st.cut_short = True
@@ -61,7 +62,7 @@ def _resumed(s: IncidentState, e: Event) -> None:
 
 def _closed(s: IncidentState, e: Event) -> None:
     d = e.payload(IncidentClosed)
-    s.closed_at = e.ts
+    s.closed_at, s.closed_mono, s.resumed_before_close = e.ts, e.mono, s.resumed
     s.outcome = d.outcome
     s.outcome_label = d.label or d.outcome
     s.closed_by = e.who.user

@@ -57,15 +57,15 @@ def _step_started(s: IncidentState, e: Event) -> None:
     st.status = StepStatus.RUNNING
     st.paused = None
     undo = s.steps.get(f"{st.id}.undo")
-    last = st.finished or st.restarted  # the run before this one, if any
-    if undo and undo.finished and last and undo.finished > last:
+    last = max(st.finished_seq, st.restarted_seq)  # the run before this one, if any
+    if undo and undo.finished and last >= 0 and undo.finished_seq > last:
         st.undo_since = "undone" if undo.status is StepStatus.DONE else f"undo {undo.status.value}"
     st.started = st.started or e.ts
-    st.restarted = e.ts
+    st.restarted, st.restarted_seq = e.ts, e.seq
     if st.id in s.strategy_steps:
         st.ran_strategy = s.named_strategies.get(st.id) or s.strategy
     st.to = data.to or ""
-    st.finished = None
+    st.finished, st.finished_seq = None, -1
     st.summary = ""  # an earlier run's: this one says its own once it ends
     st.cut_short = False
 
@@ -74,7 +74,7 @@ def _step_confirmed(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
     st.status = StepStatus.DONE
     st.started = st.started or e.ts
-    st.finished = e.ts
+    st.finished, st.finished_seq = e.ts, e.seq
     st.summary = "confirmed by " + (
         e.payload(payloads.StepConfirmed).by or e.who.commander or e.who.user
     )
@@ -85,7 +85,7 @@ def _step_completed(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
     st.status = d.status
     st.paused = None
-    st.finished = e.ts
+    st.finished, st.finished_seq = e.ts, e.seq
     st.summary = d.summary
     st.warnings = d.warnings or 0
     soak = s.soak.get(st.id)
@@ -96,7 +96,7 @@ def _step_completed(s: IncidentState, e: Event) -> None:
 def _step_skipped(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
     st.status = StepStatus.SKIPPED
-    st.finished = e.ts
+    st.finished, st.finished_seq = e.ts, e.seq
     st.skip_reason = e.payload(payloads.StepSkipped).reason
 
 

@@ -41,6 +41,12 @@ class IncidentState(Compared):
     opened_at: datetime | None = None
     opened_by: str | None = None
     closed_at: datetime | None = None
+    # The opening's and the close's monotonic times, and whether a console resumed it
+    # before that close (its clock is its own): how long it was open (`time_open`).
+    opened_mono: float | None = None
+    closed_mono: float | None = None
+    resumed: bool = False
+    resumed_before_close: bool = False
     outcome: str | None = None  # an Outcome value (older journals: free words)
     outcome_label: str = ""  # the outcome in words, with its reason, hosts or successor
     closed_by: str | None = None
@@ -128,8 +134,7 @@ class IncidentState(Compared):
         if undo is None or undo.finished is None:
             return None
         ran = self.steps.get(step_id)
-        since = [t for t in (ran.finished, ran.restarted) if t is not None] if ran else []
-        if any(t > undo.finished for t in since):
+        if ran is not None and max(ran.finished_seq, ran.restarted_seq) > undo.finished_seq:
             return None
         return undo
 
@@ -183,23 +188,24 @@ class IncidentState(Compared):
 
     def ran_after_check(self, order: list[str], step_id: str) -> tuple[datetime, str] | None:
         """(when, step): the last strategy step ahead of the stability check `step_id` in
-        `order` that ran, or was undone, after the check passed: the check read the hosts
-        as they were before it."""
+        `order` that ran, or was undone, after the check passed (in the journal's order:
+        `when` is its wall time, for the words): the check read the hosts as they were
+        before it."""
         checked = self.step(step_id)
         if step_id not in self.probe_steps or checked.status is not StepStatus.DONE:
             return None
         if checked.finished is None or step_id not in order:
             return None
         since = [
-            (at, sid)
+            (seq, at, sid)
             for sid in order[: order.index(step_id)]
             if sid in self.strategy_steps
             for ran in (self.steps.get(sid), self.steps.get(f"{sid}.undo"))
             if ran is not None
-            for at in (ran.restarted, ran.finished)
-            if at is not None and at > checked.finished
+            for seq, at in ((ran.restarted_seq, ran.restarted), (ran.finished_seq, ran.finished))
+            if at is not None and seq > checked.finished_seq
         ]
-        return max(since) if since else None
+        return max(since)[1:] if since else None
 
     def undone_before(self, order: Iterable[str], step_id: str) -> tuple[str, StepState] | None:
         """The last step before `step_id` in `order` whose undo ran since it did, with
@@ -282,6 +288,17 @@ class IncidentState(Compared):
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+    def time_open(self) -> float | None:
+        """Seconds from its opening to its close (None while open), timed as the document's
+        intervals are: on the monotonic clock when one console opened and closed it, else
+        on the wall clock. The header read 1:00:01 of a drill of seconds, NTP stepping the
+        wall clock forward an hour as its rollback started, the document 1 s."""
+        if self.opened_at is None or self.closed_at is None:
+            return None
+        if self.resumed_before_close or self.opened_mono is None or self.closed_mono is None:
+            return round(max(0.0, (self.closed_at - self.opened_at).total_seconds()), 3)
+        return round(max(0.0, self.closed_mono - self.opened_mono), 3)
 
     @property
     def unknown_hosts(self) -> list[tuple[str, str]]:

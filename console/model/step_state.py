@@ -156,11 +156,16 @@ class StepState(Compared):
     status: StepStatus = StepStatus.PENDING
     started: datetime | None = None
     restarted: datetime | None = None  # its latest start (`started` is its first)
+    # The seq of the events of its latest start and end: runs, ends and undos are ordered
+    # by them, never by their wall times (a wall clock stepped back mid-incident, NTP or
+    # a VM resumed, read a restore started before a check as run after it).
+    restarted_seq: int = -1
     # A strategy step's: the strategy it names, else the one chosen when it last started
     # (the one chosen now may be another, not run yet).
     ran_strategy: str | None = None
     to: str = ""  # what its latest start's strategy brings the data back to (StepStarted.to)
     finished: datetime | None = None
+    finished_seq: int = -1
     summary: str = ""
     warnings: int = 0  # channels a done notify step could not deliver on
     # Left running by a console that died or detached, then resumed: the fold still says

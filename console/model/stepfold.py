@@ -35,7 +35,7 @@ def _halted(s: IncidentState, e: Event) -> None:
 
 
 def _rollout(s: IncidentState, e: Event) -> None:
-    s.rollout.append({"step": e.where.step, "at": e.ts, **e.data.dump()})
+    s.rollout.append({"step": e.where.step, "seq": e.seq, **e.data.dump()})
 
 
 def _held(s: IncidentState, e: Event) -> None:

@@ -49,8 +49,8 @@ def undo_since(state: IncidentState, step_id: str) -> StepState | None:
     undo, ran = state.steps.get(f"{step_id}.undo"), state.steps.get(step_id)
     if undo is None or undo.status is not StepStatus.RUNNING or undo.restarted is None:
         return None
-    since = [t for t in (ran.finished, ran.restarted) if t is not None] if ran else []
-    return None if any(t > undo.restarted for t in since) else undo
+    ran_since = ran is not None and max(ran.finished_seq, ran.restarted_seq) > undo.restarted_seq
+    return None if ran_since else undo
 
 
 def undo_went(undo: StepState) -> str:

@@ -32,8 +32,7 @@ def build_document(
     that the document never reads (EventLog.documented)."""
     state = settled(events)
     milestones = build_milestones(events, state)
-    started = next(m.at for m in milestones.milestones if m.name == "rollback_started")
-    systems = build_systems(events, state, step_titles(events), started)
+    systems = build_systems(events, state, step_titles(events))
     trigger = build_trigger(events)
     notifications = build_notifications(events, state)
     failures = build_failures(events, state)

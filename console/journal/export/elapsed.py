@@ -71,14 +71,3 @@ def elapsed(start: Moment, end: Moment, events: list[Event]) -> Elapsed:
     note = f"timed on the monotonic clock: the wall clock was stepped {way} by"
     note += f" {duration(abs(step))} in between"
     return Elapsed(round(max(0.0, seconds), 3), MONOTONIC, note, step)
-
-
-def open_to_close(events: list[Event]) -> float | None:
-    """How long the incident was open, from its opening to its last close, timed as the
-    intervals are (a drill of seconds read 1 h 00 min 01 s, the wall clock stepped forward an
-    hour as its rollback started)."""
-    opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
-    closed = next((e for e in reversed(events) if e.kind == Kind.INCIDENT_CLOSED), None)
-    if opened is None or closed is None:
-        return None
-    return elapsed(of_event(opened), of_event(closed), events).seconds

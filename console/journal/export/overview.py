@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from console.journal.export import reading
-from console.journal.export.elapsed import open_to_close
 from console.journal.export.facts import (
     FailureFacts,
     Impact,
@@ -95,7 +94,7 @@ def build_summary(
     lead = commander(events, state)
     closed = state.closed_at
     outcome = _outcome(events, state)
-    seconds = open_to_close(events) if closed else None
+    seconds = state.time_open()
     facts = Summary(
         paragraph="",
         incident=state.incident_id,
@@ -185,7 +184,7 @@ def _strategy_ran(state: IncidentState) -> str | None:
     one chosen since, never run, is not what the hosts got. Steps naming their own
     strategy are said on their own."""
     ran = [
-        (st.restarted, st.ran_strategy)
+        (st.restarted_seq, st.ran_strategy)
         for st in state.steps.values()
         if st.restarted and st.id not in state.named_strategies
     ]

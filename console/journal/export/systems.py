@@ -4,7 +4,6 @@ before and after the rollback, and each data set's checksum and row counts."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import Any
 
 from console.journal.export import reading
@@ -102,11 +101,20 @@ class _Readings:
         return out
 
 
-def _touched(events: list[Event], rollback_started: datetime | None) -> dict[str, datetime]:
-    """When the rollback first sent a command to each host (its strategy step's first
+def _rollback_started(events: list[Event]) -> int | None:
+    """The seq of the rollback's start (its first strategy step's): before and after are
+    the journal's order, never the wall clock's (stepped back as the rollback started, NTP
+    or a VM resumed, every reading after it read as before: `not read again`)."""
+    steps = strategy_steps(events)
+    starts = (e.seq for e in events if e.kind == Kind.STEP_STARTED and e.where.step in steps)
+    return next(starts, None)
+
+
+def _touched(events: list[Event], rollback_started: int | None) -> dict[str, int]:
+    """The seq of the rollback's first command to each host (its strategy step's first
     command there): a host's waves may start long after the step did, or never."""
     steps = strategy_steps(events)
-    out: dict[str, datetime] = {}
+    out: dict[str, int] = {}
     for event in events:
         host = event.where.host
         if (
@@ -114,22 +122,23 @@ def _touched(events: list[Event], rollback_started: datetime | None) -> dict[str
             and host
             and event.where.step in steps
             and rollback_started is not None
-            and event.ts >= rollback_started
+            and event.seq >= rollback_started
         ):
-            out.setdefault(host, event.ts)
+            out.setdefault(host, event.seq)
     return out
 
 
-def _read(events: list[Event], rollback_started: datetime | None) -> _Readings:
+def _read(events: list[Event]) -> _Readings:
     """Assessments (before: the first; after: the latest recorded once the rollback began
     or marked `after`), and probe readings of each host (before: the latest bad sample
-    before the rollback sent that host its first command; after: the latest sample since):
-    a sample taken between the canary's wave and a later host's reads that host as it was
-    before, never as its after."""
+    recorded before the rollback sent that host its first command; after: the latest
+    recorded since): a sample taken between the canary's wave and a later host's reads
+    that host as it was before, never as its after."""
     readings = _Readings()
+    rollback_started = _rollback_started(events)
     touched = _touched(events, rollback_started)
     for event in events:
-        after = rollback_started is not None and event.ts >= rollback_started
+        after = rollback_started is not None and event.seq >= rollback_started
         if event.kind == Kind.ASSESSMENT_RECORDED:
             stage = reading.assessment_stage(event)
             later = stage == "after" or (stage is None and after)
@@ -140,10 +149,9 @@ def _read(events: list[Event], rollback_started: datetime | None) -> _Readings:
         if event.kind not in (Kind.PROBE_SAMPLE, Kind.TRIGGER_DECLARED, Kind.TRIGGER_FIRED):
             continue
         for sample in reading.samples(event):
-            taken = reading.sample_time(sample) or event.ts
             bad = sample.get("state") == "bad"
             for host, got in (sample.get("hosts") or {}).items():
-                later = host in touched and taken >= touched[host]
+                later = host in touched and event.seq > touched[host]
                 if isinstance(got, dict) and got.get("error") is None and (later or bad):
                     probe = str(sample.get("probe", "?"))
                     unit = str(sample.get("unit") or "")
@@ -155,10 +163,9 @@ def build_systems(
     events: list[Event],
     state: IncidentState,
     titles: dict[str, str],
-    rollback_started: datetime | None,
 ) -> list[SystemFacts]:
     results = host_results(state, titles)
-    readings = _read(events, rollback_started)
+    readings = _read(events)
     out = []
     for system in state.systems or sorted(set(state.hosts.values())):
         hosts = [h for h, s in state.hosts.items() if s == system]

@@ -137,7 +137,9 @@ class _Group:
         failed = _failures_said(self.failures, list(self.hosts))
         if failed and counts.get("failed"):
             parts[parts.index(f"{counts['failed']} failed")] += f" ({failed})"
-        seconds = (self.last.ts - self.first.ts).total_seconds()
+        # on the monotonic clock: a group is one console's (a resume starts new ones), and
+        # a wall clock stepped back mid-wave read 'in -3599.9 s'
+        seconds = self.last.mono - self.first.mono
         # under a second two decimals, as each command's own line has ("0.0 s" read as if
         # nothing ran)
         took = f" in {seconds:.{2 if seconds < 1 else 1}f} s"

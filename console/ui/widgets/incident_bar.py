@@ -78,9 +78,10 @@ class IncidentBar(Widget):
             facts["drill"] = Text(" DRILL ", style=themed("bold reverse $accent"))
         said = visible(state.incident_id or "no incident", one_line=True)
         facts["id"] = Text(said, style="bold")
-        if state.opened_at:
-            end = state.closed_at or app.clock.now()
-            facts["elapsed"] = Text(elapsed_text(end - state.opened_at), style="bold")
+        if (took := state.time_open()) is not None:  # as the document's Duration
+            facts["elapsed"] = Text(elapsed_text(timedelta(seconds=took)), style="bold")
+        elif state.opened_at:
+            facts["elapsed"] = Text(elapsed_text(app.clock.now() - state.opened_at), style="bold")
         if state.closed:
             # a failed drill says so first: its rollback may well read "verified"
             failed = "DRILL FAILED; " if state.drill and _drill_failed(state) else ""

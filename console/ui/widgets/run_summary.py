@@ -25,9 +25,9 @@ BAD = (HostStatus.FAILED, HostStatus.ABORTED)
 
 
 def _since(st: StepState, stage: dict[str, Any]) -> bool:
-    """Whether the step's latest run started after `stage` was recorded."""
-    at = stage.get("at")
-    return at is not None and st.restarted is not None and st.restarted > at
+    """Whether the step's latest run started after `stage` was recorded (in the
+    journal's order, whatever the wall clock read)."""
+    return st.restarted_seq > stage["seq"]
 
 
 def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> Text | None:
