@@ -26,7 +26,7 @@ from console.model.loading import load_settings
 from console.model.payloads import WaveFinished
 from console.model.state import HostStatus, fold
 from console.ui.checklist_todo import current_todo
-from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
+from tests.cli_fleet import FLAG_PROCEDURE, Fleet, write_fleet
 from tests.partition import Partition
 from tests.test_remote_lifetime import SLEEPER, _pid, _wait_for, console
 from tests.test_remote_lifetime import fleet as lifetime_fleet
@@ -219,11 +219,12 @@ def test_a_host_still_being_reached_at_the_hangup_is_sent_nothing(sshd_server, t
     }, idle
 
 
-def test_a_hangup_while_run_waits_for_its_trigger_lets_go_of_the_lock(sshd_server, tmp_path):
-    """`run --trigger auto` reads the probes before any incident exists. Its terminal
-    closed then: SIGHUP killed it there, the lock on app left stale for the next run. It
-    now ends at once, its lock released, saying so (on stderr: there is no journal yet),
-    and exits 129."""
+AUTO = ("run", "--systems", "app", "--strategy", "release", "--trigger", "auto", "--yes")
+
+
+def probed_fleet(sshd_server, tmp_path: Path) -> Fleet:
+    """app's hosts, an automatic trigger whose probe reads them a minute apart, healthy;
+    each read leaves `probed` in the host's directory."""
     probe = {"name": "rate", "kind": "command", "command": ": > probed; echo 0.01"}
     files = {
         "strategies.toml": {"strategies": [{"name": "release", "kind": "version-rollback"}]},
@@ -231,12 +232,17 @@ def test_a_hangup_while_run_waits_for_its_trigger_lets_go_of_the_lock(sshd_serve
         "triggers.toml": {"triggers": [TRIGGER | {"consecutive": 3}]},
     }
     probes = [probe | {"threshold": 0.05, "interval": 60}]  # it waits a minute between rounds
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=probes)
+    return write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=probes)
+
+
+def test_a_hangup_while_run_waits_for_its_trigger_lets_go_of_the_lock(sshd_server, tmp_path):
+    """`run --trigger auto` reads the probes before any incident exists. Its terminal
+    closed then: SIGHUP killed it there, the lock on app left stale for the next run. It
+    now ends at once, its lock released, saying so (on stderr: there is no journal yet),
+    and exits 129."""
+    fleet = probed_fleet(sshd_server, tmp_path)
     status, err = tmp_path / "status", tmp_path / "stderr"
-    run = (
-        f"{sys.executable} -m console --config {fleet.config} run --systems app --strategy"
-        f" release --trigger auto --yes 2>{err}"
-    )
+    run = f"{sys.executable} -m console --config {fleet.config} {' '.join(AUTO)} 2>{err}"
     tmux = Tmux(tmp_path)
     try:
         tmux.start(f'exec {sys.executable} -c "{KEEPS_STATUS}" {status} {run}')
@@ -253,3 +259,27 @@ def test_a_hangup_while_run_waits_for_its_trigger_lets_go_of_the_lock(sshd_serve
     )
     assert not SystemLocks(tmp_path / "state" / "locks").held()
     assert not list((tmp_path / "state").glob("*/journal.jsonl"))
+
+
+def test_a_term_while_run_waits_for_its_trigger_lets_go_of_the_lock(sshd_server, tmp_path):
+    """So does a `kill -TERM` there (a job stopped): it killed the run, the lock left
+    stale; it now ends as interrupted, exit 1."""
+    fleet = probed_fleet(sshd_server, tmp_path)
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
+    argv = [sys.executable, "-m", "console", *AUTO, "--config", str(fleet.config)]
+    run = subprocess.Popen(
+        argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        _wait_for((fleet.sandboxes["app-1"] / "probed").exists, "a probe round")
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == 1
+        said = run.stderr.read() if run.stderr else ""
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+    assert said == (
+        "run: interrupted by SIGTERM while it waited for an automatic trigger on app: no"
+        " incident was opened, nothing was sent; its lock on app released\n"
+    ), said
+    assert not SystemLocks(fleet.state / "locks").held()

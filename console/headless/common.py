@@ -282,26 +282,29 @@ def abort_on_signals(conductor: Conductor, hup_aborts: bool = False):
 
 
 @contextlib.contextmanager
-def hang_up_cancels(task: asyncio.Task[object]) -> Iterator[list[str]]:
-    """Before an incident exists (`run --trigger auto` waits on the probes): a HUP
-    cancels `task`, nothing of it to finish, its why put in the list yielded. Started
-    ignoring HUP (`nohup`), it goes on ignoring it."""
+def signals_cancel(task: asyncio.Task[object]) -> Iterator[list[str]]:
+    """Before an incident exists (`run --trigger auto` waits on the probes): a HUP or a
+    TERM cancels `task`, nothing of it to finish, its why put in the list yielded (Ctrl+C
+    cancels it as asyncio does). Started ignoring HUP (`nohup`), it goes on ignoring it."""
     why: list[str] = []
-    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
-        yield why
-        return
 
-    def hung_up() -> None:
+    def ended(said: str) -> None:
         if not why:
-            why.append(_why_hung_up())
+            why.append(said or _why_hung_up())
             task.cancel()
 
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGHUP, hung_up)
+    signums = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signums.append(signal.SIGHUP)
+    for signum in signums:
+        said = f"{INTERRUPTED}{signum.name}" if signum == signal.SIGTERM else ""
+        loop.add_signal_handler(signum, ended, said)
     try:
         yield why
     finally:
-        loop.remove_signal_handler(signal.SIGHUP)
+        for signum in signums:
+            loop.remove_signal_handler(signum)
 
 
 @contextlib.asynccontextmanager

@@ -22,16 +22,17 @@ from console.headless.common import (
     EXIT_REFUSED,
     EXIT_UNKNOWN,
     EXIT_USAGE,
+    INTERRUPTED,
     EventPrinter,
     RunOptions,
     driving,
-    hang_up_cancels,
     hung_up,
     journal_dir,
     print_json,
     reachable,
     refusal_as_json,
     say_waits,
+    signals_cancel,
 )
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, integrity_said, run_result
@@ -317,16 +318,16 @@ async def _wait_firing(
     settings: Settings, pool: SshPool, request: RunRequest, options: RunOptions
 ) -> int:
     """`--trigger auto`: 0 once the automatic trigger firing now is taken; else the
-    exit status: none firing (2), or a hang-up while the probes were read (129: no
-    incident opened, nothing sent; the locks are released as the command ends)."""
+    exit status: none firing (2), or a hang-up (129) or a TERM (1) while the probes were
+    read: no incident opened, nothing sent; the locks are released as the command ends."""
     task = asyncio.current_task()
     assert task is not None
-    with hang_up_cancels(task) as hung:
+    with signals_cancel(task) as hung:
         try:
             return EXIT_OK if await _use_firing(settings, pool, request, options) else EXIT_USAGE
         except asyncio.CancelledError:
             if not hung or task.uncancel():
-                raise  # cancelled from elsewhere too: not this hang-up's to end
+                raise  # cancelled from elsewhere too: not this signal's to end
     systems = ", ".join(request.systems)
     said = (
         f"run: {hung[0]} while it waited for an automatic trigger on {systems}: no incident"
@@ -334,7 +335,7 @@ async def _wait_firing(
         f" {systems} released"
     )
     print(visible(said, one_line=True), file=sys.stderr, flush=True)
-    return EXIT_HUNG_UP
+    return EXIT_FAILED if hung[0].startswith(INTERRUPTED) else EXIT_HUNG_UP
 
 
 async def _use_firing(
