@@ -27,6 +27,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     build_engine,
     demo_settings,
+    enter_out_of_order,
     open_incident,
     press_to_end,
     type_slowly,
@@ -156,7 +157,7 @@ async def test_a_status_update_shows_its_message_to_edit_and_journals_what_was_s
             app.conductor.confirm("open-bridge")
             await pilot.pause(0.1)
             app.screen.select_step("communicate")
-            await pilot.press("enter")
+            await enter_out_of_order(pilot)
             await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
             message = app.screen.query_one("#notify-message", MessageArea)
             assert message.value.startswith(f"[info] {INCIDENT_ID} (execution)")

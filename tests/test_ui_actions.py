@@ -23,6 +23,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_engine,
     declare_and_pick,
     demo_settings,
+    enter_out_of_order,
     open_incident,
     start_evidence_step,
     type_slowly,
@@ -195,7 +196,7 @@ async def test_a_status_update_stays_on_the_checklist_and_says_what_was_sent(
         await pilot.pause(0.1)
         detail = str(screen.query_one("#step-detail", Static).render())
         assert "Runs on the jump host: " in detail and "Hosts:" not in detail
-        await pilot.press("enter")
+        await enter_out_of_order(pilot)
         await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
         await pilot.press("enter")  # the message as shown
         await until(pilot, lambda: conductor.state.step("communicate").status.finished)

@@ -26,6 +26,7 @@ from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
 from console.model.outcome import Outcome
 from console.model.payloads import SoakProgress
+from console.model.state import StepStatus
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
@@ -463,3 +464,17 @@ async def test_what_enter_does_is_said_of_the_highlighted_step(tmp_path: Path) -
             await pilot.press("c")
             await until(pilot, lambda: screen.highlighted_step().id == first)
             assert str(todo.render()) == "Enter confirms it is done."
+            # A probe step ahead asks too, before it reads anything (it ran at once: walked
+            # at 80x24 on real sshd), naming the steps not done; Back leaves it not run.
+            verify = next(s for s in screen.incident.order if s.startswith("verify"))
+            while screen.highlighted_step().id != verify:
+                await pilot.press("down")
+            assert "Enter asks before checking the probes out of order" in str(todo.render())
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            question = str(app.screen.query_one(".dialog-text").render())
+            assert "steps 1, 3, 4, 5, 6, 7 are not done yet (1. Open the" in question, question
+            assert question.endswith("now anyway, out of order?"), question
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen)
+            assert app.conductor.state.step(verify).status is StepStatus.PENDING

@@ -23,7 +23,13 @@ from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.hooks import OK, HookServer
 from tests.test_notify_channels import settings_with
-from tests.test_ui_support import build_app, demo_settings, open_incident, until
+from tests.test_ui_support import (
+    build_app,
+    demo_settings,
+    enter_out_of_order,
+    open_incident,
+    until,
+)
 
 
 async def update_dialog(pilot: Pilot, drawn: bool = True) -> Widget:
@@ -31,7 +37,7 @@ async def update_dialog(pilot: Pilot, drawn: bool = True) -> Widget:
     await open_incident(pilot)
     app = pilot.app
     app.screen.select_step("communicate")
-    await pilot.press("enter")
+    await enter_out_of_order(pilot)
     await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
     if drawn:
         await pilot.pause(0.2)
@@ -271,7 +277,7 @@ async def test_the_status_update_reads_whole_from_its_start_at_80x24(tmp_path: P
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot, reason)
         app.screen.select_step("communicate")
-        await pilot.press("enter")
+        await enter_out_of_order(pilot)
         await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
         area = app.screen.query_one("#notify-message")
         message = area.value
@@ -353,7 +359,7 @@ async def test_the_update_dialog_shows_commands_as_they_run_and_how_to_send_at_8
         async with app.run_test(size=(80, 24)) as pilot:
             await open_incident(pilot, "checkout errors on every web host since 2.4.1, " * 3)
             app.screen.select_step("communicate")
-            await pilot.press("enter")
+            await enter_out_of_order(pilot)
             await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
             await pilot.pause(0.2)
             dialog = app.screen.query_one("#notify-dialog")

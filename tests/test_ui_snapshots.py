@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import TextArea
 
 from console.ui.running_now import RunningNow
+from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.quit import QuitDialog
 from console.ui.screens.trigger import TriggerScreen
@@ -108,6 +109,13 @@ def _step_asks(step: str) -> Callable[[Pilot], Awaitable[None]]:
         # Bounded, not a fixed pause: under load (~27) the message's TextArea was once
         # caught before its last layout (the same text, other trailing padding).
         await until(pilot, lambda: isinstance(pilot.app.screen, ModalScreen))
+        asked = pilot.app.screen
+        if isinstance(asked, ConfirmDialog) and asked.title_text == "Out of order":
+            await pilot.press("y")  # ahead of its turn (steps before it pending): on to it
+            shown = pilot.app
+            await until(
+                pilot, lambda: isinstance(shown.screen, ModalScreen) and shown.screen is not asked
+            )
         # and wrapped at its laid-out width (a fresh clone at load ~8 caught it again)
         await until(pilot, lambda: all(_wrapped(a) for a in pilot.app.screen.query(TextArea)))
         await pilot.wait_for_scheduled_animations()

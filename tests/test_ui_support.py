@@ -391,3 +391,17 @@ async def step_detail_shown(pilot: Pilot, step: str) -> list[str]:
     assert isinstance(content, Content)
     lines = [line.plain for line in content.wrap(pane.content_region.width)]
     return lines[: pane.content_region.height]
+
+
+async def enter_out_of_order(pilot: Pilot) -> None:
+    """Enter on the highlighted step, then y to the question a step ahead of the
+    checklist's order asks first (console/ui/out_of_order.py)."""
+    from console.ui.screens.dialogs import ConfirmDialog
+
+    def asked() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, ConfirmDialog) and screen.title_text == "Out of order"
+
+    await pilot.press("enter")
+    await until(pilot, asked)
+    await pilot.press("y")

@@ -12,6 +12,7 @@ from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus
 from console.model.status import HUNG_UP, PRECHECK_RAN
+from console.ui.out_of_order import not_done_before
 from console.ui.undo_first import undo_first_said
 
 if TYPE_CHECKING:
@@ -25,8 +26,22 @@ DO_WORDS = {
     StepKind.FORM: "Enter opens the post-rollback form",
     StepKind.PROBE: "Enter checks the probes of the selected systems",
 }
-# Of a step after the current one (console/ui/out_of_order.py): a manual one asks first.
-AHEAD_WORDS = {**DO_WORDS, StepKind.MANUAL: "Enter asks before confirming it done out of order"}
+# Of a step with steps before it not done: Enter asks first (console/ui/out_of_order.py).
+AHEAD_WORDS = {
+    **DO_WORDS,
+    StepKind.MANUAL: "Enter asks before confirming it done out of order",
+    StepKind.COMMAND: "Enter asks before running it out of order",
+    StepKind.STRATEGY: "Enter asks before running it out of order",
+    StepKind.NOTIFY: "Enter asks before sending it out of order",
+    StepKind.PROBE: "Enter asks before checking the probes out of order",
+}
+
+
+def enter_does(incident: IncidentView, step: Step) -> str:
+    """What Enter does on `step`, which is not the current one: it asks first where steps
+    before it are not done."""
+    ahead = not_done_before(incident.order, incident.state, step.id)
+    return (AHEAD_WORDS if ahead else DO_WORDS)[step.kind]
 
 
 def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str]) -> str:

@@ -1,51 +1,87 @@
-"""A manual step confirmed ahead of the checklist's order asks first. Enter on a step below
-the current one confirmed it at once, the steps before it still pending (walked at 80x24:
-the cursor on step 4, 'Initiate rollback procedure', done with steps 1 to 3 pending). The
-order is the procedure's (immediate actions, then the rollback's execution, then what
-follows it); a yes is journalled with a note naming the steps not done then."""
+"""A step done ahead of the checklist's order asks first, naming the steps not done. Enter
+on a step below the current one confirmed a manual one at once (walked at 80x24: step 4,
+'Initiate rollback procedure', done with steps 1 to 3 pending), and ran a probe step (the
+stability check began its soak, steps 1 to 5 pending) with no word of it. The order is the
+procedure's (immediate actions, then the rollback's execution, then what follows it); a
+manual step's yes is journalled with a note naming the steps not done then."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
+from console.model.procedure import StepKind
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.model.state import IncidentState
     from console.ui.console_app import AppPart
 
+# What a yes does, by the step's kind: (the question's end, the yes button's words).
+GOES_ON = {
+    StepKind.MANUAL: ("Confirm “{}” done anyway, out of order?", "Confirm it done"),
+    StepKind.PROBE: ("Check the probes for “{}” now anyway, out of order?", "Check now"),
+    StepKind.NOTIFY: (
+        "Go on to “{}” anyway, out of order? Its message is shown next, to edit.",
+        "Go on",
+    ),
+    StepKind.COMMAND: (
+        "Go on to “{}” anyway, out of order? What it sends is shown next.",
+        "Go on",
+    ),
+}
+GOES_ON[StepKind.STRATEGY] = GOES_ON[StepKind.COMMAND]
 
-def confirm_manual(app: AppPart, conductor: Conductor, step_id: str) -> None:
-    """Confirm the manual step `step_id` done (not again); out of order, once asked."""
+
+def not_done_before(order: list[str], state: IncidentState, step_id: str) -> list[str]:
+    """The steps before `step_id` in the checklist's order not done yet."""
+    before = order[: order.index(step_id)] if step_id in order else []
+    return [s for s in before if not state.step(s).status.finished]
+
+
+def ask_out_of_order(
+    app: AppPart, conductor: Conductor, step_id: str, go: Callable[[str], None]
+) -> None:
+    """`go` at once when every step before `step_id` is done; else once a dialog naming
+    those not done is answered yes (`go` given a note saying which were not)."""
     from console.ui.screens.dialogs import ConfirmDialog
 
-    title = conductor.step(step_id).title
-    if conductor.state.step(step_id).status.finished:
-        app.notify(f"“{title}” is already done.")
-        return
     order = conductor.order
-    before = order[: order.index(step_id)] if step_id in order else []
-    pending = [s for s in before if not conductor.state.step(s).status.finished]
+    pending = not_done_before(order, conductor.state, step_id)
     if not pending:
-        conductor.confirm(step_id)
+        go("")
         return
+    step = conductor.step(step_id)
     numbers = [str(order.index(s) + 1) for s in pending]
     steps = f"step {numbers[0]} is" if len(numbers) == 1 else f"steps {', '.join(numbers)} are"
     names = "; ".join(
         f"{n}. {conductor.step(s).title}" for n, s in zip(numbers, pending, strict=True)
     )
-    question = (
-        f"“{title}” is step {order.index(step_id) + 1} of {len(order)}, and {steps} not done"
-        f" yet ({names}). Confirm “{title}” done anyway, out of order?"
+    question, yes = GOES_ON[step.kind]
+    asked = (
+        f"“{step.title}” is step {order.index(step_id) + 1} of {len(order)}, and {steps} not"
+        f" done yet ({names}). {question.format(step.title)}"
     )
 
     def answered(yes: bool | None) -> None:
-        if not yes:
-            return
+        if yes:
+            go(f"confirmed out of order: {steps} not done yet")
+
+    app.push_screen(ConfirmDialog("Out of order", asked, yes=yes, no="Back"), answered)
+
+
+def confirm_manual(app: AppPart, conductor: Conductor, step_id: str) -> None:
+    """Confirm the manual step `step_id` done (not again); out of order, once asked."""
+    title = conductor.step(step_id).title
+    if conductor.state.step(step_id).status.finished:
+        app.notify(f"“{title}” is already done.")
+        return
+
+    def confirm(note: str) -> None:
         try:
-            conductor.confirm(step_id, note=f"confirmed out of order: {steps} not done yet")
+            conductor.confirm(step_id, note=note)
         except ProcedureError as exc:  # closed, or handed on, while it was asked
             app.notify(str(exc), title="Not done", severity="error")
 
-    dialog = ConfirmDialog("Out of order", question, yes="Confirm it done", no="Back")
-    app.push_screen(dialog, answered)
+    ask_out_of_order(app, conductor, step_id, confirm)

@@ -24,7 +24,7 @@ from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
-from console.ui.out_of_order import confirm_manual
+from console.ui.out_of_order import ask_out_of_order, confirm_manual
 from console.ui.resolve_first import resolve_first
 from console.ui.step_toasts import announce
 
@@ -79,7 +79,7 @@ class Stepping:
             elif (why := pass_over(conductor, step_id)) is not None:
                 self.app.notify(f"“{step.title}”: skipped, {why}.", title="Skipped")
             else:
-                self.start_run(step_id)
+                ask_out_of_order(self.app, conductor, step_id, lambda _: self.start_run(step_id))
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not done", severity="error")
 

@@ -16,7 +16,7 @@ from console.model.state import HostStatus, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.undo_went import SAID, undo_went
 from console.model.visible import visible
-from console.ui.checklist_todo import AHEAD_WORDS, current_todo
+from console.ui.checklist_todo import current_todo, enter_does
 from console.ui.closed_line import closed_line
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
@@ -225,7 +225,7 @@ class ChecklistScreen(IncidentScreen):
             return f"Highlighted: step {number}, {said}. {back}"
         if first := undo_first_said(self.app.key_label, self.incident.state, step.id, here=True):
             return f"Highlighted: step {number}, failed: {first}; {back}"
-        return f"Highlighted: step {number}, not the current one. {AHEAD_WORDS[step.kind]}; {back}"
+        return f"Highlighted: step {number}, not the current one. {enter_does(self.incident, step)}; {back}"
 
     def _finished(self, step_line: OneLine, todo_line: Static) -> None:
         """Every step is done: offer the close; once closed, say how it ended."""
