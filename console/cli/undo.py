@@ -157,5 +157,12 @@ def _said(
         parts.append(f"to go on once the cause is fixed: {on}, then --yes")
     aborted = conductor.runner.aborted  # Ctrl+C, TERM while it ran: why
     verdict = f"undo ABORTED ({aborted})" if aborted else "undo FAILED"
+    if undo.status is StepStatus.UNKNOWN:  # lost mid-undo, none failed: not a failure
+        lost = ",".join(by[HostStatus.UNKNOWN])
+        on = again(f"undo {path.parent} {args.step} --hosts {lost} --dry-run")
+        verdict = "undo's outcome UNKNOWN"
+        parts.append(
+            f"check {lost} by hand (undone there, or not); to undo again: {on}, then --yes"
+        )
     print(f"{args.step}: {verdict}; {'; '.join(parts)}; journal {path}", flush=True)
     return EXIT_FAILED

@@ -19,6 +19,9 @@ UNDONE, IN_PART, REFUSED, FAILED = "undone", "in part", "refused", "failed"
 # Started and not ended (running, or its process gone), and held between the stages of a
 # gradual re-enable: neither failed (`list` said "an undo failed since" of both).
 RUNNING, HELD = "not ended", "held"
+# Ended with a host's outcome unknown (its connection lost mid-undo), none failed: back as
+# before the step there, or not, until checked by hand (it read "its undo failed").
+UNKNOWN = "unknown"
 
 # After the outcome of a closed incident: `rolled back, an undo refused since`.
 SINCE = {
@@ -26,6 +29,7 @@ SINCE = {
     IN_PART: "undone in part since",
     REFUSED: "an undo refused since",
     FAILED: "an undo failed since",
+    UNKNOWN: "an undo's outcome unknown since (verify by hand)",
     RUNNING: "an undo started since, not ended",
     HELD: "an undo held between stages since",
 }
@@ -36,6 +40,7 @@ SAID = {
     IN_PART: "undone on some hosts, refused or not reached on the others",
     REFUSED: "its undo refused on every host, nothing changed there",
     FAILED: "its undo failed",
+    UNKNOWN: "its undo's outcome unknown: check by hand before retrying",
     RUNNING: "its undo started, not ended",
     HELD: "its undo held between stages",
 }
@@ -57,10 +62,12 @@ def undo_went(undo: StepState) -> str:
     """UNDONE on every host it went to; IN_PART where it undid some and was refused on, or
     stopped before, the others; REFUSED where it was refused on every host (nothing
     changed); RUNNING while it has no end on record (a retry of a failed one too); HELD
-    between a gradual re-enable's stages; FAILED where it failed, or its outcome is
-    unknown, somewhere."""
+    between a gradual re-enable's stages; UNKNOWN where a host's outcome is unknown and
+    none failed; FAILED where it failed somewhere."""
     if undo.status is StepStatus.RUNNING:
         return RUNNING
+    if undo.status is StepStatus.UNKNOWN:
+        return UNKNOWN
     if undo.status is StepStatus.HELD:
         return HELD
     if undo.status.finished:
@@ -72,13 +79,13 @@ def undo_went(undo: StepState) -> str:
 
 
 def undos_went(undos: Iterable[StepState]) -> str:
-    """How the undos of an incident's steps went, the worst first: FAILED, RUNNING, HELD,
+    """How the undos of an incident's steps went, the worst first: FAILED, UNKNOWN, RUNNING, HELD,
     IN_PART (also one step undone and another's undo refused), REFUSED, UNDONE; "" when
     none ran."""
     went = {undo_went(u) for u in undos}
     if not went:
         return ""
-    if worst := next((w for w in (FAILED, RUNNING, HELD) if w in went), None):
+    if worst := next((w for w in (FAILED, UNKNOWN, RUNNING, HELD) if w in went), None):
         return worst
     if IN_PART in went or went == {UNDONE, REFUSED}:
         return IN_PART

@@ -57,6 +57,11 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
                 f" are still {done}; {key('execution.retry')} on the execution screen goes"
                 f" on with them. {DO_WORDS[current.kind]} again"
             )
+        if undo.status is StepStatus.UNKNOWN:  # a host lost mid-undo, none failed
+            return (
+                f"Undo's outcome unknown ({undo.summary}): the hosts may still be {done};"
+                f" {key('go.execution')}, then {unknown_way_on(incident, undo.id, key)}"
+            )
         if not undo.status.finished:  # it failed somewhere: nothing says it is back
             return (
                 f"Undo failed ({undo.summary}): the hosts may still be {done};"

@@ -10,6 +10,7 @@ from console.model.events import Kind
 from console.model.kinds import no_verify
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus, aborted_only
+from console.model.visible import visible
 from console.ui.checklist_todo import unknown_way_on
 from console.ui.undo_first import undo_first_said
 from console.ui.widgets.plain import figures
@@ -134,3 +135,37 @@ def _notified(app: StepHost, step_id: str, ok: bool) -> None:
         app.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
     else:
         app.notify("\n".join(sent) or "not sent", title="Status update FAILED", severity="error")
+
+
+def announce_undo(app: StepHost, step_id: str, ok: bool) -> None:
+    """The toast for the undo of strategy step `step_id` that has just ended: a host whose
+    outcome is unknown (lost mid-undo) is said so, with the way to settle it, not failed."""
+    assert app.conductor is not None
+    title = app.conductor.step(step_id).title
+    undo = app.conductor.state.step(f"{step_id}.undo")
+    if ok:
+        app.notify(f"Undo of “{title}”: {undo.summary}.", title="Undone", timeout=6)
+    elif undo.status.between_waves:  # a no between its waves: none failed
+        retry = app.key_label("execution.retry")
+        app.notify(
+            f"Undo of “{title}” stopped between its waves: {undo.summary}. {retry} on"
+            " the execution screen goes on with the hosts not started.",
+            title="Undo stopped",
+            severity="warning",
+        )
+    elif undo.status is StepStatus.UNKNOWN:  # none failed: back as before, or not
+        way_on = unknown_way_on(app.conductor, undo.id, app.key_label)
+        app.notify(
+            f"Undo of “{title}”: {figures(undo.summary)}. {way_on}.",
+            title="Undo outcome unknown",
+            severity="warning",
+        )
+    else:
+        # where it left the data, in the host's own words (the presets say it)
+        failed = [r for r in undo.hosts.values() if r.status is HostStatus.FAILED]
+        where = [f"\n{r.host}: {visible(r.said(), one_line=True)}" for r in failed[:1]]
+        app.notify(
+            f"Undo of “{title}” did not succeed everywhere: {undo.summary}.{''.join(where)}",
+            title="Undo failed",
+            severity="error",
+        )

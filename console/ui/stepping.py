@@ -17,16 +17,14 @@ from console.engine.session import Engine
 from console.model.invocation import again
 from console.model.kinds import done_by
 from console.model.procedure import StepKind
-from console.model.status import HostStatus
 from console.model.step_state import undoes
-from console.model.visible import visible
 from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
 from console.ui.out_of_order import ask_out_of_order, confirm_manual
 from console.ui.resolve_first import resolve_first
-from console.ui.step_toasts import announce
+from console.ui.step_toasts import announce, announce_undo
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -316,26 +314,7 @@ class Stepping:
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not undone", severity="error")
             return
-        undo = self.app.conductor.state.step(f"{step_id}.undo")
-        if ok:
-            self.app.notify(f"Undo of “{title}”: {undo.summary}.", title="Undone", timeout=6)
-        elif undo.status.between_waves:  # a no between its waves: none failed
-            retry = self.app.key_label("execution.retry")
-            self.app.notify(
-                f"Undo of “{title}” stopped between its waves: {undo.summary}. {retry} on"
-                " the execution screen goes on with the hosts not started.",
-                title="Undo stopped",
-                severity="warning",
-            )
-        else:
-            # where it left the data, in the host's own words (the presets say it)
-            failed = [r for r in undo.hosts.values() if r.status is HostStatus.FAILED]
-            where = [f"\n{r.host}: {visible(r.said(), one_line=True)}" for r in failed[:1]]
-            self.app.notify(
-                f"Undo of “{title}” did not succeed everywhere: {undo.summary}.{''.join(where)}",
-                title="Undo failed",
-                severity="error",
-            )
+        announce_undo(self.app, step_id, ok)
         self.app.screen.post_message(StepRunFinished(step_id, ok))
 
     def _go_run(self, step_id: str, only_hosts: list[str] | None, confirmed: str) -> None:

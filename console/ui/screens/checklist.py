@@ -14,7 +14,7 @@ from console.journal.resolved_said import confirmed
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
-from console.model.undo_went import SAID, undo_went
+from console.model.undo_went import SAID, UNKNOWN, undo_went
 from console.model.visible import visible
 from console.ui.checklist_todo import current_todo, enter_does
 from console.ui.closed_line import closed_line
@@ -128,15 +128,15 @@ class ChecklistScreen(IncidentScreen):
         if status is StepStatus.DONE and undo is not None and undo.status.between_waves:
             # its undo stopped between its waves: some hosts undone, none failed
             return Text("◌ undo".ljust(width), style=themed("bold $warning"))
+        cut = self.incident.state.steps.get(f"{st.id}.undo")
+        lost = cut is not None and (cut.unknown() if undo is None else undo_went(undo) == UNKNOWN)
+        if status is StepStatus.DONE and lost:  # undo cut short, or a host lost mid-undo
+            return Text("? undo".ljust(width), style=themed("bold $warning"))
         if status is StepStatus.DONE and undo is not None and not undo.status.finished:
             # its undo failed somewhere: the rollback may well be in place there still
             return Text("✘ undo".ljust(width), style=themed("bold $error"))
         if status is StepStatus.DONE and undo is not None:  # the hosts are back as before it
             return Text("↶ undone".ljust(width), style=themed("bold $warning"))
-        cut = self.incident.state.steps.get(f"{st.id}.undo")
-        if status is StepStatus.DONE and cut is not None and cut.unknown():
-            # its undo was cut short (a crash, a full disk): back as before it, or not
-            return Text("? undo".ljust(width), style=themed("bold $warning"))
         # a periodic update's answers once it is not the first: the step's are the first's
         repeated = repeated_update(self.incident, st.id)
         if status is StepStatus.DONE and (repeated[1] if repeated else st.warnings):

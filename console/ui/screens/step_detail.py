@@ -44,28 +44,8 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     if step.kind is StepKind.NOTIFY and (sending := sending_text(incident, step.id)):
         text.append("\n").append_text(sending)
     # Most pressing first: at 80x24 the pane shows six lines.
-    unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
-    if unknown:
-        # A step with no verify: V only asks whether the attempt still runs there.
-        no = no_verify(incident.settings, incident.state, step.id)
-        verifies = "says if it still runs (no verify: check by hand)" if no else "verifies"
-        if incident.state.closed:  # V and R do not run after it
-            keys = "closed: verify by hand, as the banner says"
-        elif app.read_only:  # a follower's keys do nothing: whose they are
-            keys = (
-                "no verify: the commander checks by hand, then retries them"
-                if no
-                else "the commander verifies or retries them"
-            )
-        else:
-            keys = (
-                f"{app.key_label('resume.verify')} {verifies},"
-                f" {app.key_label('resume.retry')} retries only them"
-            )
-        text.append(
-            f"\n? unknown: {before_retrying(bool(no))}: {', '.join(unknown)} ({keys})",
-            style=themed("bold $accent"),
-        )
+    if unknown := _unknown(app, incident, step.id):
+        text.append(unknown, style=themed("bold $accent"))
     # A result may quote a host (a notification's answer): shown, never obeyed.
     if repeated:
         text.append("\n").append_text(repeated[0])
@@ -98,7 +78,10 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     if undo is not None:
         said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
         said = "Undo stopped between its waves" if undo.status.between_waves else said
+        said = "Undo's outcome unknown" if undo.status is StepStatus.UNKNOWN else said
         text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
+        if lost := _unknown(app, incident, undo.id):  # lost mid-undo: not failed
+            text.append(lost, style=themed("bold $accent"))
         # Where the undo left each host it failed on, in the host's own last words (the
         # presets say where the data is): "1 failed" alone said nothing of it.
         undo_failed = [r for r in undo.hosts.values() if r.status is HostStatus.FAILED]
@@ -197,3 +180,29 @@ def _recovers_to(incident: IncidentView, step: Step) -> str:
         if configured
         else ""
     )
+
+
+def _unknown(app: IncidentApp, incident: IncidentView, step_id: str) -> str:
+    """`? unknown: verify before retrying: web-2 (v verifies, r retries only them)`: the
+    hosts of `step_id` (a step, or its undo) whose outcome is unknown, and what settles
+    them; "" when there are none."""
+    unknown = incident.state.step(step_id).unknown()
+    if not unknown:
+        return ""
+    # A step with no verify (an undo too): V only asks whether the attempt still runs there.
+    no = no_verify(incident.settings, incident.state, step_id)
+    verifies = "says if it still runs (no verify: check by hand)" if no else "verifies"
+    if incident.state.closed:  # V and R do not run after it
+        keys = "closed: verify by hand, as the banner says"
+    elif app.read_only:  # a follower's keys do nothing: whose they are
+        keys = (
+            "no verify: the commander checks by hand, then retries them"
+            if no
+            else "the commander verifies or retries them"
+        )
+    else:
+        keys = (
+            f"{app.key_label('resume.verify')} {verifies},"
+            f" {app.key_label('resume.retry')} retries only them"
+        )
+    return f"\n? unknown: {before_retrying(bool(no))}: {', '.join(unknown)} ({keys})"

@@ -11,7 +11,16 @@ from textual.widgets import DataTable
 from console.engine.listing import IncidentSummary
 from console.model.outcome import ROLLED_BACK, Outcome, done_word
 from console.model.triggers import without_label
-from console.model.undo_went import FAILED, HELD, IN_PART, REFUSED, RUNNING, SINCE, UNDONE
+from console.model.undo_went import (
+    FAILED,
+    HELD,
+    IN_PART,
+    REFUSED,
+    RUNNING,
+    SINCE,
+    UNDONE,
+    UNKNOWN,
+)
 from console.model.visible import visible
 from console.ui.widgets.plain import plain
 
@@ -26,6 +35,7 @@ UNDO_SHORT = {
     IN_PART: "↶ part undone",
     REFUSED: "↶ undo refused",
     FAILED: "↶ undo failed",
+    UNKNOWN: "↶ undo unknown",
     RUNNING: "↶ undo started",
     HELD: "↶ undo held",
 }
