@@ -34,6 +34,8 @@ class LiveWatch:
         self.watcher = watcher
         self.sampling = sampling
         self.proposals: list[Proposal] = []  # newest first
+        # Triggers dismissed at this console, each with why, until one fires again.
+        self.dismissed: dict[str, str] = {}
         self._whats: set[str] = set()
         self._counting_since = 0.0  # time.monotonic() when the running countdown started
         self._unsubscribe: Callable[[], None] | None = None
@@ -212,6 +214,7 @@ class LiveWatch:
         if countdown is not None and countdown.firing.trigger.name == firing.trigger.name:
             return  # the same trigger, still counting down
         self.proposals = [p for p in self.proposals if p.name != firing.trigger.name]
+        self.dismissed.pop(firing.trigger.name, None)
         why = self.attended()
         left = "" if why else self.left_open(firing)
         why = why or (self.left_open_why(left, firing) if left else "")
@@ -267,6 +270,14 @@ class LiveWatch:
 
     # -- the commander's decisions ---------------------------------------------------
 
+    def latest(self, proposal: Proposal) -> Proposal:
+        """`proposal`, or the one that replaced it while it was shown (its trigger fired
+        again): what the commander is shown, and decides on. Deciding on the one replaced
+        left the new one waiting, its evidence not the one recorded."""
+        if any(p is proposal for p in self.proposals):
+            return proposal
+        return next((p for p in self.proposals if p.name == proposal.name), proposal)
+
     def resolved(self, proposal: Proposal) -> None:
         self.proposals = [p for p in self.proposals if p is not proposal]
         self.changed("resolved")
@@ -298,5 +309,6 @@ class LiveWatch:
             )
             triage.dismiss(conductor, proposal, reason, close=True)
             conductor.recorder.close()
+        self.dismissed[proposal.name] = reason
         self.resolved(proposal)
         return conductor.state.incident_id or ""

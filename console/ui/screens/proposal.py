@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, RadioSet, Static
 from console.engine.errors import ProcedureError
 from console.engine.triage import Proposal
 from console.model.visible import visible
+from console.ui.messages import WatchChanged
 from console.ui.widgets.alert import evidence_lines
 from console.ui.widgets.toggles import MarkedRadioButton
 from console.ui.widgets.typeahead import ChoiceThenText, FieldInput
@@ -43,7 +44,7 @@ class ProposalDialog(ModalScreen[None]):
         super().__init__()
         self.proposal = proposal
 
-    def compose(self) -> ComposeResult:
+    def _text(self) -> Text:
         firing = self.proposal.firing
         driving = self.app.live.driving()
         text = Text(visible(firing.reason), style="bold")  # a host's value, shown as is
@@ -64,12 +65,17 @@ class ProposalDialog(ModalScreen[None]):
             text.append(f"\nIt waits for you: {self.proposal.why}.")
         for line in evidence_lines(firing):
             text.append(f"\n  {line}", style="dim")
+        return text
+
+    def compose(self) -> ComposeResult:
+        firing = self.proposal.firing
+        driving = self.app.live.driving()
         with Vertical(classes="dialog -danger", id="proposal-dialog"):
             yield Label(
                 f"Automatic trigger fired: {firing.trigger.kind.label} ({firing.trigger.system})",
                 classes="dialog-title",
             )
-            yield Static(text, classes="dialog-text")
+            yield Static(self._text(), classes="dialog-text", id="proposal-text")
             with ChoiceThenText(id="decision", enter_decides=True):
                 if driving is None:
                     yield MarkedRadioButton(
@@ -115,9 +121,28 @@ class ProposalDialog(ModalScreen[None]):
         if reason.display and event.radio_set.has_focus:  # from the keyboard it moved on
             reason.focus()
 
+    def on_watch_changed(self, message: WatchChanged) -> None:
+        self._fired_again()
+
+    def _fired_again(self) -> bool:
+        """Its trigger fired again since it was drawn: the new firing shown in its place,
+        said so (the decision is on it). True if it had."""
+        latest = self.app.live.latest(self.proposal)
+        if latest is self.proposal:
+            return False
+        self.proposal = latest
+        self.query_one("#proposal-text", Static).update(self._text())
+        self.query_one("#proposal-error", Label).update(
+            f"▲ It fired again at {latest.firing.fired_at:%H:%M:%S} UTC: shown above, the"
+            " latest; Enter decides on it."
+        )
+        return True
+
     def action_decide(self) -> None:
         live = self.app.live
         error = self.query_one("#proposal-error", Label)
+        if self._fired_again():  # not yet shown: seen before it is decided
+            return
         choice = self.chosen()
         try:
             if choice == DISMISS:

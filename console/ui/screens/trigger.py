@@ -17,7 +17,7 @@ from console.engine.watcher import Firing, Watcher
 from console.model.auto_triggers import AutoTrigger
 from console.model.probe_text import sample_text
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
-from console.model.visible import visible
+from console.model.visible import clip, visible
 from console.model.watch import SampleState, judged, probe_key
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
 AUTO = "automatic"
+DISMISSED_WHY = 30  # cells of the reasons the triggers dismissed here were given
 TALL = 30  # rows from which every evidence sample of a proposal is shown, not the latest
 
 
@@ -62,6 +63,25 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
     if streak and streak.count:
         return "bad", what
     return "quiet", what
+
+
+def _none_waiting(watcher: Watcher, dismissed: dict[str, str]) -> str:
+    """What the automatic triggers come to with none waiting for a decision: none watches,
+    none fired, or those that fired were dismissed (said with why: the screen read "None
+    of these automatic triggers has fired" under two lines reading "▲ firing")."""
+    triggers = watcher.settings.triggers.triggers
+    if not triggers:
+        return "No automatic trigger watches here (triggers.toml): declare one below."
+    blind = sum(1 for t in triggers if _watched(watcher, t)[0] == "blind")
+    if dismissed:  # on one line at 80 columns, the reasons cut (the records have them)
+        why = "; ".join(f"“{visible(r, one_line=True)}”" for r in dict.fromkeys(dismissed.values()))
+        said = f"{len(dismissed)} fired, dismissed ({clip(why, DISMISSED_WHY)})"
+    else:
+        said = "None of these automatic triggers has fired" if not blind else "None has fired"
+    if blind:
+        said += ", and the" + (" blind one reads" if blind == 1 else f" {blind} blind read")
+        said += " nothing"
+    return f"{said}: declare one by hand below."
 
 
 def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Text:
@@ -184,6 +204,8 @@ class TriggerScreen(Screen):
         return next(b for b in self.query(MarkedRadioButton) if b.name == AUTO)
 
     def on_watch_changed(self, message: WatchChanged) -> None:
+        if self.proposal is not None:  # its trigger fired again: the latest, declared
+            self.proposal = self.app.live.latest(self.proposal)
         self.refresh_auto()
         for line in self.query(WatchLine):
             line.sync()
@@ -199,17 +221,7 @@ class TriggerScreen(Screen):
         if self.proposal is None:
             # A proposal waiting is said by the watch line above, with its key: not twice.
             summary.display = self.app.live.proposal is None
-            triggers = watcher.settings.triggers.triggers
-            blind = sum(1 for t in triggers if _watched(watcher, t)[0] == "blind")
-            summary.update(
-                "No automatic trigger watches here (triggers.toml): declare one below."
-                if not watched
-                else "None of these automatic triggers has fired: declare one by hand below."
-                if not blind
-                else "None has fired, and the"
-                + (" blind one reads" if blind == 1 else f" {blind} blind read")
-                + " nothing: declare one by hand below."
-            )
+            summary.update(_none_waiting(watcher, self.app.live.dismissed))
             summary.set_class(False, "-firing")
             return
         summary.display = True
