@@ -42,6 +42,12 @@ async def test_probe_table_shows_web_error_rate_bad_and_firing(tmp_path: Path) -
             assert _cell(table, "web/error-rate", "Threshold") == "> 0.05"
             assert _cell(table, "web/error-rate", "Streak") == "3/3"
             assert _cell(table, "db/rollback-target", "State").strip() == "✔ healthy"
+            # A title cut to the Probe column says so, and is whole under the table (it was
+            # 'Rollback targ…', the whole title nowhere at 80x24).
+            assert _cell(table, "db/rollback-target", "Probe") == "Rollback targ…"
+            cuts = app.screen.query_one("#probe-cuts", Static)
+            assert str(cuts.render()) == "Rollback targ… is “Rollback target release intact” (db)"
+            assert cuts.region.bottom <= 24 and cuts.region.width  # in view, at 80x24
             alert = str(app.screen.query_one("#alert", Static).render())
             assert "TRIGGER FIRED" in alert and "web/error-rate = 0.31" in alert
 

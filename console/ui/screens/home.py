@@ -23,7 +23,7 @@ from console.ui.widgets.drill_schedule import DrillSchedule
 from console.ui.widgets.incident_rows import fill_incidents
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
-from console.ui.widgets.probe_table import ProbeTable
+from console.ui.widgets.probe_table import ProbeTable, cut_titles
 from console.ui.widgets.systems_table import SystemsTable
 
 if TYPE_CHECKING:
@@ -92,6 +92,7 @@ class HomeScreen(Screen):
                 with Vertical(id="probes-box"):
                     yield Label("Probes (live)", classes="section-title")
                     yield ProbeTable(id="probes", zebra_stripes=True)
+                    yield Label("", id="probe-cuts", classes="muted")  # titles cut, whole
                     yield Label(plain(NO_PROBES), id="no-probes", classes="muted")
                 with Vertical(id="systems-box"):
                     yield Label("Systems", classes="section-title")
@@ -159,6 +160,9 @@ class HomeScreen(Screen):
         table.show_readings(readings)
         table.display = bool(readings)
         self.query_one("#no-probes", Label).display = not readings
+        cuts = self.query_one("#probe-cuts", Label)
+        cuts.update(plain(said := cut_titles(readings)))
+        cuts.display = bool(said)
         self._alert()
         self.refresh_bindings()
 

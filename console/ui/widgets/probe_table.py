@@ -48,6 +48,16 @@ def reading_row(reading: Reading) -> tuple:
     )
 
 
+def cut_titles(readings: dict[str, Reading]) -> str:
+    """`Accepting con… is “Accepting connections” (db)`: each probe title the table cuts,
+    whole, in the table's order; "" when none is cut. Seen at 80x24: 'Rollback targ…' with
+    the whole title nowhere on the home screen."""
+    cut = dict.fromkeys(
+        (r.probe.label, r.system) for r in readings.values() if len(r.probe.label) > LABEL_WIDTH
+    )
+    return " · ".join(f"{clip(t, LABEL_WIDTH)} is “{t}” ({system})" for t, system in cut)
+
+
 VALUE_PARTS = " · "  # `117/118 ok · 1 unreachable`: the parts a narrow table stacks
 SCROLLBAR = 2  # the table's own vertical scrollbar, when its rows outgrow it
 
