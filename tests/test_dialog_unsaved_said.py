@@ -148,3 +148,33 @@ def test_a_new_declaration_under_way_is_noted_in_the_incident_as_the_console_end
         " (terminal closed (SIGHUP)), so nothing of it was recorded; trigger: User impact"
         " assessment; typed: “payments down too”"
     ]
+
+
+def test_a_first_declaration_under_way_is_kept_for_the_next_console(sshd_server, tmp_path):
+    """No incident attached to note it in (the console's first declaration), its reason
+    typed, then the terminal gone: nothing of it was anywhere (walked at 80x24). The next
+    console of the account says so and takes it up as it was typed (two consoles, one after
+    the other: ~8 s)."""
+    files = {"procedure.toml": PROCEDURE, "strategies.toml": {"strategies": [NOOP]}}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+    console = f"{sys.executable} -m console --config {fleet.config}; sleep 60"
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(console)
+        tmux.wait_for("declare a new incident")
+        tmux.keys("n")
+        tmux.wait_for("Declare the rollback trigger")
+        tmux.keys("Down", "Enter")
+        tmux.type("payments down too")
+        tmux.wait_for("payments down too")
+        _end(tmux, "hang up")
+        assert not list((tmp_path / "state" / "incidents").glob("*/journal.jsonl"))
+        tmux.start(console)
+        shown = " ".join(tmux.wait_for("Declaration kept").replace("▌", " ").split())
+        assert "when the console ended (terminal closed (SIGHUP)) at" in shown, shown
+        tmux.keys("n")
+        screen = tmux.wait_for("payments down too")
+        assert "▐●▌ User impact assessment" in screen, screen
+    finally:
+        tmux.kill()
+    assert not list((tmp_path / "state").glob("declaration-draft-*"))  # taken up, once

@@ -23,6 +23,7 @@ from console.model.visible import visible
 from console.paths import state_dir
 from console.ui.app import make_app
 from console.ui.collector import parked
+from console.ui.declaration_draft import keep
 from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
 
 # How long a console ended from outside waits for its last notifications (a resolve).
@@ -124,6 +125,8 @@ def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
             terminal.let_go()
         why = f"terminal closed ({signum.name})" if gone else f"ended by {signum.name}"
         log.debug("%s: the console ends as after a detach", why)
+        if app.conductor is None and app.quitting.ended_by is None:  # no record to note it in
+            keep(app, why)  # a declaration half typed, for the next console
         app.quitting.end(why, 1 if signum == signal.SIGINT else 128 + signum)
 
     for signum in handled:

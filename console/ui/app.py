@@ -22,6 +22,7 @@ from console.model.clock import Clock, SystemClock
 from console.model.settings import Settings
 from console.ui.aborting import Aborting
 from console.ui.commands import IncidentCommands
+from console.ui.declaration_draft import take_up
 from console.ui.drills import DrillControl
 from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
 from console.ui.lifecycle import Lifecycle
@@ -123,6 +124,8 @@ class RollbackApp(IncidentApp):
             self.resuming.resume(self.resume_from)
         elif self.resume_from is not None:
             self.resuming.show_resumed(self.resume_from)
+        else:  # a declaration the last console was ended on
+            take_up(self)
 
     def _theme_chosen(self, theme: Theme) -> None:
         """A theme picked in the palette is the one the next start opens with."""
