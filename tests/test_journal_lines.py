@@ -20,6 +20,9 @@ from console.model.events import Actor, Event, Where
 from console.model.payloads import HOMES, payload_model
 
 TEXT = 'é ü 😀 \u2028 \x00\x01\x1b\x7f \t\n\r\x08\x0c " \\ / e-05 NaN'
+PLAIN = "web-1 é ü 😀 \u2028 \x7f / e-05 NaN"  # nothing to escape
+CONTROL = "a\x1b[1mb\tc\x00"  # no quote, no backslash
+STRINGS = [PLAIN, TEXT, PLAIN, CONTROL]
 FLOATS = [1e-7, 1e-5, -9.94e-5, 0.0001, 1e16, 1.5e300, 5e-324, -0.0, 11813.103966, 0.054]
 HUGE = 2**70 + 3
 
@@ -30,8 +33,9 @@ def _awkward(annotation: Any, pick: int) -> Any:
     if origin in (typing.Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
         return _awkward(members[pick % len(members)], pick)
-    if origin is list:
-        return [_awkward(args[0], pick), _awkward(args[0], pick + 1)]
+    if origin is list:  # for a str: all plain (a batch of output), escaped, or mixed
+        mixed = [_awkward(args[0], pick + 1)] if pick == 2 else []
+        return [_awkward(args[0], pick), _awkward(args[0], pick + 2), *mixed]
     if origin is dict:
         return {TEXT: _awkward(args[1], pick), "k": _awkward(args[1], pick + 1)}
     if is_typeddict(annotation):
@@ -43,7 +47,7 @@ def _awkward(annotation: Any, pick: int) -> Any:
     if annotation is Any:
         return [None, FLOATS[pick % len(FLOATS)], {"nested": [TEXT, -HUGE, True]}]
     return {
-        str: TEXT[pick % 3 :],
+        str: STRINGS[pick % 4],
         int: HUGE if pick % 2 else -1,
         float: FLOATS[pick % len(FLOATS)],
         bool: bool(pick % 2),

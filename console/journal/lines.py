@@ -58,7 +58,7 @@ def _value(value: Any) -> str:
     if kind is str:
         return encode_basestring(value)
     if kind is int:
-        return int.__repr__(value)
+        return repr(value)  # the slot's own call (int.__repr__ is a wrapper's: +1 k)
     if kind is float:
         return _float(value)
     if value is None:
@@ -78,10 +78,28 @@ def _value(value: Any) -> str:
         return text
     if isinstance(value, datetime):
         return _time(value)
-    if kind is list and all(type(item) is str for item in value):
-        return "[" + ",".join(map(encode_basestring, value)) + "]"
+    if kind is list and value:
+        shown = _plain_strings(value)
+        if shown is not None:
+            return shown
     text = _ENCODER.encode(value)
     return _DIFFERENT.sub(_as_pydantic, text) if _differs(text) else text
+
+
+def _plain_strings(values: list[Any]) -> str | None:
+    """A list of strings none of which needs escaping (a batch of output), checked in one
+    pass: escaped one by one, a 50-line batch cost three times pydantic's line (issue 18)."""
+    try:
+        raw = "".join(values).encode()
+    except (TypeError, UnicodeEncodeError):  # not all strings, or a lone surrogate
+        return None
+    if len(raw.translate(None, _ESCAPED)) != len(raw):
+        return None
+    return '["' + '","'.join(values) + '"]'
+
+
+# What a JSON string escapes: the control characters, the quote and the backslash.
+_ESCAPED = bytes(range(32)) + b'"\\'
 
 
 def _time(value: datetime) -> str:
@@ -107,7 +125,7 @@ _SECOND: tuple[Any, str] = ((), "")
 def _float(value: float) -> str:
     if value - value != 0:  # infinite, or NaN
         return "null"
-    text = float.__repr__(value)
+    text = repr(value)
     return _DIFFERENT.sub(_as_pydantic, text) if _differs(text) else text
 
 
