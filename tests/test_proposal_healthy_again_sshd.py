@@ -77,7 +77,7 @@ async def test_the_banner_says_the_probe_reads_healthy_again(sshd_server, tmp_pa
         shown = str(dialog.query_one("#proposal-error").render())
         assert shown.startswith(f"▲ It fired again at {dialog.proposal.firing.fired_at:%H:%M:%S}")
         await pilot.press("down", "space")  # dismiss
-        await type_text(pilot, "canary flapping, watched")
+        await type_text(pilot, "canary flapping [OPS-7]")  # brackets: words, not markup
         await pilot.press("enter")
         await until(pilot, lambda: not app.live.proposals)
         [dismissed] = [i for i in app.engine.incidents() if i.outcome == "dismissed"]
@@ -90,5 +90,5 @@ async def test_the_banner_says_the_probe_reads_healthy_again(sshd_server, tmp_pa
         await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
         summary = str(app.screen.query_one("#auto-summary").render())
         assert summary == (
-            "1 fired, dismissed (“canary flapping, watched”): declare one by hand below."
+            "1 fired, dismissed (“canary flapping [OPS-7]”): declare one by hand below."
         ), summary

@@ -221,7 +221,8 @@ class TriggerScreen(Screen):
         if self.proposal is None:
             # A proposal waiting is said by the watch line above, with its key: not twice.
             summary.display = self.app.live.proposal is None
-            summary.update(_none_waiting(watcher, self.app.live.dismissed))
+            # Text: the reasons are typed words, never markup ("[OPS-7]" vanished, "[/]" raised)
+            summary.update(Text(_none_waiting(watcher, self.app.live.dismissed)))
             summary.set_class(False, "-firing")
             return
         summary.display = True
