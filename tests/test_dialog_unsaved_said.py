@@ -21,6 +21,7 @@ from tests.test_form_unsaved_said import _form_open
 from tests.test_notify_interrupted import NOOP, PROCEDURE
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import console_pid, ended
+from tests.test_ui_support import _close_engines  # noqa: F401
 from tests.test_ui_terminal import Tmux
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
@@ -178,3 +179,25 @@ def test_a_first_declaration_under_way_is_kept_for_the_next_console(sshd_server,
     finally:
         tmux.kill()
     assert not list((tmp_path / "state").glob("declaration-draft-*"))  # taken up, once
+
+
+async def test_a_kept_declaration_is_never_written_through_a_link(tmp_path) -> None:
+    """The draft goes beside the journals, a directory a team may share: a link planted at
+    its name is not followed (the file it names was truncated and overwritten)."""
+    from textual.widgets import Input
+
+    from console.ui.declaration_draft import DRAFT, keep
+    from console.ui.screens.trigger import TriggerScreen
+    from tests.test_ui_support import build_app, demo_settings, until
+
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    theirs = tmp_path / "theirs"
+    theirs.write_text("another file\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        app.screen.query_one("#reason", Input).value = "checkout 500s since 14:02"
+        draft = app.engine.journal_root.parent / DRAFT.format(app.engine.actor.user)
+        draft.symlink_to(theirs)
+        keep(app, "terminal closed (SIGHUP)")
+    assert theirs.read_text() == "another file\n"

@@ -42,8 +42,9 @@ def keep(app: RollbackApp, why: str) -> None:
         "why": why,
         "at": app.clock.now().isoformat(),
     }
-    with contextlib.suppress(OSError):
-        fd = os.open(_path(app), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with contextlib.suppress(OSError):  # a link at its name (a shared state dir): not followed
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(_path(app), flags, 0o600)
         with os.fdopen(fd, "w") as out:
             json.dump(kept, out)
 
