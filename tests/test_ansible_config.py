@@ -13,6 +13,7 @@ from console.model.loading import load_inventory, load_settings
 from console.model.problems import ConfigError
 from console.paths import example_config
 from tests import sshd as sshd_mod
+from tests.keys_recorded import keys_recorded
 from tests.test_cli_run import cli as run_cli
 
 CORPUS = Path(__file__).parent / "ansible"
@@ -35,6 +36,7 @@ def config_with(tmp_path: Path, systems: list[dict], ssh: dict | None = None) ->
 def warnings_of(directory: Path, tmp_path: Path):
     """check-config's warnings of `directory` (it passes), but the missing probes'; and
     its result."""
+    keys_recorded(directory)
     result = cli("check-config", str(directory), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stderr.splitlines() if "[[systems.probes]]" not in line]

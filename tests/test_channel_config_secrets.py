@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 from console.paths import demo_config
+from tests.keys_recorded import keys_recorded
 
 SLACK_URL = "https://hooks.slack.com/services/T0AAAA/B0BBBB/XsEcReTsLaCkToKeN12"
 TOKEN = "sUpErSeCrEtBeArEr99"
@@ -45,6 +46,7 @@ def check_config_with(tmp_path, channels: str):
     with procedure.open("a") as out:
         out.write(channels)
     lines = procedure.read_text().splitlines()
+    keys_recorded(config)
 
     def where(text: str) -> str:
         return f"{procedure}:{next(i for i, x in enumerate(lines, 1) if text in x)}"

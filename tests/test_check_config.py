@@ -18,6 +18,7 @@ from console.cli.parser import EXIT_FAILED
 from console.model.problems import quoted
 from console.paths import demo_config
 from tests.console_process import console
+from tests.keys_recorded import keys_recorded
 
 
 def test_the_demo_configuration_is_valid():
@@ -38,6 +39,7 @@ def test_a_system_no_probe_watches_is_a_warning_when_the_procedure_verifies(tmp_
         + '[[systems]]\nname = "web"\nstrategies = ["version-rollback"]\n\n'
         + '[[systems.hosts]]\nname = "web-1"\naddress = "192.0.2.1"\n'
     )
+    keys_recorded(target)
     result = console("check-config", str(target))
     assert result.returncode == 0, result.stderr
     line = text[: text.index("[[systems]]")].count("\n") + 2
@@ -113,6 +115,7 @@ def checked_with_drills(
     target = tmp_path / "mine"
     assert console("init", str(target)).returncode == 0
     (target / "drills.toml").write_text(drills)
+    keys_recorded(target)
     return target, console("check-config", str(target))
 
 
@@ -216,6 +219,7 @@ def test_a_gradual_reenable_that_checks_nothing_is_a_warning(
         start = lines.index("[[systems.probes]]")
         lines = lines[:start] + lines[lines.index("[[systems]]", start) :]
     inventory.write_text(lines)
+    keys_recorded(target)
     result = console("check-config", str(target))
     assert result.returncode == 0, result.stderr
     line = text.count("\n") + 3
@@ -407,6 +411,7 @@ def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
     inventory.write_text(
         inventory.read_text().replace("[ssh]\n", '[ssh]\nidentity_files = ["no-such-key"]\n', 1)
     )
+    keys_recorded(config)
     line = inventory.read_text().splitlines().index('identity_files = ["no-such-key"]') + 1
     want = (
         f"warning: {inventory}:{line}: ssh.identity_files[0]: no-such-key: no such file;"

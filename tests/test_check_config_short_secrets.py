@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from tests.console_process import EXAMPLE_HOOK, console
+from tests.keys_recorded import keys_recorded
 
 HOOK = """
 [[channels]]
@@ -27,6 +28,7 @@ def test_a_secret_under_6_characters_is_a_warning_naming_where_it_is_written(tmp
     settings.write_text(text.replace("values = []", 'values = ["s3cretvalue", "pw1"]'))
     procedure = target / "procedure.toml"
     procedure.write_text(procedure.read_text() + HOOK)
+    keys_recorded(target)
     env = {**os.environ, **EXAMPLE_HOOK, "DEPLOY_TOKEN": "ab", "STATUS_HOOK_AUTH": "k1"}
     env["STATUS_HOOK_URL"] = "https://status.example/hook"
     checked = console("check-config", str(target), env=env)

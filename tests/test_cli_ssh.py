@@ -191,6 +191,16 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
     known = tmp_path / "known_hosts"
     base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
     home, state = tmp_path, tmp_path / "state"
+    # check-config said nothing of a host whose key no known_hosts records: it says what
+    # exec then does (and, once accepted below, nothing).
+    checked = cli("check-config", base[2], home=home, state=state)
+    assert checked.returncode == 0, checked.stderr
+    assert (
+        f"warning: web-1: no host key recorded for it in {known}: exec, run and drill refuse it"
+        " as unknown (the console's picker shows each fingerprint, k accepts it); fetch and"
+        f" compare first (docs/quickstart.md, step 3: ssh-keyscan -p {server.port} 127.0.0.1"
+        f" >> {known})\n"
+    ) in checked.stderr
 
     unknown = cli(*base, "true", home=home, state=state)
     assert unknown.returncode == 1
@@ -229,6 +239,8 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
     events = [e for j in state.rglob("journal.jsonl") for e in read_journal(j).events]
     (event,) = [e for e in events if e.kind == Kind.HOSTKEY_ACCEPTED]
     assert event.data.fingerprint == real and event.data.via == "--accept-host-key"
+    again = cli("check-config", base[2], home=home, state=state)
+    assert again.returncode == 0 and "no host key" not in again.stderr, again.stderr
 
 
 def test_init_leaves_user_and_identity_files_to_ssh_config(tmp_path):
@@ -272,11 +284,20 @@ def test_check_config_resolves_every_route_and_says_what_ssh_config_cannot_chang
     result = cli("check-config", str(directory), home=home, state=tmp_path / "state")
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stderr.splitlines() if "[[systems.probes]]" not in line]
+    # no known_hosts records a key: each fetched where it is reached from (a host behind a
+    # jump host, on it: this machine may not reach it), recorded under its name here
+    known = home / ".ssh/known_hosts"
     assert said == [
         "warning: ssh_config for db-1, db-2: StrictHostKeyChecking no ignored:"
-        " host keys are always checked"
+        " host keys are always checked",
+        "warning: web-1's jump host bastion-eu, web-1, web-2, web-3's jump host inner, web-3"
+        f" and 3 more: no host key recorded for them in {known}: exec, run and drill refuse"
+        " them as unknown (the console's picker shows each fingerprint, k accepts it); fetch"
+        f" and compare first (docs/quickstart.md, step 3: ssh-keyscan -p 2200 10.0.0.1 >> {known};"
+        f" ssh bastion-eu ssh-keyscan 10.1.0.11 >> {known}; ssh bastion-eu ssh-keyscan -p 2222"
+        f" web-2 >> {known}; ssh-keyscan 10.0.0.2 >> {known}; ssh inner ssh-keyscan web-3 >> {known})",
     ]
-    assert ", 3 warnings" in result.stdout  # and web and db have no probes
+    assert ", 4 warnings" in result.stdout  # and web and db have no probes
     inventory = fleet()
     inventory["systems"][1]["hosts"].append({"name": "db-3", "jump_host": "loop-a"})
     directory = config_dir(tmp_path / "looping", inventory)

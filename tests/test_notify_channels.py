@@ -35,6 +35,7 @@ from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from tests.events_factory import COMMANDER, START
 from tests.hooks import ACCEPTED, OK, HookServer, rate_limiting, serving
+from tests.keys_recorded import keys_recorded
 
 SLACK_SECRET = "/services/T0001/B0002/XXXXsecretXXXX"
 PD_KEY = "R0UT1NGK3Y0123456789abcdef012345"
@@ -527,6 +528,7 @@ def check_config_with_slack_channel(tmp_path, variable: str, value: str | None):
         procedure.write(
             f'\n[[channels]]\nname = "incidents"\nkind = "slack"\nurl_env = "{variable}"\n'
         )
+    keys_recorded(config)
     env = {k: v for k, v in os.environ.items() if k != variable}
     if value is not None:
         env[variable] = value

@@ -35,21 +35,31 @@ def _addresses(host: str) -> list[str]:
     return [str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
 
 
-def unresolved_names(found: list[Route], inventory: Inventory) -> list[str]:
-    """One line per jump host dialled from here whose name does not resolve here, with
-    the hosts reached through it, as exec, run and drill would find them."""
+def unresolved_hops(found: list[Route]) -> dict[Destination, tuple[list[str], socket.gaierror]]:
+    """Each jump host dialled from here whose name does not resolve here: the hosts
+    reached through it, and why."""
     first: dict[Destination, list[str]] = {}
     for route in found:
         if route.dest is not None and (dest := _dialled_here(route.dest)) is not None:
             first.setdefault(dest, []).append(route.host)
     if not first:
-        return []
+        return {}
     answers = looked_up({dest.host for dest in first}, _addresses)
+    return {
+        dest: (hosts, error)
+        for dest, hosts in first.items()
+        # resolved, or not within the deadline: left out
+        if isinstance(error := answers.get(dest.host), socket.gaierror)
+    }
+
+
+def unresolved_names(
+    inventory: Inventory, hops: dict[Destination, tuple[list[str], socket.gaierror]]
+) -> list[str]:
+    """One line per jump host of `hops` (`unresolved_hops`), with the hosts reached
+    through it, as exec, run and drill would find them."""
     lines = []
-    for dest, hosts in first.items():
-        error = answers.get(dest.host)
-        if not isinstance(error, socket.gaierror):  # resolved, or not within the deadline
-            continue
+    for dest, (hosts, error) in hops.items():
         named = dest.host if dest.alias == dest.host else f"{dest.alias} (HostName {dest.host})"
         shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
         fix = "; a jump host is reached as ssh_config says (a Host block giving its HostName)"

@@ -1,6 +1,8 @@
-"""check-config's look at host keys: a host whose key known_hosts records only under
-another form of it (the address, where the inventory gives a name; a name, where it gives
-the address) is unknown at connect time, to the console as to ssh (CheckHostIP no).
+"""check-config's look at host keys: a host whose key no known_hosts file records (a new
+user who has not run ssh-keyscan yet), or records only under another form of it (the
+address, where the inventory gives a name; a name, where it gives the address), is
+unknown at connect time, to the console as to ssh (CheckHostIP no): said before a run
+is refused for it.
 Nothing is connected: the names are resolved, within a deadline, on daemon threads (a
 slow resolver never holds check-config up)."""
 
@@ -12,7 +14,7 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
 from console.engine.destination import Destination
@@ -102,24 +104,122 @@ def _any_entry(dest: Destination) -> bool:
     return False
 
 
-def misplaced_keys(found: list[Route], known: KnownHosts | None = None) -> list[str]:
-    """One line per host (or jump host) whose key is recorded only under another form."""
-    known = known or KnownHosts()
+def _unrecorded(
+    found: list[Route], known: KnownHosts, skip: Collection[Destination] = ()
+) -> dict[Destination, str]:
+    """Each host (or jump host) whose key no known_hosts file of its records under the
+    name it is looked up by, with how it is named; but those of `skip`."""
     pending: dict[Destination, str] = {}
     for route in found:
         if route.dest is None:
             continue
         for dest in (*route.dest.hops, route.dest):
             label = route.host if dest is route.dest else f"{route.host}'s jump host {dest.alias}"
-            if dest.host_key_alias or dest in pending or not _any_entry(dest):
+            if dest in pending or dest in skip:
                 continue
-            if _holding(known, dest, dest.host):
+            try:
+                if known.knows(dest.known_hosts_files, dest.host, dest.port, dest.host_key_alias):
+                    continue
+            except HostFailure:  # unreadable: check-config says so of the file itself
                 continue
             pending[dest] = label
+    return pending
+
+
+def misplaced_keys(found: list[Route], known: KnownHosts | None = None) -> list[str]:
+    """One line per host (or jump host) whose key is recorded only under another form."""
+    known = known or KnownHosts()
+    return list(_misplaced(_unrecorded(found, known), known))
+
+
+def host_key_findings(
+    found: list[Route], known: KnownHosts | None = None, skip: Collection[Destination] = ()
+) -> list[str]:
+    """`misplaced_keys`' lines, then one per known_hosts file for the hosts whose key is
+    recorded there under no form at all: exec, run and drill stop at them ('host key
+    unknown'), and check-config said nothing of it. Those of `skip` are said otherwise
+    (a jump host whose name does not resolve)."""
+    known = known or KnownHosts()
+    pending = _unrecorded(found, known, skip)
+    misplaced = _misplaced(pending, known)
+    unknown: dict[str, list[tuple[Destination, str]]] = {}
+    for dest, label in pending.items():
+        if dest not in misplaced.values():
+            unknown.setdefault(_where(dest), []).append((dest, label))
+    lines = list(misplaced)
+    for where, hosts in unknown.items():
+        them = "it" if len(hosts) == 1 else "them"
+        named = ", ".join(label for _, label in hosts[:SHOWN])
+        more = f" and {len(hosts) - SHOWN} more" if len(hosts) > SHOWN else ""
+        lines.append(
+            f"{named}{more}: no host key recorded for {them} in {where}: exec, run and drill"
+            f" refuse {them} as unknown (the console's picker shows each fingerprint, k"
+            " accepts it); fetch and compare first (docs/quickstart.md, step 3:"
+            f" {_keyscan([dest for dest, _ in hosts[:SHOWN]], where.split(', ')[0])})"
+        )
+    return lines
+
+
+SHOWN = 5  # hosts named on a line, the others counted
+
+
+def _keyscan(dests: list[Destination], path: str) -> str:
+    """The ssh-keyscan that records `dests`' keys in `path` under the names they are
+    looked up by: one command per port, run here for a host dialled from here, on its
+    jump host for one behind it (this machine may not reach it); a host with a
+    HostKeyAlias its own, its lines renamed to it (ssh-keyscan writes the address)."""
+    ports: dict[tuple[str, int], list[str]] = {}
+    commands = []
+    for dest in dests:
+        via = _via(dest)
+        if via is None:
+            commands.append(f"{dest.key_name} through its ProxyCommand: fetch its key there")
+        elif dest.host_key_alias:
+            port = "" if dest.port == 22 else f" -p {dest.port}"
+            rename = f" | sed 's/^[^ ]*/{dest.key_name}/'"
+            commands.append(f"{via}ssh-keyscan{port} {dest.host}{rename} >> {path}")
+        elif dest.host not in ports.setdefault((via, dest.port), []):
+            ports[(via, dest.port)].append(dest.host)
+    commands[:0] = [
+        f"{via}ssh-keyscan{'' if port == 22 else f' -p {port}'} {' '.join(hosts)} >> {path}"
+        for (via, port), hosts in ports.items()
+    ]
+    return "; ".join(commands)
+
+
+def _via(dest: Destination) -> str | None:
+    """How a keyscan reaches `dest`: '' from here, `ssh JUMP ` on the jump host that
+    dials it; None through a ProxyCommand."""
+    if dest.proxy_command:
+        return None
+    if not dest.hops:
+        return ""
+    *before, last = dest.hops
+    if last.proxy_command:
+        return None
+    jump = f"-J {','.join(hop.alias for hop in before)} " if before else ""
+    return f"ssh {jump}{last.alias} "
+
+
+def _where(dest: Destination) -> str:
+    """The known_hosts files of `dest` that exist, else the first it would read."""
+    files = dest.known_hosts_files
+    there = [f for f in files if os.path.exists(os.path.expanduser(f))]
+    return ", ".join(there or files[:1])
+
+
+def _misplaced(pending: dict[Destination, str], known: KnownHosts) -> dict[str, Destination]:
+    """Of `pending`, those whose key is recorded under another form of their name: each
+    one's line, with it."""
+    pending = {
+        dest: label
+        for dest, label in pending.items()
+        if not dest.host_key_alias and _any_entry(dest) and not _holding(known, dest, dest.host)
+    }
     if not pending:
-        return []
+        return {}
     forms = resolve(dest.host for dest in pending)
-    lines = []
+    lines: dict[str, Destination] = {}
     for dest, label in pending.items():
         for other in forms.get(dest.host, []):
             if path := _holding(known, dest, other):
@@ -128,11 +228,12 @@ def misplaced_keys(found: list[Route], known: KnownHosts | None = None) -> list[
                     if _is_address(dest.host)
                     else f"the address {dest.host} resolves to"
                 )
-                lines.append(
+                line = (
                     f"{label}: its host key is in {path} under {host_pattern(other, dest.port)}"
                     f" ({why}) only, not {dest.key_name}: ssh and the console look a key up by"
                     " the name as given, so exec, run and drill refuse it as unknown (the"
                     f" console asks); record it under {dest.key_name}"
                 )
+                lines[line] = dest
                 break
     return lines
