@@ -254,7 +254,7 @@ def test_a_drill_parameter_the_strategy_lacks_is_refused_naming_every_one(tmp_pa
         f"error: {target / 'drills.toml'}:5: scenarios[0].params.until:"
         " no parameter of 'orders-pitr' is named 'until'; known: pgdata,"
     )
-    assert result.stderr.endswith(", backup, archive, recovery_target_time, expect\n")
+    assert result.stderr.endswith(", backup, lock_timeout, archive, recovery_target_time, expect\n")
 
 
 def test_a_demo_fault_outside_the_demo_is_refused_where_it_is_written(tmp_path):

@@ -110,7 +110,7 @@ def test_the_facts_come_before_a_long_parameter_list():
         "Does",
         f"With ({len([v for v in chosen.values() if v])})",  # a default left empty: unsaid
     ]
-    assert len(chosen) == 14
+    assert len(chosen) == 15  # lock_timeout since
 
 
 def test_a_retry_of_one_host_says_one_wave_and_no_threshold():

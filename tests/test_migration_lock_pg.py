@@ -1,5 +1,6 @@
 """A migration reversal that meets a lock held by the application gives up waiting for it
-soon, changes nothing, and names who holds it (the sql and alembic presets).
+soon, changes nothing, and names who holds it (the sql and alembic presets); so do the
+restores' reads of the tables (postgres-basebackup, -wal, -pitr).
 
 Walked on real PostgreSQL 15 over real sshd: a `sql` reversal (ALTER TABLE orders DROP
 COLUMN note) while a session of the application sat idle in a transaction that had read
@@ -136,9 +137,19 @@ def test_an_alembic_downgrade_blocked_by_a_lock_gives_up_and_names_who_holds_it(
     assert "storefront" in said and "idle in transaction" in said, said
     assert columns(cluster) == ["id", "item", "note"]
 
-    session = _holding_orders(cluster, "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+    _read_refused_on_the_lock(cluster, config, tmp_path / "locked", "schema-down", "1s")
+    assert columns(cluster) == ["id", "item", "note"]
+
+
+def _read_refused_on_the_lock(
+    db: pg.Cluster, config, state, strategy: str, lock_timeout: str
+) -> None:
+    """Run `strategy` while the bad delivery's schema change holds orders (ACCESS
+    EXCLUSIVE, its transaction open): its precheck's read of the rows gives up after
+    `lock_timeout` (not the command's timeout), naming who holds it."""
+    session = _holding_orders(db, "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
     try:
-        locked = run_console(config, tmp_path / "locked", "schema-down", "lock_timeout=1s")
+        locked = run_console(config, state, strategy, f"lock_timeout={lock_timeout}")
     finally:
         session.kill()
         session.wait()
@@ -149,8 +160,33 @@ def test_an_alembic_downgrade_blocked_by_a_lock_gives_up_and_names_who_holds_it(
         "cannot read the tables orders: canceling statement due to lock timeout; in a"
         " transaction on shop then: pid "
     ) in said, said
-    assert "storefront" in said, said
-    assert columns(cluster) == ["id", "item", "note"]
+    assert "storefront" in said and "idle in transaction" in said, said
+
+
+def test_a_restore_whose_tables_are_locked_gives_up_reading_them_and_names_who_holds_it(
+    host, cluster, tmp_path
+):
+    """Walked on real PostgreSQL 15 over real sshd: a postgres-basebackup restore while the
+    bad delivery's schema change held orders (ACCESS EXCLUSIVE, its transaction open). The
+    precheck's count of the rows before waited behind it for the whole command timeout
+    ('timeout: no exit within 60 s; TERM sent ...'), saying nothing of the lock: the
+    restores' sessions had no lock_timeout (the verify's and the undo's reads neither).
+    They take it as the migration presets' do: the precheck gives up, nothing staged, and
+    its line names who holds the lock."""
+    from tests.test_presets_postgres import strategies
+
+    shop(cluster, "CREATE TABLE orders (id int PRIMARY KEY, item text)")
+    (cluster.backups / "nightly").mkdir(parents=True)  # its tables are read before it is
+    strategy = strategies(cluster).replace(
+        '{ name = "tables", default = "orders,customers" },',
+        '{ name = "tables", default = "orders" },\n  { name = "database", default = "shop" },',
+    )
+    strategy = strategy.replace(
+        'preset = "postgres-basebackup"\n', 'preset = "postgres-basebackup"\ntimeout = 60\n'
+    )
+    config = write_config(tmp_path / "config", host, strategy, host.home("work"))
+    _read_refused_on_the_lock(cluster, config, tmp_path / "state", "restore", "300ms")
+    assert [p.name for p in cluster.root.iterdir() if ".staged-" in p.name] == []
 
 
 async def test_a_reversal_whose_session_is_ended_says_its_commit_is_not_known(

@@ -102,7 +102,7 @@ async def test_the_facts_are_on_screen_when_it_opens_and_the_rest_scrolls_by_key
             (at,) = [i for i, line in enumerate(lines) if line.startswith(fact)]
             assert at < shown, (fact, at, shown, lines)
         assert [
-            line for line in lines if line.startswith("With (11): ")
+            line for line in lines if line.startswith("With (12): ")
         ]  # 3 defaults empty: unsaid
         assert app.focused is screen.query_one("#no", Button)  # the safe answer
         hint = " ".join(str(screen.query_one(".dialog-hint", Static).render()).split())
@@ -169,7 +169,7 @@ async def test_the_parameter_typed_for_this_run_comes_before_the_presets_default
         await until(pilot, lambda: bool(app.screen.query("#run-commands .dialog-text")))
         await pilot.pause(0.1)
         assert isinstance(app.screen, RunConfirm)
-        assert [line for line in _lines(app.screen) if line.startswith(f"With (11): {given}")]
+        assert [line for line in _lines(app.screen) if line.startswith(f"With (12): {given}")]
 
 
 async def test_every_line_of_each_command_is_shown_before_it_is_sent(app) -> None:

@@ -24,7 +24,7 @@ from console.model.presets.pgshell import (
     CLIENT_PRELUDE,
     CONNECTION,
     LOCK_TIMEOUT,
-    MIGRATION_READS,
+    LOCKS_BOUNDED,
     TABLES_THERE,
 )
 from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
@@ -32,7 +32,7 @@ from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
 # what reads alembic and the database, writing nothing (the resolve runs it alone)
 _ALEMBIC_READ = (
     CLIENT_PRELUDE
-    + MIGRATION_READS
+    + LOCKS_BOUNDED
     + """\
 al() { (cd {{app_dir}} && {{alembic}} -c {{config}} "$@"); }
 """

@@ -15,7 +15,7 @@ from console.model.presets.pgshell import (
     CONNECTION,
     IDENT,
     LOCK_TIMEOUT,
-    MIGRATION_READS,
+    LOCKS_BOUNDED,
     TABLES_THERE,
 )
 from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
@@ -25,7 +25,7 @@ from console.model.status import ROLLED_BACK, ROLLED_BACK_SAID
 # what reads the files and the database, writing nothing (the resolve runs it alone)
 _SQL_READ = (
     CLIENT_PRELUDE
-    + MIGRATION_READS
+    + LOCKS_BOUNDED
     + """\
 dir=$(cd {{migrations_dir}} && pwd) || { echo "no migrations directory "{{migrations_dir}} >&2; exit 3; }
 reach || exit 3

@@ -86,9 +86,9 @@ SERVER = (
 
 LOCK_TIMEOUT = param(
     "lock_timeout",
-    "the longest a schema change waits for a lock the application holds (PostgreSQL's"
-    " lock_timeout: 10s, 500ms, 1min); waiting, it would hold up every query on the table;"
-    " 0: no limit",
+    "the longest each read or change of the tables waits for a lock the application holds"
+    " (PostgreSQL's lock_timeout: 10s, 500ms, 1min): it then gives up, saying who holds it;"
+    " waiting, a change would hold up every query on the table; 0: no limit",
     default="10s",
     pattern=r"[0-9]{1,9}(ms|s|min)?",
     takes="a number, with ms, s or min (10s, 500ms, 1min; 0: no limit)",
@@ -194,11 +194,12 @@ SQL
 }
 """
 
-# Every session of the migration presets' commands (psql's, alembic's) waits no longer than
-# lock_timeout for a lock: the bad delivery's schema change may hold one on the tables read
-# (their rows, the schema's sum), and a read, like the change, would queue behind it. It goes
+# Every session of the PostgreSQL presets' commands (psql's, alembic's) waits no longer than
+# lock_timeout for a lock: the bad delivery's schema change, or a session of the application
+# left in a transaction, may hold one on the tables read (their rows, the schema's sum), and
+# a read, like a change, would queue behind it, the command hung until its timeout. It goes
 # after the host's own PGOPTIONS (a search_path the application's account sets there).
-MIGRATION_READS = """\
+LOCKS_BOUNDED = """\
 PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c lock_timeout="{{lock_timeout}}
 export PGOPTIONS
 """
@@ -238,6 +239,7 @@ SERVER_PRELUDE = (
 test -n "$bin$ver" || { echo "no PG_VERSION in $pgdata (pgdata) to find the binaries by: check the path, or set bindir" >&2; exit 3; }
 """
     + _CONNECT % "pg_ctl pg_controldata postgres psql pg_isready"
+    + LOCKS_BOUNDED
     + """\
 stage="$pgdata.staged-"{{incident}}
 replaced="$pgdata.replaced-"{{incident}}

@@ -36,7 +36,14 @@ from console.model.presets.pg_targets import (
     WAL_POINT_FOUND,
     WAL_TARGET,
 )
-from console.model.presets.pgshell import ARCHIVE_PATH, CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
+from console.model.presets.pgshell import (
+    ARCHIVE_PATH,
+    CONNECTION,
+    EXPECT,
+    LOCK_TIMEOUT,
+    SERVER,
+    SERVER_PRELUDE,
+)
 from console.model.status import STILL_UNDER_WAY, UNDO_FIRST
 
 NEEDS = (
@@ -275,7 +282,7 @@ fi
 """
 )
 
-RECOVERY_PARAMS = (*SERVER, *CONNECTION, BACKUP)
+RECOVERY_PARAMS = (*SERVER, *CONNECTION, BACKUP, LOCK_TIMEOUT)
 
 
 # What each recovery brings the data back to, as the commander chose it: the step's status
