@@ -4,6 +4,7 @@ inside the backup, past the WAL, or before the timeline recovery follows began),
 it writes, and how verify checks where recovery stopped."""
 
 from console.model.presets.pg_targets import REASON_IS, WAL_RECORDS
+from console.model.status import NOTHING_TO_DO
 
 # Recovery to a time stops at the first transaction that ended at or after it: with none in
 # the WAL (a time in the future, a zone written wrong), PostgreSQL ends recovery with FATAL.
@@ -23,7 +24,8 @@ if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{rec
     exit 3
   fi
   # those that did are past the fork of the timeline recovery follows (an earlier recovery
-  # of this cluster stopped before them): an earlier time is not what is wanted
+  # of this cluster stopped before them): the data is at that time already, nothing to do
+  # (a refusal for good, #NOTHING_TO_DO#: docs/strategies.md, "Refused at the precheck")
   past=$(echo "$left" | while read -r at; do
     if [ -n "$at" ] && [ "$(date -u -d "$at UTC" +%s%N)" -ge "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then echo "$at"; break; fi
   done)
@@ -32,7 +34,7 @@ if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{rec
     echo "no transaction along timeline $follows, which recovery follows, ended at or after "{{recovery_target_time}}" (its last: ${last:-none}${last:+ UTC}): the cluster holds all of them already, so recovering to that time changes nothing." \\
       "Later ones (the first at $past UTC) are on the timeline an earlier recovery forked timeline $follows from, which this recovery never replays:" \\
       "to recover to a time among them, undo that recovery first${kept:+ (incident ${kept##*.replaced-}, which kept the data directory from before it at $kept)}, then run this again" >&2
-    exit 3
+    exit #NOTHING_TO_DO#
   fi
   echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
   exit 3
@@ -79,7 +81,7 @@ if [ -n "$born" ] && [ "$target" -lt "${born}000000000" ]; then
 fi
 echo "the WAL goes past the target: its last transaction ended $last UTC"
 """
-)
+).replace("#NOTHING_TO_DO#", str(NOTHING_TO_DO))
 
 PITR_BACKUP_BEFORE_TARGET = """\
 # $since: when the backup started, read in the staging (empty: its zone unknown)
