@@ -163,24 +163,27 @@ def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, clu
     """First two mistakes a commander makes on a bad day, each refused on the host before
     anything changes there: a table misspelt in `tables` (it read as a check that passed:
     'rows of orderz unchanged', or nothing judged after a downgrade that succeeded), and a
-    misspelt revision (it said 'prevous is not a revision below the current one')."""
+    misspelt revision (it said 'prevous is not a revision below the current one'; then, in
+    words, at the precheck: after the commander's yes, as a failed step). The table's is
+    said alone, not followed by '--param revision=VALUE', which would change nothing; the
+    revision's before the yes, naming those there are."""
     config = _alembic_config(host, site, cluster, tmp_path, REVISIONS)
 
     misspelt = run_console(config, tmp_path / "orderz", "schema-down", "tables=orderz")
-    assert misspelt.returncode == 1, misspelt.stdout + misspelt.stderr
-    assert not [e for e in misspelt.events if e.kind == Kind.COMMAND_INTENT and e.where.step]
-    assert (
-        "not started, nothing sent: revision=previous could not be resolved on db-1: no table"
-        " orderz in database shop (named in tables): its rows could not be checked; correct"
-        " tables, then run it again"
-    ) in misspelt.stdout, misspelt.stdout
+    not_started(
+        misspelt,
+        "revision=previous could not be resolved on db-1: no table orderz in database shop"
+        " (named in tables): its rows could not be checked; correct tables, then run it"
+        " again; journal ",
+    )
     prevous = run_console(config, tmp_path / "prevous", "schema-down", "revision=prevous")
-    assert prevous.failed_stage() == "precheck", prevous.stdout + prevous.stderr
-    [line] = [x for x in prevous.stdout.splitlines() if x.startswith("  db-1: failed at ")]
-    assert line.endswith(
-        "no revision prevous in alembic's history (did you mean previous?): nothing"
-        " downgraded; name previous, base or a revision below 0002 (0001, base)"
-    ), line
+    not_started(
+        prevous,
+        "revision=prevous is refused on db-1: no revision prevous in alembic's history (did"
+        " you mean previous?): nothing downgraded; name previous, base or a revision below"
+        " 0002 (0001, base); run again naming it (--param revision=VALUE), or on fewer hosts"
+        " (--hosts); journal ",
+    )
     assert shop(cluster, "SELECT version_num FROM alembic_version") == "0002"
 
     outcome = run_console(config, tmp_path / "state", "schema-down")
@@ -216,6 +219,13 @@ def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, clu
     assert again.refused(), again.stdout  # nothing to do there: exit 3, not failed
     assert "already downgraded to 0001 (from 0002, incident " in again.stdout
     assert shop(cluster, "SELECT item FROM orders ORDER BY id").split() == ["tea", "cups"]
+
+
+def not_started(outcome: pgrig.Outcome, said: str) -> None:
+    """`run` stopped before the strategy step, nothing sent for it, saying `said`."""
+    assert outcome.returncode == 1, outcome.stdout + outcome.stderr
+    assert not [e for e in outcome.events if e.kind == Kind.COMMAND_INTENT and e.where.step]
+    assert f"not started, nothing sent: {said}" in outcome.stdout, outcome.stdout
 
 
 def _sql_strategy(cluster: pg.Cluster, migrations: Path, bookkeeping: str = "single-row") -> str:
@@ -321,6 +331,15 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
     migrations = _migrated(host, cluster, files, "single-row")
     workdir = host.home("work")
     config = write_config(tmp_path / "config", host, _sql_strategy(cluster, migrations), workdir)
+    # a target named outright is asked of the host before the yes, as previous is: one no
+    # migration file has is refused there, nothing sent (it was refused at the precheck,
+    # after the yes, as above the schema's version), naming those it could be
+    above = run_console(config, tmp_path / "above", "sql-down", "target=5")
+    not_started(
+        above,
+        f"target=5 is refused on db-1: no migration version 5 in {migrations}: nothing"
+        " reversed; name previous, 0 or a version below 2 (1); run again naming it",
+    )
 
     outcome = run_console(config, tmp_path / "state", "sql-down")
 

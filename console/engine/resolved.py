@@ -38,6 +38,9 @@ class Resolved:
     confirmed: str = ""
     # what each host that resolved it is on now, where its resolve says it (`from=`)
     current: dict[str, str] = field(default_factory=dict)
+    # `symbolic` is a value named outright (`revision=0001`), checked on the hosts only:
+    # it goes as given, nothing pinned
+    given: bool = False
 
     @property
     def value(self) -> str | None:
@@ -56,7 +59,7 @@ class Resolved:
         value = self.value
         if self.per_host:
             return {self.param: self.symbolic, self.holds: self.content} if self.content else {}
-        if value is None or self.nothing or self.refused:
+        if value is None or self.nothing or self.refused or self.given:
             return {}
         return {self.param: value}
 
@@ -135,7 +138,8 @@ class Resolved:
         if self.refused and not self.values:
             host, why = next(iter(self.refused.items()))
             more = f" (and {len(self.refused) - 1} more host(s))" if len(self.refused) > 1 else ""
-            said = f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
+            could = "is refused on" if self.given else "could not be resolved on"
+            said = f"{self.param}={self.symbolic} {could} {host}{more}: {why}"
             if self.nothing:  # the others rolled back already: said, not left to guess
                 said += f"; nothing to do, refused at their precheck: {_alike(self.nothing)}"
             return said + (f"; {again}" if again else "")

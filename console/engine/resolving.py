@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +36,12 @@ if TYPE_CHECKING:
     from console.model.strategies import Strategy
 
 
-def resolver_for(conductor: Conductor, step_id: str) -> tuple[Strategy, Resolve] | None:
+def resolver_for(
+    conductor: Conductor, step_id: str, named: bool = False
+) -> tuple[Strategy, Resolve] | None:
     """The chosen strategy of a strategy step and its resolve, when its symbolic value is
-    the one chosen (`target = previous`); else None: nothing to resolve."""
+    the one chosen (`target = previous`), or (`named`) a value named outright that its
+    resolve checks (`revision = 0001`); else None: nothing to ask."""
     step, state = conductor.step(step_id), conductor.state
     name = state.strategy
     # the chosen strategy only: a step naming its own runs with its defaults, chosen by no one
@@ -47,16 +51,19 @@ def resolver_for(conductor: Conductor, step_id: str) -> tuple[Strategy, Resolve]
     resolver = strategy.resolver()
     if resolver is None:
         return None
-    params = strategy_params(state, name, strategy, conductor.secrets)
-    return (strategy, resolver) if params.get(resolver.param) == resolver.symbolic else None
+    value = strategy_params(state, name, strategy, conductor.secrets).get(resolver.param)
+    if value == resolver.symbolic or (named and resolver.checks_named and value):
+        return strategy, resolver
+    return None
 
 
 async def resolve(
     conductor: Conductor, step_id: str, only_hosts: list[str] | None = None
 ) -> Resolved | None:
     """What the step's symbolic parameter stands for on its hosts (or those named); None
-    when it has none to resolve (another kind, or a value given outright)."""
-    found = resolver_for(conductor, step_id)
+    when it has none to resolve (another kind, or a value given outright that its resolve
+    does not check)."""
+    found = resolver_for(conductor, step_id, named=True)
     if found is None:
         return None
     strategy, resolver = found
@@ -77,11 +84,11 @@ async def resolve(
     nothing = {h: s for h, _, s, how, _, _ in found_on if how == NOTHING_ON}
     same = {h: c for h, v, _, how, c, _ in found_on if how == RESOLVED_ON and v and c}
     current = {h: f for h, v, _, how, _, f in found_on if how == RESOLVED_ON and v and f}
-    symbolic, per = resolver.symbolic, resolver.per_host
+    asked, per = params.get(resolver.param, ""), resolver.per_host
     confirmed = params.get(resolver.holds, "") if resolver.holds else ""
     return Resolved(
         resolver.param,
-        symbolic,
+        asked,
         values,
         said,
         refused,
@@ -92,6 +99,7 @@ async def resolve(
         resolver.holds,
         confirmed,
         current,
+        given=asked != resolver.symbolic,
     )
 
 
@@ -121,15 +129,23 @@ def asking(
     finishes SSH, or whose command hangs) holds up the question until its timeouts have
     passed, as configured, and is then named with why. ('', 0) when there is nothing to
     resolve."""
-    found = resolver_for(conductor, step_id)
+    found = resolver_for(conductor, step_id, named=True)
     if found is None:
         return "", 0.0
     strategy, resolver = found
     ssh = conductor.settings.inventory.ssh
     reach, command = ssh.connect_timeout + ssh.login_timeout, _command_timeout(conductor, strategy)
     hosts = len(_asked(conductor, strategy, only_hosts))
+    value = strategy_params(conductor.state, strategy.name, strategy, conductor.secrets).get(
+        resolver.param
+    )
+    what = (
+        f"what {resolver.param}={resolver.symbolic} is"
+        if value == resolver.symbolic
+        else f"whether {resolver.param}={value} is there to go to"
+    )
     said = (
-        f"Asking {hosts} host(s) what {resolver.param}={resolver.symbolic} is, before"
+        f"Asking {hosts} host(s) {what}, before"
         f" {before}: nothing is changed there. A host that does not answer is named once"
         f" its timeouts have passed: {reach:g} s to connect and log in, {command:g} s for"
         " the command."
@@ -191,6 +207,23 @@ async def _unless_aborted(
             with contextlib.suppress(asyncio.CancelledError):
                 await answer
     return None if answer.cancelled() else answer.result()
+
+
+def _refused_hint(conductor: Conductor, found: Resolved, naming: str) -> str:
+    """How to go on where hosts refused: naming the value (or fewer hosts; a value named
+    outright, refused, another one), unless a
+    refusal is about another of the strategy's parameters, as its words name it (`no table
+    orderz in database shop (named in tables)`): they say what to correct, and naming
+    the value would change nothing."""
+    strategy = conductor.settings.strategy(conductor.state.strategy or "")
+    others = {p.name for p in strategy.params} - {found.param}
+    named = {m.group(1) for words in found.refused.values() for m in _NAMED_PARAM.finditer(words)}
+    if named & others:
+        return ""
+    return naming if found.given else f"fix it there, or {naming}"
+
+
+_NAMED_PARAM = re.compile(r"\((?:named in )?([a-z_]+)\)")
 
 
 def pinned_params(conductor: Conductor, pinned: dict[str, str]) -> tuple[str, dict[str, str]]:
@@ -266,7 +299,9 @@ async def resolve_unattended(
     if found is None or not (found.values or found.refused):
         return ""
     naming = naming.format(param=found.param)
-    problem = found.problem(f"fix it there, or {naming}" if found.refused else naming)
+    problem = found.problem(_refused_hint(conductor, found, naming) if found.refused else naming)
+    if found.given and not problem:
+        return ""  # checked: it goes as given, nothing to pin or record
     chosen = None
     if not problem and found.pinned:
         try:

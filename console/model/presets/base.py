@@ -35,6 +35,10 @@ class Resolve:
     # `per_host`: the parameter the content confirmed (`same=`) is pinned in, which the
     # precheck checks the symbolic value still holds (a commit since would change it)
     holds: str = ""
+    # A value named outright is asked of the hosts too (`command` checks it as the
+    # precheck would, a revision misspelt refused before the yes, not after it), and
+    # then goes as given: nothing pinned, nothing recorded of it.
+    checks_named: bool = False
 
 
 # `same=ID`, given: what the value holds, alike on every host where it is the same content

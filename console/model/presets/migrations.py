@@ -87,11 +87,12 @@ test "$target" != "$cur" || { echo "already at $cur: nothing to downgrade" >&2; 
 # one call checks both that the target exists and that it lies below the current one
 plan=$(al history -r "$target:$cur" 2>&1) || {
   echo "$plan" >&2
+  # the revisions it could name, said either way
+  below=$(al history -r "base:$cur" 2>/dev/null | awk '{ print $1 }' | sed 's/^<base>$/base/' | head -n 5 | paste -s -d , - | sed 's/,/, /g')
   if al show "$target" > /dev/null 2>&1; then
-    echo "$target is not a revision below the current one, $cur" >&2
-  else  # misspelt: said as such, with the revisions it could name
+    echo "$target is not a revision below the current one, $cur: nothing downgraded; name previous, base or a revision below $cur (${below:-none})" >&2
+  else  # misspelt: said as such
     case "$target" in prev* | *ious | pr*us) hint=" (did you mean previous?)" ;; *) hint= ;; esac
-    below=$(al history -r "base:$cur" 2>/dev/null | awk '{ print $1 }' | sed 's/^<base>$/base/' | head -n 5 | paste -s -d , - | sed 's/,/, /g')
     echo "no revision $target in alembic's history$hint: nothing downgraded; name previous, base or a revision below $cur (${below:-none})" >&2
   fi
   exit 3
@@ -327,7 +328,7 @@ PRESETS = (
             *CONNECTION,
         ),
         precheck=ALEMBIC_PRECHECK,
-        resolve=Resolve("revision", "previous", ALEMBIC_RESOLVE),
+        resolve=Resolve("revision", "previous", ALEMBIC_RESOLVE, checks_named=True),
         action=_ALEMBIC + _SCHEMA_SUM + _DOWNGRADE,
         verify=ALEMBIC_VERIFY,
         undo=ALEMBIC_UNDO,

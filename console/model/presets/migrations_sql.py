@@ -97,7 +97,14 @@ if [ "$target" = previous ]; then
   target=$(versions | awk -v c="$cur" '$1 < c + 0 { p = $1 } END { print (p == "" ? 0 : p) }')
 fi
 test "$target" != "$cur" || { echo "already at version $cur: nothing to reverse" >&2; exit 120; }
-test "$target" -lt "$cur" || { echo "version $cur is not above the target $target" >&2; exit 3; }
+# a target named outright is a version of the files (or 0): one they lack would be recorded
+# as the schema's version, a migration that does not exist
+below=$(versions | awk -v c="$cur" '$1 < c + 0' | sort -rn | head -n 5 | paste -s -d , - | sed 's/,/, /g')
+if [ "$target" != 0 ] && ! versions | grep -qx -- "$target"; then
+  echo "no migration version $target in $dir: nothing reversed; name previous, 0 or a version below $cur (${below:-none})" >&2
+  exit 3
+fi
+test "$target" -lt "$cur" || { echo "version $cur is not above the target $target: nothing reversed; name previous, 0 or a version below $cur (${below:-none})" >&2; exit 3; }
 plan=$(for v in $(versions | awk -v c="$cur" -v t="$target" '$1 > t + 0 && $1 <= c + 0' | sort -rn); do
   down=$(file_of "$v" down) || { echo "no single down migration for version $v in $dir" >&2; exit 3; }
   file_of "$v" up > /dev/null || { echo "no single up migration for version $v (undo needs it)" >&2; exit 3; }
@@ -305,7 +312,7 @@ SQL = Preset(
         *CONNECTION,
     ),
     precheck=SQL_PRECHECK,
-    resolve=Resolve("target", "previous", SQL_RESOLVE),
+    resolve=Resolve("target", "previous", SQL_RESOLVE, checks_named=True),
     action=SQL_ACTION,
     verify=SQL_VERIFY,
     undo=SQL_UNDO,
