@@ -13,7 +13,7 @@ from console.ui.screens.confirm_run import NotifyDialog
 from tests.hooks import OK, HookServer
 from tests.test_notify_channels import settings_with
 from tests.test_ui_notify import send_status_update
-from tests.test_ui_support import build_app, until
+from tests.test_ui_support import build_app, enter_out_of_order, until
 
 
 async def test_resending_an_update_that_had_no_answer_warns_it_may_page_twice(
@@ -37,7 +37,7 @@ async def test_resending_an_update_that_had_no_answer_warns_it_may_page_twice(
             conductor = await send_status_update(pilot)
             step = conductor.state.step
             await until(pilot, lambda: step("communicate").status is StepStatus.FAILED)
-            await pilot.press("enter")  # the retry
+            await enter_out_of_order(pilot)  # the retry, ahead of the checklist's order
             await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
             rows = [" ".join(str(s.render()).split()) for s in app.screen.query(".target")]
             assert rows[0] == (
