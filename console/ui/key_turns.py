@@ -32,13 +32,13 @@ typed before its screen was shown.
 
 Slow typing is unchanged: each key finds the one before it handled and its screen drawn.
 
-Each key is judged by the time it was read from the terminal, which
-Textual's driver stamps on it in its reading thread, not by when it reached the app. Keys
-of one read reach the app one by one, each posted from that thread, and under load the
-thread can be held between two of them (the GIL, the CPU) while the app goes on: seen in
-CI (3 test processes on 2 cores), `Enter y` written at once by tmux, the y reached the
-app after the Enter had opened the run's confirmation and its first frame had gone out,
-so it was taken as typed at it, and the step ran on 3 hosts with its question never read.
+Each key is judged by when it was read from the terminal (Textual's driver stamps it in
+its reading thread), not by when it reached the app. The keys of one read reach the app
+one by one, each posted from that thread, and under load the thread can be held between
+two of them while the app goes on: seen in CI (3 test processes on 2 cores), `Enter y`
+written at once by tmux, the y reached the app after the Enter had opened the run's
+confirmation and its first frame had gone out, was taken as typed at it, and the step
+ran on 3 hosts with its question never read.
 """
 
 from __future__ import annotations
