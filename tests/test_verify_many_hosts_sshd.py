@@ -81,7 +81,10 @@ def test_verify_of_eight_unknown_hosts_says_them_in_two_lines(sshd_server, tmp_p
     said = verified.stdout + verified.stderr
     assert verified.returncode in (0, 1, 4), said  # its findings are not the point here
     sends, *found = verified.stdout.splitlines()
-    assert len(found) < 4, verified.stdout  # not a line a host: 16 lines in all on main
+    # not a line a host (16 lines in all on main): the hosts alike a line, the "all" line
+    # under a group to act on, and a host that a loaded machine let finish its restart
+    # says its own output too
+    assert len(found) < 6, verified.stdout
     assert sends.startswith("# 8 hosts (checkout-frontend-eu-west-1"), sends
     assert "+5 more): verify of 'restore'" in sends, sends
     # the verify's first line after each host's own workdir `cd`: alike on all 8
@@ -89,6 +92,7 @@ def test_verify_of_eight_unknown_hosts_says_them_in_two_lines(sshd_server, tmp_p
     assert sends.endswith(" lines: --dry-run prints them)"), sends
     # the hosts alike a line (all 8 alike, unless a loaded machine cut a restart apart)
     found = [line for line in found if not line.startswith("  all ")]  # named whole
+    found = [line for line in found if line.split(": ", 1)[0] not in HOSTS]  # own output
     counts = [re.match(r"(\d+) hosts? \(checkout-frontend-eu-west-1", line) for line in found]
     assert all(counts) and sum(int(m.group(1)) for m in counts if m) == 8, found
 
