@@ -1,7 +1,9 @@
 """The alembic preset on real sshd, with the mistakes a first configuration makes: the
 host's one line says what alembic said (it prints its failures on stdout), or which
-directory is missing, never only "alembic current failed". Alembic on SQLite here: its
-precheck fails before any database is reached."""
+directory or file is missing, never only "alembic current failed", and names the setting to
+correct, not the revision: it read "FAILED: No config file ...; fix it there, or run again
+naming it (--param revision=VALUE)", which would change nothing. Alembic on SQLite here:
+its precheck fails before any database is reached."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ def config(sshd_server, tmp_path: Path) -> Path:
     (app / "alembic.ini").write_text(
         f"[alembic]\nscript_location = migrations\nsqlalchemy.url = sqlite:///{app}/app.db\n"
     )
+    (app / "app.ini").write_text("[app]\nport = 8080\n")  # the app's own, not alembic's
     for path in [root, *root.rglob("*")]:
         os.lchown(path, uid, gid)
     return write_config(tmp_path / "config", sshd_server, _strategy(app, alembic), root)
@@ -48,7 +51,8 @@ def config(sshd_server, tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("param", "said"),
     [
-        ("config=alembc.ini", "alembic current failed in "),
+        ("config=alembc.ini", "no file alembc.ini in "),
+        ("config=app.ini", "alembic current failed in "),
         ("app_dir=/srv/no-such-app", "no directory /srv/no-such-app (app_dir) in "),
     ],
 )
@@ -59,8 +63,15 @@ def test_a_wrong_alembic_setting_is_named_on_the_hosts_line(config, tmp_path, pa
     # asked of the host before the step (revision = previous), as the console asks before
     # its confirmation: the run's last line names it, nothing sent for the step
     line = outcome.stdout.strip().splitlines()[-1]
-    line = line.split("; fix it there, or run again naming it (--param revision=VALUE)")[0]
+    assert "--param revision" not in line, line  # the setting to correct is named instead
+    line = line.split("; journal ")[0]
     assert "not started, nothing sent: revision=previous could not be resolved on db-1: " in line
     assert said in line, line
-    if param.startswith("config="):  # alembic's own words, from its stdout
-        assert line.endswith("FAILED: No 'script_location' key found in configuration."), line
+    if param == "config=alembc.ini":
+        assert line.endswith(
+            " (named in config): alembic's ini file; correct config, then run it again"
+        ), line
+    elif param == "config=app.ini":  # alembic's own words, from its stdout
+        assert line.endswith(
+            "FAILED: No 'script_location' key found in configuration. (named in config)"
+        ), line

@@ -35,6 +35,31 @@ _ALEMBIC_READ = (
     + LOCKS_BOUNDED
     + """\
 al() { (cd {{app_dir}} && {{alembic}} -c {{config}} "$@"); }
+# alembic current's revisions, one a line; else its failure in one line on stderr (exit 3):
+# its own words ("FAILED: ..." on stdout, else its exception's last line), with what to
+# correct named: config or alembic (a hint to name the revision would change nothing), and
+# who holds the lock it gave up waiting for (lock_timeout), as the reads of the tables say
+al_current() {
+  (cd {{app_dir}} && test -f {{config}}) || {
+    echo "no file "{{config}}" in "{{app_dir}}" (named in config): alembic's ini file; correct config, then run it again" >&2
+    return 3
+  }
+  err=$(mktemp) || return 3
+  out=$(al current 2> "$err")
+  status=$?
+  if [ "$status" = 0 ]; then rm -f "$err"; echo "$out" | awk 'NF { print $1 }'; return 0; fi
+  cat "$err" >&2
+  test -z "$out" || echo "$out" >&2
+  why=$(echo "$out" | awk 'NF' | tail -n 1)
+  test -n "$why" || why=$(grep -E '^[A-Za-z_][A-Za-z0-9_.]*: ' "$err" | tail -n 1)
+  if grep -q 'lock timeout' "$err"; then why="$why$(lock_holders 2>/dev/null)"
+  elif [ "$status" = 127 ]; then why="${why:-not found} (named in alembic)"
+  else case "$why" in *"No config file"* | *"script_location"*) why="$why (named in config)" ;; esac
+  fi
+  rm -f "$err"
+  echo "alembic current failed in "{{app_dir}}"${why:+: $why}" >&2
+  return 3
+}
 """
 )
 _ALEMBIC = _ALEMBIC_READ + "mkdir -p .rollback || exit 3\n"
@@ -48,13 +73,7 @@ def _where(again: str) -> str:
     return (
         """\
 test -d {{app_dir}} || { echo "no directory "{{app_dir}}" (app_dir) in $(pwd)" >&2; exit 3; }
-# alembic says why it failed on stdout ("FAILED: No config file ..."): the last line names it
-cur=$(al current) || {
-  test -z "$cur" || echo "$cur" >&2
-  echo "alembic current failed in "{{app_dir}}"${cur:+: $(echo "$cur" | tail -n 1)}" >&2
-  exit 3
-}
-cur=$(echo "$cur" | awk 'NF { print $1 }')
+cur=$(al_current) || exit 3
 done=$(cat .rollback/alembic-target 2>/dev/null)
 by=$(cat .rollback/alembic-incident 2>/dev/null)
 # A retry in this incident of the downgrade it made (its check failed) checks it again: a
@@ -142,7 +161,7 @@ ALEMBIC_VERIFY = (
     _ALEMBIC
     + """\
 want=$(cat .rollback/alembic-target) || exit 3
-now=$(al current | awk 'NF { print $1 }')
+now=$(al_current) || exit 1
 test "${now:-base}" = "$want" || { echo "alembic revision is ${now:-base}, expected $want" >&2; exit 1; }
 echo "checked: alembic current is ${now:-base}, the target"
 echo "restored to alembic revision ${now:-base} (from $(cat .rollback/alembic-{{incident}}-from 2>/dev/null))"
@@ -156,8 +175,7 @@ ALEMBIC_UNDO = (
     + """\
 from=$(cat "$mine-from") || { echo "nothing to undo: this incident recorded no downgrade" >&2; exit 120; }
 # only where one of this incident's downgrades left the database: else the upgrade is another's
-now=$(al current) || exit 3
-now=$(echo "$now" | awk 'NF { print $1 }')
+now=$(al_current) || exit 3
 echo "$stops" | grep -qx -- "${now:-base}" || {
   echo "alembic revision is ${now:-base}, not $(echo "$stops" | tail -n 1) where this incident's downgrade left it:" \\
     "nothing to undo (it failed, it was undone already, or the database changed since)" >&2
