@@ -5,14 +5,26 @@ now, the rest left out whole (never cut mid-word), and all of it on a wide termi
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
+from console.journal.export.document import build_document
+from console.journal.store import read_journal
+from console.journal.times import duration
+from console.model.clock import FixedClock
+from console.model.loading import load_settings
+from console.model.outcome import Outcome
 from console.model.triggers import TriggerKind
+from console.paths import demo_config
 from console.ui.widgets.incident_bar import IncidentBar, systems_text
 from tests.test_ui_support import (  # noqa: F401
     INCIDENT_ID,
+    START,
     _close_engines,
     _no_cursor_blink,
+    build_app,
+    build_engine,
     until,
     web_and_api_app,
 )
@@ -54,3 +66,28 @@ def test_many_systems_are_counted_past_three():
         "web, api, db +2 · 900 hosts"
     )
     assert systems_text(["db"], 1) == "db · 1 host"
+
+
+async def test_a_closed_incident_reads_as_long_on_screen_as_in_its_document(tmp_path):
+    """The header cut the seconds the document rounds: open 4.99 s, it read 0:00:04 where
+    the document's Duration said 5 s. Both round now."""
+    settings = load_settings(demo_config())
+    engine = build_engine(settings, tmp_path / "incidents")
+    engine.clock = FixedClock(START, tick=timedelta(milliseconds=999))  # n * 0.999 s
+    conductor = engine.new_incident("Checkout errors", incident_id=INCIDENT_ID)
+    conductor.declare_trigger(TriggerKind.STAKEHOLDER, "checkout fails")
+    conductor.close(Outcome.NOT_NEEDED, "a false alarm")
+    took = conductor.state.time_open()
+    assert took is not None and took % 1 >= 0.5, took  # where cutting and rounding differ
+    said = duration(
+        build_document(read_journal(conductor.recorder.path).events).summary.duration_seconds or 0
+    )
+    app = build_app(settings, tmp_path / "incidents", engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        await app.push_screen("checklist")
+        await until(pilot, lambda: bool(app.screen.query(IncidentBar)))
+        bar = str(app.screen.query_one(IncidentBar).render()).splitlines()[0]
+    [clock] = [f for f in bar.strip().split(" │ ") if re.fullmatch(r"\d+:\d\d:\d\d", f)]
+    h, m, s = (int(part) for part in clock.split(":"))
+    assert duration(h * 3600 + m * 60 + s) == said, (bar, said)
