@@ -173,3 +173,20 @@ def test_a_wall_clock_stepped_back_mid_rollback_keeps_the_journals_order(fleet, 
     lines = render_markdown(events).splitlines()
     [sent] = [ln for ln in lines if "2 hosts sent" in ln and ln.endswith("| restore |")]
     assert re.search(r"→ 2 succeeded in 0\.\d\d s \|", sent), sent
+
+
+def test_a_wall_clock_stepped_back_as_the_rollback_starts_keeps_its_first_bad_sample(
+    fleet, monkeypatch
+):
+    """Stepped back an hour as the restore started, every bad sample before it read as
+    taken after it: the document said 'First bad sample (impact detected)': 'no bad probe
+    sample before the rollback started', and timed the detection from the declaration."""
+    confirmed = (Kind.STEP_CONFIRMED, "confirm")  # the restore starts on the next event
+    verdict = drilled_with_the_clock_stepped(fleet, monkeypatch, -STEP, confirmed)
+    events = read_journal(Path(verdict["journal"])).events
+    first = next(e.data for e in events if e.kind == Kind.PROBE_SAMPLE and e.data.state == "bad")
+    milestones = build_document(events).milestones
+    detected = next(m for m in milestones.milestones if m.name == "impact_detected")
+    assert detected.at == datetime.fromisoformat(first.at), detected
+    detect = next(i for i in milestones.intervals if i.name == "time_to_detect")
+    assert detect.end == "impact_detected" and detect.wall_step is None, detect

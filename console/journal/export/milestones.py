@@ -9,6 +9,7 @@ from datetime import datetime
 from console.journal.export import reading
 from console.journal.export.elapsed import Moment, elapsed, of_event, wall_only
 from console.journal.export.facts import Interval, Milestone, Milestones, Recovery
+from console.journal.export.read_order import Read, reads
 from console.model.events import Event, Kind
 from console.model.payloads import RecoveryMeasured, StepCompleted
 from console.model.review import FormField
@@ -58,29 +59,28 @@ def _parse(text: str | None) -> datetime | None:
     return when if when.tzinfo else None
 
 
-def first_bad_sample(events: list[Event], before: datetime | None = None) -> datetime | None:
+def first_bad_sample(events: list[Event], before: int | None = None) -> datetime | None:
     """The earliest bad probe sample in the journal: the trigger's evidence, a firing's,
-    or a sample the watcher journalled; taken `before` the rollback started, when given:
-    a service its own restart takes down reads bad too (seen: 'First bad sample (impact
-    detected)' 30 s after the declaration, the canary's restart, and the time to mitigate
-    measured from it)."""
+    or a sample the watcher journalled; read `before` the event of that seq (the rollback's
+    start), when given: a service its own restart takes down reads bad too (seen: 'First
+    bad sample (impact detected)' 30 s after the declaration, the canary's restart, and the
+    time to mitigate measured from it)."""
     found = _first_bad(events, before)
     return found.at if found else None
 
 
-def _first_bad(events: list[Event], before: datetime | None = None) -> Moment | None:
+def _first_bad_read(events: list[Event], before: int | None = None) -> Read | None:
+    """The first bad reading in the journal's order (read_order.py): the wall clock stepped
+    back as the rollback started, the samples before it read as after it, and the document
+    said 'no bad probe sample before the rollback started'."""
+    bad = (r for r in reads(events) if r.sample.get("state") == "bad")
+    return min((r for r in bad if before is None or r.position < before), default=None)
+
+
+def _first_bad(events: list[Event], before: int | None = None) -> Moment | None:
     """`first_bad_sample`'s moment, timed from the event that carries it."""
-    times = [
-        of_event(event, when)
-        for event in events
-        if event.kind in (Kind.PROBE_SAMPLE, Kind.TRIGGER_DECLARED, Kind.TRIGGER_FIRED)
-        or event.kind == Kind.TRIGGER_MERGED
-        for sample in reading.samples(event)
-        if sample.get("state") == "bad"
-        and (when := reading.sample_time(sample)) is not None
-        and (before is None or when < before)
-    ]
-    return min(times, key=lambda m: m.at, default=None)
+    found = _first_bad_read(events, before)
+    return of_event(found.event, found.at) if found else None
 
 
 def _first(events: list[Event], match: Callable[[Event], bool]) -> Moment | None:
@@ -95,16 +95,24 @@ def _at(moment: Moment | None) -> datetime | None:
     return moment.at if moment else None
 
 
+def _seq(moment: Moment | None) -> int | None:
+    return moment.seq if moment else None
+
+
 def _verified(events: list[Event], state: IncidentState) -> Moment | None:
-    """When stability was first verified, timed from the record that measured it."""
-    verified = min((r.verified for r in state.recovery.values()), default=None)
+    """When stability was first verified, in the journal's order (not the earliest wall
+    time: a clock stepped back between two systems' verifications), timed from the record
+    that measured it."""
+    verified = {r.verified for r in state.recovery.values()}
     measured = (
         e
         for e in events
-        if isinstance(e.data, RecoveryMeasured) and _parse(e.data.verified) == verified
+        if isinstance(e.data, RecoveryMeasured) and _parse(e.data.verified) in verified
     )
     event = next(measured, None)
-    return None if verified is None else of_event(event, verified) if event else Moment(verified)
+    if event is None or not isinstance(event.data, RecoveryMeasured):
+        return Moment(min(verified)) if verified else None
+    return of_event(event, _parse(event.data.verified))
 
 
 NO_CHECK = "the procedure has no stability check (a probe step)"
@@ -139,7 +147,8 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
         ),
     }
     declared, started = _at(moments["trigger_declared"]), _at(moments["rollback_started"])
-    moments["impact_detected"] = _first_bad(events, started)
+    first_bad = _first_bad_read(events, _seq(moments["rollback_started"]))
+    moments["impact_detected"] = of_event(first_bad.event, first_bad.at) if first_bad else None
     bad = _at(moments["impact_detected"])
     no_bad = (
         "no bad probe sample was recorded"
@@ -183,7 +192,9 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
         for name, label, at, known, unknown in found
     ]
     # Detected by whichever came first: a person may declare before any probe reads bad.
-    earlier = bad is not None and (declared is None or bad <= declared)
+    # In the journal's order: its evidence was read before the declaration.
+    said = _seq(moments["trigger_declared"])
+    earlier = first_bad is not None and (said is None or first_bad.position <= said)
     detected_name = "impact_detected" if earlier else "trigger_declared"
     start_name = (
         "impact_start" if impact_start else "fault_injected" if fault else "release_deployed"
