@@ -21,7 +21,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,17 +109,37 @@ def check_effective(server: Sshd, wanted: list[tuple[str, str]]) -> None:
 
 
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct free loopback ports (all bound at once, then released)."""
+    """``count`` distinct free loopback ports (all bound at once, then released): the
+    kernel's choice, or with ``FLEET_PORTS=FIRST-LAST`` (a block of one's own on a machine
+    shared with others) the next free ones of the block, none given twice in a process."""
     socks = []
     try:
-        for _ in range(count):
+        while len(socks) < count:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             socks.append(sock)
-            sock.bind((sshd.HOST, 0))
+            if not _BLOCK:
+                sock.bind((sshd.HOST, 0))
+                continue
+            while True:
+                with _BLOCK_LOCK:
+                    port = next(_BLOCK[0], None)
+                if port is None:
+                    raise RuntimeError(f"FLEET_PORTS: no {count} free ports left in the block")
+                with contextlib.suppress(OSError):
+                    sock.bind((sshd.HOST, port))
+                    break
         return [s.getsockname()[1] for s in socks]
     finally:
         for sock in socks:
             sock.close()
+
+
+def _block() -> list[Iterator[int]]:
+    first, _, last = os.environ.get("FLEET_PORTS", "").partition("-")
+    return [iter(range(int(first), int(last) + 1))] if last else []
+
+
+_BLOCK, _BLOCK_LOCK = _block(), threading.Lock()
 
 
 def _wait_listening(server: Sshd, deadline: float) -> set[int]:

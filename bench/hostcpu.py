@@ -17,6 +17,8 @@ it (/proc/stat), its wall time and this client's CPU. Needs root (the cgroup).
   exec-supervised  the supervisor's script exec'd by /bin/sh whatever the login shell (as
               sent before the login shell /bin/sh read it itself)
   supervised  what the console sends: console.engine.supervisor.supervised('true', token)
+  supervised-base  the same from another tree's supervisor (--base-src DIR: its
+              console/engine/supervisor.py alone), alternated with this one's: paired
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import fleet as fleetlib  # noqa: E402
 from cgroup_cpu import Cgroup, forks  # noqa: E402
+from wrapper_cost import base_supervisor  # noqa: E402
 
 from console.engine.supervisor import attempt_token, supervised  # noqa: E402
 
@@ -111,8 +114,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--commands", nargs="+", choices=list(COMMANDS), default=list(COMMANDS))
+    parser.add_argument("--base-src", type=Path, metavar="DIR", help="supervised-base's tree")
+    known = [*COMMANDS, "supervised-base"]
+    parser.add_argument("--commands", nargs="+", choices=known, default=list(COMMANDS))
     args = parser.parse_args()
+    if args.base_src is not None:
+        base = base_supervisor(args.base_src)
+        COMMANDS["supervised-base"] = lambda: base.supervised("true", base.attempt_token())
+    elif "supervised-base" in args.commands:
+        parser.error("supervised-base needs --base-src DIR")
     work = Path(tempfile.mkdtemp(prefix="rc-hostcpu-"))
     cgroup = Cgroup(work.name)
     fleet = fleetlib.start_fleet(work / "fleet", args.hosts)
@@ -123,15 +133,22 @@ def main() -> int:
     finally:
         fleet.stop()
         cgroup.remove()
+    median = statistics.median
     print(f"{args.hosts} hosts, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
     for name, values in samples.items():
         host = [v[0] * 1000 for v in values]
-        median = statistics.median
         print(
-            f"  {name:10s} hosts' CPU {median(host):5.0f} ms a step"
+            f"  {name:15s} hosts' CPU {median(host):5.0f} ms a step"
             f" ({', '.join(f'{h:.0f}' for h in host)}), forks {median(v[1] for v in values):4.0f},"
             f" wall {median(v[2] for v in values) * 1000:5.0f} ms,"
             f" client CPU {median(v[3] for v in values) * 1000:4.0f} ms"
+        )
+    if "supervised" in samples and "supervised-base" in samples:
+        pairs = zip(samples["supervised"], samples["supervised-base"], strict=True)
+        diffs = sorted((a[0] - b[0]) * 1000 for a, b in pairs)
+        print(
+            f"  supervised - supervised-base, paired by round: median {median(diffs):+.0f} ms"
+            f" ({', '.join(f'{d:+.0f}' for d in diffs)})"
         )
     return 0
 
