@@ -12,14 +12,20 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from textual.widgets import Static
 
+from console.engine.session import Engine
 from console.model.loading import load_settings
+from console.ui.app import make_app
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
 from tests.cli_fleet import FLAG_PROCEDURE, Fleet, write_fleet
+from tests.test_drill_clock_step_sshd import STEP, SteppedClock
 from tests.test_refirings_sshd import HOSTS, PROBES, set_values
 from tests.test_ui_question_probes import _asked
 from tests.test_ui_support import (  # noqa: F401
+    _ENGINES,
+    ACTOR,
     _close_engines,
     _no_cursor_blink,
     build_app,
@@ -74,3 +80,31 @@ async def test_the_next_wave_question_shows_the_probes_of_its_systems(fleet, tmp
     rows = [line.split()[1] for line in lines[1:]]
     assert rows == ["api/error-rate", "app/error-rate"], lines  # the bad one first
     assert "bad on app-2 0.3" in lines[1], lines
+
+
+async def test_probes_now_is_the_newest_reading_whatever_the_wall_clock_says(
+    fleet, tmp_path
+) -> None:
+    """The wall clock stepped back an hour after the round read after the canary: api's
+    probe read healthy again by the live watcher, and the question still showed the
+    round's 'bad on app-2 0.3', older but an hour later by the wall clock."""
+    clock = SteppedClock()
+    settings = load_settings(fleet.config)
+    engine = Engine(settings, tmp_path / "incidents", clock=clock, actor=ACTOR)
+    _ENGINES.append(engine)
+    app = make_app(settings, engine, clock, check_reach=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "checkout errors")
+        await pilot.press("space", "down", "down", "space", "enter")  # app, then api
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        assert "bad on app-2 0.3" in (await _asked(pilot, app))[1]  # the round after the canary
+        set_values(fleet, ("app-2",), error_rate="0.01")
+        clock.step = -STEP
+        await app.live.watcher.round()  # newer, an hour earlier by the wall clock
+        await until(
+            pilot,
+            lambda: "bad on" not in str(app.screen.query_one(".dialog-detail", Static).render()),
+        )

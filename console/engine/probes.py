@@ -4,6 +4,7 @@ checks from the jump host. A failure to sample is an error on that host, never a
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import shlex
 import time
@@ -37,6 +38,9 @@ echo "$size ${{n:-0}}"
 """
 
 
+ROUNDS = itertools.count(1)  # every watcher's, in the order their rounds ended
+
+
 class Sampler:
     """Samples probes; remembers log offsets and last-known-good values per host."""
 
@@ -66,6 +70,7 @@ class Sampler:
             hosts=tuple(hosts),
             detail="; ".join(errors),
             unit=probe.unit,
+            serial=next(ROUNDS),
         )
 
     async def _command(self, key: str, probe: Probe, target: Target) -> HostValue:

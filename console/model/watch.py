@@ -51,6 +51,7 @@ class ProbeSample:
     hosts: tuple[HostValue, ...] = ()
     detail: str = ""
     unit: str = ""  # of value and threshold, as the probe says it (`ms`)
+    serial: int = 0  # rounds ended in this process before it: which reading is newer
 
     @property
     def key(self) -> str:

@@ -18,6 +18,7 @@ from console.ui.widgets.probe_table import state_text
 if TYPE_CHECKING:
     from console.engine.reading import Reading
     from console.engine.watcher import Watcher
+    from console.model.watch import ProbeSample
 
 # The worst first: a question about going on lists what speaks against it before the rest.
 ORDER = ("firing", "bad", "blind", "inconclusive", "not sampled", "healthy")
@@ -32,12 +33,18 @@ def latest_readings(watchers: list[Watcher | None], systems: list[str]) -> list[
     for watcher in filter(None, watchers):
         for key in watcher.keys_for(systems):
             reading, known = watcher.readings[key], newest.get(key)
-            if known is None or (
-                reading.last is not None
-                and (known.last is None or reading.last.at >= known.last.at)
-            ):
+            if known is None or _newer(reading.last, known.last):
                 newest[key] = reading
     return sorted(newest.values(), key=lambda r: (_rank(r.state), r.key))
+
+
+def _newer(sample: ProbeSample | None, than: ProbeSample | None) -> bool:
+    """Whether `sample` was read after `than`, in the order the rounds ended: by the wall
+    clock, stepped back an hour, the round read after the canary stood for 'now' over the
+    live watcher's newer reading."""
+    if sample is None or than is None:
+        return than is None
+    return sample.serial >= than.serial
 
 
 def probes_now(readings: list[Reading], most: int = 4, width: int | None = None) -> Text | None:
