@@ -17,7 +17,9 @@ from console.model.loading import load_settings
 from console.model.outcome import Outcome
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
+from console.ui.app import make_app
 from console.ui.widgets.incident_bar import IncidentBar, systems_text
+from tests.test_drill_clock_step_sshd import SteppedClock
 from tests.test_ui_support import (  # noqa: F401
     INCIDENT_ID,
     START,
@@ -91,3 +93,30 @@ async def test_a_closed_incident_reads_as_long_on_screen_as_in_its_document(tmp_
     [clock] = [f for f in bar.strip().split(" │ ") if re.fullmatch(r"\d+:\d\d:\d\d", f)]
     h, m, s = (int(part) for part in clock.split(":"))
     assert duration(h * 3600 + m * 60 + s) == said, (bar, said)
+
+
+async def test_an_open_incidents_clock_does_not_jump_with_the_wall_clock(tmp_path):
+    """NTP stepped the wall clock forward an hour a minute into an incident: the header
+    read 1:00:00 and on; the document, once closed, its minute. The header counts on the
+    monotonic clock from when it first showed the incident."""
+    clock = SteppedClock()
+    settings = load_settings(demo_config())
+    engine = build_engine(settings, tmp_path / "incidents")
+    engine.clock = clock
+    conductor = engine.new_incident("Checkout errors", incident_id=INCIDENT_ID)
+    conductor.declare_trigger(TriggerKind.STAKEHOLDER, "checkout fails")
+    app = make_app(settings, engine, clock, sample_probes=False, check_reach=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        await app.push_screen("checklist")
+        await until(pilot, lambda: bool(app.screen.query(IncidentBar)))
+        bar = app.screen.query_one(IncidentBar)
+        assert " 0:00:0" in str(bar.render()), bar.render()
+        clock.step = timedelta(hours=1)
+        bar.refresh()
+        await pilot.pause()
+        said = str(bar.render()).splitlines()[0]
+        await app.push_screen("timeline")  # a screen shown after the step: the same clock
+        await until(pilot, lambda: bool(app.screen.query(IncidentBar)))
+        said += str(app.screen.query_one(IncidentBar).render()).splitlines()[0]
+    assert said.count(" 0:00:0") == 2 and "1:00:0" not in said, said

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual import getters
+from textual.app import App
 from textual.widget import Widget
 
 from console.model.state import IncidentState
@@ -70,6 +72,20 @@ class IncidentBar(Widget):
     def on_mount(self) -> None:
         self.ticking = self.set_interval(1.0, self.refresh)  # the elapsed time
 
+    def _open_for(self, state: IncidentState) -> timedelta:
+        """How long the open incident has been open: by the wall clock when the console
+        first showed it, then on the monotonic clock (NTP stepping the wall clock forward
+        an hour a minute into an incident, the header read 1:00:01 beside the document's
+        minute). One reading for every screen's bar: a screen opened after the step
+        read it again."""
+        assert state.opened_at is not None
+        clock, key = self.app.clock, (state.incident_id, state.opened_at)
+        since = _SHOWN.get(self.app)
+        if since is None or since[0] != key:
+            since = _SHOWN[self.app] = (key, clock.now() - state.opened_at, clock.monotonic())
+        _, then, mono = since
+        return then + timedelta(seconds=clock.monotonic() - mono)
+
     def _facts(self, state: IncidentState, width: int = 0) -> Text:
         """The facts in `width` cells: when they do not all fit, the least needed go whole
         (PRIORITY), never cut mid-word; at 80 columns with 200 hosts the phase and the
@@ -83,7 +99,7 @@ class IncidentBar(Widget):
         if (took := state.time_open()) is not None:  # as the document's Duration
             facts["elapsed"] = Text(elapsed_text(timedelta(seconds=took)), style="bold")
         elif state.opened_at:
-            facts["elapsed"] = Text(elapsed_text(app.clock.now() - state.opened_at), style="bold")
+            facts["elapsed"] = Text(elapsed_text(self._open_for(state)), style="bold")
         if state.closed:
             # a failed drill says so first: its rollback may well read "verified"
             failed = "DRILL FAILED; " if state.drill and _drill_failed(state) else ""
@@ -131,6 +147,12 @@ class IncidentBar(Widget):
         width = self.content_size.width
         facts = self._facts(conductor.state, width)
         return Text("\n").join([fit(facts, width), fit(self._tabs(), width)])
+
+
+# Each console's open incident, how long it was open and the monotonic clock when first shown.
+_SHOWN: WeakKeyDictionary[App, tuple[tuple[str | None, datetime], timedelta, float]] = (
+    WeakKeyDictionary()
+)
 
 
 def _drill_failed(state: IncidentState) -> bool:
