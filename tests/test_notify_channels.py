@@ -10,6 +10,7 @@ import datetime
 import json
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ from console.paths import demo_config
 from tests.events_factory import COMMANDER, START
 from tests.hooks import ACCEPTED, OK, HookServer, rate_limiting, serving
 from tests.keys_recorded import keys_recorded
+from tests.test_drill_clock_step_sshd import SteppedClock
 
 SLACK_SECRET = "/services/T0001/B0002/XXXXsecretXXXX"
 PD_KEY = "R0UT1NGK3Y0123456789abcdef012345"
@@ -593,6 +595,13 @@ async def test_status_updates_repeat_every_period_from_each_ones_start(hooks, tm
     url = hooks.on("/updates", OK)
     channel = {"name": "updates", "kind": "webhook", "url": url}
     conductor = conductor_for(settings_with([channel], every=10), tmp_path)  # 600 s
+    waits = await repeat_waits(conductor, 3)
+    assert all(0 < wait < 600 for wait in waits), waits  # less what each update took
+
+
+async def repeat_waits(conductor: Conductor, count: int) -> list[float]:
+    """The communicate step run, and the waits before its first `count` repeats (none is
+    waited for); then closed."""
     waits: list[float] = []
 
     async def waited(seconds: float) -> None:
@@ -602,13 +611,13 @@ async def test_status_updates_repeat_every_period_from_each_ones_start(hooks, tm
     conductor.notifier.sleep = waited  # type: ignore[method-assign]
     assert await conductor.run_step("communicate")
     for _ in range(2000):
-        if len(waits) >= 3:
+        if len(waits) >= count:
             break
         await asyncio.sleep(0.01)
     conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
     await conductor.shutdown()
     conductor.recorder.close()
-    assert all(0 < wait < 600 for wait in waits[:3]), waits  # less what each update took
+    return waits[:count]
 
 
 async def test_an_endpoint_that_hangs_or_hangs_up_is_named_for_what_it_did(tmp_path):
@@ -1020,3 +1029,24 @@ async def test_an_update_names_the_commander_and_from_whom_command_was_taken(
         for f in request.body["blocks"][1]["fields"]
     }
     assert fields["*Commander*"] == now
+
+
+async def test_a_wall_clock_stepped_back_does_not_delay_the_next_status_update(hooks, tmp_path):
+    """NTP stepped the wall clock back an hour while an update went out: what it took read
+    -1 h, and the next update of a 10-minute period waited 1 h 10 min. What an update
+    took is timed on the monotonic clock."""
+    url = hooks.on("/updates", OK)
+    channel = {"name": "updates", "kind": "webhook", "url": url}
+    conductor = conductor_for(settings_with([channel], every=10), tmp_path)  # 600 s
+    clock = conductor.recorder.clock = SteppedClock()
+    notifier = conductor.notifier
+    send = notifier.send_all
+
+    async def stepping(*args, **kwargs):
+        sent = await send(*args, **kwargs)
+        clock.step -= timedelta(hours=1)  # while each update went out
+        return sent
+
+    notifier.send_all = stepping  # type: ignore[method-assign]
+    waits = await repeat_waits(conductor, 2)
+    assert all(0 < wait <= 600 for wait in waits), waits

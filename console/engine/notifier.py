@@ -143,7 +143,7 @@ class Notifier:
         attempt, again = runs.count + 1, runs.delivered  # already is not sent it again
         self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=attempt, **data)
         self.step_cut = None
-        started = self.recorder.clock.now()
+        started = self.recorder.clock.monotonic()  # a wall clock stepped: not in `took`
         sending = [c for c in channels if c.name not in again]
         sent = iter(await self.send_all(step, sending, update, cut=self._step_sends))
         results = [(True, runs.said(c.name)) if c.name in again else next(sent) for c in channels]
@@ -162,7 +162,7 @@ class Notifier:
         if step.every and not self.state.outcome and not self.step_cut:
             # From this update's start, as every later one and a resume count: a channel
             # that took its retries to answer does not push the next update later.
-            took = (self.recorder.clock.now() - started).total_seconds()
+            took = self.recorder.clock.monotonic() - started
             self.repeats.start(step, step.every * 60, first=max(0.0, step.every * 60 - took))
         return ok
 

@@ -131,10 +131,10 @@ class Repeats:
         while not notifier.state.outcome:
             count += 1
             clock = notifier.recorder.clock
-            started = clock.now()
+            started = clock.monotonic()  # what it took: NTP stepping the wall clock, not
             update = notifier.compose(step)
             await notifier.send_all(step, notifier.channels_of(step), update, repeat=count)
-            took = (clock.now() - started).total_seconds()
+            took = clock.monotonic() - started  # an hour more or less between updates
             await self.sleep(max(0.0, seconds - took))
 
     def rearm(self) -> None:
