@@ -178,6 +178,12 @@ def state_dir() -> Path:
     return Path(env) if env else _user_dir("state")
 
 
+def config_cache() -> Path:
+    """The validated-configuration cache (console/model/config_cache.py): in the state dir,
+    which only this user may write."""
+    return state_dir() / "validated-config.json"
+
+
 def incidents_dir(demo: bool = False, configured: str | None = None) -> Path:
     """Where incident journals live: console.toml's journal_dir, else the state dir."""
     if configured and not demo:

@@ -39,8 +39,8 @@ def sshd_settings(sshd, hosts: dict[str, str], **ssh) -> tuple[Settings, dict[st
                     "workdir": str(sandbox),
                 }
             )
-        systems.append({**system.model_dump(), "hosts": entries})
-    data = base.model_dump()
+        systems.append({**system.dumped(), "hosts": entries})
+    data = base.dumped()
     data["inventory"] = {
         "ssh": {
             "user": sshd.server.user,
@@ -58,7 +58,7 @@ def sshd_settings(sshd, hosts: dict[str, str], **ssh) -> tuple[Settings, dict[st
         data["triggers"]["triggers"] = [
             t for t in data["triggers"]["triggers"] if t["system"] in included
         ]
-    return Settings.model_validate(data), sandboxes
+    return Settings.validated(data), sandboxes
 
 
 def write_config(directory: Path, settings: Settings, **console) -> Path:
@@ -69,8 +69,8 @@ def write_config(directory: Path, settings: Settings, **console) -> Path:
     for name in ("procedure.toml", "strategies.toml"):
         shutil.copy(demo_config() / name, directory / name)
     parts = {
-        "inventory.toml": settings.inventory.model_dump(mode="json", exclude_none=True),
-        "triggers.toml": settings.triggers.model_dump(mode="json", exclude_none=True),
+        "inventory.toml": settings.inventory.dumped(mode="json", exclude_none=True),
+        "triggers.toml": settings.dumped(mode="json", exclude_none=True)["triggers"],
         "console.toml": {k: str(v) for k, v in console.items()},
     }
     for name, data in parts.items():

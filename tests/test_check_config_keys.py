@@ -63,7 +63,7 @@ def test_a_jump_host_is_named_once_for_the_hosts_behind_it(tmp_path):
     known = tmp_path / "known_hosts"
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
     known.write_text(f"[127.0.0.1]:2200 {key}\napp-1,app-2 {key}\n")
-    inventory = Inventory.model_validate(
+    inventory = Inventory.validated(
         {
             "ssh": {"use_ssh_config": False, "known_hosts": str(known)},
             "systems": [

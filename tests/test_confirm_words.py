@@ -28,9 +28,7 @@ def test_a_gradual_strategy_says_its_threshold_by_its_waves_not_its_stages():
     """The threshold is about hosts starting: it read as a clause of the "Stages:" line,
     where "25 %" could also split across two lines at 80 columns."""
     strategy = (
-        load_settings(demo_config())
-        .strategy("feature-reenable")
-        .model_copy(update={"max_fail_percentage": 25})
+        load_settings(demo_config()).strategy("feature-reenable").replace(max_fail_percentage=25)
     )
     lines = strategy_text(strategy, {}, hosts=3, undo=False).plain.splitlines()
     assert lines[1:3] == [
@@ -65,7 +63,7 @@ def test_a_strategy_run_on_the_jump_host_says_so():
     strategy = (
         load_settings(example_config())
         .strategy("version-rollback")
-        .model_copy(update={"runs_on": RunsOn.JUMP_HOST})
+        .replace(runs_on=RunsOn.JUMP_HOST)
     )
     text = strategy_text(strategy, {}, hosts=3, undo=False).plain
     assert (
@@ -81,7 +79,7 @@ def test_an_undo_run_on_the_jump_host_says_it_puts_back_from_here():
     strategy = (
         load_settings(example_config())
         .strategy("version-rollback")
-        .model_copy(update={"runs_on": RunsOn.JUMP_HOST})
+        .replace(runs_on=RunsOn.JUMP_HOST)
     )
     lines = strategy_text(strategy, {}, hosts=2, undo=True).plain.splitlines()
     assert (
@@ -98,7 +96,7 @@ def test_the_facts_come_before_a_long_parameter_list():
     strategy = (
         load_settings(example_config())
         .strategy("orders-pitr")
-        .model_copy(update={"max_fail_percentage": 25, "runs_on": RunsOn.JUMP_HOST})
+        .replace(max_fail_percentage=25, runs_on=RunsOn.JUMP_HOST)
     )
     chosen = {p.name: p.default or "" for p in strategy.params}
     lines = strategy_text(strategy, chosen, hosts=2, undo=False).plain.splitlines()

@@ -23,7 +23,7 @@ SECRET = "hunter2-Zq8v"
 
 def write_config(settings, directory: Path, console: dict) -> Path:
     """A configuration directory, as a user writes one, from validated settings."""
-    data = settings.model_dump(mode="json", exclude_none=True)
+    data = settings.dumped(mode="json", exclude_none=True)
     directory.mkdir()
     files = {
         "inventory.toml": data["inventory"],

@@ -36,7 +36,7 @@ SCENARIO = {"systems": ["web"], "strategy": "version-rollback", "trigger": "erro
 
 
 def drills(*schedule: dict) -> DrillSettings:
-    return DrillSettings.model_validate(
+    return DrillSettings.validated(
         {
             "scenarios": [
                 {"name": "web-monthly", **SCENARIO},

@@ -218,8 +218,8 @@ def test_a_dr_exercise_recovers_two_systems_with_one_recovery_time_each(capsys):
 
 def with_scenarios(*scenarios: dict) -> Settings:
     settings = load_settings(demo_config())
-    drills = DrillSettings.model_validate({"scenarios": list(scenarios)})
-    return settings.model_copy(update={"drills": drills})
+    drills = DrillSettings.validated({"scenarios": list(scenarios)})
+    return settings.replace(drills=drills)
 
 
 def run_custom(settings: Settings, name: str, capsys) -> tuple[int, dict]:

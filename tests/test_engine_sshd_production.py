@@ -77,7 +77,7 @@ async def test_ssh_config_aliases_are_honoured(sshd_server, tmp_path, monkeypatc
     )
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    inventory = Inventory.model_validate(
+    inventory = Inventory.validated(
         {
             "ssh": {"known_hosts": str(sshd_server.known_hosts)},
             "systems": [
@@ -86,7 +86,7 @@ async def test_ssh_config_aliases_are_honoured(sshd_server, tmp_path, monkeypatc
         }
     )
     settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
-    settings = settings.model_copy(update={"inventory": inventory})
+    settings = settings.replace(inventory=inventory)
     conductor = await _conductor(settings, tmp_path, {})
     try:
         assert await conductor.run_adhoc("id -un", ["storefront-a", "storefront-b"])

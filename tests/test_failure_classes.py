@@ -24,12 +24,12 @@ def _closed_port() -> int:
 
 
 def _with(settings: Settings, host: str, **changes) -> Settings:
-    data = settings.model_dump()
+    data = settings.dumped()
     for system in data["inventory"]["systems"]:
         for entry in system["hosts"]:
             if entry["name"] == host:
                 entry.update(changes)
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 @pytest.fixture(params=[False, True], ids=["inline", "threaded"])
@@ -64,9 +64,9 @@ CASES = {
 async def test_injected_fault_is_its_own_failure_class(failure, tmp_path, threaded):
     fault, command = CASES[failure]
     base = load_settings(demo_config())
-    data = base.model_dump()
+    data = base.dumped()
     data["inventory"]["ssh"]["command_timeout"] = 1.0 if fault is FaultKind.HANG else 20.0
-    async with DemoFleet(Settings.model_validate(data), [Fault(fault, "web-2")]) as fleet:
+    async with DemoFleet(Settings.validated(data), [Fault(fault, "web-2")]) as fleet:
         results, state = await _adhoc(
             fleet.settings, tmp_path, command, ["web-1", "web-2"], threaded
         )

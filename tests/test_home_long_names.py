@@ -21,7 +21,7 @@ SYSTEM = "payments-ledger-reconciliation-service-eu-west"
 
 
 async def test_every_system_keeps_its_rto_on_80_columns(tmp_path: Path) -> None:
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     data["inventory"]["systems"].append(
         {
             "name": SYSTEM,
@@ -30,7 +30,7 @@ async def test_every_system_keeps_its_rto_on_80_columns(tmp_path: Path) -> None:
             "hosts": [{"name": "payments-ledger-reconciliation-eu-west-1a-001"}],
         }
     )
-    app = build_app(Settings.model_validate(data), tmp_path / "incidents")
+    app = build_app(Settings.validated(data), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#systems", DataTable)
         await until(pilot, lambda: table.row_count == 4)
@@ -46,7 +46,7 @@ async def test_every_system_keeps_its_rto_on_80_columns(tmp_path: Path) -> None:
 async def test_systems_named_alike_keep_where_they_differ(tmp_path: Path) -> None:
     """Two systems whose names differ mid-name (eu, us) both read `payments…nciliation`:
     which one to start the rollback on could not be told at 80 columns."""
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     for region in ("eu", "us"):
         data["inventory"]["systems"].append(
             {
@@ -55,7 +55,7 @@ async def test_systems_named_alike_keep_where_they_differ(tmp_path: Path) -> Non
                 "hosts": [{"name": f"ledger-{region}-1"}],
             }
         )
-    app = build_app(Settings.model_validate(data), tmp_path / "incidents")
+    app = build_app(Settings.validated(data), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#systems", DataTable)
         await until(pilot, lambda: table.row_count == 5)

@@ -26,14 +26,14 @@ HOSTS = {"web-1": "web", "web-2": "web"}
 
 def with_a_host_down(settings: Settings) -> Settings:
     """web with a third host whose port nothing listens on, and one word probe."""
-    data = settings.model_dump()
+    data = settings.dumped()
     [web] = data["inventory"]["systems"]
     web["hosts"].append({**web["hosts"][0], "name": "web-3", "port": sshd_mod._free_port()})
     web["probes"] = [
         {"name": "health", "title": "Health check", "kind": "command", "command": "echo ok"}
     ]
     data["triggers"]["triggers"] = []
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def screen_lines(app) -> list[str]:
@@ -59,7 +59,7 @@ async def test_a_probe_with_a_host_unreachable_fits_80_columns(tmp_path: Path, s
 
 def long_named(settings: Settings) -> Settings:
     """web and api renamed as a real fleet names them, 38 characters each, a probe each."""
-    data = settings.model_dump()
+    data = settings.dumped()
     for system in data["inventory"]["systems"]:
         region = {"web": "eu-west", "api": "us-east"}[system["name"]]
         system["name"] = f"payments-ledger-reconciliation-{region}"
@@ -68,7 +68,7 @@ def long_named(settings: Settings) -> Settings:
         ]
     data["triggers"]["triggers"] = []
     data["drills"] = {}
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def test_long_system_names_leave_every_column_in_view(tmp_path: Path, sshd_server) -> None:

@@ -45,7 +45,7 @@ class _Trickle(BaseHTTPRequestHandler):
 
 
 def _settings(port: int) -> Settings:
-    data = load_settings(demo_config()).model_dump()
+    data = load_settings(demo_config()).dumped()
     web = next(s for s in data["inventory"]["systems"] if s["name"] == "web")
     names = [*(f"web-{n}" for n in range(1, TRICKLING + 1)), "web-ok"]
     web["hosts"] = [{"name": n, "address": "127.0.0.1"} for n in names]
@@ -59,7 +59,7 @@ def _settings(port: int) -> Settings:
         }
     ]
     data["triggers"]["triggers"] = [t for t in data["triggers"]["triggers"] if t["system"] != "web"]
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def test_a_trickling_page_blinds_no_other_host_nor_the_threads() -> None:

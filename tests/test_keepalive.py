@@ -61,9 +61,9 @@ async def _pool(sshd_server, interval: float):
     relay = Relay(sshd_server.server.port)
     port = await relay.start()
     settings, _ = sshd_settings(sshd_server, {"web-1": "web"}, keepalive_interval=interval)
-    data = settings.inventory.model_dump()
+    data = settings.inventory.dumped()
     data["systems"][0]["hosts"][0]["port"] = port  # through the relay
-    inventory = Inventory.model_validate(data)
+    inventory = Inventory.validated(data)
     keytype, blob = sshd_server.server.host_public_key.split()[:2]
     with sshd_server.known_hosts.open("a") as handle:
         handle.write(f"[127.0.0.1]:{port} {keytype} {blob}\n")

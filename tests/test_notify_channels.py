@@ -54,14 +54,14 @@ def hooks():
 
 def settings_with(channels: list[dict], **communicate) -> Settings:
     """The demo configuration, its communicate step sending on `channels` only."""
-    data = load_settings(demo_config()).model_dump(mode="json")
+    data = load_settings(demo_config()).dumped(mode="json")
     data["procedure"]["channels"] = channels
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == "communicate":
                 step.update({"command": None, "channels": [c["name"] for c in channels]})
                 step.update(communicate)
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def conductor_for(settings: Settings, tmp_path: Path, drill: bool = False) -> Conductor:

@@ -19,7 +19,7 @@ class TreeApp(App):
 
     def __init__(self) -> None:
         super().__init__()
-        self.inventory = Inventory.model_validate(
+        self.inventory = Inventory.validated(
             {
                 "systems": [
                     {"name": "web", "hosts": [{"name": "web-1"}]},
@@ -68,7 +68,7 @@ async def test_hosts_that_differ_mid_name_are_told_apart_where_they_are_picked()
     differ."""
     app = TreeApp()
     twins = [f"payments-ledger-reconciliation-{r}-west-1a-001" for r in ("eu", "us")]
-    app.inventory = Inventory.model_validate(
+    app.inventory = Inventory.validated(
         {"systems": [{"name": "payments", "hosts": [{"name": h} for h in twins]}]}
     )
     app.reach = ReachCheck(None, app.inventory)  # type: ignore[arg-type]  # no pool

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def strategy(**raw) -> Strategy:
-    return Strategy.model_validate({"name": "s", **raw})
+    return Strategy.validated({"name": "s", **raw})
 
 
 def test_a_preset_fills_in_commands_and_the_configuration_overrides_stages_and_params():
@@ -193,11 +193,11 @@ def test_strategies_with_their_own_commands_load_without_the_preset_table():
     code = (
         "import sys\n"
         "from console.model.strategies import Strategy\n"
-        "Strategy.model_validate({'name': 'a', 'kind': 'custom', 'commands': {'action': 'true'}})\n"
-        "Strategy.model_validate({'name': 'b', 'kind': 'version-rollback',"
+        "Strategy.validated({'name': 'a', 'kind': 'custom', 'commands': {'action': 'true'}})\n"
+        "Strategy.validated({'name': 'b', 'kind': 'version-rollback',"
         " 'commands': {'action': 'true'}})\n"
         "print(sorted(m for m in sys.modules if m.startswith('console.model.presets.')))\n"
-        "s = Strategy.model_validate({'name': 'c', 'kind': 'version-rollback'})\n"
+        "s = Strategy.validated({'name': 'c', 'kind': 'version-rollback'})\n"
         "from console.model.presets import releases\n"
         "print(s.commands.action == releases.ACTION)\n"
     )

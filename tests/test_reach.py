@@ -31,11 +31,11 @@ def closed_port() -> int:
 
 
 def with_host(settings: Settings, system: str, host: dict) -> Settings:
-    data = settings.model_dump()
+    data = settings.dumped()
     for entry in data["inventory"]["systems"]:
         if entry["name"] == system:
             entry["hosts"].append(host)
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def check(reach: ReachCheck, hosts: list[str]) -> list[Reach]:

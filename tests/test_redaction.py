@@ -21,7 +21,7 @@ ENV_SECRET = "env-s3cr3t-value"
 
 
 def _settings() -> Settings:
-    data = load_settings(demo_config()).model_dump()
+    data = load_settings(demo_config()).dumped()
     data["strategies"].append(
         {
             "name": "reset-admin",
@@ -42,7 +42,7 @@ def _settings() -> Settings:
         "patterns": [r"token=\S+"],
         "env": ["ROLLBACK_TEST_SECRET"],
     }
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def test_secrets_are_masked_in_journal_and_every_export(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ def test_every_strategy_kind_is_in_the_table():
 def test_a_gradual_kind_runs_one_group_per_value_and_says_which():
     kind = next(k for k, info in STRATEGY_KINDS.items() if info.stepping)
     preset = next(p for (k, _), p in all_presets().items() if k is kind)
-    strategy = Strategy.model_validate({"name": "re", "kind": kind.value, "preset": preset.name})
+    strategy = Strategy.validated({"name": "re", "kind": kind.value, "preset": preset.name})
     stepping = STRATEGY_KINDS[kind].stepping
     assert stepping is not None
     groups, values = strategy_groups(strategy, {stepping.param: "10, 50,100"})
@@ -30,9 +30,7 @@ def test_a_gradual_kind_runs_one_group_per_value_and_says_which():
 
 def test_other_kinds_run_one_group_with_no_values():
     preset = next(p for (k, _), p in all_presets().items() if not STRATEGY_KINDS[k].stepping)
-    strategy = Strategy.model_validate(
-        {"name": "one", "kind": preset.kind.value, "preset": preset.name}
-    )
+    strategy = Strategy.validated({"name": "one", "kind": preset.kind.value, "preset": preset.name})
     groups, values = strategy_groups(strategy, {})
     assert len(groups) == 1 and values == []
 

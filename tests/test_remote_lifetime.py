@@ -184,7 +184,7 @@ def fleet(
     settings, sandboxes = sshd_settings(sshd_server, dict.fromkeys(hosts, "web"))
     ports = ports or ({h: port for h in hosts} if port is not None else {})
     if ports or ssh:
-        data = settings.model_dump()
+        data = settings.dumped()
         data["inventory"]["ssh"].update(ssh)
         for host in data["inventory"]["systems"][0]["hosts"]:
             host["port"] = ports.get(host["name"], host["port"])
@@ -192,7 +192,7 @@ def fleet(
         with sshd_server.known_hosts.open("a") as handle:
             for number in set(ports.values()):
                 handle.write(f"[127.0.0.1]:{number} {keytype} {blob}\n")
-        settings = settings.model_validate(data)
+        settings = settings.validated(data)
     config = write_config(
         tmp_path / "config", settings, lock_dir=tmp_path / "locks", journal_dir=tmp_path / "j"
     )

@@ -23,11 +23,11 @@ def test_resume_refuses_an_incident_with_a_host_the_configuration_does_not_know(
         capture_output=True, text=True, timeout=120, env=env,
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
-    data = load_settings(demo_config()).model_dump()
+    data = load_settings(demo_config()).dumped()
     web = next(s for s in data["inventory"]["systems"] if s["name"] == "web")
     web["hosts"] = [h for h in web["hosts"] if h["name"] != "web-3"]
     data["drills"] = {}  # the demo's drills name web-3: a configuration without it has none
-    settings = type(load_settings(demo_config())).model_validate(data)
+    settings = type(load_settings(demo_config())).validated(data)
     locks = tmp_path / "locks"
     config = write_config(tmp_path / "config", settings, lock_dir=locks)
     journal = incident / "journal.jsonl"

@@ -93,11 +93,11 @@ async def test_soak_fails_while_unhealthy_and_a_retry_after_the_rollback_passes(
 
 
 async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):
-    data = demo.settings.model_dump()
+    data = demo.settings.dumped()
     data["triggers"]["triggers"] = []
     for system in data["inventory"]["systems"]:
         system["probes"] = []
-    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
+    conductor = conductor_for(Settings.validated(data), pool, tmp_path)
     conductor.open_incident("no probes", "inc-none")
     conductor.declare_trigger(TriggerKind.STAKEHOLDER, "product call")
     conductor.select(["web"])
@@ -124,13 +124,13 @@ async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):
 
 
 async def test_a_probe_step_may_have_its_own_soak_window(demo, pool, tmp_path):
-    data = demo.settings.model_dump()
+    data = demo.settings.dumped()
     data["triggers"]["soak"] = {"samples": 50, "max_samples": 60}  # too long to wait for
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == "verify":
                 step["soak"] = {"samples": 2, "max_samples": 4}
-    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
+    conductor = conductor_for(Settings.validated(data), pool, tmp_path)
     conductor.open_incident("web errors", "inc-own-soak")
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
     conductor.select(["web"])
@@ -145,12 +145,12 @@ async def test_a_probe_step_may_have_its_own_soak_window(demo, pool, tmp_path):
 async def _soaking(demo, pool, tmp_path, soak: dict):
     """A rollback done on web, its verification soaking with `soak` (its first round
     journalled): the conductor and the verification's task."""
-    data = demo.settings.model_dump()
+    data = demo.settings.dumped()
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == "verify":
                 step["soak"] = soak
-    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
+    conductor = conductor_for(Settings.validated(data), pool, tmp_path)
     conductor.open_incident("web errors", "inc-abort-soak")
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
     conductor.select(["web"])
@@ -182,7 +182,7 @@ async def test_an_abort_during_the_soak_stops_it(demo, pool, tmp_path):
 
 def test_only_a_probe_step_has_a_soak_window():
     with pytest.raises(ValidationError, match="only a probe step has a soak window"):
-        Step(id="x", title="X", kind="manual", soak={"samples": 2})
+        Step.validated({"id": "x", "title": "X", "kind": "manual", "soak": {"samples": 2}})
 
 
 async def test_an_abort_ends_the_wait_between_soak_rounds(demo, pool, tmp_path):

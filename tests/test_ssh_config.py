@@ -198,9 +198,9 @@ def test_precedence_inventory_host_then_ssh_config_then_defaults(tmp_path):
     defaults = SshDefaults(
         config_files=[str(config)], user="from-defaults", port=2299, jump_host="default-jump"
     )
-    inventory = Inventory.model_validate(
+    inventory = Inventory.validated(
         {
-            "ssh": defaults.model_dump(),
+            "ssh": defaults.dumped(),
             "systems": [
                 {
                     "name": "s",

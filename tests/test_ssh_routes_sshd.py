@@ -79,7 +79,7 @@ def write_config(home: Path, text: str, known_hosts: Path | None = None) -> Path
 async def run_everywhere(sshd_server, tmp_path, inventory: dict, hosts: list[str]):
     """`id -un` on `hosts` through a Conductor, as `exec` runs it; (ok, output lines, events)."""
     settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
-    settings = settings.model_copy(update={"inventory": Inventory.model_validate(inventory)})
+    settings = settings.replace(inventory=Inventory.validated(inventory))
     recorder = recorder_in(Path(tempfile.mkdtemp(prefix="incident-", dir=tmp_path)))
     conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
     conductor.open_incident("routes", "inc-routes")
@@ -240,7 +240,7 @@ async def test_hashed_known_hosts_are_read_and_accepted_keys_written_hashed(
 
     known.write_text("")
     settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
-    settings = settings.model_copy(update={"inventory": Inventory.model_validate(inv)})
+    settings = settings.replace(inventory=Inventory.validated(inv))
     conductor = Conductor(
         settings, recorder_in(tmp_path / "accept"), SshPool(settings.inventory.ssh)
     )
@@ -280,8 +280,8 @@ async def test_an_unknown_bastion_key_is_the_one_offered_and_accepted(
     )
     systems = [{"name": "web", "hosts": [{"name": "web-1"}, {"name": "web-2"}]}]
     settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
-    inv = Inventory.model_validate(inventory(config, systems))
-    settings = settings.model_copy(update={"inventory": inv})
+    inv = Inventory.validated(inventory(config, systems))
+    settings = settings.replace(inventory=inv)
     conductor = Conductor(settings, recorder_in(tmp_path / "inc"), SshPool(inv.ssh))
     conductor.open_incident("bastion key", "inc-bastion")
     try:

@@ -43,13 +43,13 @@ LITERAL = {
 
 def settings_for(sshd_server, hosts: dict[str, str], edit=None) -> tuple[Settings, dict]:
     settings, sandboxes = sshd_settings(sshd_server, hosts)
-    data = settings.model_dump()
+    data = settings.dumped()
     data["strategies"].append(LITERAL)
     for system in data["inventory"]["systems"]:
         system["strategies"].append("echo-literal")
     if edit:
         edit(data)
-    return Settings.model_validate(data), sandboxes
+    return Settings.validated(data), sandboxes
 
 
 def conductor_for(settings: Settings, tmp_path: Path, title: str = "steps") -> Conductor:

@@ -23,7 +23,7 @@ from tests.events_factory import recorder_in
 
 def test_a_custom_kind_still_needs_its_commands():
     with pytest.raises(ValueError, match="commands"):
-        Strategy.model_validate({"name": "c", "kind": "custom"})
+        Strategy.validated({"name": "c", "kind": "custom"})
 
 
 def test_integrity_lines_parse_and_compare():

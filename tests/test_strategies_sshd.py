@@ -349,11 +349,11 @@ async def test_a_re_enable_stopped_between_stages_is_held_and_a_retry_goes_on(
     it and stay at 5 %, so they are held (not "not started"), the step is held (not
     failed), and the document says so. A retry goes on with stage 2, without stage 1."""
     settings, sandboxes = sshd_settings(sshd_server, {"h1": "web", "h2": "web"})
-    data = settings.model_dump()
+    data = settings.dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "feature-reenable":
             strategy["waves"] = {"confirm": True}
-    settings = type(settings).model_validate(data)
+    settings = type(settings).validated(data)
     for root in sandboxes.values():
         healed_checkout(root)
     rig = Rig(

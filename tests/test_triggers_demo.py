@@ -30,12 +30,12 @@ from console.paths import demo_config
 
 def with_triggers(settings: Settings, **changes) -> Settings:
     """The settings with the web-errors trigger changed, and triggers.toml sections set."""
-    data = settings.model_dump()
+    data = settings.dumped()
     for trigger in data["triggers"]["triggers"]:
         if trigger["name"] == "web-errors":
             trigger.update(changes.pop("web_errors", {}))
     data["triggers"].update(changes)
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def conductor_for(settings: Settings, pool: SshPool, tmp_path) -> Conductor:

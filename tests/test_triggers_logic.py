@@ -224,7 +224,7 @@ def test_trigger_config_refuses_manual_kinds_and_duplicates():
     with pytest.raises(ValidationError, match="manual trigger"):
         AutoTrigger(name="t", kind=TriggerKind.USER_IMPACT, system="s", probe="p")
     with pytest.raises(ValidationError, match="used twice"):
-        TriggerSettings.model_validate({"triggers": [trigger(1).model_dump()] * 2})
+        TriggerSettings.validated({"triggers": [trigger(1).model_dump()] * 2})
     assert trigger(1).policy == "propose"
 
 

@@ -43,14 +43,14 @@ FACTS = (
 
 def _pitr_settings() -> Settings:
     """The demo's, with the example's orders-pitr for db: two waves of one host, 25 %."""
-    data = load_settings(demo_config()).model_dump()
-    pitr = load_settings(example_config()).strategy("orders-pitr").model_dump()
+    data = load_settings(demo_config()).dumped()
+    pitr = load_settings(example_config()).strategy("orders-pitr").dumped()
     pitr.update(max_fail_percentage=25, waves={"size": 1})
     data["strategies"].append(pitr)
     for system in data["inventory"]["systems"]:
         if system["name"] == "db":
             system["strategies"].append("orders-pitr")
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 @pytest.fixture
@@ -212,11 +212,11 @@ async def test_a_host_whose_commands_differ_is_counted_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    data = _pitr_settings().model_dump()
+    data = _pitr_settings().dumped()
     for system in data["inventory"]["systems"]:
         if system["name"] == "db":
             system["hosts"][1]["workdir"] = "/srv/elsewhere"  # db-2 starts elsewhere
-    app = _pitr_app(Settings.model_validate(data))
+    app = _pitr_app(Settings.validated(data))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _confirm(pilot)
         said = " ".join(_sends_line(screen).split())

@@ -38,11 +38,11 @@ sleep 5
 
 async def test_a_failed_step_with_a_host_unknown_says_how_to_settle_it(sshd_server, tmp_path):
     settings, sandboxes = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
-    data = settings.model_dump()
+    data = settings.dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "version-rollback":
             strategy["commands"].update(precheck="true", action="sh bin/act", verify="true")
-    settings = Settings.model_validate(data)
+    settings = Settings.validated(data)
     (sandboxes["web-1"] / "bin" / "act").write_text("echo 'restart failed' >&2; exit 1\n")
     (sandboxes["web-2"] / "bin" / "act").write_text(DROP)
     app = build_app(settings, tmp_path / "incidents")

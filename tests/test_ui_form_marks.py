@@ -121,13 +121,13 @@ async def test_a_long_label_wraps_at_80x24_rather_than_being_cut(tmp_path: Path)
     from console.model.settings import Settings
     from console.paths import example_config
 
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     example = load_settings(example_config()).procedure.step("document").title
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == "document-reason":
                 step["title"] = example  # the example's, longer than the demo's
-    app = build_app(Settings.model_validate(data), tmp_path)
+    app = build_app(Settings.validated(data), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         await pilot.press("f5")
@@ -148,12 +148,12 @@ async def test_a_form_step_is_done_once_its_required_fields_are_filled(tmp_path:
     document said '5 of 9 field(s) filled' (and still did once 7 were). A form step is
     done once the fields it requires are filled (required_fields, else all of them); till
     then it stays pending and says which; a later save says the count as it is then."""
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == "document-reason":
                 step["required_fields"] = ["reason", "impact_users"]
-    app = build_app(Settings.model_validate(data), tmp_path)
+    app = build_app(Settings.validated(data), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         conductor = app.conductor

@@ -35,11 +35,11 @@ HELD = "held at 5% on 3 hosts (stage 1 of 4): the next stage was not confirmed"
 
 
 def _stages_confirmed() -> Settings:
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "feature-reenable":
             strategy["waves"] = {"confirm": True}
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def _asked(pilot, app) -> str:

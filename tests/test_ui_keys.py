@@ -38,9 +38,7 @@ from tests.test_ui_support import (  # noqa: F401
 
 async def test_keymap_from_settings_moves_a_binding(tmp_path: Path) -> None:
     base = demo_settings()
-    settings = base.model_copy(
-        update={"console": ConsoleOptions(keymap={"go.timeline": "f9", "help": "f10"})}
-    )
+    settings = base.replace(console=ConsoleOptions(keymap={"go.timeline": "f9", "help": "f10"}))
     app = build_app(settings, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)

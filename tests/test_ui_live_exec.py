@@ -331,11 +331,11 @@ async def test_a_soak_no_probe_watches_offers_the_skip_not_a_retry(tmp_path: Pat
     from console.model.settings import Settings
     from console.model.status import StepStatus
 
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     data["triggers"]["triggers"] = []
     for system in data["inventory"]["systems"]:
         system["probes"] = []
-    app = build_app(Settings.model_validate(data), tmp_path / "incidents")
+    app = build_app(Settings.validated(data), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         app.start_run("verify")
@@ -360,11 +360,11 @@ async def test_a_gradual_re_enable_says_its_stages_and_what_stopping_leaves(
     """The confirmation said 'Waves: all 3 at once' of a re-enable in four stages, and
     between stages 'Stop here, and the hosts of later stages are not started': every host
     is in every stage; stopping leaves them all at the stage's percentage."""
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "feature-reenable":
             strategy["waves"] = {"confirm": True}
-    settings = type(demo_settings()).model_validate(data)
+    settings = type(demo_settings()).validated(data)
     async with DemoFleet(settings) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
@@ -406,11 +406,11 @@ async def test_a_connection_dropped_mid_action_leaves_the_step_unknown(tmp_path:
     from console.model.settings import Settings
     from console.model.status import StepStatus
 
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     for strategy in data["strategies"]:  # a silent precheck: the drop comes in the action
         if strategy["name"] == "version-rollback":
             strategy["commands"]["precheck"] = "test -L current"
-    settings = Settings.model_validate(data)
+    settings = Settings.validated(data)
     async with DemoFleet(settings, [Fault(FaultKind.DROP, "web-2")]) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:

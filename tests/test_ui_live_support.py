@@ -22,24 +22,24 @@ BAD_RELEASE = {
 
 def only_triggers(settings: Settings, **triggers: dict) -> Settings:
     """The settings keeping only the named triggers (dashes as underscores), changed."""
-    data = settings.model_dump()
+    data = settings.dumped()
     wanted = {name.replace("_", "-"): change for name, change in triggers.items()}
     kept = [t for t in data["triggers"]["triggers"] if t["name"] in wanted]
     for trigger in kept:
         trigger.update(wanted[trigger["name"]])
     data["triggers"]["triggers"] = kept
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def with_waves(
     settings: Settings, size: int, max_fail_percentage: float | None, confirm: bool = False
 ) -> Settings:
-    data = settings.model_dump()
+    data = settings.dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "version-rollback":
             strategy["waves"] = {"size": size, "confirm": confirm}
             strategy["max_fail_percentage"] = max_fail_percentage
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 class FixedSampler:

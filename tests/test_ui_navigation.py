@@ -149,9 +149,9 @@ async def test_esc_walks_back_from_the_incident_screens_to_home(
 async def test_every_hint_names_the_key_its_binding_has(tmp_path: Path, monkeypatch) -> None:
     """A keymap moves a key: the hints follow, and the key they name works."""
     monkeypatch.chdir(tmp_path)
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     data["console"]["keymap"] = {"execution.retry": "ctrl+y", "checklist.preview": "ctrl+o"}
-    settings = type(demo_settings()).model_validate(data)
+    settings = type(demo_settings()).validated(data)
     engine, conductor = populated(settings, Path("incidents"))
     conductor.recorder.record(
         Kind.STEP_COMPLETED, step="restore", status="failed", summary="1 failed",
@@ -402,12 +402,12 @@ async def test_home_says_what_would_fill_an_empty_probe_table_and_drill_schedule
     from console.model.settings import Settings
     from console.ui.widgets.drill_schedule import DrillSchedule
 
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     data["triggers"]["triggers"] = []
     data["drills"] = {}
     for system in data["inventory"]["systems"]:
         system["probes"] = []
-    app = build_app(Settings.model_validate(data), tmp_path / "incidents")
+    app = build_app(Settings.validated(data), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.pause(0.1)

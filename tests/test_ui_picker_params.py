@@ -83,8 +83,8 @@ async def test_a_description_is_shown_as_written_not_as_markup(tmp_path: Path) -
     settings = demo_settings()
     name = settings.inventory.system("web").strategies[0]
     index = next(i for i, s in enumerate(settings.strategies) if s.name == name)
-    settings.strategies[index] = settings.strategies[index].model_copy(
-        update={"description": "Point `current` at the [prod] release [/] and restart"}
+    settings.strategies[index] = settings.strategies[index].replace(
+        description="Point `current` at the [prod] release [/] and restart"
     )
     async with DemoFleet(settings) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
@@ -338,10 +338,8 @@ async def test_a_system_that_lists_no_strategies_is_said_to_at_80x24(tmp_path: P
     one system picked: there is nothing fewer to pick; the inventory is what to change."""
     settings = demo_settings()
     index = next(i for i, s in enumerate(settings.inventory.systems) if s.name == "web")
-    settings.inventory.systems[index] = settings.inventory.systems[index].model_copy(
-        update={"strategies": []}
-    )
-    settings = settings.model_copy(update={"drills": type(settings.drills)()})  # name web's
+    settings.inventory.systems[index] = settings.inventory.systems[index].replace(strategies=[])
+    settings = settings.replace(drills=type(settings.drills)())  # name web's
     async with DemoFleet(settings) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:

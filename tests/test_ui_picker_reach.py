@@ -46,9 +46,9 @@ REACH_SECONDS = 120.0  # a connection, a login and `true`, each within SSH_SECON
 
 def patient(settings: Settings) -> Settings:
     """The fleet's settings with SSH_SECONDS to connect, log in and run `true`."""
-    data = settings.model_dump()
+    data = settings.dumped()
     data["inventory"]["ssh"] |= {"connect_timeout": SSH_SECONDS, "login_timeout": SSH_SECONDS}
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def tree_lines(tree: HostTree) -> dict[str, str]:
@@ -198,11 +198,11 @@ async def test_ctrl_r_checks_again_and_sees_a_host_go_away(tmp_path: Path, sshd_
 
 
 def _with_ports(settings: Settings, ports: dict[str, int]) -> Settings:
-    data = settings.model_dump()
+    data = settings.dumped()
     for system in data["inventory"]["systems"]:
         for host in system["hosts"]:
             host["port"] = ports.get(host["name"], host["port"])
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 @pytest.mark.sshd
@@ -238,11 +238,11 @@ async def test_many_hosts_not_up_are_counted_by_why_and_no_label_is_cut_mid_word
     settings = _with_ports(
         settings, dict.fromkeys(["web-23", "web-24", "web-25", "web-30"], closed)
     )
-    data = settings.model_dump()
+    data = settings.dumped()
     for host in data["inventory"]["systems"][0]["hosts"]:
         if host["name"] in ("web-05", "web-06", "web-07", "web-08", "web-09"):
             host["user"] = "nobody-here"
-    settings = Settings.model_validate(data)
+    settings = Settings.validated(data)
     app = build_app(settings, tmp_path / "incidents", check_reach=True)
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot, hosts=30)
@@ -266,11 +266,11 @@ async def test_hosts_behind_a_jump_host_that_is_down_are_said_to_be_so(tmp_path:
     names = [f"web-{n}" for n in range(1, 4)]
     settings, _ = sshd_settings(sshd_server, dict.fromkeys(names, "web"))
     closed = closed_port()
-    data = settings.model_dump()
+    data = settings.dumped()
     for host in data["inventory"]["systems"][0]["hosts"]:
         if host["name"] != "web-1":
             host["jump_host"] = f"{sshd_server.server.user}@127.0.0.1:{closed}"
-    app = build_app(Settings.model_validate(data), tmp_path / "incidents", check_reach=True)
+    app = build_app(Settings.validated(data), tmp_path / "incidents", check_reach=True)
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot, hosts=3)
         said = " ".join(str(picker.query_one("#reach", Static).render()).splitlines())
@@ -418,9 +418,9 @@ async def test_a_picker_left_while_its_check_runs_leaves_the_check_to_its_end(
     rollback), and only the picker shown hears it."""
     silent = 10.0  # db-2 takes the connection and never speaks: its answer comes this late
     async with DemoFleet(demo_settings(), [Fault(FaultKind.UNREACHABLE, "db-2")]) as fleet:
-        data = fleet.settings.model_dump()
+        data = fleet.settings.dumped()
         data["inventory"]["ssh"] |= {"connect_timeout": silent, "login_timeout": silent}
-        settings = Settings.model_validate(data)
+        settings = Settings.validated(data)
         app = build_app(settings, tmp_path / "incidents", check_reach=True)
         async with app.run_test(size=(80, 24)) as pilot:
             await declare_and_pick(pilot, "checkout fails")

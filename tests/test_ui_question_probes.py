@@ -30,14 +30,14 @@ from tests.test_ui_support import (  # noqa: F401
 def _many_web_probes(settings: Settings, more: int, bad: int) -> Settings:
     """web watched by `more` latency probes besides its own two, named to sort before
     them: the first `bad` as bad as its own, the others healthy (their threshold far off)."""
-    data = settings.model_dump()
+    data = settings.dumped()
     [web] = [s for s in data["inventory"]["systems"] if s["name"] == "web"]
     latency = next(p for p in web["probes"] if p["name"] == "p99-latency")
     web["probes"] += [
         {**latency, "name": f"a-latency-{n}", "threshold": 1000 if n <= bad else 9000}
         for n in range(1, 1 + more)
     ]
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def _asked(pilot, app) -> list[str]:
@@ -117,11 +117,11 @@ async def test_a_probe_of_the_whole_system_is_not_said_to_judge_the_waves(
     Between waves it judges nothing, and the run's confirmation no longer says it does
     ('the probes read after each on the hosts that succeeded so far (web/error-rate ...)')."""
     settings = with_waves(demo_settings(), size=1, max_fail_percentage=None, confirm=True)
-    data = settings.model_dump()
+    data = settings.dumped()
     [web] = [s for s in data["inventory"]["systems"] if s["name"] == "web"]
     one_url = {"kind": "http", "url": "http://127.0.0.1:9/health", "command": None}
     web["probes"] = [{**p, **one_url} for p in web["probes"]]
-    async with DemoFleet(Settings.model_validate(data)) as fleet:
+    async with DemoFleet(Settings.validated(data)) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
             await open_incident(pilot)

@@ -240,14 +240,14 @@ async def test_a_soak_run_after_an_undo_says_so_over_its_rounds(tmp_path: Path) 
 def _undo_refused_on_web_2() -> Settings:
     """The demo's version rollback, its undo refused on web-2 (as a preset's undo refuses
     where the host changed since: nothing changed there)."""
-    data = demo_settings().model_dump()
+    data = demo_settings().dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "version-rollback":
             strategy["commands"]["undo"] = (
                 'if [ {{host}} = web-2 ]; then echo "current changed since: nothing to undo" >&2;'
                 " exit 3; fi\n" + strategy["commands"]["undo"]
             )
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def test_an_undo_that_failed_reads_failed_not_undone(tmp_path: Path) -> None:

@@ -32,9 +32,9 @@ async def test_k_on_a_read_only_known_hosts_says_why_nothing_was_trusted(tmp_pat
             forget_key(fleet, "web-2")
             known = disk / "known_hosts"
             known.write_text((fleet.root / "known_hosts").read_text())
-            data = patient(fleet.settings).model_dump()
+            data = patient(fleet.settings).dumped()
             data["inventory"]["ssh"]["known_hosts"] = str(known)
-            settings = Settings.model_validate(data)
+            settings = Settings.validated(data)
             assert _mount(disk, "-o", "remount,ro").returncode == 0
             app = build_app(settings, tmp_path / "incidents", check_reach=True)
             async with app.run_test(size=(80, 24)) as pilot:

@@ -63,12 +63,12 @@ def _web_incident(fleet: DemoFleet, tmp_path) -> tuple[Conductor, Recorder]:
 
 
 async def test_a_halted_run_reports_hosts_not_started(tmp_path):
-    data = load_settings(demo_config()).model_dump()
+    data = load_settings(demo_config()).dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "version-rollback":
             strategy["waves"] = {"size": 1}
             strategy["max_fail_percentage"] = 30
-    settings = Settings.model_validate(data)
+    settings = Settings.validated(data)
     async with DemoFleet(settings, [Fault(FaultKind.FAIL, "web-1")]) as fleet:
         conductor, recorder = _web_incident(fleet, tmp_path)
         try:
@@ -90,11 +90,11 @@ async def test_a_halted_run_reports_hosts_not_started(tmp_path):
 
 
 def _confirming_waves(settings: Settings) -> Settings:
-    data = settings.model_dump()
+    data = settings.dumped()
     for strategy in data["strategies"]:
         if strategy["name"] == "version-rollback":
             strategy["waves"] = {"size": 1, "confirm": True}
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def _restore_web(tmp_path, confirm_wave):

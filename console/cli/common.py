@@ -29,15 +29,17 @@ def load(
     say_warnings: bool = True,
     checks: Sequence[Check] = (),
     read: InventoryRead | None = None,
+    cached: bool = True,
 ) -> Settings:
     """The one loader every command and the console use: the configuration's text, then
     what this machine must have to run it (keys, writable directories). Its warnings
     are said on stderr (check-config says them its own way, with its own `checks`).
-    `read`: inventory.toml as exec read it already (`load_inventory`)."""
+    `read`: inventory.toml as exec read it already (`load_inventory`). `cached`: through
+    the validated-configuration cache (check-config validates every time)."""
     from console.cli.debuglog import redact_with
     from console.engine.preflight import machine_problems
     from console.model.loading import load_settings
-    from console.paths import demo_config, find_config
+    from console.paths import config_cache, demo_config, find_config
 
     yours = {"demo": "run rollback-console --config DIR alone"}.get(
         args.command, "leave out --demo"
@@ -55,7 +57,8 @@ def load(
     checks = [machine_problems, _theme_problems, *checks]
     if args.command in KEYED_COMMANDS:  # the others press no key
         checks.append(_keymap_problems)
-    settings = load_settings(directory, checks=checks, read=read)
+    cache = config_cache() if cached else None
+    settings = load_settings(directory, checks=checks, read=read, cache=cache)
     redact_with(settings)
     if say_warnings:
         from console.model.visible import visible

@@ -71,7 +71,7 @@ def check_config(args: argparse.Namespace) -> int:
     demo = directory is not None and directory.resolve() == demo_config().resolve()
     if not demo:
         checks.append(demo_faults)
-    settings = load(args, directory=directory, say_warnings=False, checks=checks)
+    settings = load(args, directory=directory, say_warnings=False, checks=checks, cached=False)
     assert directory is not None  # load() refuses a configuration it cannot find
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)

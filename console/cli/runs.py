@@ -152,9 +152,9 @@ def _params_from_env(settings: Settings, given: list[str], params: dict[str, str
     if not named:
         return settings
     redact = settings.console.redact
-    redact = redact.model_copy(update={"env": sorted({*redact.env, *named})})
-    console = settings.console.model_copy(update={"redact": redact})
-    settings = settings.model_copy(update={"console": console})
+    redact = redact.replace(env=sorted({*redact.env, *named}))
+    console = settings.console.replace(redact=redact)
+    settings = settings.replace(console=console)
     redact_with(settings)
     return settings
 
@@ -264,10 +264,10 @@ def _dial_first(args: argparse.Namespace, runner: asyncio.Runner) -> _Dialed | N
     ):
         return None
     from console.model.loading import load_inventory
-    from console.paths import find_config, lock_file, locks_dir_of
+    from console.paths import config_cache, find_config, lock_file, locks_dir_of
 
     directory = find_config(args.config)
-    read = load_inventory(directory) if directory is not None else None
+    read = load_inventory(directory, config_cache()) if directory is not None else None
     if read is None:
         return None
     systems = split(args.systems)

@@ -293,10 +293,10 @@ class DemoFleet:
                 faults = {f.kind for f in self.faults if f.host == host.name}
                 served = self._hosts[host.name] = _Served(host.name, self.root, faults)
                 served.bind()
-                hosts.append({**host.model_dump(), "address": "127.0.0.1", "port": served.port})
-            systems.append({**system.model_dump(), "hosts": hosts})
+                hosts.append({**host.dumped(), "address": "127.0.0.1", "port": served.port})
+            systems.append({**system.dumped(), "hosts": hosts})
         ssh = {
-            **self.base.inventory.ssh.model_dump(),
+            **self.base.inventory.ssh.dumped(),
             "user": DEMO_USER,
             "identity_files": [str(self.root / CLIENT_KEY)],
             "known_hosts": str(self.root / KNOWN_HOSTS),
@@ -305,9 +305,9 @@ class DemoFleet:
             "connect_timeout": 3.0,
             "login_timeout": 3.0,
         }
-        data = self.base.model_dump()
+        data = self.base.dumped()
         data["inventory"] = {"ssh": ssh, "systems": systems}
-        self.settings = Settings.model_validate(data)
+        self.settings = Settings.validated(data)
         return self.settings
 
     def make_keys(self) -> None:

@@ -35,10 +35,9 @@ def drill_settings(settings: Settings, scenario: Scenario) -> Settings:
         return settings
     names = {part.strategy for part in scenario.plan}
     strategies = [
-        s.model_copy(update={"timeout": scenario.timeout}) if s.name in names else s
-        for s in settings.strategies
+        s.replace(timeout=scenario.timeout) if s.name in names else s for s in settings.strategies
     ]
-    return settings.model_copy(update={"strategies": strategies})
+    return settings.replace(strategies=strategies)
 
 
 def recovery_targets(settings: Settings, scenario: Scenario) -> dict[str, float | None]:

@@ -44,11 +44,12 @@ def machine_problems(settings: Settings) -> list[Finding]:
 def _ssh_config_problems(settings: Settings) -> list[Finding]:
     """Each ssh_config file named in `[ssh] config_files` that cannot be read: skipped, its
     hosts would go where the other files (or nothing) say, as `ssh -F` never does. The
-    default pair (~/.ssh/config, /etc/ssh/ssh_config) may be missing, as in OpenSSH."""
+    default pair (~/.ssh/config, /etc/ssh/ssh_config) may be missing, as in OpenSSH (not
+    given, config_files is that pair)."""
     ssh = settings.inventory.ssh
-    if not ssh.use_ssh_config or "config_files" not in ssh.model_fields_set:
+    if not ssh.use_ssh_config:
         return []
-    defaults = type(ssh).model_fields["config_files"].default
+    defaults = type(ssh)().config_files
     findings = []
     for index, name in enumerate(ssh.config_files):
         path = Path(name).expanduser()

@@ -29,7 +29,7 @@ class Route:
 def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
     """Each host resolved through ssh_config as a connection would be."""
     resolver = Resolver(inventory.ssh)
-    plain = Resolver(inventory.ssh.model_copy(update={"use_ssh_config": False}))
+    plain = Resolver(inventory.ssh.replace(use_ssh_config=False))
     out = []
     for target in targets_for(inventory, hosts):
         try:

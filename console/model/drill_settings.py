@@ -1,9 +1,10 @@
 """drills.toml as a whole: its scenarios and schedule, whose models (console/model/drills.py)
 are built at their first use: a configuration without drills.toml never builds them."""
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
 
-from console.model.base import Strict
+from console.model.frozen import EMPTY_SHOWN, Frozen, empty_list
 from console.model.later import later
 
 if TYPE_CHECKING:
@@ -13,12 +14,13 @@ else:
     ScheduleEntry = later("console.model.drills", "ScheduleEntry")
 
 
-class DrillSettings(Strict):
+@dataclass(init=False, repr=False, eq=False)
+class DrillSettings(Frozen):
     """drills.toml: `default` is the scenario `drill` runs when none is named."""
 
     default: str | None = None
-    scenarios: list[Scenario] = []
-    schedule: list[ScheduleEntry] = []
+    scenarios: Annotated[list[Scenario], EMPTY_SHOWN] = field(default_factory=empty_list)
+    schedule: Annotated[list[ScheduleEntry], EMPTY_SHOWN] = field(default_factory=empty_list)
 
     def scenario(self, name: str) -> Scenario:
         return next(s for s in self.scenarios if s.name == name)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import ValidationError
 
 from console.model.ansible.load import Reported, with_ansible_hosts
+from console.model.config_cache import cache_key, keep, read_cached
 from console.model.files import FILES, REQUIRED
 from console.model.problems import (
     ConfigError,
@@ -69,11 +70,16 @@ class _Sources:
 
 
 def load_settings(
-    directory: Path, checks: Sequence[Check] = (), read: InventoryRead | None = None
+    directory: Path,
+    checks: Sequence[Check] = (),
+    read: InventoryRead | None = None,
+    cache: Path | None = None,
 ) -> Settings:
     """Read and validate a configuration directory, or raise ConfigError. With `read`
     (load_inventory's, of this directory), inventory.toml is that text and that model:
-    not read, parsed nor validated again (per host, the largest part of a load)."""
+    not read, parsed nor validated again (per host, the largest part of a load). With
+    `cache` (a file: config_cache.py), a configuration validated before is made from it,
+    and one validated now is kept there; the `checks` run either way."""
     from console.model.settings import Settings
 
     if not directory.is_dir():
@@ -82,9 +88,57 @@ def load_settings(
     if not os.access(directory, os.R_OK | os.X_OK):  # a team's, of a group not this account's
         raise ConfigError([ConfigProblem(str(directory), "", _not_readable(directory))])
     sources = _Sources(directory)
+    files = read_files(directory)
+    key = key_of(directory, files) if cache is not None else None
+    settings: Settings | None = None
+    if read is not None and read.key is not None and read.key == key:
+        settings = read.settings
+    elif cache is not None and key is not None:
+        settings = read_cached(cache, key, Settings)
+    found: list[tuple[ConfigProblem, bool]] = []
+    if settings is None:
+        settings, found = _validated(sources, files, read)
+        if cache is not None and key is not None and _keepable(settings, sources, files, read):
+            keep(cache, key, settings)
+    else:
+        sources.texts = {p: _text(data) for p, data in files.items() if isinstance(data, bytes)}
+    findings = [finding for check in checks for finding in check(settings)]
+    sources.problems += [sources.locate(f) for f in findings if not f.warning]
+    if sources.problems:
+        raise ConfigError(sources.problems)
+    warnings = [problem for problem, error in found if not error]
+    settings.found_in(directory, warnings + [sources.locate(f) for f in findings if f.warning])
+    return settings
+
+
+def _keepable(
+    settings: Settings, sources: _Sources, files: dict[str, bytes | str], read: InventoryRead | None
+) -> bool:
+    """Whether what was validated is what the key says: no problem was found beside the
+    models (a strategies.toml key they never see), the inventory `read` earlier is the
+    one read now (else it changed in between), and no system reads its hosts from
+    Ansible (its loader reads trees of group_vars and host_vars the key does not hold)."""
+    inventory = files["inventory"]
+    if read is not None and not (isinstance(inventory, bytes) and _text(inventory) == read.text):
+        return False
+    systems = settings.inventory.systems
+    return not sources.problems and all(system.ansible is None for system in systems)
+
+
+def _validated(
+    sources: _Sources, files: dict[str, bytes | str], read: InventoryRead | None
+) -> tuple[Settings, list[tuple[ConfigProblem, bool]]]:
+    """The files parsed and validated, with what their Ansible inventories could not
+    honour (True: an error), or ConfigError with every problem."""
+    from console.model.settings import Settings
+
+    directory = sources.directory
     if read is not None:
         sources.texts["inventory"] = read.text
-    raw = {p: None if read is not None and p == "inventory" else _parse(sources, p) for p in FILES}
+    raw = {
+        part: None if read is not None and part == "inventory" else _parse(sources, part, data)
+        for part, data in files.items()
+    }
     _misnamed_files(sources)
     if sources.problems:
         raise ConfigError(sources.problems)
@@ -107,7 +161,7 @@ def load_settings(
     found = _ansible_problems(reported, sources)
     sources.problems += [problem for problem, error in found if error]
     try:
-        settings = Settings.model_validate(document)
+        settings = Settings.validated(document)
     except ValidationError as exc:
         # A system whose Ansible group could not be read has no hosts: said once, there.
         unread = {("systems", item.system) for item in reported if item.finding.error}
@@ -121,14 +175,7 @@ def load_settings(
             )
         ]
         raise ConfigError(sources.problems) from None
-    findings = [finding for check in checks for finding in check(settings)]
-    sources.problems += [sources.locate(f) for f in findings if not f.warning]
-    if sources.problems:
-        raise ConfigError(sources.problems)
-    settings._directory = directory
-    settings._warnings = [problem for problem, error in found if not error]
-    settings._warnings += [sources.locate(f) for f in findings if f.warning]
-    return settings
+    return settings, found
 
 
 def configured_journal_dir(directory: Path) -> str | None:
@@ -150,21 +197,34 @@ def anchored(value: object, directory: Path) -> object:
 
 class InventoryRead(NamedTuple):
     """inventory.toml as load_inventory read and validated it, and console.toml's lock_dir
-    as written."""
+    as written; from the cache, the whole configuration it was read with and its key
+    (load_settings takes it as it is when the files' key is still that)."""
 
     text: str
     inventory: Inventory
     reported: list[Reported]  # what its Ansible inventories could not honour (no errors)
     lock_dir: str | None
+    key: str | None = None
+    settings: Settings | None = None
 
 
-def load_inventory(directory: Path) -> InventoryRead | None:
+def load_inventory(directory: Path, cache: Path | None = None) -> InventoryRead | None:
     """inventory.toml alone, validated (its Ansible-backed systems' hosts filled in): what
     exec dials its hosts with while the rest of the configuration loads, before any of it
     is used (load_settings, given it, takes it as it is and validates the whole with it).
-    None at the first problem: load_settings says what it is."""
+    With `cache`, a configuration validated before gives its inventory. None at the first
+    problem: load_settings says what it is."""
     from console.model.inventory import Inventory
+    from console.model.settings import Settings
 
+    if cache is not None and directory.is_dir():
+        files = read_files(directory)
+        key = key_of(directory, files)
+        hit = read_cached(cache, key, Settings)
+        inventory_bytes = files["inventory"]
+        if hit is not None and isinstance(inventory_bytes, bytes):
+            text = _text(inventory_bytes)
+            return InventoryRead(text, hit.inventory, [], hit.console.lock_dir, key, hit)
     sources = _Sources(directory)
     inventory = _parse(sources, "inventory") if directory.is_dir() else None
     options = _parse(sources, "console") or {}
@@ -175,7 +235,7 @@ def load_inventory(directory: Path) -> InventoryRead | None:
     if any(item.finding.error for item in reported):
         return None
     try:
-        model = Inventory.model_validate(inventory)
+        model = Inventory.validated(inventory)
     except ValidationError:
         return None
     return InventoryRead(sources.texts["inventory"], model, reported, lock_dir)
@@ -221,27 +281,49 @@ def _not_readable(directory: Path) -> str:
     return f"cannot be read by this account ({owner}:{group}, mode {mode:o})"
 
 
-def _parse(sources: _Sources, part: str) -> dict[str, Any] | None:
-    """One file's TOML, or None (missing and optional, or a problem was added)."""
-    path = sources.directory / FILES[part]
+ABSENT = "absent"
+
+
+def read_files(directory: Path) -> dict[str, bytes | str]:
+    """Each file of the configuration as `_read` gives it: read once, for the cache's key
+    and the parse alike."""
+    return {part: _read(directory, part) for part in FILES}
+
+
+def key_of(directory: Path, files: dict[str, bytes | str]) -> str:
+    """The cache's key of the configuration in `directory` whose files are `files`."""
+    return cache_key(directory, files, _toml_names(directory))
+
+
+def _read(directory: Path, part: str) -> bytes | str:
+    """One file's bytes, read once (the cache's key and the parse read the same), else
+    ABSENT or the problem that stood in their place."""
+    path = directory / FILES[part]
     if path.is_symlink() and not path.exists():
-        target = path.readlink()
-        sources.add(part, f"is a symbolic link to {target}, which does not exist")
-        return None
+        return f"is a symbolic link to {path.readlink()}, which does not exist"
     if not path.exists():
-        if part in REQUIRED:
+        return ABSENT
+    if not path.is_file():
+        return "is not a regular file"
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+
+
+def _parse(sources: _Sources, part: str, data: bytes | str | None = None) -> dict[str, Any] | None:
+    """One file's TOML (`data`: as `_read` gave it, else read now), or None (missing and
+    optional, or a problem was added)."""
+    if data is None:
+        data = _read(sources.directory, part)
+    if isinstance(data, str):
+        if data != ABSENT:
+            sources.add(part, data)
+        elif part in REQUIRED:
             sources.add(part, "is missing")
         return None
-    if not path.is_file():
-        sources.add(part, "is not a regular file")
-        return None
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        sources.add(part, f"cannot be read: {exc.strerror or exc}")
-        return None
-    try:
-        text = data.decode("utf-8-sig")  # a byte order mark is allowed, and skipped
+        text = _text(data)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         sources.add(part, f"is not UTF-8 text (byte {data[exc.start]:#04x})", line=line)
@@ -259,12 +341,22 @@ def _parse(sources: _Sources, part: str) -> dict[str, Any] | None:
         return None
 
 
+def _toml_names(directory: Path) -> list[str]:
+    """The names of the directory's `*.toml` and `*.tml` files, sorted."""
+    return sorted(p.name for p in directory.iterdir() if p.suffix in (".toml", ".tml"))
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8-sig")  # a byte order mark is allowed, and skipped
+
+
 def _misnamed_files(sources: _Sources) -> None:
     """A TOML file whose name is close to one the console reads is almost surely a typo:
     left unread, it would silently drop what it holds (console.tml: all redaction)."""
-    for path in sorted(sources.directory.iterdir()):
-        if path.suffix not in (".toml", ".tml") or path.name in FILES.values():
+    for name in _toml_names(sources.directory):
+        if name in FILES.values():
             continue
-        hint = did_you_mean(path.name, FILES.values())
+        hint = did_you_mean(name, FILES.values())
         if hint:
-            sources.problems.append(ConfigProblem(str(path), "", f"is not read{hint}"))
+            problem = ConfigProblem(str(sources.directory / name), "", f"is not read{hint}")
+            sources.problems.append(problem)

@@ -24,7 +24,7 @@ def step_from_plan(said: PlannedStep) -> Step:
     """The step a journal names, with what it says of it (unchecked: it was when written)."""
     fields = [FormField(f) for f in said.get("fields", [])]
     required = said.get("required_fields")
-    return Step.model_construct(
+    return Step(
         id=said["id"],
         title=said["title"],
         kind=StepKind(said["kind"]),

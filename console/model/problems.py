@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
 from types import UnionType
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails
 
+from console.model.frozen import Frozen
 from console.model.later import Later
 
 Loc = tuple[str | int, ...]
@@ -62,6 +64,15 @@ def located_error(title: str, problems: Sequence[tuple[Loc, str]]) -> Validation
     )
 
 
+def used_twice(names: Sequence[str], key: str, what: str) -> list[tuple[Loc, str]]:
+    """`what name 'x' is used twice`, at each name of the list `key` already used before."""
+    return [
+        ((key, i, "name"), f"{what} name {name!r} is used twice")
+        for i, name in enumerate(names)
+        if name in names[:i]
+    ]
+
+
 def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     """`value` in quotes, cut to `limit` characters with an ellipsis."""
     text = str(value)
@@ -97,7 +108,7 @@ PATTERN_WORDS = {
 }
 
 
-def validation_findings(exc: ValidationError, root: type[BaseModel]) -> list[Finding]:
+def validation_findings(exc: ValidationError, root: type) -> list[Finding]:
     """Each pydantic error of `root` (Settings) as a Finding: its part is the first
     element of the location, the rest is the key path inside that part's file."""
     errors = [
@@ -120,13 +131,15 @@ def _is_key(item: object) -> bool:
     return isinstance(item, str) and not re.search(r"[\[\](),]", item)
 
 
-def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
+def _message(error: Any, root: type, loc: Loc) -> str:
     kind = error["type"]
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):  # a model's, a record's
         hint = _elsewhere(root, loc) or did_you_mean(str(loc[-1]), _fields_at(root, loc[:-1]))
         return "unknown key" + hint
     if kind == "missing":
         return "is required"
+    if kind == "dataclass_type":  # in a model's words (a table given a value, or a list)
+        return f"Input should be a valid dictionary or instance of {error['ctx']['class_name']}"
     if kind in ("enum", "literal_error"):
         choices = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
         value = str(error.get("input"))
@@ -164,7 +177,7 @@ def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def _elsewhere(root: type[BaseModel], loc: Loc) -> str:
+def _elsewhere(root: type, loc: Loc) -> str:
     """' in [[systems]]: a key of [[systems.hosts]]' when a table near this one (its own,
     its sub-tables, its siblings) takes the key: `port` under [[systems]], `strategies`
     below a [[systems.hosts]], `workdir` in [ssh]."""
@@ -198,29 +211,29 @@ def _within(inner: Loc, outer: Loc) -> bool:
     return len(inner) > len(outer) and inner[: len(outer)] == outer
 
 
-def _tables(root: type[BaseModel], loc: Loc, depth: int = 0) -> list[tuple[Loc, list[str]]]:
+def _tables(root: type, loc: Loc, depth: int = 0) -> list[tuple[Loc, list[str]]]:
     """Each table of the file that `loc` (a part of Settings) starts: its names and keys."""
-    fields = getattr(_model_at(root, loc), "model_fields", {})
+    fields = _fields_of(_model_at(root, loc))
     found = [(loc, list(fields))]
-    for name, field in fields.items():
-        inner = _inner_model(field.annotation)
-        if depth < 4 and isinstance(inner, type) and issubclass(inner, BaseModel):
+    for name, annotation in fields.items():
+        inner = _inner_model(annotation)
+        if depth < 4 and _is_model(inner):
             found += _tables(root, (*loc, name), depth + 1)
     return found
 
 
-def _header(root: type[BaseModel], loc: Loc) -> str:
+def _header(root: type, loc: Loc) -> str:
     """The TOML header of the table at `loc`: `[[systems.hosts]]`, `[ssh]`, '' (the top
     of its file); the part names no table unless it is a list ([[strategies]])."""
     names: list[str] = []
     listed: list[bool] = []
     model: Any = root
     for item in loc:
-        field = None if isinstance(item, int) else getattr(model, "model_fields", {}).get(item)
-        if field is not None:
+        annotation = None if isinstance(item, int) else _fields_of(model).get(item)
+        if annotation is not None:
             names.append(str(item))
-            listed.append(_is_list(field.annotation))
-            model = _inner_model(field.annotation)
+            listed.append(_is_list(annotation))
+            model = _inner_model(annotation)
     if names and not listed[0]:
         names, listed = names[1:], listed[1:]
     if not names:
@@ -238,34 +251,51 @@ def _is_list(annotation: Any) -> bool:
     )
 
 
-def _model_at(root: type[BaseModel], loc: Loc) -> Any:
+def _model_at(root: type, loc: Loc) -> Any:
     """The model at `loc`, or what stands there when it is not one."""
     model: Any = root
     for item in loc:
         if isinstance(item, int):
             continue
-        field = getattr(model, "model_fields", {}).get(item)
-        if field is None:
+        annotation = _fields_of(model).get(item)
+        if annotation is None:
             return None
-        model = _inner_model(field.annotation)
+        model = _inner_model(annotation)
     return model
 
 
-def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
+def _fields_at(root: type, loc: Loc) -> list[str]:
     """The keys the model at `loc` accepts (for 'did you mean')."""
-    return list(getattr(_model_at(root, loc), "model_fields", {}))
+    return list(_fields_of(_model_at(root, loc)))
+
+
+def _is_model(annotation: Any) -> bool:
+    """A pydantic model or a configuration record (console/model/frozen.py)."""
+    return isinstance(annotation, type) and (
+        issubclass(annotation, BaseModel) or issubclass(annotation, Frozen)
+    )
+
+
+def _fields_of(model: Any) -> dict[str, Any]:
+    """A model's or a record's keys, each with its annotation; {} for anything else."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {name: field.annotation for name, field in model.model_fields.items()}
+    if _is_model(model):
+        hints = get_type_hints(model, include_extras=True)
+        return {field.name: hints[field.name] for field in dataclasses.fields(model)}
+    return {}
 
 
 def _inner_model(annotation: Any) -> Any:
     """The model inside `list[M]`, `M | None` and the like (M may be built later: later.py),
     else the annotation."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if _is_model(annotation):
         return annotation
     for marker in getattr(annotation, "__metadata__", ()):
         if isinstance(marker, Later):
             return marker.model
     for arg in getattr(annotation, "__args__", ()):
         inner = _inner_model(arg)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
+        if _is_model(inner):
             return inner
     return annotation

@@ -1,11 +1,21 @@
 """The checklist: three phases of steps, as the procedure document orders them."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import field_validator, model_validator
-
-from console.model.base import YEAR_SECONDS, Field, Strict
+from console.model.base import YEAR_SECONDS
+from console.model.frozen import (
+    EMPTY_SHOWN,
+    After,
+    Frozen,
+    checked_after,
+    empty_list,
+    in_turn,
+    ruled,
+)
 from console.model.later import later
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, did_you_mean, located_error
@@ -53,24 +63,26 @@ class StepRecord(StrEnum):
     ASSESSMENT = "assessment"
 
 
-class Step(Strict):
+@dataclass(init=False, repr=False, eq=False, kw_only=True)  # required after defaults
+class Step(Frozen):
     """One checklist item. Which keys apply depends on `kind`."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    title: str = Field(min_length=1)
+    id: str = ruled(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    title: str = ruled(min_length=1)
     kind: StepKind
     description: str = ""
     command: str | None = None
     strategy: str | None = None
-    fields: list[FormField] = []
+    fields: Annotated[list[FormField], EMPTY_SHOWN] = field(default_factory=empty_list)
     # A form step is done once these are filled: all its fields unless it names some.
     required_fields: list[FormField] | None = None
     records: StepRecord | None = None
-    channels: list[str] = []  # a notify step's [[channels]], by name
+    # a notify step's [[channels]], by name
+    channels: Annotated[list[str], EMPTY_SHOWN] = field(default_factory=empty_list)
     message: str = "{{incident}} ({{phase}}): {{summary}}"
     severity: Severity = Severity.AUTO
     # minutes between status updates
-    every: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60, strict=True)
+    every: float | None = ruled(None, gt=0, le=YEAR_SECONDS / 60, strict=True)
     required: bool = False  # a notify step fails only when this says so
     soak: Soak | None = None  # a probe step's own window, else triggers.toml's
     # A command or strategy step shows its rendered command and host count and asks
@@ -87,121 +99,93 @@ class Step(Strict):
         """Whether running it asks the commander first (it changes hosts)."""
         return self.confirm and self.kind in (StepKind.COMMAND, StepKind.STRATEGY)
 
-    @model_validator(mode="after")
-    def _kind_needs(self) -> Self:
-        if self.kind is StepKind.COMMAND and not self.command:
-            raise ValueError("a command step needs a command")
-        if self.kind is StepKind.NOTIFY and not (self.command or self.channels):
-            raise ValueError("a notify step needs channels, a command, or both")
-        if self.records and self.kind is not StepKind.COMMAND:
-            raise ValueError("only a command step records a halt or an assessment")
-        notify_only = [k for k in ("channels", "every", "required") if getattr(self, k)]
-        if notify_only and self.kind is not StepKind.NOTIFY:
-            raise ValueError(f"only a notify step has {', '.join(notify_only)}")
-        if self.kind is StepKind.FORM and not self.fields:
-            raise ValueError("a form step needs fields")
-        if self.required_fields is not None and self.kind is not StepKind.FORM:
-            raise ValueError("only a form step has required_fields")
-        if stray := [f.value for f in self.required_fields or () if f not in self.fields]:
-            raise ValueError(f"required_fields names {', '.join(stray)}, not among its fields")
-        if self.kind is not StepKind.STRATEGY and self.strategy:
-            raise ValueError("only a strategy step names a strategy")
-        if self.command and self.kind not in (StepKind.COMMAND, StepKind.NOTIFY):
-            # never run, and nothing said: a hurried `kind = "manual"` over a real command
-            raise located_error(
-                "Step",
-                [
-                    (
-                        ("command",),
-                        f'a {self.kind.value} step runs no command; kind = "command" runs it'
-                        " on the hosts (a notify step's, on this jump host)",
-                    )
-                ],
-            )
-        if self.fields and self.kind is not StepKind.FORM:
-            raise located_error("Step", [(("fields",), "only a form step has fields")])
-        if self.soak and self.kind is not StepKind.PROBE:
-            raise ValueError("only a probe step has a soak window")
-        return self
-
-    @model_validator(mode="after")
-    def _templates_name_values(self) -> Self:
-        """A command step names the host's values; a notify step the incident's."""
-        notify = self.kind is StepKind.NOTIFY
-        available = {
-            "command": NOTIFY_VALUES | {"message"} if notify else IMPLICIT_VALUES,
-            "message": NOTIFY_VALUES,
-        }
-        problems = [
-            ((key,), problem)
-            for key, names in available.items()
-            for problem in template_problems(getattr(self, key) or "", names)
-            if key == "command" or notify
-        ]
-        problems += [(("command",), p) for p in quoted_placeholders(self.command or "")]
-        if problems:
-            raise located_error("Step", problems)
-        return self
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return checked_after(handler(source), in_turn(_kind_needs, _templates_name_values))
 
 
-class PhaseSteps(Strict):
+def _kind_needs(step: Step) -> Step:
+    if step.kind is StepKind.COMMAND and not step.command:
+        raise ValueError("a command step needs a command")
+    if step.kind is StepKind.NOTIFY and not (step.command or step.channels):
+        raise ValueError("a notify step needs channels, a command, or both")
+    if step.records and step.kind is not StepKind.COMMAND:
+        raise ValueError("only a command step records a halt or an assessment")
+    notify_only = [k for k in ("channels", "every", "required") if getattr(step, k)]
+    if notify_only and step.kind is not StepKind.NOTIFY:
+        raise ValueError(f"only a notify step has {', '.join(notify_only)}")
+    if step.kind is StepKind.FORM and not step.fields:
+        raise ValueError("a form step needs fields")
+    if step.required_fields is not None and step.kind is not StepKind.FORM:
+        raise ValueError("only a form step has required_fields")
+    if stray := [f.value for f in step.required_fields or () if f not in step.fields]:
+        raise ValueError(f"required_fields names {', '.join(stray)}, not among its fields")
+    if step.kind is not StepKind.STRATEGY and step.strategy:
+        raise ValueError("only a strategy step names a strategy")
+    if step.command and step.kind not in (StepKind.COMMAND, StepKind.NOTIFY):
+        # never run, and nothing said: a hurried `kind = "manual"` over a real command
+        raise located_error(
+            "Step",
+            [
+                (
+                    ("command",),
+                    f'a {step.kind.value} step runs no command; kind = "command" runs it'
+                    " on the hosts (a notify step's, on this jump host)",
+                )
+            ],
+        )
+    if step.fields and step.kind is not StepKind.FORM:
+        raise located_error("Step", [(("fields",), "only a form step has fields")])
+    if step.soak and step.kind is not StepKind.PROBE:
+        raise ValueError("only a probe step has a soak window")
+    return step
+
+
+def _templates_name_values(step: Step) -> Step:
+    """A command step names the host's values; a notify step the incident's."""
+    notify = step.kind is StepKind.NOTIFY
+    available = {
+        "command": NOTIFY_VALUES | {"message"} if notify else IMPLICIT_VALUES,
+        "message": NOTIFY_VALUES,
+    }
+    problems = [
+        ((key,), problem)
+        for key, names in available.items()
+        for problem in template_problems(getattr(step, key) or "", names)
+        if key == "command" or notify
+    ]
+    problems += [(("command",), p) for p in quoted_placeholders(step.command or "")]
+    if problems:
+        raise located_error("Step", problems)
+    return step
+
+
+def _ordered_and_unique(phases: list[PhaseSteps]) -> list[PhaseSteps]:
+    order = [p.phase for p in phases]
+    if order != list(Phase):
+        raise ValueError(f"phases must be {', '.join(Phase)} in that order")
+    return phases
+
+
+@dataclass(init=False, repr=False, eq=False)
+class PhaseSteps(Frozen):
     phase: Phase
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = ruled(min_length=1)
 
 
-class Procedure(Strict):
+@dataclass(init=False, repr=False, eq=False)
+class Procedure(Frozen):
     """The guided checklist, phase by phase."""
 
     name: str = "Rollback procedure"
-    phases: list[PhaseSteps] = Field(min_length=3, max_length=3)
-    channels: list[Channel] = []
+    phases: Annotated[list[PhaseSteps], After(_ordered_and_unique)] = ruled(
+        min_length=3, max_length=3
+    )
+    channels: Annotated[list[Channel], EMPTY_SHOWN] = field(default_factory=empty_list)
 
-    @model_validator(mode="after")
-    def _channels_resolve(self) -> Self:
-        names = [c.name for c in self.channels]
-        problems: list[tuple[Loc, str]] = [
-            (("channels", i, "name"), f"channel {name!r} is declared twice")
-            for i, name in enumerate(names)
-            if name in names[:i]
-        ]
-        problems += [
-            (
-                ("phases", i, "steps", j, "channels", k),
-                f"no channel is named {name!r}{did_you_mean(name, names)};"
-                f" known: {', '.join(names) or 'none'}",
-            )
-            for i, phase in enumerate(self.phases)
-            for j, step in enumerate(phase.steps)
-            for k, name in enumerate(step.channels)
-            if name not in names
-        ]
-        if problems:
-            raise located_error("Procedure", problems)
-        return self
-
-    @field_validator("phases")
     @classmethod
-    def _ordered_and_unique(cls, phases: list[PhaseSteps]) -> list[PhaseSteps]:
-        order = [p.phase for p in phases]
-        if order != list(Phase):
-            raise ValueError(f"phases must be {', '.join(Phase)} in that order")
-        return phases
-
-    @model_validator(mode="after")
-    def _unique_steps(self) -> Self:
-        """A step id used twice, said at the second one."""
-        seen: set[str] = set()
-        twice: list[tuple[Loc, str]] = []
-        for i, phase in enumerate(self.phases):
-            for j, step in enumerate(phase.steps):
-                if step.id in seen:
-                    twice.append(
-                        (("phases", i, "steps", j, "id"), f"step id {step.id!r} is used twice")
-                    )
-                seen.add(step.id)
-        if twice:
-            raise located_error("Procedure", twice)
-        return self
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return checked_after(handler(source), in_turn(_channels_resolve, _unique_steps))
 
     @property
     def steps(self) -> list[Step]:
@@ -220,3 +204,42 @@ class Procedure(Strict):
 
     def phase_of(self, step_id: str) -> Phase:
         return next(p.phase for p in self.phases if any(s.id == step_id for s in p.steps))
+
+
+def _channels_resolve(procedure: Procedure) -> Procedure:
+    names = [c.name for c in procedure.channels]
+    problems: list[tuple[Loc, str]] = [
+        (("channels", i, "name"), f"channel {name!r} is declared twice")
+        for i, name in enumerate(names)
+        if name in names[:i]
+    ]
+    problems += [
+        (
+            ("phases", i, "steps", j, "channels", k),
+            f"no channel is named {name!r}{did_you_mean(name, names)};"
+            f" known: {', '.join(names) or 'none'}",
+        )
+        for i, phase in enumerate(procedure.phases)
+        for j, step in enumerate(phase.steps)
+        for k, name in enumerate(step.channels)
+        if name not in names
+    ]
+    if problems:
+        raise located_error("Procedure", problems)
+    return procedure
+
+
+def _unique_steps(procedure: Procedure) -> Procedure:
+    """A step id used twice, said at the second one."""
+    seen: set[str] = set()
+    twice: list[tuple[Loc, str]] = []
+    for i, phase in enumerate(procedure.phases):
+        for j, step in enumerate(phase.steps):
+            if step.id in seen:
+                twice.append(
+                    (("phases", i, "steps", j, "id"), f"step id {step.id!r} is used twice")
+                )
+            seen.add(step.id)
+    if twice:
+        raise located_error("Procedure", twice)
+    return procedure

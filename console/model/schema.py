@@ -15,7 +15,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def config_schema() -> dict[str, Any]:
     """The whole configuration: one property per file of the directory."""
-    schema = Settings.model_json_schema()
+    schema = Settings.json_schema()
     schema["description"] = (
         "A rollback-console configuration directory: each property is one TOML file "
         + ", ".join(f"({part}: {name})" for part, name in FILES.items())
@@ -28,7 +28,7 @@ def file_schema(filename: str) -> dict[str, Any]:
     parts = {name: part for part, name in FILES.items()}
     if filename not in parts:
         raise KeyError(filename)
-    whole = Settings.model_json_schema()
+    whole = Settings.json_schema()
     defs = whole.get("$defs", {})
     field = whole["properties"][parts[filename]]
     if "$ref" in field:

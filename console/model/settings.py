@@ -1,13 +1,12 @@
 """The whole configuration as one validated Settings (read by console/model/loading.py)."""
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, PrivateAttr, field_validator, model_validator
-
-from console.model.base import Field, Strict
 from console.model.drill_refs import drill_problems
 from console.model.drill_settings import DrillSettings
+from console.model.frozen import EMPTY_SHOWN, After, Frozen, Shown, checked_after, empty_list, ruled
 from console.model.inventory import Inventory
 from console.model.keymap import keymap_problems, normalized
 from console.model.param_types import ParamType
@@ -36,69 +35,80 @@ def _compiles(pattern: str) -> str:
     return pattern
 
 
-class Redaction(Strict):
+@dataclass(init=False, repr=False, eq=False)
+class Redaction(Frozen):
     """Values and patterns that never reach the journal or an export. Each pattern is
     compiled on its own, as the redactor uses it, so its inline flags apply to it alone."""
 
-    values: list[str] = []
-    patterns: list[Annotated[str, AfterValidator(_compiles)]] = []
-    env: list[str] = []
+    values: Annotated[list[str], EMPTY_SHOWN] = field(default_factory=empty_list)
+    patterns: Annotated[list[Annotated[str, After(_compiles)]], EMPTY_SHOWN] = field(
+        default_factory=empty_list
+    )
+    env: Annotated[list[str], EMPTY_SHOWN] = field(default_factory=empty_list)
 
 
-class ConsoleOptions(Strict):
+def _keymap_exists(keymap: dict[str, str]) -> dict[str, str]:
+    problems = keymap_problems(keymap)
+    if problems:
+        raise located_error("keymap", problems)
+    return normalized(keymap)
+
+
+def _no_keys() -> dict[str, str]:
+    return {}
+
+
+_REDACTION = Redaction()
+
+
+@dataclass(init=False, repr=False, eq=False)
+class ConsoleOptions(Frozen):
     """console.toml: where journals go, the theme, keys, and what to redact."""
 
     journal_dir: str | None = None
     # The theme the console opens with; the one picked in the console is written here.
     theme: str | None = None
     lock_dir: str | None = None
-    keymap: dict[str, str] = {}
-    redact: Redaction = Redaction()
-
-    @field_validator("keymap")
-    @classmethod
-    def _keymap_exists(cls, keymap: dict[str, str]) -> dict[str, str]:
-        problems = keymap_problems(keymap)
-        if problems:
-            raise located_error("keymap", problems)
-        return normalized(keymap)
+    keymap: Annotated[dict[str, str], After(_keymap_exists), Shown({})] = field(
+        default_factory=_no_keys
+    )
+    redact: Redaction = _REDACTION
 
 
-def _no_problems() -> list[ConfigProblem]:
-    """A Python function, not `list`: pydantic asks each private attribute's factory for
-    its signature when a model is made, and a builtin's is parsed from its text with the
-    tokenizer, whose first use compiles its patterns (~20 M instructions, issue 18)."""
-    return []
+_CONSOLE, _TRIGGERS, _DRILLS = ConsoleOptions(), TriggerSettings(), DrillSettings()
 
 
-class Settings(Strict):
-    """The whole configuration, cross-checked: each field is one file of the directory."""
+@dataclass(init=False, repr=False, eq=False)
+class Settings(Frozen):
+    """The whole configuration, cross-checked: each field is one file of the directory.
+    What was read but cannot be honoured without being an error (check-config says it)
+    and the directory it was read from are noted on it by the loader (`found_in`)."""
 
     inventory: Inventory
     procedure: Procedure
-    strategies: list[Strategy] = Field(min_length=1)
-    console: ConsoleOptions = ConsoleOptions()
-    triggers: TriggerSettings = TriggerSettings()
-    drills: DrillSettings = DrillSettings()
-    # What was read but cannot be honoured without being an error (check-config says it).
-    _warnings: list[ConfigProblem] = PrivateAttr(default_factory=_no_problems)
-    _directory: Path | None = PrivateAttr(default=None)
+    strategies: list[Strategy] = ruled(min_length=1)
+    console: ConsoleOptions = _CONSOLE
+    triggers: TriggerSettings = _TRIGGERS
+    drills: DrillSettings = _DRILLS
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return checked_after(handler(source), _references_resolve)
+
+    def found_in(self, directory: Path, warnings: list[ConfigProblem]) -> None:
+        """Notes where these settings were read from, and their warnings."""
+        object.__setattr__(self, "_directory", directory)
+        object.__setattr__(self, "_warnings", warnings)
 
     @property
     def directory(self) -> Path | None:
         """The configuration directory these settings were read from."""
-        return self._directory
+        return self.__dict__.get("_directory")
 
     @property
     def warnings(self) -> list[ConfigProblem]:
-        return self._warnings
-
-    @model_validator(mode="after")
-    def _references_resolve(self) -> Self:
-        problems = [*reference_problems(self), *drill_problems(self)]
-        if problems:
-            raise located_error("Settings", problems)
-        return self
+        warnings: list[ConfigProblem] = self.__dict__.get("_warnings", [])
+        return warnings
 
     def strategy(self, name: str) -> Strategy:
         return next(s for s in self.strategies if s.name == name)
@@ -132,3 +142,10 @@ class Settings(Strict):
                 " inventory.toml: name the ones that may roll it back there"
             )
         return f"no strategy applies to every one of {', '.join(systems)}: {advice}"
+
+
+def _references_resolve(settings: Settings) -> Settings:
+    problems = [*reference_problems(settings), *drill_problems(settings)]
+    if problems:
+        raise located_error("Settings", problems)
+    return settings

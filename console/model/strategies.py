@@ -1,11 +1,22 @@
 """Rollback strategies: kinds, typed parameters, command templates, waves."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import ConfigDict, ValidationError, model_validator
-
-from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
+from console.model.base import NAME_PATTERN, YEAR_SECONDS
+from console.model.frozen import (
+    EMPTY_SHOWN,
+    Frozen,
+    Limits,
+    checked_after,
+    checked_before,
+    empty_list,
+    in_turn,
+    ruled,
+)
 from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind, stage_problem
 from console.model.later import later
 from console.model.param_types import ParamType
@@ -24,19 +35,25 @@ else:  # built at its first use: most strategies have no parameters (issue 18)
 __all__ = ["Commands", "RunsOn", "Strategy", "StrategyKind", "Waves"]
 
 
-class _Params(Strict):
+@dataclass(init=False, repr=False, eq=False)
+class _Params(Frozen):
     """A strategy's parameters as configured, before its preset's join them."""
 
     params: list[Parameter]
 
 
-class Commands(Strict):
+def _none_required(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)
+
+
+@dataclass(init=False, repr=False, eq=False, kw_only=True)  # required after defaults
+class Commands(Frozen):
     """The command templates of a strategy, run on each host in order; `health` runs on
     each target host over SSH after the verify (after each step's, in a gradual kind),
     also when the strategy's other commands run on the jump host."""
 
     # A built-in kind brings its own templates: in a file, any stage may be left out.
-    model_config = ConfigDict(json_schema_extra=lambda schema: schema.pop("required", None))
+    __pydantic_config__ = {**Frozen.__pydantic_config__, "json_schema_extra": _none_required}
 
     precheck: str | None = None
     action: str
@@ -60,47 +77,32 @@ class Commands(Strict):
         return [(stage, tpl) for stage, tpl in named if tpl]
 
 
-class Waves(Strict):
+@dataclass(init=False, repr=False, eq=False)
+class Waves(Frozen):
     """How many hosts start together: a count or a percentage of the targets, the same
     for every wave, or `sizes` in order (Ansible's `serial` list: `[1, "25%"]`, the last
     one repeated)."""
 
-    size: int | None = Field(default=None, ge=1, strict=True)
-    percent: float | None = Field(default=None, gt=0, le=100, strict=True)
+    size: int | None = ruled(None, ge=1, strict=True)
+    percent: float | None = ruled(None, gt=0, le=100, strict=True)
     sizes: (
-        list[Annotated[int, Field(ge=1)] | Annotated[str, Field(pattern=SHARE.pattern)]] | None
-    ) = Field(
-        default=None,
+        list[
+            Annotated[int, Limits(ge=1, strict=False)]
+            | Annotated[str, Limits(pattern=SHARE.pattern, strict=False)]
+        ]
+        | None
+    ) = ruled(
+        None,
         min_length=1,
         description='the size of each wave in order, a number of hosts or a share ("25%");'
         " the last one repeated until every host has a wave",
     )
-    pause_seconds: float = Field(default=0.0, ge=0, le=YEAR_SECONDS, strict=True)
+    pause_seconds: float = ruled(0.0, ge=0, le=YEAR_SECONDS, strict=True)
     confirm: bool = False
 
-    @model_validator(mode="before")
     @classmethod
-    def _sizes_as_written(cls, data: object) -> object:
-        """Each of `sizes` checked at its own index, in words (a union's errors are not)."""
-        sizes = data.get("sizes") if isinstance(data, dict) else None
-        if isinstance(sizes, list):
-            if not sizes:
-                raise located_error("Waves", [(("sizes",), 'give one size at least: [1, "100%"]')])
-            problems: list[tuple[Loc, str]] = [
-                (("sizes", i), problem)
-                for i, size in enumerate(sizes)
-                if (problem := size_problem(size))
-            ]
-            if problems:
-                raise located_error("Waves", problems)
-        return data
-
-    @model_validator(mode="after")
-    def _one_of(self) -> Self:
-        given = [k for k in ("size", "percent", "sizes") if getattr(self, k) is not None]
-        if len(given) > 1:
-            raise ValueError(f"give one of size, percent or sizes, not {' and '.join(given)}")
-        return self
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return checked_before(checked_after(handler(source), _one_of), _sizes_as_written)
 
     def plan(self, hosts: int) -> list[int]:
         """How many of `hosts` each wave takes, in order: the one home of the plan."""
@@ -109,6 +111,29 @@ class Waves(Strict):
     def of(self, hosts: Sequence[T]) -> list[list[T]]:
         """`hosts` in their waves, in order."""
         return in_waves(hosts, self.plan(len(hosts)))
+
+
+def _sizes_as_written(data: object) -> object:
+    """Each of `sizes` checked at its own index, in words (a union's errors are not)."""
+    sizes = data.get("sizes") if isinstance(data, dict) else None
+    if isinstance(sizes, list):
+        if not sizes:
+            raise located_error("Waves", [(("sizes",), 'give one size at least: [1, "100%"]')])
+        problems: list[tuple[Loc, str]] = [
+            (("sizes", i), problem)
+            for i, size in enumerate(sizes)
+            if (problem := size_problem(size))
+        ]
+        if problems:
+            raise located_error("Waves", problems)
+    return data
+
+
+def _one_of(waves: Waves) -> Waves:
+    given = [k for k in ("size", "percent", "sizes") if getattr(waves, k) is not None]
+    if len(given) > 1:
+        raise ValueError(f"give one of size, percent or sizes, not {' and '.join(given)}")
+    return waves
 
 
 STAGES = ("precheck", "action", "verify", "undo", HEALTH)
@@ -138,8 +163,10 @@ def _check_merged(written: list[Any], merged: dict[str, Any]) -> None:
     names = [str(p.get("name")) for p in written if isinstance(p, dict)]
     joined = {p.get("name"): p for p in merged.get("params", []) if isinstance(p, dict)}
     problems: list[tuple[Loc, str]] = []
+    from pydantic import ValidationError
+
     try:
-        _Params.model_validate({"params": [joined.get(n, {}) for n in names]})
+        _Params.validated({"params": [joined.get(n, {}) for n in names]})
     except ValidationError as exc:
         problems += [(e["loc"], str(e.get("ctx", {}).get("error", e["msg"]))) for e in exc.errors()]
     commands = merged.get("commands")
@@ -171,26 +198,35 @@ def _check_merged(written: list[Any], merged: dict[str, Any]) -> None:
         raise located_error("Strategy", problems)
 
 
-class Strategy(Strict):
+_WAVES = Waves()  # the default of every Strategy (a record never changes)
+
+
+@dataclass(init=False, repr=False, eq=False, kw_only=True)  # required after defaults
+class Strategy(Frozen):
     """A named, configured rollback strategy: its own commands, or a preset's."""
 
-    model_config = ConfigDict(json_schema_extra=_commands_needed)
+    __pydantic_config__ = {**Frozen.__pydantic_config__, "json_schema_extra": _commands_needed}
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = ruled(pattern=NAME_PATTERN)
     kind: StrategyKind
-    preset: str | None = Field(
-        default=None,
+    preset: str | None = ruled(
+        None,
         description="built-in commands for the kind (docs/strategies.md); stages and"
         " params given here override the preset's",
     )
     description: str = ""
-    params: list[Parameter] = []
+    params: Annotated[list[Parameter], EMPTY_SHOWN] = field(default_factory=empty_list)
     commands: Commands
-    waves: Waves = Waves()
-    max_fail_percentage: float | None = Field(default=None, ge=0, le=100, strict=True)
-    timeout: float | None = Field(default=None, gt=0, le=YEAR_SECONDS, strict=True)
+    waves: Waves = _WAVES
+    max_fail_percentage: float | None = ruled(None, ge=0, le=100, strict=True)
+    timeout: float | None = ruled(None, gt=0, le=YEAR_SECONDS, strict=True)
     data_touching: bool = False
     runs_on: RunsOn = RunsOn.HOSTS
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        after = in_turn(_description_is_prose, _stages_are_numbers, _templates_use_declared_params)
+        return checked_before(checked_after(handler(source), after), _preset)
 
     def service_unchecked(self, values: dict[str, str]) -> str:
         """The `restart` command its verify runs after, when that verify checks only what
@@ -204,7 +240,7 @@ class Strategy(Strict):
         given = [n for n in ("check", "running") if n in named and (values.get(n) or "").strip()]
         return "" if given else restart
 
-    def resolver(self) -> "Resolve | None":
+    def resolver(self) -> Resolve | None:
         """Its preset's resolve (what `previous` stands for, asked before the yes), when
         the precheck that resolves it is the preset's own; else None."""
         kind, named = self.kind, self.preset
@@ -228,88 +264,87 @@ class Strategy(Strict):
             return dict(params)
         return {p.name: p.default for p in self.params if p.default is not None}
 
-    @model_validator(mode="before")
-    @classmethod
-    def _preset(cls, data: object) -> object:
-        """The configured parameters are checked as written (a problem names their index
-        in the file), then the preset's join them, merged by name."""
-        if not isinstance(data, dict):
-            return data
-        params = data.get("params")
-        if isinstance(params, list):
-            names = [p.get("name") for p in params if isinstance(p, dict)]
-            twice = [
-                (("params", i, "name"), f"parameter {name!r} is declared twice")
-                for i, name in enumerate(names)
-                if name in names[:i]
-            ]
-            if twice:
-                raise located_error("Strategy", twice)
-            _Params.model_validate({"params": params})
-        try:
-            merged = with_preset(data)
-        except ValueError as exc:  # an unknown preset: said at its own line
-            if "preset" not in data:
-                raise
-            raise located_error("Strategy", [(("preset",), str(exc))]) from None
-        if isinstance(params, list) and merged is not data:
-            _check_merged(params, merged)
-        return merged
 
-    @model_validator(mode="after")
-    def _description_is_prose(self) -> Self:
-        """A description is shown as written (the run's confirmation, the document): a
-        placeholder there would reach the reader unfilled."""
-        if named := sorted(placeholders(self.description)):
-            said = ", ".join(f"{{{{{n}}}}}" for n in named)
-            problem = f"{said} is never filled in a description, which is shown as written"
-            raise located_error("Strategy", [(("description",), f"{problem}; say it in words")])
-        return self
+def _preset(data: object) -> object:
+    """The configured parameters are checked as written (a problem names their index
+    in the file), then the preset's join them, merged by name."""
+    if not isinstance(data, dict):
+        return data
+    params = data.get("params")
+    if isinstance(params, list):
+        names = [p.get("name") for p in params if isinstance(p, dict)]
+        twice = [
+            (("params", i, "name"), f"parameter {name!r} is declared twice")
+            for i, name in enumerate(names)
+            if name in names[:i]
+        ]
+        if twice:
+            raise located_error("Strategy", twice)
+        _Params.validated({"params": params})
+    try:
+        merged = with_preset(data)
+    except ValueError as exc:  # an unknown preset: said at its own line
+        if "preset" not in data:
+            raise
+        raise located_error("Strategy", [(("preset",), str(exc))]) from None
+    if isinstance(params, list) and merged is not data:
+        _check_merged(params, merged)
+    return merged
 
-    @model_validator(mode="after")
-    def _stages_are_numbers(self) -> Self:
-        """A gradual kind's stages in its default are numbers, as `run` needs them (what
-        check-config accepts runs)."""
-        stepping = STRATEGY_KINDS[self.kind].stepping
-        if stepping is None:
-            return self
-        for i, p in enumerate(self.params):
-            if p.name != stepping.param or p.default is None:
-                continue
-            if problem := stage_problem(stepping, stepping.values({p.name: p.default})):
-                raise located_error("Strategy", [(("params", i, "default"), problem)])
-        return self
 
-    @model_validator(mode="after")
-    def _templates_use_declared_params(self) -> Self:
-        declared = {p.name for p in self.params} | IMPLICIT_VALUES
-        stepping = STRATEGY_KINDS[self.kind].stepping
-        if stepping:  # the engine sets it for each step of a gradual kind
-            declared.add(stepping.value)
-        templates = {s: getattr(self.commands, s) or "" for s in STAGES}
-        problems: list[tuple[Loc, str]] = [
-            (("commands", stage), problem)
-            for stage, template in templates.items()
-            for problem in template_problems(template, declared, "a declared parameter")
-        ]
-        # A value that may hold any text is filled in shell-quoted: inside quotes, the
-        # shell would run what it holds ($(...), `...`) on every host.
-        free = {p.name for p in self.params if p.type in (ParamType.STRING, ParamType.ENV)}
-        problems += [
-            (("commands", stage), problem)
-            for stage, template in templates.items()
-            for problem in quoted_placeholders(template, free.__contains__)
-        ]
-        used = set().union(*(placeholders(t) for t in templates.values()))
-        problems += [
-            (
-                ("params", i),
-                f"parameter {p.name!r} is used by the commands but has no default and is"
-                " not required: give it a default, or required = true",
-            )
-            for i, p in enumerate(self.params)
-            if p.default is None and not p.required and p.name in used
-        ]
-        if problems:
-            raise located_error("Strategy", problems)
-        return self
+def _description_is_prose(strategy: Strategy) -> Strategy:
+    """A description is shown as written (the run's confirmation, the document): a
+    placeholder there would reach the reader unfilled."""
+    if named := sorted(placeholders(strategy.description)):
+        said = ", ".join(f"{{{{{n}}}}}" for n in named)
+        problem = f"{said} is never filled in a description, which is shown as written"
+        raise located_error("Strategy", [(("description",), f"{problem}; say it in words")])
+    return strategy
+
+
+def _stages_are_numbers(strategy: Strategy) -> Strategy:
+    """A gradual kind's stages in its default are numbers, as `run` needs them (what
+    check-config accepts runs)."""
+    stepping = STRATEGY_KINDS[strategy.kind].stepping
+    if stepping is None:
+        return strategy
+    for i, p in enumerate(strategy.params):
+        if p.name != stepping.param or p.default is None:
+            continue
+        if problem := stage_problem(stepping, stepping.values({p.name: p.default})):
+            raise located_error("Strategy", [(("params", i, "default"), problem)])
+    return strategy
+
+
+def _templates_use_declared_params(strategy: Strategy) -> Strategy:
+    declared = {p.name for p in strategy.params} | IMPLICIT_VALUES
+    stepping = STRATEGY_KINDS[strategy.kind].stepping
+    if stepping:  # the engine sets it for each step of a gradual kind
+        declared.add(stepping.value)
+    templates = {s: getattr(strategy.commands, s) or "" for s in STAGES}
+    problems: list[tuple[Loc, str]] = [
+        (("commands", stage), problem)
+        for stage, template in templates.items()
+        for problem in template_problems(template, declared, "a declared parameter")
+    ]
+    # A value that may hold any text is filled in shell-quoted: inside quotes, the
+    # shell would run what it holds ($(...), `...`) on every host.
+    free = {p.name for p in strategy.params if p.type in (ParamType.STRING, ParamType.ENV)}
+    problems += [
+        (("commands", stage), problem)
+        for stage, template in templates.items()
+        for problem in quoted_placeholders(template, free.__contains__)
+    ]
+    used = set().union(*(placeholders(t) for t in templates.values()))
+    problems += [
+        (
+            ("params", i),
+            f"parameter {p.name!r} is used by the commands but has no default and is"
+            " not required: give it a default, or required = true",
+        )
+        for i, p in enumerate(strategy.params)
+        if p.default is None and not p.required and p.name in used
+    ]
+    if problems:
+        raise located_error("Strategy", problems)
+    return strategy

@@ -4,13 +4,13 @@ Apart from the probes' own models, so that validating inventory.toml (whose syst
 list their probes) builds none of these before `exec` dials; the triggers' own model
 (console/model/auto_triggers.py) is built at its first use."""
 
-from typing import TYPE_CHECKING, Self
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import model_validator
-
-from console.model.base import YEAR_SECONDS, Field, Strict
+from console.model.base import YEAR_SECONDS
+from console.model.frozen import EMPTY_SHOWN, Frozen, Limits, checked_after, empty_list
 from console.model.later import later
-from console.model.problems import Loc, located_error
+from console.model.problems import located_error, used_twice
 
 if TYPE_CHECKING:
     from console.model.auto_triggers import AutoTrigger
@@ -18,40 +18,47 @@ else:
     AutoTrigger = later("console.model.auto_triggers", "AutoTrigger")
 
 
-class Soak(Strict):
+@dataclass(init=False, repr=False, eq=False)
+class Soak(Frozen):
     """Verify stability: `samples` healthy rounds in a row within `max_samples` rounds."""
 
-    samples: int = Field(default=3, ge=1, le=1000, strict=True)
-    max_samples: int | None = Field(default=None, ge=1, le=10000, strict=True)
-    interval: float | None = Field(default=None, gt=0, le=YEAR_SECONDS, strict=True)
+    samples: Annotated[int, Limits(ge=1, le=1000)] = 3
+    max_samples: Annotated[int | None, Limits(ge=1, le=10000)] = None
+    interval: Annotated[float | None, Limits(gt=0, le=YEAR_SECONDS)] = None
 
     @property
     def limit(self) -> int:
         return max(self.samples, self.max_samples or self.samples)
 
 
-class WatchOptions(Strict):
+@dataclass(init=False, repr=False, eq=False)
+class WatchOptions(Frozen):
     """Journal thinning: state changes always, else one sample in `journal_every`."""
 
-    journal_every: int = Field(default=20, ge=1, strict=True)
-    history: int = Field(default=60, ge=2, le=10000, strict=True)
+    journal_every: Annotated[int, Limits(ge=1)] = 20
+    history: Annotated[int, Limits(ge=2, le=10000)] = 60
 
 
-class TriggerSettings(Strict):
+# Each a default shared by every TriggerSettings (a record never changes), shown in the
+# schema as a model's default instance was.
+_SOAK, _WATCH = Soak(), WatchOptions()
+
+
+@dataclass(init=False, repr=False, eq=False)
+class TriggerSettings(Frozen):
     """triggers.toml: automatic triggers, the soak window and journal thinning."""
 
-    triggers: list[AutoTrigger] = []
-    soak: Soak = Soak()
-    watch: WatchOptions = WatchOptions()
+    triggers: Annotated[list[AutoTrigger], EMPTY_SHOWN] = field(default_factory=empty_list)
+    soak: Soak = _SOAK
+    watch: WatchOptions = _WATCH
 
-    @model_validator(mode="after")
-    def _unique(self) -> Self:
-        names = [t.name for t in self.triggers]
-        twice: list[tuple[Loc, str]] = [
-            (("triggers", i, "name"), f"trigger name {name!r} is used twice")
-            for i, name in enumerate(names)
-            if name in names[:i]
-        ]
-        if twice:
-            raise located_error("TriggerSettings", twice)
-        return self
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return checked_after(handler(source), _unique)
+
+
+def _unique(settings: TriggerSettings) -> TriggerSettings:
+    twice = used_twice([t.name for t in settings.triggers], "triggers", "trigger")
+    if twice:
+        raise located_error("TriggerSettings", twice)
+    return settings

@@ -93,23 +93,21 @@ def journal_settings(events: list[Event]) -> Settings:
     by_phase: dict[Phase, list[Step]] = {phase: [] for phase in Phase}
     for s in steps:
         by_phase[Phase(s["phase"])].append(step_from_plan(s))
-    phases = [PhaseSteps.model_construct(phase=p, steps=by_phase[p]) for p in Phase]
+    phases = [PhaseSteps(phase=p, steps=by_phase[p]) for p in Phase]
     systems: dict[str, list[Host]] = {}
     state = fold(events)
     for host, system in state.hosts.items():
-        systems.setdefault(system, []).append(Host.model_construct(name=host))
+        systems.setdefault(system, []).append(Host(name=host))
     # Each system lists the strategies the incident ran: one for all of them (the picker
     # offers those that every selected system lists), and those steps name of their own.
     ran = [*dict.fromkeys(s for s in (state.strategy, *state.named_strategies.values()) if s)]
-    inventory = Inventory.model_construct(
+    inventory = Inventory(
         ssh=SshDefaults(),
-        systems=[
-            System.model_construct(name=n, hosts=hs, strategies=ran) for n, hs in systems.items()
-        ],
+        systems=[System(name=n, hosts=hs, strategies=ran) for n, hs in systems.items()],
     )
-    return Settings.model_construct(
+    return Settings(
         inventory=inventory,
-        procedure=Procedure.model_construct(name=name, phases=phases),
+        procedure=Procedure(name=name, phases=phases),
         strategies=[],
     )
 
@@ -184,7 +182,7 @@ class FollowedIncident:
             ),
             None,
         )
-        return Step.model_construct(id=step_id, title=title or step_id, kind=StepKind.COMMAND)
+        return Step(id=step_id, title=title or step_id, kind=StepKind.COMMAND)
 
     def current(self) -> Step | None:
         step_id = self.state.current_step(self.order)
