@@ -111,7 +111,8 @@ async def test_an_open_incidents_clock_does_not_jump_with_the_wall_clock(tmp_pat
         await app.push_screen("checklist")
         await until(pilot, lambda: bool(app.screen.query(IncidentBar)))
         bar = app.screen.query_one(IncidentBar)
-        assert " 0:00:0" in str(bar.render()), bar.render()
+        # under a minute, not under ten seconds: a loaded machine takes seconds to draw
+        assert " 0:00:" in str(bar.render()), bar.render()
         clock.step = timedelta(hours=1)
         bar.refresh()
         await pilot.pause()
@@ -119,4 +120,4 @@ async def test_an_open_incidents_clock_does_not_jump_with_the_wall_clock(tmp_pat
         await app.push_screen("timeline")  # a screen shown after the step: the same clock
         await until(pilot, lambda: bool(app.screen.query(IncidentBar)))
         said += str(app.screen.query_one(IncidentBar).render()).splitlines()[0]
-    assert said.count(" 0:00:0") == 2 and "1:00:0" not in said, said
+    assert said.count(" 0:00:") == 2 and "1:00:" not in said, said
