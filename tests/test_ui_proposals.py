@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Input, RadioSet
 
+from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.journal.export import EXPORT_FORMATS
 from console.journal.export.document import build_document
@@ -193,8 +194,11 @@ async def test_accepting_on_the_trigger_screen_keeps_what_was_typed(tmp_path: Pa
 
 
 async def test_a_firing_while_driving_is_merged_as_evidence(tmp_path: Path) -> None:
+    """api-1's key is refused, so each evidence line carries that paragraph: walked at
+    80x24 on a real fleet, such evidence filled the dialog and pushed its keys line (and a
+    dismissal's reason) below the edge. The evidence scrolls; the rest stays in view."""
     settings = only_triggers(demo_settings(), api_errors={"policy": "propose"})
-    async with DemoFleet(settings) as fleet:
+    async with DemoFleet(settings, [Fault(FaultKind.WRONG_HOSTKEY, "api-1")]) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await open_incident(pilot)
@@ -206,6 +210,9 @@ async def test_a_firing_while_driving_is_merged_as_evidence(tmp_path: Path) -> N
             assert "PROPOSED" in line(app)
             await pilot.press("ctrl+t")
             assert isinstance(app.screen, ProposalDialog)
+            await pilot.pause(0.1)
+            shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+            assert "api-1 error: host key" in shown and "Enter does it" in shown, shown
             await pilot.press("enter")  # merge: the first choice while driving
             await until(pilot, lambda: app.live.proposal is None)
             state = app.conductor.state

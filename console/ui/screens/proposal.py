@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 
@@ -75,7 +75,8 @@ class ProposalDialog(ModalScreen[None]):
                 f"Automatic trigger fired: {firing.trigger.kind.label} ({firing.trigger.system})",
                 classes="dialog-title",
             )
-            yield Static(self._text(), classes="dialog-text", id="proposal-text")
+            with VerticalScroll(id="proposal-scroll"):
+                yield Static(self._text(), classes="dialog-text", id="proposal-text")
             with ChoiceThenText(id="decision", enter_decides=True):
                 if driving is None:
                     yield MarkedRadioButton(
