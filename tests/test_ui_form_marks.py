@@ -279,13 +279,21 @@ async def test_a_field_keeps_its_cursor_while_the_terminal_is_away(tmp_path: Pat
 async def test_an_action_item_without_its_action_says_so_in_words(tmp_path: Path) -> None:
     """Walked at 80x24: a ticket typed in an action item's row, its action left empty, and
     Ctrl+S said `✘ Action item 1: action: String should have at least 1 character`, the
-    validation library's words."""
+    validation library's words. And a priority left empty read `P1`, its placeholder, in
+    the row beside what was typed (`rb222ic P1 2026-12-13 SHOP-42`), the document saying
+    `–`: an empty field names its column, as owner and ticket do."""
     app = build_app(demo_settings(), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         await pilot.press("f5")
         await until(pilot, lambda: isinstance(app.screen, FormScreen))
-        app.screen.query_one(ActionItemRow).query_one(".item-ticket", Input).focus()
+        row = app.screen.query_one(ActionItemRow)
+        empty = {
+            column: row.query_one(f".item-{column}", Input).render_line(0).text.strip()
+            for column in ("owner", "priority", "ticket")
+        }
+        assert all(column.startswith(text.lower()) for column, text in empty.items()), empty
+        row.query_one(".item-ticket", Input).focus()
         await type_text(pilot, "SHOP-42")
         await pilot.press("ctrl+s")
         error = app.screen.query_one("#form-error", Label)

@@ -14,7 +14,7 @@ COLUMNS = ("action", "owner", "priority", "due", "ticket")
 PLACEHOLDERS = {
     "action": "Action",
     "owner": "Owner",
-    "priority": "P1",
+    "priority": "Prio",  # a value (P1) would read as one typed
     "due": "YYYY-MM-DD",
     "ticket": "Ticket",
 }
