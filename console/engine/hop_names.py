@@ -1,15 +1,17 @@
-"""check-config's look at the jump hosts dialled from here: the first hop of every route
-is looked up on this machine when exec, run or drill connects; a name that does not
-resolve (a ProxyJump mistyped `bastoin`, which names no Host block and no host) would be
-found only then, on every host behind it. Later hops are resolved by the hop before them,
-out of sight from here; a proxy command reaches its hop its own way. Nothing is
-connected: the names are looked up within a deadline, on daemon threads
-(key_names.looked_up); one not answered by then is not said."""
+"""check-config's look at the names dialled from here: the first hop of every route (its
+jump host, else the host itself) is looked up on this machine when exec, run or drill
+connects; a name that does not resolve (a ProxyJump mistyped `bastoin`, which names no
+Host block and no host; an address mistyped `web-1.interal`) would be found only then, on
+every host behind it. Later hops are resolved by the hop before them, out of sight from
+here; a proxy command reaches its hop its own way. Nothing is connected: the names are
+looked up within a deadline, on daemon threads (key_names.looked_up); one not answered by
+then is not said."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import NamedTuple
 
 from console.engine.destination import Destination
 from console.engine.key_names import looked_up
@@ -18,10 +20,15 @@ from console.model.inventory import Inventory
 
 
 def _dialled_here(dest: Destination) -> Destination | None:
-    """The jump host this machine opens a TCP connection to on the way to `dest`."""
-    if not dest.hops:
+    """The name this machine opens a TCP connection to on the way to `dest`: its first
+    jump host, else `dest` itself where a name was given for it (an address, a HostName);
+    a host known by its own name alone is left out (named for a resolver to know)."""
+    if dest.hops:
+        first = dest.hops[0]
+    elif dest.host != dest.alias:
+        first = dest
+    else:
         return None
-    first = dest.hops[0]
     if first.proxy_command:
         return None
     try:
@@ -35,38 +42,55 @@ def _addresses(host: str) -> list[str]:
     return [str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
 
 
-def unresolved_hops(found: list[Route]) -> dict[Destination, tuple[list[str], socket.gaierror]]:
-    """Each jump host dialled from here whose name does not resolve here: the hosts
-    reached through it, and why."""
+class Unresolved(NamedTuple):
+    """A name dialled from here that does not resolve: the hosts reached through it, why,
+    and whether it is their jump host (else it is the host itself)."""
+
+    hosts: list[str]
+    error: socket.gaierror
+    jump: bool
+
+
+def unresolved_hops(found: list[Route]) -> dict[Destination, Unresolved]:
+    """Each jump host (or host) dialled from here whose name does not resolve here."""
     first: dict[Destination, list[str]] = {}
+    jumps: set[Destination] = set()
     for route in found:
         if route.dest is not None and (dest := _dialled_here(route.dest)) is not None:
             first.setdefault(dest, []).append(route.host)
+            if dest is not route.dest:
+                jumps.add(dest)
     if not first:
         return {}
     answers = looked_up({dest.host for dest in first}, _addresses)
     return {
-        dest: (hosts, error)
+        dest: Unresolved(hosts, error, dest in jumps)
         for dest, hosts in first.items()
         # resolved, or not within the deadline: left out
         if isinstance(error := answers.get(dest.host), socket.gaierror)
     }
 
 
-def unresolved_names(
-    inventory: Inventory, hops: dict[Destination, tuple[list[str], socket.gaierror]]
-) -> list[str]:
-    """One line per jump host of `hops` (`unresolved_hops`), with the hosts reached
-    through it, as exec, run and drill would find them."""
+def unresolved_names(inventory: Inventory, hops: dict[Destination, Unresolved]) -> list[str]:
+    """One line per jump host (or host) of `hops` (`unresolved_hops`), with the hosts
+    reached through it, as exec, run and drill would find them."""
     lines = []
-    for dest, (hosts, error) in hops.items():
+    for dest, (hosts, error, jump) in hops.items():
         named = dest.host if dest.alias == dest.host else f"{dest.alias} (HostName {dest.host})"
         shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
+        them = "them" if len(hosts) > 1 else "it"
+        if not jump:  # the host itself: its address, or ssh_config's HostName for it
+            lines.append(
+                f"{shown}: {dest.host} does not resolve here ({error.strerror}): exec, run and"
+                f" drill will find {them} unreachable; the name is its address"
+                " (inventory.toml), else its HostName (ssh_config), else its own"
+            )
+            continue
         fix = "; a jump host is reached as ssh_config says (a Host block giving its HostName)"
         if dest.alias in inventory.host_names:
             fix += f", not as the inventory's host {dest.alias}"
         lines.append(
             f"{shown}: jump host {named} does not resolve here ({error.strerror}): exec, run and drill"
-            f" will find {'them' if len(hosts) > 1 else 'it'} unreachable{fix}"
+            f" will find {them} unreachable{fix}"
         )
     return lines
