@@ -126,9 +126,9 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
     assert "steps=10,50,100" in detail, detail
     assert "Stages: 10%, 50%, 100%, each checked" in about, about
     assert "steps=10,50,100" in about and "target" not in about, about
-    assert "Stage 1 of 3 (10%)" in first and "Start stage 2 of 3 (50%)?" in first, first
+    assert "Stage 1 of 3 (10%)" in first and "Start stage 2 of 3 (50%): 2 hosts" in first, first
     assert "held at 10%" in first, first
-    assert "Start stage 3 of 3 (100%)?" in second, second
+    assert "Start stage 3 of 3 (100%): 2 hosts from 50% to 100%, the last stage?" in second, second
     assert ran == "reenable"
     assert waves.startswith("Stages ✔ 1/3 10% · ✔ 2/3 50% · ✔ 3/3 100%"), waves
     assert set(fleet.written("flags").values()) == {"new_checkout=100\n"}

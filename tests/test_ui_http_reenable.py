@@ -85,13 +85,19 @@ async def test_an_http_re_enable_asks_between_its_steps_with_each_hosts_health_c
         await pilot.press("y")
 
         question = await _asked(pilot, app)
-        assert "Start stage 2 of 3 (50%)? Stop here, and every host is held at 25%" in (question)
+        # how many hosts, from and to what share, and how many stages then remain (it read
+        # "Start stage 2 of 3 (50%)?" alone)
+        assert (
+            "has finished: 1 host at 25%. Start stage 2 of 3 (50%): 1 host from 25% to 50%, then"
+            " 1 stage left (100%)? Stop here, and every host is held at 25%"
+        ) in question, question
         assert service.flags["new_checkout"] == {"enabled": True, "rollout": 25}
         assert service.health_checks == [("db-1", 25)]
         assert (tmp_path / "workdir" / "healthy").read_text() == "db-1\n"  # on the host
         await pilot.press("y")  # start stage 2
 
-        assert "Start stage 3 of 3 (100%)?" in await _asked(pilot, app)
+        last = "Start stage 3 of 3 (100%): 1 host from 50% to 100%, the last stage?"
+        assert last in await _asked(pilot, app)
         await pilot.press("escape")  # stop here: held at 50 %
         await until(pilot, lambda: "restore" not in app.conductor.running, timeout=60)
         assert app.conductor.state.step("restore").status.value == "held"

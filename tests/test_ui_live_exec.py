@@ -389,7 +389,10 @@ async def test_a_gradual_re_enable_says_its_stages_and_what_stopping_leaves(
             asked = app.screen.query_one(".dialog-text", Static)
             question = " ".join(str(asked.render()).split())
             assert "Stage 1 of 4 (5%) of “Restore previous version” has finished" in question
-            assert "Start stage 2 of 4 (25%)?" in question
+            assert "has finished: 3 hosts at 5%." in question, question
+            assert (
+                "Start stage 2 of 4 (25%): 3 hosts from 5% to 25%, then 2 stages left" in question
+            )
             assert "Stop here, and every host is held at 5%" in question
             assert "a retry of the step goes on with stage 2" in question
             assert "later stages" not in question

@@ -104,7 +104,7 @@ async def test_the_stage_question_shows_the_round_read_after_the_stage(
         question = str(app.screen.query_one(".dialog-text", Static).render())
         await pilot.press("escape")
         await until(pilot, lambda: "restore" not in app.conductor.running, 60)
-    assert "Start stage 2 of 4 (25%)?" in " ".join(question.split())
+    assert "Start stage 2 of 4 (25%): 2 hosts from 5% to 25%," in " ".join(question.split())
     assert [line.split() for line in lines[1:]] == [
         ["✔", "app/errors", "0.01", ">", "0.05", "healthy"]
     ], lines

@@ -50,9 +50,11 @@ def next_question(
     if what == "stage":  # every host is in every stage: stopping leaves them at this one
         at = _stage_values(app, step_id)
         this, after = (at[done - 1], at[done]) if len(at) > done else ("?", "?")
+        hosts, left = _stage_counts(conductor.state.step(step_id), at[done + 1 :])
         question = (
-            f"Stage {done} of {total} ({this}) of “{title}” has finished.\nStart stage"
-            f" {done + 1} of {total} ({after})? Stop here, and every host is held at {this}"
+            f"Stage {done} of {total} ({this}) of “{title}” has finished: {hosts} at {this}."
+            f"\nStart stage {done + 1} of {total} ({after}): {hosts} from {this} to"
+            f" {after}, {left}? Stop here, and every host is held at {this}"
             f" (a retry of the step goes on with stage {done + 1})."
         )
     else:
@@ -146,6 +148,21 @@ def _stage_values(app: StepHost, step_id: str) -> list[str]:
         return []
     values = stepping.values(strategy.values_in(state.strategy, state.params))
     return [f"{v}{stepping.unit}" for v in values]
+
+
+def _stage_counts(st: StepState, later: list[str]) -> tuple[str, str]:
+    """(`3 hosts`, `then 2 stages left (50%, 100%)`): the hosts the stage took, and the
+    stages after the next. It asked "Start stage 2 of 4 (25%)?" alone: how many hosts
+    it takes, and how far the rollout then is from its end, unsaid. (Asked only once every
+    host of the stage passed it: they all go on.)"""
+    passed = sum(r.status is HostStatus.SUCCEEDED for r in st.hosts.values())
+    hosts = f"{passed} host{'' if passed == 1 else 's'}"
+    if not later:
+        return hosts, "the last stage"
+    return (
+        hosts,
+        f"then {len(later)} stage{'' if len(later) == 1 else 's'} left ({', '.join(later)})",
+    )
 
 
 def _wave_result(st: StepState, what: str, number: int) -> str:
