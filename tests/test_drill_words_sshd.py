@@ -15,6 +15,7 @@ import pytest
 import tomli_w
 
 from console.engine.session import Engine
+from console.journal.drill_text import report_lines
 from console.model.loading import load_settings
 from console.ui.app import make_app
 from console.ui.screens.drills import DrillReport
@@ -44,6 +45,60 @@ def test_a_drills_recovery_reads_in_one_wording_everywhere(sshd_server, tmp_path
     assert "(target 0.06 s, target exceeded) | app |" in document.stdout  # the timeline's
     for said in (out, document.stdout):
         assert "RTO exceeded" not in said and "within RTO" not in said
+
+
+def test_a_fault_meant_for_one_host_that_fails_there_is_said_as_it_happened(
+    sshd_server, tmp_path, monkeypatch
+):
+    """A fault meant for app-1 alone fails there, the data judged on the strategy's own
+    records (`after = "strategy"`). The report said "deploy ... on app-1, not set on every
+    host" (as if set on some), "integrity on app-1: no record after the drill" and
+    "stability was never verified" (as if the strategy had run and kept nothing): the
+    rollback never ran. Headless and on the console's drills screen at 80x24, the same."""
+    drills = copy.deepcopy(DRILLS)
+    [scenario] = drills["scenarios"]
+    [fault] = scenario["faults"]
+    refuse = "test {{host}} != app-1 || { echo 'cannot write there' >&2; exit 3; }; "
+    fault |= {"command": refuse + fault["command"], "hosts": ["app-1"], "systems": []}
+    fault["undo"] = f"test ! -e .drill-was || {{ {fault['undo']}; }}"
+    scenario["integrity"]["after"] = "strategy"
+    fleet = staging_fleet(sshd_server, tmp_path, drills)
+    result = fleet.cli("drill")
+    assert result.returncode == 1, result.stdout + result.stderr
+    never_ran = "the rollback never ran: the drill's stage could not be set"
+    said = [
+        "  fault      deploy the bad release 1.1 on app-1, not in place: its command did not"
+        " succeed there; undone",
+        f"  recovery   app: –, target 10 min: not measured: {never_ran} ✘",
+        f"  integrity  app-1: not judged: {never_ran} (the drill's own check: unchanged,",
+        "  ✘ fault deploy the bad release 1.1 was not injected: failed on app-1 (exit status 3:"
+        " cannot write there)",
+        f"  ✘ integrity on app-1, app-2: not judged: {never_ran}",
+        "  integrity  4 record(s), 0 mismatch(es), not judged on app-1, app-2 ✘",
+    ]
+    for line in said:
+        assert line in result.stdout, result.stdout
+    headless = result.stdout.split("DRILL bad-release: FAILED\n", 1)[1].split("  journal ")[0]
+    assert "not set on every host" not in headless and "no record after" not in headless
+
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
+
+    async def in_the_console() -> list[str]:
+        engine = Engine.build(load_settings(fleet.config))
+        app = make_app(engine.settings, engine, check_reach=False)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await start_drill(pilot)
+                await until(pilot, lambda: isinstance(app.screen, DrillReport), 60)
+                return report_lines(app.screen.verdict)
+        finally:
+            if app.conductor is not None:
+                app.conductor.release_locks()
+                app.conductor.recorder.close()
+            await engine.close()
+
+    shown = asyncio.run(in_the_console())
+    assert "\n".join(shown[1:]) + "\n" == headless
 
 
 def _held_action(fleet) -> list[Path]:

@@ -242,7 +242,7 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
     assert (
-        "  fault      deploy the bad release 1.1 on app-1, app-2, not set on every host;"
+        "  fault      deploy the bad release 1.1 on app-1, app-2, in place on app-1 only;"
         " NOT undone: undo failed on app-1 (exit status 1)" in out
     ), out
     assert (
@@ -275,7 +275,7 @@ def test_a_fault_that_fails_on_a_host_says_why_in_the_verdict(fleet):
     why = "was not injected everywhere: failed on app-2 (exit status 3: cannot write there)"
     assert f"  ✘ fault {fault['name']} {why}" in result.stdout, result.stdout
     # its line said 'on app-1, app-2; undone' as if it had been set on both (helper-153)
-    said = f"  fault      {fault['name']} on app-1, app-2, not set on every host; "
+    said = f"  fault      {fault['name']} on app-1, app-2, in place on app-1 only; "
     assert said in result.stdout, result.stdout
 
 

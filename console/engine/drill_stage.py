@@ -204,8 +204,9 @@ class Stage:
         if touched := [h for h in outcomes if h in runs and not runs[h].nothing_sent()]:
             self.injected.append((fault, touched, number))
         short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
-        if short:
-            return f"fault {fault.label} was not injected everywhere: {short}"
+        if short:  # "everywhere" only where it is in place somewhere (not of one host)
+            some = any(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
+            return f"fault {fault.label} was not injected{' everywhere' * some}: {short}"
         # in place on a host once its command there ended: the recovery clock starts at
         # the first, not once the slowest host's ended (this event's own time)
         ended = [(r.finished_seq, e) for h in hosts if (r := runs.get(h)) and (e := r.finished)]

@@ -57,7 +57,9 @@ def _data_said(entry: dict[str, Any], after: str | None) -> str:
         seen = f"unchanged, {baseline}" if baseline == now else f"baseline {baseline}; after {now}"
         return f"{verdict} ({seen})"
     expected = _summary(checked.get("expected")) if checked.get("expected") else None
-    if not checked:
+    if not checked and (why := entry.get("unjudged", "")) != "no record after the drill" and why:
+        verdict, judged = "not judged", why  # what happened: the rollback never ran there...
+    elif not checked:
         judged = "no record after"
     elif expected == now or (
         expected is None and verdict == "match"
@@ -87,8 +89,7 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             if undone is None
             else ("undone" if undone.get("ok") else f"NOT undone: {undone.get('detail')}")
         )
-        unset = "" if fault.get("set", True) else ", not set on every host"  # see ✘ below
-        lines.append(f"  fault      {_fault_said(fault)}{unset}; {after}")
+        lines.append(f"  fault      {_fault_set(fault)}; {after}")
     trigger = verdict.get("trigger", {})
     how = "fired from its probe" if trigger.get("detected") else "declared"
     actual = f"{trigger['actual']} ({how})" if trigger.get("actual") else "– (none declared)"
@@ -144,6 +145,8 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         unread = f", {missing} missing (not read)" if missing else ""
         if no_baseline := integrity.get("no_baseline"):  # the stage could not be set
             unread += f", no baseline from {', '.join(no_baseline)} (not read)"
+        if none_after := [h for h, entry in hosts if entry.get("unjudged")]:  # not "0 ... ✘"
+            unread += f", not judged on {', '.join(none_after)}"
         lines.append(
             f"  integrity  {integrity.get('records', 0)} record(s), {differ} mismatch(es)"
             f"{unread}{said} {_mark(bool(integrity.get('ok')))}"
@@ -251,6 +254,22 @@ def status_markdown(status: list[SystemCadence], now: datetime) -> str:
     if not status:
         lines.append("| " + " | ".join("–" for _ in STATUS_COLUMNS) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _fault_set(fault: dict[str, Any]) -> str:
+    """The fault, its hosts, and where it is not in place (why: the ✘ below): where it was
+    meant and where it is, where the verdict says them; else (judged before they were
+    kept) as then: the hosts its command was sent to, not set on every one."""
+    if fault.get("set", True):
+        return _fault_said(fault)
+    if "meant" not in fault:
+        return f"{_fault_said(fault)}, not set on every host"
+    meant, in_place = fault["meant"], fault.get("in_place", [])
+    said = _fault_said({**fault, "hosts": meant})
+    if in_place:
+        return f"{said}, in place on {', '.join(in_place)} only"
+    there = "there" if len(meant) == 1 else "on any of them"
+    return f"{said}, not in place: its command did not succeed {there}"
 
 
 def _fault_said(fault: dict[str, Any]) -> str:

@@ -14,10 +14,17 @@ from console.model.integrity_judged import not_judged, restored_to
 from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, Recovery, recovery_verdict
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
-from console.model.step_state import AFTER_STEP, BASELINE_STEP, HostRun, refused_words
+from console.model.step_state import (
+    AFTER_STEP,
+    BASELINE_STEP,
+    FAULT_STEP,
+    HostRun,
+    refused_words,
+)
 from console.model.visible import clip, visible
 
 BAD_INTEGRITY = ("mismatch", "missing")
+NEVER_RAN = "the rollback never ran: the drill's stage could not be set"
 
 
 def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) -> DrillOutcome:
@@ -93,6 +100,7 @@ def _recovery(
     targets: dict[str, float | None],
     judged: bool,
     checks: bool,
+    set_up: bool = True,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Each system's recovery time against its target. Without a stability check (a probe
     step) in the procedure nothing times it, though the strategy's verify may have verified
@@ -106,6 +114,8 @@ def _recovery(
         seconds = measured.seconds if measured else None
         if not judged:
             verdict, ok = "not judged: the rollback was not expected to verify", True
+        elif not set_up:  # it read "stability was never verified", as if it had been tried
+            verdict, ok = f"not measured: {NEVER_RAN}", False
         elif seconds is None and not checks:
             verdict, ok = NO_CHECK, False
         elif seconds is None:
@@ -137,8 +147,28 @@ def _timed(measured: Recovery | None) -> dict[str, Any]:
     return timed
 
 
+def _no_after(
+    state: IncidentState, host: str, strategy_steps: list[str], setup: Sequence[str]
+) -> str:
+    """Why a host has no strategy record after (`after = "strategy"`), as what happened:
+    it read "no record after the drill" where the rollback never ran (a fault that
+    failed), as if the strategy had forgotten its records."""
+    if setup:
+        return NEVER_RAN
+    runs = [state.step(s).hosts[host] for s in strategy_steps if host in state.step(s).hosts]
+    run = next((r for r in runs if r.status is not HostStatus.NOT_STARTED), None)
+    if run is None:
+        return "the strategy never ran there"
+    if run.status is HostStatus.REFUSED:
+        return "its precheck refused there: nothing changed, nothing recorded after"
+    if run.status is not HostStatus.SUCCEEDED:
+        at = f" at {run.stage}" if run.stage else ""
+        return f"the strategy {run.status.value} there{at}, before it recorded the data after"
+    return ""  # it ran there and recorded none: "no record after the drill"
+
+
 def _integrity(
-    state: IncidentState, scenario: Scenario, strategy_steps: list[str]
+    state: IncidentState, scenario: Scenario, strategy_steps: list[str], setup: Sequence[str]
 ) -> tuple[dict[str, Any], list[str]]:
     """Each integrity host's baseline and after, judged as the scenario says; every
     strategy integrity record that did not match counts against the drill too."""
@@ -171,10 +201,16 @@ def _integrity(
                     "verdict": r.get("verdict"),
                     "expected": r.get("expected"),
                 }
+        why_not: dict[str, list[str]] = {}  # each reason, its hosts
+        for host, entry in sorted(hosts.items()):
+            if "after" not in entry:
+                why = _no_after(state, host, strategy_steps, setup)
+                entry["unjudged"] = why or "no record after the drill"
+                why_not.setdefault(why, []).append(host)
         findings += [
-            f"integrity on {host}: no record after the drill"
-            for host, entry in sorted(hosts.items())
-            if "after" not in entry
+            f"integrity on {', '.join(named)}: "
+            + (f"not judged: {why}" if why else "no record after the drill")
+            for why, named in why_not.items()
         ]
     return {
         "after": check.after if check else None,
@@ -256,15 +292,11 @@ def judge(
     trigger, found = _trigger(state, scenario)
     findings += found if not setup else []
     judged = expected is DrillOutcome.VERIFIED
-    recovery, found = _recovery(state, scenario, targets, judged, checks)
+    recovery, found = _recovery(state, scenario, targets, judged, checks, not setup)
     findings += found
-    integrity, found = _integrity(state, scenario, strategy_steps)
+    integrity, found = _integrity(state, scenario, strategy_steps, setup)
     findings += found
-    faults = [  # `set`: recorded in place on every host (a fault that failed on one is not)
-        {"name": f.get("name"), "hosts": f.get("hosts", []), "undone": f.get("undone")}
-        | {"set": bool(f.get("at"))}
-        for f in state.faults
-    ]
+    faults = _faults(state)
     for fault in faults:
         undone = fault["undone"]
         if undone is not None and not undone.get("ok"):
@@ -283,6 +315,35 @@ def judge(
         "unknown": _unknown(state),
         "left": _left(state, changing),
     }
+
+
+def _faults(state: IncidentState) -> list[dict[str, Any]]:
+    """Each fault, its hosts and its undo; `set`: recorded in place on every host. One
+    that is not also says where it was meant (`meant`) and where it is in place
+    (`in_place`), from its step: its line said "on app-1, not set on every host" of a
+    fault meant for app-1 alone that failed there, and of one in place on app-1 that
+    never reached app-2 alike. A drill injects no fault after one that fell short, so the
+    faults not set are, in order, the fault steps where a host did not succeed."""
+    short = iter(
+        state.steps[step]
+        for step in sorted(
+            (s for s in state.steps if s.removeprefix(f"{FAULT_STEP}-").isdigit()),
+            key=lambda s: int(s.removeprefix(f"{FAULT_STEP}-")),
+        )
+        if any(r.status is not HostStatus.SUCCEEDED for r in state.steps[step].hosts.values())
+    )
+    faults = []
+    for f in state.faults:
+        fault = {"name": f.get("name"), "hosts": f.get("hosts", []), "undone": f.get("undone")}
+        fault["set"] = bool(f.get("at"))
+        if not fault["set"] and f.get("kind") != "demo" and (step := next(short, None)):
+            fault["meant"] = step.targets or sorted(step.hosts)
+            runs = step.hosts
+            fault["in_place"] = [
+                h for h in fault["meant"] if h in runs and runs[h].status is HostStatus.SUCCEEDED
+            ]
+        faults.append(fault)
+    return faults
 
 
 def _left(state: IncidentState, changing: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
