@@ -154,3 +154,23 @@ def test_a_drills_fault_is_never_proposed_as_a_real_trigger(sshd_server, tmp_pat
     after, real = asyncio.run(scenario())
     assert "TRIGGER FIRED" not in after, after
     assert "TRIGGER FIRED" in real and "during drill" not in real, real
+
+
+def test_a_verdict_judged_before_reads_as_it_did():
+    """A drill.judged written before a fault's `meant` and `in_place`, and an integrity
+    host's `unjudged`, were kept reads as it did then: its words were true of it."""
+    verdict = {
+        "scenario": "bad-release",
+        "passed": False,
+        "faults": [{"name": "f", "hosts": ["app-1"], "undone": {"ok": True}, "set": False}],
+        "integrity": {
+            "after": "strategy",
+            "records": 1,
+            "hosts": {"app-1": {"baseline": {"checksum": "ab", "rows": {"lines": 3}}}},
+        },
+    }
+    lines = report_lines(verdict)
+    assert "  fault      f on app-1, not set on every host; undone" in lines, lines
+    said = "  integrity  app-1: missing: no record after (baseline before the drill: checksum ab"
+    assert any(line.startswith(said) for line in lines), lines
+    assert "  integrity  1 record(s), 0 mismatch(es) ✘" in lines, lines
