@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import Input, RadioSet, Static
 
 from console.demo.fleet import DemoFleet
+from console.ui.app import make_app
 from console.ui.screens.home import HomeScreen
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.probe_table import ProbeTable
+from tests.test_drill_clock_step_sshd import SteppedClock
 from tests.test_ui_live_support import only_triggers
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    build_engine,
     demo_settings,
     type_text,
     until,
@@ -163,3 +167,23 @@ async def test_an_auto_trigger_never_takes_over_a_person_declaring(tmp_path: Pat
             trigger = app.conductor.state.trigger
             assert trigger.kind == "user-impact" and not trigger.automatic
             assert trigger.reason == "checkout errors"
+
+
+async def test_an_auto_countdown_counts_down_whatever_the_wall_clock_does(tmp_path: Path) -> None:
+    """NTP stepped the wall clock forward two hours while an hour's countdown ran: the
+    banner read 'AUTOMATIC ROLLBACK IN 0 s', with the hour still to run (stepped back,
+    it would say hours more than are left). It counts on the monotonic clock."""
+    settings = only_triggers(
+        demo_settings(), web_errors={"policy": "auto", "countdown_seconds": 3600}
+    )
+    clock = SteppedClock()
+    async with DemoFleet(settings) as fleet:
+        engine = build_engine(fleet.settings, tmp_path / "incidents")
+        app = make_app(fleet.settings, engine, clock, check_reach=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.live.countdown is not None)
+            await until_shown(pilot, "#alert", "AUTOMATIC ROLLBACK IN 3")
+            clock.step = timedelta(hours=2)
+            await pilot.pause(0.6)  # the banner is drawn again each 0.5 s
+            alert = await until_shown(pilot, "#alert", "AUTOMATIC ROLLBACK IN")
+    assert "AUTOMATIC ROLLBACK IN 35" in " ".join(alert.split()), alert

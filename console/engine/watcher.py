@@ -114,6 +114,14 @@ class Countdown:
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     reason: str = ""
     elapsed: bool = False  # and started the procedure
+    mono: float | None = None  # the monotonic clock when it began
+
+    def remaining(self, clock: Clock) -> float:
+        """Seconds left, on the monotonic clock: NTP stepping the wall clock back an hour
+        read 'AUTO-ROLLBACK IN 3630 s' half a minute before it started."""
+        if self.mono is None:
+            return (self.deadline - clock.now()).total_seconds()
+        return self.seconds - (clock.monotonic() - self.mono)
 
 
 @dataclass(frozen=True)
@@ -334,7 +342,8 @@ class Watcher:
             raise RuntimeError("a countdown is already running")
         seconds = firing.trigger.countdown_seconds
         now = self.clock.now()
-        countdown = Countdown(firing, seconds, now, now + timedelta(seconds=seconds))
+        deadline = now + timedelta(seconds=seconds)
+        countdown = Countdown(firing, seconds, now, deadline, mono=self.clock.monotonic())
         self.countdown = countdown
         try:
             self.emit(WatchUpdate("countdown.started", firing=firing, countdown=countdown))

@@ -177,7 +177,7 @@ class HomeScreen(Screen):
             return
         remaining = 0.0
         if countdown is not None:
-            remaining = (countdown.deadline - live.watcher.clock.now()).total_seconds()
+            remaining = countdown.remaining(live.watcher.clock)
         others = [p.firing for p in live.proposals if p.firing is not firing]
         drill = proposal.drill if proposal is not None and countdown is None else None
         left = proposal if proposal is not None and countdown is None else None

@@ -25,7 +25,7 @@ def watch_text(app: IncidentApp) -> Text | None:
     countdown = live.countdown
     line = Text(no_wrap=True, overflow="ellipsis")
     if countdown is not None:
-        remaining = (countdown.deadline - live.watcher.clock.now()).total_seconds()
+        remaining = countdown.remaining(live.watcher.clock)
         line.append(f" ⏱ AUTO-ROLLBACK IN {max(0, round(remaining))} s ", style="bold reverse")
         line.append(f" {key} ", style="bold")
         line.append("stops it · ")
