@@ -186,4 +186,5 @@ async def test_an_auto_countdown_counts_down_whatever_the_wall_clock_does(tmp_pa
             clock.step = timedelta(hours=2)
             await pilot.pause(0.6)  # the banner is drawn again each 0.5 s
             alert = await until_shown(pilot, "#alert", "AUTOMATIC ROLLBACK IN")
-    assert "AUTOMATIC ROLLBACK IN 35" in " ".join(alert.split()), alert
+    left = int(alert.split("AUTOMATIC ROLLBACK IN ")[1].split(" s")[0])
+    assert 600 < left <= 3600, alert  # of the hour, not 0 (no bound on the test's time)
