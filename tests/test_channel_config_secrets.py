@@ -147,7 +147,7 @@ def test_a_backoff_longer_than_any_wait_is_refused(tmp_path):
     channels = '\n[[channels]]\nname = "x"\nkind = "command"\ncommand = "true"\nbackoff = 300\n'
     lines, where, _ = said(tmp_path, channels, 2)
     assert lines == [
-        f"error: {where('backoff')}: channels[0].backoff: Input should be less than or equal to 60"
+        f"error: {where('backoff')}: channels[0].backoff: must be at most 60 (is 300)"
     ]
 
 

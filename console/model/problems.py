@@ -107,6 +107,14 @@ PATTERN_WORDS = {
     ),
 }
 
+# pydantic's error type for a number beyond its bound: the words and its context's key
+BOUNDS = {
+    "greater_than": ("more than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
+
 
 def validation_findings(exc: ValidationError, root: type) -> list[Finding]:
     """Each pydantic error of `root` (Settings) as a Finding: its part is the first
@@ -168,6 +176,11 @@ def _message(error: Any, root: type, loc: Loc) -> str:
     if kind == "string_too_short":
         least = error.get("ctx", {}).get("min_length", 1)
         return "must not be empty" if least == 1 else f"needs at least {least} characters"
+    if kind in BOUNDS:  # a number beyond its bound: say the bound, then what was written
+        words, key = BOUNDS[kind]
+        bound = error["ctx"][key]  # 100, not 100.0, as written in the docs
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"must be {words} {bound} (is {error['input']!r})"
     if kind == "finite_number":
         return "must be a finite number (not inf or nan)"
     if kind == "string_pattern_mismatch":
