@@ -146,9 +146,7 @@ def test_a_backoff_longer_than_any_wait_is_refused(tmp_path):
     """`backoff = 300` was accepted (up to 300), and every wait was then cut to 60 s."""
     channels = '\n[[channels]]\nname = "x"\nkind = "command"\ncommand = "true"\nbackoff = 300\n'
     lines, where, _ = said(tmp_path, channels, 2)
-    assert lines == [
-        f"error: {where('backoff')}: channels[0].backoff: must be at most 60 (is 300)"
-    ]
+    assert lines == [f"error: {where('backoff')}: channels[0].backoff: must be at most 60 (is 300)"]
 
 
 def test_a_header_variable_no_request_can_carry_is_warned_of(tmp_path, monkeypatch):
