@@ -521,9 +521,25 @@ async def test_alembic_undo_upgrades_only_what_its_own_downgrade_took(
         'op.drop_table("orders")', 'raise RuntimeError("0001 cannot go down")'
     )
     config = _alembic_config(host, site, cluster, tmp_path, revisions)
-    assert run_console(config, tmp_path / "a", "schema-down").returncode == 0
+    assert run_console(config, tmp_path / "a", "schema-down", "lock_timeout=1s").returncode == 0
     later = run_console(config, tmp_path / "b", "schema-down", "revision=base")
     assert (later.returncode, later.failed_stage()) == (1, "action"), later.stdout
+
+    # First while the application holds orders: the upgrade gives up on its lock, and its
+    # line said SQLAlchemy's '(Background on this error at: https://sqlalche.me/...)'
+    from tests.test_migration_lock_pg import _holding_orders
+
+    session = _holding_orders(cluster)
+    try:
+        ok, state = await undo(config, tmp_path / "a" / "incident-schema-down")
+    finally:
+        session.kill()
+        session.wait()
+    assert not ok
+    said = state.step("restore.undo").hosts["db-1"].last_error or ""
+    assert said.startswith("alembic upgrade to 0002 failed: sqlalchemy.exc.OperationalError:"), said
+    assert "lock timeout; in a transaction on shop then: pid " in said, said
+    assert "storefront" in said, said
 
     ok, _state = await undo(config, tmp_path / "a" / "incident-schema-down")
 

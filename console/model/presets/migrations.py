@@ -181,7 +181,18 @@ echo "$stops" | grep -qx -- "${now:-base}" || {
     "nothing to undo (it failed, it was undone already, or the database changed since)" >&2
   exit 120
 }
-al upgrade "$from" || exit 1
+# its stderr shown as it comes and kept: a failure's line says what failed (an exception's
+# line, and who holds the lock it gave up on), not SQLAlchemy's closing "(Background on ...)"
+err=$(mktemp) || exit 3
+{ { al upgrade "$from"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
+if [ "$(cat "$err.status")" != 0 ]; then
+  why=$(grep -E '^[A-Za-z_][A-Za-z0-9_.]*: ' "$err" | tail -n 1)
+  if grep -q 'lock timeout' "$err"; then why="$why$(lock_holders 2>/dev/null)"; fi
+  rm -f "$err" "$err.status"
+  echo "alembic upgrade to $from failed${why:+: $why}" >&2
+  exit 1
+fi
+rm -f "$err" "$err.status"
 echo "alembic revision back to $from (data the downgrade dropped does not come back)"
 echo "restored to alembic revision $from (from ${now:-base}): the undo of this incident's downgrade"
 integrity after rows
