@@ -217,10 +217,11 @@ class Conductor:
         only_hosts: list[str] | None = None,
         message: str | None = None,
         confirmed: str = "",
+        out_of_order: bool = False,
     ) -> bool:
         """Run a command, strategy, notify or probe step (`step_runs.run_step`); True when
         it succeeded everywhere."""
-        return await step_runs.run_step(self, step_id, only_hosts, message, confirmed)
+        return await step_runs.run_step(self, step_id, only_hosts, message, confirmed, out_of_order)
 
     async def run_adhoc(self, command: str, hosts: list[str]) -> bool:
         """Run one typed command, exactly as typed, on the given hosts; journalled as a step."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from console.engine.closing import open_only
 from console.engine.errors import ProcedureError
+from console.engine.out_of_order import ahead_of
 from console.engine.steps import Activity, step_data
 from console.journal.recorder import Recorder
 from console.model.events import Kind
@@ -25,17 +26,21 @@ class Decisions:
     def state(self) -> IncidentState:
         return self.recorder.state
 
-    def confirm(self, step_id: str, note: str = "", by: str = "") -> None:
+    def confirm(
+        self, step_id: str, note: str = "", by: str = "", out_of_order: bool = False
+    ) -> None:
         """A person confirms a manual step is done; `by` says who (default: the
-        commander), e.g. `--yes (headless)`."""
+        commander), e.g. `--yes (headless)`. `out_of_order`: they were asked, and took it
+        ahead of the checklist's order (recorded with the steps before it not done)."""
         open_only(self.state, "confirm a step")
         step = self.settings.procedure.step(step_id)
         if step.kind is not StepKind.MANUAL:
             raise ProcedureError(f"step {step.title!r} is not a manual step")
         by = by or self.state.commander or self.recorder.actor.login
-        self.recorder.record(
-            Kind.STEP_CONFIRMED, step=step_id, note=note, by=by, **step_data(self.settings, step)
-        )
+        data = step_data(self.settings, step)
+        if out_of_order:
+            data |= ahead_of(self.settings, self.state, step_id)
+        self.recorder.record(Kind.STEP_CONFIRMED, step=step_id, note=note, by=by, **data)
 
     def hand_over(self, to: str, note: str = "", reason: str = "") -> None:
         """Someone else takes command: an event of its own; later events carry them.

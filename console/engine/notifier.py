@@ -59,16 +59,13 @@ class Notifier:
         self.repeats = Repeats(self)  # every N minutes
         self.pager = Pager(self)
         self.interrupted: str | None = None  # why the deliveries were cut short, if they were
-        # Sends still waiting for their answer, by the seq of their `notification.sent`:
-        # how the last attempt went and when the next starts (not journalled: the result
-        # says how many attempts it took). The console shows it while a channel is retried.
+        # Sends waiting for their answer, by their `notification.sent`'s seq: how the last
+        # attempt went, when the next starts (shown while a channel is retried; not journalled).
         self.retrying: dict[int, str] = {}
-        # A notify step's deliveries in flight, cut short when the run is aborted (a
-        # silent endpoint must not hold Ctrl+C or `a` for its timeouts and retries).
+        # A notify step's sends in flight, cut short by an abort (no silent endpoint holds up `a`).
         self._step_sends: set[asyncio.Future[tuple[bool, str]]] = set()
         self.step_cut: str | None = None  # why they were, if they were
-        # The channels that gave no answer before the abort cut their update: not tried
-        # again, the close's update neither (a run stopped by Ctrl+C would wait on them).
+        # Channels with no answer when an abort cut their update: not tried again, nor by the close.
         self.unanswered: set[str] = set()
         self.ended: str | None = None  # the console detached: how it is said
 
@@ -132,16 +129,20 @@ class Notifier:
         name = self.state.strategy
         return next((s for s in self.settings.strategies if s.name == name), None)
 
-    async def send_step(self, step: Step, data: dict[str, Any], message: str | None = None) -> bool:
-        """Run a notify step: one update on all its channels at once. True unless a
-        required step could not deliver. A step with `every` repeats until the close."""
+    async def send_step(
+        self, step: Step, data: dict[str, Any], message: str | None = None, **ahead: Any
+    ) -> bool:
+        """Run a notify step: one update on all its channels at once (`ahead`: its start's
+        `ahead_of`). True unless a required step could not deliver; `every` repeats it."""
         channels = self.channels_of(step)
         if not channels:
             raise ProcedureError(f"step {step.title!r} has no channel")
         update = self.compose(step, message)
         runs = runs_of(self.recorder.events, step.id)  # a retry: each channel that took it
         attempt, again = runs.count + 1, runs.delivered  # already is not sent it again
-        self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=attempt, **data)
+        self.recorder.record(
+            Kind.STEP_STARTED, step=step.id, hosts=[], attempt=attempt, **data, **ahead
+        )
         self.step_cut = None
         started = self.recorder.clock.monotonic()  # a wall clock stepped: not in `took`
         sending = [c for c in channels if c.name not in again]
@@ -232,8 +233,7 @@ class Notifier:
         return delivery.ok, f"{channel.name}: {delivery.detail}"
 
     def _outgoing(self, channel: Channel, update: Update) -> Outgoing:
-        # Delivery (webhooks, local commands) is imported by the first notification:
-        # exec and most runs send none (issue 18, start-up).
+        # Delivery is imported by the first notification: exec and most runs send none.
         from console.engine.delivery import Outgoing
 
         if channel.kind is ChannelKind.COMMAND:

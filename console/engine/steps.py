@@ -124,7 +124,7 @@ class StepExecution:
         return self.recorder.state
 
     async def run(
-        self, step: Step, planned: Planned, confirm_wave: BetweenWaves | None, said: dict[str, str]
+        self, step: Step, planned: Planned, confirm_wave: BetweenWaves | None, said: dict[str, Any]
     ) -> bool:
         """Record the start of a planned step, run it, record how it ended."""
         chosen = {t.name for t in planned.targets}

@@ -139,17 +139,20 @@ def record_recovery(
 
 
 async def run_probe_step(
-    conductor: Conductor, step: Step, systems: list[str] | None = None
+    conductor: Conductor,
+    step: Step,
+    systems: list[str] | None = None,
+    **ahead: Any,
 ) -> bool:
     """Verify stability: the selected systems' (or `systems`') probes must stay healthy
     for the soak window; on a pass, their recovery time is measured. A failed soak
-    fails the step."""
+    fails the step. `ahead`: its start's `ahead_of`, if any."""
     recorder, settings = conductor.recorder, conductor.settings
     watcher = conductor.watching()
     subset: dict[str, Any] = {"systems": list(systems)} if systems else {}
     systems = list(systems or conductor.state.systems)
     data = {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
-    recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **subset, **data)
+    recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **subset, **data, **ahead)
     window = step.soak or settings.triggers.soak
     runner = conductor.runner
     runner.arm()  # as a step run by the runner starts

@@ -205,7 +205,8 @@ async def _execute(conductor: Conductor, request: RunRequest) -> tuple[bool, str
                 break  # would clear it, and send what the abort stopped
             elif step.kind in RUNNABLE:
                 confirmed = YES if step.asks else ""
-                if not await conductor.run_step(step.id, confirmed=confirmed):
+                # after a failure, a status update goes ahead of the steps not done
+                if not await conductor.run_step(step.id, confirmed=confirmed, out_of_order=not ok):
                     ok = False
     finally:
         await settle(opening, 0)

@@ -125,10 +125,14 @@ DESCRIBE: dict[str, Describer] = {
     Kind.STRATEGY_RESOLVED: _says(lambda: payloads.StrategyResolved, phrase.resolved),
     Kind.STEP_STARTED: _says(
         lambda: payloads.StepStarted,
-        lambda d, e: f"started step {phrase.title(d, e)}{phrase.again(d)}{phrase.recovering(d)}",
+        lambda d, e: (
+            f"started step {phrase.title(d, e)}{phrase.again(d)}{phrase.ahead(d)}"
+            f"{phrase.recovering(d)}"
+        ),
     ),
     Kind.STEP_CONFIRMED: _says(
-        lambda: payloads.StepConfirmed, lambda d, e: f"confirmed step {phrase.title(d, e)}"
+        lambda: payloads.StepConfirmed,
+        lambda d, e: f"confirmed step {phrase.title(d, e)}{phrase.ahead(d)}",
     ),
     Kind.STEP_COMPLETED: _says(
         lambda: payloads.StepCompleted,

@@ -35,13 +35,14 @@ if TYPE_CHECKING:
         ProbeSample,
         RecoveryMeasured,
         StepCompleted,
+        StepConfirmed,
         StepStarted,
         StrategyChosen,
         StrategyResolved,
         SystemsSelected,
         TriggerDeclared,
     )
-    from console.model.payloads.steps import StepData
+    from console.model.payloads.steps import Passed, StepData
 
 
 def _utc(moment: str) -> str:
@@ -177,6 +178,23 @@ def again(d: StepStarted) -> str:
     if d.attempt <= 1:
         return ""
     return f" again, attempt {d.attempt}" + (f" ({hosts_said(d.hosts, 3)})" if d.hosts else "")
+
+
+def out_of_order(ahead: list[Passed] | None) -> str:
+    """`out of order (ahead of 2 steps not done: 1. Open the bridge; 2. Halt delivery)`, of
+    a step taken ahead of the checklist's order (else nothing): its start or confirmation,
+    the document's line for it."""
+    if not ahead:
+        return ""
+    steps = "1 step" if len(ahead) == 1 else f"{len(ahead)} steps"
+    named = "; ".join(f"{p['number']}. {p['title']}" for p in ahead)
+    return f"out of order (ahead of {steps} not done: {named})"
+
+
+def ahead(d: StepStarted | StepConfirmed) -> str:
+    """` out of order (ahead of ...)` after a step's title, when it was taken so."""
+    said = out_of_order(d.ahead_of)
+    return f" {said}" if said else ""
 
 
 def recovering(d: StepStarted) -> str:

@@ -2,8 +2,8 @@
 on a step below the current one confirmed a manual one at once (walked at 80x24: step 4,
 'Initiate rollback procedure', done with steps 1 to 3 pending), and ran a probe step (the
 stability check began its soak, steps 1 to 5 pending) with no word of it. The order is the
-procedure's (immediate actions, then the rollback's execution, then what follows it); a
-manual step's yes is journalled with a note naming the steps not done then."""
+procedure's (immediate actions, then the rollback's execution, then what follows it); the
+step's record names the steps not done then (console/engine/out_of_order.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
+from console.engine.out_of_order import not_done_before
 from console.model.procedure import StepKind
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
-    from console.model.state import IncidentState
     from console.ui.console_app import AppPart
 
 # What a yes does, by the step's kind: (the question's end, the yes button's words).
@@ -34,23 +34,18 @@ GOES_ON = {
 GOES_ON[StepKind.STRATEGY] = GOES_ON[StepKind.COMMAND]
 
 
-def not_done_before(order: list[str], state: IncidentState, step_id: str) -> list[str]:
-    """The steps before `step_id` in the checklist's order not done yet."""
-    before = order[: order.index(step_id)] if step_id in order else []
-    return [s for s in before if not state.step(s).status.finished]
-
-
 def ask_out_of_order(
-    app: AppPart, conductor: Conductor, step_id: str, go: Callable[[str], None]
+    app: AppPart, conductor: Conductor, step_id: str, go: Callable[[bool], None]
 ) -> None:
-    """`go` at once when every step before `step_id` is done; else once a dialog naming
-    those not done is answered yes (`go` given a note saying which were not)."""
+    """`go(False)` at once when every step before `step_id` is done; else, once a dialog
+    naming those not done is answered yes, `go(True)`: taken out of order, which its
+    record says (`ahead_of`)."""
     from console.ui.screens.dialogs import ConfirmDialog
 
     order = conductor.order
     pending = not_done_before(order, conductor.state, step_id)
     if not pending:
-        go("")
+        go(False)
         return
     step = conductor.step(step_id)
     numbers = [str(order.index(s) + 1) for s in pending]
@@ -66,7 +61,7 @@ def ask_out_of_order(
 
     def answered(yes: bool | None) -> None:
         if yes:
-            go(f"confirmed out of order: {steps} not done yet")
+            go(True)
 
     app.push_screen(ConfirmDialog("Out of order", asked, yes=yes, no="Back"), answered)
 
@@ -78,9 +73,9 @@ def confirm_manual(app: AppPart, conductor: Conductor, step_id: str) -> None:
         app.notify(f"“{title}” is already done.")
         return
 
-    def confirm(note: str) -> None:
+    def confirm(asked: bool) -> None:
         try:
-            conductor.confirm(step_id, note=note)
+            conductor.decisions.confirm(step_id, out_of_order=asked)
         except ProcedureError as exc:  # closed, or handed on, while it was asked
             app.notify(str(exc), title="Not done", severity="error")
 

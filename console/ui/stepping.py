@@ -57,6 +57,9 @@ class Stepping:
 
     def __init__(self, app: StepHost):
         self.app = app
+        # Steps the commander took ahead of the checklist's order, asked first: their run
+        # records it (the steps not done then), if they are still ahead of it as it starts.
+        self.out_of_order: set[str] = set()
 
     def do_step(self, step_id: str) -> None:
         """The one obvious action for a step: confirm, run, open its form, or skip it."""
@@ -77,9 +80,17 @@ class Stepping:
             elif (why := pass_over(conductor, step_id)) is not None:
                 self.app.notify(f"“{step.title}”: skipped, {why}.", title="Skipped")
             else:
-                ask_out_of_order(self.app, conductor, step_id, lambda _: self.start_run(step_id))
+                ask_out_of_order(
+                    self.app, conductor, step_id, functools.partial(self._take, step_id)
+                )
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not done", severity="error")
+
+    def _take(self, step_id: str, out_of_order: bool) -> None:
+        """Run `step_id` once 'Out of order' was answered yes, or not asked."""
+        if out_of_order:
+            self.out_of_order.add(step_id)
+        self.start_run(step_id)
 
     def start_run(
         self, step_id: str, only_hosts: list[str] | None = None, undone_seen: bool = False
@@ -353,8 +364,9 @@ class Stepping:
     ) -> None:
         assert self.app.conductor is not None
         self.app.conductor.confirm_wave = functools.partial(confirm_next, self.app, step_id)
+        taken = step_id in self.out_of_order
         try:
-            ok = await self.app.conductor.run_step(step_id, only_hosts, message, confirmed)
+            ok = await self.app.conductor.run_step(step_id, only_hosts, message, confirmed, taken)
         except StaleLock as exc:
             offer_lock_takeover(
                 self.app,
@@ -365,6 +377,7 @@ class Stepping:
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not started", severity="error")
             return
+        self.out_of_order.discard(step_id)
         self.app.flush_events()
         announce(self.app, step_id, ok)
         self.app.screen.post_message(StepRunFinished(step_id, ok))

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from console.journal.export.integrity_facts import IntegrityCheck
 from console.model.base import Field, Strict
 from console.model.events import Event
+from console.model.payloads.steps import Passed
 from console.model.review import ActionItem
 
 EXPORT_SCHEMA = "rollback-console/export"
@@ -213,6 +214,12 @@ class StepFacts(Strict):
     counts: dict[str, int] = Field(description="host runs by status")
     confirmed_by: str | None
     skipped_because: str | None
+    ahead_of: list[Passed] = Field(
+        [],
+        description="taken ahead of the checklist's order (first started or confirmed so): the"
+        " steps before it not done then, each {`step`, `number`, `title`}; empty when every"
+        " step before it was done, and in journals before 2026-12-06",
+    )
     started: datetime | None
     finished: datetime | None
     attempts: int

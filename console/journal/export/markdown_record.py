@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+from console.journal.event_phrases import out_of_order
 from console.journal.export.facts import Document, FailureFacts, StepFacts, TimelineRow
 from console.journal.export.host_runs import host_runs
 from console.journal.export.inert import cell, inert
@@ -47,6 +48,8 @@ def _step_line(marker: str, step: StepFacts) -> str:
         said.append(step.summary)
     elif step.summary:
         said.append(f"before the skip: {step.summary}")
+    if step.ahead_of:  # taken ahead of the checklist's order: which steps it passed
+        said.append(out_of_order(step.ahead_of))
     if step.attempts > 1:  # and how the runs before the last ended: a hold, a halt
         said += [f"{step.attempts} attempts", *step.earlier]
     if step.to:  # what it brought the data back to (a recovery's target), or was to

@@ -14,7 +14,8 @@ from console.journal.export.facts import (
 )
 from console.journal.worded import NEVER_ENDED, worded_since
 from console.model.events import Event, Kind
-from console.model.payloads import CommandIntent, StepCompleted
+from console.model.payloads import CommandIntent, StepCompleted, StepConfirmed, StepStarted
+from console.model.payloads.steps import Passed
 from console.model.state import IncidentState, StepStatus
 from console.model.step_state import is_adhoc
 from console.model.waves import named_some
@@ -96,6 +97,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
     titles = step_titles(events)
     order: list[str] = []
     confirmed: dict[str, str] = {}
+    ahead: dict[str, list[Passed]] = {}  # taken out of order: the first time it was
     commands: dict[str, _Commands] = {}
     runs: dict[str, int] = {}
     ended: dict[str, str] = {}  # how each step's latest run ended, until a retry starts
@@ -107,6 +109,8 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
             continue
         if event.kind in STEP_EVENTS and step not in order:
             order.append(step)
+        if isinstance(event.data, StepStarted | StepConfirmed) and event.data.ahead_of:
+            ahead.setdefault(step, event.data.ahead_of)
         if event.kind == Kind.STEP_CONFIRMED:
             confirmed[step] = reading.confirmer(event)
         elif event.kind == Kind.STEP_STARTED:
@@ -142,6 +146,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
                 counts=dict(sorted(counts.items())),
                 confirmed_by=confirmed.get(step),
                 skipped_because=st.skip_reason if st.status is StepStatus.SKIPPED else None,
+                ahead_of=ahead.get(step, []),
                 started=st.started,
                 finished=st.finished,
                 attempts=max([runs.get(step, 0), *(r.attempt for r in st.hosts.values())]),

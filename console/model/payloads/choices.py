@@ -7,7 +7,7 @@ from typing_extensions import TypedDict
 from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Number, Payload
-from console.model.payloads.steps import StepData
+from console.model.payloads.steps import AHEAD_OF, Passed, StepData
 
 
 class SystemsSelected(Payload):
@@ -79,6 +79,7 @@ class StepConfirmed(StepData):
     KIND = Kind.STEP_CONFIRMED
     note: str = Field("", description="what the commander said")
     by: str | None = Field(None, description="the commander, or `--yes (headless)`")
+    ahead_of: list[Passed] | None = Field(None, description=AHEAD_OF)
 
 
 class StepSkipped(StepData):

@@ -1,5 +1,7 @@
 """The checklist's steps and the commands they run on hosts, in waves."""
 
+from typing_extensions import TypedDict
+
 from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Amendable, Number, Payload
@@ -9,6 +11,22 @@ RECOVERS_TO = (
     "what its strategy brings the data back to, as chosen (a PostgreSQL recovery's: `the"
     " time 2025-05-16T10:29:30Z`, `the restore point before-deploy-42`, `LSN 0/3000218`,"
     " `the end of the archived WAL`, `the backup ..., its consistent point`); since 2026-12-05"
+)
+
+
+class Passed(TypedDict):
+    """A step before one taken out of the checklist's order, not done then."""
+
+    step: str
+    number: int
+    title: str
+
+
+AHEAD_OF = (
+    "taken ahead of the checklist's order: the steps before it not done then (the console"
+    " asks first, `Out of order`; a headless run's status update after a failure), each"
+    " {`step` (its id), `number` (in the checklist), `title`}; absent when every step before"
+    " it was done or skipped; since 2026-12-06"
 )
 
 
@@ -37,6 +55,7 @@ class StepStarted(StepData):
         None, description="true on a status update whose message the commander changed"
     )
     to: str | None = Field(None, description=RECOVERS_TO)
+    ahead_of: list[Passed] | None = Field(None, description=AHEAD_OF)
 
 
 class StepCompleted(StepData, Amendable):
