@@ -22,6 +22,7 @@ from console.model.state import HostStatus
 from console.ui.follow import make_follow_app
 from tests.cli_fleet import LINK_VERIFY, Fleet, flag_incident
 from tests.test_lost_mid_change import STRATEGIES, _drop, _sessions_of, release_fleet
+from tests.test_lost_mid_verify_sshd import _drop_when_sent
 from tests.test_resume_between_waves import attempts_ended
 from tests.test_ui_support import START, until
 
@@ -74,13 +75,11 @@ async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, 
         restore = conductor.state.step("restore").hosts
         assert restore["app-2"].status is HostStatus.UNKNOWN
         [halt] = [e for e in conductor.recorder.events if e.kind == Kind.RUN_HALTED]
-        assert (
-            halt.data.reason
-            == "1 of 2 hosts had failed or were unknown, more than max_fail_percentage 40%"
-        )
+        said = "1 of 2 hosts were unknown, none had failed, more than max_fail_percentage 40%"
+        assert halt.data.reason == said  # none had failed: said so (it read "had failed or")
 
         banner = await _halt_banner(journal)
-        assert banner.startswith("✘ HALTED 1 of 2 host(s) failed or unknown, more than the limit")
+        assert banner.startswith("? HALTED 1 of 2 host(s) unknown (none failed), more than the")
         assert banner.endswith("every host was started · 1 unknown: verify before retrying")
         assert "retries them" not in banner  # nothing failed, nothing waits: t has nothing
 
@@ -91,7 +90,7 @@ async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, 
         document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
         failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
         assert "### app-2" not in failures, failures
-        assert "had failed or were unknown, more than max_fail_percentage 40%" in failures
+        assert said in failures
         # The timeline: the run's row says what it left; V's check is a row of its own.
         rows = [
             r
@@ -133,3 +132,38 @@ async def test_a_halt_whose_unknown_host_verified_succeeded_reads_stopped(
     ), banner
     failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
     assert "; not started: app-2 (started by a later run: all)" in failures, failures
+
+
+async def test_an_undo_halted_by_its_canary_lost_says_unknown_and_exits_4(
+    sshd_server, tmp_path: Path
+):
+    """Walked at 80x24 on a fleet from init: the undo of “Restore previous version”, its
+    canary's connection dropped mid-undo, halted at the limit, and its banner read "✘ HALTED
+    1 of 3 host(s) failed or unknown ..." (none had failed), naming nothing to check before
+    t; `undo` exited 1 where `run` exits 4 for a host unknown. Headless here, in the open
+    incident a run left (its console gone), its banner as a follower reads it at 80x24."""
+    fleet = release_fleet(sshd_server, tmp_path, WAVED)
+    async with flag_incident(fleet, "release") as conductor:
+        for sandbox in fleet.sandboxes.values():
+            (sandbox / "go").touch()
+        assert await conductor.run_step("restore")
+        journal = conductor.recorder.path
+    for sandbox in fleet.sandboxes.values():  # the undo's restart waits again
+        (sandbox / "go").unlink()
+    undo = fleet.started("undo", str(journal.parent), "restore", "--yes")
+    try:
+        _drop_when_sent(journal, sshd_server, "app-1", "undo", 1)
+        out, _ = undo.communicate(timeout=60)
+    finally:
+        undo.kill()
+        for sandbox in fleet.sandboxes.values():
+            (sandbox / "go").touch()
+    assert undo.returncode == 4, out  # as `run`'s and `verify`'s with a host unknown
+    halted = "1 of 2 hosts were unknown, none had failed, more than max_fail_percentage 40%"
+    assert f"restore: undo STOPPED ({halted}); unknown: app-1; not started: app-2;" in out, out
+    assert "; check app-1 by hand (undone there, or not); to undo again: " in out, out
+    assert "--hosts app-1 --dry-run" in out and "; to go on: " in out, out  # nothing to fix
+    assert await _halt_banner(journal) == (
+        "? HALTED 1 of 2 host(s) unknown (none failed), more than the limit of 40%"
+        " 1 host(s) not started · 1 unknown: check by hand first, then t starts them"
+    )

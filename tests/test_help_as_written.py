@@ -125,7 +125,7 @@ def test_each_command_lists_the_exit_statuses_it_gives():
     assert set(exit_codes("import-ansible")) == {"0", "1", "2"}
     assert set(exit_codes("probe")) == {"0", "1", "2"}
     assert set(exit_codes("exec")) == {"0", "1", "2", "3", "129"}
-    assert set(exit_codes("undo")) == {"0", "1", "2", "3", "129"}
+    assert set(exit_codes("undo")) == {"0", "1", "2", "3", "4", "129"}
     assert set(exit_codes("verify")) == {"0", "1", "2", "3", "4", "129"}
     assert set(exit_codes("run")) == {"0", "1", "2", "3", "4", "129"}
     assert set(exit_codes("resume")) == {"0", "1", "2", "3", "129, 143"}

@@ -85,6 +85,7 @@ async def test_list_says_an_undo_still_running_is_not_ended_not_failed(sshd_serv
     finally:
         again.kill()
     assert "restore: undo's outcome UNKNOWN; unknown: app-1; check app-1 by hand" in out, out
+    assert again.returncode == 4, out  # as `run`'s and `verify`'s with a host unknown (was 1)
     said = state()
     assert "an undo's outcome unknown since (verify by hand)" in said, said
     app = make_follow_app(journal / "journal.jsonl", FixedClock(START))

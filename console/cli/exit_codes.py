@@ -13,7 +13,8 @@ exit status:
   2  bad usage or bad configuration: one line names the file, key or host
   3  refused: another incident holds the system
   4  run: a host's outcome is unknown; the incident is left open (verify ID settles it);
-     verify: a host's outcome is still unknown (its lock kept again)
+     verify: a host's outcome is still unknown (its lock kept again); undo: a host's
+     outcome is unknown (lost mid-undo): check it by hand, as the last line says
   129, 143  the console (demo, resume too) was ended by SIGHUP (its terminal closed)
      or SIGTERM: what ran was detached as with D; the incident left open to resume
   129  run, exec, undo, verify: its terminal closed (SIGHUP) before it ended: what was
@@ -70,7 +71,9 @@ UNDO = (
     + _USAGE
     + "; or nothing left to undo: nothing sent\n"
     "  3  refused: another incident holds a system; or the undo found nothing of the\n"
-    "     incident's to undo on a host (changed since): nothing changed there\n" + _HUNG_UP
+    "     incident's to undo on a host (changed since): nothing changed there\n"
+    "  4  a host's outcome is unknown (its connection lost mid-undo; others may have\n"
+    "     failed): check it by hand; the last line names it and the undo again there\n" + _HUNG_UP
 )
 VERIFY = (
     _HEAD + "  0  the change was made on every host (--dry-run: printed, nothing sent)\n"

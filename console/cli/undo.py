@@ -113,7 +113,7 @@ def _said(
     conductor: Conductor, undo: StepState, ok: bool, args: argparse.Namespace, path: Path
 ) -> int:
     """The undo's last line: where it went, and how to go on; its exit status."""
-    from console.headless.common import meanwhile
+    from console.headless.common import EXIT_UNKNOWN, meanwhile
     from console.model.invocation import again
     from console.model.state import HostStatus
     from console.model.status import StepStatus
@@ -139,30 +139,37 @@ def _said(
     left = (HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
     parts = [f"undone on {', '.join(by[HostStatus.SUCCEEDED])}"] if by[HostStatus.SUCCEEDED] else []
     parts += [f"{status.value}: {', '.join(by[status])}" for status in left if by[status]]
+    aborted = conductor.runner.aborted  # Ctrl+C, TERM while it ran: why
+    # Lost mid-undo: nobody knows whether it was undone there, so it is checked first (the
+    # undo refuses to go on there unchecked), and the exit status is 4, as `run`'s and
+    # `verify`'s with a host unknown (it was 1, as a failure's); an abort's stays 1.
+    code = EXIT_UNKNOWN if by[HostStatus.UNKNOWN] and not aborted else EXIT_FAILED
+    if lost := ",".join(by[HostStatus.UNKNOWN]):
+        on = again(f"undo {path.parent} {args.step} --hosts {lost} --dry-run")
+        parts.append(
+            f"check {lost} by hand (undone there, or not); to undo again: {on}, then --yes"
+        )
+    failed = [h for s in (HostStatus.FAILED, HostStatus.ABORTED) for h in by[s]]
     if by[HostStatus.NOT_STARTED]:  # halted between its waves, or by max-fail
-        rest = ",".join(h for s in (HostStatus.FAILED, HostStatus.NOT_STARTED) for h in by[s])
+        rest = ",".join(by[HostStatus.FAILED] + by[HostStatus.NOT_STARTED])
         on = again(f"undo {path.parent} {args.step} --hosts {rest} --dry-run")
-        cause = "" if conductor.runner.hung_up else " once the cause is fixed"  # none to fix
+        # none to fix after a hang-up, nor where only hosts unknown stopped it
+        cause = (
+            "" if conductor.runner.hung_up or (lost and not failed) else " once the cause is fixed"
+        )
         print(
             f"{args.step}: undo STOPPED ({undo.halted or conductor.runner.hung_up or 'halted'});"
             f" {'; '.join(parts)}; to go on{cause}: {on}, then --yes;"
             f" journal {path}",
             flush=True,
         )
-        return EXIT_FAILED
-    # Failed or aborted somewhere: the undo again goes on there, leaving the hosts it put
-    # back (a host unknown is verified first: the undo refuses to go on unchecked).
-    if (by[HostStatus.FAILED] or by[HostStatus.ABORTED]) and not by[HostStatus.UNKNOWN]:
-        on = again(f"undo {path.parent} {args.step} --dry-run")
+        return code
+    if failed:  # the undo again goes on there, leaving the hosts it put back
+        hosts = f" --hosts {','.join(failed)}" if lost else ""  # unknown ones: named alone
+        on = again(f"undo {path.parent} {args.step}{hosts} --dry-run")
         parts.append(f"to go on once the cause is fixed: {on}, then --yes")
-    aborted = conductor.runner.aborted  # Ctrl+C, TERM while it ran: why
     verdict = f"undo ABORTED ({aborted})" if aborted else "undo FAILED"
     if undo.status is StepStatus.UNKNOWN:  # lost mid-undo, none failed: not a failure
-        lost = ",".join(by[HostStatus.UNKNOWN])
-        on = again(f"undo {path.parent} {args.step} --hosts {lost} --dry-run")
         verdict = "undo's outcome UNKNOWN"
-        parts.append(
-            f"check {lost} by hand (undone there, or not); to undo again: {on}, then --yes"
-        )
     print(f"{args.step}: {verdict}; {'; '.join(parts)}; journal {path}", flush=True)
-    return EXIT_FAILED
+    return code

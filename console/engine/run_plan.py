@@ -89,10 +89,16 @@ def wave_finished(done: list[HostOutcome]) -> dict[str, Any]:
 
 def max_fail_halt(recorder: Recorder, step: str, count: tuple[int, int, int], plan: RunPlan) -> str:
     """Journal that a run halts past its max_fail_percentage, `count` being its hosts
-    (failed, of them, unknown); why. `had`: more may fail after, among the hosts running
-    then (seen: not started "11 of 200 failed" beside "13 failed")."""
+    (failed or unknown, of them, unknown); why. `had`: more may fail after, among the hosts
+    running then (seen: not started "11 of 200 failed" beside "13 failed"). Unknown hosts
+    count against the limit (their change may have failed) and are said so, never failed
+    (an undo lost on its canary read '1 of 3 hosts had failed or were unknown')."""
     failed, total, unknown = count
-    said = "had failed or were unknown" if unknown else "had failed"
+    said = "had failed"
+    if unknown and unknown == failed:  # none failed: lost mid-change, or still under way
+        said = "were unknown, none had failed"
+    elif unknown:
+        said = f"had failed or were unknown, {unknown} of them unknown"
     percentage = plan.max_fail_percentage
     why = f"{failed} of {total} hosts {said}, more than max_fail_percentage {percentage:g}%"
     recorder.record(

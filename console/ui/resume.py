@@ -26,6 +26,7 @@ from console.ui.resume_record import (
     by_hand_text,
     ended_by,
     no_verify_of,
+    step_named,
     unknown_hosts,
     verified_by_hand,
 )
@@ -367,10 +368,9 @@ class Resuming:
         unknown = self.unknown()
         if not unknown:
             return None
-        first = unknown[0].step
         conductor = self.app.conductor
         assert conductor is not None  # unknown hosts belong to the open incident
-        step = conductor.step(first).title if first in conductor.order else first
+        step = step_named(conductor.settings, unknown[0].step)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" ? UNKNOWN ", style="bold reverse")
         for u in unknown:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
 from console.model.kinds import no_verify
+from console.model.step_state import undoes
 
 if TYPE_CHECKING:  # loaded with the first incident
     from rich.text import Text
@@ -26,6 +27,15 @@ class Unknown:
     step: str
     host: str
     running: bool | None
+
+
+def step_named(settings: Settings, step_id: str) -> str:
+    """A step's title; an undo's `Undo: ` and its step's (the banner said “restore.undo”,
+    walked at 80x24); an ad-hoc command's id."""
+    titles = {s.id: s.title for s in settings.procedure.steps}
+    if (undone := undoes(step_id)) in titles:
+        return f"Undo: {titles[undone]}"
+    return titles.get(step_id, step_id)
 
 
 def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown]:

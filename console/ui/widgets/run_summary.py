@@ -126,10 +126,10 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     settled = limit is not None and not failed + unknown
     if settled or (limit is None and not failed and not halt.get("probes")):  # or a no
         text = Text(" ◌ STOPPED ", style=themed("bold reverse $warning"))
-    else:  # by failures, or a probe not healthy after a wave (the step reads ⊗ halted)
-        mark = "⊗" if halt.get("probes") and not failed else "✘"
+    else:  # by failures, unknown hosts (? as the step reads), or a probe after a wave (⊗)
+        mark = "✘" if failed else "⊗" if halt.get("probes") else "?" if unknown else "✘"
         text = Text(f" {mark} HALTED ", style=themed("bold reverse $error"))
-    said = f"{failed + unknown} of {len(st.hosts)} host(s) failed{' or unknown' * bool(unknown)}"
+    said = hosts_counted(failed, unknown, len(st.hosts))
     if settled:
         counted = f"{halt.get('failed')} of {halt.get('total')} host(s) failed or unknown"
         said = f"at the limit of {limit:g}% ({counted} then); none failed once verified"
@@ -146,12 +146,28 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     elif failed:
         them = "them with the failed ones" if waiting else "the failed ones"
         then.append(f"{retry_key} retries {them}")
+    elif waiting and unknown:  # what the limit stopped for: known first, then the rest
+        first = "check by hand" if state.no_verify_to_run(step_id) else "verify"
+        then.append(f"{unknown} unknown: {first} first, then {retry_key} starts them")
+        unknown = 0
     elif waiting:  # none failed: nothing else to retry
         then.append(f"{retry_key} goes on with them")
     if unknown:
         then.append(f"{unknown} unknown: {state.before_retrying(step_id)}")
     text.append("\n " + " · ".join(then))
     return text
+
+
+def hosts_counted(failed: int, unknown: int, total: int) -> str:
+    """`2 of 5 host(s) failed`; a host whose outcome is unknown counts against the limit
+    (its change may have failed) and is said so, never failed: `1 of 3 host(s) unknown
+    (none failed)`, `3 of 5 host(s) failed or unknown (2 failed, 1 unknown)`."""
+    if not unknown:
+        return f"{failed} of {total} host(s) failed"
+    if not failed:
+        return f"{unknown} of {total} host(s) unknown (none failed)"
+    both = f"{failed + unknown} of {total} host(s) failed or unknown"
+    return f"{both} ({failed} failed, {unknown} unknown)"
 
 
 def held_text(st: StepState, retry_key: str, closed: bool = False) -> Text | None:
