@@ -467,6 +467,13 @@ async def test_what_enter_does_is_said_of_the_highlighted_step(tmp_path: Path) -
             await pilot.press("c")
             await until(pilot, lambda: screen.highlighted_step().id == first)
             assert str(todo.render()) == "Enter confirms it is done."
+            screen.select_step("capture-evidence")  # read-only: it runs on the yes, no more
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            question = str(app.screen.query_one(".dialog-text").render())
+            assert question.endswith("anyway, out of order? It runs at once (confirm = false).")
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen)
             # A probe step ahead asks too, before it reads anything (it ran at once: walked
             # at 80x24 on real sshd), naming the steps not done; Back leaves it not run.
             verify = next(s for s in screen.incident.order if s.startswith("verify"))

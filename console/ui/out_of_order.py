@@ -32,6 +32,9 @@ GOES_ON = {
     ),
 }
 GOES_ON[StepKind.STRATEGY] = GOES_ON[StepKind.COMMAND]
+# A step with `confirm = false` (read-only) shows nothing next: it runs on the yes (the
+# question said 'What it sends is shown next', walked at 80x24, and the yes ran it at once).
+AT_ONCE = ("Run “{}” now anyway, out of order? It runs at once (confirm = false).", "Run it")
 
 
 def ask_out_of_order(
@@ -53,7 +56,11 @@ def ask_out_of_order(
     names = "; ".join(
         f"{n}. {conductor.step(s).title}" for n, s in zip(numbers, pending, strict=True)
     )
-    question, yes = GOES_ON[step.kind]
+    question, yes = (
+        AT_ONCE
+        if step.kind in (StepKind.COMMAND, StepKind.STRATEGY) and not step.asks
+        else GOES_ON[step.kind]
+    )
     asked = (
         f"“{step.title}” is step {order.index(step_id) + 1} of {len(order)}, and {steps} not"
         f" done yet ({names}). {question.format(step.title)}"
