@@ -32,6 +32,9 @@ def test_a_partly_failed_exec_names_the_hosts_it_failed_on(sshd_server, tmp_path
     )
     assert done.returncode == 1, done.stderr
     assert "exec: 1 of 3 host(s) did not succeed: 1 FAILED (web-2)" in done.stderr
+    # its 97 is the console's own `cd`, said so (walked as a new user: "exit status 97")
+    entered = f"exit status 97: its work directory {here}/gone could not be entered;"
+    assert f"web-2: FAILED (non-zero exit): {entered} nothing of the command ran" in done.stderr
     (journal,) = (state / "incidents").glob("*/journal.jsonl")
     closed = read_journal(journal).events[-1]
     assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "failed"

@@ -10,6 +10,7 @@ from console.engine.output_batcher import OutputBatcher
 from console.journal.files import OUTPUT_NAME
 from console.model.payloads import CommandResult
 from console.model.status import NOTHING_TO_DO, FailureClass, exit_said
+from console.model.templates import not_entered
 
 
 def _aborted(reason: str | None, ended: ExecResult) -> str:
@@ -26,11 +27,11 @@ def command_result(
     final: bool,
     abort: str | None,
     started: float,
-    command: str,
+    command: tuple[str, str],
 ) -> CommandResult:
-    """The record of `command` that ended as `ended` (`abort`: the run's abort reason,
-    if any; `started`: its monotonic start); its non-zero exit status said with what it
-    means, where the console gives it a meaning."""
+    """The record of `command` (as sent, supervised; as recorded) that ended as `ended`
+    (`abort`: the run's abort reason, if any; `started`: its monotonic start); its
+    non-zero exit status said with what it means, where the console gives it a meaning."""
     lines = 0
     for stream in ("stdout", "stderr"):
         if (batcher := batchers.get(stream)) is not None:
@@ -45,7 +46,13 @@ def command_result(
         refused = next((line for line in said if line), "").strip() or "nothing to do"
     detail = ended.detail
     if ended.failure is FailureClass.NONZERO_EXIT and ended.exit_status is not None:
-        detail = exit_said(ended.exit_status, stage, command)
+        detail = exit_said(ended.exit_status, stage, command[0])
+        error = batcher.last if (batcher := batchers.get("stderr")) else ""
+        if directory := not_entered(command[1], ended.exit_status, error):
+            detail = (
+                f"exit status {ended.exit_status}: its work directory {directory} could not"
+                " be entered; nothing of the command ran"
+            )
     # None: not said, never written.
     return CommandResult(
         stage=stage,

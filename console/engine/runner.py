@@ -265,7 +265,8 @@ class Runner:
                 try:
                     self.recorder.record_deferred(intent, **where)
                     await self.recorder.sync()
-                    sent = (supervised_here if here else supervised)(command.sent, token)
+                    wrap = supervised_here if here else supervised
+                    sent = (wrap(command.sent, token), command.shown)  # as sent, as recorded
                     final = index == len(stages) - 1
                     result = await self._execute(
                         where, target, sent, plan, (index, stage, final), here, handle
@@ -312,7 +313,7 @@ class Runner:
         self,
         where: dict[str, Any],
         target: Target,
-        command: str,
+        command: tuple[str, str],  # as sent (supervised), as recorded
         plan: RunPlan,
         at: tuple[int, str, bool],  # the stage's index, name, and whether it is the last
         here: bool,
@@ -337,9 +338,9 @@ class Runner:
         if here and cut():  # aborted or detached since its intent: not started
             ended = NOT_SENT
         elif here:
-            ended = await self.local.execute(command, limit, emit, handle)
+            ended = await self.local.execute(command[0], limit, emit, handle)
         else:
-            ended = await self.pool.execute(target, command, limit, emit, handle, cut)
+            ended = await self.pool.execute(target, command[0], limit, emit, handle, cut)
         if ended == NOT_SENT and cut() and not self.aborted:  # detached, or hung up
             return None
         result = command_result(ended, batchers, stage, final, self.aborted, started, command)

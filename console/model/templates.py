@@ -237,10 +237,21 @@ def in_workdir(command: str, workdir: str | None) -> str:
     """Run `command` from `workdir`; if the directory is missing, nothing else runs."""
     if not workdir:
         return command
-    return f"cd -- {_directory(workdir)} || exit 97\n{command}"
+    return f"cd -- {_directory(workdir)} || exit {WORKDIR_EXIT}\n{command}"
 
 
-WORKDIR_LINE = re.compile(r"\Acd -- .+ \|\| exit 97\n")
+WORKDIR_EXIT = 97  # in_workdir's `cd` failed: nothing of the command ran
+WORKDIR_LINE = re.compile(rf"\Acd -- (.+) \|\| exit {WORKDIR_EXIT}\n")
+
+
+def not_entered(command: str, exit_status: int | None, last_error: str) -> str | None:
+    """The work directory (as sent) that `command` could not enter: it exited
+    WORKDIR_EXIT after `in_workdir`'s `cd`, its last error line the shell's `cd` refusal
+    (`sh: 1: cd: can't cd to /srv/app`); else None (a command's own exit 97)."""
+    found = WORKDIR_LINE.match(command)
+    if exit_status != WORKDIR_EXIT or not found or "cd" not in last_error:
+        return None
+    return found.group(1)
 
 
 def headline(command: str) -> tuple[str, int]:
