@@ -220,7 +220,7 @@ def load_inventory(directory: Path, cache: Path | None = None) -> InventoryRead 
     if cache is not None and directory.is_dir():
         files = read_files(directory)
         key = key_of(directory, files)
-        hit = read_cached(cache, key, Settings)
+        hit = read_cached(cache, key, Settings) if key is not None else None
         inventory_bytes = files["inventory"]
         if hit is not None and isinstance(inventory_bytes, bytes):
             text = _text(inventory_bytes)
@@ -290,9 +290,14 @@ def read_files(directory: Path) -> dict[str, bytes | str]:
     return {part: _read(directory, part) for part in FILES}
 
 
-def key_of(directory: Path, files: dict[str, bytes | str]) -> str:
-    """The cache's key of the configuration in `directory` whose files are `files`."""
-    return cache_key(directory, files, _toml_names(directory))
+def key_of(directory: Path, files: dict[str, bytes | str]) -> str | None:
+    """The cache's key of the configuration in `directory` whose files are `files`; None
+    where this account may not read what the key holds (console/model's sources, pydantic's
+    files): no cache then, never a failed load (it was 'internal error: PermissionError')."""
+    try:
+        return cache_key(directory, files, _toml_names(directory))
+    except OSError:
+        return None
 
 
 def _read(directory: Path, part: str) -> bytes | str:
