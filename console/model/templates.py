@@ -140,7 +140,7 @@ PATTERN_WORDS: dict[str, str] = {}
 def allowed_form(type_: str, pattern: str | None, words: str = "") -> str:
     """The values a parameter takes, in words (a pattern `|X` allows empty text too);
     `words`, its description, in place of a pattern too long to read."""
-    if pattern and (said := PATTERN_WORDS.get(pattern)):
+    if pattern and (said := _pattern_words(pattern)):
         return said
     if pattern and words and len(pattern) > READABLE_PATTERN:
         return f"what it takes: {words}"
@@ -152,25 +152,40 @@ def allowed_form(type_: str, pattern: str | None, words: str = "") -> str:
     return f"{words}, matching {pattern}" if pattern else words
 
 
+def _pattern_words(pattern: str) -> str | None:
+    """PATTERN_WORDS' words for `pattern`; the presets are made first where they were not
+    (each registers its words as it is made, at its first use: a configuration made from
+    the validated-configuration cache made none, and a refusal read 'is not what it takes:
+    ...', the whole description, from a command's second run on)."""
+    if pattern not in PATTERN_WORDS:
+        from console.model.presets import all_presets
+
+        all_presets()
+    return PATTERN_WORDS.get(pattern)
+
+
 def value_problem(value: str, type_: str, pattern: str | None, words: str = "") -> str | None:
     """Why `value` may not be sent as a parameter of this type and pattern, or None. A
     value that starts with '-' could be read as an option: only a pattern may allow it."""
     if "\x00" in value:
         return "contains a NUL byte"
-    form = allowed_form(type_, pattern, words)
+
+    def form() -> str:  # only when refused: the presets' words may be made for it
+        return allowed_form(type_, pattern, words)
+
     type_pattern = TYPE_PATTERNS.get(type_)
     if type_ == "timestamp" and (zone := _zone_problem(value, pattern)):
         return zone
     if type_pattern and not re.fullmatch(type_pattern, value):
-        return f"{quoted(value)} is not {form}"
+        return f"{quoted(value)} is not {form()}"
     if type_ == "timestamp" and (when := _not_a_time(value)):
         return f"{quoted(value)} is no real date and time ({when})"
     if pattern and not re.fullmatch(pattern, value):
-        return f"{quoted(value)} is not {form}"
+        return f"{quoted(value)} is not {form()}"
     if value.startswith("-") and not pattern:
         return (
             f"{quoted(value)} starts with '-' and could be read as an option; allowed:"
-            f" {form}, not starting with '-' (a parameter's own pattern may allow it)"
+            f" {form()}, not starting with '-' (a parameter's own pattern may allow it)"
         )
     return None
 
