@@ -24,7 +24,7 @@ from tests.cli_fleet import LINK_VERIFY, Fleet, flag_incident
 from tests.test_lost_mid_change import STRATEGIES, _drop, _sessions_of, release_fleet
 from tests.test_lost_mid_verify_sshd import _drop_when_sent
 from tests.test_resume_between_waves import attempts_ended
-from tests.test_ui_support import START, until
+from tests.test_ui_support import START, step_detail_shown, until
 
 pytestmark = pytest.mark.sshd
 
@@ -167,3 +167,8 @@ async def test_an_undo_halted_by_its_canary_lost_says_unknown_and_exits_4(
         "? HALTED 1 of 2 host(s) unknown (none failed), more than the limit of 40%"
         " 1 host(s) not started · 1 unknown: check by hand first, then t starts them"
     )
+    app = make_follow_app(journal, FixedClock(START))  # and the steps after it say so
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.screen.query("#steps")))
+        shown = " ".join(await step_detail_shown(pilot, "doc"))
+    assert "An undo of “Restore the release” left its outcome unknown" in shown, shown

@@ -235,6 +235,14 @@ def step_banner(
     return refused, refused is not None
 
 
+UNDO_WENT = {
+    StepStatus.UNKNOWN: "left its outcome unknown",
+    StepStatus.RUNNING: "is under way",
+    StepStatus.STOPPED: "stopped between its waves",
+    StepStatus.HALTED: "was halted",
+}
+
+
 def undone_before_text(incident: IncidentView, step_id: str) -> str | None:
     """What a step after an undone strategy step works on, said wherever it shows: the
     state before the rollback (a soak passing there proves nothing of the rollback)."""
@@ -248,9 +256,11 @@ def undone_before_text(incident: IncidentView, step_id: str) -> str | None:
     does = "checks" if incident.step(step_id).kind is StepKind.PROBE else "works on"
     title = visible(incident.step(undone_id).title, one_line=True)
     done = done_by(incident.settings, incident.state, incident.step(undone_id))
-    if not undo.status.finished:  # it failed somewhere: neither rolled back nor back for sure
+    if not undo.status.finished:  # not everywhere: neither rolled back nor back for sure
+        # as it went, never 'failed' of one whose hosts are unknown (walked at 80x24)
+        went = UNDO_WENT.get(undo.status, "failed")
         return (
-            f"An undo of “{title}” failed{at} ({undo.summary}): where it ran, the hosts may"
+            f"An undo of “{title}” {went}{at} ({undo.summary}): where it ran, the hosts may"
             f" no longer be {done}"
         )
     return f"“{title}” was undone{at}: this {does} the hosts as they were before they were {done}"
