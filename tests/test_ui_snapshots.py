@@ -43,7 +43,10 @@ def _screen(name: str, *keys: str):
         await _open(pilot, name)
         if keys:
             await pilot.press(*keys)
-        await until(pilot, lambda: not getattr(pilot.app.screen, "rendering", False))
+        # the export screen's preview: a child renders `export --first N`, a python started
+        # and a journal read, which a loaded machine (CI's 3 workers on 2 cores) can hold
+        # for longer than until's 20 s (seen: 3 of 4 export snapshots timed out at load 23)
+        await until(pilot, lambda: not getattr(pilot.app.screen, "rendering", False), 120.0)
         await pilot.pause(0.1)
 
     return run_before
