@@ -156,8 +156,12 @@ async def _soak(pilot: Pilot) -> None:
 async def _export_json(pilot: Pilot) -> None:
     await _incident("export")(pilot)
     app = pilot.app
-    app.screen.query_one("#export-format").value = "json"
-    await until(pilot, lambda: not app.screen.rendering)
+    screen = app.screen
+    screen.query_one("#export-format").value = "json"
+    # the JSON preview itself shown (not the Markdown one asked on opening), rendered by a
+    # child (`export --first N`): seconds on a loaded machine, beyond until's 20 s
+    await until(pilot, lambda: screen.shown is not None and screen.shown.format == "json", 120.0)
+    await until(pilot, lambda: not screen.rendering, 120.0)
     await pilot.pause(0.1)
 
 
