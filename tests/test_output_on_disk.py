@@ -177,9 +177,10 @@ async def _json(pilot) -> str:
 
     screen = pilot.app.screen
     screen.query_one("#export-format", Select).value = "json"
-    await until(pilot, lambda: not screen.rendering and screen.shown.format == "json")
+    # a child renders each (`export`): seconds on a loaded machine, beyond until's 20 s
+    await until(pilot, lambda: not screen.rendering and screen.shown.format == "json", 120.0)
     await pilot.press("ctrl+s")
-    await until(pilot, lambda: bool(pilot.app.conductor.state.exports))
+    await until(pilot, lambda: bool(pilot.app.conductor.state.exports), 120.0)
     return Path(pilot.app.conductor.state.exports[-1]["path"]).read_text()
 
 
