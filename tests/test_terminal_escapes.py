@@ -300,7 +300,8 @@ async def test_console_screens_show_escapes_and_stay_intact(fleet: Fleet, tmp_pa
 
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, ExportScreen))
-        await until(pilot, lambda: app.screen.shown is not None)
+        # its preview's child (`export --first N`): seconds on a loaded machine
+        await until(pilot, lambda: app.screen.shown is not None, 120.0)
         screen_text(app)
         assert "\x1b" not in app.screen.head
 
