@@ -71,10 +71,10 @@ def exit_codes(command: str) -> dict[str, str]:
     return codes
 
 
-@pytest.fixture
-def newcomer(tmp_path: Path) -> dict[str, str]:
-    """A fresh home whose `rollback-console` is this checkout's."""
-    home, bin_dir = tmp_path / "home", tmp_path / "bin"
+def _newcomer(root: Path) -> dict[str, str]:
+    """The environment of a fresh home under `root` whose `rollback-console` is this
+    checkout's."""
+    home, bin_dir = root / "home", root / "bin"
     home.mkdir()
     bin_dir.mkdir()
     shim = bin_dir / "rollback-console"
@@ -85,39 +85,72 @@ def newcomer(tmp_path: Path) -> dict[str, str]:
         "HOME": str(home),
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
         "PYTHONPATH": str(REPO),
-        "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"),
+        "ROLLBACK_CONSOLE_STATE": str(root / "state"),
     }
     for name in ("ROLLBACK_CONSOLE_CONFIG", "SSH_AUTH_SOCK", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
         env.pop(name, None)
     return env
 
 
-def test_every_offline_example_of_help_runs_as_written(newcomer, tmp_path):
-    # not those that name an incident for the reader to fill in (JOURNAL, an id)
+@pytest.fixture
+def newcomer(tmp_path: Path) -> dict[str, str]:
+    return _newcomer(tmp_path)
+
+
+def offline_examples() -> list[str]:
+    """The examples that run offline, but those naming an incident for the reader to fill
+    in (JOURNAL, an id), and README's block for shell completion, a line at a time."""
     chosen = [e for e in examples() if OFFLINE.search(e) and not PLACEHOLDER.search(e)]
     if shutil.which("jq") is None:  # what the examples pipe into, not this program
         chosen = [e for e in chosen if "| jq" not in e]
-    assert any("run --systems db" in e and "--dry-run" in e for e in chosen)
-    assert sum("rollback-console completion" in e for e in chosen) >= 4
-    # and README's block for shell completion, a line at a time, in a home of its own
     readme = (REPO / "README.md").read_text().split("### Shell completion\n\n```sh\n", 1)[1]
-    chosen += [" && ".join(readme.split("```", 1)[0].strip().splitlines())]
-    for index, example in enumerate(chosen):
-        where = tmp_path / f"example-{index}"
-        where.mkdir()
-        env = {**newcomer, "HOME": str(where)}
-        if " init" not in example:  # on the starter configuration, where the console looks
-            subprocess.run(
-                ["rollback-console", "init", "./config"], env=env, cwd=where, check=True,
-                capture_output=True, timeout=60,
-            )  # fmt: skip
-        done = subprocess.run(
-            ["bash", "-c", example], capture_output=True, text=True, timeout=120, env=env, cwd=where
-        )
-        assert done.returncode == 0, f"$ {example}\n{done.stdout}\n{done.stderr}"
-        assert "Traceback" not in done.stderr and "No such file" not in done.stderr, done.stderr
-    completions = Path(tmp_path).glob("example-*/.local/share/bash-completion/completions/*")
-    assert [p.name for p in completions] == ["rollback-console"] * 2
+    return [*chosen, " && ".join(readme.split("```", 1)[0].strip().splitlines())]
+
+
+# One test an example: run one after another they took over pytest's 180 s at load 23
+# (each a python started, 5 to 19 s there), and CI's workers share them out.
+EXAMPLES = offline_examples()
+BASH_COMPLETIONS = ".local/share/bash-completion/completions"
+
+
+def test_the_offline_examples_are_the_ones_a_newcomer_needs():
+    assert any("run --systems db" in e and "--dry-run" in e for e in EXAMPLES)
+    assert sum("rollback-console completion" in e for e in EXAMPLES) >= 4
+    assert sum(BASH_COMPLETIONS in e for e in EXAMPLES) == 2  # --help's and README's
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`init`'s starter configuration, written once for the module's examples."""
+    root = tmp_path_factory.mktemp("starter")
+    subprocess.run(
+        ["rollback-console", "init", "./config"], env=_newcomer(root), cwd=root, check=True,
+        capture_output=True, timeout=60,
+    )  # fmt: skip
+    return root / "config"
+
+
+@pytest.mark.parametrize(
+    "example",
+    EXAMPLES,
+    ids=[
+        f"{i}-{' '.join(e.split('rollback-console ')[1].split()[:2])}"
+        for i, e in enumerate(EXAMPLES)
+    ],
+)
+def test_every_offline_example_of_help_runs_as_written(example, newcomer, starter, tmp_path):
+    where = tmp_path / "example"
+    where.mkdir()
+    env = {**newcomer, "HOME": str(where)}
+    if " init" not in example:  # on the starter configuration, where the console looks
+        shutil.copytree(starter, where / "config")
+    done = subprocess.run(
+        ["bash", "-c", example], capture_output=True, text=True, timeout=120, env=env, cwd=where
+    )
+    assert done.returncode == 0, f"$ {example}\n{done.stdout}\n{done.stderr}"
+    assert "Traceback" not in done.stderr and "No such file" not in done.stderr, done.stderr
+    if BASH_COMPLETIONS in example:
+        assert [p.name for p in where.glob(f"{BASH_COMPLETIONS}/*")] == ["rollback-console"]
 
 
 def test_each_command_lists_the_exit_statuses_it_gives():
