@@ -90,11 +90,12 @@ class Tmux:
         self.run("send-keys", "-t", "rc", "-l", f"\x1b[<0;{at}M\x1b[<0;{at}m")
         time.sleep(0.15)
 
-    def wait_for(self, text: str, tries: int = 100, every: float = 0.2, gone: str = "") -> str:
+    def wait_for(self, text: str, tries: int = 300, every: float = 0.2, gone: str = "") -> str:
         """The screen once it shows `text` (and no longer `gone`) and has stopped changing.
 
         tmux applies a frame as its bytes arrive, so a capture can catch one half
-        drawn: a line of the new frame above lines of the old one."""
+        drawn: a line of the new frame above lines of the old one. Bounded at a minute or
+        more: a rollback-console command (a python started) took 4 to 19 s at load 23."""
         screen = previous = ""
         for _ in range(tries):
             screen = self.screen()
@@ -104,7 +105,7 @@ class Tmux:
             time.sleep(every)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
-    def wait_until_one_of(self, *texts: str, tries: int = 150, every: float = 0.2) -> str:
+    def wait_until_one_of(self, *texts: str, tries: int = 300, every: float = 0.2) -> str:
         """The stable screen once it shows any of `texts`."""
         screen = previous = ""
         for _ in range(tries):
