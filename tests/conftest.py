@@ -147,6 +147,17 @@ def sshd_server(tmp_path: Path, sshd_account: _sshd.Account) -> Iterator[SshdFix
             shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.fixture
+def export_child_unniced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export screen's document child at the test's own priority, not CHILD_NICE
+    above it: niced, it waited behind every process of a loaded machine (first previews
+    over 60 s at load 23) in tests that check what it renders, not its priority
+    (tests/test_export_screen.py checks that)."""
+    from console.ui import document_process
+
+    monkeypatch.setattr(document_process, "CHILD_NICE", 0)
+
+
 # --- the embedded demo fleet -------------------------------------------------
 
 

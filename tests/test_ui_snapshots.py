@@ -27,7 +27,7 @@ SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, export_child_unniced: None):
     return populated_app(tmp_path, monkeypatch)
 
 
