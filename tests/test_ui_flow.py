@@ -81,7 +81,7 @@ ANSWERS = {
 }
 
 
-async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
+async def test_whole_rollback_with_keys_only(tmp_path: Path, export_child_unniced: None) -> None:
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
@@ -137,7 +137,9 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
             await pilot.press("f6")
             await until(pilot, lambda: isinstance(app.screen, ExportScreen))
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: bool(conductor.state.exports))
+            # the write renders the document in a child process: seconds on a loaded
+            # machine, beyond until's 20 s (as the export snapshots timed out at load 23)
+            await until(pilot, lambda: bool(conductor.state.exports), 120.0)
 
         for host in ("web-1", "web-2", "web-3"):
             assert (fleet.sandboxes[host] / "current").readlink().name == "2.4.0"
