@@ -86,7 +86,7 @@ def _record_halt_and_assessment(conductor) -> None:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, export_child_unniced: None):
     monkeypatch.chdir(tmp_path)
     settings = demo_settings()
     engine, conductor = populated(settings, Path("incidents"))
