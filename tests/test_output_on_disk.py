@@ -125,7 +125,9 @@ def test_a_follower_reads_the_output_it_tails_back_from_disk(tmp_path: Path) -> 
     assert list(followed.events) == read_journal(tmp_path).events
 
 
-async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, monkeypatch) -> None:
+async def test_screens_and_export_show_output_no_longer_held(
+    tmp_path: Path, monkeypatch, export_child_unniced
+) -> None:
     monkeypatch.setattr(event_log, "RECENT", 4)  # a short window: most output is on disk
     command = "for i in $(seq 1 40); do echo line-$i; sleep 0.01; done"
     async with DemoFleet(demo_settings()) as fleet:
