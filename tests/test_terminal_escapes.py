@@ -248,7 +248,9 @@ def screen_text(app) -> str:
 
 
 @pytest.mark.sshd
-async def test_console_screens_show_escapes_and_stay_intact(fleet: Fleet, tmp_path: Path) -> None:
+async def test_console_screens_show_escapes_and_stay_intact(
+    fleet: Fleet, tmp_path: Path, export_child_unniced: None
+) -> None:
     settings = load_settings(fleet.config)
     app = build_app(settings, tmp_path / "incidents", sample_probes=True)
     async with app.run_test(size=(120, 36)) as pilot:
