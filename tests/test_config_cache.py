@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from importlib.machinery import ModuleSpec
 from pathlib import Path
@@ -221,3 +222,28 @@ def test_check_config_never_reads_it(tmp_path):
     assert load_settings(directory, cache=cache) == valid  # trusted as this user's own
     result = cli("check-config", str(directory), tmp_path=tmp_path)
     assert result.returncode == 2 and "'manaul'" in result.stderr, result.stderr
+
+
+def test_a_hit_imports_no_pydantic(tmp_path):
+    """exec's way through a kept configuration (its inventory first, then the rest) in a
+    fresh interpreter: no pydantic module is imported (issue 18; the journal's events
+    still import it on exec's way)."""
+    directory = _bench(tmp_path / "config")
+    cache = _cache(tmp_path)
+    load_settings(directory, cache=cache)
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from console.model.loading import load_inventory, load_settings\n"
+        f"directory, cache = Path({str(directory)!r}), Path({str(cache)!r})\n"
+        "read = load_inventory(directory, cache)\n"
+        "assert load_settings(directory, read=read, cache=cache) is read.settings\n"
+        "print(sorted(name for name in sys.modules if name.startswith('pydantic')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],  # this tree's console, first on the path
+    )
+    assert done.returncode == 0 and done.stdout == "[]\n", done.stderr or done.stdout

@@ -8,15 +8,15 @@ import shlex
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from console.model.problems import quoted
 from console.model.short_secrets import SHORT
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from console.model.settings import Settings
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 MASK = "«redacted»"
 # Said wherever a masked command is shown before it is sent (dry run, preview).
 MASKED_NOTE = f"{MASK} is a secret, masked here; the host gets the real value"
@@ -66,6 +66,8 @@ class Redactor:
         constrains (an enum's or a literal's: `non-zero exit` holds a secret `x`) is the
         program's own word, and kept: masked, it was no word the model knows, and the
         event could not be written (the run crashed mid-rollback)."""
+        from pydantic import ValidationError  # the model's: imported with it
+
         masked = self.data(data)
         try:
             return model.model_validate(masked)

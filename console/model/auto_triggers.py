@@ -6,7 +6,8 @@ from typing import Self
 
 from pydantic import model_validator
 
-from console.model.base import NAME_PATTERN, Field, Strict
+from console.model.base import Field, Strict
+from console.model.bounds import NAME_PATTERN
 from console.model.problems import located_error
 from console.model.triggers import TriggerKind
 

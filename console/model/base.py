@@ -32,16 +32,6 @@ else:
         return pydantic.Field(default, **given)
 
 
-# The longest time a configuration may give (a year, in seconds; minutes and hours are
-# this divided): more is a typo, and a time that far ahead leaves the calendar (a
-# `timedelta` of 1e300 s fails to build, 10^11 s passes the year 9999).
-YEAR_SECONDS = 365 * 24 * 3600
-
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
-# A HostName: a DNS name, an IPv4 address, or an IPv6 one (its colons, a % zone).
-ADDRESS_PATTERN = r"^[A-Za-z0-9:][A-Za-z0-9._:%-]{0,252}$"
-
-
 class Strict(BaseModel):
     """Unknown keys are errors, numbers are finite, and a parsed value never changes."""
 

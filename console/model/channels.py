@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import AfterValidator, WithJsonSchema, model_validator
 
-from console.model.base import NAME_PATTERN, Field, Strict
+from console.model.base import Field, Strict
+from console.model.bounds import NAME_PATTERN
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, located_error
 from console.model.shell_quotes import quoted_placeholders

@@ -8,7 +8,8 @@ from typing import Literal, Self
 
 from pydantic import field_validator, model_validator
 
-from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
+from console.model.base import Field, Strict
+from console.model.bounds import NAME_PATTERN, YEAR_SECONDS
 from console.model.templates import placeholders
 from console.model.triggers import TriggerKind
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, YEAR_SECONDS
+from console.model.bounds import ADDRESS_PATTERN, NAME_PATTERN, YEAR_SECONDS
 from console.model.frozen import (
     EMPTY_SHOWN,
     After,

@@ -22,8 +22,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import ValidationError
-
 from console.model.ansible.load import Reported, with_ansible_hosts
 from console.model.config_cache import cache_key, keep, read_cached
 from console.model.files import FILES, REQUIRED
@@ -160,6 +158,8 @@ def _validated(
         document["inventory"], reported = with_ansible_hosts(document.get("inventory"), directory)
     found = _ansible_problems(reported, sources)
     sources.problems += [problem for problem, error in found if error]
+    from pydantic import ValidationError  # only to validate: a hit never imports it
+
     try:
         settings = Settings.validated(document)
     except ValidationError as exc:
@@ -234,6 +234,8 @@ def load_inventory(directory: Path, cache: Path | None = None) -> InventoryRead 
     inventory, reported = with_ansible_hosts(inventory, directory)
     if any(item.finding.error for item in reported):
         return None
+    from pydantic import ValidationError
+
     try:
         model = Inventory.validated(inventory)
     except ValidationError:

@@ -5,7 +5,8 @@ from typing import Any, NamedTuple, Self
 
 from pydantic import field_validator, model_validator
 
-from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
+from console.model.base import Field, Strict
+from console.model.bounds import NAME_PATTERN, YEAR_SECONDS
 from console.model.problems import located_error
 from console.model.templates import PLACEHOLDER, check_extended_regex, template_problems
 

@@ -8,13 +8,22 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from types import UnionType
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin, get_type_hints
-
-from pydantic import BaseModel, ValidationError
-from pydantic_core import InitErrorDetails
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    NamedTuple,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from console.model.frozen import Frozen
 from console.model.later import Later
+
+if TYPE_CHECKING:  # pydantic is imported where its errors are made or read (issue 18)
+    from pydantic import ValidationError
 
 Loc = tuple[str | int, ...]
 QUOTE_LIMIT = 80
@@ -55,6 +64,9 @@ class Finding(NamedTuple):
 def located_error(title: str, problems: Sequence[tuple[Loc, str]]) -> ValidationError:
     """A ValidationError whose errors sit at `loc` inside the model raising it: pydantic
     prefixes the location as the error travels up, so the loader can find the line."""
+    from pydantic import ValidationError
+    from pydantic_core import InitErrorDetails
+
     return ValidationError.from_exception_data(
         title,
         [
@@ -284,6 +296,8 @@ def _fields_at(root: type, loc: Loc) -> list[str]:
 
 def _is_model(annotation: Any) -> bool:
     """A pydantic model or a configuration record (console/model/frozen.py)."""
+    from pydantic import BaseModel
+
     return isinstance(annotation, type) and (
         issubclass(annotation, BaseModel) or issubclass(annotation, Frozen)
     )
@@ -291,6 +305,8 @@ def _is_model(annotation: Any) -> bool:
 
 def _fields_of(model: Any) -> dict[str, Any]:
     """A model's or a record's keys, each with its annotation; {} for anything else."""
+    from pydantic import BaseModel
+
     if isinstance(model, type) and issubclass(model, BaseModel):
         return {name: field.annotation for name, field in model.model_fields.items()}
     if _is_model(model):

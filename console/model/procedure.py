@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
-from console.model.base import YEAR_SECONDS
+from console.model.bounds import YEAR_SECONDS
+from console.model.form_fields import FormField as FormField
 from console.model.frozen import (
     EMPTY_SHOWN,
     After,
@@ -19,7 +20,6 @@ from console.model.frozen import (
 from console.model.later import later
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, did_you_mean, located_error
-from console.model.review import FormField as FormField
 from console.model.shell_quotes import quoted_placeholders
 from console.model.templates import IMPLICIT_VALUES, template_problems
 from console.model.trigger_settings import Soak

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from console.model.base import NAME_PATTERN, YEAR_SECONDS
+from console.model.bounds import NAME_PATTERN, YEAR_SECONDS
 from console.model.frozen import (
     EMPTY_SHOWN,
     Frozen,

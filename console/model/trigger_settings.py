@@ -7,7 +7,7 @@ list their probes) builds none of these before `exec` dials; the triggers' own m
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from console.model.base import YEAR_SECONDS
+from console.model.bounds import YEAR_SECONDS
 from console.model.frozen import EMPTY_SHOWN, Frozen, Limits, checked_after, empty_list
 from console.model.later import later
 from console.model.problems import located_error, used_twice

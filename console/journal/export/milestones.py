@@ -11,8 +11,8 @@ from console.journal.export.elapsed import Moment, elapsed, of_event, wall_only
 from console.journal.export.facts import Interval, Milestone, Milestones, Recovery
 from console.journal.export.read_order import Read, reads
 from console.model.events import Event, Kind
+from console.model.form_fields import FormField
 from console.model.payloads import RecoveryMeasured, StepCompleted
-from console.model.review import FormField
 from console.model.state import IncidentState
 from console.model.status import StepStatus
 

@@ -29,13 +29,13 @@ from console.journal.results import integrity_said
 from console.journal.times import duration
 from console.model.drillfold import cut_short
 from console.model.events import Event, Kind
+from console.model.form_fields import FormField
 from console.model.outcome import check_by_hand, verify_by_hand
 from console.model.payloads import (
     IncidentOpened,
     LockKept,
 )
 from console.model.recovery import TARGET_EXCEEDED
-from console.model.review import FormField
 from console.model.state import HostStatus, IncidentState
 
 # Values that say what was rolled back, most telling first.

@@ -14,7 +14,7 @@ from typing import Any
 from console.model.ansible.formats import Vaulted
 from console.model.ansible.inventory import Finding, Var, Where
 from console.model.ansible.variables import Inventory
-from console.model.base import NAME_PATTERN
+from console.model.bounds import NAME_PATTERN
 
 SSH_CONNECTIONS = {"ssh", "smart", "paramiko", "paramiko_ssh", "ansible.builtin.ssh"}
 # Variables that do not change how a host is reached: not reported.
