@@ -91,10 +91,7 @@ DESCRIBE: dict[str, Describer] = {
         ),
     ),
     Kind.TRIGGER_DECLARED: _says(lambda: payloads.TriggerDeclared, phrase.trigger),
-    Kind.TRIGGER_FIRED: _says(
-        lambda: payloads.TriggerFired,
-        lambda d, e: f"automatic trigger fired: {phrase.labelled(d.label, d.reason)}",
-    ),
+    Kind.TRIGGER_FIRED: _says(lambda: payloads.TriggerFired, phrase.fired),
     Kind.TRIGGER_MERGED: _says(
         lambda: payloads.TriggerMerged,
         lambda d, e: (

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         StrategyResolved,
         SystemsSelected,
         TriggerDeclared,
+        TriggerFired,
     )
     from console.model.payloads.steps import Passed, StepData
 
@@ -214,6 +215,19 @@ def ended(d: StepCompleted) -> str:
     `refused at the precheck on 1 host ...`."""
     status = step_said(d.status, d.summary)  # `aborted (2 aborted)`, not `failed (...)`
     return d.summary if d.summary.startswith(f"{status} ") else f"{status} ({d.summary})"
+
+
+def fired(d: TriggerFired, e: Event) -> str:
+    """`automatic trigger fired: REASON`; recorded a second or more from when it fired (a
+    firing on the home screen taken into the incident later), when it fired:
+    `automatic trigger fired at 19:05:41: REASON`, not as if it fired as it was taken."""
+    said = labelled(d.label, d.reason)
+    try:
+        apart = abs((e.ts - datetime.fromisoformat(d.fired_at or "")).total_seconds())
+    except (ValueError, TypeError):  # not said, or a journal's own text
+        return f"automatic trigger fired: {said}"
+    at = f" at {(d.fired_at or '')[11:19]}" if apart >= 1 else ""
+    return f"automatic trigger fired{at}: {said}"
 
 
 def labelled(label: str, text: str) -> str:
