@@ -45,3 +45,13 @@ def test_a_partly_failed_exec_names_the_hosts_it_failed_on(sshd_server, tmp_path
     assert f"\n  {said}\n" in listed.stdout
     document = cli("export", str(journal), home=tmp_path, state=state)
     assert said in document.stdout and "failed on 3 host(s)" not in document.stdout
+
+    # a command's own 97, its last error line holding "cd" (rsync's change_dir): it ran in
+    # its work directory, never 'could not be entered; nothing of the command ran'
+    own = "echo 'rsync: change_dir \"/srv/cdn\" failed' >&2; exit 97"
+    done = cli(
+        "exec", "--config", str(config), "--systems", "web", "--hosts", "web-1", own,
+        home=tmp_path, state=state,
+    )  # fmt: skip
+    assert "web-1: FAILED (non-zero exit): exit status 97" in done.stderr, done.stderr
+    assert "could not be entered" not in done.stderr, done.stderr

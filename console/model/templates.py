@@ -7,6 +7,7 @@ import shlex
 import warnings
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from console.model.alike import grouped
@@ -262,11 +263,17 @@ WORKDIR_LINE = re.compile(rf"\Acd -- (.+) \|\| exit {WORKDIR_EXIT}\n")
 def not_entered(command: str, exit_status: int | None, last_error: str) -> str | None:
     """The work directory (as sent) that `command` could not enter: it exited
     WORKDIR_EXIT after `in_workdir`'s `cd`, its last error line the shell's `cd` refusal
-    (`sh: 1: cd: can't cd to /srv/app`); else None (a command's own exit 97)."""
+    (`sh: 1: cd: can't cd to /srv/app`, naming the directory); else None (a command's own
+    exit 97: one whose last error line merely held the letters "cd", `rsync: change_dir
+    "/srv/cdn" failed`, read 'could not be entered; nothing of the command ran')."""
     found = WORKDIR_LINE.match(command)
-    if exit_status != WORKDIR_EXIT or not found or "cd" not in last_error:
+    if exit_status != WORKDIR_EXIT or not found or not _CD_REFUSED.search(last_error):
         return None
-    return found.group(1)
+    name = PurePosixPath(shlex.split(found.group(1))[0]).name  # `~/app`: the shell's /home/u/app
+    return found.group(1) if name in ("", "~") or name in last_error else None
+
+
+_CD_REFUSED = re.compile(r"(^|[\s:])cd:")  # dash, bash, zsh, busybox: the `cd` builtin's words
 
 
 def headline(command: str) -> tuple[str, int]:
