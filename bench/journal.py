@@ -156,7 +156,7 @@ def incident_settings(hosts: int):
     from console.model.settings import Settings
     from console.paths import demo_config
 
-    data = load_settings(demo_config()).model_dump()
+    data = load_settings(demo_config()).dumped()
     strategies = [s["name"] for s in data["strategies"]]
     data["inventory"]["systems"] = [
         {
@@ -168,7 +168,7 @@ def incident_settings(hosts: int):
     ]
     data["triggers"]["triggers"] = []
     data.pop("drills")  # the demo's drills name its hosts, which these systems replace
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def peak_mb() -> float:

@@ -186,7 +186,7 @@ def children_peak_mb() -> float:
 def bulk_settings(hosts: int, lines: int, every: float = 0.0) -> Settings:
     """The demo configuration with one system of `hosts` hosts; the step prints `lines`,
     one every `every` seconds if given (a steady trickle), else as fast as it can."""
-    data = load_settings(demo_config()).model_dump()
+    data = load_settings(demo_config()).dumped()
     data["inventory"]["ssh"]["command_timeout"] = max(300.0, lines * every * 2)
     data["inventory"]["systems"] = [
         {
@@ -203,7 +203,7 @@ def bulk_settings(hosts: int, lines: int, every: float = 0.0) -> Settings:
         for step in phase["steps"]:
             if step["id"] == STEP:
                 step["command"] = loop
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def where_hosts_are(step) -> dict[str, int]:
@@ -235,7 +235,7 @@ async def until(condition, what: str, timeout: float = DEADLINE_S) -> float:
 async def serve_fleet(hosts: int, lines: int, every: float = 0.0) -> None:
     """Child process: run the demo fleet, print its live settings, stop at stdin EOF."""
     async with DemoFleet(bulk_settings(hosts, lines, every)) as fleet:
-        print(fleet.settings.model_dump_json(), flush=True)
+        print(json.dumps(fleet.settings.dumped(mode="json")), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
@@ -274,7 +274,7 @@ async def served(
 
 def on_sshd(settings: Settings, real, hosts: int) -> Settings:
     """`settings` with its bulk system's hosts on the real fleet `real` (bench/fleet.py)."""
-    data = settings.model_dump()
+    data = settings.dumped()
     data["inventory"]["ssh"].update(
         user=real.user,
         identity_files=[str(real.client_key)],
@@ -286,7 +286,7 @@ def on_sshd(settings: Settings, real, hosts: int) -> Settings:
         {"name": f"bulk-{i:03d}", "address": address, "port": port}
         for i, (_, address, port) in enumerate(real.hosts(hosts))
     ]
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def start_fleet(hosts: int, lines: int, every: float = 0.0) -> asyncio.subprocess.Process:
@@ -311,24 +311,24 @@ async def fleet_settings(fleet: asyncio.subprocess.Process) -> Settings:
     """The settings the child's fleet serves: one JSON line (~0.2 MB at 1,000 hosts)."""
     assert fleet.stdout is not None
     line = await asyncio.wait_for(fleet.stdout.readline(), FLEET_START_S)
-    return patient(Settings.model_validate_json(line))
+    return patient(Settings.validated(json.loads(line)))
 
 
 def all_at_once(settings: Settings) -> Settings:
     """`settings` running the step on every host at once (max_commands = hosts): with the
     default 64, a 200-host soak streamed 64 hosts at a time, 40 minutes rather than 10."""
-    data = settings.model_dump()
+    data = settings.dumped()
     hosts = sum(len(system["hosts"]) for system in data["inventory"]["systems"])
     data["inventory"]["ssh"]["max_commands"] = max(hosts, data["inventory"]["ssh"]["max_commands"])
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 def patient(settings: Settings) -> Settings:
     """`settings` with a minute to connect and log in: the demo fleet's 3 s login timeout
     failed a quarter of 200 hosts at load 10 (one Python process serves every handshake)."""
-    data = settings.model_dump()
+    data = settings.dumped()
     data["inventory"]["ssh"].update(connect_timeout=LOGIN_S, login_timeout=LOGIN_S)
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def fanout(

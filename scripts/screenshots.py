@@ -69,10 +69,10 @@ async def drills_tour(fleet: DemoFleet, size: tuple[int, int]) -> None:
 def proposing(settings: Settings) -> Settings:
     """The demo with every automatic trigger proposing: the api trigger's countdown would
     otherwise open an incident of its own in the middle of a slow tour."""
-    data = settings.model_dump()
+    data = settings.dumped()
     for trigger in data["triggers"]["triggers"]:
         trigger["policy"] = "propose"
-    return Settings.model_validate(data)
+    return Settings.validated(data)
 
 
 async def tour(size: tuple[int, int]) -> None:
