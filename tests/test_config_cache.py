@@ -247,3 +247,14 @@ def test_a_hit_imports_no_pydantic(tmp_path):
         cwd=Path(__file__).resolve().parents[1],  # this tree's console, first on the path
     )
     assert done.returncode == 0 and done.stdout == "[]\n", done.stderr or done.stdout
+
+
+def test_a_cache_whose_directory_cannot_be_looked_at_fails_no_load(tmp_path):
+    """Seen in the whole suite: a teammate's console (another account), its state dir
+    root's own (under a 0700 directory), ended 'internal error: PermissionError' as the
+    cache looked for that directory to keep what it had validated; a cache never fails a
+    load. As root here, a name too long stands for the refusal (stat raises both)."""
+    directory = tmp_path / "config"
+    shutil.copytree(example_config(), directory)
+    cache = tmp_path / ("x" * 300) / "validated-config.json"
+    assert load_settings(directory, cache=cache) == load_settings(directory)

@@ -21,6 +21,7 @@ file is rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib
@@ -198,7 +199,9 @@ def keep(path: Path, key: str, value: Any) -> None:
         text = json.dumps({"key": key, "value": encoded(value)}, allow_nan=False)
     except NotCacheable:
         return
-    if not path.parent.is_dir():  # no state dir yet: nothing is made for a cache alone
+    # No state dir yet (nothing is made for a cache alone), or one this account may not
+    # look at (os.path.isdir says so for any error; Path.is_dir raised PermissionError).
+    if not os.path.isdir(path.parent):
         return
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
@@ -207,4 +210,5 @@ def keep(path: Path, key: str, value: Any) -> None:
             file.write(text)
         os.replace(temporary, path)
     except OSError:  # a cache never fails a load: the next one validates again
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
