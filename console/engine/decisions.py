@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from console.engine.closing import open_only
 from console.engine.errors import ProcedureError
-from console.engine.out_of_order import ahead_of
 from console.engine.steps import Activity, step_data
 from console.journal.recorder import Recorder
 from console.model.events import Kind
+from console.model.out_of_order import ahead_of
 from console.model.procedure import StepKind
 from console.model.settings import Settings
 from console.model.state import IncidentState

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from console.engine.closing import open_only
 from console.engine.errors import ProcedureError
-from console.engine.out_of_order import ahead_of
 from console.engine.plan import plan_step, refuse_unknown
 from console.engine.steps import step_data
 from console.engine.targets import targets_for
+from console.model.out_of_order import ahead_of
 from console.model.procedure import StepKind
 
 if TYPE_CHECKING:

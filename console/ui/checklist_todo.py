@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.engine.out_of_order import not_done_before
 from console.model.elsewhere import not_for
 from console.model.kinds import done_by, no_verify
+from console.model.out_of_order import not_done_before
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus

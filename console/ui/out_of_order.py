@@ -3,7 +3,7 @@ on a step below the current one confirmed a manual one at once (walked at 80x24:
 'Initiate rollback procedure', done with steps 1 to 3 pending), and ran a probe step (the
 stability check began its soak, steps 1 to 5 pending) with no word of it. The order is the
 procedure's (immediate actions, then the rollback's execution, then what follows it); the
-step's record names the steps not done then (console/engine/out_of_order.py)."""
+step's record names the steps not done then (console/model/out_of_order.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
-from console.engine.out_of_order import not_done_before
+from console.model.out_of_order import not_done_before
 from console.model.procedure import StepKind
 
 if TYPE_CHECKING:
