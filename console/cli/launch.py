@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.cli.terminal_needed import needs_terminal
+from console.cli import terminal_needed
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine, Loaded
@@ -213,10 +213,10 @@ async def _serve(
         if resume is not None:
             loaded = _read(engine, resume)
             engine.check_resume(loaded, take_over)
-            needs_terminal(loaded.state.incident_id or resume.parent.name)
+            terminal_needed.needs_terminal(loaded.state.incident_id or resume.parent.name)
             resumed = engine.resumed(loaded, take_over)
         else:
-            needs_terminal()
+            terminal_needed.needs_terminal()
         app = make_app(settings, engine, resume=resumed)
         app.theme_choice = theme_choice(settings, demo)
         app.drills.demo_faults = fleet  # drills inject their faults into the running demo fleet
