@@ -54,13 +54,15 @@ def test_a_fault_meant_for_one_host_that_fails_there_is_said_as_it_happened(
     records (`after = "strategy"`). The report said "deploy ... on app-1, not set on every
     host" (as if set on some), "integrity on app-1: no record after the drill" and
     "stability was never verified" (as if the strategy had run and kept nothing): the
-    rollback never ran. Headless and on the console's drills screen at 80x24, the same."""
+    rollback never ran. Headless and on the console's drills screen at 80x24, the same.
+    Its undo was sent there all the same, where the fault never was: this one, reading
+    the release to go back to from the file the fault writes first, pointed `current` at
+    `releases/` (helper 229); it is sent nowhere now, and the report says why."""
     drills = copy.deepcopy(DRILLS)
     [scenario] = drills["scenarios"]
     [fault] = scenario["faults"]
     refuse = "test {{host}} != app-1 || { echo 'cannot write there' >&2; exit 3; }; "
     fault |= {"command": refuse + fault["command"], "hosts": ["app-1"], "systems": []}
-    fault["undo"] = f"test ! -e .drill-was || {{ {fault['undo']}; }}"
     scenario["integrity"]["after"] = "strategy"
     fleet = staging_fleet(sshd_server, tmp_path, drills)
     result = fleet.cli("drill")
@@ -68,7 +70,8 @@ def test_a_fault_meant_for_one_host_that_fails_there_is_said_as_it_happened(
     never_ran = "the rollback never ran: the drill's stage could not be set"
     said = [
         "  fault      deploy the bad release 1.1 on app-1, not in place: its command did not"
-        " succeed there; undone",
+        " succeed there; undo not sent to app-1 (exit status 3: cannot write there): the"
+        " fault's command failed there, so it was never in place",
         f"  recovery   app: –, target 10 min: not measured: {never_ran} ✘",
         f"  integrity  app-1: not judged: {never_ran} (the drill's own check: unchanged,",
         "  ✘ fault deploy the bad release 1.1 was not injected: failed on app-1 (exit status 3:"
@@ -80,6 +83,8 @@ def test_a_fault_meant_for_one_host_that_fails_there_is_said_as_it_happened(
         assert line in result.stdout, result.stdout
     headless = result.stdout.split("DRILL bad-release: FAILED\n", 1)[1].split("  journal ")[0]
     assert "not set on every host" not in headless and "no record after" not in headless
+    assert "drill-undo-1" not in result.stdout  # no step of it, nothing sent
+    assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.0")
 
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
 

@@ -14,6 +14,7 @@ from console.engine.targets import targets_for
 from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.state import HostStatus
+from console.model.status import FailureClass
 from console.model.step_state import AFTER_STEP, BASELINE_STEP, FAULT_STEP, HostRun, fault_steps
 from console.model.visible import clip, visible
 
@@ -38,8 +39,10 @@ class Stage:
     def __init__(self, conductor: Conductor, scenario: Scenario, demo: DemoFaults | None):
         self.conductor, self.scenario, self.demo = conductor, scenario, demo
         self.baseline: dict[str, Summary] = {}
-        # each fault, the hosts it is on, and its number (its steps: fault_steps)
+        # each fault, the hosts its command was sent to, and its number (its steps:
+        # fault_steps); by number, the hosts where that command failed, each with why
         self.injected: list[tuple[Fault, list[str], int]] = []
+        self.not_in_place: dict[int, dict[str, str]] = {}
         self.aborted: str | None = None  # an abort the undo's runs would clear
 
     def _hosts(self, hosts: list[str], systems: list[str]) -> list[str]:
@@ -199,10 +202,13 @@ class Stage:
         step = fault_steps(number)[0]
         outcomes = await self._run(step, title, hosts, fault.command or "", "fault")
         # where it was sent: its undo goes there alone (not where a host was never
-        # reached, nor where an abort came while it was being reached)
+        # reached, nor where an abort came while it was being reached), and not where its
+        # command said it failed: never in place there, nothing to undo (said in its record)
         runs = self.conductor.state.step(step).hosts
         if touched := [h for h in outcomes if h in runs and not runs[h].nothing_sent()]:
+            failed = {h: _why(outcomes[h], runs[h]) for h in touched if _said_failed(outcomes[h])}
             self.injected.append((fault, touched, number))
+            self.not_in_place[number] = failed
         short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
         if short:  # "everywhere" only where it is in place somewhere (not of one host)
             some = any(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
@@ -237,7 +243,8 @@ class Stage:
                 self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
                 continue
             held = sorted(set(hosts) & self._unknown())
-            sent = [h for h in hosts if h not in held]
+            failed = self.not_in_place.get(number, {})
+            sent = [h for h in hosts if h not in held and h not in failed]
             short = ""
             if sent:
                 title = f"Drill: undo fault {fault.label}"
@@ -253,6 +260,9 @@ class Stage:
                     f" {by_hand}"
                 )
             detail = "; ".join(said)
+            if failed:  # said, whatever the rest: the undo skipped there, and why
+                undone = f"undone on {', '.join(sent)}; " if sent and not said else ""
+                detail = "; ".join([*said, undone + _never_in_place(failed)])
             self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail)
 
     def _by_hand(self, fault: Fault) -> str:
@@ -304,6 +314,19 @@ def _fell_short(outcomes: dict[str, HostOutcome], runs: Mapping[str, HostRun]) -
             how = words.get(outcome.status, outcome.status.value)
             by.setdefault(how, []).append(host + _why(outcome, runs.get(host)))
     return "; ".join(f"{how} on {', '.join(hosts)}" for how, hosts in by.items())
+
+
+def _said_failed(outcome: HostOutcome) -> bool:
+    """Its command ran there to its end and exited non-zero: by its exit status, the fault
+    is not in place (one timed out, killed or cut off may be)."""
+    return outcome.status is HostStatus.FAILED and outcome.failure is FailureClass.NONZERO_EXIT
+
+
+def _never_in_place(failed: dict[str, str]) -> str:
+    """`undo not sent to app-2 (exit status 1): the fault's command failed there, so it
+    was never in place`."""
+    where = ", ".join(f"{h}{why}" for h, why in sorted(failed.items()))
+    return f"undo not sent to {where}: the fault's command failed there, so it was never in place"
 
 
 def _why(outcome: HostOutcome, run: HostRun | None) -> str:

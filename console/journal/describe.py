@@ -51,7 +51,10 @@ DESCRIBE: dict[str, Describer] = {
     Kind.DRILL_FAULT: _says(lambda: payloads.DrillFault, phrase.drill_fault),
     Kind.DRILL_FAULT_UNDONE: _says(
         lambda: payloads.DrillFaultUndone,
-        lambda d, e: f"undid fault {d.name}" + ("" if d.ok else f": FAILED — {d.detail}"),
+        lambda d, e: (
+            f"undid fault {d.name}"
+            + (f": FAILED — {d.detail}" if not d.ok else f": {d.detail}" if d.detail else "")
+        ),
     ),
     Kind.DRILL_JUDGED: _says(lambda: payloads.DrillJudged, phrase.drill_judged),
     Kind.INCIDENT_OPENED: _says(

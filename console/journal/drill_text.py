@@ -87,7 +87,12 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         after = (
             "not undone"
             if undone is None
-            else ("undone" if undone.get("ok") else f"NOT undone: {undone.get('detail')}")
+            # undone, or where it was in place (the undo not sent where it never was: said)
+            else (
+                undone.get("detail") or "undone"
+                if undone.get("ok")
+                else f"NOT undone: {undone.get('detail')}"
+            )
         )
         lines.append(f"  fault      {_fault_set(fault)}; {after}")
     trigger = verdict.get("trigger", {})
