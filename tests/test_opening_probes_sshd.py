@@ -9,9 +9,11 @@ bad sample: here the declaration."""
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from tests.test_wave_probes_sshd import _fleet, _run
 
@@ -35,3 +37,30 @@ def test_a_headless_runs_document_has_every_hosts_probe_before(sshd_server, tmp_
     intervals = {i["name"]: i for i in document["milestones"]["intervals"]}
     # The probes were read once the incident was declared: detection is the declaration.
     assert intervals["time_to_mitigate"]["start"] == "trigger_declared", intervals
+
+
+def test_a_run_on_the_trigger_firing_reads_the_other_probes_too(
+    sshd_server, tmp_path: Path
+) -> None:
+    """`run --trigger auto` read only the probe that fired (its evidence): the others had no
+    before on the canary (`web/health (probe) | – | ok | web-1`), where the console's
+    document read `ERROR → ok` (helper-231's walk, five sshd hosts)."""
+    fleet = _fleet(sshd_server, tmp_path, broken=False)
+    health = "if grep -qx 2.4.1 version; then echo ok; else echo down; fi"
+    inventory = tomllib.loads((fleet.config / "inventory.toml").read_text())
+    inventory["systems"][0]["probes"].append(
+        {"name": "health", "kind": "command", "command": health}
+    )
+    (fleet.config / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    trigger = {"name": "e", "kind": "error-threshold", "system": "app", "probe": "errors"}
+    (fleet.config / "triggers.toml").write_text(
+        tomli_w.dumps({"triggers": [trigger | {"consecutive": 1}]})
+    )
+    argv = ("--systems", "app", "--strategy", "pin-release", "--trigger", "auto", "--yes")
+    done = fleet.cli("run", *argv, "--journal", str(tmp_path / "inc"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    exported = fleet.cli("export", str(tmp_path / "inc"), "--format", "json")
+    changes = json.loads(exported.stdout)["document"]["systems"][0]["changes"]
+    before = {(c["key"], h): c["before"] for c in changes for h in c["hosts"]}
+    assert before[("app/health", "app-1")] == "down", changes
+    assert before[("app/errors", "app-1")] == "0.31", changes

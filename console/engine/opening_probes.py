@@ -1,6 +1,7 @@
-"""The probes' state as a headless incident opens on a trigger given by hand: nothing
-watched them before it (the console's home screen did, and gives its incident what it
-read), so the document had no probe's before, nor a first bad sample. One round is read
+"""The probes' state as a headless incident opens: nothing watched them before it (the
+console's home screen did, and gives its incident what it read), so the document had no
+probe's before, nor a first bad sample; `--trigger auto` read only the probe that fired,
+its evidence the before of that one alone. One round is read
 beside the first steps, and given a moment more, at most, before the rollback starts:
 a probe that hangs delays no rollback."""
 
@@ -16,9 +17,12 @@ if TYPE_CHECKING:
 GRACE = 2.0  # seconds the rollback waits, at most, for a probe still being read
 
 
-def read_at_start(conductor: Conductor) -> asyncio.Task[object] | None:
+def read_at_start(
+    conductor: Conductor, read: frozenset[str] = frozenset()
+) -> asyncio.Task[object] | None:
     """Read once, journalled, the probes of the incident's systems (after `select`), on
-    the hosts it chose; for the record only: the trigger is declared, none fires."""
+    the hosts it chose, but those `read` names (a firing's, its evidence journalled); for
+    the record only: the trigger is declared, none fires."""
     from console.engine.watcher import Watcher
 
     systems = conductor.state.systems
@@ -26,11 +30,14 @@ def read_at_start(conductor: Conductor) -> asyncio.Task[object] | None:
         return None
     clock = conductor.recorder.clock
     watcher = Watcher(conductor.settings, conductor.pool, clock=clock, systems=systems)
+    keys = [k for k in watcher.readings if k not in read]
+    if not keys:
+        return None
     for reading in watcher.readings.values():
         reading.streaks = []
     watcher.hosts = frozenset(conductor.state.hosts)
     watcher.attach(conductor.recorder)
-    return asyncio.ensure_future(watcher.round())
+    return asyncio.ensure_future(watcher.round(keys))
 
 
 async def settle(reading: asyncio.Task[object] | None, grace: float = GRACE) -> None:

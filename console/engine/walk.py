@@ -182,7 +182,8 @@ async def _execute(conductor: Conductor, request: RunRequest) -> tuple[bool, str
     """Walk the immediate actions and the execution: whether every step succeeded, and
     what a symbolic value stopped, if one did."""
     procedure = conductor.settings.procedure
-    opening = None if request.firing else read_at_start(conductor)  # a firing read them
+    fired = (request.firing, *request.also_firing) if request.firing else ()
+    opening = read_at_start(conductor, frozenset(f.sample.key for f in fired))
     ok, not_started = True, ""
     try:
         for step in procedure.steps:
