@@ -214,7 +214,12 @@ def _refused_hint(conductor: Conductor, found: Resolved, naming: str) -> str:
     outright, refused, another one), unless a
     refusal is about another of the strategy's parameters, as its words name it (`no table
     orderz in database shop (named in tables)`): they say what to correct, and naming
-    the value would change nothing."""
+    the value would change nothing. Nor would it where the database's lock stopped the
+    read (PostgreSQL's `canceling statement due to lock timeout`): its holder is what
+    to wait for, or end, as the host's words say when they name it."""
+    shown = next(iter(found.refused.values()), "")  # the refusal the problem quotes
+    if _LOCK_TIMEOUT in shown:
+        return "" if _HOLDER_NAMED in shown else _LOCK_AGAIN
     strategy = conductor.settings.strategy(conductor.state.strategy or "")
     others = {p.name for p in strategy.params} - {found.param}
     named = {m.group(1) for words in found.refused.values() for m in _NAMED_PARAM.finditer(words)}
@@ -224,6 +229,13 @@ def _refused_hint(conductor: Conductor, found: Resolved, naming: str) -> str:
 
 
 _NAMED_PARAM = re.compile(r"\((?:named in )?([a-z_]+)\)")
+# PostgreSQL's words for a read that gave up on a lock, and the presets' end of them when
+# they found who holds it (lock_holders in console/model/presets/pgshell.py)
+_LOCK_TIMEOUT, _HOLDER_NAMED = "lock timeout", "end it, or retry once it is done"
+_LOCK_AGAIN = (
+    "a session held the lock it waited for (it had ended when asked who): run it again as it"
+    " was; naming another value would wait for the same lock"
+)
 
 
 def pinned_params(conductor: Conductor, pinned: dict[str, str]) -> tuple[str, dict[str, str]]:
