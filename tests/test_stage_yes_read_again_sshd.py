@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from console.journal.describe import describe
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
@@ -105,6 +106,12 @@ async def test_a_late_yes_is_judged_on_the_probes_read_after_it(sshd_server, tmp
     ), hold.data.reason
     kinds = [e.kind for e in events if e.kind in (Kind.WAVE_ANSWERED, Kind.ROLLOUT_PROBED)]
     assert kinds[-2:] == [Kind.WAVE_ANSWERED, Kind.ROLLOUT_PROBED], kinds
+    # the ask's round and the yes's read apart (both read 'probes after re-enable step 1')
+    said = [describe(e).split(":", 1)[0] for e in events if e.kind == Kind.ROLLOUT_PROBED]
+    assert said == [
+        "probes after re-enable step 1 of 4 (5%)",
+        "probes again as step 2 (25%) was confirmed",
+    ], said
 
 
 async def test_a_late_yes_to_the_next_wave_is_judged_too(sshd_server, tmp_path: Path):
@@ -119,7 +126,14 @@ async def test_a_late_yes_to_the_next_wave_is_judged_too(sshd_server, tmp_path: 
         await until(pilot, lambda: "restore" not in app.conductor.running)
         journal = app.conductor.recorder.path
     assert fleet.written("flags") == {"app-1": "new_checkout=0\n", "app-2": "new_checkout=100\n"}
-    [halt] = [e for e in read_journal(journal).events if e.kind == Kind.RUN_HALTED]
+    events = read_journal(journal).events
+    [halt] = [e for e in events if e.kind == Kind.RUN_HALTED]
+    # the timeline read 'probes after wave 1 of 2 on app-1' twice: the ask's, the yes's
+    assert [describe(e) for e in events if e.kind == Kind.WAVE_PROBED] == [
+        "probes after wave 1 of 2 on app-1: healthy, app/errors = 0.01",
+        "probes again as wave 2 was confirmed, on app-1: NOT HEALTHY, wave 2 not started:"
+        " app/errors = 0.4 (bad > 0.05), bad on app-1 0.4",
+    ]
     assert halt.data.reason == (
         "wave 2 of 2: not healthy when wave 2 was confirmed: app/errors = 0.4 (bad > 0.05),"
         " bad on app-1 0.4"

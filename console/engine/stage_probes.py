@@ -48,7 +48,7 @@ async def probe_stage(
         step_id,
         planned.targets,
         Kind.ROLLOUT_PROBED,
-        stage_data(planned, index),
+        stage_data(planned, index) | ({"confirmed": True} if confirmed else {}),
         {t.name for t in planned.targets},
         whole=True,
     )
@@ -89,7 +89,9 @@ async def probe_wave(
     mixes both, so neither is judged. '' when each probe reads healthy there, else why the
     next wave is not started."""
     done, of = wave
-    data = {"wave": done, "of": of, "hosts": sorted(changed)}
+    data = {"wave": done, "of": of, "hosts": sorted(changed)} | (
+        {"confirmed": True} if confirmed else {}
+    )
     judged = set(changed)
     detail = await _probe_round(
         recorder, watching, step_id, targets, Kind.WAVE_PROBED, data, judged

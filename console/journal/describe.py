@@ -28,14 +28,22 @@ TIMELINE_KINDS = frozenset(Kind) - {
 }
 
 
-def _probes_read(d: payloads.RolloutProbed | payloads.WaveProbed, after: str, then: str) -> str:
-    """`probes after wave 1 of 4: healthy, web/errors = 0.02`, or `...: NOT HEALTHY, wave 2
-    not started: web/errors = 0.31 (bad > 0.05), bad on web-3 0.31`."""
+def _probes_read(
+    d: payloads.RolloutProbed | payloads.WaveProbed, after: str, then: str, on: str = ""
+) -> str:
+    """`probes after wave 1 of 4 on web-1: healthy, web/errors = 0.02`, or `...: NOT
+    HEALTHY, wave 2 not started: web/errors = 0.31 (bad > 0.05), bad on web-3 0.31`; read
+    again on the yes to `then` (`confirmed`), `probes again as wave 2 was confirmed, on
+    web-1: ...` (both read `probes after wave 1`, the ask's and the yes's, seen twice)."""
+    if d.confirmed:
+        said = f"probes again as {then} was confirmed" + (f",{on}" if on else "")
+    else:
+        said = f"probes after {after}{on}"
     if d.ok:
-        return f"probes after {after}: healthy, " + ", ".join(
+        return f"{said}: healthy, " + ", ".join(
             f"{k} = {p.get('shown')}" for k, p in d.probes.items()
         )
-    return f"probes after {after}: NOT HEALTHY, {then} not started: {d.detail}"
+    return f"{said}: NOT HEALTHY, {then} not started: {d.detail}"
 
 
 def _says(model: Callable[[], type[P]], words: Callable[[P, Event], str]) -> Describer:
@@ -272,7 +280,9 @@ DESCRIBE: dict[str, Describer] = {
     Kind.WAVE_PROBED: _says(
         lambda: payloads.WaveProbed,
         lambda d, e: (
-            _probes_read(d, f"wave {d.wave} of {d.of} on {named(d.hosts)}", f"wave {d.wave + 1}")
+            _probes_read(
+                d, f"wave {d.wave} of {d.of}", f"wave {d.wave + 1}", f" on {named(d.hosts)}"
+            )
             if d.probes
             else f"probes after wave {d.wave} of {d.of}: none reads {named(d.hosts)} alone,"
             " not judged"

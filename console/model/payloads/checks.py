@@ -83,6 +83,12 @@ class RolloutProbed(Payload):
     of: int = Field(description="how many stages")
     next_percent: Number = Field(description="the share the next stage would switch on")
     ok: bool = Field(description="every probe read healthy: the rollout may go on")
+    confirmed: bool = Field(
+        False,
+        description="read again on the commander's yes to the next stage, given after the"
+        " probes could read again: the round that yes is judged on (else the one it was asked"
+        " on)",
+    )
     probes: dict[str, StageProbe] = Field(
         {},
         description="{probe: {`value`, `shown`, `state`, `threshold`, `unit`, `hosts`: the"
@@ -103,6 +109,12 @@ class WaveProbed(Payload):
     of: int = Field(description="how many waves")
     hosts: list[str] = Field([], description="the hosts judged: their change succeeded so far")
     ok: bool = Field(description="every probe read healthy: the next wave may start")
+    confirmed: bool = Field(
+        False,
+        description="read again on the commander's yes to the next wave, given after the"
+        " probes could read again: the round that yes is judged on (else the one it was asked"
+        " on)",
+    )
     probes: dict[str, StageProbe] = Field(
         {},
         description="{probe: {`value`, `shown`, `state`, `threshold`, `unit`, `hosts`: the"
