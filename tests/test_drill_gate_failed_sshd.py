@@ -1,7 +1,9 @@
 """The pre-deployment gate after a drill that failed (real sshd, the README's CI command):
 a drill passed, then the same scenario failed (the release it rolls back to turned bad),
 and `drill --gate` still opened on the earlier pass, within its window: the pipeline would
-deploy over a rollback just found broken. Now the latest drill must have passed."""
+deploy over a rollback just found broken. Now the latest drill must have passed. A
+monthly cadence of the same scenario read `FAILED ... ok` in one row until next month: the
+latest failed, it is OVERDUE now (helper 229)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,16 @@ import json
 
 import pytest
 
-from tests.test_drills_sshd import staging_fleet
+from tests.test_drills_sshd import DRILLS, staging_fleet
 
 pytestmark = pytest.mark.sshd
 
 
 def test_the_gate_closes_after_a_failed_drill_until_one_passes_again(sshd_server, tmp_path):
-    fleet = staging_fleet(sshd_server, tmp_path)
+    monthly = {"scenario": "bad-release", "cadence": "monthly"}
+    fleet = staging_fleet(
+        sshd_server, tmp_path, {**DRILLS, "schedule": [*DRILLS["schedule"], monthly]}
+    )
     passed = fleet.cli("drill", "--gate", "--systems", "app", "--run")
     assert passed.returncode == 0 and "gate open: app" in passed.stdout, passed.stdout
 
@@ -34,8 +39,14 @@ def test_the_gate_closes_after_a_failed_drill_until_one_passes_again(sshd_server
     assert f" ({first.removeprefix('  ✘ ')}): the one that passed " in line, (first, line)
     assert closed == "gate CLOSED: app"
     status = fleet.cli("drill", "--status", "--json")
-    [row] = json.loads(status.stdout)["status"]
-    assert (row["standing"], row["result"]) == ("DUE", "failed"), row
+    rows = [(r["cadence"], r["standing"], r["result"]) for r in json.loads(status.stdout)["status"]]
+    assert rows == [("before-deploy (12 h)", "DUE", "failed"), ("monthly", "OVERDUE", "failed")]
+    table = fleet.cli("drill", "--status")
+    assert table.returncode == 1, table.stdout + table.stderr
+    [row] = [x.split() for x in table.stdout.splitlines() if x.split()[:2] == ["app", "monthly"]]
+    assert row[-4:] == ["FAILED", "–", "now", "OVERDUE"], row
+    said = "failed: app before-deploy (12 h), monthly (bad-release): the last drill FAILED "
+    assert said in table.stdout and "no longer counts" in table.stdout, table.stdout
 
     # --run drills it again: still broken, still closed; fixed, it opens
     assert fleet.cli("drill", "--gate", "--systems", "app", "--run").returncode == 1

@@ -36,6 +36,7 @@ from console.headless.common import (
     say_waits,
 )
 from console.journal.drill_text import (
+    failed_said,
     missed_said,
     report_lines,
     status_markdown,
@@ -262,7 +263,8 @@ async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> i
 
 
 def _say_missed(status: list[SystemCadence], out: TextIO) -> None:
-    for said in filter(None, map(missed_said, status)):
+    """The dates missed, and the passes a failed drill since undid."""
+    for said in [*filter(None, map(missed_said, status)), *failed_said(status)]:
         print(visible(said, one_line=True), file=out, flush=True)
 
 

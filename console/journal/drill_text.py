@@ -233,6 +233,27 @@ def missed_said(s: SystemCadence) -> str | None:
     )
 
 
+def failed_said(status: list[SystemCadence]) -> list[str]:
+    """`failed: web monthly, before-deploy (24 h) (web-release): the last drill FAILED ...
+    (its first finding): the one that passed ... no longer counts`, once a system and
+    scenario whose latest drill failed after a pass (its rows read FAILED, due now)."""
+    cadences: dict[tuple[str, str], list[SystemCadence]] = {}
+    for s in status:
+        if s.last is not None and not s.last.passed and s.last_passed is not None:
+            cadences.setdefault((s.system, s.entry.scenario), []).append(s)
+    lines = []
+    for (system, scenario), rows in cadences.items():
+        last, passed = rows[0].last, rows[0].last_passed
+        assert last is not None and passed is not None  # kept so above
+        why = f" ({last.why})" if last.why else ""
+        lines.append(
+            f"failed: {system} {', '.join(r.cadence for r in rows)} ({scenario}): the last drill"
+            f" FAILED {last.at:%Y-%m-%d %H:%M} UTC{why}: the one that passed"
+            f" {passed.at:%Y-%m-%d %H:%M} UTC no longer counts; drill it again once it is fixed"
+        )
+    return lines
+
+
 def status_text(status: list[SystemCadence], now: datetime) -> list[str]:
     """The schedule as an aligned table."""
     if not status:

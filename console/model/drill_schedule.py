@@ -120,8 +120,8 @@ def notice(entry: ScheduleEntry) -> timedelta:
 
 def standing_of(entry: ScheduleEntry, due: datetime | None, now: datetime) -> Standing:
     """before-deploy is DUE whenever no passing drill is valid, or the latest failed (it
-    is needed only before a deployment, so never OVERDUE); the others are DUE within their notice, OVERDUE
-    after the date, and OVERDUE when never passed."""
+    is needed only before a deployment, so never OVERDUE); the others are DUE within their
+    notice, OVERDUE after the date, and OVERDUE when never passed or the latest failed."""
     if entry.cadence is Cadence.BEFORE_DEPLOY:
         return Standing.OK if due is not None and now < due else Standing.DUE
     if due is None or now >= due:
@@ -143,8 +143,10 @@ def system_cadence(
     last = ahead[-1] if ahead else mine[-1] if mine else None
     passed = next((r for r in reversed(mine) if r.passed), None)
     due = next_due(entry, passed.at) if passed else None
-    if entry.cadence is Cadence.BEFORE_DEPLOY and last is not None and not last.passed:
-        due = None  # a deployment waits on the latest drill: a pass before it no longer holds
+    if last is not None and not last.passed:
+        # the latest drill failed: a pass before it no longer holds, on any cadence (a
+        # deployment waits on it; a monthly one read "FAILED ... ok" until next month)
+        due = None
     standing = standing_of(entry, due, now)
     return SystemCadence(system, entry, last, passed, due, standing, _missed(entry, due, now))
 
