@@ -84,3 +84,41 @@ def test_a_jump_host_is_named_once_for_the_hosts_behind_it(tmp_path):
         " a key up by the name as given, so exec, run and drill refuse it as unknown (the"
         " console asks); record it under [localhost]:2200"
     ]
+
+
+@pytest.mark.sshd
+def test_a_key_recorded_on_another_port_names_the_port_as_written(sshd_server, tmp_path):
+    """Walked as a new user (helper 230): web-1's port mistyped (its key recorded on the
+    right one) read 'no host key recorded for it ...: ssh-keyscan -p <typo> 127.0.0.1',
+    a scan that fetches nothing; it names the port, its line and the port recorded. And
+    a host behind a jump host given as `user@host:port` was to be scanned through `ssh
+    127.0.0.1`, which dials port 22: the jump host's user and port are said."""
+    server = sshd_server.server
+    known = tmp_path / "known_hosts"
+    known.write_text(server.known_hosts_line() + "\n")
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
+    path = tmp_path / "config" / "inventory.toml"
+    typo = server.port + 1 if server.port < 65535 else server.port - 1
+    jump = f"{server.user}@127.0.0.1:{typo}"  # its own line too, as the jump host's
+    path.write_text(
+        f'[ssh]\nuse_ssh_config = false\nuser = "{server.user}"\nknown_hosts = "{known}"\n\n'
+        '[[systems]]\nname = "web"\n\n'
+        f'[[systems.hosts]]\nname = "web-1"\naddress = "127.0.0.1"\nport = {typo}\n\n'
+        f'[[systems.hosts]]\nname = "web-2"\naddress = "10.9.9.9"\njump_host = "{jump}"\n'
+    )
+    line = path.read_text().splitlines().index(f"port = {typo}") + 1
+
+    checked = cli("check-config", base[2], home=tmp_path, state=tmp_path / "state")
+
+    assert checked.returncode == 0, checked.stderr
+    warned = [x for x in checked.stderr.splitlines() if "known_hosts" in x]
+    assert warned[0] == (
+        f"warning: web-1: no host key recorded for 127.0.0.1 on port {typo} ({path}:{line}:"
+        f" port = {typo}), but on port {server.port}, which no host here dials: exec, run"
+        f" and drill refuse it as unknown, or find nothing listening; if {typo} is mistyped,"
+        " correct it there; if it is right, fetch its key and compare first"
+        f" (docs/quickstart.md, step 3: ssh-keyscan -p {typo} 127.0.0.1 >> {known})"
+    ), checked.stderr
+    assert warned[-1].endswith(
+        f"ssh -p {typo} {server.user}@127.0.0.1 ssh-keyscan 10.9.9.9 >> {known})"
+    ), checked.stderr

@@ -37,6 +37,7 @@ def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) 
 
 
 def check_config(args: argparse.Namespace) -> int:
+    from console.cli.port_written import port_written
     from console.engine.hop_names import unresolved_hops, unresolved_names
     from console.engine.key_names import host_key_findings
     from console.engine.routes import routes
@@ -92,7 +93,8 @@ def check_config(args: argparse.Namespace) -> int:
     hops = unresolved_hops(found)
     # the demo fleet's keys are made as it starts, and recorded by it then; a jump host
     # whose name does not resolve is said as such, its key with it
-    keys = [] if demo else host_key_findings(found, skip=set(hops))
+    written = port_written(settings, directory)
+    keys = [] if demo else host_key_findings(found, skip=set(hops), written=written)
     misplaced = keys + unresolved_names(settings.inventory, hops)
     for line in misplaced:
         print(f"warning: {line}", file=sys.stderr)

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure
+from console.engine.key_ports import other_ports, port_line
 from console.engine.known_hosts import KnownHosts, host_pattern
 from console.engine.routes import Route
 
@@ -133,20 +134,32 @@ def misplaced_keys(found: list[Route], known: KnownHosts | None = None) -> list[
 
 
 def host_key_findings(
-    found: list[Route], known: KnownHosts | None = None, skip: Collection[Destination] = ()
+    found: list[Route],
+    known: KnownHosts | None = None,
+    skip: Collection[Destination] = (),
+    written: Callable[[str], str] = lambda host: "as configured",
 ) -> list[str]:
-    """`misplaced_keys`' lines, then one per known_hosts file for the hosts whose key is
-    recorded there under no form at all: exec, run and drill stop at them ('host key
-    unknown'), and check-config said nothing of it. Those of `skip` are said otherwise
-    (a jump host whose name does not resolve)."""
+    """`misplaced_keys`' lines, then one per host whose key is recorded on another port
+    only (`written(host)`: where its port was written), then one per known_hosts file for
+    the hosts whose key is recorded there under no form at all: exec, run and drill stop
+    at them ('host key unknown'), and check-config said nothing of it. Those of `skip`
+    are said otherwise (a jump host whose name does not resolve)."""
     known = known or KnownHosts()
     pending = _unrecorded(found, known, skip)
     misplaced = _misplaced(pending, known)
+    dialled = {(d.host, d.port) for r in found if r.dest for d in (*r.dest.hops, r.dest)}
     unknown: dict[str, list[tuple[Destination, str]]] = {}
-    for dest, label in pending.items():
-        if dest not in misplaced.values():
-            unknown.setdefault(_where(dest), []).append((dest, label))
     lines = list(misplaced)
+    for dest, label in pending.items():
+        if dest in misplaced.values():
+            continue
+        ports = [] if dest.host_key_alias else other_ports(dest, dialled)
+        if ports:
+            where = _where(dest)
+            scan = _keyscan([dest], where.split(", ")[0])
+            lines.append(port_line(label, dest, ports, written(label), scan))
+        else:
+            unknown.setdefault(_where(dest), []).append((dest, label))
     for where, hosts in unknown.items():
         them = "it" if len(hosts) == 1 else "them"
         named = ", ".join(label for _, label in hosts[:SHOWN])
@@ -197,8 +210,21 @@ def _via(dest: Destination) -> str | None:
     *before, last = dest.hops
     if last.proxy_command:
         return None
-    jump = f"-J {','.join(hop.alias for hop in before)} " if before else ""
-    return f"ssh {jump}{last.alias} "
+    jump = f"-J {','.join(_named(hop, ':') for hop in before)} " if before else ""
+    return f"ssh {jump}{_named(last, ' -p ')} "
+
+
+def _named(hop: Destination, port: str) -> str:
+    """How `ssh` reaches a jump host: its ssh_config alias (a Host block giving its
+    HostName), else as the inventory gave it, with its user and its port (`port` puts it
+    after, as -J and -p take it). Seen: `jump_host = "deploy@10.0.0.1:2200"` read `ssh
+    10.0.0.1 ssh-keyscan ...`, which dials port 22."""
+    if hop.alias != hop.host:
+        return hop.alias
+    user = f"{hop.user}@" if hop.user else ""
+    if hop.port == 22:
+        return f"{user}{hop.host}"
+    return f"{user}{hop.host}:{hop.port}" if port == ":" else f"-p {hop.port} {user}{hop.host}"
 
 
 def _where(dest: Destination) -> str:

@@ -128,7 +128,7 @@ class KnownHosts:
         refusal names the line to check (OpenSSH: "Offending key in FILE:LINE")."""
         found: list[tuple[str, int, str]] = []
         for path in files:
-            for number, line in _lines(path):
+            for number, line in entry_lines(path):
                 if line.startswith(("#", "@")):  # a CA or a revoked key is no host key
                     continue
                 with contextlib.suppress(ValueError, asyncssh.KeyImportError):
@@ -198,7 +198,7 @@ def _marked(
     number, SHA256 fingerprint of the key)."""
     found: list[tuple[str, int, str]] = []
     for path in files:
-        for number, line in _lines(path):
+        for number, line in entry_lines(path):
             first, _, entry = line.partition(" ")
             if first != marker:
                 continue
@@ -208,7 +208,7 @@ def _marked(
     return found
 
 
-def _lines(path: str) -> list[tuple[int, str]]:
+def entry_lines(path: str) -> list[tuple[int, str]]:
     """The non-blank lines of a known_hosts file with their numbers from 1 (none when it
     cannot be read)."""
     try:
