@@ -23,7 +23,7 @@ from console.engine.key_ports import other_ports, port_line
 from console.engine.known_hosts import KnownHosts, host_pattern
 from console.engine.routes import Route
 
-RESOLVERS = 16
+RESOLVERS = 128  # names looked up at once: a slow resolver (1 s a typo) answers them together
 T = TypeVar("T")
 
 
