@@ -178,8 +178,11 @@ async def test_the_checklist_offers_the_close_when_the_last_step_is_done(
         assert radios.pressed_button.name == "partial"  # what the record shows
         detail = app.screen.query_one("#close-detail", Input)
         assert detail.value == "web-2"  # web-3's outcome is unknown: neither (helper-94)
-        await pilot.press("down", "space")  # aborted: a reason is needed
+        # Enter on the outcome under the highlight chooses it, as Space does, and closes
+        # nothing: it closed as the ● suggested (partial) while the bar was on Aborted.
+        await pilot.press("down", "enter")  # aborted: a reason is needed
         await until(pilot, lambda: app.screen.focused is detail)
+        assert radios.pressed_button.name == "aborted" and not app.conductor.state.closed
         await pilot.press("enter")
         assert "needs a reason" in str(app.screen.query_one("#close-error").render())
         await type_text(pilot, "bridge decided to stop")

@@ -121,7 +121,7 @@ async def test_dismiss_then_declare_keeps_two_separate_records(tmp_path: Path) -
             await declaring_when_it_fires(pilot, "checkout errors")
             await pilot.press("ctrl+t")
             assert isinstance(app.screen, ProposalDialog)
-            await pilot.press("down", "space")  # dismiss
+            await pilot.press("down", "enter")  # dismiss: Enter chooses it, as Space does
             await type_text(pilot, "api errors are a known load test")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, TriggerScreen))

@@ -72,6 +72,11 @@ class ChoiceThenText(RadioSet):
         pressed = [b.name for b in self.query(RadioButton) if b.value]
         self.choice = pressed[0] if pressed else None
 
+    @property
+    def _highlighted(self) -> str | None:
+        """The name of the button the keyboard highlight is on."""
+        return self._nodes[self._selected].name if self._selected is not None else None
+
     def action_toggle_button(self) -> None:
         super().action_toggle_button()
         if self._selected is None:
@@ -90,8 +95,14 @@ class ChoiceThenText(RadioSet):
 
     def action_enter(self) -> None:
         """The choice is done once handed over, or at once with `enter_decides`; else
-        Enter toggles, as Space does."""
-        if self._handed is not None or self.enter_decides:
+        Enter toggles, as Space does. Enter on a button other than the one chosen chooses
+        it, as Space does, and decides nothing: seen at 80x24, ↓ to "Dismiss it" then
+        Enter accepted the trigger (the ● still on Accept), and ↓ to "Aborted" then Enter
+        closed as the outcome the record suggested."""
+        moved = self.choice is not None and self._highlighted not in (None, self.choice)
+        if self._handed is None and moved:
+            self.action_toggle_button()
+        elif self._handed is not None or self.enter_decides:
             self._choice_screen.choice_done()
         else:
             self.action_toggle_button()
@@ -134,7 +145,7 @@ class ChoiceThenText(RadioSet):
             return False
         screen = self._choice_screen
         field = screen.text_for(self.choice) if self.choice is not None else None
-        highlighted = self._nodes[self._selected].name if self._selected is not None else None
+        highlighted = self._highlighted
         if field is None and highlighted is not None and highlighted != self.choice:
             # Seen: a dismissal's reason typed after moving to "Dismiss" (Merge chosen
             # already, which asks nothing) lost its first word, its space choosing it.
