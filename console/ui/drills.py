@@ -12,6 +12,7 @@ from console.engine.session import Engine
 from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.ui.console_app import AppPart
+from console.ui.drills_file import DrillsFile
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -62,6 +63,38 @@ class DrillControl:
         self.demo_faults: DemoFaults | None = None
         self.running: str | None = None
         self.systems: list[str] = []
+        self.file = DrillsFile(app.settings.directory)
+
+    def read_again(self) -> bool:
+        """drills.toml read again where it changed and the configuration loads with it
+        (DrillsFile.look; safe in a thread): True when what the screens show of it
+        changed, the drills now the file's (said in a toast) or the file not used."""
+        problem = self.file.problem
+        settings = self.file.look()
+        if settings is None:
+            return self.file.problem != problem
+        self.app.settings = settings
+        drills = settings.drills
+        self.app.notify(
+            f"drills.toml read again: {len(drills.scenarios)} scenario(s),"
+            f" {len(drills.schedule)} schedule entr(ies); the drills are those now.",
+            title="Drills changed",
+        )
+        return True
+
+    def as_shown(self) -> bool:
+        """Whether the drills listed are still drills.toml's: when it changed since, or
+        cannot be used as it is now, no drill starts from that list (it is said why)."""
+        if self.read_again() or self.file.problem:
+            changed = "drills.toml changed since the list was shown: it shows it as it is now"
+            self.app.notify(
+                self.file.problem or changed,
+                title="Drill not started",
+                severity="error",
+                markup=False,
+            )
+            return False
+        return True
 
     def allows(self, action: str) -> bool:
         return self.running is None or action not in DRILL_DRIVES
@@ -77,6 +110,8 @@ class DrillControl:
         from console.engine.drill import check_scenario, drill_settings, drill_systems, title_of
 
         app = self.app
+        if not self.as_shown():  # not the scenario the person confirmed
+            return
         scenario = app.settings.drills.scenario(name)
         try:
             check_scenario(app.settings, scenario, demo=self.demo_faults is not None)

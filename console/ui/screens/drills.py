@@ -3,8 +3,6 @@ and where its cadences stand; Enter runs one. And the report a drill ends with."
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -21,6 +19,7 @@ from console.journal.drills import read_drills, uncounted
 from console.journal.times import minutes
 from console.model.drill_schedule import Standing, schedule_status
 from console.model.visible import clip, given_first, visible
+from console.ui.palette import themed
 from console.ui.widgets.drill_schedule import standing_text
 from console.ui.widgets.plain import plain
 from console.ui.widgets.screen_enter import RowTable
@@ -56,9 +55,16 @@ class DrillsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.app.drills.read_again()
+        self.fill()
+
+    def fill(self) -> None:
+        """The scenarios of drills.toml as the console has them, and why not as the file
+        has them now, where it does not."""
         app = self.app
         drills = app.settings.drills
         table = self.query_one("#scenarios", DataTable)
+        table.clear(columns=True)
         table.add_columns(*COLUMNS)
         runs, unreadable = read_drills(app.engine.journal_root)
         now = app.clock.now()
@@ -76,11 +82,14 @@ class DrillsScreen(Screen):
         hint = (
             "Enter runs the highlighted scenario (* the default) once you confirm it."
             if drills.scenarios
-            else no_scenarios_hint(app.settings.directory)
+            else NO_SCENARIOS
         )
+        if problem := app.drills.file.problem:  # the list read before: none of it runs
+            hint = f"▲ {problem}"
         # as `drill --status` says it: the Due column counts none of what such a journal holds
         hint = "\n".join([hint, *uncounted(unreadable, runs, now)])
-        self.query_one("#drills-hint", Label).update(Text(visible(hint)))
+        alert = themed("bold $error") if problem else ""
+        self.query_one("#drills-hint", Label).update(Text(visible(hint), style=alert))
         table.focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -102,6 +111,9 @@ class DrillsScreen(Screen):
         from console.ui.screens.dialogs import ConfirmDialog
 
         table = self.query_one("#scenarios", DataTable)
+        if not self.app.drills.as_shown():  # said; the list as the file has it now
+            self.fill()
+            return
         if not table.row_count:
             return
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
@@ -162,24 +174,10 @@ def _params(part: Part, settings: Settings) -> str:
     return given_first({**defaults, **part.params}, defaults)
 
 
-def no_scenarios_hint(directory: Path | None) -> str:
-    """Why no scenario is listed: the configuration is read once, at start (as every other
-    file of it), so scenarios written since need a restart; said with their number when
-    drills.toml declares some now."""
-    try:
-        text = (directory / "drills.toml").read_text() if directory else ""
-        found = len(tomllib.loads(text).get("scenarios") or [])
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError):
-        found = 0
-    if found:
-        return (
-            f"No scenarios when the console started; drills.toml declares {found} now:"
-            " restart the console to run them (it reads its configuration at start)."
-        )
-    return (
-        "No scenarios: declare [[scenarios]] in drills.toml (see the README), then restart"
-        " the console (it reads its configuration at start)."
-    )
+NO_SCENARIOS = (
+    "No scenarios: declare [[scenarios]] in drills.toml (see the README); this list reads"
+    " it again each time it opens."
+)
 
 
 def _report_grid(lines: list[str]) -> Table:

@@ -205,7 +205,8 @@ class HomeScreen(Screen):
         """In a thread: the files looked at, and the incidents listed if they changed."""
         engine = self.app.engine
         seen = on_disk(engine.journal_root, engine.locks.directory)
-        if seen == self._seen and time.monotonic() - self._listed < LIST_EVERY:
+        drills = self.app.drills.read_again()  # the schedule as drills.toml has it now
+        if seen == self._seen and not drills and time.monotonic() - self._listed < LIST_EVERY:
             return
         unlisted: list[str] = []
         found = engine.incidents(unlisted)
@@ -257,7 +258,9 @@ class HomeScreen(Screen):
         schedule.display = bool(schedule.row_count)
         self.query_one("#no-drills", Label).display = not schedule.row_count
         prompt = Text(f"Press {self.app.key_label('home.new')} to declare a new incident.")
-        alerts = [f"{schedule.overdue} drill(s) OVERDUE"] if schedule.overdue else []
+        alerts = ["drills.toml not used"] if self.app.drills.file.problem else []
+        what = "" if alerts else " drill(s)"  # one line at 80 columns
+        alerts += [f"{schedule.overdue}{what} OVERDUE"] if schedule.overdue else []
         if schedule.uncounted:  # the drills screen names them, as `drill --status` does
             what = "" if alerts else " drill(s)"  # one line at 80 columns
             alerts.append(f"{schedule.uncounted}{what} not counted")

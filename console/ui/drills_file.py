@@ -1,0 +1,68 @@
+"""drills.toml read again while the console runs: a drill fixed there is the one the
+drills screen lists, the home screen's schedule counts and Enter runs, once the
+configuration loads with it. When it does not, or another file changed too (the console
+reads those at start alone), the screens say so plainly, name the restart, and no drill
+runs from the list read before: it is no longer what the file says."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.model.files import FILES
+from console.model.loading import load_settings, read_files
+from console.model.problems import ConfigError
+from console.model.visible import visible
+
+if TYPE_CHECKING:
+    from console.model.settings import Settings
+
+
+class DrillsFile:
+    """drills.toml as the console uses it, against the file as it is now."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        self.at_start = read_files(directory) if directory is not None else {}
+        self.in_use = self.at_start.get("drills")  # the drills.toml the settings were read with
+        self.looked = self.in_use  # as it was at the last look
+        self.problem = ""  # why drills.toml as it is now is not used; "": it is
+        self._lock = threading.Lock()
+
+    def look(self) -> Settings | None:
+        """The configuration read again, when drills.toml changed since the last look, no
+        other file changed since the console started, and it loads; else None (and
+        `problem` says why the file is not used, where it is not). Safe in a thread."""
+        if self.directory is None:
+            return None
+        with self._lock:
+            files = read_files(self.directory)
+            if files["drills"] == self.looked:
+                return None
+            self.looked = files["drills"]
+            if files["drills"] == self.in_use:  # put back as the console has it
+                self.problem = ""
+                return None
+            others = [FILES[p] for p, text in files.items() if text != self.at_start.get(p)]
+            if others != [FILES["drills"]]:
+                also = ", ".join(n for n in others if n != FILES["drills"])
+                self.problem = (
+                    f"drills.toml changed since the console started, and {also} too, which it"
+                    " reads at start alone: restart the console to run drills as the files"
+                    " have them now"
+                )
+                return None
+            try:
+                settings = load_settings(self.directory)
+            except ConfigError as exc:
+                first = visible(str(exc.problems[0]), one_line=True)
+                more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+                self.problem = (
+                    f"drills.toml changed since the console read it, and cannot be used as it"
+                    f" is: {first}{more}: fix it (check-config says each problem), or restart"
+                    " the console"
+                )
+                return None
+            self.in_use, self.problem = files["drills"], ""
+            return settings
