@@ -268,6 +268,11 @@ def test_soak_rounds_show_the_unit() -> None:
         )
     )
     assert "web/p99-latency = 190 ms  healthy" in lines[1]
+    # A check run again after a resume: its rounds say so, not "round 1" a second time.
+    again = soak_round_lines(
+        SoakProgress(attempt=2, round=1, healthy=1, needed=3, status="waiting")
+    )
+    assert again == ["try 2 · round 1: 1/3 healthy (waiting)"]
 
 
 @pytest.mark.parametrize(

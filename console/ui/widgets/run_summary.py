@@ -304,10 +304,13 @@ def soak_text(soak: dict) -> Text:
 
 
 def soak_round_lines(data: SoakProgress) -> list[str]:
-    """One soak round for the output pane: the round, then each probe on its own line."""
+    """One soak round for the output pane: the round, then each probe on its own line. A
+    check run again (after a resume, a retry) says which try its rounds are: resumed after
+    a kill mid-check, the pane read 'round 1, round 2, round 1, round 2, round 3'."""
     if not data.round and not data.probes:  # failed before a round: say why
         return [f"not sampled: {visible(data.detail or '', one_line=True)}"]
-    lines = [f"round {data.round}: {data.healthy}/{data.needed} healthy ({data.status})"]
+    again = f"try {data.attempt} · " if data.attempt > 1 else ""
+    lines = [f"{again}round {data.round}: {data.healthy}/{data.needed} healthy ({data.status})"]
     for key, probe in sorted(data.probes.items()):
         threshold = probe.get("threshold")
         bad = f" (bad: {threshold})" if threshold and threshold != "–" else ""
