@@ -57,7 +57,8 @@ def test_a_fault_meant_for_one_host_that_fails_there_is_said_as_it_happened(
     rollback never ran. Headless and on the console's drills screen at 80x24, the same.
     Its undo was sent there all the same, where the fault never was: this one, reading
     the release to go back to from the file the fault writes first, pointed `current` at
-    `releases/` (helper 229); it is sent nowhere now, and the report says why."""
+    `releases/` (helper 229); it is sent nowhere now, and the report says why, with the
+    undo to run by hand if any of the fault took effect (its exit status cannot say)."""
     drills = copy.deepcopy(DRILLS)
     [scenario] = drills["scenarios"]
     [fault] = scenario["faults"]
@@ -71,7 +72,9 @@ def test_a_fault_meant_for_one_host_that_fails_there_is_said_as_it_happened(
     said = [
         "  fault      deploy the bad release 1.1 on app-1, not in place: its command did not"
         " succeed there; undo not sent to app-1 (exit status 3: cannot write there): the"
-        " fault's command failed there, so it was never in place",
+        " fault's command failed there; if any of it took effect, undo it there by hand: set"
+        ' -- "$(basename "$(cat .drill-was)")" && ln -sfn "releases/$1" current.next && mv'
+        " -Tf current.next current && rm .drill-was",
         f"  recovery   app: –, target 10 min: not measured: {never_ran} ✘",
         f"  integrity  app-1: not judged: {never_ran} (the drill's own check: unchanged,",
         "  ✘ fault deploy the bad release 1.1 was not injected: failed on app-1 (exit status 3:"

@@ -203,7 +203,7 @@ class Stage:
         outcomes = await self._run(step, title, hosts, fault.command or "", "fault")
         # where it was sent: its undo goes there alone (not where a host was never
         # reached, nor where an abort came while it was being reached), and not where its
-        # command said it failed: never in place there, nothing to undo (said in its record)
+        # command said it failed (its record says so, and gives the undo to run by hand)
         runs = self.conductor.state.step(step).hosts
         if touched := [h for h in outcomes if h in runs and not runs[h].nothing_sent()]:
             failed = {h: _why(outcomes[h], runs[h]) for h in touched if _said_failed(outcomes[h])}
@@ -262,7 +262,7 @@ class Stage:
             detail = "; ".join(said)
             if failed:  # said, whatever the rest: the undo skipped there, and why
                 undone = f"undone on {', '.join(sent)}; " if sent and not said else ""
-                detail = "; ".join([*said, undone + _never_in_place(failed)])
+                detail = "; ".join([*said, undone + _never_in_place(failed, by_hand)])
             self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail)
 
     def _by_hand(self, fault: Fault) -> str:
@@ -317,16 +317,20 @@ def _fell_short(outcomes: dict[str, HostOutcome], runs: Mapping[str, HostRun]) -
 
 
 def _said_failed(outcome: HostOutcome) -> bool:
-    """Its command ran there to its end and exited non-zero: by its exit status, the fault
-    is not in place (one timed out, killed or cut off may be)."""
+    """Its command ran there to its end and exited non-zero: taken as not in place, its
+    undo not sent (one timed out, killed or cut off is undone: it may be in place)."""
     return outcome.status is HostStatus.FAILED and outcome.failure is FailureClass.NONZERO_EXIT
 
 
-def _never_in_place(failed: dict[str, str]) -> str:
-    """`undo not sent to app-2 (exit status 1): the fault's command failed there, so it
-    was never in place`."""
+def _never_in_place(failed: dict[str, str], by_hand: str) -> str:
+    """`undo not sent to app-2 (exit status 1): the fault's command failed there; if any
+    of it took effect, undo it there by hand: ...` (a command that changed something,
+    then failed, left that in place: its exit status cannot say)."""
     where = ", ".join(f"{h}{why}" for h, why in sorted(failed.items()))
-    return f"undo not sent to {where}: the fault's command failed there, so it was never in place"
+    return (
+        f"undo not sent to {where}: the fault's command failed there; if any of it took"
+        f" effect, undo it there by hand: {by_hand}"
+    )
 
 
 def _why(outcome: HostOutcome, run: HostRun | None) -> str:
