@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -739,3 +740,17 @@ def test_an_outcome_not_expected_names_the_hosts_the_strategy_failed_on(fleet):
     [outcome] = [ln for ln in result.stdout.splitlines() if ln.startswith("  ✘ outcome:")]
     assert outcome.startswith("  ✘ outcome: expected rolled back and verified, got "), outcome
     assert outcome.endswith(" (failed on app-2 at verify: exit status 1)"), outcome
+
+
+def test_a_precheck_that_failed_is_named_with_why_not_refused_alone(fleet):
+    """Walked on staging (helper 229): a restore whose precheck failed (exit 3, `pg_controldata
+    not found in /usr/local/bin: set bindir`) read '✘ outcome: expected rolled back and
+    verified, got refused by a precheck', as if the host had nothing to roll back; which
+    host, and what its precheck said, only in the log above it."""
+    shutil.rmtree(fleet.sandboxes["app-2"] / "releases" / "1.0")
+    result = fleet.cli("drill", "--quiet")
+    assert result.returncode == 1, result.stdout + result.stderr
+    [outcome] = [ln for ln in result.stdout.splitlines() if ln.startswith("  ✘ outcome:")]
+    assert outcome.startswith("  ✘ outcome: expected rolled back and verified, got "), outcome
+    assert outcome.endswith(" (failed on app-2 at precheck: exit status 1)"), outcome
+

@@ -70,7 +70,9 @@ def _why(state: IncidentState, outcome: DrillOutcome, strategy_steps: list[str])
     if outcome is not DrillOutcome.REFUSED:
         return ""
     refused = {h: why for s in strategy_steps for h, why in state.step(s).refused().items()}
-    return f" {refused_words(refused).removeprefix('refused at the precheck ')}" if refused else ""
+    said = f" {refused_words(refused).removeprefix('refused at the precheck ')}" if refused else ""
+    # a precheck that failed (exit 3: a backup it refused, a bindir not set) says why too
+    return said + _failed_where(state, strategy_steps)
 
 
 def _failed_where(state: IncidentState, strategy_steps: list[str], shown: int = 3) -> str:
