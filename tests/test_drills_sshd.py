@@ -753,4 +753,3 @@ def test_a_precheck_that_failed_is_named_with_why_not_refused_alone(fleet):
     [outcome] = [ln for ln in result.stdout.splitlines() if ln.startswith("  ✘ outcome:")]
     assert outcome.startswith("  ✘ outcome: expected rolled back and verified, got "), outcome
     assert outcome.endswith(" (failed on app-2 at precheck: exit status 1)"), outcome
-
