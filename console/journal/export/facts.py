@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from console.journal.export.integrity_facts import IntegrityCheck
+from console.model.action_item import ActionItem
 from console.model.base import Field, Strict
 from console.model.events import Event
 from console.model.payloads.steps import Passed
-from console.model.review import ActionItem
 
 EXPORT_SCHEMA = "rollback-console/export"
 EXPORT_SCHEMA_VERSION = 2

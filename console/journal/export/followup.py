@@ -7,10 +7,10 @@ from console.journal.describe import describe
 from console.journal.event_phrases import field_title
 from console.journal.export import reading
 from console.journal.export.facts import HistoryEntry, Lessons, Retry, Review
+from console.model.action_item import ActionItem
 from console.model.events import Event, Kind
 from console.model.form_fields import FormField
 from console.model.payloads import CommanderHandedOver, FieldSet, IncidentResumed
-from console.model.review import ActionItem
 from console.model.state import IncidentState
 
 AMENDABLE = (Kind.FIELD_SET, Kind.NOTE_ADDED, Kind.STEP_COMPLETED, Kind.EVENT_STARRED)

@@ -12,15 +12,9 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from console.engine.errors import ProcedureError
+from console.model.action_item import action_item
 from console.model.procedure import FormField, StepKind
-from console.model.review import (
-    ITEM_COLUMNS,
-    FieldError,
-    FieldValue,
-    action_item,
-    check_field,
-    filled_in,
-)
+from console.model.review import ITEM_COLUMNS, FieldError, FieldValue, check_field, filled_in
 from console.model.status import StepStatus
 from console.model.visible import visible
 from console.ui.screens.base import IncidentScreen
