@@ -480,7 +480,15 @@ def test_a_journal_is_named_by_its_incident_id_wherever_incidents_live(tmp_path)
     assert missing.stderr.strip().splitlines() == [
         "error: 20261130-101500-ffff: no incident of that id (looked in "
         f"{kept}, {state / 'incidents'}, {state / 'demo-incidents'})"
+        " (did you mean '20261130-101500-ab12'?)"
     ]
+    # its time typed short, or its last four, names the one incident they match
+    short = cli("--config", str(config), "export", "ab12", state_dir=state)
+    assert (short.returncode, short.stderr) == (
+        2,
+        "error: ab12: no journal there (expected a journal.jsonl or its directory)"
+        " (did you mean '20261130-101500-ab12'?)\n",
+    )
 
 
 @pytest.mark.parametrize("command", [["demo"], ["probe", "--demo"]])

@@ -12,6 +12,7 @@ import pytest
 
 from console.journal.journal_lock import JournalLock
 from console.journal.store import read_journal
+from console.model.loading import load_settings
 from tests.cli_fleet import write_fleet
 from tests.test_cli_run_sshd import PROCEDURE, STRATEGIES, run
 
@@ -65,7 +66,12 @@ def test_a_note_is_refused_while_another_process_writes_the_journal(sshd_server,
     assert journal.read_bytes() == before  # nothing written
     for argv, said in (
         (["   "], "error: TEXT: the note is empty; say what happened\n"),
-        (["--step", "nope", "x"], "error: --step 'nope': no such step in the procedure\n"),
+        (
+            ["--step", "nope", "x"],
+            "error: --step 'nope': no such step in the procedure (its steps: "
+            + ", ".join(s.id for s in load_settings(fleet.config).procedure.steps)
+            + ")\n",
+        ),
     ):
         refused = fleet.cli("note", str(journal.parent), *argv)
         assert (refused.returncode, refused.stderr) == (2, said), refused

@@ -128,7 +128,11 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("nosuch",), "error: STEP 'nosuch': no such step in the procedure"),
+        (
+            ("restroe",),
+            "error: STEP 'restroe': no such step in the procedure (did you mean 'restore'?)"
+            " (its strategy steps: restore)",
+        ),
         (("look",), "error: step 'Look' ran no strategy to undo"),
         (("restore", "--hosts", "app-9"), "error: step 'Restore the release' did not run on"),
     ],

@@ -192,11 +192,12 @@ def existing_journal(text: str, config: str | None) -> Path:
                 raise UsageError(f"{text}: {exc.strerror}") from None
         if path.is_file():
             return path
-        if not INCIDENT_ID.fullmatch(text):
-            raise UsageError(
-                f"{text}: no journal there (expected a {JOURNAL_NAME} or its directory)"
-            )
         places = _incident_places(config)
+        if not INCIDENT_ID.fullmatch(text):
+            near = "" if "/" in text else _near_incident(text, places)
+            raise UsageError(
+                f"{text}: no journal there (expected a {JOURNAL_NAME} or its directory){near}"
+            )
         for place in places:
             if (place / text / JOURNAL_NAME).is_file():
                 return place / text / JOURNAL_NAME
@@ -205,7 +206,44 @@ def existing_journal(text: str, config: str | None) -> Path:
     looked = ", ".join(str(p) for p in places)
     if find_config(config) is None:  # a journal_dir set in a configuration not found here
         looked += "; no configuration found: --config DIR reads its console.toml's journal_dir"
-    raise UsageError(f"{text}: no incident of that id (looked in {looked})")
+    raise UsageError(
+        f"{text}: no incident of that id (looked in {looked}){_near_incident(text, places)}"
+    )
+
+
+def _near_incident(text: str, places: list[Path]) -> str:
+    """' (did you mean ID?)' for the one incident here whose id begins or ends with `text`
+    (its time typed short, or its last four), else the closest to it; '' when none is."""
+    from console.journal.files import JOURNAL_NAME
+    from console.model.problems import did_you_mean
+
+    ids: set[str] = set()
+    for place in places:
+        try:
+            ids |= {
+                d.name
+                for d in place.iterdir()
+                if INCIDENT_ID.fullmatch(d.name) and (d / JOURNAL_NAME).is_file()
+            }
+        except OSError:
+            continue
+    matching = sorted(i for i in ids if i.startswith(text) or i.endswith(text))
+    if len(matching) == 1:
+        return f" (did you mean {matching[0]!r}?)"
+    if matching:
+        return f" ({len(matching)} incidents match it, the latest {matching[-1]}: name one whole)"
+    return did_you_mean(text, ids)
+
+
+def unknown_step(named: str, step: str, steps: list[str], which: str = "steps") -> UsageError:
+    """STEP (or --step) naming no step of the procedure: the closest, and those it may
+    name (the ids, not the titles the console shows)."""
+    from console.model.problems import did_you_mean
+
+    return UsageError(
+        f"{named} {step!r}: no such step in the procedure{did_you_mean(step, steps)}"
+        f" (its {which}: {', '.join(steps) or 'none'})"
+    )
 
 
 def _not_readable(path: Path) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.common import existing_journal, load
+from console.cli.common import existing_journal, load, unknown_step
 from console.cli.console_app import ran_on_demo
 from console.cli.parser import EXIT_OK, UsageError
 
@@ -24,7 +24,7 @@ def note(args: argparse.Namespace) -> int:
     demo = args.demo or ran_on_demo(path)
     settings = load(args, demo=demo)
     if args.step and args.step not in {s.id for s in settings.procedure.steps}:
-        raise UsageError(f"--step {args.step!r}: no such step in the procedure")
+        raise unknown_step("--step", args.step, [s.id for s in settings.procedure.steps])
     engine = Engine.build(settings, demo=demo)
     try:  # a note changes no host: no system lock is claimed, only the journal's writer
         conductor = engine.open_existing(path, [])

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.cli.common import existing_journal, load, split
+from console.cli.common import existing_journal, load, split, unknown_step
 from console.cli.console_app import ran_on_demo
 from console.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 
@@ -22,13 +22,15 @@ def undo(args: argparse.Namespace) -> int:
     from console.engine.plan import Secrets, plan_undo
     from console.journal.redact import settings_redactor
     from console.journal.store import read_journal
+    from console.model.procedure import StepKind
     from console.model.state import fold
 
     path = existing_journal(args.journal, args.config)
     demo = args.demo or ran_on_demo(path)
     settings = load(args, demo=demo)
     if args.step not in {s.id for s in settings.procedure.steps}:
-        raise UsageError(f"STEP {args.step!r}: no such step in the procedure")
+        undoable = [s.id for s in settings.procedure.steps if s.kind is StepKind.STRATEGY]
+        raise unknown_step("STEP", args.step, undoable, "strategy steps")
     state = fold(read_journal(path).events)
     step = settings.procedure.step(args.step)
     hosts = split(args.hosts) or None
