@@ -33,6 +33,7 @@ from console.model.problems import (
     key_path,
     validation_findings,
 )
+from console.model.toml_hints import unquoted
 from console.model.toml_lines import key_lines, line_of
 
 if TYPE_CHECKING:  # loaded by load_settings: load_inventory needs the inventory's models only
@@ -344,7 +345,7 @@ def _parse(sources: _Sources, part: str, data: bytes | str | None = None) -> dic
         at = int(position.group(1)) if position else None
         if position:
             message = f"{message[: position.start()]} (column {position.group(2)})"
-        sources.add(part, f"is not valid TOML: {message}", line=at)
+        sources.add(part, f"is not valid TOML: {message}{unquoted(text, at)}", line=at)
         return None
 
 
