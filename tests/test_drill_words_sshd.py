@@ -164,6 +164,46 @@ def test_a_drills_fault_is_never_proposed_as_a_real_trigger(sshd_server, tmp_pat
     assert "TRIGGER FIRED" in real and "during drill" not in real, real
 
 
+def test_a_drill_run_elsewhere_is_not_proposed_nor_said_cut_short(
+    sshd_server, tmp_path, monkeypatch
+):
+    """A headless drill (cron's `drill --due`, another terminal) on the system a console
+    watches: the console's probes saw its fault and the banner read 'Drill ... was cut
+    short on app: its fault ... was NEVER UNDONE, most likely what fired. r resumes it', of
+    a drill running, which went on to pass and undo it (helper 229, on a real fleet). Its
+    lock's holder is alive: nothing is proposed, during the drill or after it. (About 10
+    s: a whole headless drill runs beside the console.)"""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    go = _held_action(fleet)
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
+
+    def fired_there() -> bool:  # the drill's own probes fired: its fault is in place
+        found = list((fleet.state / "incidents").glob("*/journal.jsonl"))
+        return bool(found) and '"kind":"trigger.fired"' in found[0].read_text().replace(" ", "")
+
+    async def scenario() -> None:
+        engine = Engine.build(load_settings(fleet.config))
+        app = make_app(engine.settings, engine, sample_probes=True, check_reach=False)
+        drill = fleet.started("drill", "--quiet")
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, fired_there, 60)
+                await pilot.pause(0.5)  # the console's own rounds, at 0.2 s, see it too
+                during = app.live.proposal
+                for path in go:
+                    path.touch()
+                await until(pilot, lambda: drill.poll() is not None, 90)
+                assert drill.returncode == 0, drill.stdout.read() if drill.stdout else ""
+                assert during is None and app.live.proposal is None, (during, app.live.proposals)
+                assert "TRIGGER FIRED" not in str(app.screen.query_one("#alert").render())
+        finally:
+            drill.kill()
+            drill.wait(30)
+            await engine.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_verdict_judged_before_reads_as_it_did():
     """A drill.judged written before a fault's `meant` and `in_place`, and an integrity
     host's `unjudged`, were kept reads as it did then: its words were true of it."""

@@ -194,21 +194,43 @@ class LiveWatch:
         drill's own detection records it (a drill's fault is never a real trigger)."""
         return self.app.drills.running is not None and system in self.app.drills.systems
 
+    def drilled_elsewhere(self, system: str) -> bool:
+        """A drill another process runs on `system` holds its lock, alive (headless, cron's
+        `drill --due`, another console). Seen: its fault fired here, and the banner read
+        'Drill ... was cut short on app: its fault ... was NEVER UNDONE ... r resumes it'
+        of a drill that went on to pass and undo it."""
+        from pathlib import Path
+
+        from console.journal.store import opened_as_drill
+
+        holder = self.app.engine.locks.holder(system)
+        if holder is None or not holder.journal or not holder.alive():
+            return False
+        return opened_as_drill(Path(holder.journal))
+
     def drill_over(self, systems: list[str]) -> None:
         """A drill on `systems` has ended: nothing its faults fired there is proposed, and
         their triggers fire again only from samples taken from now on (seen: after a drill
         the home screen offered to declare a real incident from the drill's own fault)."""
         self.proposals = [p for p in self.proposals if p.firing.trigger.system not in systems]
+        self._rearm(systems)
+        self.changed("resolved")
+
+    def _rearm(self, systems: list[str], name: str | None = None) -> None:
+        """The triggers on `systems` (or the one named) fire again from the next samples."""
         for reading in self.watcher.readings.values():
             for streak in reading.streaks if reading.system in systems else []:
-                streak.rearm()
-                self.watcher.firings.pop(streak.trigger.name, None)
-        self.changed("resolved")
+                if name is None or streak.trigger.name == name:
+                    streak.rearm()
+                    self.watcher.firings.pop(streak.trigger.name, None)
 
     def fired(self, firing: Firing) -> None:
         """A trigger fired: with policy auto and nobody busy, count down; else propose
         (never what a drill's faults fire on its systems)."""
         if self.drilled(firing.trigger.system):
+            return
+        if self.drilled_elsewhere(firing.trigger.system):  # the drill's: it fires again
+            self._rearm([firing.trigger.system], firing.trigger.name)  # if bad after it
             return
         countdown = self.countdown
         if countdown is not None and countdown.firing.trigger.name == firing.trigger.name:
