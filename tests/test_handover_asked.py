@@ -17,6 +17,7 @@ import pytest
 from console.engine.handover_request import answer as answered
 from console.engine.handover_request import ask, withdraw
 from console.engine.session import Engine
+from console.journal.export.markdown import render_markdown
 from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.model.events import Kind
@@ -108,6 +109,10 @@ async def test_nobody_at_the_console_it_hands_command_over_and_quits(shared) -> 
     assert handed.data.note.startswith(f"asked for by {account.name} (pid ")
     assert handed.data.note.endswith(f"UTC): {REASON}; nobody answered at this console for 0 s")
     assert handed.data.reason == REASON  # for the list and the next status update
+    # The change history says the reason once, as the timeline does (it read 'REASON
+    # (asked for by ...: REASON; ...)').
+    history = render_markdown(events).split("## Change history")[1].split("\n## ")[0]
+    assert history.count(REASON) == 1, history
     assert released.kind == Kind.LOCK_RELEASED
     assert released.data.reason == f"command handed over to {account.name}"
     assert taken.kind == Kind.NOTE_ADDED and taken.who.user == account.name

@@ -67,7 +67,9 @@ def _handed_over(d: CommanderHandedOver) -> str:
     reason, note = (d.reason or "").strip(), (d.note or "").strip()
     why = reason or note
     if reason and note and not note.startswith(reason):  # asked for: how it was answered
-        why = f"{reason} ({note})"
+        # the note of a request names it ('asked for by rbbob (...): REASON; handed over
+        # at this console'): said once, as the timeline says it
+        why = note if reason in note else f"{reason} ({note})"
     return (
         f"handed command over to {d.to}"
         + (f" (from {d.previous})" if d.previous else "")
