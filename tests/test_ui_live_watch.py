@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import Input, RadioSet, Static
 
 from console.demo.fleet import DemoFleet
+from console.model.settings import Settings
 from console.ui.app import make_app
 from console.ui.screens.home import HomeScreen
 from console.ui.screens.picker import PickerScreen
@@ -188,3 +189,21 @@ async def test_an_auto_countdown_counts_down_whatever_the_wall_clock_does(tmp_pa
             alert = await until_shown(pilot, "#alert", "AUTOMATIC ROLLBACK IN")
     left = int(alert.split("AUTOMATIC ROLLBACK IN ")[1].split(" s")[0])
     assert 600 < left <= 3600, alert  # of the hour, not 0 (no bound on the test's time)
+
+
+async def test_every_cut_title_is_whole_under_the_table_at_80x24(tmp_path: Path) -> None:
+    """Two titles cut read 'Checkout erro… is “Checkout error rate” (web) · nginx workers…
+    is “nginx w' at 80x24 (helper-231's fleet): the line meant to give each title whole
+    was itself cut. It wraps."""
+    data = demo_settings().dumped()
+    for system in data["inventory"]["systems"]:
+        for probe in system["probes"]:
+            if probe["name"] == "error-rate" and system["name"] == "web":
+                probe["title"] = "Checkout error rate of the storefront"
+    app = build_app(Settings.validated(data), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        cuts = app.screen.query_one("#probe-cuts", Static)
+        said = str(cuts.render())
+        assert said.endswith("is “Rollback target release intact” (db)"), said
+        assert cuts.region.height >= 2 and cuts.region.right <= 80, cuts.region
