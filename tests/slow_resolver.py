@@ -1,5 +1,6 @@
 """A name server that answers every question 'no such name' after a delay, each on a
-thread of its own, as a resolver slow to say a mistyped domain does not exist. It binds
+thread of its own, as a resolver slow to say a mistyped domain does not exist; a name
+with a label `late` waits `LATE` seconds (past check-config's deadline). It binds
 127.0.0.1:53: run it only in a network namespace of its own (`unshare -mn`), where
 /etc/resolv.conf is bind-mounted to name it (`resolved_slowly` below)."""
 
@@ -18,7 +19,7 @@ from pathlib import Path
 RUN = """\
 ip link set lo up && mount --bind "$1" /etc/resolv.conf || exit 97
 shift
-python -m tests.slow_resolver "$DELAY" > "$READY" &
+python -m tests.slow_resolver "$DELAY" "$LATE" > "$READY" &
 server=$!
 trap 'kill $server' EXIT
 while ! grep -q ready "$READY"; do sleep 0.02; done
@@ -36,9 +37,10 @@ def can_run() -> bool:
 
 
 def resolved_slowly(
-    argv: list[str], delay: float, scratch: Path, env: dict[str, str]
+    argv: list[str], delay: float, scratch: Path, env: dict[str, str], late: float = 0.0
 ) -> subprocess.CompletedProcess[str]:
-    """`argv` run where every name lookup waits `delay` seconds for its 'no such name'."""
+    """`argv` run where every name lookup waits `delay` seconds for its 'no such name'
+    (`late` seconds for a name with a label `late`)."""
     conf = scratch / "resolv.conf"
     conf.write_text("nameserver 127.0.0.1\noptions attempts:1 timeout:10\n")
     ready = scratch / "resolver-ready"
@@ -48,19 +50,25 @@ def resolved_slowly(
         capture_output=True,
         text=True,
         timeout=120,
-        env={**env, "DELAY": str(delay), "READY": str(ready), "PYTHONPATH": root},
+        env={
+            **env,
+            "DELAY": str(delay),
+            "LATE": str(late),
+            "READY": str(ready),
+            "PYTHONPATH": root,
+        },
         cwd=root,
         check=False,
     )
 
 
-def _serve(delay: float) -> None:
+def _serve(delay: float, late: float) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 53))
     print("ready", flush=True)
 
     def answer(query: bytes, peer: tuple[str, int]) -> None:
-        time.sleep(delay)
+        time.sleep(late if b"\x04late" in query[12:] else delay)
         flags = bytes([0x81 | (query[2] & 0x01), 0x83])  # a response, RA, NXDOMAIN
         sock.sendto(query[:2] + flags + query[4:6] + bytes(6) + query[12:], peer)
 
@@ -70,4 +78,4 @@ def _serve(delay: float) -> None:
 
 
 if __name__ == "__main__":
-    _serve(float(sys.argv[1]))
+    _serve(float(sys.argv[1]), float(sys.argv[2]))

@@ -94,7 +94,8 @@ def check_config(args: argparse.Namespace) -> int:
     # the demo fleet's keys are made as it starts, and recorded by it then; a jump host
     # whose name does not resolve is said as such, its key with it
     written = port_written(settings, directory)
-    keys = [] if demo else host_key_findings(found, skip=set(hops), written=written)
+    unresolved = {dest for dest, hop in hops.items() if hop.error is not None}
+    keys = [] if demo else host_key_findings(found, skip=unresolved, written=written)
     misplaced = keys + unresolved_names(settings.inventory, hops)
     for line in misplaced:
         print(f"warning: {line}", file=sys.stderr)

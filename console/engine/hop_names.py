@@ -4,8 +4,9 @@ connects; a name that does not resolve (a ProxyJump mistyped `bastoin`, which na
 Host block and no host; an address mistyped `web-1.interal`) would be found only then, on
 every host behind it. Later hops are resolved by the hop before them, out of sight from
 here; a proxy command reaches its hop its own way. Nothing is connected: the names are
-looked up within a deadline, on daemon threads (key_names.looked_up); one not answered by
-then is not said."""
+looked up within a deadline, on daemon threads (key_names.looked_up); those not answered
+by then are said together, as not checked (seen: with no answer at all, a resolver out of
+reach, check-config read ok and every host's name failed only when exec dialled it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import socket
 from typing import NamedTuple
 
 from console.engine.destination import Destination
-from console.engine.key_names import looked_up
+from console.engine.key_names import DEADLINE, looked_up
 from console.engine.routes import Route
 from console.model.inventory import Inventory
 
@@ -43,11 +44,12 @@ def _addresses(host: str) -> list[str]:
 
 
 class Unresolved(NamedTuple):
-    """A name dialled from here that does not resolve: the hosts reached through it, why,
-    and whether it is their jump host (else it is the host itself)."""
+    """A name dialled from here that does not resolve: the hosts reached through it, why
+    (None: no answer within the deadline), and whether it is their jump host (else it is
+    the host itself)."""
 
     hosts: list[str]
-    error: socket.gaierror
+    error: socket.gaierror | None
     jump: bool
 
 
@@ -66,8 +68,8 @@ def unresolved_hops(found: list[Route]) -> dict[Destination, Unresolved]:
     return {
         dest: Unresolved(hosts, error, dest in jumps)
         for dest, hosts in first.items()
-        # resolved, or not within the deadline: left out
-        if isinstance(error := answers.get(dest.host), socket.gaierror)
+        # not answered within the deadline (None), or not resolved; a name resolved: left out
+        if (error := answers.get(dest.host)) is None or isinstance(error, socket.gaierror)
     }
 
 
@@ -75,7 +77,12 @@ def unresolved_names(inventory: Inventory, hops: dict[Destination, Unresolved]) 
     """One line per jump host (or host) of `hops` (`unresolved_hops`), with the hosts
     reached through it, as exec, run and drill would find them."""
     lines = []
+    unanswered = [(d, u) for d, u in hops.items() if u.error is None]
+    if unanswered:
+        lines.append(_unanswered(unanswered))
     for dest, (hosts, error, jump) in hops.items():
+        if error is None:
+            continue
         named = dest.host if dest.alias == dest.host else f"{dest.alias} (HostName {dest.host})"
         shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
         them = "them" if len(hosts) > 1 else "it"
@@ -94,3 +101,18 @@ def unresolved_names(inventory: Inventory, hops: dict[Destination, Unresolved]) 
             f" will find {them} unreachable{fix}"
         )
     return lines
+
+
+def _unanswered(unanswered: list[tuple[Destination, Unresolved]]) -> str:
+    """`app-1 (app-1.example), web-2's jump host bastion: the resolver here gave no answer
+    within 3 s: ...`, one line for every name not looked up in time."""
+    named = [
+        f"{u.hosts[0]}'s jump host {d.host}" if u.jump else f"{u.hosts[0]} ({d.host})"
+        for d, u in unanswered
+    ]
+    shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+    return (
+        f"{shown}: the resolver here gave no answer within {DEADLINE:g} s: not checked,"
+        " check-config cannot say whether the names resolve; exec, run and drill look them"
+        " up as they connect (getent hosts NAME says what this machine finds)"
+    )

@@ -24,6 +24,7 @@ from console.engine.known_hosts import KnownHosts, host_pattern
 from console.engine.routes import Route
 
 RESOLVERS = 128  # names looked up at once: a slow resolver (1 s a typo) answers them together
+DEADLINE = 3.0  # seconds a name is waited for
 T = TypeVar("T")
 
 
@@ -45,7 +46,7 @@ def _other_forms(host: str) -> list[str]:
 
 
 def looked_up(
-    names: Iterable[str], look: Callable[[str], T], deadline: float = 3.0
+    names: Iterable[str], look: Callable[[str], T], deadline: float = DEADLINE
 ) -> dict[str, T | OSError | UnicodeError]:
     """`look(name)` for each name on daemon threads, or the error it raised; a name not
     looked up within `deadline` seconds is left out (a slow resolver holds nothing up)."""
@@ -75,7 +76,7 @@ def looked_up(
     return dict(found)
 
 
-def resolve(hosts: Iterable[str], deadline: float = 3.0) -> dict[str, list[str]]:
+def resolve(hosts: Iterable[str], deadline: float = DEADLINE) -> dict[str, list[str]]:
     """Each host's other forms; a host not resolved within `deadline` seconds has none."""
     return {
         host: forms if isinstance(forms, list) else []
