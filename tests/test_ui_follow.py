@@ -323,3 +323,18 @@ async def test_keys_over_the_palette_are_the_palettes_not_refused(tmp_path: Path
         await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
         await pilot.press("v")  # on the incident's own screen it is refused, and says so
         await until(pilot, lambda: any("Read-only" in n.message for n in app._notifications))
+
+
+async def test_esc_goes_back_one_screen_and_out_of_the_follow_view(tmp_path: Path) -> None:
+    """README: Esc goes back one screen. Followed from the home screen (f) at 80x24, Esc on
+    the follow view's checklist did nothing: nothing is beneath it there but what started
+    it (the home screen, a shell), so Esc leaves it, as ^q does."""
+    r = writer(tmp_path)
+    app = follow_app(r.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("f4", "escape")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.return_code == 0)
+    r.close()

@@ -105,11 +105,14 @@ class IncidentScreen(RepeatedRows, Screen):
 
     def action_back(self) -> None:
         """Back one screen: from any incident screen to the checklist, from the checklist
-        to what is beneath it (home)."""
+        to what is beneath it (home); from the follow view's first screen, out of it (to the
+        home screen that followed, or the shell)."""
         if self.TAB != "checklist":
             self.app.action_go("checklist")
         elif len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+        elif self.app.read_only:
+            self.app.exit(0)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if not self._resumed:
@@ -186,8 +189,9 @@ class IncidentScreen(RepeatedRows, Screen):
             self._banner.sync()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back" and self.TAB == "checklist" and len(self.app.screen_stack) <= 2:
-            return False  # nothing beneath it (the follow view's first screen): not offered
+        first = self.TAB == "checklist" and len(self.app.screen_stack) <= 2
+        if action == "back" and first and not self.app.read_only:
+            return False  # nothing beneath it: not offered
         return self.app.allows(action)
 
     def shown_status(self, st: StepState) -> StepStatus | HostStatus:
