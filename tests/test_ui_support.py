@@ -193,8 +193,23 @@ async def type_text(pilot: Pilot, text: str) -> None:
 
 
 async def type_slowly(pilot: Pilot, text: str) -> None:
-    """`text` typed key by key, each waited for (Pilot.press) before the next."""
-    await pilot.press(*["space" if ch == " " else ch for ch in text])
+    """`text` typed key by key, as a slow typist types it: each key sent as the terminal's
+    driver sends it, the next only once KeyTurns (console/ui/key_turns.py) has routed it
+    to the focused widget and it has been handled there, its bindings too. Pilot.press
+    waited for the same, then for the process's CPU to go quiet, twice a key (41 s of
+    test_ui_flow's 83 s at load 10)."""
+    app = pilot.app
+    turns = app.key_turns  # type: ignore[attr-defined]
+    loop = asyncio.get_running_loop()
+    for character in text:
+        turn = turns._turn
+        app.post_message(events.Key(_character_to_key(character), character))
+        deadline = loop.time() + 20.0
+        while turns._turn == turn or not turns.idle:  # routed, then handled
+            if loop.time() > deadline:
+                raise AssertionError(f"{character!r} not handled in 20 s on {app.screen!r}")
+            await asyncio.sleep(0.001)
+    await pilot.pause()  # what the last key set off has been taken, as after Pilot.press
 
 
 async def declare_and_pick(pilot: Pilot, reason: str) -> None:
