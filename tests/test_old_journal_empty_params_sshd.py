@@ -16,7 +16,7 @@ import pytest
 
 from tests.console_process import console
 from tests.init_custom import init_with
-from tests.test_example_on_sshd import fleet, hooks  # noqa: F401
+from tests.test_example_on_sshd import fleet, hooks, soak_briefly  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 
@@ -41,6 +41,7 @@ def written_on(journal: Path, copy: Path, day: datetime) -> Path:
 def run_once(sshd_fleet, hook_server, tmp_path: Path) -> tuple[Path, dict]:
     """`run --yes` of init's version-rollback on web: its journal, and the environment."""
     config, env = init_with(sshd_fleet, hook_server, tmp_path, "")
+    soak_briefly(config)
     run = ["run", "--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
     done = console(*run, "--trigger", "user-impact", "--reason", "x", "--yes", "--quiet", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -52,11 +53,26 @@ def chose(document: str) -> list[str]:
     return [ln for ln in document.splitlines() if "chose the strategy: version-rollback" in ln]
 
 
-def test_an_older_journal_says_its_empty_parameters_as_it_did(fleet, hooks, tmp_path):  # noqa: F811
+def resolved(document: str) -> list[str]:
+    return [ln for ln in document.splitlines() if "resolved target=previous" in ln]
+
+
+def test_an_older_journal_says_what_it_said_then(fleet, hooks, tmp_path):  # noqa: F811
+    """One run's journal, exported as written and as if written before those commits
+    (one run for both). Its empty parameters, as the module says. And
+    4572f1ff put the hosts' own words on the line of `target=previous` resolved, and
+    exported every journal so: one written before it by a headless run, whose note beside
+    the line says them (`noted: Resolved: target=previous is 1.0 (web-1, web-2: release 1.1
+    to 1.0)`), read them twice, where its document had said them once. One rule now
+    (console/journal/worded.py): worded by the event's time, as the empty parameters."""
     journal, env = run_once(fleet, hooks, tmp_path)
 
-    now = chose(console("export", str(journal), env=env).stdout)
+    document = console("export", str(journal), env=env).stdout
+    now = chose(document)
     assert now and all("check_wait=30; empty: running)" in ln for ln in now), now
+    now_resolved = resolved(document)
+    assert now_resolved
+    assert all(ln.endswith(" (2 hosts): release 1.1 to 1.0 | restore |") for ln in now_resolved)
 
     old = written_on(journal, tmp_path / "old", BEFORE)
     exported = console("export", str(old), env=env)
@@ -65,24 +81,6 @@ def test_an_older_journal_says_its_empty_parameters_as_it_did(fleet, hooks, tmp_
     assert len(then) == len(now), then
     assert all("check_wait=30, running=(empty))" in ln for ln in then), then
     assert "empty: running" not in exported.stdout
-
-
-def resolved(document: str) -> list[str]:
-    return [ln for ln in document.splitlines() if "resolved target=previous" in ln]
-
-
-def test_an_older_journal_says_what_previous_stood_for_as_it_did(fleet, hooks, tmp_path):  # noqa: F811
-    """4572f1ff put the hosts' own words on the line of `target=previous` resolved, and
-    exported every journal so: one written before it by a headless run, whose note beside
-    the line says them (`noted: Resolved: target=previous is 1.0 (web-1, web-2: release 1.1
-    to 1.0)`), read them twice, where its document had said them once. One rule now
-    (console/journal/worded.py): worded by the event's time, as the empty parameters."""
-    journal, env = run_once(fleet, hooks, tmp_path)
-
-    now = resolved(console("export", str(journal), env=env).stdout)
-    assert now and all(ln.endswith(" (2 hosts): release 1.1 to 1.0 | restore |") for ln in now)
-
-    old = written_on(journal, tmp_path / "old", BEFORE)
-    then = resolved(console("export", str(old), env=env).stdout)
-    assert len(then) == len(now), then
-    assert all(ln.endswith(" (2 hosts) | restore |") for ln in then), then
+    then_resolved = resolved(exported.stdout)
+    assert len(then_resolved) == len(now_resolved), then_resolved
+    assert all(ln.endswith(" (2 hosts) | restore |") for ln in then_resolved), then_resolved
