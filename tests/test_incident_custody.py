@@ -21,6 +21,7 @@ from console.engine.listing import list_incidents
 from console.journal.lock import Holder, SystemLocks
 from console.model.events import Kind
 from tests.sshd import Account
+from tests.test_refirings_sshd import fleet, set_values  # noqa: F401 (a fixture)
 from tests.test_team_dirs import as_account, team  # noqa: F401 (a fixture)
 from tests.test_ui_support import _close_engines, _no_cursor_blink  # noqa: F401
 
@@ -31,7 +32,7 @@ TITLE = "checkout errors up 40%"
 
 
 @contextlib.contextmanager
-def driven_by(account: Account, journals: Path, locks: Path) -> Iterator[int]:
+def driven_by(account: Account, journals: Path, locks: Path, system: str = "web") -> Iterator[int]:
     """The account's process holding an open incident (its journal written, its writer
     lock and the lock of system web held) until the block ends; yields its pid. Then it
     is killed, as a console is by `kill -KILL`: nothing let go."""
@@ -49,10 +50,10 @@ def driven_by(account: Account, journals: Path, locks: Path) -> Iterator[int]:
 
             recorder = recorder_in(journals / INCIDENT)
             recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
-            recorder.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={"web-1": "web"})
+            recorder.record(Kind.SYSTEMS_SELECTED, systems=[system], hosts={"x-1": system})
             since = datetime.now(UTC).isoformat(timespec="seconds")
             me = Holder(os.getpid(), account.name, os.uname().nodename, since, INCIDENT)
-            SystemLocks(locks).acquire("web", me)
+            SystemLocks(locks).acquire(system, me)
             os.write(write, b"ready")
             signal.pause()
         finally:
@@ -220,3 +221,35 @@ async def test_the_home_screen_says_whose_and_that_it_is_read_only_here(shared) 
         await pilot.pause()
         said = str(app.screen.query_one("#incident-custody", Static).render())
         assert "UTC: ended\n" in said and ": stale, its process gone\n" in said
+
+
+@pytest.mark.sshd
+async def test_a_firing_where_a_teammates_console_drives_says_r_asks_for_command(
+    shared,
+    fleet,  # noqa: F811 (the imported fixture)
+) -> None:
+    """On a real sshd fleet at 80x24, error-rate fired on app while the account's console
+    drove an incident there; the teammate's banner read 'Incident ID is open on app: r
+    resumes it', and r asks that console for command."""
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.ui.app import make_app
+    from tests.test_ui_support import _ENGINES, ACTOR, until, until_shown
+
+    journals, locks, account = shared
+    settings = load_settings(fleet.config)
+    engine = Engine(settings, journals, actor=ACTOR, lock_dir=locks, threaded_io=True)
+    _ENGINES.append(engine)
+    with driven_by(account, journals, locks, system="app"):
+        app = make_app(settings, engine, incident_id="20261204-031000-cd34", check_reach=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            set_values(fleet, error_rate="0.3")
+            await until(pilot, lambda: app.live.proposal is not None)
+            said = (
+                f"Incident {INCIDENT} is open on app, driven by {account.name}'s console: r"
+                " asks for command, then ^t merges this firing as evidence"
+            )
+            await until_shown(pilot, "#alert", said)
+            assert f"app, driven by {account.name}'s console (r on the home screen asks for" in (
+                app.live.proposal.why
+            )

@@ -37,6 +37,8 @@ class Proposal:
     during: str = ""
     # `left_open` is a drill cut short whose faults are still on its hosts: they, said so.
     left_faults: str = ""
+    # After "incident X is open on web": who has it and what r does, ': r resumes it'.
+    left_how: str = ""
 
     @property
     def name(self) -> str:

@@ -19,6 +19,7 @@ from console.ui.messages import WatchChanged
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.engine.listing import IncidentSummary
     from console.ui.app import RollbackApp
 
 FLUSH_SECONDS = 1 / 10
@@ -136,9 +137,9 @@ class LiveWatch:
             return f"incident {driving.state.incident_id} is being driven"
         return ""
 
-    def left_open(self, firing: Firing) -> str:
+    def left_open(self, firing: Firing) -> IncidentSummary | None:
         """An incident open on `firing`'s system that nobody drives in this console (left
-        open by a quit, or a teammate's): its id, or "". Seen: an `auto` countdown on the
+        open by a quit, or a teammate's), or None. Seen: an `auto` countdown on the
         home screen started a second incident on api beside the one left open there, with
         nobody at the keyboard."""
         driving = self.driving()
@@ -146,15 +147,29 @@ class LiveWatch:
         system = firing.trigger.system
         for listed in self.app.engine.incidents():
             if listed.closed_at is None and listed.incident_id != here and system in listed.systems:
-                return listed.incident_id
-        return ""
+                return listed
+        return None
 
-    def left_open_why(self, incident_id: str, firing: Firing) -> str:
-        faults = self.left_faults(incident_id)
+    def left_open_how(self, listed: IncidentSummary) -> tuple[str, str]:
+        """Who has `listed` and what r on the home screen does with it: ('', 'resumes it'),
+        or a teammate's console driving it, ("driven by bob's console", 'asks for command').
+        Seen: 'Incident ID is open on web: r resumes it' of one bob's console drove."""
+        custody = listed.custody
+        if custody is None or custody.mine:
+            return "", "resumes it"
+        if custody.running:
+            what = custody.writer.what if custody.writer is not None else "console"
+            return f"driven by {custody.owner}'s {what}", "asks for command"
+        return custody.ended(), "takes command of it"
+
+    def left_open_why(self, listed: IncidentSummary, firing: Firing) -> str:
+        faults = self.left_faults(listed.incident_id)
         cause = f", a drill cut short: {faults}, most likely what fired" if faults else ""
+        who, does = self.left_open_how(listed)
         return (
-            f"incident {incident_id} is open on {firing.trigger.system}, nobody driving it"
-            f" here{cause} ({self.app.key_label('home.resume')} on the home screen resumes it;"
+            f"incident {listed.incident_id} is open on {firing.trigger.system},"
+            f" {who or 'nobody driving it here'}{cause}"
+            f" ({self.app.key_label('home.resume')} on the home screen {does};"
             " then merge this firing into it as evidence)"
         )
 
@@ -238,8 +253,10 @@ class LiveWatch:
         self.proposals = [p for p in self.proposals if p.name != firing.trigger.name]
         self.dismissed.pop(firing.trigger.name, None)
         why = self.attended()
-        left = "" if why else self.left_open(firing)
-        why = why or (self.left_open_why(left, firing) if left else "")
+        listed = None if why else self.left_open(firing)
+        why = why or (self.left_open_why(listed, firing) if listed else "")
+        left = listed.incident_id if listed else ""
+        who, does = self.left_open_how(listed) if listed else ("", "")
         if firing.trigger.policy is Policy.AUTO and not why and countdown is None:
             self.app.run_worker(
                 self._auto(firing), group="countdown", exclusive=True, exit_on_error=False
@@ -258,6 +275,7 @@ class LiveWatch:
                 left_open=left,
                 during=during,
                 left_faults=faults,
+                left_how=f"{', ' if who else ''}{who}: {self.app.key_label('home.resume')} {does}",
             ),
         )
         self.changed("proposed")

@@ -49,6 +49,7 @@ def alert_text(
     (and the drill that was running when it fired, or the incident open on its system that
     nobody drives here, `left`'s `left_open`); the keys named are the keys bound."""
     left_open, left_faults = (left.left_open, left.left_faults) if left else ("", "")
+    left_how = left.left_how if left else ""
     text = Text(no_wrap=False)
     decide = app.key_label("watch.decide")
     if countdown is not None:
@@ -74,8 +75,9 @@ def alert_text(
             )
         elif left_open:  # the firing belongs there, most likely: say how, in as many lines
             text.append(
-                f" Incident {left_open} is open on {firing.trigger.system}:"
-                f" {app.key_label('home.resume')} resumes it, then {decide} merges this firing"
+                f" Incident {left_open} is open on {firing.trigger.system}"
+                f"{left_how},"
+                f" then {decide} merges this firing"
                 f" as evidence (or dismisses it); {app.key_label('home.propose')} opens a new"
                 " incident.\n"
             )
