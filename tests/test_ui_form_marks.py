@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Input, Label
 from textual.widgets.input import Selection
 
 from console.journal.export.markdown import render_markdown
+from console.model.form_fields import FormField
 from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.ui.screens.form import FormScreen
@@ -191,7 +193,10 @@ async def test_a_form_step_is_done_once_its_required_fields_are_filled(tmp_path:
 
 async def test_ctrl_n_brings_the_new_action_item_into_view_at_80x24(tmp_path: Path) -> None:
     """Walked at 80x24: ^n on the form's first fields added an action item below the
-    screen's edge, its cursor there, nothing moving; typing went into a row out of view."""
+    screen's edge, its cursor there, nothing moving; typing went into a row out of view.
+    And ^n with the action typed behind it in one burst (a fast typist, a loaded jump
+    host: seen in tmux at load 25) put the action's first keys in the reason field, the
+    new row's focus given only after them."""
     app = build_app(demo_settings(), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
@@ -199,11 +204,15 @@ async def test_ctrl_n_brings_the_new_action_item_into_view_at_80x24(tmp_path: Pa
         await until(pilot, lambda: isinstance(app.screen, FormScreen))
         rows = app.screen.query(ActionItemRow)
         before = len(rows)
-        await pilot.press("ctrl+n")
+        reason = app.screen.query_one(f"#field-{FormField.REASON.value}", Input)
+        given = reason.value  # the declaration's
+        app.post_message(events.Key("ctrl+n", None))  # and the action behind it, at once
+        await type_text(pilot, "add a canary gate")
         await until(pilot, lambda: len(app.screen.query(ActionItemRow)) == before + 1)
         row = app.screen.query(ActionItemRow).last()
         field = row.query_one(Input)
         await until(pilot, lambda: app.screen.focused is field)
+        assert (field.value, reason.value) == ("add a canary gate", given)
         await pilot.pause(0.2)
         body = app.screen.query_one("#form-body")
         assert body.region.contains_region(field.region), (body.region, field.region)

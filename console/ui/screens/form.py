@@ -212,10 +212,12 @@ class FormScreen(IncidentScreen):
         """A new row, its first field focused and in view (at 80x24 it was added below
         the screen's edge, nothing moving, and typing went into it there). Focused once
         mounted: looked for after the next refresh, its fields were not always there yet
-        ('NoMatches: No nodes match 'Input' on ActionItemRow()' ended the console)."""
+        ('NoMatches: No nodes match 'Input' on ActionItemRow()' ended the console). Focused
+        here, not by `focus()`, which sets it later: the keys typed behind ^n went to the
+        field it was on until then (its first letter in the reason)."""
         row = ActionItemRow()
         await self.query_one(ActionItems).mount(row)
-        row.query_one(Input).focus(scroll_visible=False)
+        self.set_focus(row.query_one(Input), scroll_visible=False)
 
         def into_view() -> None:
             if row.is_attached:  # not removed meanwhile
