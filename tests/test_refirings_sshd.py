@@ -110,6 +110,19 @@ def waiting(app) -> list[str]:
     return [p.name for p in app.live.proposals]
 
 
+def console(settings, root: Path):
+    """A console started anew (sampling its probes) on the incidents under `root`."""
+    engine = build_engine(settings, root)
+    return make_app(settings, engine, incident_id="20260314-094500-next", check_reach=False)
+
+
+async def fired_at_home(pilot, fleet: Fleet) -> None:
+    """On the home screen, the error rate bad on every host: its firing proposed."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
+    set_values(fleet, error_rate="0.3")
+    await until(pilot, lambda: waiting(pilot.app) == ["app-errors"])
+
+
 async def take_it_up(pilot) -> None:
     """p on the proposal, its trigger declared as proposed, every host picked: on to the
     checklist."""
@@ -210,16 +223,13 @@ async def test_auto_never_starts_beside_an_incident_left_open_on_its_system(flee
         await press_to_end(pilot, "y")
     await first.engine.close()  # as the process ends: its journal's writer lock goes
 
-    engine = build_engine(settings, root)
-    again = make_app(settings, engine, incident_id="20260314-094500-next", check_reach=False)
+    again = console(settings, root)
     async with again.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: isinstance(again.screen, HomeScreen))
-        set_values(fleet, error_rate="0.3")
-        await until(pilot, lambda: waiting(again) == ["app-errors"])
+        await fired_at_home(pilot, fleet)
         assert again.live.countdown is None and again.conductor is None
         why = again.live.proposal.why
         assert why.startswith(f"incident {left} is open on app, nobody driving it here"), why
-        assert [i.incident_id for i in engine.incidents()] == [left]
+        assert [i.incident_id for i in again.engine.incidents()] == [left]
         said = f"Incident {left} is open on app: r resumes it, then ^t merges this firing as"
         await until_shown(pilot, "#alert", said)
 
@@ -239,3 +249,36 @@ async def test_auto_never_starts_beside_an_incident_left_open_on_its_system(flee
     assert again.conductor.state.incident_id == left
     [merged] = [e for e in read_journal(journal).events if e.kind == Kind.TRIGGER_MERGED]
     assert merged.data.trigger == "app-errors"
+
+
+async def test_a_firing_names_the_incident_declared_on_its_system_since(fleet, tmp_path):
+    """Walked: the error rate fired on app, proposed on the home screen; a headless run
+    declared its own incident on app and rolled it back; the home screen still proposed
+    the firing, nothing naming that incident: accepting it began a second rollback."""
+    from console.journal.files import JOURNAL_NAME
+    from console.journal.recorder import Recorder
+    from console.journal.writer import JournalWriter
+    from console.model.clock import SystemClock
+    from tests.events_factory import COMMANDER
+
+    settings = load_settings(fleet.config)
+    root = tmp_path / "incidents"
+    app = console(settings, root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fired_at_home(pilot, fleet)
+        other = Recorder(
+            JournalWriter(root / "20260314-094600-run1" / JOURNAL_NAME), SystemClock(), COMMANDER
+        )
+        other.record(Kind.INCIDENT_OPENED, incident_id="20260314-094600-run1", title="auto")
+        other.record(Kind.SYSTEMS_SELECTED, systems=["app"], hosts={h: "app" for h in HOSTS})
+        other.record(Kind.INCIDENT_CLOSED, outcome="rolled-back", label="rolled back", reason="ok")
+        other.close()
+        at = f"{other.state.opened_at:%H:%M:%S}"
+        said = (
+            f"▲ Incident 20260314-094600-run1 was declared on app at {at} UTC, after this fired"
+            " (closed: rolled back): it may be handled there."
+        )
+        await until_shown(pilot, "#alert", said)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, ProposalDialog))
+        await until_shown(pilot, "#proposal-text", said)

@@ -7,7 +7,7 @@ keyboard does an `auto` trigger start the procedure when its countdown elapses."
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from console.engine import triage
@@ -172,6 +172,28 @@ class LiveWatch:
             f" ({self.app.key_label('home.resume')} on the home screen {does};"
             " then merge this firing into it as evidence)"
         )
+
+    def declared_since(
+        self, firing: Firing, listed: Iterable[IncidentSummary] | None = None
+    ) -> list[str]:
+        """`Incident X was declared on web at 09:42:10 UTC, after this fired (closed: ...)`,
+        one per incident opened on `firing`'s system since it fired (of `listed`, else of
+        the journals), but the one driven here: it may be handled there. Seen: a headless
+        `run --trigger auto` rolled web back; the home screen still proposed the firing,
+        and accepting it began a second rollback, refused only at its precheck."""
+        driving = self.driving()
+        here = driving.state.incident_id if driving is not None else None
+        system, said = firing.trigger.system, []
+        for s in self.app.engine.incidents() if listed is None else listed:
+            if s.incident_id == here or system not in s.systems or s.opened_at is None:
+                continue
+            if s.opened_at >= firing.fired_at:
+                state = f"closed: {s.outcome_label or s.outcome}" if s.outcome else "open"
+                said.append(
+                    f"Incident {s.incident_id} was declared on {system} at"
+                    f" {s.opened_at:%H:%M:%S} UTC, after this fired ({state})"
+                )
+        return said
 
     def left_faults(self, incident_id: str) -> str:
         """`its fault NAME on HOSTS was NEVER UNDONE` when the incident left open is a drill

@@ -175,13 +175,14 @@ class HomeScreen(Screen):
         banner.display = firing is not None
         if firing is None:
             return
-        remaining = 0.0
-        if countdown is not None:
-            remaining = countdown.remaining(live.watcher.clock)
+        remaining = countdown.remaining(live.watcher.clock) if countdown is not None else 0.0
         others = [p.firing for p in live.proposals if p.firing is not firing]
         drill = proposal.drill if proposal is not None and countdown is None else None
         left = proposal if proposal is not None and countdown is None else None
-        banner.update(alert_text(self.app, firing, countdown, remaining, others, drill, left))
+        since = live.declared_since(firing, self._found.values()) if left else None
+        banner.update(
+            alert_text(self.app, firing, countdown, remaining, others, drill, left, since)
+        )
         banner.set_class(countdown is not None, "-countdown")
 
     _seen: OnDisk = ()

@@ -63,6 +63,8 @@ class ProposalDialog(ModalScreen[None]):
             )
         else:
             text.append(f"\nIt waits for you: {self.proposal.why}.")
+        for line in self.app.live.declared_since(firing):
+            text.append(f"\n▲ {line}: it may be handled there.", style="bold")
         for line in evidence_lines(firing):
             text.append(f"\n  {line}", style="dim")
         return text

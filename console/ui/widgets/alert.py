@@ -44,6 +44,7 @@ def alert_text(
     others: list[Firing],
     drill: str | None = None,
     left: Proposal | None = None,
+    since: list[str] | None = None,
 ) -> Text:
     """The banner: a countdown anyone can cancel, or a firing the commander can take up
     (and the drill that was running when it fired, or the incident open on its system that
@@ -62,8 +63,10 @@ def alert_text(
     else:
         text.append(" ▲ TRIGGER FIRED ", style="bold reverse")
         text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
-        if since := healthy_again(app, firing):
-            text.append(f" {since}\n", style="bold")
+        if again := healthy_again(app, firing):
+            text.append(f" {again}\n", style="bold")
+        for line in since or []:  # `since`: declared on its system since it fired
+            text.append(f" ▲ {line}: it may be handled there.\n", style="bold")
         if drill:
             text.append(f" It fired during drill {drill}: the drill's faults may be its cause.\n")
         if left_open and left_faults:  # a drill's own fault, most likely: say so first
