@@ -45,7 +45,7 @@ def type_name(annotation: Any) -> str:
 def row(model: type[Any]) -> str:
     summary = " ".join((model.__doc__ or "").split())  # a wrapped docstring's indent too
     fields = []
-    for name, field in model.model_fields.items():
+    for name, field in model.reader().model_fields.items():
         key = field.alias or name
         need = "" if field.is_required() else ", optional"
         fields.append(f"`{key}` ({type_name(field.annotation)}{need}): {field.description}")

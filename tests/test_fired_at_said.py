@@ -12,7 +12,7 @@ from console.model.events import Event
 
 def fired(ts: str, fired_at: str | None) -> Event:
     data = {"trigger": "t", "kind": "error-threshold", "label": "errors", "reason": "5 %"}
-    return Event.model_validate(
+    return Event.validated(
         {
             "seq": 1,
             "ts": ts,

@@ -99,7 +99,7 @@ def test_unknown_event_kinds_from_newer_versions_are_kept_and_ignored(tmp_path):
     recorder = recorder_in(tmp_path)
     recorder.record(Kind.NOTE_ADDED, text="before")
     recorder.close()
-    line = recorder.events[0].model_dump(mode="json")
+    line = recorder.events[0].as_json()
     line |= {"seq": 1, "kind": "future.kind", "data": {"anything": 1}}
     with (tmp_path / JOURNAL_NAME).open("a") as journal:
         journal.write(json.dumps(line) + "\n")

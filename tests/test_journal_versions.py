@@ -133,7 +133,7 @@ def test_a_family_of_payload_models_is_built_when_one_of_its_kinds_is_first_met(
         "from console.model.events import Event\n"
         "from console.model.state import fold\n"
         "def event(seq, kind, data):\n"
-        "    return Event.model_validate({'seq': seq, 'ts': '2026-12-01T00:00:00Z', 'mono': 0,"
+        "    return Event.validated({'seq': seq, 'ts': '2026-12-01T00:00:00Z', 'mono': 0,"
         " 'who': {'user': 'u'}, 'kind': kind, 'data': data})\n"
         "def built():\n"
         "    return sorted(m.rsplit('.', 1)[1] for m in sys.modules"
@@ -149,6 +149,6 @@ def test_a_family_of_payload_models_is_built_when_one_of_its_kinds_is_first_met(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.splitlines() == [
-        "opened the incident ['base', 'incident', 'steps']",
-        "automatic trigger fired: errors — 5 % errors ['base', 'incident', 'steps', 'triggers']",
+        "opened the incident ['base', 'incident', 'record', 'steps', 'taken']",
+        "automatic trigger fired: errors — 5 % errors ['base', 'incident', 'record', 'steps', 'taken', 'triggers']",
     ], done.stdout

@@ -79,5 +79,5 @@ async def test_a_soak_inconclusive_for_an_unreachable_host_says_so(fleet, tmp_pa
         assert (probe["shown"], probe["state"]) == ("3/4 ok · 1 unreachable", "inconclusive")
         assert "  app/health = 3/4 ok · 1 unreachable  inconclusive" in soak_round_lines(data)
     # and the soak's own line says why it never passed (it read "✘ failed · 0/2 healthy")
-    said = soak_text(rounds[-1].model_dump()).plain
+    said = soak_text(vars(rounds[-1])).plain
     assert said.startswith("✘ failed · inconclusive: 1 unreachable · 0/2 healthy"), said

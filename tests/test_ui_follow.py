@@ -117,7 +117,7 @@ async def test_follow_shows_new_events_refuses_actions_and_names_the_driver(
         assert "succeeded" in str(grid.get_cell("web-1", "Status"))
 
         # A second driver shows up as soon as it writes.
-        r.actor = r.actor.model_copy(update={"user": "bob", "client": "10.0.0.9"})
+        r.actor = r.actor.replace(user="bob", client="10.0.0.9")
         r.record(Kind.NOTE_ADDED, text="bob takes over the bridge")
         await until(pilot, lambda: "bob@10.0.0.9" in banner(app), timeout=5)
     r.close()

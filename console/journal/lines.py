@@ -1,9 +1,9 @@
-"""An event's journal line, written in Python: the bytes of `Event.line_bytes` (pydantic's
-serializer, `model_dump_json(by_alias=True, exclude_unset=True)`), which
-tests/test_journal_lines.py holds equal over every kind exec writes, with awkward values.
-The first part of exec's way without pydantic (issue 18, bench/RESULTS.md).
+"""An event's journal line, written in Python: the bytes pydantic's serializer writes for
+the same event (`model_dump_json(by_alias=True, exclude_unset=True)` of its reader,
+console/model/payloads/record.py), which tests/test_journal_lines.py holds equal over
+every kind, with awkward values (issue 18: exec's way without pydantic).
 
-A model is written as a JSON object of the fields it was given, in its order (a field's
+A record is written as a JSON object of the fields it was given, in its order (a field's
 `exclude_if` heeded, its alias as the key), then the keys it kept unknown; the rest as
 pydantic writes JSON: strings with `"`, `\\` and the control characters escaped, a
 float's shortest form (`1e-7`, `0.00001`, where Python writes `1e-07`, `1e-05`),
@@ -18,12 +18,15 @@ from enum import Enum
 from json.encoder import encode_basestring
 from typing import Any
 
+from console.model.payloads import Payload
+from console.model.payloads.record import Record
+
 # A float Python writes otherwise (`1e-07`, `1e-05`, `NaN`), found outside strings.
 _DIFFERENT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9.]+)e-0([5-9])|(-?Infinity|NaN)')
 
-# Per model class: each field's (name, `"key":`, the test leaving its value out).
+# Per record class: each field's (name, `"key":`, the test leaving its value out).
 _PLANS: dict[type, list[tuple[str, str, Any]]] = {}
-# The text of a frozen model that keeps no unknown keys (who, where), by id, with it.
+# The text of a record that keeps no unknown keys (who, where), by id, with it.
 _WRITTEN: dict[int, tuple[Any, str]] = {}
 
 
@@ -32,14 +35,18 @@ def line_bytes(event: Any) -> bytes:
     return f"{_model(event)}\n".encode()
 
 
-def _model(model: Any) -> str:
+def _model(model: Record) -> str:
     plan = _PLANS.get(type(model))
     if plan is None:
         plan = _PLANS[type(model)] = [
-            (name, f"{encode_basestring(field.alias or name)}:", field.exclude_if)
-            for name, field in type(model).model_fields.items()
+            (
+                name,
+                f"{encode_basestring(spec.rules.get('alias', name))}:",
+                spec.rules.get("exclude_if"),
+            )
+            for name, (_, spec) in type(model).FIELDS.items()
         ]
-    given = model.__pydantic_fields_set__
+    given = model._given
     values = model.__dict__
     parts = []
     for name, key, left_out in plan:
@@ -47,7 +54,7 @@ def _model(model: Any) -> str:
             value = values[name]
             if left_out is None or not left_out(value):
                 parts.append(key + _value(value))
-    extra = model.__pydantic_extra__
+    extra = model._extra
     if extra:
         parts += [f"{encode_basestring(k)}:{_value(v)}" for k, v in extra.items()]
     return "{" + ",".join(parts) + "}"
@@ -65,8 +72,8 @@ def _value(value: Any) -> str:
         return "null"
     if kind is bool:
         return "true" if value else "false"
-    if hasattr(value, "__pydantic_fields_set__"):
-        if value.__pydantic_extra__ is not None:  # a payload: written once
+    if isinstance(value, Record):
+        if isinstance(value, Payload):  # written once
             return _model(value)
         written = _WRITTEN.get(id(value))  # who and where: the same on most lines
         if written is not None and written[0] is value:
@@ -137,7 +144,7 @@ def _plain(value: Any) -> Any:
     """What json writes for a value inside a field (a list, a dict) it does not know."""
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime) or hasattr(value, "__pydantic_fields_set__"):
+    if isinstance(value, datetime | Record):
         return json.loads(_value(value))
     raise TypeError(f"{type(value).__name__} has no form in a journal line")
 

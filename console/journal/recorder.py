@@ -255,7 +255,7 @@ class Recorder:
         cached = self._whos.get(commander)
         if cached is not None and cached[0] is self.actor:
             return cached[1]
-        who = self.actor.model_copy(update={"commander": commander})
+        who = self.actor.replace(commander=commander)
         self._whos[commander] = (self.actor, who)
         return who
 

@@ -6,17 +6,17 @@ import os
 import re
 import shlex
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from console.model.payloads.record import Record
 from console.model.problems import quoted
 from console.model.short_secrets import SHORT
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from console.model.settings import Settings
 
-M = TypeVar("M", bound="BaseModel")
+R = TypeVar("R", bound=Record)
 MASK = "«redacted»"
 # Said wherever a masked command is shown before it is sent (dry run, preview).
 MASKED_NOTE = f"{MASK} is a secret, masked here; the host gets the real value"
@@ -51,7 +51,7 @@ class Redactor:
 
     def data(self, value: Any) -> Any:
         """Redact every string inside nested dicts and lists."""
-        if not self._regexes:
+        if not self._regexes or isinstance(value, Enum):  # an enum's word is the program's
             return value
         if isinstance(value, str):
             return self.text(value)
@@ -61,20 +61,15 @@ class Redactor:
             return [self.data(v) for v in value]
         return value
 
-    def validated(self, model: type[M], data: dict[str, Any]) -> M:
-        """`data` redacted, checked by `model`. A secret inside a word the model
-        constrains (an enum's or a literal's: `non-zero exit` holds a secret `x`) is the
-        program's own word, and kept: masked, it was no word the model knows, and the
-        event could not be written (the run crashed mid-rollback)."""
-        from pydantic import ValidationError  # the model's: imported with it
-
-        masked = self.data(data)
-        try:
-            return model.model_validate(masked)
-        except ValidationError as exc:
-            for error in exc.errors():
-                _restore(masked, data, error["loc"])
-        return model.model_validate(masked)  # a value wrong before masking: the program's
+    def validated(self, record: type[R], data: dict[str, Any]) -> R:
+        """`data` made into `record`, then its strings redacted. An enum field's word
+        (`non-zero exit` holds a secret `x`) is the program's own, and kept: masked, it
+        was no word the record knows, and the event could not be written (the run
+        crashed mid-rollback)."""
+        made = record(**data)
+        if not self._regexes:
+            return made
+        return record(**{name: self.data(made.__dict__[name]) for name in made._given})
 
 
 def _alone(secret: str) -> str:
@@ -87,25 +82,6 @@ def _alone(secret: str) -> str:
     before = r"(?<![^\W_])" if secret[0].isalnum() else ""  # `:pw1@` is one where it is
     after = r"(?![^\W_])" if secret[-1].isalnum() else ""
     return f"{before}{found}{after}"
-
-
-def _has(container: Any, key: Any) -> bool:
-    if isinstance(container, dict):
-        return key in container
-    return isinstance(container, list | tuple) and isinstance(key, int) and key < len(container)
-
-
-def _restore(masked: Any, raw: Any, loc: tuple[int | str, ...]) -> None:
-    """Put back in `masked` the value at `loc` as `raw` has it (a step of `loc` that is no
-    key of the data, a union's member named by pydantic, is passed over)."""
-    parents: tuple[Any, Any, Any] | None = None
-    for key in loc:
-        if _has(raw, key) and _has(masked, key):
-            parents = (masked, raw, key)
-            masked, raw = masked[key], raw[key]
-    if parents is not None:
-        into, came, key = parents
-        into[key] = came[key]
 
 
 def settings_redactor(settings: Settings, environ: Mapping[str, str] = os.environ) -> Redactor:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path, open_read
 from console.model.events import READABLE_VERSIONS, Actor, Event, Where
 from console.model.payloads import Payload
+from console.model.payloads.record import shared_given
 
 
 class JournalRead(NamedTuple):
@@ -31,7 +32,7 @@ def _shared(data: dict[str, Any], key: str, model: type[Actor] | type[Where]) ->
     value = data.get(key)
     if isinstance(value, dict) and len(_SHARED) < 10_000:
         ident = (model, *sorted(value.items()))
-        data[key] = _SHARED.get(ident) or _SHARED.setdefault(ident, model.model_validate(value))
+        data[key] = _SHARED.get(ident) or _SHARED.setdefault(ident, model.validated(value))
 
 
 def _interned(data: dict[str, Any]) -> None:
@@ -46,36 +47,18 @@ def _interned(data: dict[str, Any]) -> None:
         }
 
 
-# Pydantic gives every instance a set of the fields it was given: 728 bytes an event,
-# a third of a parsed command.output's memory. Events are frozen (never updated or
-# copied with changes), so the events given the same fields share one frozenset.
-# The same for payloads. Each stays a set (`exclude_unset` wants one); frozen, no model
-# adds to it, and a copy gets its own.
-_FIELD_SETS: dict[frozenset[str], set[str]] = {}
-
-
-def _shared_set(fields: set[str]) -> set[str]:
-    key = frozenset(fields)
-    shared = _FIELD_SETS.get(key)
-    if shared is None:
-        shared = _FIELD_SETS[key] = set(key)
-    return shared
-
-
 def compact(event: Event) -> Event:
-    """`event`, its (and its data's) set of given fields shared with every event given
-    the same ones. A payload whose None means "not said" has its None fields left out."""
-    object.__setattr__(event, "__pydantic_fields_set__", _shared_set(event.__pydantic_fields_set__))
+    """`event`, its data's None fields left out of those given when its kind's None means
+    "not said" (the sets of fields given are shared already: record.shared_given)."""
     compact_data(event.data)
     return event
 
 
 def compact_data(data: Payload) -> Payload:
-    """`compact` for a payload alone (an event `built` shares its own set already)."""
-    given = data.__pydantic_fields_set__
+    """`compact` for a payload alone."""
     if data.OMIT_NONE:
-        given = {name for name in given if getattr(data, name) is not None}
-    object.__setattr__(data, "__pydantic_fields_set__", _shared_set(given))
+        given = {name for name in data._given if getattr(data, name) is not None}
+        object.__setattr__(data, "_given", shared_given(given))
     return data
 
 
@@ -87,7 +70,7 @@ def parse_line(raw: bytes, path: Path, number: int) -> Event:
             _shared(data, "who", Actor)
             _shared(data, "where", Where)
             _interned(data)
-        return compact(Event.model_validate(data))
+        return compact(Event.validated(data))
     except (ValueError, ValidationError, TypeError) as exc:
         raise JournalError(f"{path}:{number}: not a journal event: {_why(exc, data)}") from None
 

@@ -1,14 +1,13 @@
 """The journal's event envelope: when, who, what and where, versioned; its data typed
 by kind (console/model/payloads)."""
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Self, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import SerializeAsAny, ValidationInfo, WithJsonSchema, field_validator
-
-from console.model.base import Field, Strict
 from console.model.event_kinds import UNSYNCED_KINDS, Kind
 from console.model.payloads import KINDS, Payload, payload_model
+from console.model.payloads.record import Field, Record, dumped, shared_given
 
 # 1: data as each writer made it, checked by no model. 2: every kind's data is its
 # payload model's (console/model/payloads), refused with a key the model does not know.
@@ -24,7 +23,7 @@ DATA_SCHEMA = {
 }
 
 
-class Actor(Strict):
+class Actor(Record):
     """Who: the OS user, the SSH client address when on a jump host, and the incident's
     commander when the event was written (the one an event names, for the declaration)."""
 
@@ -39,13 +38,13 @@ class Actor(Strict):
         return f"{self.user}@{self.client}" if self.client else self.user
 
 
-class Where(Strict):
+class Where(Record):
     system: str | None = None
     host: str | None = None
     step: str | None = None
 
 
-class Event(Strict):
+class Event(Record):
     """One fact about the incident, as one JSON line."""
 
     v: int = SCHEMA_VERSION
@@ -55,78 +54,72 @@ class Event(Strict):
     who: Actor
     kind: str
     where: Where = Where()
-    # Written as the kind's model says, and only the keys given: see `line`.
-    data: Annotated[SerializeAsAny[Payload], WithJsonSchema(DATA_SCHEMA)] = Field(
-        default_factory=dict, validate_default=True
-    )
+    # Written as the kind's model says, and only the keys given (console/journal/lines.py).
+    data: Payload = Field(default_factory=dict, validate_default=True)
 
-    @field_validator("v")
     @classmethod
-    def _readable(cls, v: int) -> int:
-        if v not in READABLE_VERSIONS:
-            newer = "a newer rollback-console" if v > SCHEMA_VERSION else "no rollback-console"
-            raise ValueError(
-                f"journal version {v} was written by {newer}; this one reads versions"
-                f" 1 to {SCHEMA_VERSION}"
-            )
-        return v
+    def reader_annotations(cls) -> dict[str, Any]:
+        from typing import Annotated
 
-    @field_validator("data", mode="before")
+        from pydantic import SerializeAsAny, WithJsonSchema
+
+        reader = Payload.reader()
+        return {"data": Annotated[SerializeAsAny[reader], WithJsonSchema(DATA_SCHEMA)]}  # type: ignore[valid-type,misc]
+
     @classmethod
-    def _typed(cls, data: Any, info: ValidationInfo) -> Any:
-        """The kind's payload model checks the data; in a version-2 event, also that it
-        holds no key the model does not know."""
-        if isinstance(data, Payload) or "kind" not in info.data:
-            return data
-        kind = info.data["kind"]
-        payload = payload_model(kind).model_validate(data)
-        if info.data.get("v", SCHEMA_VERSION) >= 2 and kind in KINDS and payload.unknown_keys:
-            raise ValueError(f"{kind} has no key {', '.join(payload.unknown_keys)}")
-        return payload
+    def reader_checks(cls) -> dict[str, Any]:
+        from pydantic import field_validator
+
+        return {
+            "_readable": field_validator("v")(_readable),
+            "_typed": field_validator("data", mode="before")(_typed),
+        }
+
+    @classmethod
+    def validated(cls, data: Any) -> "Event":
+        """`data` checked by the reader (a journal's line read back: the read path, its
+        validator called directly); raises pydantic's ValidationError."""
+        return cls.adopted(_checker("")(data))
+
+    @classmethod
+    def adopted(cls, model: Any) -> "Event":
+        """The event of its reader's result, its data the record of the reader's payload
+        (who and where are records already: the reader takes them as records)."""
+        values = model.__dict__
+        data = values["data"]
+        values["data"] = data.__record__.made(
+            data.__dict__,
+            shared_given(data.__pydantic_fields_set__),
+            data.__pydantic_extra__ or None,
+        )
+        given = model.__pydantic_fields_set__  # nearly always every field
+        return cls.made(
+            values, _EVERY_FIELD if len(given) == len(_EVERY_FIELD) else shared_given(given)
+        )
 
     @classmethod
     def built(
         cls, seq: int, ts: datetime, mono: float, who: Actor, where: Where, data: Payload
-    ) -> Self:
-        """The event of these parts, each checked already (the payload by its kind's
-        model, who and where by theirs), every field given: `model_construct`'s result
-        without its walk over the fields (the write path is hot: two events per host and
-        step). Its line is the one a validated event writes (tests/test_journal.py)."""
-        event = cls.__new__(cls)
-        setattr_ = object.__setattr__
-        setattr_(
-            event,
-            "__dict__",
-            {
-                "v": SCHEMA_VERSION,
-                "seq": seq,
-                "ts": ts,
-                "mono": mono,
-                "who": who,
-                "kind": data.KIND,
-                "where": where,
-                "data": data,
-            },
-        )
-        setattr_(event, "__pydantic_fields_set__", _EVERY_FIELD)
-        setattr_(event, "__pydantic_extra__", None)
-        setattr_(event, "__pydantic_private__", None)
-        return event
-
-    def line(self) -> str:
-        """The event as its journal line: every field given, and no other (a payload's
-        fields left out stay out, in pydantic's own serializer: the write path is hot)."""
-        return self.model_dump_json(by_alias=True, exclude_unset=True)
-
-    def line_bytes(self) -> bytes:
-        """`line()` as the journal's bytes, newline ended: the same serializer with the
-        same arguments, called directly (model_dump_json's own call, its str decoded and
-        encoded again, was ~8,500 of the ~44,600 instructions a line, issue 18)."""
-        return _TO_JSON(self, by_alias=True, exclude_unset=True) + b"\n"
+    ) -> "Event":
+        """The event of these parts, each checked already (the payload made by its kind's
+        record, who and where by theirs), every field given: the write path is hot (two
+        events per host and step). Its line is the one a validated event writes
+        (tests/test_journal_lines.py)."""
+        values = {
+            "v": SCHEMA_VERSION,
+            "seq": seq,
+            "ts": ts,
+            "mono": mono,
+            "who": who,
+            "kind": data.KIND,
+            "where": where,
+            "data": data,
+        }
+        return cls.made(values, _EVERY_FIELD)
 
     def as_json(self) -> dict[str, Any]:
         """The event as the JSON of its journal line, for an export."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return dumped(self)
 
     def payload(self, model: type[P]) -> P:
         """The data as `model`, the model of this event's kind (or a base of it)."""
@@ -139,9 +132,48 @@ class Event(Strict):
         return self.kind not in UNSYNCED_KINDS
 
 
-# Shared by every event `built`; never added to (events are frozen).
-_EVERY_FIELD = set(Event.model_fields)
-_TO_JSON = Event.__pydantic_serializer__.to_json
+def _readable(cls: Any, v: int) -> int:
+    if v not in READABLE_VERSIONS:
+        newer = "a newer rollback-console" if v > SCHEMA_VERSION else "no rollback-console"
+        raise ValueError(
+            f"journal version {v} was written by {newer}; this one reads versions"
+            f" 1 to {SCHEMA_VERSION}"
+        )
+    return v
+
+
+def _typed(cls: Any, data: Any, info: Any) -> Any:
+    """The kind's payload model checks the data; in a version-2 event, also that it
+    holds no key the model does not know."""
+    kind = info.data.get("kind")
+    if type(data) is not dict:  # a record given (a test's, an export's), or no object
+        if isinstance(data, Payload):
+            return type(data).reader().model_validate(dumped(data))
+        if kind is None or isinstance(data, Payload.reader()):
+            return data
+    elif kind is None:
+        return data
+    payload = _checker(kind)(data)
+    extra = payload.__pydantic_extra__
+    if info.data.get("v", SCHEMA_VERSION) >= 2 and kind in KINDS and extra:
+        raise ValueError(f"{kind} has no key {', '.join(sorted(extra))}")
+    return payload
+
+
+# Each reader's validator ("": the event's, else a kind's payload's), called directly.
+_CHECKERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _checker(kind: str) -> Callable[[Any], Any]:
+    found = _CHECKERS.get(kind)
+    if found is None:
+        reader = (payload_model(kind) if kind else Event).reader()
+        found = _CHECKERS[kind] = reader.__pydantic_validator__.validate_python
+    return found
+
+
+# Shared by every event `built` or read with every field; never added to (events are frozen).
+_EVERY_FIELD = shared_given(frozenset(Event.FIELDS))
 
 __all__ = [
     "READABLE_VERSIONS",

@@ -23,15 +23,16 @@ _V1 = {"properties": {"v": {"const": 1}}, "required": ["v"]}
 def export_schema() -> dict[str, Any]:
     """One namespace of definitions for the export's models and every payload model."""
     payload_models = all_models()
-    models: list[type[BaseModel]] = [Export, Event, *payload_models]
+    readers = {m: m.reader() for m in payload_models}
+    models: list[type[BaseModel]] = [Export, Event.reader(), *readers.values()]
     refs, schema = models_json_schema([(m, "serialization") for m in models], by_alias=True)
     defs: dict[str, JsonSchemaValue] = schema["$defs"]
     defs.pop(Payload.__name__, None)  # the base `Event.data` names, its schema given instead
-    for model in payload_models:
+    for model in readers.values():
         # The open object of a version-1 event; a version-2 event closes it (_data).
         defs[_name(refs[model, "serialization"])].pop("additionalProperties", None)
-    event = defs[_name(refs[Event, "serialization"])]
-    event["allOf"] = [_data(model, refs[model, "serialization"]) for model in payload_models]
+    event = defs[_name(refs[Event.reader(), "serialization"])]
+    event["allOf"] = [_data(m, refs[r, "serialization"]) for m, r in readers.items()]
     top = defs.pop(_name(refs[Export, "serialization"]))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

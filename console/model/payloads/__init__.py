@@ -1,7 +1,7 @@
-"""Each event kind's data as a pydantic model, built when a kind is first written or read.
+"""Each event kind's data as a record (record.py), its family imported when a kind is first
+written or read.
 
-A run records a handful of the 50 kinds (exec ten), and pydantic collects a model's fields
-even when its validator is deferred (issue 18, start-up): so the models live in family
+A run records a handful of the 50 kinds (exec twelve): so the records live in family
 modules, `HOMES` says where each kind's is, and a family is imported when one of its models
 is first asked for: by `payload_model(kind)`, or by name from this package
 (`payloads.TriggerFired`, or `from console.model.payloads import TriggerFired`). A module on

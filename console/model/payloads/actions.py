@@ -1,9 +1,9 @@
 """What a strategy's built-in steps record: delivery halted, the hosts assessed, a gradual
 rollout's steps, and where one was held."""
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Number, Payload
+from console.model.payloads.record import Field
 
 
 class DeliveryHalted(Payload):

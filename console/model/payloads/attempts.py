@@ -1,8 +1,8 @@
 """Hosts a crash left unknown: their interrupted attempts checked and stopped, then verified."""
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Amendable, Payload
+from console.model.payloads.record import Field
 
 
 class AttemptChecked(Payload):

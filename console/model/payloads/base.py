@@ -1,10 +1,9 @@
-"""What every event kind's data is built on: a frozen pydantic model per kind."""
+"""What every event kind's data is built on: a frozen record per kind
+(console/model/payloads/record.py), validated by pydantic only when read back."""
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
-from console.model.base import Field
+from console.model.payloads.record import Field, Record, dumped
 
 # A JSON object whose keys the writer chose (a host's values, a strategy's parameters).
 JsonObject = dict[str, Any]
@@ -13,7 +12,7 @@ JsonObject = dict[str, Any]
 Number = int | float
 
 
-class Payload(BaseModel):
+class Payload(Record):
     """One event kind's data (`KIND`), documented field by field in docs/journal.md.
 
     Keys this console does not know are kept (`unknown_keys`), so a version-1 journal, whose
@@ -22,8 +21,13 @@ class Payload(BaseModel):
     field left out stays out of the line. Read it by its fields (`event.payload(Model)`);
     `dump()` is the data as the line holds it."""
 
-    # Built on first use: a run records a handful of the ~55 kinds (issue 18, start-up).
-    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False, defer_build=True)
+    # Its reader's: built on first use (a run records a handful of the ~55 kinds).
+    CONFIG: ClassVar[dict[str, Any]] = {
+        "extra": "allow",
+        "frozen": True,
+        "allow_inf_nan": False,
+        "defer_build": True,
+    }
 
     KIND: ClassVar[str] = ""
     # None means "not said" for every field of this kind: never written as null.
@@ -31,13 +35,11 @@ class Payload(BaseModel):
 
     def dump(self) -> dict[str, Any]:
         """The data as the journal line holds it: the keys given, in the model's order."""
-        return self.model_dump(
-            mode="json", by_alias=True, exclude_unset=True, exclude_none=self.OMIT_NONE
-        )
+        return dumped(self, self.OMIT_NONE)
 
     @property
     def unknown_keys(self) -> list[str]:
-        return sorted(self.__pydantic_extra__ or {})
+        return sorted(self._extra or {})
 
 
 class UnknownPayload(Payload):

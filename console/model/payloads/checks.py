@@ -3,9 +3,9 @@ integrity, notifications."""
 
 from typing_extensions import TypedDict
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Number, Payload
+from console.model.payloads.record import Field
 
 Value = Number | str | None  # what a probe printed: a number, a status word, or nothing
 

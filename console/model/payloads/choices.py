@@ -4,9 +4,9 @@ exec records none of them."""
 
 from typing_extensions import TypedDict
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Number, Payload
+from console.model.payloads.record import Field
 from console.model.payloads.steps import AHEAD_OF, Passed, StepData
 
 

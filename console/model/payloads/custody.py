@@ -3,9 +3,9 @@ over, a host key accepted. Apart from `incident`: exec records none of them."""
 
 from typing_extensions import TypedDict
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Payload
+from console.model.payloads.record import Field
 
 
 class InFlight(TypedDict):

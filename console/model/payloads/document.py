@@ -1,8 +1,8 @@
 """What the commander adds to the record: fields of the document, notes, stars, exports."""
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Amendable, JsonObject, Payload
+from console.model.payloads.record import Field
 
 
 class FieldSet(Amendable):

@@ -1,8 +1,8 @@
 """A drill's own facts: its scenario, the faults it injected, its verdict ([drills](drills.md))."""
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Number, Payload
+from console.model.payloads.record import Field
 
 
 class DrillStarted(Payload):

@@ -4,9 +4,9 @@ from typing import NotRequired
 
 from typing_extensions import TypedDict
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Payload
+from console.model.payloads.record import Field
 
 
 class PlannedStep(TypedDict):

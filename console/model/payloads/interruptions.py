@@ -1,9 +1,9 @@
 """A run cut short: halted by its failures, aborted, detached, and the hosts it never
 started. Apart from `steps`: a run that ends as planned (exec's) records none of them."""
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Number, Payload
+from console.model.payloads.record import Field
 
 
 class HostNotStarted(Payload):

@@ -2,9 +2,9 @@
 
 from typing_extensions import TypedDict
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Amendable, Number, Payload
+from console.model.payloads.record import Field
 from console.model.status import FailureClass, StepStatus
 
 RECOVERS_TO = (

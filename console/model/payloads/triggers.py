@@ -1,9 +1,9 @@
 """Why the rollback happens and who leads it: triggers declared, fired, merged or
 dismissed, the auto-rollback countdown, command handed over."""
 
-from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Number, Payload
+from console.model.payloads.record import Field
 
 
 class TriggerDeclared(Payload):
