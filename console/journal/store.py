@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
-
 from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path, open_read
 from console.model.events import READABLE_VERSIONS, Actor, Event, Where
 from console.model.payloads import Payload
@@ -71,12 +69,14 @@ def parse_line(raw: bytes, path: Path, number: int) -> Event:
             _shared(data, "where", Where)
             _interned(data)
         return compact(Event.validated(data))
-    except (ValueError, ValidationError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
         raise JournalError(f"{path}:{number}: not a journal event: {_why(exc, data)}") from None
 
 
 def _why(exc: Exception, data: Any) -> str:
     """What is wrong with a line, in one line: the kind, the key and what it should be."""
+    from pydantic import ValidationError  # a reader's: loaded with it
+
     if not isinstance(exc, ValidationError):
         return str(exc).splitlines()[0]
     error = exc.errors()[0]
