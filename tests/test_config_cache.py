@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from importlib.machinery import ModuleSpec
@@ -21,6 +22,7 @@ from console.model import config_cache
 from console.model.loading import key_of, load_inventory, load_settings, read_files
 from console.model.problems import ConfigError
 from console.paths import demo_config, example_config
+from tests.sshd import make_client_key
 from tests.test_ansible_config import CORPUS, cli, config_with
 
 
@@ -225,28 +227,54 @@ def test_check_config_never_reads_it(tmp_path):
 
 
 def test_a_hit_imports_no_pydantic(tmp_path):
-    """exec's way through a kept configuration (its inventory first, then the rest) in a
-    fresh interpreter: no pydantic module is imported (issue 18; the journal's events
-    still import it on exec's way)."""
-    directory = _bench(tmp_path / "config")
-    cache = _cache(tmp_path)
-    load_settings(directory, cache=cache)
-    code = (
-        "import sys\nfrom pathlib import Path\n"
-        "from console.model.loading import load_inventory, load_settings\n"
-        f"directory, cache = Path({str(directory)!r}), Path({str(cache)!r})\n"
-        "read = load_inventory(directory, cache)\n"
-        "assert load_settings(directory, read=read, cache=cache) is read.settings\n"
-        "print(sorted(name for name in sys.modules if name.startswith('pydantic')))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[1],  # this tree's console, first on the path
-    )
-    assert done.returncode == 0 and done.stdout == "[]\n", done.stderr or done.stdout
+    """exec to its exit through a kept configuration, in a process of its own, its one host
+    refusing the connection: no pydantic module is loaded (issue 18: pydantic's import and
+    first model were a quarter of exec's fixed cost)."""
+    key, _ = make_client_key(tmp_path)
+    (tmp_path / "known_hosts").write_text("")
+    with socket.socket() as refusing:  # bound, not listening: a connection is refused
+        refusing.bind(("127.0.0.1", 0))
+        one = [("h1", "127.0.0.1", refusing.getsockname()[1])]
+        fleet = SimpleNamespace(
+            user="rbtest", client_key=key, known_hosts=tmp_path / "known_hosts", hosts=lambda n: one
+        )
+        directory = write_console_config(
+            tmp_path / "config", fleet, 1, command_steps=0, max_handshakes=50, max_commands=64
+        )  # type: ignore[arg-type]
+        cache, loaded = _cache(tmp_path), tmp_path / "loaded"
+        code = (
+            "import atexit, sys\n"
+            f"def said(): open({str(loaded)!r}, 'w').write(repr(sorted(m for m in sys.modules"
+            " if m.startswith('pydantic'))))\n"
+            "atexit.register(said)\n"
+            "from console.cli import main\n"
+            "raise SystemExit(main())\n"
+        )
+        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(cache.parent), "HOME": str(tmp_path)}
+        load_settings(directory, cache=cache)  # as a first exec validates and keeps it
+        kept = _inode(cache)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                code,
+                "exec",
+                "--config",
+                str(directory),
+                "--systems",
+                "bench",
+                "true",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],  # this tree's console, first on the path
+        )
+    assert run.returncode == 1, run.stderr
+    assert "h1: FAILED (connection refused)" in run.stderr, run.stderr
+    assert kept is not None and _inode(cache) == kept  # a hit: not validated, nor rewritten
+    assert loaded.read_text() == "[]"
 
 
 def test_a_cache_whose_directory_cannot_be_looked_at_fails_no_load(tmp_path):
