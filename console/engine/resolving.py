@@ -233,8 +233,8 @@ _NAMED_PARAM = re.compile(r"\((?:named in )?([a-z_]+)\)")
 # they found who holds it (lock_holders in console/model/presets/pgshell.py)
 _LOCK_TIMEOUT, _HOLDER_NAMED = "lock timeout", "end it, or retry once it is done"
 _LOCK_AGAIN = (
-    "a session held the lock it waited for (it had ended when asked who): run it again as it"
-    " was; naming another value would wait for the same lock"
+    "a session held the lock it waited for (none was named holding it afterwards): run it"
+    " again as it was once the lock is free; naming another value would wait for the same lock"
 )
 
 
