@@ -50,7 +50,7 @@ def driven_by(account: Account, journals: Path, locks: Path, system: str = "web"
 
             recorder = recorder_in(journals / INCIDENT)
             recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
-            recorder.record(Kind.SYSTEMS_SELECTED, systems=[system], hosts={"x-1": system})
+            recorder.record(Kind.SYSTEMS_SELECTED, systems=[system], hosts={f"{system}-1": system})
             since = datetime.now(UTC).isoformat(timespec="seconds")
             me = Holder(os.getpid(), account.name, os.uname().nodename, since, INCIDENT)
             SystemLocks(locks).acquire(system, me)
