@@ -41,14 +41,16 @@ def state(env: dict[str, str], path: Path) -> dict[str, str]:
 
 
 def exec_argv(config: Path) -> list[str]:
-    return [sys.executable, "-m", "console", "exec", "--config", str(config), "--systems"]
+    """exec `true` on the benchmark's system, as configured in `config`."""
+    config_at = ["--config", str(config)]
+    return [sys.executable, "-m", "console", "exec", *config_at, "--systems", "bench", "true"]
 
 
 def one_host(trees: list[Path], work: Path) -> None:
     key = work / "id"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     port = int(os.environ.get("REFUSED_PORT", "1"))  # nothing listens there: refused
-    argv = [*exec_argv(OneHost(work / "host", key, port).config), "bench", "true"]
+    argv = exec_argv(OneHost(work / "host", key, port).config)
     for tree in trees:
         os.chdir(tree)  # `python -m console` imports the console of its directory first
         env = dict(base_env(work, tree.name), PYTHONPATH=str(tree))
@@ -77,7 +79,7 @@ def on_fleet(trees: list[Path], hosts: int, work: Path) -> None:
         fleet.wait_idle()
         base = callgrind_instructions(floor, env, work)
         print(f"floor: {base / 1e6:,.1f} M", flush=True)
-        argv = [*exec_argv(config), "bench", "true"]
+        argv = exec_argv(config)
         for tree in trees:
             warm = state(dict(base_env(work, tree.name), PYTHONPATH=str(tree)), work / tree.name)
             subprocess.run(argv, env=warm, cwd=tree, capture_output=True, check=True)
