@@ -37,7 +37,6 @@ def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) 
 
 
 def check_config(args: argparse.Namespace) -> int:
-    from console.cli.port_written import port_written
     from console.engine.hop_names import unresolved_hops, unresolved_names
     from console.engine.key_names import host_key_findings
     from console.engine.routes import routes
@@ -53,6 +52,7 @@ def check_config(args: argparse.Namespace) -> int:
         unwatched_canaries,
         unwatched_systems,
     )
+    from console.model.port_written import port_written
     from console.model.short_secrets import short_secrets
     from console.paths import demo_config, find_config
 

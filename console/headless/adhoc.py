@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,9 +32,10 @@ from console.model.events import Event, Kind
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close, named
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
+from console.model.port_written import refused_port
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
-from console.model.status import lost_mid_change, still_under_way
+from console.model.status import FailureClass, lost_mid_change, still_under_way
 from console.model.step_state import is_adhoc
 from console.model.visible import visible
 
@@ -56,7 +58,7 @@ async def run_exec(
     made: list[Conductor] = []  # the incident, once its journal is open
     aborted = ""  # why this exec was aborted, if it was
     kept: list[str] = []  # the systems whose locks stay held past this exec
-    printer = ExecPrinter()
+    printer = ExecPrinter(refused_port(settings))
 
     def journal() -> Path | None:
         return made[0].recorder.path if made else None
@@ -236,8 +238,9 @@ class ExecPrinter:
     then, when some host did not succeed, one closing line that names them: at 1,000
     hosts the failures were 16 lines among ~1,000 of output, with nothing after them."""
 
-    def __init__(self) -> None:
+    def __init__(self, refused: Callable[[str | None, str | None], str] = lambda h, d: "") -> None:
         self.bad: dict[str, list[str]] = {}  # FAILED / ... / NOT STARTED: their hosts
+        self._refused = refused  # where a host's refused port was written, or ""
 
     def __call__(self, event: Event) -> None:
         data = event.data
@@ -259,6 +262,8 @@ class ExecPrinter:
             self.bad.setdefault(said, []).append(event.where.host or "?")
             why = f" ({data.failure})" if data.failure else ""  # none: aborted, never sent
             line = f"{event.where.host}: {said}{why}: {data.detail or ''}"
+            if data.failure is FailureClass.REFUSED:
+                line += self._refused(event.where.host, data.detail)
             if lost:
                 line += "; it may have run there: check before running it again"
             elif under_way:
