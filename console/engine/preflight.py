@@ -9,7 +9,7 @@ import os
 import stat
 from pathlib import Path
 
-from console.model.problems import Finding, Loc
+from console.model.problems import Finding, Loc, closest, did_you_mean
 from console.model.settings import Settings
 
 
@@ -122,20 +122,18 @@ def _redacted_unset(settings: Settings) -> list[Finding]:
     """Each `[redact] env` name that is not set here while one close to it is: a typo that
     leaves the secret it meant unmasked, in the journal and every export. A name merely
     unset (its secret not exported in this shell) has nothing to mask: no word of it."""
-    import difflib  # here only: most configurations name no variable to redact
-
     findings = []
     for index, name in enumerate(settings.console.redact.env):
         if name in os.environ:
             continue
-        close = difflib.get_close_matches(name, list(os.environ), n=1, cutoff=0.8)
-        if close:
+        close = closest(name, os.environ, cutoff=0.8)
+        if close is not None:
             findings.append(
                 Finding(
                     "console",
                     ("redact", "env", index),
-                    f"${name} is not set here, ${close[0]} is: its value would not be masked"
-                    f" in the journal and exports (did you mean {close[0]!r}?)",
+                    f"${name} is not set here, ${close} is: its value would not be masked"
+                    f" in the journal and exports{did_you_mean(name, [close])}",
                     True,
                 )
             )

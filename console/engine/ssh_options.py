@@ -9,9 +9,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
+
+from console.model.problems import did_you_mean
 
 # Read and honoured (destination.py); StrictHostKeyChecking has a note of its own.
 HEEDED = {
@@ -136,9 +137,7 @@ def bad_option(option: str) -> str:
     """ssh's refusal of an option it does not know (the whole file, for every host: a
     mistyped `Hostnme` would have sent the console to the alias's own address, where ssh
     goes nowhere), with the option it is likeliest to be."""
-    near = get_close_matches(option, sorted(KNOWN), n=1)
-    hint = f" (did you mean {_spelled(near[0])}?)" if near else ""
-    return f"Bad configuration option: {option}{hint}"
+    return f"Bad configuration option: {option}{did_you_mean(option, KNOWN, shown=_spelled)}"
 
 
 def _spelled(option: str) -> str:

@@ -6,7 +6,7 @@ import dataclasses
 import difflib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import UnionType
 from typing import (
     TYPE_CHECKING,
@@ -91,10 +91,21 @@ def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' for the closest choice, or ''."""
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice most like `word` (difflib's ratio at least `cutoff`), or None."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+def did_you_mean(
+    word: str,
+    choices: Iterable[str],
+    cutoff: float = 0.6,
+    shown: Callable[[str], str] = repr,
+) -> str:
+    """' (did you mean 'x'?)' for the closest choice (as `shown` spells it), or ''."""
+    close = closest(word, choices, cutoff)
+    return "" if close is None else f" (did you mean {shown(close)}?)"
 
 
 def key_path(loc: Loc) -> str:

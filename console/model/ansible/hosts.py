@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from console.model.ansible.formats import Vaulted
 from console.model.ansible.inventory import Finding, Var, Where
 from console.model.ansible.variables import Inventory
 from console.model.bounds import NAME_PATTERN
+from console.model.problems import did_you_mean
 
 SSH_CONNECTIONS = {"ssh", "smart", "paramiko", "paramiko_ssh", "ansible.builtin.ssh"}
 # Variables that do not change how a host is reached: not reported.
@@ -60,8 +60,7 @@ def group_hosts(inventory: Inventory, group: str, path: Path) -> Converted:
     out = Converted(findings=list(inventory.findings))
     base = path if path.is_dir() else path.parent
     if group not in inventory.groups:
-        near = get_close_matches(group, list(inventory.groups), n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        hint = did_you_mean(group, inventory.groups)
         known = ", ".join(sorted(inventory.groups))
         out.note(Where(str(path)), f"no group {group!r}{hint}; groups: {known}", True, "group")
         return out
