@@ -105,11 +105,17 @@ def fetch(url: str, seconds: float = 60) -> str:
 
 
 async def in_the_browser(
-    port: int, wanted: str, keys: str, seconds: float = 60, host: str = "127.0.0.1"
+    port: int,
+    wanted: str,
+    keys: str,
+    seconds: float = 60,
+    host: str = "127.0.0.1",
+    then: str | None = None,
 ) -> str:
     """Drive the view behind the page through its websocket as the page does: once it shows
-    `wanted`, type `keys`, then read three more frames; returns all it drew, as text."""
-    plain, frames = "", None
+    `wanted`, type `keys`, then read three more frames (or until it shows `then`, or its
+    session ends); returns all it drew, as text."""
+    plain, frames, sent = "", None, 0
     async with aiohttp.ClientSession() as session:
         url = f"http://{host}:{port}/ws?width=100&height=30"
         async with session.ws_connect(url) as ws:
@@ -123,10 +129,10 @@ async def in_the_browser(
                     plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", text)
                     if frames is None and wanted in plain:
                         await ws.send_str(json.dumps(["stdin", keys]))
-                        frames = 0
+                        frames, sent = 0, len(plain)
                     elif frames is not None:
                         frames += 1
-                        if frames == 3:
+                        if (then in plain[sent:]) if then else frames == 3:
                             return plain
     return plain
 
@@ -138,9 +144,12 @@ def test_the_follow_view_is_served_on_loopback_and_streams_read_only(served):
     assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
     assert listening_on(port) == ["0100007F"]  # 127.0.0.1, nothing else
     before = journal.read_bytes()
-    # Enter on the current step (a manual one) would confirm it in the console.
-    screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r"))
+    # Enter on the current step (a manual one) would confirm it in the console. Esc on the
+    # first screen goes back to nothing: it ended the session, the page left dead.
+    back = "nothing to go back to"
+    screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r\x1b", then=back))
     assert "READ-ONLY" in screen and "Restore previous version" in screen
+    assert back in screen, screen[-2000:]
     assert journal.read_bytes() == before  # nothing was recorded, so nothing was done
 
 

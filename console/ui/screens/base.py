@@ -106,11 +106,17 @@ class IncidentScreen(RepeatedRows, Screen):
     def action_back(self) -> None:
         """Back one screen: from any incident screen to the checklist, from the checklist
         to what is beneath it (home); from the follow view's first screen, out of it (to the
-        home screen that followed, or the shell)."""
+        home screen that followed, or the shell), but in a browser (`serve`), where nothing
+        is beneath it: seen, Esc there ended the watcher's session, its page left dead."""
         if self.TAB != "checklist":
             self.app.action_go("checklist")
         elif len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+        elif self.app.read_only and self.app.is_web:
+            self.app.notify(
+                "This is the first screen: nothing to go back to. Close the tab to leave.",
+                title="Back",
+            )
         elif self.app.read_only:
             self.app.exit(0)
 
