@@ -4,7 +4,10 @@ incident what it read), so the document had no probe's before for a host the rol
 reached before any probe was read (`app/errors | – | 0.01 | app-1`), no first bad sample,
 and said the console and a headless run give the same document while they did not
 (helper-152, six sshd hosts). Detection is the earlier of the declaration and the first
-bad sample: here the declaration."""
+bad sample: here the declaration.
+
+Each test's time is its one `run` process (a real headless run, as a user starts it); the
+document is read in-process, as `export --format json` writes it, not by a second process."""
 
 from __future__ import annotations
 
@@ -15,18 +18,23 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from console.journal.export.json_export import render_json
+from console.journal.store import read_journal
 from tests.test_wave_probes_sshd import _fleet, _run
 
 pytestmark = pytest.mark.sshd
+
+
+def _document(journal: Path) -> dict:
+    """The document `export --format json` writes of the incident in `journal`."""
+    return json.loads(render_json(read_journal(journal / "journal.jsonl").events))["document"]
 
 
 def test_a_headless_runs_document_has_every_hosts_probe_before(sshd_server, tmp_path: Path) -> None:
     fleet = _fleet(sshd_server, tmp_path, broken=False)
     done = _run(fleet, tmp_path / "inc")
     assert done.returncode == 0, done.stdout + done.stderr
-    exported = fleet.cli("export", str(tmp_path / "inc"), "--format", "json")
-    assert exported.returncode == 0, exported.stderr
-    document = json.loads(exported.stdout)["document"]
+    document = _document(tmp_path / "inc")
     changes = document["systems"][0]["changes"]
     errors = {h: (c["before"], c["after"]) for c in changes if c["key"] == "app/errors"
               for h in c["hosts"]}  # fmt: skip
@@ -59,8 +67,7 @@ def test_a_run_on_the_trigger_firing_reads_the_other_probes_too(
     argv = ("--systems", "app", "--strategy", "pin-release", "--trigger", "auto", "--yes")
     done = fleet.cli("run", *argv, "--journal", str(tmp_path / "inc"))
     assert done.returncode == 0, done.stdout + done.stderr
-    exported = fleet.cli("export", str(tmp_path / "inc"), "--format", "json")
-    changes = json.loads(exported.stdout)["document"]["systems"][0]["changes"]
+    changes = _document(tmp_path / "inc")["systems"][0]["changes"]
     before = {(c["key"], h): c["before"] for c in changes for h in c["hosts"]}
     assert before[("app/health", "app-1")] == "down", changes
     assert before[("app/errors", "app-1")] == "0.31", changes
