@@ -16,6 +16,7 @@ from console.journal.export.milestones import first_bad_sample
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.ui.widgets.event_list import EventList
 from tests.cli_fleet import write_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -45,6 +46,13 @@ async def test_a_probe_bad_before_the_declaration_is_in_the_incidents_record(
         await open_incident(pilot)
         before = list(reading.history)
         journal = app.conductor.recorder.path
+        held_now = [
+            e for e in read_journal(journal).events if getattr(e.data, "journalled", "") == "held"
+        ]
+        app.action_go("timeline")
+        await until(pilot, lambda: getattr(app.screen, "TAB", None) == "timeline")
+        width = app.screen.query_one(EventList).scrollable_content_region.width
+        rows = [app.screen.row_text(e, width).plain for e in held_now]
     events = read_journal(journal).events
     samples = [e for e in events if e.kind == Kind.PROBE_SAMPLE]
     held_events = [e for e in samples if e.data.journalled == "held"]
@@ -55,4 +63,8 @@ async def test_a_probe_bad_before_the_declaration_is_in_the_incidents_record(
     assert first_bad_sample(events) == first.at
     # The timeline says when it was sampled, not only when it was journalled.
     said = describe(held_events[0])
-    assert said.endswith(f"(bad), as sampled at {first.at:%H:%M:%S}"), said
+    assert said.startswith(f"probe app/errors (sampled {first.at:%H:%M:%S}) = "), said
+    # At 80 columns each row says when it was sampled, which tells them apart: cut there
+    # before ('probe app/errors = 0.31 (bad), as sampled at 09:…', both rows).
+    for event, row in zip(held_now, rows, strict=True):
+        assert f"(sampled {event.data.at[11:19]}) = 0.31 (bad)" in row, rows

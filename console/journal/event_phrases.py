@@ -289,9 +289,11 @@ def sampled(d: ProbeSample, e: Event) -> str:
     # The probes' module only when a sample is described: exec and run fold no samples.
     from console.model.probe_text import recorded_text
 
-    said = f"probe {d.probe} = {recorded_text(d.value, d.hosts, d.unit)} ({d.state})"
-    # One taken before the journal was attached (the state at its start) says when.
-    return f"{said}, as sampled at {d.at[11:19]}" if d.journalled == "held" else said
+    # One taken before the journal was attached (the state at its start) says when, before
+    # its value: at 80 columns, two such rows read 'probe app/errors = 0.31 (bad), as
+    # sampled at 09:…', alike, the time that tells them apart cut.
+    held = f" (sampled {d.at[11:19]})" if d.journalled == "held" else ""
+    return f"probe {d.probe}{held} = {recorded_text(d.value, d.hosts, d.unit)} ({d.state})"
 
 
 def since(d: CountdownStarted) -> str:
