@@ -146,7 +146,7 @@ async def test_resume_take_command_asks_the_console_and_takes_command(shared, mo
     from tests.test_incident_custody import team_config
 
     journals, locks, _ = shared
-    settings = load_settings(team_config(journals, locks))  # loaded here first
+    settings = load_settings(team_config(journals, locks, "demo"))  # as the console's
 
     def resuming(incident: str, go: int) -> Callable[[], str]:
         def act() -> str:

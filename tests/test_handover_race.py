@@ -42,7 +42,7 @@ async def test_handed_over_as_the_asker_gives_up_the_asker_takes_command(
 
     monkeypatch.setattr(terminal_needed, "needs_terminal", lambda incident=None: None)
     journals, locks, account = shared
-    settings = load_settings(team_config(journals, locks))  # loaded here first
+    settings = load_settings(team_config(journals, locks, "demo"))  # as the console's
     looked, answered = os.pipe(), os.pipe()
 
     def resuming(incident: str, go: int) -> Callable[[], str]:

@@ -127,11 +127,12 @@ def test_a_writer_that_let_go_is_named_by_nobody(shared) -> None:
     assert summary.custody.can(INCIDENT, closed=False) == "This account may resume it."
 
 
-def team_config(journals: Path, locks: Path) -> Path:
-    """The example configuration (no host is dialled here) with the team's directories,
+def team_config(journals: Path, locks: Path, source: str = "example") -> Path:
+    """The example configuration (no host is dialled here), or the demo's (`source`: the
+    console's hosts, for an asker who takes command), with the team's directories,
     readable by every account."""
     config = journals.parent / "config"
-    shutil.copytree(Path(__file__).parent.parent / "config" / "example", config)
+    shutil.copytree(Path(__file__).parent.parent / "config" / source, config)
     (config / "console.toml").write_text(f'journal_dir = "{journals}"\nlock_dir = "{locks}"\n')
     for path in (config, *config.iterdir()):
         path.chmod(0o755 if path.is_dir() else 0o644)

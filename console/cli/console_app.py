@@ -52,41 +52,40 @@ def resume(args: argparse.Namespace) -> int:
     on_demo = args.demo or ran_on_demo(path)
     settings = load(args, demo=on_demo)
     if args.take_command is not None:
-        path = _take_command(settings, path, args.take_command, on_demo)
+        path = _take_command(settings, path, args.take_command, on_demo, args.take_over_lock)
     return run_resume(settings, path, demo=on_demo, take_over=args.take_over_lock)
 
 
-def _take_command(settings, path: Path, reason: str, demo: bool) -> Path:
+def _take_command(
+    settings, path: Path, reason: str, demo: bool, take_over: str | None = None
+) -> Path:
     """A teammate's incident, its console gone (else asked for command, and waited for to
     let go): this account's to resume, the hand-over recorded (console/engine/handover.py);
-    a refusal is one line, exit 2."""
+    a refusal is one line, exit 2 (a lock's, exit 3). Nothing is asked or taken that the
+    resume would then refuse (console/engine/take_first.py)."""
 
     from console.cli.parser import UsageError
     from console.cli.terminal_needed import needs_terminal
-    from console.engine.handover import HandOverRefused, take_command_recorded
-    from console.journal.actor import current_actor
+    from console.engine.handover import HandOverRefused
+    from console.engine.session import Engine
+    from console.engine.take_first import check_take
     from console.journal.files import journal_path
-    from console.journal.lock import SystemLocks
-    from console.journal.redact import settings_redactor
-    from console.model.clock import SystemClock
-    from console.paths import incidents_dir, locks_dir
 
-    recording = (SystemClock(), current_actor(), settings_redactor(settings))
-    root = incidents_dir(demo, settings.console.journal_dir)
-    locks = SystemLocks(locks_dir(settings, demo))
+    engine = Engine.build(settings, demo=demo)
     journal = journal_path(path)
     # Without a terminal, refused once the hand-over's own refusals have had their say,
     # before the owner's console is asked or anything copied.
     ready = functools.partial(needs_terminal, journal.parent.name)
     try:
         try:
-            return _taken(take_command_recorded(journal, root, locks, reason, recording, ready))
+            return _taken(engine.take_command(journal, reason, take_over, ready))
         except HandOverRefused as exc:
             if not exc.running:
                 raise
+        check_take(engine, journal, None, take_over)
         ready()
-        _asked(locks, journal, reason, recording[1])
-        return _taken(take_command_recorded(journal, root, locks, reason, recording, ready))
+        _asked(engine.locks, journal, reason, engine.actor)
+        return _taken(engine.take_command(journal, reason, take_over, ready))
     except HandOverRefused as exc:
         raise UsageError(f"not taken over: {exc}") from None
 

@@ -148,7 +148,7 @@ class Resolver:
         self.local_user = local_user or getpass.getuser()
         names = defaults.config_files if defaults.use_ssh_config else []
         self.config_files = [
-            p for n in names if (p := Path(n).expanduser()).is_file() and os.access(p, os.R_OK)
+            p for n in names if os.access(p := Path(n).expanduser(), os.R_OK) and p.is_file()
         ]
         self._cache: dict[tuple[Any, ...], Destination] = {}
 

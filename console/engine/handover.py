@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from console.journal.redact import Redactor
     from console.model.clock import Clock
     from console.model.events import Actor
+    from console.model.state import IncidentState
 
 SEGMENT_MARK = "~"  # ID~OWNER: the journal an incident was handed over from, kept as it was
 
@@ -79,11 +80,12 @@ def take_command_recorded(
     locks: SystemLocks,
     reason: str,
     recording: tuple[Clock, Actor, Redactor],
-    ready: Callable[[], None] = lambda: None,
+    ready: Callable[[IncidentState], None] = lambda state: None,
 ) -> Path:
     """`take_command`, then the hand-over recorded in the copy, by this account (the
     clock, actor and redactor of its engine); the journal to resume. `ready` is called
-    once every refusal has passed, before anything is copied (it may refuse too)."""
+    with the incident's state once every refusal has passed, before anything is copied
+    (it may refuse too)."""
     from console.journal.recorder import Recorder
     from console.model.events import Kind
 
@@ -109,7 +111,10 @@ def take_command_recorded(
 
 
 def take_command(
-    journal: Path, journal_root: Path, locks: SystemLocks, ready: Callable[[], None] = lambda: None
+    journal: Path,
+    journal_root: Path,
+    locks: SystemLocks,
+    ready: Callable[[IncidentState], None] = lambda state: None,
 ) -> TakenOver:
     """Copy the incident of `journal` into this account's own directory in its place, the
     owner's kept beside it; raises HandOverRefused. `ready`: as `take_command_recorded`."""
@@ -160,7 +165,7 @@ def take_command(
                 f" {found.owner} to quit that console first; follow it meanwhile: {follow}",
                 running=True,
             ) from None
-        ready()
+        ready(state)
         return _copy_in_place(directory, journal_root, found.owner, _said(found.writer))
 
 

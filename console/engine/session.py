@@ -30,6 +30,8 @@ from console.paths import incidents_dir, locks_dir
 # the locks' records and their payload families): not on the console's way to its first
 # frame, whose home screen folds only the journals it lists.
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from console.engine.conductor import Conductor
     from console.engine.listing import IncidentSummary
     from console.engine.locking import Claim
@@ -119,12 +121,12 @@ class Engine:
         try:
             claim.acquire(systems, take_over)
         except LockRefused as refused:
-            self._explain(refused, incident_id)
+            self.explain(refused, incident_id)
             raise
         self._claims.append(claim)
         return claim
 
-    def _explain(self, refused: LockRefused, incident_id: str) -> None:
+    def explain(self, refused: LockRefused, incident_id: str) -> None:
         """A lock held by a closed incident, or by one left open: say why, from its journal."""
         if refused.holder and refused.holder != incident_id:
             from console.engine.kept_locks import closed_keeping, holder_journal, left_open
@@ -200,13 +202,28 @@ class Engine:
             )
         return self._reopen(loaded, systems, take_over)
 
-    def take_command(self, journal: Path, reason: str) -> Path:
+    def take_command(
+        self,
+        journal: Path,
+        reason: str,
+        take_over: str | None = None,
+        ready: Callable[[], None] = lambda: None,
+        stale_asked: bool = False,
+    ) -> Path:
         """Take command of a teammate's open incident whose console has gone
-        (console/engine/handover.py); the journal to resume. Raises HandOverRefused."""
+        (console/engine/handover.py); the journal to resume. Raises HandOverRefused, or
+        LockRefused, nothing recorded, also where resuming it here would be refused
+        (`check_take`, on the state the hand-over read); then `ready`, which may refuse."""
         from console.engine.handover import take_command_recorded
+        from console.engine.take_first import check_take
 
+        def resumable(state: IncidentState) -> None:
+            check_take(self, journal, state, take_over, stale_asked)
+            ready()
+
+        recording = (self.clock, self.actor, self.redactor)
         return take_command_recorded(
-            journal, self.journal_root, self.locks, reason, (self.clock, self.actor, self.redactor)
+            journal, self.journal_root, self.locks, reason, recording, resumable
         )
 
     def resume(self, journal: Path, take_over: str | None = None) -> Conductor:
@@ -233,7 +250,7 @@ class Engine:
         journal opened for writing and the resumption recorded. Refused (before any lock
         is taken) when a host of the incident is not in this configuration: nothing
         could be verified, retried or undone there."""
-        self._resumable(loaded)
+        self.resumable(loaded.path, loaded.state)
         conductor = self._reopen(loaded, None, take_over)
         conductor.resume()
         conductor.record_locks()
@@ -245,7 +262,7 @@ class Engine:
         the console checks that it has a terminal once these have passed."""
         from console.engine.locking import Claim
 
-        self._resumable(loaded)
+        self.resumable(loaded.path, loaded.state)
         state, path = loaded.state, loaded.path
         incident = state.incident_id or path.parent.name
         self._not_handed_over(path, incident)
@@ -258,7 +275,7 @@ class Engine:
         try:
             claim.check(systems, take_over)
         except LockRefused as refused:
-            self._explain(refused, incident)
+            self.explain(refused, incident)
             raise
 
     def _ours(self, journal: Path, incident: str, closed: bool) -> None:
@@ -274,17 +291,20 @@ class Engine:
         if why := not_ours(journal.parent, incident, closed, held):
             raise JournalNotOurs(why)
 
-    def _resumable(self, loaded: Loaded) -> None:
-        if loaded.state.incident_id is None:  # nothing to carry on: never written into
+    def resumable(self, path: Path, state: IncidentState, then: str = "resume it") -> None:
+        """Refuse an incident nothing of which was recorded, or with a host this inventory
+        lacks: nothing could be verified, retried or undone there. `then`: what to do
+        with the configuration it ran with."""
+        if state.incident_id is None:  # nothing to carry on: never written into
             raise JournalError(
-                f"{loaded.path}: no incident was recorded here (its opening never reached the"
+                f"{path}: no incident was recorded here (its opening never reached the"
                 " disk: the disk was full, or its process ended first); nothing to resume"
             )
         known = set(self.settings.inventory.host_names)
-        if missing := [h for h in loaded.state.hosts if h not in known]:
+        if missing := [h for h in state.hosts if h not in known]:
             raise ProcedureError(
-                f"{loaded.path}: host(s) {', '.join(missing)} of this incident are not in"
-                " this configuration's inventory; resume it with the configuration it ran"
+                f"{path}: host(s) {', '.join(missing)} of this incident are not in"
+                f" this configuration's inventory; {then} with the configuration it ran"
                 " with (--config DIR)"
             )
 

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.engine.errors import ProcedureError
+from console.journal.files import JournalError
 from console.model.visible import visible
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
         return
     from console.ui.screens.dialogs import TextPrompt
 
+    if not _resumable(app, summary.path):
+        return
     if custody.running:
         _ask(app, summary)
         return
@@ -55,13 +59,24 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
     )
 
 
-def _take(app: RollbackApp, journal: Path, reason: str) -> None:
-    from console.engine.handover import HandOverRefused
-    from console.journal.files import JournalError
+def _resumable(app: RollbackApp, journal: Path) -> bool:
+    """Whether this console could resume the incident once command is taken (else said,
+    before a reason is asked for, or its owner's console asked): a stale lock of another
+    incident is not in the way, the resume asks for a reason to take it over."""
+    from console.engine.take_first import check_take
 
     try:
-        journal = app.engine.take_command(journal, reason)
-    except (HandOverRefused, JournalError, OSError) as exc:
+        check_take(app.engine, journal, stale_asked=True)
+    except (ProcedureError, JournalError, OSError) as exc:
+        app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
+        return False
+    return True
+
+
+def _take(app: RollbackApp, journal: Path, reason: str) -> None:
+    try:
+        journal = app.engine.take_command(journal, reason, stale_asked=True)
+    except (ProcedureError, JournalError, OSError) as exc:  # HandOverRefused, LockRefused
         app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
         return
     app.resuming.resume(journal)
