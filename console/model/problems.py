@@ -178,6 +178,11 @@ def _message(error: Any, root: type, loc: Loc) -> str:
     if kind in ("int_type", "float_type") and isinstance(error.get("input"), str):
         number = "an integer" if kind == "int_type" else "a number"
         return f"{quoted(error['input'])} is a string: write {number}, without quotes"
+    if kind == "string_type" and isinstance(error.get("input"), int | float):
+        # `default = 1.10`, a version unquoted: TOML reads the number 1.1
+        value = error["input"]
+        said = "true or false" if isinstance(value, bool) else f"a number (TOML reads {value!r})"
+        return f"is {said}, not text: write it in quotes"
     if kind == "int_type" and isinstance(error.get("input"), float):
         return f"{error['input']!r} is not an integer: write it without a fraction"
     if kind == "list_type" and isinstance(error.get("input"), str):  # one value, unbracketed
