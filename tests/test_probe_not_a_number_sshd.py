@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from console.cli import main
 from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
 
 pytestmark = pytest.mark.sshd
@@ -46,3 +47,46 @@ def test_nan_is_not_read_and_hides_no_other_host(sshd_server, tmp_path: Path) ->
     assert "app-1: printed 'nan'" in blind["detail"], blind
     table = fleet.cli("probe").stdout
     assert "healthy" not in table and "1 not read" in table, table
+
+
+def test_a_number_no_threshold_judges_is_said_and_a_log_trigger_so_is_warned(
+    sshd_server, tmp_path: Path, capsys
+) -> None:
+    """Walked as a new user: a row count of damaged orders with no threshold, neither on
+    the probe nor on its data-corruption trigger, read `3  –  healthy  data-corruption
+    0/2`, and check-config said nothing; the trigger could never fire. `probe` now says
+    why no number is bad; a trigger on a log probe (a count, always) is warned of."""
+    probes = [
+        {"name": "damaged", "kind": "command", "command": "cat damaged"},
+        {"name": "errors", "kind": "log", "path": "app.log", "pattern": "ERROR"},
+    ]
+    triggers = {
+        "triggers": [
+            {"name": "rows", "kind": "data-corruption", "system": "app", "probe": "damaged"},
+            {"name": "errs", "kind": "error-threshold", "system": "app", "probe": "errors"},
+        ]
+    }
+    files = {
+        "strategies.toml": STRATEGIES,
+        "procedure.toml": FLAG_PROCEDURE,
+        "triggers.toml": triggers,
+    }
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=probes)
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "damaged").write_text("3\n")
+        os.chown(sandbox / "damaged", sshd_server.account.uid, sshd_server.account.gid)
+    assert main(["probe", "--config", str(fleet.config)]) == 0
+    table = capsys.readouterr().out
+    [row] = [line for line in table.splitlines() if line.startswith("app/damaged")]
+    assert row.split()[2:5] == ["3", "–", "healthy"], row
+    assert "no threshold: no number it reads is bad (threshold in inventory.toml)" in row
+    assert main(["check-config", str(fleet.config)]) == 0
+    checked = capsys.readouterr().err
+    written = (fleet.config / "triggers.toml").read_text().splitlines()
+    line = next(n for n, text in enumerate(written, 1) if '"errs"' in text)
+    assert (
+        f"warning: {fleet.config / 'triggers.toml'}:{line}: triggers[1].name: trigger 'errs':"
+        " neither it nor probe app/errors sets a threshold, so no count of matches fires it"
+        " (give one of them `threshold`: 0 fires on any match)\n"
+    ) in checked
+    assert "trigger 'rows'" not in checked  # a command probe may judge by words

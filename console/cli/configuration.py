@@ -41,6 +41,7 @@ def check_config(args: argparse.Namespace) -> int:
     from console.engine.key_names import host_key_findings
     from console.engine.routes import routes
     from console.model.coverage import (
+        countless_triggers,
         demo_faults,
         strategyless_systems,
         unchecked_rollouts,
@@ -67,6 +68,7 @@ def check_config(args: argparse.Namespace) -> int:
         untimed_drills,
         unchecked_rollouts,
         unwatched_canaries,
+        countless_triggers,
         short_secrets,
     ]
     demo = directory is not None and directory.resolve() == demo_config().resolve()

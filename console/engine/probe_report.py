@@ -81,8 +81,15 @@ def threshold_text(reading: Reading, short: bool = False) -> str:
 
 
 def _detail(reading: Reading, sample: ProbeSample) -> str:
-    """The hosts' problems, then each trigger's streak."""
+    """The hosts' problems, then each trigger's streak; a number read with no threshold
+    anywhere says that no number reads bad (it read `3  –  healthy`, a trigger never firing)."""
     parts = host_problems(reading, sample)
+    if (
+        threshold_text(reading) == NO_LIMIT
+        and any(isinstance(h.value, float) for h in sample.hosts)
+        and all(s.trigger.threshold is None for s in reading.streaks)
+    ):
+        parts.append("no threshold: no number it reads is bad (threshold in inventory.toml)")
     parts += [f"{s.trigger.kind.value} {s.count}/{s.trigger.consecutive}" for s in reading.streaks]
     return "; ".join(parts)
 

@@ -1,14 +1,16 @@
 """What check-config says of a configuration that loads but will not pass: a strategy
 that verifies nothing in a procedure with no stability check, a probe step for systems no
 probe watches, a strategy step for systems that list no strategy or naming one that no
-system lists, a drill awaiting an automatic trigger no triggers.toml entry can fire or judging integrity on a strategy that
-keeps no records, a gradual re-enable that checks nothing but the flags, a canary that
-nothing watches (warnings), a drill injecting demo faults outside the demo (an error)."""
+system lists, a drill awaiting an automatic trigger no triggers.toml entry can fire or
+judging integrity on a strategy that keeps no records, a gradual re-enable that checks
+nothing but the flags, a canary that nothing watches, a trigger on a log probe with no
+threshold (warnings), a drill injecting demo faults outside the demo (an error)."""
 
 from __future__ import annotations
 
 from console.model.kinds import STRATEGY_KINDS
 from console.model.presets import default_preset, find_preset
+from console.model.probes import ProbeKind
 from console.model.problems import Finding, quoted
 from console.model.procedure import StepKind
 from console.model.settings import Settings
@@ -261,6 +263,34 @@ def unwatched_canaries(settings: Settings) -> list[Finding]:
                 warning=True,
             )
         )
+    return findings
+
+
+def countless_triggers(settings: Settings) -> list[Finding]:
+    """Each automatic trigger on a `log` probe where neither it nor the probe sets a
+    threshold: the probe reads a count of matches, and with no threshold every count reads
+    healthy, so the trigger never fires. (A `command` probe may judge by words, and an
+    `http` one by status: there a missing threshold is the probe's own business; `probe`
+    says so of a number it reads.)"""
+    findings = []
+    for index, trigger in enumerate(settings.triggers.triggers):
+        system = next((s for s in settings.inventory.systems if s.name == trigger.system), None)
+        probe = (
+            next((p for p in system.probes if p.name == trigger.probe), None) if system else None
+        )
+        if probe is None or probe.kind is not ProbeKind.LOG:
+            continue
+        if trigger.threshold is None and probe.threshold is None:
+            findings.append(
+                Finding(
+                    "triggers",
+                    ("triggers", index, "name"),
+                    f"trigger {quoted(trigger.name)}: neither it nor probe"
+                    f" {trigger.system}/{probe.name} sets a threshold, so no count of matches"
+                    " fires it (give one of them `threshold`: 0 fires on any match)",
+                    warning=True,
+                )
+            )
     return findings
 
 
