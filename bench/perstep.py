@@ -41,7 +41,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import fleet as fleetlib  # noqa: E402
 
-from console.engine.dial import CIPHERS  # noqa: E402
+from console.engine.login_options import CIPHERS  # noqa: E402
 from console.engine.runner import Runner  # noqa: E402
 from console.engine.ssh import SshPool  # noqa: E402
 from console.engine.targets import targets_for  # noqa: E402

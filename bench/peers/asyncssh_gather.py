@@ -9,7 +9,7 @@ Options are built once, as a well-tuned client builds them: the client key
 loaded and the fleet's known_hosts parsed once (``asyncssh.read_known_hosts``),
 not once per connection as when a path is given.  Host keys are checked, no
 ~/.ssh/config, no agent: the same footing as rollback-console, whose ciphers it
-offers too (AES-GCM first, then asyncssh's own list: console/engine/dial.py's CIPHERS);
+offers too (AES-GCM first, then asyncssh's own list: console/engine/login_options.py's CIPHERS);
 ``--asyncssh-ciphers`` offers asyncssh's own order (chacha20-poly1305 first), as the
 floor did before 2026-12-03 16:30 UTC.  Exit status 1 if any host failed.
 """
