@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +16,8 @@ from textual.widgets import DataTable, Label, Static
 from console.engine.listing import IncidentSummary
 from console.ui.incidents_on_disk import LIST_EVERY, LOOK_EVERY, OnDisk, on_disk
 from console.ui.messages import WatchChanged
-from console.ui.palette import themed
+from console.ui.screens.home_custody import custody_text
+from console.ui.screens.home_hint import hint_text
 from console.ui.widgets.alert import alert_text
 from console.ui.widgets.drill_schedule import DrillSchedule
 from console.ui.widgets.incident_rows import fill_incidents
@@ -258,19 +258,7 @@ class HomeScreen(Screen):
         schedule.refresh_schedule()
         schedule.display = bool(schedule.row_count)
         self.query_one("#no-drills", Label).display = not schedule.row_count
-        prompt = Text(f"Press {self.app.key_label('home.new')} to declare a new incident.")
-        alerts = ["drills.toml not used"] if self.app.drills.file.problem else []
-        what = "" if alerts else " drill(s)"  # one line at 80 columns
-        alerts += [f"{schedule.overdue}{what} OVERDUE"] if schedule.overdue else []
-        if schedule.uncounted:  # the drills screen names them, as `drill --status` does
-            what = "" if alerts else " drill(s)"  # one line at 80 columns
-            alerts.append(f"{schedule.uncounted}{what} not counted")
-        if alerts:
-            prompt.append(
-                f"  ▲ {', '.join(alerts)} · {self.app.key_label('home.drills')}",
-                style=themed("bold $error"),  # the alert's colour
-            )
-        self.query_one("#home-hint", Label).update(prompt)
+        self.query_one("#home-hint", Label).update(hint_text(self.app, schedule))
 
     _found: dict[str, IncidentSummary] = {}
 
@@ -294,16 +282,8 @@ class HomeScreen(Screen):
         box.display = shown
         if summary is None or custody is None or not shown:
             return
-        closed = summary.outcome is not None
         keys = (self.app.key_label("home.follow"), self.app.key_label("home.resume"))
-        lines = [
-            *([f"Left open: {summary.ended}."] if summary.ended else []),  # first: the news
-            custody.whose(closed),
-            *([f"{summary.handed_over}."] if summary.handed_over else []),  # from whom, why
-            *custody.lock_lines(),
-            custody.can(summary.incident_id, closed, keys),
-        ]
-        box.update(plain("\n".join(lines), one_line=False))
+        box.update(plain(custody_text(summary, custody, keys), one_line=False))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "incidents":
@@ -335,36 +315,9 @@ class HomeScreen(Screen):
         self.app.lifecycle.accept_proposal(proposal)
 
     def action_cancel_countdown(self) -> None:
-        from console.ui.screens.dialogs import TextPrompt
+        from console.ui.screens.home_countdown import cancel_countdown
 
-        live = self.app.live
-        if live.countdown is None:
-            self.notify("No countdown is running.")
-            return
-
-        def cancelled(reason: str | None) -> None:
-            if not reason:
-                return
-            try:
-                record = live.dismiss(None, reason)
-            except ValueError as exc:
-                self.notify(str(exc), title="Not cancelled", severity="error")
-            else:
-                self.notify(f"Countdown cancelled; recorded in {record}.", title="Cancelled")
-            self.refresh_watch()
-            self.refresh_incidents()
-
-        self.app.push_screen(
-            TextPrompt(
-                "Cancel the automatic rollback",
-                "The procedure will not start by itself: the trigger is dismissed, and a"
-                " closed record says who, why and its evidence. Say why.",
-                "Cancel reason",
-                required=True,
-                danger=True,
-            ),
-            cancelled,
-        )
+        cancel_countdown(self)
 
     def action_resume(self) -> None:
         table = self.query_one("#incidents", DataTable)
