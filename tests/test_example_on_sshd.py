@@ -134,6 +134,8 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, t
     # URL, the secret, is in no record.
     posted, closed = hooks.at(SLACK_PATH)  # the update, then the close's
     assert closed.body["text"].endswith(" closed: rolled back and verified"), closed.body
+    phases = [f["text"] for b in (posted, closed) for f in b.body["blocks"][1]["fields"][1:2]]
+    assert phases == ["*Phase*\nexecution", "*Phase*\nclosed"], phases  # not execution
     sent = posted.body["text"]
     assert sent.startswith(Path(journal).parent.name + " (execution): User impact"), sent
     assert f"| incidents (slack) | info | {cell(sent)} | delivered" in exported.stdout

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -92,7 +93,9 @@ class Repeats:
     async def _last(self, step: Step, channels: list[Channel], said: str) -> None:
         notifier = self.notifier
         incident = notifier.state.incident_id or ""
-        update = notifier.compose(step, f"{incident} closed: {said}")
+        # its phase is the incident's, closed: a Slack field and a webhook's `phase` read
+        # `execution` (the step's) beside "closed: rolled back and verified"
+        update = replace(notifier.compose(step, f"{incident} closed: {said}"), phase="closed")
         await notifier.send_all(step, channels, update, repeat=self._count(step) + 1, final=True)
 
     def _count(self, step: Step) -> int:
