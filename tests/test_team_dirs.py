@@ -55,10 +55,26 @@ def as_account(account: Account, act: Callable[[], object]) -> str:
     return answer(*start_as(account, lambda: repr(act())))
 
 
+def _pydantic_imported() -> None:
+    """Every name pydantic exports lazily, imported: the journal's reader is made as its
+    first line is read (issue 18), by then in the account's process, which cannot import
+    from root's interpreter ("No module named 'pydantic.functional_serializers'" when no
+    earlier test of the worker had read a journal)."""
+    import warnings
+
+    import pydantic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecated names among them
+        for name in pydantic.__all__:
+            getattr(pydantic, name)
+
+
 def start_as(account: Account, act: Callable[[], str]) -> tuple[int, int]:
     """`act()` in a child process with the account's uid and gid alone; (its pid, the
     pipe its answer comes on: `answer`). What it uses must be imported before: this
     interpreter's own library may not be the account's to read."""
+    _pydantic_imported()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never back into pytest
