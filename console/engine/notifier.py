@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,34 +18,21 @@ from console.engine.errors import ProcedureError
 from console.engine.notify_again import runs_of
 from console.engine.notify_stopped import aborted_words, stopped_words
 from console.engine.pager import Pager
-from console.engine.payloads import (
-    Update,
-    drill_labelled,
-    generic_document,
-    pagerduty_details,
-    pagerduty_event,
-    plain,
-    slack_message,
-    templated,
-)
+from console.engine.payloads import Update
 from console.engine.repeats import Repeats
-from console.journal.outcomes import commander_said, host_summary
+from console.engine.status_update import compose_update, outgoing_of
 from console.model.channels import Channel
 from console.model.events import Kind
-from console.model.notify_kinds import ChannelKind, Severity
+from console.model.notify_kinds import ChannelKind
 from console.model.procedure import Step
 from console.model.state import IncidentState
-from console.model.status import HostStatus, StepStatus, detached_reason
-from console.model.status_summary import status_line
-from console.model.templates import ParameterError, render
+from console.model.status import StepStatus, detached_reason
+from console.model.templates import ParameterError
 
 if TYPE_CHECKING:
     from console.engine.delivery import Delivery, Outgoing
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
-    from console.model.strategies import Strategy
-
-BAD = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
 
 
 class Notifier:
@@ -97,37 +83,8 @@ class Notifier:
         return own + [self.settings.procedure.channel(n) for n in step.channels]
 
     def compose(self, step: Step, message: str | None = None) -> Update:
-        """The update a notify step would send now; `message`, if given, is the text people
-        read instead of the step's template (the commander edited it). In a drill the
-        summary and the message are labelled `[DRILL]`, whatever the commander typed."""
-        state = self.state
-        hosts = host_summary(state)
-        severity = step.severity
-        if severity is Severity.AUTO:
-            bad = any(h["status"] in BAD for h in hosts.values())
-            severity = Severity.CRITICAL if bad else Severity.INFO
-        trigger = state.trigger
-        update = Update(
-            incident=state.incident_id or "",
-            title=state.title,
-            phase=self.settings.procedure.phase_of(step.id).value,
-            step=step.id,
-            severity=severity.value,
-            summary=drill_labelled(status_line(state, self._chosen()), state.drill),
-            message="",
-            drill=state.drill,
-            systems=list(state.systems),
-            hosts=hosts,
-            trigger={"kind": trigger.kind, "label": trigger.label} if trigger else None,
-            commander=commander_said(state),
-        )
-        text = (message or "").strip() or plain(step.message, update.values())
-        return replace(update, message=drill_labelled(text, state.drill))
-
-    def _chosen(self) -> Strategy | None:
-        """The incident's chosen strategy, if the configuration still has it."""
-        name = self.state.strategy
-        return next((s for s in self.settings.strategies if s.name == name), None)
+        """The update a notify step would send now (`message`: the commander's text)."""
+        return compose_update(self.settings, self.state, step, message)
 
     async def send_step(
         self, step: Step, data: dict[str, Any], message: str | None = None, **ahead: Any
@@ -217,7 +174,7 @@ class Notifier:
         if update.drill and not channel.in_drills:
             return True, f"{channel.name}: not sent during a drill (drills = true sends it)"
         try:
-            outgoing = self._outgoing(channel, update)
+            outgoing = outgoing_of(channel, update, self.pager, self.recorder.clock)
         except ParameterError as exc:
             return False, f"{channel.name}: {exc}"
         delivery = await self.send(
@@ -231,28 +188,6 @@ class Notifier:
             final=final,
         )
         return delivery.ok, f"{channel.name}: {delivery.detail}"
-
-    def _outgoing(self, channel: Channel, update: Update) -> Outgoing:
-        # Delivery is imported by the first notification: exec and most runs send none.
-        from console.engine.delivery import Outgoing
-
-        if channel.kind is ChannelKind.COMMAND:
-            return Outgoing(command=render(channel.command or "", update.values()))
-        if channel.kind is ChannelKind.SLACK:
-            return Outgoing(slack_message(update))
-        if channel.kind is ChannelKind.PAGERDUTY:  # the update joins the incident's alert
-            event = pagerduty_event(
-                "trigger",
-                update.incident,
-                summary=update.message,  # labelled in a drill already
-                source=self.pager.source(channel),
-                severity=update.severity,
-                timestamp=self.recorder.clock.now().isoformat(),
-                details=pagerduty_details(update),
-            )
-            return Outgoing(event, routing_key=True)
-        body = channel.body
-        return Outgoing(templated(body, update.values()) if body else generic_document(update))
 
     async def send(
         self,
