@@ -60,6 +60,8 @@ async def test_scenarios_written_after_the_start_are_listed_and_a_broken_file_sa
         hint = await _hint(app, pilot, rows=1)
         assert hint.startswith("Enter runs the highlighted scenario"), hint
         assert app.settings.drills.scenario("web-release").reason == "monthly drill"
+        # One configuration in the console: the engine, which makes the incidents, has it.
+        assert app.engine.settings.drills.scenario("web-release").reason == "monthly drill"
         await pilot.press("escape")
 
         (config / "drills.toml").write_text(SCENARIO.replace("version-rollback", "version-rolback"))

@@ -73,12 +73,14 @@ def load_settings(
     checks: Sequence[Check] = (),
     read: InventoryRead | None = None,
     cache: Path | None = None,
+    files: dict[str, bytes | str] | None = None,
 ) -> Settings:
     """Read and validate a configuration directory, or raise ConfigError. With `read`
     (load_inventory's, of this directory), inventory.toml is that text and that model:
     not read, parsed nor validated again (per host, the largest part of a load). With
     `cache` (a file: config_cache.py), a configuration validated before is made from it,
-    and one validated now is kept there; the `checks` run either way."""
+    and one validated now is kept there; the `checks` run either way. `files`: the
+    directory's files as `read_files` gave them, read already (not read again)."""
     from console.model.settings import Settings
 
     if not directory.is_dir():
@@ -87,7 +89,7 @@ def load_settings(
     if not os.access(directory, os.R_OK | os.X_OK):  # a team's, of a group not this account's
         raise ConfigError([ConfigProblem(str(directory), "", _not_readable(directory))])
     sources = _Sources(directory)
-    files = read_files(directory)
+    files = read_files(directory) if files is None else files
     key = key_of(directory, files) if cache is not None else None
     settings: Settings | None = None
     if read is not None and read.key is not None and read.key == key:
@@ -288,9 +290,9 @@ ABSENT = "absent"
 
 
 def read_files(directory: Path) -> dict[str, bytes | str]:
-    """Each file of the configuration as `_read` gives it: read once, for the cache's key
+    """Each file of the configuration as `read_file` gives it: read once, for the cache's key
     and the parse alike."""
-    return {part: _read(directory, part) for part in FILES}
+    return {part: read_file(directory, part) for part in FILES}
 
 
 def key_of(directory: Path, files: dict[str, bytes | str]) -> str | None:
@@ -303,7 +305,7 @@ def key_of(directory: Path, files: dict[str, bytes | str]) -> str | None:
         return None
 
 
-def _read(directory: Path, part: str) -> bytes | str:
+def read_file(directory: Path, part: str) -> bytes | str:
     """One file's bytes, read once (the cache's key and the parse read the same), else
     ABSENT or the problem that stood in their place."""
     path = directory / FILES[part]
@@ -320,10 +322,10 @@ def _read(directory: Path, part: str) -> bytes | str:
 
 
 def _parse(sources: _Sources, part: str, data: bytes | str | None = None) -> dict[str, Any] | None:
-    """One file's TOML (`data`: as `_read` gave it, else read now), or None (missing and
+    """One file's TOML (`data`: as `read_file` gave it, else read now), or None (missing and
     optional, or a problem was added)."""
     if data is None:
-        data = _read(sources.directory, part)
+        data = read_file(sources.directory, part)
     if isinstance(data, str):
         if data != ABSENT:
             sources.add(part, data)

@@ -84,9 +84,9 @@ class RollbackApp(IncidentApp):
         sample_probes: bool = True,
         check_reach: bool = True,
     ):
+        self.engine = engine  # first: the settings are the engine's (`settings`)
         super().__init__(settings, clock or SystemClock(), dict(settings.console.keymap))
         self.resume_from = resume
-        self.engine = engine
         self.next_incident_id = incident_id
         self.conductor: Conductor | None = None
         self.draft: tuple[str | None, str] | None = None  # a declaration left with Esc
@@ -104,6 +104,16 @@ class RollbackApp(IncidentApp):
         from console.ui.yielding import RequestWatch
 
         self.yielding = RequestWatch(self)  # a teammate asking for command
+
+    @property
+    def settings(self) -> Settings:
+        """The configuration the console runs with, one: the engine's, which makes every
+        incident's conductor; drills.toml read again (DrillControl) replaces it there."""
+        return self.engine.settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self.engine.settings = settings
 
     # -- lifecycle -------------------------------------------------------------
 

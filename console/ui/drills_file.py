@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.model.files import FILES
-from console.model.loading import load_settings, read_files
+from console.model.loading import load_settings, read_file, read_files
 from console.model.problems import ConfigError
 from console.model.visible import visible
 
@@ -37,13 +37,16 @@ class DrillsFile:
         if self.directory is None:
             return None
         with self._lock:
-            files = read_files(self.directory)
-            if files["drills"] == self.looked:
+            drills = read_file(self.directory, "drills")  # alone, every look
+            if drills == self.looked:
                 return None
-            self.looked = files["drills"]
-            if files["drills"] == self.in_use:  # put back as the console has it
+            self.looked = drills
+            if drills == self.in_use:  # put back as the console has it
                 self.problem = ""
                 return None
+            # The others once, and the settings loaded from these very bytes: a file
+            # changed between a comparison and a second read would slip in unseen.
+            files = {p: drills if p == "drills" else read_file(self.directory, p) for p in FILES}
             others = [FILES[p] for p, text in files.items() if text != self.at_start.get(p)]
             if others != [FILES["drills"]]:
                 also = ", ".join(n for n in others if n != FILES["drills"])
@@ -54,7 +57,7 @@ class DrillsFile:
                 )
                 return None
             try:
-                settings = load_settings(self.directory)
+                settings = load_settings(self.directory, files=files)
             except ConfigError as exc:
                 first = visible(str(exc.problems[0]), one_line=True)
                 more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
@@ -64,5 +67,5 @@ class DrillsFile:
                     " the console"
                 )
                 return None
-            self.in_use, self.problem = files["drills"], ""
+            self.in_use, self.problem = drills, ""
             return settings
