@@ -6,32 +6,25 @@ the data is checked against its baseline, and the fault's undo runs at the end."
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import tomli_w
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Static
 
 from console.engine.session import Engine
 from console.headless.drills import DrillOptions, drill_once
-from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.app import RollbackApp
-from console.ui.follow import make_follow_app
-from console.ui.screens.assessment import AssessmentScreen
-from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
+from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.drills import DrillReport, DrillsScreen
 from console.ui.screens.execution import ExecutionScreen
-from console.ui.screens.home import HomeScreen
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
-from tests.test_locks import _dead_pid, _holder
 from tests.test_ui_support import START, build_app, until, until_shown
 
 pytestmark = pytest.mark.sshd
@@ -493,207 +486,6 @@ def test_a_host_the_rollback_failed_on_reads_failed_after_the_drills_check_and_u
     assert (hosts["app-2"]["status"], hosts["app-2"]["last_step"]) == ("failed", "restore")
 
 
-def drilled_with_a_host_stopped_before_its_after(fleet) -> Path:
-    """A drill whose data-touching strategy fails on app-2 at its verify, after its before
-    record and before its after record: the drill's journal."""
-    [scenario] = DRILLS["scenarios"]
-    partial = {**scenario, "trigger": "user-impact", "reason": "monthly drill", "expect": "partial"}
-    (fleet.config / "drills.toml").write_text(tomli_w.dumps({**DRILLS, "scenarios": [partial]}))
-    [strategy] = STRATEGIES["strategies"]
-    summary = 'checksum=$(cksum < data.txt | cut -d" " -f1) rows.lines=$(wc -l < data.txt)'
-    commands = {
-        **strategy["commands"],
-        "precheck": strategy["commands"]["precheck"]
-        + f' && echo "integrity stage=before {summary}"',
-        "verify": strategy["commands"]["verify"]
-        + f' && test ! -e stuck && echo "integrity stage=after {summary}"',
-    }
-    touching = {**strategy, "data_touching": True, "commands": commands}
-    (fleet.config / "strategies.toml").write_text(tomli_w.dumps({"strategies": [touching]}))
-    (fleet.sandboxes["app-2"] / "stuck").write_text("")
-    result = fleet.cli("drill")
-    assert "DRILL bad-release: PASSED" in result.stdout, result.stdout + result.stderr
-    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
-    return journal
-
-
-def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fleet):
-    """Seen on a real fleet: a data-touching strategy failed on one host after its before
-    record; the document's Data integrity table labelled that host 'recorded', as if its
-    after were still to come, and the drill's baseline rows showed no values at all."""
-    journal = drilled_with_a_host_stopped_before_its_after(fleet)
-    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
-    rows = {
-        tuple(cell.strip() for cell in line.strip("|").split("|")[:2]): line
-        for line in document.split("## Data integrity")[1].split("##")[0].splitlines()
-        if line.startswith("| app-")
-    }
-    assert rows[("app-1", "restore")].endswith("| match |"), rows
-    assert rows[("app-2", "restore")].endswith(
-        "| – | – | not reached: failed at verify: no after record was taken |"
-    ), rows
-    baseline = rows[("app-2", "drill-baseline")]
-    assert "| checksum " in baseline and "rows: lines 3 | – | – | recorded |" in baseline, rows
-
-
-async def test_the_integrity_screen_says_a_host_stopped_before_its_after_record(fleet):
-    """Seen at 80x24: the console's integrity screen titled '7 record(s) · no mismatch'
-    and showed app-2's before record as '✔ recorded' while the export said app-2 was not
-    reached. The title counts the hosts compared and names the one not reached. A
-    follower opens it too (i on F3), and Escape goes back."""
-    journal = drilled_with_a_host_stopped_before_its_after(fleet)
-    app = make_follow_app(journal, FixedClock(START))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen is app.get_screen("execution"))
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
-        await until(pilot, lambda: app.screen.query("#integrity-title"))
-        title = str(app.screen.query_one("#integrity-title", Label).render())
-        assert title == (
-            "Data integrity: 2 host(s) compared · ✘ 1 not reached (app-2) · no mismatch"
-        ), title
-        table = app.screen.query_one("#integrity", DataTable)
-        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-        restore = {(r[0], r[2]): r[1] for r in rows if r[3] == "restore"}
-        assert restore[("app-2", "before; failed at verify")] == "✘ not reached", rows
-        assert restore[("app-1", "after")] == "✔ match", rows
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is app.get_screen("execution"))
-
-
-async def test_a_drill_from_the_console_offers_to_take_over_a_stale_lock(fleet, tmp_path):
-    """Seen at 80x24 on a real fleet, `app`'s lock left by a console killed with -9: `d`,
-    Enter started the drill's incident, then closed it "⊘ refused: ... take it over with a
-    reason" with no way to give one, a refused DRILL incident left in the journals for a
-    drill that never ran. The locks are claimed before anything is recorded, as a
-    declaration's are: the take-over is asked (the holder named, with its age), Esc leaves
-    nothing behind, and a reason takes the lock over, journalled, and the drill runs. A
-    live holder's lock is never offered: the drill is not started, and says whose it is."""
-    settings = load_settings(fleet.config)
-    root, lock_dir = tmp_path / "incidents", tmp_path / "locks"
-    locks = SystemLocks(lock_dir)
-    live = _holder(os.getpid(), "inc-live")
-    locks.acquire("app", live)
-    engine = Engine(settings, root, clock=FixedClock(START), lock_dir=lock_dir, threaded_io=True)
-    app = build_app(settings, root, engine)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await start_drill(pilot)
-            await until(
-                pilot, lambda: any(n.title == "Drill not started" for n in app._notifications)
-            )
-            [toast] = [n for n in app._notifications if n.title == "Drill not started"]
-            assert toast.message.startswith("system 'app' is locked: incident inc-live by alice")
-            assert app.conductor is None and not root.exists(), "nothing recorded"
-            locks.release("app", live)
-            locks.acquire("app", _holder(_dead_pid(), "inc-killed"))
-            for answer in ("escape", "the console that held it was killed"):
-                await start_drill(pilot)
-                await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-                said = str(app.screen.query_one(".dialog-text", Static).render())
-                assert "system 'app' is held by a stale lock (its process is gone)" in said
-                assert "incident inc-killed by alice on " in said and " ago)" in said
-                assert app.conductor is None and not root.exists(), "nothing recorded yet"
-                if answer == "escape":
-                    await pilot.press("escape")
-                    await until(pilot, lambda: isinstance(app.screen, HomeScreen))
-                    assert app.drills.running is None and not root.exists()
-                else:
-                    await pilot.press(*[{" ": "space"}.get(c, c) for c in answer], "enter")
-            await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
-            assert app.screen.verdict["passed"], app.screen.verdict["findings"]
-    finally:
-        await engine.close()
-    [journal] = root.glob("*/journal.jsonl")
-    events = read_journal(journal).events
-    [taken] = [e for e in events if e.kind == Kind.LOCK_TAKEN_OVER]
-    assert taken.data.reason == "the console that held it was killed"
-    assert taken.data.previous["incident"] == "inc-killed"
-    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data.outcome == "rolled-back"
-    assert SystemLocks(lock_dir).holder("app") is None, "given back at the end"
-
-
-def test_a_headless_drill_refused_by_a_stale_lock_says_so_as_run_does(fleet):
-    """The same stale lock refuses `drill` as it refuses `run`: exit 3, one line naming
-    the holder (pid, host, age) and the option that takes it over, nothing recorded; with
-    `--take-over-lock` the drill runs and the take-over is journalled."""
-    SystemLocks(fleet.state / "locks").acquire("app", _holder(_dead_pid(), "inc-killed"))
-    refused = fleet.cli("drill")
-    [line] = refused.stderr.splitlines()
-    run = fleet.cli(*RUN_APP).stderr.strip()
-    ages = re.compile(r" \([^()]* ago\)")  # read a moment apart
-    assert refused.returncode == 3 and ages.sub("", line) == ages.sub("", run), (line, run)
-    assert line.startswith("refused: system 'app' is held by a stale lock (its process is gone)")
-    assert " ago); take it over with a reason (--take-over-lock REASON)" in line, line
-    # --json: the result document `run --json` prints for it (drill printed nothing)
-    as_json = fleet.cli("drill", "--json")
-    result = json.loads(as_json.stdout)
-    assert as_json.returncode == 3 and result["exit_status"] == 3, as_json.stderr
-    assert (result["command"], result["holder"], result["journal"]) == ("drill", "inc-killed", None)
-    assert result["verdict"].startswith("refused: system 'app' is held by a stale lock")
-    assert not (fleet.state / "incidents").exists() or not any(
-        (fleet.state / "incidents").iterdir()
-    )
-    took = fleet.cli("drill", "--take-over-lock", "its console was killed")
-    assert took.returncode == 0, took.stdout + took.stderr
-    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
-    [taken] = [e for e in read_journal(journal).events if e.kind == Kind.LOCK_TAKEN_OVER]
-    assert taken.data.previous["incident"] == "inc-killed"
-
-
-def test_a_drill_with_no_integrity_check_says_so_not_a_tick(fleet):
-    """Seen on a real fleet: a scenario without [scenarios.integrity] (and a strategy that
-    records none) ended its report with `integrity  0 record(s), 0 mismatch(es) ✔`, as if
-    the data had been checked and found sound."""
-    drills = {**DRILLS, "scenarios": [{**DRILLS["scenarios"][0]}]}
-    del drills["scenarios"][0]["integrity"]
-    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
-    result = fleet.cli("drill", "--scenario", "bad-release", "--yes")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "DRILL bad-release: PASSED" in result.stdout
-    assert "0 record(s), 0 mismatch(es)" not in result.stdout
-    assert (
-        "  integrity  not checked: the scenario has no integrity command and the strategy"
-        " recorded none\n" in result.stdout
-    )
-
-
-def test_the_gate_with_json_prints_one_document_and_nothing_else(fleet):
-    """Seen on a real fleet: `drill --gate --systems web --json` printed the gate's text
-    lines, and with --run the drill's JSON document then the gate's text after it: a
-    pipeline reading stdout as JSON failed. `--list --json` printed text too."""
-    closed = fleet.cli("drill", "--gate", "--systems", "app", "--json")
-    assert closed.returncode == 1, closed.stderr
-    document = json.loads(closed.stdout)
-    assert (document["schema"], document["ok"], document["exit_status"]) == (
-        "rollback-console/drill-gate",
-        False,
-        1,
-    )
-    assert (document["gate"], document["systems"], document["drills"]) == ("closed", ["app"], [])
-    [row] = document["status"]
-    assert (row["system"], row["cadence"], row["standing"]) == (
-        "app",
-        "before-deploy (12 h)",
-        "DUE",
-    )
-
-    opened = fleet.cli("drill", "--gate", "--systems", "app", "--run", "--json")
-    assert opened.returncode == 0, opened.stdout + opened.stderr
-    document = json.loads(opened.stdout)
-    assert (document["ok"], document["gate"]) == (True, "open")
-    [drill] = document["drills"]
-    assert (drill["scenario"], drill["passed"]) == ("bad-release", True)
-    assert document["status"][0]["standing"] == "ok"
-
-    listed = fleet.cli("drill", "--list", "--json")
-    assert listed.returncode == 2 and listed.stdout == ""
-    assert listed.stderr.splitlines() == [
-        "error: --json goes with a drill, --due, --status or --gate; --list prints text"
-    ]
-
-
 async def test_f3_shows_the_status_update_a_drill_waits_on_not_the_step_before(fleet, tmp_path):
     """Seen in a drill in the console at 80x24: while "Communicate status" waited on its
     channel, the execution screen (F3) showed "Verify system stability", the step before,
@@ -728,28 +520,3 @@ async def test_f3_shows_the_status_update_a_drill_waits_on_not_the_step_before(f
     assert counts.startswith("No host runs a status update: the console sends it."), counts
     assert "… command: no answer yet (attempt 1)" in counts, counts
     assert "a stops waiting (no answer yet: not delivered)" in counts, counts
-
-
-def test_an_outcome_not_expected_names_the_hosts_the_strategy_failed_on(fleet):
-    """Walked on staging (helper-153): a gate's drill read '✘ outcome: expected rolled
-    back and verified, got halted by the failure threshold' and no more in the CI log's
-    report; which host failed, at which stage and why, only in the log lines above it."""
-    (fleet.sandboxes["app-2"] / "releases" / "1.0" / "health").write_text("bad\n")
-    result = fleet.cli("drill", "--quiet")
-    assert result.returncode == 1, result.stdout + result.stderr
-    [outcome] = [ln for ln in result.stdout.splitlines() if ln.startswith("  ✘ outcome:")]
-    assert outcome.startswith("  ✘ outcome: expected rolled back and verified, got "), outcome
-    assert outcome.endswith(" (failed on app-2 at verify: exit status 1)"), outcome
-
-
-def test_a_precheck_that_failed_is_named_with_why_not_refused_alone(fleet):
-    """Walked on staging (helper 229): a restore whose precheck failed (exit 3, `pg_controldata
-    not found in /usr/local/bin: set bindir`) read '✘ outcome: expected rolled back and
-    verified, got refused by a precheck', as if the host had nothing to roll back; which
-    host, and what its precheck said, only in the log above it."""
-    shutil.rmtree(fleet.sandboxes["app-2"] / "releases" / "1.0")
-    result = fleet.cli("drill", "--quiet")
-    assert result.returncode == 1, result.stdout + result.stderr
-    [outcome] = [ln for ln in result.stdout.splitlines() if ln.startswith("  ✘ outcome:")]
-    assert outcome.startswith("  ✘ outcome: expected rolled back and verified, got "), outcome
-    assert outcome.endswith(" (failed on app-2 at precheck: exit status 1)"), outcome
