@@ -45,6 +45,11 @@ def test_a_drills_recovery_reads_in_one_wording_everywhere(sshd_server, tmp_path
     assert "(target 0.06 s, target exceeded) | app |" in document.stdout  # the timeline's
     for said in (out, document.stdout):
         assert "RTO exceeded" not in said and "within RTO" not in said
+    # The document's timeline has the drill's own rows: its fault was in the appendix alone
+    timeline = document.stdout.split("\n## Timeline\n")[1].split("\n## Root cause\n")[0]
+    for row in ("injected fault deploy the bad release 1.1 on app-1, app-2", "undid fault"):
+        assert f"| {row}" in timeline, timeline
+    assert "| drill bad-release FAILED: recovery of app: target exceeded" in timeline, timeline
 
 
 def test_a_fault_meant_for_one_host_that_fails_there_is_said_as_it_happened(

@@ -26,7 +26,8 @@ from console.model.payloads import (
 from console.model.state import IncidentState
 from console.model.status import outcome_unknown, step_said
 
-# One event, one row: declarations, decisions, steps, halts, aborts, notes, hand-overs.
+# One event, one row: declarations, decisions, steps, halts, aborts, notes, hand-overs,
+# a drill's faults and verdict.
 KEY_KINDS = frozenset(
     {
         Kind.INCIDENT_OPENED,
@@ -65,6 +66,12 @@ KEY_KINDS = frozenset(
         Kind.TRIGGER_DISMISSED,
         Kind.COMMANDER_HANDED_OVER,
         Kind.RUN_DETACHED,
+        # a drill's stage, its undo and its verdict: where a fault was left, and what to
+        # undo by hand, was in the appendix alone
+        Kind.DRILL_STARTED,
+        Kind.DRILL_FAULT,
+        Kind.DRILL_FAULT_UNDONE,
+        Kind.DRILL_JUDGED,
     }
 )
 COMMAND_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_NOT_STARTED})
