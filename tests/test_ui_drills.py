@@ -20,6 +20,7 @@ from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.drills import DrillReport, DrillsScreen
 from console.ui.screens.home import HomeScreen
+from console.ui.screens.home_hint import hint_text
 from console.ui.widgets.drill_schedule import DrillSchedule
 from tests.test_ui_live_support import only_triggers
 from tests.test_ui_support import (  # noqa: F401
@@ -139,6 +140,8 @@ async def test_the_home_schedule_reads_the_journals(app):
         assert [r[2] for r in dr] == ["◆ DUE", "◆ DUE"]  # a year is near: within 30 days
         hint = str(app.screen.query_one("#home-hint").render())
         assert hint.endswith("▲ 2 drill(s) OVERDUE · d")  # api every 30d, db monthly
+        table.overdue = 0  # then web pre-deploy and annual-dr's two (DUE was never said)
+        assert hint_text(app, table).plain.endswith("◆ 3 drill(s) DUE · d")
 
 
 async def test_the_schedules_columns_fit_their_cells_as_soon_as_it_is_refreshed(app):
@@ -290,6 +293,14 @@ async def test_the_incident_list_keeps_its_age_column_whole_at_80x24(tmp_path):
             table.scrollable_content_region,
         )
         assert any(str(table.get_row_at(i)[3]).endswith(" min") for i in range(12))
+        # Scrolled to the list's end, the schedule below the fold before: its OVERDUE still
+        # in view (it went with the first line of the scrolled body).
+        table.focus()
+        await pilot.press("end")
+        body = app.screen.query_one("#home-body")
+        await until(pilot, lambda: body.scroll_y > 0)
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert any(" drill(s) OVERDUE" in line for line in lines), lines
 
 
 @pytest.mark.parametrize("key", ["pagedown", "pageup", "down", "end", "enter"])

@@ -84,10 +84,12 @@ class HomeScreen(Screen):
         )
         # Above the scrolling body: a firing trigger or a countdown is always in view.
         yield Static("", id="alert")
+        # Above the body too: a drill DUE or OVERDUE, whatever the body is scrolled to (at
+        # 80x24 the schedule is below the fold once a few incidents are listed).
+        yield Label(
+            f"Press {self.app.key_label('home.new')} to declare a new incident.", id="home-hint"
+        )
         with VerticalScroll(id="home-body", can_focus=False):
-            yield Label(
-                f"Press {self.app.key_label('home.new')} to declare a new incident.", id="home-hint"
-            )
             with Horizontal(id="home-top"):
                 with Vertical(id="probes-box"):
                     yield Label("Probes (live)", classes="section-title")

@@ -98,6 +98,7 @@ class DrillSchedule(DataTable):
         self.refresh_schedule()
 
     overdue = 0  # cadences OVERDUE at the last refresh
+    due = 0  # and DUE
     uncounted = 0  # drills not counted then: journals unreadable, passes dated ahead
 
     def refresh_schedule(self) -> None:
@@ -112,6 +113,7 @@ class DrillSchedule(DataTable):
             shown = sorted(status, key=lambda s: WORST_FIRST.index(s.standing))
             self._fill(COLUMNS, [schedule_row(s) for s in shown])
             self.overdue = sum(1 for s in status if s.standing is Standing.OVERDUE)
+            self.due = sum(1 for s in status if s.standing is Standing.DUE)
             return
         self._fill(RECENT_COLUMNS, [recent_row(run) for run in reversed(runs[-RECENT_SHOWN:])])
 
