@@ -79,8 +79,12 @@ async def asked_once_open(
     await ui.open_incident(pilot)
     os.write(ready, b"!")
     # The teammate's process (another account's Python, importing the console) asks
-    # once it has started: under a fresh clone's full load that took over 20 s.
-    await ui.until(pilot, lambda: isinstance(pilot.app.screen, YieldDialog), 90)
+    # once it has started: under a fresh clone's full load that took over 20 s. With a
+    # short countdown (`yielding.seconds`) the dialog can come and go between two looks
+    # under load, its hand-over made: that it was answered is as good (2 runs in 2 failed
+    # so at load 20, 'timed out after 90 s on ChecklistScreen', the journal handed over).
+    app = pilot.app
+    await ui.until(pilot, lambda: isinstance(app.screen, YieldDialog) or app.quitting.ended_by, 90)
     return incident, child
 
 
