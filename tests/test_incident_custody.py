@@ -32,27 +32,38 @@ TITLE = "checkout errors up 40%"
 
 
 @contextlib.contextmanager
-def driven_by(account: Account, journals: Path, locks: Path, system: str = "web") -> Iterator[int]:
-    """The account's process holding an open incident (its journal written, its writer
-    lock and the lock of system web held) until the block ends; yields its pid. Then it
-    is killed, as a console is by `kill -KILL`: nothing let go."""
+def driven_by(
+    account: Account | None,
+    journals: Path,
+    locks: Path,
+    system: str = "web",
+    program: str = "rollback-console",
+) -> Iterator[int]:
+    """The account's process (None: this one's, root) holding an open incident (its
+    journal written, its writer lock and the lock of system web held) until the block
+    ends; yields its pid. Then it is killed, as a console is by `kill -KILL`: nothing let
+    go. `program`: what it is (a console, or `rollback-console run`)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never back into pytest
         try:
             os.close(read)
-            os.setgroups([])
-            os.setgid(account.gid)
-            os.setuid(account.uid)
+            if account is not None:
+                os.setgroups([])
+                os.setgid(account.gid)
+                os.setuid(account.uid)
             from datetime import UTC, datetime
 
+            from console.journal import journal_lock
             from tests.events_factory import recorder_in
 
+            journal_lock.PROGRAM[0] = program
             recorder = recorder_in(journals / INCIDENT)
             recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
             recorder.record(Kind.SYSTEMS_SELECTED, systems=[system], hosts={f"{system}-1": system})
             since = datetime.now(UTC).isoformat(timespec="seconds")
-            me = Holder(os.getpid(), account.name, os.uname().nodename, since, INCIDENT)
+            user = account.name if account is not None else "root"
+            me = Holder(os.getpid(), user, os.uname().nodename, since, INCIDENT)
             SystemLocks(locks).acquire(system, me)
             os.write(write, b"ready")
             signal.pause()
@@ -251,6 +262,50 @@ async def test_a_firing_where_a_teammates_console_drives_says_r_asks_for_command
                 " asks for command, then ^t merges this firing as evidence"
             )
             await until_shown(pilot, "#alert", said)
-            assert f"app, driven by {account.name}'s console (r on the home screen asks for" in (
+            assert f"app, driven by {account.name}'s console (on the home screen r asks for" in (
                 app.live.proposal.why
             )
+
+
+RUN = "rollback-console run"
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize("own", [False, True], ids=["teammates-run", "own-run"])
+async def test_a_firing_where_a_headless_run_drives_says_r_waits_and_r_does(
+    shared,
+    fleet,  # noqa: F811 (the imported fixture)
+    own: bool,
+) -> None:
+    """Real sshd fleet, 80x24: error-rate fired on app while a headless run drove an
+    incident there, the teammate's, or this account's own. The banner read 'r asks for
+    command' of the teammate's run (r then asked it, which never answers, and waited a
+    minute), and 'r resumes it' of the own one (r then refused): it says what r does, and
+    r does it (Custody.r_does, one answer)."""
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.ui.app import make_app
+    from tests.test_ui_support import _ENGINES, ACTOR, toasts_once, until, until_shown
+
+    journals, locks, account = shared
+    settings = load_settings(fleet.config)
+    engine = Engine(settings, journals, actor=ACTOR, lock_dir=locks, threaded_io=True)
+    _ENGINES.append(engine)
+    driver, whose = (None, "root") if own else (account, account.name)
+    with driven_by(driver, journals, locks, system="app", program=RUN):
+        app = make_app(settings, engine, incident_id="20261204-031000-cd34", check_reach=False)
+        app.NOTIFICATION_TIMEOUT = 600
+        async with app.run_test(size=(80, 24)) as pilot:
+            set_values(fleet, error_rate="0.3")
+            await until(pilot, lambda: app.live.proposal is not None)
+            then = "resumes it" if own else "takes command of it"
+            said = (
+                f"Incident {INCIDENT} is open on app, driven by {whose}'s {RUN}: f follows it;"
+                f" once it has ended, r {then}, then ^t merges this firing as evidence"
+            )
+            await until_shown(pilot, "#alert", said)
+            await pilot.press("r")  # nothing asked, opened or taken: said why
+            [(_, told)] = await toasts_once(pilot, "Not resumed: read-only")
+            assert f"written by {whose}'s {RUN} pid " in told
+            assert "Read-only" in told and "follow it live (f)" in told
+            assert type(app.screen).__name__ == "HomeScreen" and app.conductor is None

@@ -97,6 +97,23 @@ class Custody(NamedTuple):
         """Its writer, or the holder of a lock naming it, still runs."""
         return self.driven or any(lock.alive() for _, lock in self.locks)
 
+    def r_does(self, closed: bool) -> str:
+        """What resuming it does now (r on the home screen, `resume`), as the list, the
+        firing banner and r itself say it: "resume"; "ask" its owner's console for command;
+        "take" command (nothing of its owner's runs); "wait": a process nobody can ask
+        writes it (a headless command, or another of this account's), r opens nothing
+        while it runs; "read": a teammate's, closed."""
+        if self.mine:
+            return "wait" if self.driven and not closed else "resume"
+        if closed:
+            return "read"
+        if not self.running:
+            return "take"
+        return "ask" if self._running_what() == "console" else "wait"
+
+    def _running_what(self) -> str:
+        return self.writer.what if self.writer is not None and self.running else "console"
+
     def can(self, incident: str, closed: bool, keys: tuple[str, str] | None = None) -> str:
         """What this account may do with it, in one sentence: with the commands to type,
         or, on the console's home screen, its `keys` (follow, resume)."""
@@ -108,19 +125,19 @@ class Custody(NamedTuple):
             )
         else:
             follow, take = f"follow it live ({keys[0]})", f"take command of it ({keys[1]})"
-        what = self.writer.what if self.writer is not None and self.running else "console"
+        what, does = self._running_what(), self.r_does(closed)
         if self.mine:
-            if self.driven and not closed:
+            if does == "wait":
                 return f"Read-only while that {what} runs: {follow}."
             return "This account may resume it."
-        if closed:
+        if does == "read":
             return f"Read-only for this account: {follow.replace(' live', '')} or export it."
-        if self.running and what != "console":  # a headless command asks nobody: it ends
+        if does == "wait":  # a headless command asks nobody: it ends
             return (
                 f"Read-only for this account while {self.owner}'s {what} runs: {follow} or"
                 f" export it; once it has ended, {take}, with a reason that is recorded."
             )
-        if self.running:
+        if does == "ask":
             ask = (
                 f"r on the home screen, or {again(f'resume {incident} --take-command REASON')}"
                 if keys is None

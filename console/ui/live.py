@@ -151,26 +151,36 @@ class LiveWatch:
         return None
 
     def left_open_how(self, listed: IncidentSummary) -> tuple[str, str]:
-        """Who has `listed` and what r on the home screen does with it: ('', 'resumes it'),
-        or a teammate's console driving it, ("driven by bob's console", 'asks for command').
-        Seen: 'Incident ID is open on web: r resumes it' of one bob's console drove."""
-        custody = listed.custody
-        if custody is None or custody.mine:
-            return "", "resumes it"
-        if custody.running:
-            what = custody.writer.what if custody.writer is not None else "console"
-            return f"driven by {custody.owner}'s {what}", "asks for command"
-        return custody.ended(), "takes command of it"
+        """Who has `listed`, and what to press on the home screen for it, as r does it
+        (Custody.r_does): ('', 'r resumes it'), ("driven by bob's console", 'r asks for
+        command'), ("bob's console has ended", 'r takes command of it'); while a process
+        nobody can ask writes it (a headless run, or another of this account's), 'f follows
+        it; once it has ended, r ...'. Seen: 'r asks for command' of bob's headless run,
+        and 'r resumes it' of this account's own run still going: r refused both."""
+        custody, r = listed.custody, self.app.key_label("home.resume")
+        does = custody.r_does(closed=False) if custody is not None else "resume"
+        if custody is None or does == "resume":
+            return "", f"{r} resumes it"
+        if does == "take":
+            return custody.ended(), f"{r} takes command of it"
+        what = custody.writer.what if custody.writer is not None else "console"
+        who = f"driven by {custody.owner}'s {what}"
+        if does == "ask":
+            return who, f"{r} asks for command"
+        later = "resumes it" if custody.mine else "takes command of it"
+        return (
+            who,
+            f"{self.app.key_label('home.follow')} follows it; once it has ended, {r} {later}",
+        )
 
     def left_open_why(self, listed: IncidentSummary, firing: Firing) -> str:
         faults = self.left_faults(listed.incident_id)
         cause = f", a drill cut short: {faults}, most likely what fired" if faults else ""
-        who, does = self.left_open_how(listed)
+        who, how = self.left_open_how(listed)
         return (
             f"incident {listed.incident_id} is open on {firing.trigger.system},"
             f" {who or 'nobody driving it here'}{cause}"
-            f" ({self.app.key_label('home.resume')} on the home screen {does};"
-            " then merge this firing into it as evidence)"
+            f" (on the home screen {how}; then merge this firing into it as evidence)"
         )
 
     def declared_since(
@@ -278,7 +288,7 @@ class LiveWatch:
         listed = None if why else self.left_open(firing)
         why = why or (self.left_open_why(listed, firing) if listed else "")
         left = listed.incident_id if listed else ""
-        who, does = self.left_open_how(listed) if listed else ("", "")
+        who, how = self.left_open_how(listed) if listed else ("", "")
         if firing.trigger.policy is Policy.AUTO and not why and countdown is None:
             self.app.run_worker(
                 self._auto(firing), group="countdown", exclusive=True, exit_on_error=False
@@ -297,7 +307,7 @@ class LiveWatch:
                 left_open=left,
                 during=during,
                 left_faults=faults,
-                left_how=f"{', ' if who else ''}{who}: {self.app.key_label('home.resume')} {does}",
+                left_how=f"{', ' if who else ''}{who}: {how}",
             ),
         )
         self.changed("proposed")

@@ -22,20 +22,22 @@ if TYPE_CHECKING:
 
 
 def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
-    """Say what this account may do with `summary` (not its own); offer the hand-over
-    when it is open and nothing of its owner's runs."""
+    """r on an incident this console may not simply resume (Custody.r_does, as the firing
+    banner says it): a teammate's, or this account's own that another of its processes
+    writes. Say what this account may do with it; ask its owner's console for command, or
+    offer the hand-over when it is open and nothing of its owner's runs."""
     custody, closed = summary.custody, summary.outcome is not None
     assert custody is not None
     keys = (app.key_label("home.follow"), app.key_label("home.resume"))
     said = visible(f"{custody.whose(closed)}. {custody.can(summary.incident_id, closed, keys)}")
-    if closed:
+    if custody.r_does(closed) in ("read", "wait"):  # a closed one, or nobody to ask
         app.notify(said, title="Not resumed: read-only", severity="warning", markup=False)
         return
     from console.ui.screens.dialogs import TextPrompt
 
     if not _resumable(app, summary.path):
         return
-    if custody.running:
+    if custody.r_does(closed) == "ask":
         _ask(app, summary)
         return
 

@@ -329,8 +329,9 @@ class HomeScreen(Screen):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         summary = self._found.get(str(key))
-        if summary is not None and summary.custody is not None and not summary.custody.mine:
-            from console.ui.teammates import teammates
+        custody = summary.custody if summary is not None else None
+        if summary and custody and custody.r_does(summary.outcome is not None) != "resume":
+            from console.ui.teammates import teammates  # as the firing banner says (live.py)
 
             teammates(self.app, summary)
             return
