@@ -74,3 +74,35 @@ def test_a_system_another_incident_holds_is_refused(shared) -> None:  # noqa: F8
         engine.take_command(journals / INCIDENT / "journal.jsonl", REASON)
     assert not isinstance(said.value, StaleLock) and said.value.holder == other.incident
     assert _as_it_was(journals) == before
+
+
+def test_a_teammates_headless_run_is_not_asked(shared, monkeypatch) -> None:  # noqa: F811 (a fixture)
+    """`resume ID --take-command REASON` while the teammate's `run` drives it: refused at
+    once in the list's words, as r says it; a run answers nobody (it was asked, then
+    waited on for a minute: 'did not hand over command ... within 60 s')."""
+    from console.cli import terminal_needed
+    from console.cli.console_app import _take_command
+    from console.cli.parser import UsageError
+    from console.engine import handover_request
+    from console.model.loading import load_settings
+
+    monkeypatch.setattr(terminal_needed, "needs_terminal", lambda incident=None: None)
+    monkeypatch.setattr(handover_request, "ANSWER_SECONDS", 0.5)  # main's wait, short
+    journals, locks, account = shared
+    settings = load_settings(team_config(journals, locks, "demo"))
+    with driven_by(account, journals, locks, program="rollback-console run") as pid:
+        before = _as_it_was(journals)
+        with pytest.raises(UsageError) as said:
+            _take_command(settings, journals / INCIDENT / "journal.jsonl", REASON, demo=False)
+    assert str(said.value).startswith(
+        f"not taken over: {account.name}'s incident; written by {account.name}'s"
+        f" rollback-console run pid {pid} on "
+    )
+    assert str(said.value).endswith(
+        f"Read-only for this account while {account.name}'s rollback-console run runs: follow"
+        f" it live (rollback-console follow {INCIDENT}) or export it; once it has ended, take"
+        f" command of it (r on the home screen, or rollback-console resume {INCIDENT}"
+        " --take-command REASON), with a reason that is recorded."
+    )
+    assert _as_it_was(journals) == before
+    assert not (locks / f"{INCIDENT}.handover").exists()  # nobody was asked

@@ -82,12 +82,25 @@ def _take_command(
         except HandOverRefused as exc:
             if not exc.running:
                 raise
+        _askable(engine, journal)
         check_take(engine, journal, None, take_over)
         ready()
         _asked(engine.locks, journal, reason, engine.actor)
         return _taken(engine.take_command(journal, reason, take_over, ready))
     except HandOverRefused as exc:
         raise UsageError(f"not taken over: {exc}") from None
+
+
+def _askable(engine, journal: Path) -> None:
+    """HandOverRefused where what runs is nobody to ask (a headless command: it never
+    answers), in the list's words, as r on the home screen says it (Custody.r_does)."""
+    from console.engine.handover import HandOverRefused
+    from console.journal.custody import custody
+
+    incident = journal.parent.name
+    found = custody(journal.parent, incident, engine.locks.held())
+    if found.r_does(closed=False) == "wait":
+        raise HandOverRefused(f"{found.whose(False)}. {found.can(incident, False)}")
 
 
 def _taken(journal: Path) -> Path:
