@@ -89,6 +89,25 @@ async def test_a_note_typed_right_after_n_is_the_note(tmp_path: Path) -> None:
         assert conductor.state.step("halt-delivery").status is StepStatus.PENDING
 
 
+async def test_a_filter_typed_right_after_slash_is_the_filter(tmp_path: Path) -> None:
+    """`/` and the filter typed in one burst on the timeline: `/` focuses the filter, a
+    focus Textual moves only once the callbacks queued by its binding run, and the next
+    key was routed before that, to the event list (where s stars the selected event):
+    '/skip' filtered on 'kip'. The whole text is the filter, nothing starred."""
+    app, conductor = _at_halt_delivery(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        app.action_go("timeline")
+        await until(pilot, lambda: getattr(app.screen, "TAB", None) == "timeline")
+        await until(pilot, lambda: _settled(app))
+        since = len(conductor.recorder.events)
+        burst(app, "slash", "'skip'")
+        field = app.screen.query_one("#timeline-filter")
+        await until(pilot, lambda: app._message_queue.empty() and _settled(app))
+        assert Kind.EVENT_STARRED not in _kinds(conductor, since)
+        assert field.value == "skip", field.value
+
+
 @pytest.mark.parametrize(
     "keys",
     [

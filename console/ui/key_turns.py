@@ -140,11 +140,14 @@ class KeyTurns:
         if not followed:
             self.app.call_later(self._released, turn)
 
-    async def _released(self, turn: int) -> None:
-        """On the app's task, behind the key: it has been handled, its bindings too."""
+    def _released(self, turn: int) -> None:
+        """On the app's task, behind the key: it has been handled, its bindings too. The
+        next key goes behind what those bindings queued on the app: a `focus()` moves the
+        focus only then (seen: `/skip` typed at once on the timeline, `/` focusing its
+        filter, sent the s to the event list, where s stars an event: it filtered 'kip')."""
         if turn == self._turn and self._out is not None:
             self._out = None
-            await self._pump()
+            self.app.call_later(self._pump)
 
     def _screen_changed(self, screen: Screen) -> None:
         self._shown += 1
