@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console import __version__
-from console.model.channels import basic_credential
+from console.model.channel_secrets import basic_credential
 
 USER_AGENT = f"rollback-console/{__version__}"
 ANSWER_BYTES = 300  # of an error answer, kept as its detail (Slack says `invalid_payload`)
