@@ -39,6 +39,14 @@ def _bench(directory: Path) -> Path:
     )  # type: ignore[arg-type]
 
 
+def _every_channel() -> str:
+    """config/example's `[[channels]]`, the commented ones taken in as a README user does:
+    one of each kind (Slack, PagerDuty, a webhook with headers and a body, a command)."""
+    text = (example_config() / "procedure.toml").read_text()
+    channels = text[text.index("[[channels]]") :]
+    return "\n".join(line.removeprefix("# ").removeprefix("#") for line in channels.splitlines())
+
+
 def _cache(tmp_path: Path) -> Path:
     """The cache's file in a state dir as the first journal makes it (0700)."""
     (tmp_path / "state").mkdir(mode=0o700)
@@ -49,13 +57,17 @@ def _inode(cache: Path) -> int | None:
     return cache.stat().st_ino if cache.exists() else None
 
 
-@pytest.mark.parametrize("shipped", ["example", "demo", "bench"])
+@pytest.mark.parametrize("shipped", ["example", "demo", "bench", "every-channel"])
 def test_a_hit_is_the_configuration_a_miss_validated(tmp_path, shipped):
     directory = tmp_path / "config"
     if shipped == "bench":
         _bench(directory)
     else:
-        shutil.copytree(example_config() if shipped == "example" else demo_config(), directory)
+        shutil.copytree(demo_config() if shipped == "demo" else example_config(), directory)
+    if shipped == "every-channel":
+        procedure = directory / "procedure.toml"
+        text = procedure.read_text()
+        procedure.write_text(text[: text.index("[[channels]]")] + _every_channel())
     load_settings(directory, cache=tmp_path / "none" / "validated-config.json")
     assert not (tmp_path / "none").exists()  # no state dir is made for a cache alone
     cache = _cache(tmp_path)
@@ -241,6 +253,8 @@ def test_a_hit_imports_no_pydantic(tmp_path):
         directory = write_console_config(
             tmp_path / "config", fleet, 1, command_steps=0, max_handshakes=50, max_commands=64
         )  # type: ignore[arg-type]
+        with (directory / "procedure.toml").open("a") as file:
+            file.write(_every_channel())  # records too: kept, made without pydantic
         cache, loaded = _cache(tmp_path), tmp_path / "loaded"
         code = (
             "import atexit, sys\n"

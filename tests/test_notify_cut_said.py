@@ -122,8 +122,8 @@ def test_a_send_stopped_while_it_waits_to_retry_says_the_last_answer() -> None:
     never, release = threading.Event(), threading.Event()
 
     async def stopped(url: str):
-        channel = Channel.model_validate({"name": "hook", "kind": "webhook", "url": url})
-        channel = channel.model_copy(update={"backoff": 60})
+        channel = Channel.validated({"name": "hook", "kind": "webhook", "url": url})
+        channel = channel.replace(backoff=60)
         waiting, progress = asyncio.Event(), Progress()
         retrying = lambda *_: waiting.set()  # noqa: E731  (told before it waits)
         send = asyncio.ensure_future(

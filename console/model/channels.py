@@ -2,19 +2,28 @@
 
 Secrets (webhook URLs, routing keys, header values) come from the configuration or, better,
 from environment variables named here; either way they are resolved only to be sent, and
-every one of them is redacted from the journal, exports and screens.
+every one of them is redacted from the journal, exports and screens. A channel is a record
+(frozen.py): a kept configuration makes it without pydantic (issue 18).
 """
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Self
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, WithJsonSchema, model_validator
-
-from console.model.base import Field, Strict
 from console.model.bounds import NAME_PATTERN
 from console.model.channel_secrets import credential, secret_header, url_parts
+from console.model.frozen import (
+    After,
+    Frozen,
+    JsonAs,
+    Shown,
+    checked_after,
+    empty_dict,
+    in_turn,
+    ruled,
+)
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, located_error
 from console.model.shell_quotes import quoted_placeholders
@@ -79,12 +88,8 @@ def _secret_url(value: str) -> str:
 
 # Where a secret, or the name of the variable holding one, is given: a mistaken value is
 # refused without being echoed (check-config's output goes to CI logs and screens).
-EnvName = Annotated[
-    str, AfterValidator(_env_name), WithJsonSchema({"type": "string", "pattern": ENV_NAME})
-]
-SecretUrl = Annotated[
-    str, AfterValidator(_secret_url), WithJsonSchema({"type": "string", "pattern": URL})
-]
+EnvName = Annotated[str, After(_env_name), JsonAs({"type": "string", "pattern": ENV_NAME})]
+SecretUrl = Annotated[str, After(_secret_url), JsonAs({"type": "string", "pattern": URL})]
 
 
 def _strings(value: Any, where: Loc = ()) -> list[tuple[Loc, str]]:
@@ -140,83 +145,52 @@ KIND_KEYS = {
 }
 OPTIONAL_KEYS = {"url", "url_env", "routing_key", "routing_key_env", "source", "headers"}
 OPTIONAL_KEYS |= {"headers_env", "body", "command"}
+EMPTY_TABLE = Shown({})
 
 
-class Channel(Strict):
+@dataclass(init=False, repr=False, eq=False, kw_only=True)  # required after defaults
+class Channel(Frozen):
     """One `[[channels]]` entry of procedure.toml."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="what steps call this channel")
+    name: str = ruled(pattern=NAME_PATTERN, description="what steps call this channel")
     kind: ChannelKind
-    url: SecretUrl | None = Field(default=None, description="webhook URL (a secret)")
-    url_env: EnvName | None = Field(
-        default=None, description="environment variable holding the URL"
+    url: SecretUrl | None = ruled(None, description="webhook URL (a secret)")
+    url_env: EnvName | None = ruled(None, description="environment variable holding the URL")
+    routing_key: str | None = ruled(None, min_length=1, description="PagerDuty key")
+    routing_key_env: EnvName | None = ruled(
+        None, description="environment variable holding the key"
     )
-    routing_key: str | None = Field(default=None, min_length=1, description="PagerDuty key")
-    routing_key_env: EnvName | None = Field(
-        default=None, description="environment variable holding the key"
+    headers: Annotated[dict[str, str], EMPTY_TABLE] = field(
+        default_factory=empty_dict, metadata={"description": "extra HTTP headers (secrets)"}
     )
-    headers: dict[str, str] = Field(default={}, description="extra HTTP headers (secrets)")
-    headers_env: dict[str, EnvName] = Field(
-        default={}, description="header name -> environment variable holding its value"
+    headers_env: Annotated[dict[str, EnvName], EMPTY_TABLE] = field(
+        default_factory=empty_dict,
+        metadata={"description": "header name -> environment variable holding its value"},
     )
-    body: dict[str, Any] | None = Field(
-        default=None, description="webhook JSON body; {{placeholders}} in its strings"
+    body: dict[str, Any] | None = ruled(
+        None, description="webhook JSON body; {{placeholders}} in its strings"
     )
-    command: str | None = Field(default=None, description="run on the jump host")
-    source: str | None = Field(default=None, description="PagerDuty payload.source")
-    severity: Severity = Field(
-        default=Severity.AUTO, description="PagerDuty trigger severity; auto: by trigger kind"
+    command: str | None = ruled(None, description="run on the jump host")
+    source: str | None = ruled(None, description="PagerDuty payload.source")
+    severity: Severity = ruled(
+        Severity.AUTO, description="PagerDuty trigger severity; auto: by trigger kind"
     )
-    timeout: float = Field(
-        default=10.0, gt=0, le=120, description="seconds per attempt", strict=True
-    )
-    retries: int = Field(
-        default=3, ge=0, le=10, description="attempts after the first", strict=True
-    )
-    backoff: float = Field(
-        default=2.0,
+    timeout: float = ruled(10.0, gt=0, le=120, description="seconds per attempt", strict=True)
+    retries: int = ruled(3, ge=0, le=10, description="attempts after the first", strict=True)
+    backoff: float = ruled(
+        2.0,
         ge=0,
         le=MAX_DELAY,  # every wait is cut to it: more would be a promise not kept
         description="seconds before the first retry, then doubled (each wait at most 60)",
         strict=True,
     )
-    drills: bool | None = Field(
-        default=None, description="send during drills (default: yes, but PagerDuty never pages)"
+    drills: bool | None = ruled(
+        None, description="send during drills (default: yes, but PagerDuty never pages)"
     )
 
-    @model_validator(mode="after")
-    def _keys_fit_kind(self) -> Self:
-        allowed = KIND_KEYS[self.kind]
-        given = {k for k in OPTIONAL_KEYS if getattr(self, k) not in (None, {}, [])}
-        stray = sorted(given - allowed)
-        if stray:
-            raise ValueError(f"a {self.kind} channel has no {', '.join(stray)}")
-        for key in ("url", "routing_key"):
-            if getattr(self, key) and getattr(self, f"{key}_env"):
-                raise ValueError(f"give {key} or {key}_env, not both")
-        if self.kind in (ChannelKind.SLACK, ChannelKind.WEBHOOK) and not (self.url or self.url_env):
-            raise ValueError(f"a {self.kind} channel needs url_env (or url)")
-        if self.kind is ChannelKind.PAGERDUTY and not (self.routing_key or self.routing_key_env):
-            raise ValueError("a pagerduty channel needs routing_key_env (or routing_key)")
-        if self.kind is ChannelKind.COMMAND and not self.command:
-            raise ValueError("a command channel needs a command")
-        names = NOTIFY_VALUES | {"message"}
-        located: list[tuple[Loc, str]] = [
-            (("command",), p) for p in template_problems(self.command or "", names)
-        ]
-        located += [(("command",), p) for p in quoted_placeholders(self.command or "")]
-        located += [
-            (("body", *where), p)
-            for where, text in _strings(self.body)
-            for p in template_problems(text, names)
-        ]
-        located += _header_problems(self.headers, self.headers_env)
-        if located:
-            raise located_error("Channel", located)
-        both = sorted(set(self.headers) & set(self.headers_env))
-        if both:
-            raise ValueError(f"header {both[0]!r} is in both headers and headers_env")
-        return self
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return checked_after(handler(source), in_turn(_keys_fit_kind, _texts_fit, _header_once))
 
     @property
     def in_drills(self) -> bool:
@@ -271,6 +245,50 @@ class Channel(Strict):
             url = self.url or (environ.get(self.url_env, "") if self.url_env else "")
             found += [url, *url_parts(url)]
         return [s for s in found if s]
+
+
+def _keys_fit_kind(channel: Channel) -> Channel:
+    allowed = KIND_KEYS[channel.kind]
+    given = {k for k in OPTIONAL_KEYS if getattr(channel, k) not in (None, {}, [])}
+    stray = sorted(given - allowed)
+    if stray:
+        raise ValueError(f"a {channel.kind} channel has no {', '.join(stray)}")
+    for key in ("url", "routing_key"):
+        if getattr(channel, key) and getattr(channel, f"{key}_env"):
+            raise ValueError(f"give {key} or {key}_env, not both")
+    kind = channel.kind
+    if kind in (ChannelKind.SLACK, ChannelKind.WEBHOOK) and not (channel.url or channel.url_env):
+        raise ValueError(f"a {kind} channel needs url_env (or url)")
+    if kind is ChannelKind.PAGERDUTY and not (channel.routing_key or channel.routing_key_env):
+        raise ValueError("a pagerduty channel needs routing_key_env (or routing_key)")
+    if kind is ChannelKind.COMMAND and not channel.command:
+        raise ValueError("a command channel needs a command")
+    return channel
+
+
+def _texts_fit(channel: Channel) -> Channel:
+    """Its command's and body's placeholders, and its headers' names and values."""
+    names = NOTIFY_VALUES | {"message"}
+    located: list[tuple[Loc, str]] = [
+        (("command",), p) for p in template_problems(channel.command or "", names)
+    ]
+    located += [(("command",), p) for p in quoted_placeholders(channel.command or "")]
+    located += [
+        (("body", *where), p)
+        for where, text in _strings(channel.body)
+        for p in template_problems(text, names)
+    ]
+    located += _header_problems(channel.headers, channel.headers_env)
+    if located:
+        raise located_error("Channel", located)
+    return channel
+
+
+def _header_once(channel: Channel) -> Channel:
+    both = sorted(set(channel.headers) & set(channel.headers_env))
+    if both:
+        raise ValueError(f"header {both[0]!r} is in both headers and headers_env")
+    return channel
 
 
 def _env(environ: Mapping[str, str], name: str, key: str) -> str:

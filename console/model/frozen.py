@@ -91,6 +91,11 @@ class Frozen:
         return _adapter(type(self)).dump_python(self, **options)
 
     @classmethod
+    def core_schema(cls) -> Any:
+        """Its pydantic core schema (for the schema of what holds it: later.py)."""
+        return _adapter(cls).core_schema
+
+    @classmethod
     def json_schema(cls) -> dict[str, Any]:
         """Its JSON schema, as pydantic writes a model's."""
         return _adapter(cls).json_schema()
@@ -179,6 +184,11 @@ def empty_list() -> list[Any]:
     return []
 
 
+def empty_dict() -> dict[str, Any]:
+    """A table field's default factory (a Python function, as `empty_list`)."""
+    return {}
+
+
 class Shown:
     """A default made by a factory shown in the JSON schema, as a model's `= []` shows it
     (a dataclass takes a list or dict default only from a factory, which pydantic leaves
@@ -192,3 +202,14 @@ class Shown:
 
 
 EMPTY_SHOWN = Shown([])
+
+
+class JsonAs:
+    """A value's JSON schema given whole: pydantic's WithJsonSchema, as metadata (a
+    secret's check says what it takes without quoting the value)."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
+        return dict(self.schema)

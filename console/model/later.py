@@ -1,7 +1,8 @@
 """A configuration model named in an annotation but built at its first use: for what most
 configurations leave out (drill scenarios, notification channels, automatic triggers),
 whose classes every command would otherwise make at its start (~0.7 M instructions a
-field, issue 18).
+field, issue 18). It is a pydantic model or a record (frozen.py), whose module is
+imported only when a file has one.
 
     if TYPE_CHECKING:
         from console.model.drills import Scenario
@@ -22,6 +23,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Annotated, Any
 
+from console.model.frozen import Frozen
+
 if TYPE_CHECKING:  # pydantic is imported when a validator or a schema is built (issue 18)
     from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo
     from pydantic.json_schema import JsonSchemaValue
@@ -29,23 +32,25 @@ if TYPE_CHECKING:  # pydantic is imported when a validator or a schema is built 
 
 
 class Later:
-    """Stands for `module.name` (a pydantic model) in an annotation."""
+    """Stands for `module.name` (a pydantic model or a record) in an annotation."""
 
     def __init__(self, module: str, name: str) -> None:
         self.module = module
         self.name = name
-        self._model: type[BaseModel] | None = None
+        self._model: type[BaseModel] | type[Frozen] | None = None
 
     def __repr__(self) -> str:
         return f"later({self.module!r}, {self.name!r})"
 
     @property
-    def model(self) -> type[BaseModel]:
+    def model(self) -> type[BaseModel] | type[Frozen]:
         if self._model is None:
             self._model = getattr(importlib.import_module(self.module), self.name)
         return self._model
 
-    def _validate(self, value: Any, info: ValidationInfo) -> BaseModel:
+    def _validate(self, value: Any, info: ValidationInfo) -> Any:
+        if issubclass(self.model, Frozen):
+            return self.model.validated(value)
         return self.model.model_validate(value, context=info.context)
 
     def __get_pydantic_core_schema__(
@@ -60,9 +65,10 @@ class Later:
     ) -> JsonSchemaValue:
         # The model's definition in `$defs` and a `$ref` to it, as a model field has: pydantic's
         # generator does that (its handler alone would write the definition in place).
-        model = self.model.__pydantic_core_schema__
+        model = self.model
+        core = model.core_schema() if issubclass(model, Frozen) else model.__pydantic_core_schema__
         generator = getattr(handler, "generate_json_schema", None)
-        return generator.generate_inner(model) if generator is not None else handler(model)
+        return generator.generate_inner(core) if generator is not None else handler(core)
 
 
 def later(module: str, name: str) -> Any:

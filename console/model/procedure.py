@@ -26,7 +26,7 @@ from console.model.trigger_settings import Soak
 
 if TYPE_CHECKING:
     from console.model.channels import Channel
-else:  # built at its first use: most procedures have no [[channels]] (issue 18)
+else:  # imported at its first use: most procedures have no [[channels]] (issue 18)
     Channel = later("console.model.channels", "Channel")
 
 
