@@ -40,13 +40,16 @@ def test_a_verify_that_reached_no_host_leaves_it_unknown(fleet, sshd_server, tmp
     inventory_file = fleet.config / "inventory.toml"
     inventory = tomllib.loads(inventory_file.read_text())
     # app-2 down: connection refused (a port nothing listens on)
-    inventory["systems"][0]["hosts"][1]["port"] = _free_port()
+    inventory["systems"][0]["hosts"][1]["port"] = port = _free_port()
     inventory_file.write_text(tomli_w.dumps(inventory))
+    line = inventory_file.read_text().splitlines().index(f"port = {port}") + 1
 
     verified = fleet.cli("verify", str(journal))
     said = verified.stdout + verified.stderr
     assert verified.returncode == 4, said
     assert "app-2: not verified: connection refused by 127.0.0.1:" in said, said
+    # where that port was written, as exec and check-config say it
+    assert f"; its port: {inventory_file}:{line}: port = {port}\n" in said, said
     assert "verified: failed" not in said, said
     state = fold(read_journal(journal / "journal.jsonl").events)
     app_2 = state.step("restore").hosts["app-2"]

@@ -42,6 +42,7 @@ async def run_verify_closed(
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
+    from console.model.port_written import refused_port
 
     async with reachable(settings, [], options.demo) as settings:
         engine = Engine.build(settings, demo=options.demo)
@@ -57,7 +58,7 @@ async def run_verify_closed(
             conductor.opening.open(title, incident_id, with_locks=True, verifies=again)
             _print_lost(conductor)
             _print_commands(plan)
-            conductor.recorder.subscribe(ExecPrinter())
+            conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))
             with abort_on_signals(conductor):
                 found = await run_verify(conductor, plan, (loaded.state.integrity, loaded.events))
             kept = _close(conductor, plan, found)
@@ -89,6 +90,7 @@ async def run_verify_open(
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
     from console.model.invocation import again
+    from console.model.port_written import refused_port
     from console.model.visible import visible
 
     async with reachable(settings, [], options.demo) as settings:
@@ -98,7 +100,7 @@ async def run_verify_open(
             plan = plan_verify(settings, loaded.state, loaded.path, only)  # refusals first
             conductor = engine.resumed(loaded, options.take_over_lock)
             _print_commands(plan)
-            conductor.recorder.subscribe(ExecPrinter())
+            conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))
             with abort_on_signals(conductor):
                 found = await verify_unknown(conductor, plan.hosts)
             why, settle = conductor.runner.hung_up, settle_headless(plan.journal)
