@@ -19,14 +19,12 @@ from console.engine.closing import TAKE_OVER, unknown_hosts
 from console.engine.errors import ProcedureError, RunEnded
 from console.model.drillfold import cut_short, faults_left
 from console.model.invocation import again
-from console.model.outcome import kept_at_close, named
-from console.model.status import HostStatus, StepStatus
-from console.model.visible import visible
+from console.model.outcome import named
 from console.ui.console_app import AppPart
+from console.ui.parting_line import keys_left, parting_line
 from console.ui.running_now import RunningNow, gone, running_now
 
 if TYPE_CHECKING:
-    from console.engine.conductor import Conductor
     from console.ui.lifecycle import Lifecycle
     from console.ui.screens.form import FormScreen
     from console.ui.screens.trigger import TriggerScreen
@@ -34,14 +32,6 @@ if TYPE_CHECKING:
 # How long an abort may take to settle the hosts before the console quits anyway
 # (TERM, then KILL after its grace period, on every running command).
 ABORT_SETTLE_SECONDS = 30.0
-# Steps that ran and did not end well, nor are running: what the commander left behind.
-UNSETTLED = (
-    StepStatus.FAILED,
-    StepStatus.HELD,
-    StepStatus.REFUSED,
-    StepStatus.STOPPED,
-    StepStatus.HALTED,
-)
 
 
 class QuitHost(AppPart, Protocol):
@@ -181,7 +171,7 @@ class Quitting:
         if self.declaring() is not None:
             return (
                 "The incident is not declared yet: what you chose and typed is not recorded"
-                f"{self._keys_left()}."
+                f"{keys_left(self.app.lifecycle.unrecorded_keys)}."
             )
         conductor = self.app.conductor
         if conductor is not None and not conductor.state.closed:
@@ -311,88 +301,6 @@ class Quitting:
             with contextlib.suppress(ProcedureError):
                 conductor.note(text)
 
-    def _keys_left(self) -> str:
-        """The host keys accepted while declaring, which no incident records yet."""
-        keys = self.app.lifecycle.unrecorded_keys
-        if not keys:
-            return ""
-        hosts = ", ".join(dict.fromkeys(str(k.get("host", "?")) for k in keys))
-        return (
-            f", nor the host key you accepted for {hosts}: it stays in known_hosts, with no"
-            " record of who accepted it"
-        )
-
-    def _declaration_left(self, earlier: Conductor | None) -> str:
-        """Quit while declaring a new incident: that nothing of it was recorded; then the
-        line of the incident attached before it only if it still holds something (open,
-        or closed keeping locks), never a closed one's line as if it had just been left."""
-        line = f"rollback-console: the incident being declared was not recorded{self._keys_left()}"
-        if earlier is None:
-            return line
-        state = earlier.state
-        if state.closed and not (earlier.locks_kept and state.unknown_at_close):
-            return line
-        return f"{line}\nearlier: {self._incident_line(earlier)}"
-
-    def how_to_resume(self, conductor: Conductor) -> str:
-        path = conductor.recorder.path.parent  # its directory, as the dialog says
-        return f"resume with: {again(f'resume {shlex.quote(str(path))}')}"
-
     def summary(self) -> str:
-        """One line, printed when the console has quit: the incident, how it stands, and
-        how to take it up again."""
-        conductor = self.app.conductor
-        if self.left_declaring:  # a new incident: nothing of it is recorded
-            return self._declaration_left(conductor)
-        if conductor is None:
-            return "rollback-console: no incident was open"
-        return self._incident_line(conductor)
-
-    def _incident_line(self, conductor: Conductor) -> str:
-        """The incident `conductor` drives: closed (how), or open (where), and how to
-        take it up again."""
-        state = conductor.state
-        if state.closed:
-            kept, unknown = conductor.locks_kept, state.unknown_at_close
-            commands = state.left_by_commands(unknown)
-            held = (
-                f"; {kept_at_close(kept, unknown, state.incident_id, commands)}"
-                if kept and unknown
-                else ""
-            )
-            from console.ui.lifecycle import changed_left
-
-            left = "".join(f"; {line}" for line in changed_left(conductor))
-            return (
-                f"{state.incident_id}: closed, {state.outcome_label}{held}{left};"
-                f" to amend, {self.how_to_resume(conductor)}"
-            )
-        current = conductor.current()
-        where = (
-            f"step {conductor.order.index(current.id) + 1} of {len(conductor.order)}"
-            f" ({current.title})"
-            if current
-            else "every step done, not closed"
-        )
-        in_flight = (HostStatus.RUNNING, HostStatus.UNKNOWN)
-        unknown = sorted(
-            {h for st in state.steps.values() for h, r in st.hosts.items() if r.status in in_flight}
-        )
-        verify = f"; verify {', '.join(unknown)} first" if unknown else ""
-        ended = f"{self.ended_by}: " if self.ended_by else ""
-        kept = conductor.locks_kept
-        held = f"; its locks held ({', '.join(kept)}): {TAKE_OVER}" if kept else ""
-        if stuck := conductor.locking.stuck_said():  # let go of, their files left
-            held = f"{held}; {stuck}"
-        left = "".join(
-            f"; “{visible(conductor.step(sid).title, one_line=True)}” {st.status.value}"
-            + (f" ({st.summary})" if st.summary else "")
-            for sid in conductor.order
-            if (st := state.steps.get(sid)) is not None and st.status in UNSETTLED
-        )
-        if short := cut_short(state):  # its faults, never undone: said as loudly as here
-            left += f"; {short}"
-        how = self.how_to_resume(conductor)
-        if self.handed_to:  # theirs from here: this account only watches it
-            how = f"{self.handed_to} goes on with it; follow it: {again(f'follow {state.incident_id}')}"
-        return f"{ended}{state.incident_id}: open at {where}{left}{verify}{held}; {how}"
+        """The line printed when the console has quit (parting_line.py)."""
+        return parting_line(self)
