@@ -103,6 +103,8 @@ def normalised(journal: Path) -> list[str]:
     user = events[0].who.user
     text = re.sub(rf"(?<=\| ){re.escape(user)}(?= \|)|\bby {re.escape(user)}\b", "WHO", text)
     text = text.replace("by --yes (headless)", "WHO")
+    # how the console's yes was given (headless: --yes): what it showed first
+    text = re.sub(r"WHO \(command and \d+ host\(s\) shown\)", "WHO", text)
     text = re.sub(rf"\bcommander {re.escape(user)}\b", "commander WHO", text)
     text = re.sub(r"\b\d{8}-\d{6}-[0-9a-z]{4}\b", "ID", text)
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?Z?( UTC)?", "WHEN", text)

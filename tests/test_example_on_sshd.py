@@ -130,6 +130,9 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, t
 
     exported = console("export", journal, env=env, cwd=tmp_path)
     assert exported.returncode == 0 and "User impact assessment" in exported.stdout
+    # who said yes to the commands and hosts shown: a manual step's alone was said
+    restored = "**Restore previous version** — done: 2 succeeded; confirmed by --yes (headless)"
+    assert restored in exported.stdout, exported.stdout
     # The status update posted is the message the document says was sent; the webhook's
     # URL, the secret, is in no record.
     posted, closed = hooks.at(SLACK_PATH)  # the update, then the close's

@@ -42,12 +42,15 @@ def _step_line(marker: str, step: StepFacts) -> str:
     said = []
     if step.skipped_because:
         said.append(step.skipped_because)
-    if step.confirmed_by:
+    manual = step.kind in (None, "manual")  # the yes is all a manual step's outcome says
+    if step.confirmed_by and manual:
         said.append(f"confirmed by {step.confirmed_by}")
     elif step.summary and not step.skipped_because:
         said.append(step.summary)
     elif step.summary:
         said.append(f"before the skip: {step.summary}")
+    if step.confirmed_by and step.kind in ("command", "strategy"):  # the yes to what it sends
+        said.append(f"confirmed by {step.confirmed_by}")
     if step.ahead_of:  # taken ahead of the checklist's order: which steps it passed
         said.append(out_of_order(step.ahead_of))
     if step.attempts > 1:  # and how the runs before the last ended: a hold, a halt

@@ -114,6 +114,8 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
         if event.kind == Kind.STEP_CONFIRMED:
             confirmed[step] = reading.confirmer(event)
         elif event.kind == Kind.STEP_STARTED:
+            if said := event.payload(StepStarted).confirmed:  # a command or strategy's yes
+                confirmed[step] = said
             if step in ended:
                 earlier.setdefault(step, []).append(ended.pop(step))
             elif step in runs and worded_since(NEVER_ENDED, event.ts):
