@@ -13,9 +13,9 @@ from console.engine.errors import ProcedureError
 from console.journal.resolved_said import confirmed
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
-from console.model.step_state import NEEDED_NOTHING
-from console.model.undo_went import SAID, UNKNOWN, undo_went
+from console.model.undo_went import SAID, undo_went
 from console.model.visible import visible
+from console.ui.checklist_row import status_mark, step_row
 from console.ui.checklist_todo import current_todo, enter_does
 from console.ui.closed_line import closed_line
 from console.ui.palette import themed
@@ -26,10 +26,8 @@ from console.ui.undo_first import undo_first_said
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
-from console.ui.widgets.run_summary import ran_since_checked
 from console.ui.widgets.screen_enter import StepList
-from console.ui.widgets.sending import repeated_update, sending_text
-from console.ui.widgets.status import status_text
+from console.ui.widgets.sending import sending_text
 
 READ_ONLY_WORDS = "Read-only: the commander driving the incident does the steps"
 DRILL_WORDS = "The drill does the steps; notes and the abort stay yours"
@@ -106,45 +104,10 @@ class ChecklistScreen(IncidentScreen):
             self._detail()
 
     def _prompt(self, number: int, step: Step, st: StepState, current: bool) -> Text:
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("> " if current else "  ", style=themed("bold $accent"))
-        line.append_text(self._status(st, 10))
-        line.append(f" {number:>2}. ")
-        line.append(visible(step.title, one_line=True), style="bold" if current else "")
-        if needed := st.needed_nothing():  # done: the others needed nothing, said apart
-            line.append(f"  ⊘ {len(needed)} {NEEDED_NOTHING}", style=themed("bold $primary"))
-        if st.notes:
-            line.append(f"  ✎{len(st.notes)}", style=themed("$secondary"))
-        return line
+        return step_row(number, step, st, self._status(st, 10), current)
 
     def _status(self, st: StepState, width: int = 0) -> Text:
-        """The step's status; a status update that did not reach every channel (its latest)
-        is `⚠ done`, never a plain tick."""
-        status = self.shown_status(st)
-        undo = self.incident.state.undone(st.id)
-        if status is StepStatus.DONE and undo is not None and undo.status is StepStatus.REFUSED:
-            # its undo found a change since somewhere, and changed nothing there
-            return Text("⊘ undo".ljust(width), style=themed("bold $warning"))
-        if status is StepStatus.DONE and undo is not None and undo.status.between_waves:
-            # its undo stopped between its waves: some hosts undone, none failed
-            return Text("◌ undo".ljust(width), style=themed("bold $warning"))
-        cut = self.incident.state.steps.get(f"{st.id}.undo")
-        lost = cut is not None and (cut.unknown() if undo is None else undo_went(undo) == UNKNOWN)
-        if status is StepStatus.DONE and lost:  # undo cut short, or a host lost mid-undo
-            return Text("? undo".ljust(width), style=themed("bold $warning"))
-        if status is StepStatus.DONE and undo is not None and not undo.status.finished:
-            # its undo failed somewhere: the rollback may well be in place there still
-            return Text("✘ undo".ljust(width), style=themed("bold $error"))
-        if status is StepStatus.DONE and undo is not None:  # the hosts are back as before it
-            return Text("↶ undone".ljust(width), style=themed("bold $warning"))
-        # a periodic update's answers once it is not the first: the step's are the first's
-        repeated = repeated_update(self.incident, st.id)
-        if status is StepStatus.DONE and (repeated[1] if repeated else st.warnings):
-            return Text("⚠ done".ljust(width), style=themed("bold $warning"))
-        if status is StepStatus.DONE and ran_since_checked(self.incident, st.id):
-            # a stability check that read the hosts before a strategy step ahead of it ran
-            return Text("↻ recheck".ljust(width), style=themed("bold $warning"))
-        return status_text(status, width)
+        return status_mark(self.incident, self.shown_status(st), st, width)
 
     def sync(self) -> None:
         if not self.is_mounted:
