@@ -8,7 +8,6 @@ commands nor a preset is refused: the console never guesses what to send.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -60,9 +59,9 @@ def find_preset(kind: StrategyKind, name: str) -> Preset:
     if elsewhere:
         message += f" (it is one of kind {', '.join(map(repr, elsewhere))})"
     else:
-        close = difflib.get_close_matches(name, names, n=1)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
+        from console.model.problems import did_you_mean  # only to refuse a name
+
+        message += did_you_mean(name, names)
     raise ValueError(f"{message}; its presets: {', '.join(names)}")
 
 
