@@ -120,8 +120,7 @@ class Resuming:
     def _say_not_resumed(self, path: Path, exc: Exception) -> None:
         from console.journal.journal_lock import JournalInUse, JournalNotOurs
 
-        # Those name the incident and where to follow it, most others the journal first:
-        # the path would be said twice.
+        # Those name the incident, most others the journal first: the path is said once.
         says_path = isinstance(exc, JournalInUse | JournalNotOurs) or str(exc).startswith(str(path))
         said = f"Could not resume: {exc}" if says_path else f"Could not resume {path}: {exc}"
         self.app.notify(said, title="Not resumed", severity="error")
