@@ -1,12 +1,15 @@
 """exec's instructions under callgrind against the fair floor's (issue 18): load-independent.
 
     python bench/exec_instructions.py TREE [TREE ...]            # one refused host
+    python bench/exec_instructions.py --example TREE [TREE ...]  # init's, hosts refused
     python bench/exec_instructions.py --hosts 50 TREE [TREE ...]  # N real sshd hosts
 
 TREE is a checkout (git worktree) of the console. With one host (bench/startup.py's
 configuration, its port closed), each tree's exec to its exit is counted on a miss (a fresh
 state dir) and a hit (a fresh state dir warmed by one run: the validated-configuration
-cache). With `--hosts N`, a bench/fleet.py fleet (FLEET_PORTS) runs the floor
+cache). `--example` counts the same on what README has a user start from: the tree's
+`init` (config/example: probes, a notification channel, strategy parameters), its SSH
+defaults and web's two hosts pointed at the closed port, exec `true` on web. With `--hosts N`, a bench/fleet.py fleet (FLEET_PORTS) runs the floor
 (peers/asyncssh_gather.py) and each tree's exec `true` on a hit, and the ratios are printed.
 Every run: PYTHONHASHSEED=0, bytecode compiled by a first untimed run, its own state dir.
 """
@@ -23,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import fleet as fleetlib  # noqa: E402
+from readme_example import point_example  # noqa: E402
 from startup import OneHost, callgrind_instructions  # noqa: E402
 
 SLOW_SSH = "[ssh]\nconnect_timeout = 900\nlogin_timeout = 900\nkeepalive_interval = 0\n"
@@ -40,13 +44,23 @@ def state(env: dict[str, str], path: Path) -> dict[str, str]:
     return dict(env, ROLLBACK_CONSOLE_STATE=str(path))
 
 
-def exec_argv(config: Path) -> list[str]:
-    """exec `true` on the benchmark's system, as configured in `config`."""
+def exec_argv(config: Path, system: str = "bench") -> list[str]:
+    """exec `true` on `system` (the benchmark's), as configured in `config`."""
     config_at = ["--config", str(config)]
-    return [sys.executable, "-m", "console", "exec", *config_at, "--systems", "bench", "true"]
+    return [sys.executable, "-m", "console", "exec", *config_at, "--systems", system, "true"]
 
 
-def one_host(trees: list[Path], work: Path) -> None:
+def example_argv(tree: Path, env: dict[str, str], work: Path, key: Path, port: int) -> list[str]:
+    """exec `true` on web in `tree`'s `init` directory, its hosts at `port` on loopback."""
+    config = work / f"example-{tree.name}"
+    init = [sys.executable, "-m", "console", "init", str(config)]
+    subprocess.run(init, env=env, check=True, capture_output=True)
+    (work / "known_hosts").write_text("")
+    point_example(config, key, work / "known_hosts", port)
+    return exec_argv(config, "web")
+
+
+def one_host(trees: list[Path], work: Path, example: bool) -> None:
     key = work / "id"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     port = int(os.environ.get("REFUSED_PORT", "1"))  # nothing listens there: refused
@@ -54,6 +68,8 @@ def one_host(trees: list[Path], work: Path) -> None:
     for tree in trees:
         os.chdir(tree)  # `python -m console` imports the console of its directory first
         env = dict(base_env(work, tree.name), PYTHONPATH=str(tree))
+        if example:
+            argv = example_argv(tree, env, work, key, port)
         subprocess.run(
             argv, env=state(env, work / f"compile-{tree.name}"), cwd=tree, capture_output=True
         )
@@ -94,6 +110,7 @@ def on_fleet(trees: list[Path], hosts: int, work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=0, help="N real sshd hosts (0: one refused)")
+    parser.add_argument("--example", action="store_true", help="init's configuration, refused")
     parser.add_argument("trees", nargs="+", type=Path)
     args = parser.parse_args()
     trees = [t.resolve() for t in args.trees]
@@ -101,7 +118,7 @@ def main() -> None:
         if args.hosts:
             on_fleet(trees, args.hosts, Path(tmp))
         else:
-            one_host(trees, Path(tmp))
+            one_host(trees, Path(tmp), args.example)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench.fleet import write_console_config
+from bench.readme_example import point_example
 from console.model import config_cache
 from console.model.loading import key_of, load_inventory, load_settings, read_files
 from console.model.problems import ConfigError
@@ -238,23 +239,34 @@ def test_check_config_never_reads_it(tmp_path):
     assert result.returncode == 2 and "'manaul'" in result.stderr, result.stderr
 
 
-def test_a_hit_imports_no_pydantic(tmp_path):
-    """exec to its exit through a kept configuration, in a process of its own, its one host
+@pytest.mark.parametrize("shipped", ["bench", "example"])
+def test_a_hit_imports_no_pydantic(tmp_path, shipped):
+    """exec to its exit through a kept configuration, in a process of its own, its hosts
     refusing the connection: no pydantic module is loaded (issue 18: pydantic's import and
-    first model were a quarter of exec's fixed cost)."""
+    first model were a quarter of exec's fixed cost), on bench's configuration and on
+    init's, what README has a user start from."""
     key, _ = make_client_key(tmp_path)
     (tmp_path / "known_hosts").write_text("")
     with socket.socket() as refusing:  # bound, not listening: a connection is refused
         refusing.bind(("127.0.0.1", 0))
-        one = [("h1", "127.0.0.1", refusing.getsockname()[1])]
-        fleet = SimpleNamespace(
-            user="rbtest", client_key=key, known_hosts=tmp_path / "known_hosts", hosts=lambda n: one
-        )
-        directory = write_console_config(
-            tmp_path / "config", fleet, 1, command_steps=0, max_handshakes=50, max_commands=64
-        )  # type: ignore[arg-type]
-        with (directory / "procedure.toml").open("a") as file:
-            file.write(_every_channel())  # records too: kept, made without pydantic
+        port = refusing.getsockname()[1]
+        if shipped == "example":
+            shutil.copytree(example_config(), tmp_path / "config")  # what `init` writes
+            directory = point_example(tmp_path / "config", key, tmp_path / "known_hosts", port)
+            system, host = "web", "web-1"
+        else:
+            fleet = SimpleNamespace(
+                user="rbtest",
+                client_key=key,
+                known_hosts=tmp_path / "known_hosts",
+                hosts=lambda n: [("h1", "127.0.0.1", port)],
+            )
+            directory = write_console_config(
+                tmp_path / "config", fleet, 1, command_steps=0, max_handshakes=50, max_commands=64
+            )  # type: ignore[arg-type]
+            with (directory / "procedure.toml").open("a") as file:
+                file.write(_every_channel())  # records too: kept, made without pydantic
+            system, host = "bench", "h1"
         cache, loaded = _cache(tmp_path), tmp_path / "loaded"
         code = (
             "import atexit, sys\n"
@@ -267,18 +279,9 @@ def test_a_hit_imports_no_pydantic(tmp_path):
         env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(cache.parent), "HOME": str(tmp_path)}
         load_settings(directory, cache=cache)  # as a first exec validates and keeps it
         kept = _inode(cache)
+        argv = ["exec", "--config", str(directory), "--systems", system, "true"]
         run = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                code,
-                "exec",
-                "--config",
-                str(directory),
-                "--systems",
-                "bench",
-                "true",
-            ],
+            [sys.executable, "-c", code, *argv],
             capture_output=True,
             text=True,
             timeout=60,
@@ -286,7 +289,7 @@ def test_a_hit_imports_no_pydantic(tmp_path):
             cwd=Path(__file__).resolve().parents[1],  # this tree's console, first on the path
         )
     assert run.returncode == 1, run.stderr
-    assert "h1: FAILED (connection refused)" in run.stderr, run.stderr
+    assert f"{host}: FAILED (connection refused)" in run.stderr, run.stderr
     assert kept is not None and _inode(cache) == kept  # a hit: not validated, nor rewritten
     assert loaded.read_text() == "[]"
 

@@ -56,6 +56,7 @@ RECORDS = {
     *("Soak", "WatchOptions", "TriggerSettings", "DrillSettings", "Settings", "ConsoleOptions"),
     *("Redaction", "Inventory", "SshDefaults", "Host", "AnsibleSource", "System"),
     *("Procedure", "PhaseSteps", "Step", "Strategy", "Commands", "Waves", "_Params"),
+    *("Parameter", "Probe"),
 }
 
 

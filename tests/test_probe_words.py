@@ -12,7 +12,9 @@ from console.model.watch import HostValue, ProbeSample, SampleState
 
 
 def _reading(hosts: list[HostValue]) -> tuple[Reading, ProbeSample]:
-    probe = Probe(name="errors", kind="command", command="cat errors", threshold=0.05)
+    probe = Probe.validated(
+        dict(name="errors", kind="command", command="cat errors", threshold=0.05)
+    )
     sample = ProbeSample(
         "errors", "web", datetime(2026, 12, 4, tzinfo=UTC), 0.31, SampleState.BAD, 0.05,
         tuple(hosts),

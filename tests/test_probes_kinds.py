@@ -40,7 +40,7 @@ def target(fx, name: str, workdir: Path | None = None, port: int | None = None) 
 
 
 def variant(probe: Probe, changes: dict) -> Probe:
-    return Probe.model_validate({**probe.model_dump(), **changes})
+    return Probe.validated({**probe.dumped(), **changes})
 
 
 def hosts_with(fx, filename: str, contents: list[str]) -> list[Target]:
@@ -65,7 +65,9 @@ async def sampler(sshd_server):
 @pytest.mark.sshd
 async def test_command_probe_aggregates_numbers_across_hosts(sshd_server, sampler):
     targets = hosts_with(sshd_server, "rate", ["0.1\n", "0.5\n"])
-    probe = Probe(name="rate", kind="command", command="cat rate", threshold=0.3, aggregate="max")
+    probe = Probe.validated(
+        dict(name="rate", kind="command", command="cat rate", threshold=0.3, aggregate="max")
+    )
     worst = await sampler.sample("svc", probe, targets)
     assert (worst.value, worst.state) == (0.5, SampleState.BAD)
     assert {h.host: h.value for h in worst.hosts} == {"h0": 0.1, "h1": 0.5}
@@ -76,7 +78,7 @@ async def test_command_probe_aggregates_numbers_across_hosts(sshd_server, sample
 @pytest.mark.sshd
 async def test_command_probe_status_words_vote_any_or_all(sshd_server, sampler):
     targets = hosts_with(sshd_server, "status", ["healthy\n", "degraded\n"])
-    probe = Probe(name="st", kind="command", command="cat status", aggregate="all")
+    probe = Probe.validated(dict(name="st", kind="command", command="cat status", aggregate="all"))
     assert (await sampler.sample("svc", probe, targets)).state is SampleState.HEALTHY
     anyone = variant(probe, {"aggregate": "any"})
     result = await sampler.sample("svc", anyone, targets)
@@ -86,14 +88,16 @@ async def test_command_probe_status_words_vote_any_or_all(sshd_server, sampler):
 @pytest.mark.sshd
 async def test_a_failing_or_unreachable_host_is_inconclusive_never_healthy(sshd_server, sampler):
     targets = hosts_with(sshd_server, "rate", ["0.1\n"])
-    failing = Probe(name="f", kind="command", command="echo broken >&2; exit 3", threshold=1)
+    failing = Probe.validated(
+        dict(name="f", kind="command", command="echo broken >&2; exit 3", threshold=1)
+    )
     result = await sampler.sample("svc", failing, targets)
     assert result.state is SampleState.INCONCLUSIVE
     assert result.hosts[0].error == "exit 3: broken"
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
-    probe = Probe(name="r", kind="command", command="cat rate", threshold=1)
+    probe = Probe.validated(dict(name="r", kind="command", command="cat rate", threshold=1))
     mixed = await sampler.sample("svc", probe, [*targets, target(sshd_server, "gone", port=closed)])
     assert mixed.state is SampleState.INCONCLUSIVE
     gone = mixed.hosts[1]
@@ -107,12 +111,14 @@ async def test_log_probe_counts_matches_since_the_last_sample(sshd_server, sampl
     sandbox = sshd_server.sandbox("logs")
     log = sandbox / "auth.log"
     log.write_text("Failed password for root\nAccepted publickey for ops\n")
-    probe = Probe(
-        name="auth",
-        kind="log",
-        path=str(log),
-        pattern="Failed password|Invalid user",
-        threshold=2,
+    probe = Probe.validated(
+        dict(
+            name="auth",
+            kind="log",
+            path=str(log),
+            pattern="Failed password|Invalid user",
+            threshold=2,
+        )
     )
     hosts = [target(sshd_server, "h0")]
     first = await sampler.sample("svc", probe, hosts)
@@ -140,7 +146,7 @@ async def test_checksum_probe_compares_with_last_known_good_and_expected(sshd_se
     data = sandbox / "orders.csv"
     data.write_text("1,apple\n2,pear\n3,plum\n")
     hosts = [target(sshd_server, "h0")]
-    probe = Probe(name="orders", kind="checksum", path=str(data))
+    probe = Probe.validated(dict(name="orders", kind="checksum", path=str(data)))
     good = await sampler.sample("svc", probe, hosts)
     assert good.state is SampleState.HEALTHY
     assert good.hosts[0].value == hashlib.sha256(data.read_bytes()).hexdigest()
@@ -150,7 +156,9 @@ async def test_checksum_probe_compares_with_last_known_good_and_expected(sshd_se
     assert "differs from last known good" in corrupted.hosts[0].detail
     expected = variant(probe, {"expected": hashlib.sha256(data.read_bytes()).hexdigest()})
     assert (await sampler.sample("svc", expected, hosts)).state is SampleState.HEALTHY
-    rows = Probe(name="rows", kind="checksum", command=f"wc -l < {data}", expected="3")
+    rows = Probe.validated(
+        dict(name="rows", kind="checksum", command=f"wc -l < {data}", expected="3")
+    )
     assert (await sampler.sample("svc", rows, hosts)).state is SampleState.HEALTHY
     data.write_text("1,apple\n")
     assert (await sampler.sample("svc", rows, hosts)).state is SampleState.BAD
@@ -189,12 +197,14 @@ def http_base():
 
 async def test_http_probe_checks_status_and_latency(http_base):
     sampler = Sampler(SshPool(SshDefaults()), SystemClock())
-    probe = Probe(name="home", kind="http", url=f"{http_base}/ok", threshold=60_000, timeout=5)
+    probe = Probe.validated(
+        dict(name="home", kind="http", url=f"{http_base}/ok", threshold=60_000, timeout=5)
+    )
     ok = await sampler.sample("svc", probe, [])
     assert ok.state is SampleState.HEALTHY
     assert ok.hosts[0].host == JUMP_HOST and ok.hosts[0].detail.startswith("HTTP 200 in")
     assert isinstance(ok.value, float) and ok.value >= 0
-    failing = await sampler.sample("svc", probe.model_copy(update={"url": f"{http_base}/fail"}), [])
+    failing = await sampler.sample("svc", variant(probe, {"url": f"{http_base}/fail"}), [])
     assert failing.state is SampleState.BAD and failing.hosts[0].detail.startswith("HTTP 500")
     tight = variant(probe, {"threshold": -1.0})
     assert (await sampler.sample("svc", tight, [])).state is SampleState.BAD
@@ -207,13 +217,13 @@ async def test_http_probe_per_host_and_timeouts_are_inconclusive(http_base):
         Target("web-1", "web", "127.0.0.1", 22, None),
         Target("web-2", "web", "localhost", 22, None),
     ]
-    per_host = Probe(
-        name="h", kind="http", url=f"http://{{{{address}}}}:{port}/ok", threshold=60_000
+    per_host = Probe.validated(
+        dict(name="h", kind="http", url=f"http://{{{{address}}}}:{port}/ok", threshold=60_000)
     )
     result = await sampler.sample("web", per_host, hosts)
     assert [h.host for h in result.hosts] == ["web-1", "web-2"]
     assert result.state is SampleState.HEALTHY
-    slow = Probe(name="s", kind="http", url=f"{http_base}/slow", timeout=0.3)
+    slow = Probe.validated(dict(name="s", kind="http", url=f"{http_base}/slow", timeout=0.3))
     timed_out = await sampler.sample("web", slow, [])
     assert timed_out.state is SampleState.INCONCLUSIVE
     assert timed_out.hosts[0].error.startswith(f"GET {http_base}/slow")
@@ -227,11 +237,13 @@ async def test_an_http_probes_threshold_reads_in_milliseconds(http_base):
     from console.engine.probe_report import threshold_text
     from console.engine.reading import Reading
 
-    probe = Probe(name="door", kind="http", url=f"{http_base}/ok", threshold=500)
+    probe = Probe.validated(dict(name="door", kind="http", url=f"{http_base}/ok", threshold=500))
     assert probe.unit == "ms"
     assert threshold_text(Reading("svc", probe, deque())) == "> 500 ms"
     sampler = Sampler(SshPool(SshDefaults()), SystemClock())
     assert (await sampler.sample("svc", probe, [])).state is SampleState.HEALTHY
-    given = Probe(name="door", kind="http", url=f"{http_base}/ok", threshold=0.5, unit="s")
+    given = Probe.validated(
+        dict(name="door", kind="http", url=f"{http_base}/ok", threshold=0.5, unit="s")
+    )
     assert given.unit == "s"
-    assert Probe(name="c", kind="command", command="true").unit == ""
+    assert Probe.validated(dict(name="c", kind="command", command="true")).unit == ""

@@ -32,13 +32,15 @@ STATES = st.sampled_from(list(SampleState))
 
 
 def numeric(aggregate_: str = "max", threshold: float = 0.05, bad_when: str = "above") -> Probe:
-    return Probe(
-        name="p",
-        kind="command",
-        command="true",
-        aggregate=aggregate_,
-        threshold=threshold,
-        bad_when=bad_when,
+    return Probe.validated(
+        dict(
+            name="p",
+            kind="command",
+            command="true",
+            aggregate=aggregate_,
+            threshold=threshold,
+            bad_when=bad_when,
+        )
     )
 
 
@@ -124,12 +126,12 @@ def test_all_bad_implies_any_bad(values, threshold):
 
 
 def test_status_words_vote_and_no_hosts_is_inconclusive():
-    probe = Probe(name="p", kind="command", command="true", aggregate="all")
+    probe = Probe.validated(dict(name="p", kind="command", command="true", aggregate="all"))
     words = [HostValue("a", "healthy"), HostValue("b", "degraded")]
     assert aggregate(probe, words, None) == (1.0, SampleState.HEALTHY)
-    assert aggregate(Probe.model_validate({**probe.model_dump(), "aggregate": "any"}), words, None)[
-        1
-    ] is (SampleState.BAD)
+    assert aggregate(Probe.validated({**probe.dumped(), "aggregate": "any"}), words, None)[1] is (
+        SampleState.BAD
+    )
     assert aggregate(probe, [], None) == (None, SampleState.INCONCLUSIVE)
     assert parse_value(" 0.25\n") == 0.25 and parse_value("OK") == "OK" and parse_value("") is None
 
@@ -139,11 +141,13 @@ def test_a_vote_is_shown_as_bad_hosts_and_a_number_as_itself():
         value, state = aggregate(probe, hosts, probe.threshold)
         return sample_text(probe, ProbeSample("p", "s", T0, value, state, None, tuple(hosts)))
 
-    words = Probe(name="p", kind="command", command="true")
+    words = Probe.validated(dict(name="p", kind="command", command="true"))
     up = [HostValue("a", "ok"), HostValue("b", "down"), HostValue("c", None, error="timeout")]
     assert shown(words, up) == "1/2 bad"
     assert shown(words, [HostValue("a", "ok")]) == "1/1 ok"
-    latency = Probe(name="p", kind="command", command="true", threshold=900, unit="ms")
+    latency = Probe.validated(
+        dict(name="p", kind="command", command="true", threshold=900, unit="ms")
+    )
     assert shown(latency, [HostValue("a", 420.0), HostValue("b", 610.0)]) == "610 ms"
     assert sample_text(latency, None) == "–"
 
@@ -217,7 +221,7 @@ def test_sparkline_scales_and_gaps():
 )
 def test_probe_config_errors_say_what_is_missing(data, message):
     with pytest.raises(ValidationError, match=message):
-        Probe.model_validate(data)
+        Probe.validated(data)
 
 
 def test_trigger_config_refuses_manual_kinds_and_duplicates():

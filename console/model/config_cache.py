@@ -4,8 +4,8 @@ again from plain data, without parsing, validating or importing pydantic.
 One file in the state dir (the caller names it: the model does not know where that is),
 JSON of the validated records, each object tagged with its class; only console/model's
 record and enum classes are made from it (records by `__new__` and their fields),
-nothing validated again, and only a value of the root's class is taken. A model built at its
-first use (later.py: probes, channels, parameters, triggers, drills) is kept as its JSON
+nothing validated again, and only a value of the root's class is taken. A pydantic model
+built at its first use (later.py: automatic triggers, drill scenarios) is kept as its JSON
 and validated again by its own model when the file has one. It is read only if it is
 a regular file owned by this user and writable by no one else: it holds the commands
 sent to hosts, so it is exactly as trusted as the configuration directory.

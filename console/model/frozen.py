@@ -149,6 +149,33 @@ class After:
         return checked_after(handler(source), self.check)
 
 
+class Before:
+    """`check` of a field's value as given, before it is validated: pydantic's
+    BeforeValidator, as metadata."""
+
+    def __init__(self, check: Callable[[Any], Any]) -> None:
+        self.check = check
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return checked_before(handler(source), self.check)
+
+
+class AfterFields:
+    """`check(value, fields)` of a field's value once it is valid, `fields` the valid ones
+    before it (by name): pydantic's field_validator reading `info.data`, as metadata."""
+
+    def __init__(self, check: Callable[[Any, dict[str, Any]], Any]) -> None:
+        self.check = check
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def checked(value: Any, info: Any) -> Any:
+            return self.check(value, info.data)
+
+        return core_schema.with_info_after_validator_function(checked, handler(source))
+
+
 def checked_after(schema: Any, check: Callable[[Any], Any]) -> Any:
     """`schema` followed by `check` of the whole value, once its fields are valid (what
     `model_validator(mode="after")` is to a model); for `__get_pydantic_core_schema__`."""

@@ -1,12 +1,12 @@
-"""Probes that watch a system: their kinds, how a sample is judged, and the probe model."""
+"""Probes that watch a system: their kinds, how a sample is judged, and the probe record
+(frozen.py: a kept configuration makes it without pydantic, issue 18)."""
 
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple, Self
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import field_validator, model_validator
-
-from console.model.base import Field, Strict
 from console.model.bounds import NAME_PATTERN, YEAR_SECONDS
+from console.model.frozen import After, Frozen, Shown, checked_after, checked_before, in_turn, ruled
 from console.model.problems import located_error
 from console.model.templates import PLACEHOLDER, check_extended_regex, template_problems
 
@@ -58,7 +58,21 @@ PROBE_KINDS: dict[ProbeKind, ProbeKindInfo] = {
 }
 
 
-class Probe(Strict):
+def _ok_status() -> list[int]:
+    return [200]
+
+
+def _healthy_words() -> list[str]:
+    return list(HEALTHY_WORDS)
+
+
+def _grep_pattern(pattern: str | None) -> str | None:
+    """The pattern goes to `grep -E` on each host: check it as such."""
+    return pattern if pattern is None else check_extended_regex(pattern)
+
+
+@dataclass(init=False, repr=False, eq=False, kw_only=True)  # kind: required after name
+class Probe(Frozen):
     """One signal about a system, sampled every `interval` seconds within `timeout`.
 
     command: a command over SSH printing a number or a status word (last line counts).
@@ -68,69 +82,29 @@ class Probe(Strict):
     with `expected`, else with the host's last-known-good value.
     """
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = ruled(pattern=NAME_PATTERN)
     kind: ProbeKind
     title: str = ""
-    interval: float = Field(default=10.0, gt=0, le=YEAR_SECONDS, strict=True)
-    timeout: float = Field(default=5.0, gt=0, le=YEAR_SECONDS, strict=True)
+    interval: float = ruled(10.0, gt=0, le=YEAR_SECONDS, strict=True)
+    timeout: float = ruled(5.0, gt=0, le=YEAR_SECONDS, strict=True)
     command: str | None = None
     url: str | None = None
     path: str | None = None
-    pattern: str | None = None
+    pattern: Annotated[str | None, After(_grep_pattern)] = None
     expected: str | None = None
-    expect_status: list[int] = [200]
+    expect_status: Annotated[list[int], Shown([200])] = field(default_factory=_ok_status)
     aggregate: Aggregate | None = None
-    threshold: float | None = Field(default=None, strict=True)
+    threshold: float | None = ruled(None, strict=True)
     bad_when: BadWhen = BadWhen.ABOVE
-    healthy_words: list[str] = HEALTHY_WORDS
+    healthy_words: Annotated[list[str], Shown(HEALTHY_WORDS)] = field(
+        default_factory=_healthy_words
+    )
     unit: str = ""
 
-    @model_validator(mode="before")
     @classmethod
-    def _http_in_ms(cls, data: Any) -> Any:
-        """An http probe's value is its latency in milliseconds: its threshold reads
-        `> 500 ms`, not `> 500` (an HTTP status, as a reader took it)."""
-        if isinstance(data, dict) and data.get("kind") in ("http", ProbeKind.HTTP):
-            return {"unit": "ms", **data}
-        return data
-
-    @model_validator(mode="after")
-    def _kind_needs(self) -> Self:
-        info = PROBE_KINDS[self.kind]
-        missing = [k for k in info.needs if not getattr(self, k)]
-        if missing:
-            raise ValueError(f"a {self.kind} probe needs {' and '.join(missing)}")
-        if info.one_of and sum(1 for k in info.one_of if getattr(self, k)) != 1:
-            raise ValueError(f"a {self.kind} probe needs either {' or '.join(info.one_of)}")
-        url = self.url or ""  # required for HTTP: checked above
-        if self.kind is ProbeKind.HTTP and not url.startswith(("http://", "https://")):
-            raise located_error("Probe", [(("url",), "must start with http:// or https://")])
-        if self.kind is ProbeKind.HTTP and (why := _port_problem(url)):
-            raise located_error("Probe", [(("url",), why)])
-        return self
-
-    @model_validator(mode="after")
-    def _no_stray_placeholders(self) -> Self:
-        """Probe commands and paths are sent as written; only a URL names {{host}} and
-        {{address}}. A `{{` anywhere else would reach the shell as is."""
-        available = {"url": ("host", "address"), "command": (), "path": ()}
-        problems = [
-            ((key,), problem)
-            for key, names in available.items()
-            for problem in template_problems(getattr(self, key) or "", names)
-        ]
-        written = {m.group(0) for m in PLACEHOLDER.finditer(self.url or "")}
-        if not problems and written - {"{{host}}", "{{address}}"}:
-            problems.append((("url",), "write {{host}} and {{address}} without spaces"))
-        if problems:
-            raise located_error("Probe", problems)
-        return self
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern_compiles(cls, pattern: str | None) -> str | None:
-        """The pattern goes to `grep -E` on each host: check it as such."""
-        return pattern if pattern is None else check_extended_regex(pattern)
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        checked = checked_after(handler(source), in_turn(_kind_needs, _no_stray_placeholders))
+        return checked_before(checked, _http_in_ms)
 
     @property
     def combine(self) -> Aggregate:
@@ -154,6 +128,46 @@ class Probe(Strict):
         """Whether it reads each host alone: an HTTP probe of one URL, without {{host}} or
         {{address}}, reads the whole system once, from the jump host."""
         return self.kind is not ProbeKind.HTTP or "{{" in (self.url or "")
+
+
+def _http_in_ms(data: Any) -> Any:
+    """An http probe's value is its latency in milliseconds: its threshold reads `> 500 ms`,
+    not `> 500` (an HTTP status, as a reader took it)."""
+    if isinstance(data, dict) and data.get("kind") in ("http", ProbeKind.HTTP):
+        return {"unit": "ms", **data}
+    return data
+
+
+def _kind_needs(probe: Probe) -> Probe:
+    info = PROBE_KINDS[probe.kind]
+    missing = [k for k in info.needs if not getattr(probe, k)]
+    if missing:
+        raise ValueError(f"a {probe.kind} probe needs {' and '.join(missing)}")
+    if info.one_of and sum(1 for k in info.one_of if getattr(probe, k)) != 1:
+        raise ValueError(f"a {probe.kind} probe needs either {' or '.join(info.one_of)}")
+    url = probe.url or ""  # required for HTTP: checked above
+    if probe.kind is ProbeKind.HTTP and not url.startswith(("http://", "https://")):
+        raise located_error("Probe", [(("url",), "must start with http:// or https://")])
+    if probe.kind is ProbeKind.HTTP and (why := _port_problem(url)):
+        raise located_error("Probe", [(("url",), why)])
+    return probe
+
+
+def _no_stray_placeholders(probe: Probe) -> Probe:
+    """Probe commands and paths are sent as written; only a URL names {{host}} and
+    {{address}}. A `{{` anywhere else would reach the shell as is."""
+    available = {"url": ("host", "address"), "command": (), "path": ()}
+    problems = [
+        ((key,), problem)
+        for key, names in available.items()
+        for problem in template_problems(getattr(probe, key) or "", names)
+    ]
+    written = {m.group(0) for m in PLACEHOLDER.finditer(probe.url or "")}
+    if not problems and written - {"{{host}}", "{{address}}"}:
+        problems.append((("url",), "write {{host}} and {{address}} without spaces"))
+    if problems:
+        raise located_error("Probe", problems)
+    return probe
 
 
 def _port_problem(url: str) -> str | None:

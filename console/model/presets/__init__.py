@@ -85,9 +85,9 @@ def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
     else:
         preset = default_preset(kind) or _refuse(kind)
     out = dict(raw)
-    params = [p if isinstance(p, dict) else p.model_dump() for p in raw.get("params", [])]
+    params = [p if isinstance(p, dict) else p.dumped() for p in raw.get("params", [])]
     given = {p.get("name"): p for p in params}
-    merged = [{**p.model_dump(), **given.pop(p.name, {})} for p in preset.params]
+    merged = [{**p.dumped(), **given.pop(p.name, {})} for p in preset.params]
     out["params"] = merged + list(given.values())
     if commands is None or isinstance(commands, dict):
         out["commands"] = {**preset.commands(), **(commands or {})}
