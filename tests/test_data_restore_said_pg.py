@@ -130,7 +130,8 @@ async def test_a_point_in_time_recovery_names_its_time_before_and_after(host, cl
     assert f"Recovered to {to}" in detail, detail  # on screen, with the step's result
     # and the document's resolution steps (they read 'done: 1 succeeded')
     markdown = export(journal, "markdown")
-    assert f"**Restore the data** — done: 1 succeeded; recovered to {to}\n" in markdown
+    said = "done: 1 succeeded; confirmed by --yes (headless)"  # who said yes, since a259f6a3
+    assert f"**Restore the data** — {said}; recovered to {to}\n" in markdown
     steps = json.loads(export(journal, "json"))["document"]["steps"]
     assert [s["to"] for s in steps if s["id"] == "restore"] == [to]
 

@@ -205,7 +205,8 @@ async def test_a_retry_after_resume_goes_on_with_the_hosts_never_started(fleet: 
     # cut between its waves, every host's end known: not "interrupted: outcome unknown"
     # above "No host failed and none was left unknown" (the reviewer, 6 December)
     line = next(ln for ln in document.splitlines() if "**Restore the release**" in ln)
-    assert line.endswith("**Restore the release** — interrupted: 1 succeeded, 1 not started"), line
+    said = "**Restore the release** — interrupted: 1 succeeded, 1 not started"
+    assert line.endswith(f"{said}: confirmed by --yes (headless)"), line  # who said yes
 
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)  # its own stale lock, taken back
@@ -631,8 +632,8 @@ async def test_a_run_killed_mid_wave_then_retried_says_how_it_ended(
     document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
     line = next(ln for ln in document.splitlines() if "**Restore the release**" in ln)
     assert line.endswith(
-        "— done: 2 succeeded; 2 attempts; attempt 1: never ended (the console running it"
-        " ended first); outcome unknown then on app-2"
+        "— done: 2 succeeded; confirmed by a person; 2 attempts; attempt 1: never ended (the"
+        " console running it ended first); outcome unknown then on app-2"
     ), line
     # A journal written before that phrase was (a day earlier) exports as it did then.
     old = read_journal(written_on(journal / "journal.jsonl", fleet.state / "old", BEFORE)).events
@@ -641,4 +642,4 @@ async def test_a_run_killed_mid_wave_then_retried_says_how_it_ended(
         for ln in EXPORT_FORMATS["markdown"].render(old, False).splitlines()
         if "**Restore the release**" in ln
     )
-    assert line.endswith("— done: 2 succeeded; 2 attempts"), line
+    assert line.endswith("— done: 2 succeeded; confirmed by a person; 2 attempts"), line
