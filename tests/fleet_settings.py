@@ -3,7 +3,6 @@
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 import tomli_w
 
@@ -75,16 +74,6 @@ def write_config(directory: Path, settings: Settings, **console) -> Path:
         "console.toml": {k: str(v) for k, v in console.items()},
     }
     for name, data in parts.items():
-        (directory / name).write_text(tomli_w.dumps(no_none(data)), encoding="utf-8")
+        (directory / name).write_text(tomli_w.dumps(data), encoding="utf-8")
     load_settings(directory)  # as check-config would: it must load
     return directory
-
-
-def no_none(value: Any) -> Any:
-    """`value` without its None entries, which TOML cannot write: a record (a probe, since
-    3d96c126) inside a model keeps them in `dumped(exclude_none=True)`."""
-    if isinstance(value, dict):
-        return {k: no_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [no_none(v) for v in value]
-    return value

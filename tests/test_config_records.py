@@ -54,3 +54,15 @@ def test_a_record_validates_what_a_file_gives_and_nothing_else():
             Soak.validated(bad)
     with pytest.raises(ValidationError, match="unexpected_keyword_argument"):
         WatchOptions.validated({"histroy": 3})
+
+
+def test_a_record_held_by_a_model_is_dumped_with_its_holders_options():
+    """Seen (the reviewer): `dumped(exclude_none=True)` of an inventory kept each probe
+    record's None fields ('url': None, ...), which TOML cannot write; a model's are left out."""
+    from console.model.loading import load_settings
+    from console.paths import demo_config
+
+    inventory = load_settings(demo_config()).inventory
+    probe = inventory.dumped(mode="json", exclude_none=True)["systems"][0]["probes"][0]
+    assert None not in probe.values(), probe
+    assert "url" in inventory.dumped(mode="json")["systems"][0]["probes"][0]

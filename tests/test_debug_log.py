@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from tests.fleet_settings import no_none, sshd_settings
+from tests.fleet_settings import sshd_settings
 from tests.test_notify_error_answer_sshd import receiver, run_against
 
 pytestmark = pytest.mark.sshd
@@ -23,7 +23,7 @@ SECRET = "hunter2-Zq8v"
 
 def write_config(settings, directory: Path, console: dict) -> Path:
     """A configuration directory, as a user writes one, from validated settings."""
-    data = no_none(settings.dumped(mode="json", exclude_none=True))  # a probe keeps its None
+    data = settings.dumped(mode="json", exclude_none=True)
     directory.mkdir()
     files = {
         "inventory.toml": data["inventory"],

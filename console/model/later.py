@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pydantic is imported when a validator or a schema is built 
     from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo
     from pydantic.json_schema import JsonSchemaValue
     from pydantic_core import CoreSchema
+    from pydantic_core.core_schema import SerializationInfo, SerializerFunctionWrapHandler
 
 
 class Later:
@@ -58,7 +59,8 @@ class Later:
     ) -> CoreSchema:
         from pydantic_core import core_schema
 
-        return core_schema.with_info_plain_validator_function(self._validate)
+        dumped = core_schema.wrap_serializer_function_ser_schema(_dumped, info_arg=True)
+        return core_schema.with_info_plain_validator_function(self._validate, serialization=dumped)
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -69,6 +71,15 @@ class Later:
         core = model.core_schema() if issubclass(model, Frozen) else model.__pydantic_core_schema__
         generator = getattr(handler, "generate_json_schema", None)
         return generator.generate_inner(core) if generator is not None else handler(core)
+
+
+def _dumped(value: Any, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+    """A record dumped by its own adapter with the options its holder's dump was given
+    (inferred, a dataclass keeps its None fields under `exclude_none`); a model as is."""
+    if isinstance(value, Frozen):
+        options = {"exclude_none": info.exclude_none, "exclude_defaults": info.exclude_defaults}
+        return value.dumped(mode=info.mode, **options)
+    return handler(value)
 
 
 def later(module: str, name: str) -> Any:
