@@ -206,7 +206,7 @@ async def test_a_retry_after_resume_goes_on_with_the_hosts_never_started(fleet: 
     # above "No host failed and none was left unknown" (the reviewer, 6 December)
     line = next(ln for ln in document.splitlines() if "**Restore the release**" in ln)
     said = "**Restore the release** — interrupted: 1 succeeded, 1 not started"
-    assert line.endswith(f"{said}: confirmed by --yes (headless)"), line  # who said yes
+    assert line.endswith(f"{said}; confirmed by --yes (headless)"), line  # who said yes
 
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)  # its own stale lock, taken back

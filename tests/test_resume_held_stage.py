@@ -223,5 +223,5 @@ async def test_a_run_cut_short_never_reads_as_the_run_before_it(fleet: Fleet) ->
     line = next(ln for ln in document.splitlines() if "**Restore**" in ln)
     # its own run is said unknown; the earlier run's successes only as that run's (fa3e224)
     now, _, before = line.partition("; attempt 1: ")
-    assert now == "1. **Restore** — interrupted: outcome unknown: 2 attempts", line
+    assert now == "1. **Restore** — interrupted: outcome unknown; 2 attempts", line
     assert "succeeded" not in now and before == "done: 2 succeeded", line

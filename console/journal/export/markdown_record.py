@@ -61,7 +61,8 @@ def _step_line(marker: str, step: StepFacts) -> str:
     said = [cell(s) for s in said]
     if said and said[0].startswith(f"{status} "):  # `held at 5 % ...` says its status
         return f"{marker} **{cell(step.title)}** — {'; '.join(said)}"
-    return f"{marker} **{cell(step.title)}** — {status}" + (f": {'; '.join(said)}" if said else "")
+    then = "; " if ":" in status else ": "  # `interrupted: 1 succeeded; confirmed by ...`
+    return f"{marker} **{cell(step.title)}** — {status}" + (then + "; ".join(said) if said else "")
 
 
 def resolution(doc: Document) -> list[str]:
