@@ -15,9 +15,8 @@ from textual.widgets import DataTable, Label
 
 from console.model.clock import FixedClock
 from console.ui.follow import make_follow_app
-from console.ui.screens.assessment import AssessmentScreen
 from tests.test_drills_sshd import DRILLS, STRATEGIES, fleet  # noqa: F401
-from tests.test_ui_support import START, until
+from tests.test_ui_support import START, open_assessment, until
 
 pytestmark = pytest.mark.sshd
 
@@ -73,10 +72,7 @@ async def test_the_integrity_screen_says_a_host_stopped_before_its_after_record(
     journal = drilled_with_a_host_stopped_before_its_after(fleet)
     app = make_follow_app(journal, FixedClock(START))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen is app.get_screen("execution"))
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+        await open_assessment(app, pilot)
         await until(pilot, lambda: app.screen.query("#integrity-title"))
         title = str(app.screen.query_one("#integrity-title", Label).render())
         assert title == (

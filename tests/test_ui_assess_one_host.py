@@ -7,9 +7,8 @@ from textual.widgets import DataTable, Label
 
 from console.model.clock import FixedClock
 from console.ui.follow import make_follow_app
-from console.ui.screens.assessment import AssessmentScreen
 from tests.test_steps_sshd import close, conductor_for, pytestmark, settings_for
-from tests.test_ui_support import START, until
+from tests.test_ui_support import START, open_assessment, until
 
 __all__ = ["pytestmark"]
 
@@ -17,10 +16,7 @@ __all__ = ["pytestmark"]
 async def _title(journal) -> str:
     app = make_follow_app(journal, FixedClock(START))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen is app.get_screen("execution"))
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+        await open_assessment(app, pilot)
         await until(pilot, lambda: app.screen.query("#assess-title"))
         return str(app.screen.query_one("#assess-title", Label).render())
 
@@ -67,10 +63,7 @@ async def assessed_at_80(sshd_server, tmp_path, names: list[str]) -> tuple[list,
         await close(conductor)
     app = make_follow_app(tmp_path / "incident" / "journal.jsonl", FixedClock(START))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen is app.get_screen("execution"))
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+        await open_assessment(app, pilot)
         table = app.screen.query_one("#assessment", DataTable)
         await until(pilot, lambda: table.row_count > 0)
         await pilot.pause(0.2)

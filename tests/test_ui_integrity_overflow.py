@@ -13,9 +13,8 @@ from textual.widgets import Static
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.ui.follow import make_follow_app
-from console.ui.screens.assessment import AssessmentScreen
 from tests.events_factory import recorder_in
-from tests.test_ui_support import START, until
+from tests.test_ui_support import START, open_assessment, until
 
 HOSTS = ("db-1", "db-2", "db-3")
 RESTORED = (
@@ -53,10 +52,7 @@ def _journal(tmp_path: Path) -> Path:
 async def test_the_lines_under_the_integrity_table_can_be_reached_at_80x24(tmp_path):
     app = make_follow_app(_journal(tmp_path), FixedClock(START))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await until(pilot, lambda: app.screen is app.get_screen("execution"))
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+        await open_assessment(app, pilot)
         lines = app.screen.query_one("#integrity-recovery", Static)
         await until(pilot, lambda: lines.display and lines.size.height > 0)
         body = app.screen.query_one("#assess-body")

@@ -113,6 +113,17 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20
         await pilot.pause(0.05)
 
 
+async def open_assessment(app: App, pilot: Pilot) -> None:
+    """From the checklist, F3 then i: the execution screen's assessment (and integrity)
+    screen on top."""
+    from console.ui.screens.assessment import AssessmentScreen
+
+    await pilot.press("f3")
+    await until(pilot, lambda: app.screen is app.get_screen("execution"))
+    await pilot.press("i")
+    await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+
+
 async def until_quit(app: App, timeout: float = 20.0) -> None:
     """Wait (bounded) until the app has quit: not through the pilot, whose pause waits for
     the screen on top to take its messages, which a screen torn down by the quit may
