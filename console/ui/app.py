@@ -122,7 +122,7 @@ class RollbackApp(IncidentApp):
 
         remembered = self.theme_choice.theme if self.theme_choice else None
         if remembered != ROLLBACK_THEME.name and remembered in self.available_themes:
-            self.theme = remembered  # the app opened in ours (IncidentApp._open_in)
+            self.theme = remembered  # the app opened in ours (TerminalApp._open_in)
         self.theme_changed_signal.subscribe(self, self._theme_chosen)
         if self.keymap:
             self.set_keymap(self.keymap)
