@@ -6,6 +6,7 @@ web-050's, and the pane went on showing web-005's output, a host the filter hid.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -128,7 +129,9 @@ async def test_a_refused_host_leaves_the_last_line_room_at_80_columns(
 ) -> None:
     """Walked on 200 sshd hosts, some stopped: "connection refused" in the failure column
     left the last line 3 cells ("connect…"). At 80 columns the failure leads the last
-    line instead (once: the line already says it), which keeps its room."""
+    line instead (once: the line already says it), which keeps its room. The reason above
+    the output names where the port was written, as exec does: 'connection refused by
+    127.0.0.1:PORT' named no file to correct a mistyped port in."""
     lines = await _failed_at_80(sshd_server, tmp_path, "true", ["app-03"])
     header = next(line for line in lines if line.lstrip().startswith("Host "))
     row = next(line for line in lines if line.lstrip().startswith("app-03"))
@@ -138,6 +141,13 @@ async def test_a_refused_host_leaves_the_last_line_room_at_80_columns(
     assert row.count("connection refused") == 1, row
     assert len(said) >= 24, row  # LAST_MIN: it read "connect…"
     assert all(len(line.rstrip()) <= 80 for line in lines)
+    start = next(i for i, line in enumerate(lines) if line.startswith(" ✘ connection refused"))
+    why = "".join(line.strip() for line in lines[start : start + 4])  # wrapped anywhere
+    port = re.search(r"127\.0\.0\.1:(\d+)", why)[1]  # type: ignore[index]
+    inventory = tmp_path / "config" / "inventory.toml"
+    line = inventory.read_text().splitlines().index(f"port = {port}") + 1
+    said = f"{port}; its port: {inventory}:{line}: port = {port}$"
+    assert said.replace(" ", "") in why.replace(" ", ""), why
 
 
 async def test_a_host_retried_under_problems_only_keeps_its_place(sshd_server, tmp_path: Path):

@@ -24,7 +24,14 @@ from console.ui.screens.execution_keys import (
     offers,
     shown_step,
 )
-from console.ui.screens.execution_rows import COLUMNS, FINISHED, PROBLEMS, SQUEEZE, host_row
+from console.ui.screens.execution_rows import (
+    COLUMNS,
+    FINISHED,
+    PROBLEMS,
+    SQUEEZE,
+    PortsWritten,
+    host_row,
+)
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.screens.output_pane import OUTPUT_LINES, OutputPane
 from console.ui.screens.settled_layout import SettledLayout
@@ -36,9 +43,7 @@ from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.output_log import OutputLog
 from console.ui.widgets.repeated_rows import Column, Row
-from console.ui.widgets.run_summary import (
-    soak_text,
-)
+from console.ui.widgets.run_summary import soak_text
 from console.ui.widgets.sending import update_text
 from console.ui.widgets.status import status_text
 
@@ -98,6 +103,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._changed: set[str] | None = None
         self._deferred: set[str] = set()  # rows whose only change was a last line
         self._offers = Offers()  # what its keys can do, as of its sync
+        self.ports = PortsWritten()  # where a refused host's port was written
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -202,7 +208,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             if self.problems_only and run.status not in PROBLEMS:
                 grid.remove_row(run.host)
                 continue
-            row = host_row(run, run.host in needed, by_hand)
+            row = host_row(run, run.host in needed, by_hand, self.ports.of(self.app.settings))
             old = grid.rows.get(run.host)
             if lines_later and old is not None and row[:-1] == old[:-1]:
                 self._deferred.add(run.host)
@@ -373,7 +379,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         from console.ui.screens.host_why import HostWhy, why_whole
 
         run = self.highlighted_run()
-        text = why_whole(run) if run is not None else None
+        text = why_whole(run, self.ports.of(self.app.settings)) if run is not None else None
         if run is None or text is None:
             self.notify("The highlighted host has no failure to explain.")
             return

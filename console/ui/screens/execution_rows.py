@@ -3,6 +3,9 @@ its output pane (the commands sent, what they printed, how they ended)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from console.model.events import Event
@@ -16,6 +19,9 @@ from console.ui.palette import themed
 from console.ui.screens.hostkeys import fingerprint_of
 from console.ui.widgets.run_summary import soak_round_lines
 from console.ui.widgets.status import status_text
+
+if TYPE_CHECKING:
+    from console.model.settings import Settings
 
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
 # The columns that give way, in turn, when long names would push the status off the
@@ -41,6 +47,28 @@ PROBLEMS = {
 }
 
 
+# Where a refused host's port was written (console/model/port_written.py's refused_port).
+Refused = Callable[[str | None, str | None], str]
+
+
+def nowhere(host: str | None, detail: str | None) -> str:
+    return ""
+
+
+class PortsWritten:
+    """`refused_port` of the settings in use, made again only once they change."""
+
+    def __init__(self) -> None:
+        self._made: tuple[Settings, Refused] | None = None
+
+    def of(self, settings: Settings) -> Refused:
+        from console.model.port_written import refused_port
+
+        if self._made is None or self._made[0] is not settings:
+            self._made = (settings, refused_port(settings))
+        return self._made[1]
+
+
 # The hosts whose reason is spelt out above their output.
 WHY = {
     HostStatus.FAILED,
@@ -51,10 +79,13 @@ WHY = {
 }
 
 
-def host_row(run: HostRun, needed_nothing: bool = False, by_hand: bool = False) -> tuple:
+def host_row(
+    run: HostRun, needed_nothing: bool = False, by_hand: bool = False, refused: Refused = nowhere
+) -> tuple:
     """The grid's row of `run`; `needed_nothing`: a host its precheck refused in a step
     done on the others (`StepState.needed_nothing`) reads `⊘ needed nothing`; `by_hand`:
-    its step has no verify to run, so an unknown host is checked by hand."""
+    its step has no verify to run, so an unknown host is checked by hand; `refused`: where
+    the port of a host that refused the connection was written."""
     status = status_text(run.status, 12)
     if needed_nothing:
         status = Text(f"{run.status.symbol} {NEEDED_NOTHING}", style=status.style)
@@ -69,21 +100,31 @@ def host_row(run: HostRun, needed_nothing: bool = False, by_hand: bool = False) 
         str(run.attempt or ""),
         Text(run.failure.value if run.failure else "", style=themed("$error")),
         exit_text,
-        clip(_last(run, by_hand), 160),
+        clip(_last(run, by_hand, refused), 160),
     )
 
 
-def _last(run: HostRun, by_hand: bool) -> str:
+def _reason(run: HostRun, refused: Refused) -> str:
+    """What the host said (`HostRun.said`), else its result's detail; a host that refused
+    the connection with where its port was written, as exec says it: 'connection refused
+    by 127.0.0.1:28010' named no file to correct a mistyped port in (seen)."""
+    said = run.said() or run.detail or ""
+    if run.failure is FailureClass.REFUSED:
+        said += refused(run.host, run.detail)
+    return said
+
+
+def _last(run: HostRun, by_hand: bool, refused: Refused) -> str:
     """The last column: unknown outcome, the offered host key, else what the host said
     (a failed host's last stderr line first)."""
     if run.status is HostStatus.UNKNOWN:
         return f"unknown: {before_retrying(by_hand)}"
     if run.failure in HOSTKEY:
         return f"offers {fingerprint_of(run) or 'an unreadable key'}"
-    return run.said() or run.detail or ""
+    return _reason(run, refused)
 
 
-def why_text(run: HostRun | None) -> Text | None:
+def why_text(run: HostRun | None, refused: Refused = nowhere) -> Text | None:
     """Why the shown host did not succeed, whole (the pane above it wraps it): a failed
     host's last stderr line (else what its result said), why its precheck refused it, why
     it was aborted or not started, why its outcome is unknown (left running by a detach,
@@ -91,10 +132,8 @@ def why_text(run: HostRun | None) -> Text | None:
     lines at its width, and the reason is what a commander must read."""
     if run is None or run.status not in WHY:
         return None
-    if run.status is HostStatus.UNKNOWN:  # the fold's words; not its last line, if any
-        reason = run.detail or ""
-    else:
-        reason = run.said() or run.detail or ""
+    unknown = run.status is HostStatus.UNKNOWN  # the fold's words; not its last line, if any
+    reason = (run.detail or "") if unknown else _reason(run, refused)
     if not reason:
         return None
     mark = status_text(run.status).style  # a refusal is not an error: its own colour

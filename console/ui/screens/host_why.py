@@ -12,12 +12,12 @@ from textual.widgets import Label, Static
 
 from console.model.state import HostRun
 from console.model.visible import visible
-from console.ui.screens.execution_rows import why_text
+from console.ui.screens.execution_rows import Refused, nowhere, why_text
 
 
-def why_whole(run: HostRun) -> Text | None:
+def why_whole(run: HostRun, refused: Refused = nowhere) -> Text | None:
     """Where the host stood and why, in full; None for a host with nothing to explain."""
-    why = why_text(run)
+    why = why_text(run, refused)
     if why is None:
         return None
     facts = [f"{run.status.symbol} {run.status.value}"]

@@ -51,7 +51,7 @@ class OutputPane:
         screen = self.screen
         step = screen.incident.state.steps.get(screen.step_id or "")
         run = step.hosts.get(screen.host or "") if step else None
-        text = why_text(run)
+        text = why_text(run, screen.ports.of(screen.app.settings))
         pane = screen.query_one("#output-why", Static)
         if pane.display != (text is not None):
             pane.display = text is not None
