@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import configuration as configuration_commands
+from console.cli import check_config as check_config_command
 from console.cli import main
 from console.cli.parser import EXIT_FAILED
 from console.model.problems import quoted
@@ -371,7 +371,7 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_is_kept(tmp_path, mon
     def broken(args):
         raise RuntimeError("something no check foresaw")
 
-    monkeypatch.setattr(configuration_commands, "check_config", broken)
+    monkeypatch.setattr(check_config_command, "check_config", broken)
     assert main(["check-config", str(demo_config())]) == EXIT_FAILED
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
