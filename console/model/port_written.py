@@ -33,7 +33,8 @@ def refused_port(settings: Settings) -> Callable[[str | None, str | None], str]:
     """For a host's `connection refused by ADDRESS:PORT` (dialled directly, on the port
     its inventory gives if it gives one): where that port was written, as check-config
     says it; else "". Seen: exec said 'connection refused by 127.0.0.1:28010' of a
-    mistyped `port = 28010`, and named no file to correct."""
+    mistyped `port = 28010`, and named no file to correct. A host the settings no longer
+    name (an incident resumed after its inventory was edited) has nowhere: ""."""
     directory = settings.directory
     if directory is None:  # not read from a directory: nowhere to name
         return lambda host, detail: ""
@@ -43,7 +44,10 @@ def refused_port(settings: Settings) -> Callable[[str | None, str | None], str]:
         said = detail or ""
         if not host or not said.startswith("connection refused by"):
             return ""
-        port = settings.inventory.host(host).port
+        try:
+            port = settings.inventory.host(host).port
+        except KeyError:  # a journal's host this inventory no longer has (a resume)
+            return ""
         if port is not None and not said.endswith(f":{port}"):
             return ""  # refused elsewhere (its jump host): not this port
         return f"; its port: {written()(host)}"
