@@ -122,7 +122,7 @@ def test_milestones_are_dated_and_measured_against_the_rto():
 
 def test_systems_show_every_value_before_and_after():
     text = section(markdown("version-rollback"), "Systems affected")
-    assert "| web-1 | ✔ succeeded | – | Verify system stability |" in text
+    assert "| web-1 | ✔ succeeded | – | Restore previous version |" in text  # not read again
     for row in (
         "| release | 2.4.1 | **2.4.0** | all 3 hosts |",
         "| error_rate | 0.31 | **0.006** | all 3 hosts |",

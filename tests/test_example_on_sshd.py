@@ -16,7 +16,7 @@ from console.journal.export.inert import cell
 from tests import sshd as _sshd
 from tests.console_process import console
 from tests.fleet_settings import chown_tree
-from tests.hooks import OK, HookServer
+from tests.hooks import ACCEPTED, OK, HookServer
 
 pytestmark = pytest.mark.sshd
 
@@ -82,6 +82,21 @@ def _point_at_fleet(config: Path, server, key: Path, known_hosts: Path, trees) -
     inventory.write_text(text)
 
 
+def _with_pagerduty(config: Path, url: str) -> None:
+    """What the example's comments offer: its PagerDuty channel uncommented and added to
+    the status update's channels, here sent to `url`."""
+    procedure = config / "procedure.toml"
+    text = procedure.read_text()
+    assert text.count('\nchannels = ["incidents"]\n') == 1, "the example moved: say it here"
+    text = text.replace('\nchannels = ["incidents"]\n', '\nchannels = ["incidents", "oncall"]\n')
+    block = '# [[channels]]\n# name = "oncall"\n# kind = "pagerduty"'
+    assert block in text, "the example's PagerDuty channel moved: say it here"
+    start = text.index(block)
+    end = text.index("#\n", start)
+    uncommented = re.sub(r"(?m)^# ?", "", text[start:end])
+    procedure.write_text(text[:start] + uncommented + f'url = "{url}"\n' + text[end + 2 :])
+
+
 def soak_briefly(config: Path) -> None:
     """The verify step's readings 0.5 s apart, not the example's 10 s (20 s of waiting in
     each run): for a test that judges something else. The walk of the example as shipped
@@ -109,6 +124,8 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, t
     config = tmp_path / "mine"
     assert console("init", str(config), env=env, cwd=tmp_path).returncode == 0
     _point_at_fleet(config, server, key, known_hosts, trees)
+    env["PAGERDUTY_ROUTING_KEY"] = "R0UTINGKEY0123456789ABCDEFGHIJKL"
+    _with_pagerduty(config, hooks.on("/v2/enqueue", ACCEPTED))
 
     checked = console("check-config", str(config), env=env, cwd=tmp_path)
     assert checked.returncode == 0 and ": ok: " in checked.stdout, checked.stderr
@@ -137,6 +154,12 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, t
     # URL, the secret, is in no record.
     posted, closed = hooks.at(SLACK_PATH)  # the update, then the close's
     assert closed.body["text"].endswith(" closed: rolled back and verified"), closed.body
+    # Each host's step is the one that rolled it back, not the stability check's reading
+    # of its state again ('verify', seen), in the update and the document alike.
+    pages = [e.body.get("payload", {}).get("custom_details", {}) for e in hooks.at("/v2/enqueue")]
+    [hosts] = [page["hosts"] for page in pages if page.get("step") == "communicate"]
+    assert [hosts[h]["step"] for h in trees] == ["restore", "restore"], hosts
+    assert "| web-1 | ✔ succeeded | – | Restore previous version |" in exported.stdout
     phases = [f["text"] for b in (posted, closed) for f in b.body["blocks"][1]["fields"][1:2]]
     assert phases == ["*Phase*\nexecution", "*Phase*\nclosed"], phases  # not execution
     sent = posted.body["text"]

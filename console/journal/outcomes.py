@@ -14,8 +14,7 @@ def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
     """Each selected host's latest outcome, and whether it is known."""
     out = {}
     for host, system in state.hosts.items():
-        runs = state.result_runs(host)
-        step, run = runs[-1] if runs else (None, None)
+        step, run = state.standing_run(host) or (None, None)
         status = run.status if run else HostStatus.PENDING
         out[host] = {
             "system": system,

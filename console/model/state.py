@@ -231,6 +231,19 @@ class IncidentState(Compared):
         staged = [run for run in runs if not is_drill_stage(run[0])]
         return [run for run in staged if not is_adhoc(run[0])] or staged or runs
 
+    def standing_run(self, host: str) -> tuple[str, HostRun] | None:
+        """(step, run) that says where the host stands: its latest (`result_runs`), but
+        not the stability check's read of its state again (READ_AGAIN) when it succeeded,
+        which changes nothing there: a host rolled back read 'verify' as its last step (a
+        status update's hosts[*].step, the document's Last step). A read that failed is
+        the host's news, said as it is."""
+        runs = self.result_runs(host)
+        while len(runs) > 1 and runs[-1][1].stage == READ_AGAIN:
+            if runs[-1][1].status is not HostStatus.SUCCEEDED:
+                break
+            runs = runs[:-1]
+        return runs[-1] if runs else None
+
     def latest_run(self, host: str) -> HostRun | None:
         runs = self.result_runs(host)
         return runs[-1][1] if runs else None

@@ -32,8 +32,7 @@ def host_results(state: IncidentState, titles: dict[str, str]) -> dict[str, Host
     once the stability check read its state again."""
     out = {}
     for host in state.hosts:
-        runs = state.result_runs(host)
-        step, run = runs[-1] if runs else (None, None)
+        step, run = state.standing_run(host) or (None, None)
         status = run.status if run else HostStatus.PENDING
         held = state.step(step).held if step and status is HostStatus.HELD else None
         said = None if run is None else status.value
