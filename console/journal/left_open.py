@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.journal.journal_lock import CONSOLES
-from console.journal.lock import WriterLock
 from console.journal.times import utc
+from console.journal.writer_lock import WriterLock
 from console.model import payloads
 from console.model.events import Event, Kind
 

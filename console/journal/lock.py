@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
 import pwd
 import socket
-import stat
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from console.journal import lock_notes
-from console.journal.files import FILE_MODE, JournalError, read_shared, secure_dir
+from console.journal.files import read_shared, secure_dir
+from console.journal.lock_files import aside_path, file_mode, link_new, serialized, write_new
 from console.journal.times import duration
-from console.model import payloads
-from console.model.events import Event, Kind
 from console.paths import lock_file
 
 log = logging.getLogger(__name__)
@@ -98,33 +93,6 @@ def _zombie(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
 
 
-class WriterLock:
-    """The lock a journal's writer holds, followed event by event (a reader's view)."""
-
-    def __init__(self) -> None:
-        self.held: Event | None = None  # the lock.acquired no lock.released followed
-
-    def feed(self, event: Event) -> None:
-        if event.kind == Kind.LOCK_ACQUIRED:
-            self.held = event
-        elif event.kind in (Kind.LOCK_RELEASED, Kind.LOCK_KEPT):  # the writer let go
-            self.held = None
-
-    @property
-    def owner(self) -> tuple[int, str]:
-        """(pid, host) of the holding process; (0, "") when no lock is held."""
-        if self.held is None:
-            return 0, ""
-        held = self.held.payload(payloads.LockAcquired)  # its family: read when held
-        host = held.host or self.held.where.host  # journals before 2026-12-03: under where
-        return held.pid or 0, host or ""
-
-    def gone(self) -> bool:
-        """The holder exited without releasing the lock (killed, crashed, or its machine
-        lost power): nothing it started will be recorded."""
-        return self.held is not None and not process_alive(*self.owner)
-
-
 class LockHeld(Exception):
     """The system is locked by another incident; the message names the holder."""
 
@@ -172,17 +140,6 @@ UNKNOWN = "(unknown)"  # the host of a lock file this account cannot read
 # the lock: on a jump host where each user installs their own copy (as the README says),
 # two incidents would run on one system. The journal's path goes beside it instead.
 LOCK_KEYS = ("pid", "user", "host", "started", "incident")
-# Held while a lock is read, judged, removed or made (SystemLocks._serialized); not a
-# `*.lock`: no system's. Waited for at most MUTEX_WAIT seconds.
-MUTEX_NAME = "acquire.mutex"
-MUTEX_WAIT = 10.0
-NOT_OWN = "is %s, not the lock directory's own file: remove it (ask who made it why)"
-
-
-def _aside(path: Path) -> Path:
-    """Where `path`'s next content is written before it is moved or linked into place:
-    this account's and process's own, in the same directory."""
-    return path.with_name(f".{path.name}.{os.geteuid()}.{os.getpid()}.new")
 
 
 class SystemLocks:
@@ -206,7 +163,7 @@ class SystemLocks:
         shared lock_dir may refuse to replace another account's note); a refusal then
         names the holder without reading its journal."""
         path = self._journal_path(system)
-        aside = _aside(path)
+        aside = aside_path(path)
         try:
             if not me.journal:
                 with contextlib.suppress(FileNotFoundError):
@@ -215,7 +172,7 @@ class SystemLocks:
             with contextlib.suppress(FileNotFoundError):
                 aside.unlink()  # a crashed console's of the same account and pid
             note = {"incident": me.incident, "journal": me.journal}
-            self._write_new(aside, json.dumps(note).encode(), self._mode())
+            write_new(aside, json.dumps(note).encode(), file_mode(self.directory))
             os.replace(aside, path)
         except OSError as exc:
             log.warning("%s: not noted beside the lock: %s", path, exc)
@@ -262,8 +219,8 @@ class SystemLocks:
         secure_dir(self.directory, group_ok=True)
         path = self._path(system)
         payload = json.dumps({k: getattr(me, k) for k in LOCK_KEYS}, sort_keys=True).encode()
-        with self._serialized():
-            if self._publish(path, payload, self._mode()):
+        with serialized(self.directory):
+            if link_new(path, payload, file_mode(self.directory)):
                 self._noted(system, me)
                 return None
             holder = self.holder(system)
@@ -275,7 +232,8 @@ class SystemLocks:
                     raise LockHeld(system, holder, stale)
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-            if not self._publish(path, payload, self._mode()):  # an older console's, meanwhile
+            # An older console's, meanwhile:
+            if not link_new(path, payload, file_mode(self.directory)):
                 raise LockHeld(system, self.holder(system) or me, stale=False)
             self._noted(system, me)
             if holder is not None and holder.incident != me.incident:
@@ -300,7 +258,7 @@ class SystemLocks:
         taken, left = self._note_path(system, "taken"), self._note_path(system, "left")
         if not taken.exists() and not left.exists():
             return []
-        with self._serialized():
+        with serialized(self.directory):
             return [
                 *lock_notes.taken_from(taken, incident, self.publish),
                 *lock_notes.left_since(left, incident, self.publish),
@@ -310,83 +268,18 @@ class SystemLocks:
         """Write a file of this directory whole (aside, then moved into place), with its
         lock files' mode: group-readable where the team shares the directory."""
         secure_dir(self.directory, group_ok=True)
-        aside = _aside(path)
+        aside = aside_path(path)
         with contextlib.suppress(FileNotFoundError):
             aside.unlink()
-        self._write_new(aside, payload, self._mode())
+        write_new(aside, payload, file_mode(self.directory))
         os.replace(aside, path)
-
-    def _mode(self) -> int:
-        """The mode of the files made here: group-readable where the directory's group
-        shares it (a team's lock_dir, 2770), so that every console of the team names a
-        lock's holder and judges it stale; else private."""
-        shared = stat.S_IMODE(self.directory.stat().st_mode) & 0o070
-        return FILE_MODE | 0o040 if shared else FILE_MODE
-
-    @contextlib.contextmanager
-    def _serialized(self) -> Iterator[None]:
-        """Hold the lock directory's mutex (an exclusive flock on MUTEX_NAME, which every
-        account sharing the directory can open). Held for a few file operations; waited
-        for at most MUTEX_WAIT seconds."""
-        path = self.directory / MUTEX_NAME
-        mode = self._mode()
-        # Never through a link, nor a FIFO (its open would wait for a writer), that another
-        # account sharing the directory planted: its file would be made `mode`.
-        flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-        try:
-            fd = os.open(path, flags, mode)
-        except OSError as exc:
-            if path.is_symlink():
-                raise JournalError(f"{path}: {NOT_OWN % 'a symbolic link'}") from None
-            raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
-        try:
-            found = os.fstat(fd)
-            if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
-                kind = "a hard link" if stat.S_ISREG(found.st_mode) else "not a file"
-                raise JournalError(f"{path}: {NOT_OWN % kind}")
-            if found.st_uid == os.geteuid():
-                os.fchmod(fd, mode)  # whatever the umask
-            for _ in range(int(MUTEX_WAIT / 0.01)):
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    time.sleep(0.01)
-            else:
-                raise JournalError(f"{path}: held by another process for {MUTEX_WAIT:.0f} s")
-            yield
-        finally:
-            os.close(fd)
-
-    @staticmethod
-    def _publish(path: Path, payload: bytes, mode: int) -> bool:
-        """Create `path` holding `payload`, whole before it is visible (written aside, then
-        linked into place); False, nothing changed, when `path` exists."""
-        aside = _aside(path)
-        with contextlib.suppress(FileNotFoundError):
-            aside.unlink()  # a crashed console's of the same account and pid
-        SystemLocks._write_new(aside, payload, mode)
-        try:
-            os.link(aside, path)
-        except FileExistsError:
-            return False
-        finally:
-            aside.unlink()
-        return True
-
-    @staticmethod
-    def _write_new(path: Path, payload: bytes, mode: int) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(fd, mode)  # whatever the umask
-            handle.write(payload)
 
     def release(self, system: str, me: Holder, left_open: bool = False) -> None:
         """Let go of `me`'s lock; `left_open`: its incident stays open, and who holds the
         system next is noted for it to read when it takes the lock again."""
         if not self._path(system).exists():
             return  # nothing held here (its directory may have gone with its disk)
-        with self._serialized():
+        with serialized(self.directory):
             holder = self.holder(system)
             if holder and holder.incident == me.incident and holder.pid == me.pid:
                 with contextlib.suppress(OSError):  # the note, if there is one to remove

@@ -20,8 +20,8 @@ from console.engine.errors import ProcedureError, StaleLock
 from console.journal.event_log import EventLog
 from console.journal.files import OUTPUT_NAME, JournalError, journal_path
 from console.journal.left_open import LastDriver
-from console.journal.lock import WriterLock
 from console.journal.tail import JournalTail, Placed
+from console.journal.writer_lock import WriterLock
 from console.model.clock import Clock, SystemClock
 from console.model.events import Event, Kind
 from console.model.inventory import Host, Inventory, SshDefaults, System
