@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from console.cli import main
-from console.demo import data
+from console.demo import data, data_setup
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor
@@ -40,7 +40,7 @@ def test_integrity_lines_parse_and_compare():
 
 
 def test_point_in_time_compares_timestamps_in_utc(tmp_path, monkeypatch):
-    data.build(tmp_path, damaged=False)
+    data_setup.build(tmp_path, damaged=False)
     monkeypatch.chdir(tmp_path)
     utc = [e["seq"] for e in data.select_entries(None, "2025-05-16T10:30:00Z")]
     offset = [e["seq"] for e in data.select_entries(None, "2025-05-16T12:30:00+02:00")]

@@ -8,7 +8,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from console.demo import data
+from console.demo import data, data_setup
 
 RELEASES = {
     "web": [("2.3.0", 0.004, 180), ("2.4.0", 0.006, 190), ("2.4.1", 0.007, 200)],
@@ -95,7 +95,7 @@ async def lose_orders(root: Path) -> None:
     file it holds is replaced by a restore, or it has taken DRIFT_MAX_ROWS rows."""
     held = (root / data.LIVE).stat().st_ino
     for _ in range(DRIFT_MAX_ROWS):
-        if not await asyncio.to_thread(data.lose_order, root, held):
+        if not await asyncio.to_thread(data_setup.lose_order, root, held):
             return
         await asyncio.sleep(DRIFT_SECONDS)
 
@@ -121,7 +121,7 @@ def build_sandbox(root: Path, system: str) -> Path:
     (root / "service" / "image").write_text(f"registry.demo/{system}:{bad}\n")
     (root / "bin" / "container").write_text(CONTAINER)
     shutil.copyfile(data.__file__, root / "bin" / "db")
-    data.build(root, damaged=system == "db")
+    data_setup.build(root, damaged=system == "db")
     _config(root)
     (root / "etc" / "flags").write_text("".join(f"{k}={v}\n" for k, v in FLAGS.items()))
     first_start(root)
@@ -179,7 +179,7 @@ def _config(root: Path) -> None:
 
 def corrupt_backup(root: Path) -> None:
     """The `corrupt-backup` fault: the base backup no longer matches its checksum."""
-    data.corrupt_backup(root)
+    data_setup.corrupt_backup(root)
 
 
 def current_release(root: Path) -> str:
