@@ -33,6 +33,7 @@ from console.ui.quitting import Quitting
 from console.ui.resume import Resuming
 from console.ui.stepping import Stepping
 from console.ui.theme import ROLLBACK_THEME
+from console.ui.unknown_hosts import UnknownHosts
 
 if TYPE_CHECKING:  # imported by the first incident: not on the way to the first frame
     from console.engine.conductor import Conductor
@@ -65,7 +66,7 @@ class RollbackApp(IncidentApp):
     """The incident commander's console: the incident's screens (IncidentApp) with the
     engine and the live watch. What the commander does is in parts it owns, each given
     only what it needs of the app (`console_app.AppPart` and its own protocol):
-    `lifecycle`, `aborting`, `steps`, `resuming`, `quitting`, `drills`."""
+    `lifecycle`, `aborting`, `steps`, `resuming`, `unknown_hosts`, `quitting`, `drills`."""
 
     COMMANDS = App.COMMANDS | {IncidentCommands}
     live: LiveWatch
@@ -97,7 +98,8 @@ class RollbackApp(IncidentApp):
         self.reach = ReachCheck(engine.pool, settings.inventory) if check_reach else None
         self.drills = DrillControl(self)
         self.quitting = Quitting(self)
-        self.resuming = Resuming(self)
+        self.unknown_hosts = UnknownHosts(self)
+        self.resuming = Resuming(self, self.unknown_hosts)
         self.steps = Stepping(self)
         self.lifecycle = Lifecycle(self)
         self.aborting = Aborting(self, self.lifecycle)
@@ -301,15 +303,15 @@ class RollbackApp(IncidentApp):
 
     def action_verify_unknown(self) -> None:
         """v: verify the hosts a stopped console left unknown."""
-        self.resuming.verify()
+        self.unknown_hosts.verify()
 
     def action_retry_unknown(self) -> None:
         """r: retry the interrupted step on its unknown hosts only."""
-        self.resuming.retry()
+        self.unknown_hosts.retry()
 
     def banner(self) -> Text | None:
         """The unknown hosts a resume found, and the keys that clear them."""
-        return self.resuming.banner()
+        return self.unknown_hosts.banner()
 
     def summary(self) -> str:
         """The line printed once the console has quit."""
@@ -321,14 +323,19 @@ class RollbackApp(IncidentApp):
             waiting = live.proposal is not None or live.countdown is not None
             return waiting and self.allows(action)
         allowed = super().check_action(action, parameters)
-        return allowed and self.resuming.check_action(action)
+        return allowed and self.unknown_hosts.check_action(action)
 
     def key_inputs(self) -> tuple[object, ...]:
         """Beyond the incident's: a proposal waiting (^t), a drill driving, a host
         unknown (v, r)."""
         live = self.live
         waiting = live.proposal is not None or live.countdown is not None
-        return (*super().key_inputs(), waiting, self.drills.running, self.resuming.any_unknown())
+        return (
+            *super().key_inputs(),
+            waiting,
+            self.drills.running,
+            self.unknown_hosts.any_unknown(),
+        )
 
     def allows(self, action: str) -> bool:
         """Whether `action` may run at all (the follow view refuses what changes things;
