@@ -182,6 +182,14 @@ def test_a_run_where_half_the_fleet_needed_nothing_goes_on_and_verifies(fleet, t
         "already rolled back to 2.9.1"
     )
     assert hosts["app-3"]["status"] == "succeeded"
+    # Each host as run --json and the status updates say it (host_summary): app-1 read
+    # 'refused' there, its stability check's read of it left out (aee4d62c).
+    summary = exported["hosts"]
+    assert summary["app-1"]["status"] == "needed nothing", summary["app-1"]
+    assert summary["app-1"]["step"] == "restore" and summary["app-1"]["detail"].startswith(
+        "already rolled back to 2.9.1"
+    )
+    assert summary["app-3"]["status"] == "succeeded" and summary["app-3"]["step"] == "restore"
 
     # The undo puts back what this incident changed, nothing where it changed nothing:
     # as the colleague's incident left them.

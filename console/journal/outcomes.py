@@ -8,22 +8,29 @@ from typing import Any
 from console.journal.times import utc
 from console.model.state import IncidentState
 from console.model.status import HostStatus
+from console.model.step_state import NEEDED_NOTHING
 
 
 def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
-    """Each selected host's latest outcome, and whether it is known."""
+    """Each selected host's latest outcome, and whether it is known; a host that needed
+    nothing (its precheck refused it in a step done on the others) says so, with why, as
+    the document's table does: it read `refused` in a rolled-back incident's `run --json`
+    and status updates (and `succeeded` at `verify` once the stability check read it)."""
     out = {}
     for host, system in state.hosts.items():
         step, run = state.standing_run(host) or (None, None)
         status = run.status if run else HostStatus.PENDING
+        said, detail = status.value, run.detail if run else None
+        if run is not None and (needed := state.needed_nothing(host)):
+            (step, detail), said = needed, NEEDED_NOTHING
         out[host] = {
             "system": system,
-            "status": status.value,
+            "status": said,
             "known": status not in (HostStatus.UNKNOWN, HostStatus.RUNNING),
             "step": step,
             "failure": run.failure.value if run and run.failure else None,
             "exit_status": run.exit_status if run else None,
-            "detail": run.detail if run else None,
+            "detail": detail,
         }
     return out
 
