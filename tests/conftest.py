@@ -164,6 +164,18 @@ def export_child_unniced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(document_process, "CHILD_NICE", 0)
 
 
+# --- a loopback HTTP receiver for notification channels -----------------------
+
+
+@pytest.fixture
+def hooks():
+    """A loopback HTTP server answering as told on each path, and keeping every request."""
+    from tests.hooks import HookServer
+
+    with HookServer() as server:
+        yield server
+
+
 # --- the embedded demo fleet -------------------------------------------------
 
 

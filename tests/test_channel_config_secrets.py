@@ -116,7 +116,7 @@ def test_headers_no_http_request_can_carry_are_refused(tmp_path):
 async def test_a_header_from_the_environment_that_cannot_be_sent_is_tried_once(tmp_path):
     from console.model.events import Kind
     from tests.hooks import HookServer
-    from tests.test_notify_channels import conductor_for, finish, settings_with
+    from tests.notify_rig import conductor_for, finish, settings_with
 
     channel = {
         "name": "status",

@@ -12,7 +12,7 @@ import pytest
 
 from console.journal.redact import MASK
 from tests.cli_fleet import Fleet, write_fleet
-from tests.hooks import Hooks, HookServer
+from tests.hooks import Hooks
 
 pytestmark = pytest.mark.sshd
 
@@ -70,12 +70,6 @@ def procedure(url: str, **communicate) -> dict:
             }
         ],
     }
-
-
-@pytest.fixture
-def hooks():
-    with HookServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.loading import load_settings
 from tests.init_custom import init_with
-from tests.test_example_on_sshd import fleet, hooks  # noqa: F401 (fixtures)
+from tests.test_example_on_sshd import fleet  # noqa: F401 (fixtures)
 from tests.test_handover import REASON, take
 from tests.test_incident_custody import run_cli, shared  # noqa: F401 (a fixture)
 from tests.test_remote_lifetime import attempts_ended

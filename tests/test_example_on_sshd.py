@@ -16,7 +16,7 @@ from console.journal.export.inert import cell
 from tests import sshd as _sshd
 from tests.console_process import console
 from tests.fleet_settings import chown_tree
-from tests.hooks import ACCEPTED, OK, HookServer
+from tests.hooks import ACCEPTED, OK
 
 pytestmark = pytest.mark.sshd
 
@@ -105,12 +105,6 @@ def soak_briefly(config: Path) -> None:
     text = procedure.read_text()
     assert text.count("\ninterval = 10.0\n") == 1, "the example's soak moved: say it here"
     procedure.write_text(text.replace("\ninterval = 10.0\n", "\ninterval = 0.5\n"))
-
-
-@pytest.fixture
-def hooks():
-    with HookServer() as server:
-        yield server
 
 
 def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, tmp_path):

@@ -13,7 +13,7 @@ import pytest
 
 from tests.console_process import console
 from tests.init_custom import init_with, run_flip
-from tests.test_example_on_sshd import fleet, hooks  # noqa: F401
+from tests.test_example_on_sshd import fleet  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 

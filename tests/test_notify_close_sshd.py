@@ -15,13 +15,13 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from tests.cli_fleet import Fleet, write_fleet
 from tests.hooks import Hooks
-from tests.test_channel_headers_sshd import STRATEGIES, hooks, procedure  # noqa: F401
+from tests.test_channel_headers_sshd import STRATEGIES, procedure
 
 pytestmark = pytest.mark.sshd
 
 
 @pytest.fixture
-def fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:  # noqa: F811
+def fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:
     files = {
         "strategies.toml": STRATEGIES,
         "procedure.toml": procedure(hooks.url + "/status", every=15),
@@ -29,7 +29,7 @@ def fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:  # noqa: F811
     return write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
 
 
-def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: Hooks):  # noqa: F811
+def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: Hooks):
     done = fleet.cli(
         "run",
         *("--systems", "app", "--strategy", "app-rollback", "--trigger", "user-impact"),
@@ -49,13 +49,13 @@ def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: 
 
 
 @pytest.fixture
-def once_fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:  # noqa: F811
+def once_fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:
     """A procedure whose "Communicate status" goes once (no `every`)."""
     files = {"strategies.toml": STRATEGIES, "procedure.toml": procedure(hooks.url + "/status")}
     return write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
 
 
-def test_a_one_off_update_s_channels_hear_the_close_too(once_fleet: Fleet, hooks: Hooks):  # noqa: F811
+def test_a_one_off_update_s_channels_hear_the_close_too(once_fleet: Fleet, hooks: Hooks):
     """Seen on a README fleet: a status page told "rolling back" by a notify step without
     `every` heard nothing more; the incident closed and the page said "rolling back" on."""
     done = once_fleet.cli(
@@ -80,7 +80,7 @@ async def test_an_update_retried_at_the_close_stops_and_the_close_s_update_follo
     import threading
 
     from tests.hooks import rate_limiting, serving
-    from tests.test_notify_channels import closed_while_limited
+    from tests.notify_rig import closed_while_limited
 
     got: list[dict] = []
     limited = threading.Event()

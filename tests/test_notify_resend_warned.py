@@ -11,7 +11,7 @@ from console.model.events import Kind
 from console.model.state import StepStatus
 from console.ui.screens.confirm_run import NotifyDialog
 from tests.hooks import OK, HookServer
-from tests.test_notify_channels import settings_with
+from tests.notify_rig import settings_with
 from tests.test_ui_notify import send_status_update
 from tests.test_ui_support import build_app, enter_out_of_order, until
 

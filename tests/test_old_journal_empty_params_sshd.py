@@ -16,7 +16,7 @@ import pytest
 
 from tests.console_process import console
 from tests.init_custom import init_with
-from tests.test_example_on_sshd import fleet, hooks, soak_briefly  # noqa: F401
+from tests.test_example_on_sshd import fleet, soak_briefly  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 

@@ -9,7 +9,6 @@ alone, not inside words."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,13 @@ import pytest
 from console.journal.store import read_journal
 from console.model.events import Kind
 from tests.cli_fleet import FLAG_PROCEDURE, Fleet, flag_fleet, run_off
-from tests.hooks import ACCEPTED, Hooks, HookServer
+from tests.hooks import ACCEPTED, Hooks
 from tests.test_resume_held_stage import STRATEGIES
 
 pytestmark = pytest.mark.sshd
 
 HOOK = {"name": "status-page", "kind": "webhook", "url": "http://127.0.0.1:9/hook"}
 HOOK |= {"headers_env": {"Authorization": "STATUS_HOOK_AUTH"}}
-
-
-@pytest.fixture
-def hooks() -> Iterator[Hooks]:
-    with HookServer() as server:
-        yield server
 
 
 @pytest.fixture

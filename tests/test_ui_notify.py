@@ -22,7 +22,7 @@ from console.ui.screens.confirm_run import NotifyDialog
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.hooks import OK, HookServer
-from tests.test_notify_channels import settings_with
+from tests.notify_rig import settings_with
 from tests.test_ui_support import (
     build_app,
     demo_settings,
@@ -301,7 +301,7 @@ async def test_a_follower_is_not_told_attempt_1_while_the_console_retries(tmp_pa
     attempt 4 at ...", the follower still "no answer yet (attempt 1)" (the attempts are
     not journalled). The follower says when it was sent, and who retries it."""
     from console.ui.follow import make_follow_app
-    from tests.test_notify_channels import conductor_for
+    from tests.notify_rig import conductor_for
 
     with socket.create_server(("127.0.0.1", 0)) as silent:
         silent.listen(8)  # never accepted: the request is taken, and never answered
