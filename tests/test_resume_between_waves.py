@@ -35,7 +35,13 @@ from console.ui.widgets.waves_line import waves_text
 from tests.cli_fleet import LINK_VERIFY, Fleet, write_fleet
 from tests.test_old_journal_empty_params_sshd import BEFORE, written_on
 from tests.test_ui_resume import checklist_shown, resumed_app
-from tests.test_ui_support import START, _close_engines, build_engine, until  # noqa: F401
+from tests.test_ui_support import (  # noqa: F401
+    START,
+    _close_engines,
+    build_engine,
+    toasts_once,
+    until,
+)
 
 pytestmark = pytest.mark.sshd
 
@@ -537,7 +543,10 @@ async def test_while_v_verifies_the_execution_title_says_verifying_not_running(
     execution screen's title read '▶ running Restore the release', as if the action ran
     again (seen at 80x24); it says what runs: '▶ verifying'. V (Shift) as v: `run` prints
     `resume ..., then V (the step's verify there; R retries the step there)`, as README
-    says **V** and **R**, and helper-113's V did nothing (only v was bound); R as r."""
+    says **V** and **R**, and helper-113's V did nothing (only v was bound); R as r. The
+    toasts: the resume's advice ('verify (v) before retrying'), v's 'Checking' and v's
+    answer were three at once over the host table at 80x24; v takes the advice back, and
+    the answer takes the place of 'Checking'."""
     from console.ui.widgets.one_line import OneLine
 
     journal = fleet.state / "incident"
@@ -556,8 +565,11 @@ async def test_while_v_verifies_the_execution_title_says_verifying_not_running(
                 ),
             )
             await until(pilot, lambda: title().startswith("▶ verifying "))
+            assert [n.title for n in app._notifications] == ["Verifying 1 unknown host(s)"]
             hold.unlink()
             await until(pilot, lambda: "restore" not in app.conductor.running)
+            shown = await toasts_once(pilot, "Unknown hosts checked")
+            assert shown == [("Unknown hosts checked", "app-1: verified: succeeded")], shown
             # The screen names v and r, whichever was pressed; R is bound as V is.
             assert (app.key_label("resume.verify"), app.key_label("resume.retry")) == ("v", "r")
             keys = {b.id: b.key for b in app.BINDINGS if isinstance(b, Binding)}

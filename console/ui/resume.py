@@ -197,11 +197,10 @@ class Resuming:
                     f"{why}: check it by hand ({verify} says whether it still runs there)"
                     f" before retrying ({retry})"
                 )
-            self.app.notify(  # what to do first; how the console before ended, after
-                f"Outcome unknown on {hosts}: {first}." + (f" {ended.strip()}" if ended else ""),
-                title="Resumed",
-                severity="warning",
-                timeout=RESUMED_SAID,
+            said = f"Outcome unknown on {hosts}: {first}." + (f" {ended.strip()}" if ended else "")
+            # what to do first, how the console before ended after it: taken back by v or r
+            self.unknown_hosts.advice = self.app.lasting_toast(
+                said, "Resumed", RESUMED_SAID, "warning"
             )
         elif ended:
             self.app.notify(

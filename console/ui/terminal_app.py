@@ -147,10 +147,13 @@ class TerminalApp(App[int]):
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
 
-    def lasting_toast(self, message: str, title: str, timeout: float) -> Notification:
-        """A toast that says something under way: up until `withdraw` takes it back (or
-        `timeout`, the longest it can last, has passed), plain text as every toast."""
-        note = Notification(visible(message), visible(title), "information", timeout)
+    def lasting_toast(
+        self, message: str, title: str, timeout: float, severity: SeverityLevel = "information"
+    ) -> Notification:
+        """A toast that says something under way, or what to do next: up until `withdraw`
+        takes it back (or `timeout`, the longest it can last, has passed), plain text as
+        every toast."""
+        note = Notification(visible(message), visible(title), severity, timeout)
         self.post_message(Notify(note))
         return note
 

@@ -23,8 +23,14 @@ from console.ui.resume_record import (
 )
 
 if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
+    from textual.notifications import Notification
+
     from console.engine.attempts import AttemptCheck
     from console.engine.conductor import Conductor
+
+# The longest v's "Checking" toast stays while no answer has come to take its place (the
+# execution screen's title says "verifying" meanwhile, however long it takes).
+CHECKING_SAID = 60
 
 
 class UnknownHostsApp(AppPart, Protocol):
@@ -43,6 +49,7 @@ class UnknownHosts:
 
     def __init__(self, app: UnknownHostsApp):
         self.app = app
+        self.advice: Notification | None = None  # the resume's "verify (v) before retrying"
 
     def keys(self) -> str:
         """`v and r`: the keys that verify and retry unknown hosts, as bound now."""
@@ -61,7 +68,9 @@ class UnknownHosts:
         return unknown_hosts(self.app.conductor.state, self.app.conductor.recorder.events.actions)
 
     def _idle_unknown(self) -> list[Unknown]:
-        """The unknown hosts, if nothing runs now (said so, else)."""
+        """The unknown hosts, if nothing runs now (said so, else). Acted on, the resume's
+        advice is taken back: after resume then v, it, v's 'Checking' and v's answer
+        were three toasts at once over the host table at 80x24."""
         unknown = self.unknown()
         if not unknown:
             self.app.notify("No host is in an unknown state.")
@@ -69,6 +78,9 @@ class UnknownHosts:
             running = ", ".join(sorted(self.live_conductor.running))
             self.app.notify(f"A step is running ({running}): wait for it.", severity="warning")
             return []
+        elif self.advice is not None:
+            self.app.withdraw(self.advice)
+            self.advice = None
         return unknown
 
     def verify(self) -> None:
@@ -81,15 +93,17 @@ class UnknownHosts:
             hosts = sorted({u.host for u in unknown})
             # Said at once: the answer may take a command timeout (a host that went away
             # meanwhile); a V pressed then, and nothing seen, read as V doing nothing.
-            self.app.notify(
+            # Up until the answer takes its place.
+            checking = self.app.lasting_toast(
                 f"Checking {named(hosts)}: whether the earlier attempt still runs there,"
                 " then the step's verify. The answer comes here.",
-                title=f"Verifying {len(hosts)} unknown host(s)",
+                f"Verifying {len(hosts)} unknown host(s)",
+                CHECKING_SAID,
             )
-            work = self._verify_unknown_hosts(hosts)
+            work = self._verify_unknown_hosts(hosts, checking)
             self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
 
-    async def _verify_unknown_hosts(self, hosts: list[str]) -> None:
+    async def _verify_unknown_hosts(self, hosts: list[str], checking: Notification) -> None:
         from console.engine import attempts
 
         try:
@@ -97,6 +111,8 @@ class UnknownHosts:
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not verified", severity="error")
             return
+        finally:
+            self.app.withdraw(checking)
         answered = all(settled(v) for v in verdicts.values())
         self.app.notify(
             lines_alike(verdicts),
