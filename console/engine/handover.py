@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from console.journal.redact import Redactor
+    from console.journal.store import Progress
     from console.model.clock import Clock
     from console.model.events import Actor
     from console.model.state import IncidentState
@@ -81,19 +82,21 @@ def take_command_recorded(
     reason: str,
     recording: tuple[Clock, Actor, Redactor],
     ready: Callable[[IncidentState], None] = lambda state: None,
+    progress: Progress | None = None,
 ) -> Path:
     """`take_command`, then the hand-over recorded in the copy, by this account (the
     clock, actor and redactor of its engine); the journal to resume. `ready` is called
     with the incident's state once every refusal has passed, before anything is copied
-    (it may refuse too)."""
+    (it may refuse too). `progress` hears how far each reading of the journal is (the
+    state, then the copy as its recorder opens it)."""
     from console.journal.recorder import Recorder
     from console.model.events import Kind
 
     if not reason.strip():
         raise HandOverRefused("taking command of a teammate's incident needs a reason")
-    taken = take_command(journal, journal_root, locks, ready)
+    taken = take_command(journal, journal_root, locks, ready, progress)
     clock, actor, redactor = recording
-    recorder = Recorder.open(taken.journal.parent, clock, actor, redactor)
+    recorder = Recorder.open(taken.journal.parent, clock, actor, redactor, progress)
     try:
         if recorder.state.commander == actor.login:  # handed over already, by its console
             recorder.record(Kind.NOTE_ADDED, text=f"command taken up here: {taken.note(reason)}")
@@ -115,9 +118,11 @@ def take_command(
     journal_root: Path,
     locks: SystemLocks,
     ready: Callable[[IncidentState], None] = lambda state: None,
+    progress: Progress | None = None,
 ) -> TakenOver:
     """Copy the incident of `journal` into this account's own directory in its place, the
-    owner's kept beside it; raises HandOverRefused. `ready`: as `take_command_recorded`."""
+    owner's kept beside it; raises HandOverRefused. `ready`, `progress`: as
+    `take_command_recorded`."""
     from console.journal.store import read_journal
     from console.model.state import fold
 
@@ -132,7 +137,7 @@ def take_command(
     follow = again(f"follow {incident}")
     if found.mine:
         raise HandOverRefused(f"incident {incident} is this account's own: resume it")
-    state = fold(read_journal(journal).events)
+    state = fold(read_journal(journal, progress).events)
     if state.incident_id not in (None, incident):
         raise HandOverRefused(f"{journal}: the journal of incident {state.incident_id}")
     if state.closed:

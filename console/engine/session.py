@@ -209,11 +209,14 @@ class Engine:
         take_over: str | None = None,
         ready: Callable[[], None] = lambda: None,
         stale_asked: bool = False,
+        progress: Progress | None = None,
     ) -> Path:
         """Take command of a teammate's open incident whose console has gone
         (console/engine/handover.py); the journal to resume. Raises HandOverRefused, or
         LockRefused, nothing recorded, also where resuming it here would be refused
-        (`check_take`, on the state the hand-over read); then `ready`, which may refuse."""
+        (`check_take`, on the state the hand-over read); then `ready`, which may refuse.
+        `progress` hears how far its readings of the journal are (the console runs this
+        in a thread)."""
         from console.engine.handover import take_command_recorded
         from console.engine.take_first import check_take
 
@@ -223,7 +226,7 @@ class Engine:
 
         recording = (self.clock, self.actor, self.redactor)
         return take_command_recorded(
-            journal, self.journal_root, self.locks, reason, recording, resumable
+            journal, self.journal_root, self.locks, reason, recording, resumable, progress
         )
 
     def resume(self, journal: Path, take_over: str | None = None) -> Conductor:

@@ -6,10 +6,13 @@ read-only live view, `rollback-console follow`, in this terminal until it is qui
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from console.engine.errors import ProcedureError
 from console.journal.files import JournalError
@@ -18,14 +21,22 @@ from console.model.visible import visible
 if TYPE_CHECKING:
     from console.engine.handover_request import Request
     from console.engine.listing import IncidentSummary
+    from console.journal.store import Progress
     from console.ui.app import RollbackApp
+    from console.ui.screens.loading import LoadingScreen
+
+T = TypeVar("T")
+# Seconds the toast stays that says command was handed over here and could not be taken:
+# nobody drives that incident until it is, so it stays long enough to be acted on.
+HANDED_SAID = 120
 
 
 def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
     """r on an incident this console may not simply resume (Custody.r_does, as the firing
     banner says it): a teammate's, or this account's own that another of its processes
     writes. Say what this account may do with it; ask its owner's console for command, or
-    offer the hand-over when it is open and nothing of its owner's runs."""
+    offer the hand-over when it is open and nothing of its owner's runs, once its journal
+    says this console could resume it (`_checked`)."""
     custody, closed = summary.custody, summary.outcome is not None
     assert custody is not None
     keys = (app.key_label("home.follow"), app.key_label("home.resume"))
@@ -33,22 +44,27 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
     if custody.r_does(closed) in ("read", "wait"):  # a closed one, or nobody to ask
         app.notify(said, title="Not resumed: read-only", severity="warning", markup=False)
         return
+    if custody.r_does(closed) == "ask":
+        _checked(app, summary, lambda: _ask(app, summary))
+    else:
+        _checked(app, summary, lambda: _offer_take(app, summary))
+
+
+def _offer_take(app: RollbackApp, summary: IncidentSummary) -> None:
+    """Ask why command of the incident is taken; taken once it is said."""
     from console.ui.screens.dialogs import TextPrompt
 
-    if not _resumable(app, summary.path):
-        return
-    if custody.r_does(closed) == "ask":
-        _ask(app, summary)
-        return
+    custody = summary.custody
+    assert custody is not None
 
     def taken(reason: str | None) -> None:
         if reason:
-            _take(app, summary.path, reason)
+            _take(app, summary, reason)
 
     app.push_screen(
         TextPrompt(
             f"Take command of {custody.owner}'s incident {summary.incident_id}",
-            f"{visible(custody.whose(closed))}. Its journal is copied whole into one of this"
+            f"{visible(custody.whose(False))}. Its journal is copied whole into one of this"
             " account's own, which"
             f" takes its place; {custody.owner}'s is kept as it was beside it. The hand-over,"
             " from whom and why, is recorded in the timeline and the document. Say why.",
@@ -61,27 +77,122 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
     )
 
 
-def _resumable(app: RollbackApp, journal: Path) -> bool:
-    """Whether this console could resume the incident once command is taken (else said,
-    before a reason is asked for, or its owner's console asked): a stale lock of another
-    incident is not in the way, the resume asks for a reason to take it over."""
+def _in_thread(
+    app: RollbackApp,
+    loading: LoadingScreen,
+    work: Callable[[Progress], T],
+    then: Callable[[T], None],
+    refused: Callable[[Exception], None],
+) -> None:
+    """`work` in a thread behind `loading`'s progress bar (a journal of 100,000 events
+    takes seconds to read: the console draws and answers meanwhile); then, on the UI's
+    loop, `then` with its result, or `refused` with what it raised (said, never a spinner
+    left turning)."""
+
+    def progress(done: int, total: int) -> None:
+        app.call_from_thread(loading.advance, done, total)
+
+    def run() -> None:
+        try:
+            result = work(progress)
+        except Exception as exc:
+            app.call_from_thread(_ended, loading, functools.partial(refused, exc))
+            return
+        app.call_from_thread(_ended, loading, functools.partial(then, result))
+
+    app.push_screen(loading)
+    app.run_worker(run, thread=True, group="take-command", exit_on_error=False)
+
+
+def _ended(loading: LoadingScreen, then: Callable[[], None]) -> None:
+    loading.dismiss()
+    then()
+
+
+def _checked(app: RollbackApp, summary: IncidentSummary, then: Callable[[], None]) -> None:
+    """`then`, once this console could resume the incident when command is taken (else
+    said, before a reason is asked for, or its owner's console asked): its journal read
+    behind a progress bar, then every check `check_take` makes. A stale lock of another
+    incident is not in the way: the resume asks for a reason to take it over."""
     from console.engine.take_first import check_take
+    from console.ui.screens.loading import LoadingScreen
 
-    try:
-        check_take(app.engine, journal, stale_asked=True)
-    except (ProcedureError, JournalError, OSError) as exc:
-        app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
-        return False
-    return True
+    engine, journal = app.engine, summary.path
+
+    def check(progress: Progress) -> None:
+        state = engine.read(journal, progress).state
+        check_take(engine, journal, state, stale_asked=True)
+
+    loading = LoadingScreen(
+        str(journal), f"Before taking command of {summary.incident_id}", "Reading its journal"
+    )
+    _in_thread(app, loading, check, lambda _: then(), functools.partial(_not_taken, app))
 
 
-def _take(app: RollbackApp, journal: Path, reason: str) -> None:
-    try:
-        journal = app.engine.take_command(journal, reason, stale_asked=True)
-    except (ProcedureError, JournalError, OSError) as exc:  # HandOverRefused, LockRefused
-        app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
-        return
-    app.resuming.resume(journal)
+def _not_taken(app: RollbackApp, exc: Exception) -> None:
+    app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
+
+
+class HandedNotTaken(Exception):
+    """Command was handed over to this account, recorded in the owner's journal, and
+    taking it here was refused (its message: why)."""
+
+
+def _take(app: RollbackApp, summary: IncidentSummary, reason: str, asked: bool = False) -> None:
+    """Take command (a thread: the journal is read, copied and read again), then resume
+    it. `asked`: its owner's console was asked and has let go; refused now, the journal
+    says whether command was handed over here (`HandedNotTaken`)."""
+    from console.ui.screens.loading import LoadingScreen
+
+    engine, journal = app.engine, summary.path
+
+    def take(progress: Progress) -> Path:  # HandOverRefused, LockRefused: said
+        try:
+            return engine.take_command(journal, reason, stale_asked=True, progress=progress)
+        except (ProcedureError, JournalError, OSError) as exc:
+            if asked and _commander_here(app, journal, progress):
+                raise HandedNotTaken(str(exc)) from exc
+            raise
+
+    def refused(exc: Exception) -> None:
+        if isinstance(exc, HandedNotTaken):
+            _handed_not_taken(app, summary, exc)
+        else:
+            _not_taken(app, exc)
+
+    loading = LoadingScreen(
+        str(journal), f"Taking command of {summary.incident_id}", "Copying and reading its journal"
+    )
+    _in_thread(app, loading, take, app.resuming.resume, refused)
+
+
+def _commander_here(app: RollbackApp, journal: Path, progress: Progress) -> bool:
+    """Whether the journal names this account the incident's commander (handed over)."""
+    with contextlib.suppress(ProcedureError, JournalError, OSError):
+        return app.engine.read(journal, progress).state.commander == app.engine.actor.login
+    return False
+
+
+def _handed_not_taken(app: RollbackApp, summary: IncidentSummary, exc: Exception) -> None:
+    """Command was handed over to this account, recorded in the owner's journal, and its
+    console has quit; taking it here was refused since it was asked for (the incident's
+    hosts or this configuration changed meanwhile, another incident took a system): say
+    that nobody drives it now, why, and how it is taken once that is put right."""
+    assert summary.custody is not None
+    owner, incident = summary.custody.owner, summary.incident_id
+    app.notify(
+        visible(
+            f"{owner}'s console handed command of {incident} over to you and quit: the"
+            f" hand-over is in its record, and nobody drives {incident} now. Taking it here"
+            f" was refused: {exc}. Once that is put right, take command of it"
+            f" ({app.key_label('home.resume')} on the home screen; the reason is asked again),"
+            f" or {owner} resumes it."
+        ),
+        title="Handed over to you, not taken",
+        severity="error",
+        timeout=HANDED_SAID,
+        markup=False,
+    )
 
 
 def _ask(app: RollbackApp, summary: IncidentSummary) -> None:
@@ -147,7 +258,7 @@ async def _answer(
         await asyncio.sleep(POLL_SECONDS)
         said = waiting.look()
     if said == "let go":
-        _take(app, summary.path, reason)
+        _take(app, summary, reason, asked=True)
         return
     told = {
         "kept": f"{owner}'s console kept command of {incident}.",

@@ -13,17 +13,22 @@ from console.model.visible import visible
 class LoadingScreen(ModalScreen[None]):
     """A progress bar over the journal's bytes; dismissed by whoever finishes the load."""
 
-    def __init__(self, path: str):
+    def __init__(
+        self,
+        path: str,
+        title: str = "Reopening the incident",
+        doing: str = "Reading and folding its journal",
+    ):
         super().__init__()
-        self.path = path
+        self.path, self.title_text, self.doing = path, title, doing
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="loading"):
-            yield Label("Reopening the incident", classes="dialog-title")
+            yield Label(visible(self.title_text), classes="dialog-title", markup=False)
             yield Static(visible(self.path), classes="dialog-text", markup=False)
             yield ProgressBar(total=None, show_eta=False, id="loading-progress")
             yield Static(
-                "Reading and folding its journal; nothing is sent to any host meanwhile.",
+                f"{self.doing}; nothing is sent to any host meanwhile.",
                 classes="dialog-hint",
             )
 
