@@ -19,6 +19,7 @@ from console.model.kinds import done_by
 from console.model.procedure import StepKind
 from console.model.step_state import undoes
 from console.ui.between_waves import confirm_next
+from console.ui.config_drift import Drift
 from console.ui.console_app import AppPart
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from console.engine.steps import PerHost
+    from console.ui.drills import DrillControl
     from console.ui.live import LiveWatch
 
 
@@ -40,6 +42,7 @@ class StepHost(AppPart, Protocol):
     engine: Engine
     exec_step: str | None
     live: LiveWatch
+    drills: DrillControl
 
     @property
     def screen(self) -> Screen[Any]: ...
@@ -60,6 +63,8 @@ class Stepping:
         # Steps the commander took ahead of the checklist's order, asked first: their run
         # records it (the steps not done then), if they are still ahead of it as it starts.
         self.out_of_order: set[str] = set()
+        # The configuration as read at start, against its files now (ui/config_drift.py).
+        self.drift = Drift(app.drills.file.directory, app.drills.file.at_start)
 
     def do_step(self, step_id: str) -> None:
         """The one obvious action for a step: confirm, run, open its form, or skip it."""
@@ -133,6 +138,7 @@ class Stepping:
             def send(message: str | None) -> None:
                 if message is not None:
                     edited = message if message != default else None
+                    self.drift.note(self.app.conductor, step_id)
                     self.run_step(step_id, only_hosts, edited, f"{who} (message shown)")
 
             self.app.push_screen(NotifyDialog(step.title, default, targets, step.every), send)
@@ -191,8 +197,8 @@ class Stepping:
         ran = ran_state.hosts
         retry = only_hosts is not None and set(per_host) <= set(ran)
         verb, standing = ("Retry", ran_state.standing(list(per_host))) if retry else ("Run", "")
-        title = conductor.step(step_id).title
-        dialog = RunConfirm(title, systems, per_host, about, verb, standing)
+        title, changed = conductor.step(step_id).title, self.drift.said()
+        dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
         self.app.push_screen(dialog, answered)
 
     def _after_undo(self, step_id: str, only_hosts: list[str] | None) -> bool:
@@ -298,7 +304,8 @@ class Stepping:
                 "Retry",
                 conductor.state.step(f"{step_id}.undo").standing(list(per_host)),
             )
-        dialog = RunConfirm(f"Undo: {step.title}", systems, per_host, about, verb, standing)
+        title, changed = f"Undo: {step.title}", self.drift.said()
+        dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
         self.app.push_screen(dialog, answered)
 
     def run_undo(self, step_id: str, only_hosts: list[str] | None = None) -> None:
@@ -307,6 +314,7 @@ class Stepping:
         reading "☑ done" while its undo ran in waves for a minute)."""
 
         def start() -> None:
+            self.drift.note(self.app.conductor, step_id)
             work = self._undo(step_id, only_hosts)
             self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
 
@@ -333,6 +341,7 @@ class Stepping:
         first show of that screen is the longest turn of the UI's loop as a step starts
         (~40 ms of CPU at 200x50), and the hosts' handshakes begun in the same moment
         took the CPUs and the interpreter's lock from it (bench/RESULTS.md)."""
+        self.drift.note(self.app.conductor, step_id)
         run = functools.partial(self.run_step, step_id, only_hosts, None, confirmed)
         self._on_execution(step_id, run)
 

@@ -190,9 +190,11 @@ class RunConfirm(ButtonDialog[bool]):
         about: Text | None = None,
         verb: str = "Run",
         standing: str = "",
+        changed: str = "",
     ):
         super().__init__()
         self.verb = verb
+        self.changed = changed  # a configuration file changed since start (ui/config_drift.py)
         self.standing = standing  # a retry's hosts counted: `1 failed, 3 not started`
         self.title_text = title
         self.systems = systems
@@ -230,6 +232,8 @@ class RunConfirm(ButtonDialog[bool]):
         preview = self.app.key_label("checklist.preview")
         with Vertical(classes="dialog -danger", id="run-confirm"):
             yield Label(f"{self.verb} “{self.title_text}” {self._where()}?", classes="dialog-title")
+            if self.changed:  # above what scrolls: in sight whatever the commands' length
+                yield Static(f"! {self.changed}", id="run-changed", markup=False)
             with VerticalScroll(id="run-commands"):
                 yield Static(text, classes="dialog-text")
             yield Static(

@@ -1,0 +1,181 @@
+"""The configuration files a running console read at start, against the files as they are
+now. The console runs what it read: what a confirmation shows is what runs. A file edited
+since (a teammate fixing strategies.toml mid-incident) is not taken up under the commander
+half-way through an incident: where a step is confirmed, the console says which file
+changed and what in it, that the run sends what the confirmation shows, the version read
+at start, and how to use the file as it is now; the run's record says so too
+(`Drift.record`). drills.toml is the drills screen's to read again (ui/drills_file.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from console.model.files import FILES
+from console.model.loading import ABSENT, load_settings, read_files
+from console.model.problems import ConfigError
+from console.model.visible import visible
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+
+SAID_CHANGES = 3  # the changes a file's notice names; the rest are counted
+SHOWN_VALUE = 30  # characters of a changed value said, … after
+
+
+class Changed(NamedTuple):
+    """A file of the configuration that is not what the console read at start."""
+
+    name: str  # strategies.toml
+    changes: list[str]  # `version-rollback.params.restart.default: "a" → "b"`, or why none
+    started: str  # sha256 of the file at start, its first 12 hex digits
+    now: str  # sha256 of the file now ("" when it is gone)
+
+    def said(self) -> str:
+        """`strategies.toml (version-rollback.params.restart.default: "sudo …" → "sleep 20")`."""
+        shown = self.changes[:SAID_CHANGES]
+        more = len(self.changes) - len(shown)
+        if more:
+            shown.append(f"and {more} more")
+        return f"{self.name} ({'; '.join(shown)})" if shown else self.name
+
+
+def _digest(data: bytes | str) -> str:
+    """The first 12 hex digits of a file's sha256; "" for no content (absent, unreadable)."""
+    return hashlib.sha256(data).hexdigest()[:12] if isinstance(data, bytes) else ""
+
+
+def _parsed(data: bytes | str) -> dict[str, Any] | None:
+    """A file's TOML (an absent one: empty), or None where it is not TOML or not read."""
+    if isinstance(data, str):
+        return {} if data == ABSENT else None
+    try:
+        return tomllib.loads(data.decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+
+
+def _shown(value: object) -> str:
+    said = repr(value) if not isinstance(value, str) else f'"{value}"'
+    said = visible(said, one_line=True)
+    return said if len(said) <= SHOWN_VALUE else said[: SHOWN_VALUE - 1] + "…"
+
+
+def _named(items: list[Any]) -> dict[str, Any] | None:
+    """A list of tables each with its own `name`, by name (else None)."""
+    if not all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items):
+        return None
+    named = {i["name"]: i for i in items}
+    return named if len(named) == len(items) else None
+
+
+def differences(before: object, after: object, path: str = "") -> list[str]:
+    """Where `after` differs from `before` (parsed TOML), one line each: tables and lists of
+    named tables (strategies, parameters, systems, hosts) by key and name."""
+    at = path or "(the whole file)"
+    if isinstance(before, list) and isinstance(after, list):
+        old, new = _named(before), _named(after)
+        if old is not None and new is not None:
+            before, after = old, new
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[str] = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in after:
+                found.append(f"{where} removed")
+            elif key not in before:
+                found.append(f"{where} added")
+            elif before[key] != after[key]:
+                found += differences(before[key], after[key], where)
+        return found
+    if before == after:
+        return []
+    if isinstance(before, dict | list) or isinstance(after, dict | list):
+        return [f"{at} changed"]
+    return [f"{at}: {_shown(before)} → {_shown(after)}"]
+
+
+class Drift:
+    """The files read at start (`at_start`, as `read_files` gave them), and how those of
+    them the console reads once differ now."""
+
+    def __init__(self, directory: Path | None, at_start: dict[str, bytes | str]):
+        self.directory = directory
+        self.at_start = at_start
+        self.now: dict[str, bytes | str] = at_start  # the files at the last look
+        self._loads: tuple[dict[str, bytes | str], str] = (at_start, "")
+
+    def changed(self) -> list[Changed]:
+        """The files changed since the console started, in FILES' order (drills.toml left
+        to its own re-read). Reads each file, small, where a step is confirmed."""
+        if self.directory is None:
+            return []
+        self.now = read_files(self.directory)
+        found = []
+        for part, name in FILES.items():
+            if part == "drills":
+                continue
+            before, now = self.at_start.get(part, ABSENT), self.now[part]
+            if now == before:
+                continue
+            old, new = _parsed(before), _parsed(now)
+            if isinstance(now, str) and now != ABSENT:
+                changes = [now]  # `cannot be read: Permission denied`
+            elif new is None:
+                changes = ["not valid TOML as it is now"]
+            else:
+                changes = differences(old, new) if old is not None else ["changed"]
+            if changes:  # a comment or spacing alone changes nothing that runs
+                found.append(Changed(name, changes, _digest(before), _digest(now)))
+        return found
+
+    def said(self) -> str:
+        """What a confirmation says of the files changed since the console started ("":
+        none did)."""
+        changed = self.changed()
+        if not changed:
+            return ""
+        files = "; ".join(c.said() for c in changed)
+        if problem := self.problem():
+            return (
+                f"Changed since the console started: {files}. As they are now, the files do"
+                f" not load: {problem}. This runs what the console read at start, as shown"
+                " here; fix them before quitting (check-config says each problem)."
+            )
+        return (
+            f"Changed since the console started: {files}. This runs what the console read"
+            " then, as shown here. To use the files as they are now: check-config, then quit"
+            " (leaving the incident open) and resume it."
+        )
+
+    def problem(self) -> str:
+        """Why the files as they were at the last look do not load, in check-config's
+        first line ("": they load); validated once for each content."""
+        files, said = self._loads
+        if files is not self.now and files != self.now:
+            said = ""
+            try:
+                assert self.directory is not None  # files were read
+                load_settings(self.directory, files=self.now)
+            except ConfigError as exc:
+                more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+                said = visible(str(exc.problems[0]), one_line=True) + more
+            self._loads = (self.now, said)
+        return said
+
+    def note(self, conductor: Conductor | None, step_id: str) -> None:
+        """Before a step runs, where a file changed since the console started: a note on
+        the step, which versions it runs with."""
+        if conductor is None or not (changed := self.changed()):
+            return
+        versions = ", ".join(
+            f"{c.name} sha256 {c.started}… (now {c.now + '…' if c.now else 'not read'})"
+            for c in changed
+        )
+        conductor.note(
+            f"run with the configuration read when the console started, as its confirmation"
+            f" showed: {versions}; changed since: {'; '.join(c.said() for c in changed)}",
+            step_id,
+        )
