@@ -26,7 +26,7 @@ from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import FailureClass, StepStatus
 from console.ui.follow import make_follow_app
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import Fleet, checklist, write_fleet
 from tests.test_resume_between_waves import attempts_ended
 from tests.test_ui_support import START, until
 
@@ -44,20 +44,7 @@ STRATEGIES = {
         }
     ]
 }
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
-}
+PROCEDURE = checklist({"id": "restore", "title": "Restore the release", "kind": "strategy"})
 
 
 @pytest.fixture

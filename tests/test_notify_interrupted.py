@@ -17,25 +17,12 @@ import pytest
 
 from console.journal.store import read_journal
 from console.model.events import Kind
-from tests.cli_fleet import write_fleet
+from tests.cli_fleet import checklist, write_fleet
 
 pytestmark = pytest.mark.sshd
 
 NOOP = {"name": "noop", "kind": "custom", "commands": {"action": "true"}}
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "halt", "title": "Halt", "kind": "command", "command": "true"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
-}
+PROCEDURE = checklist({"id": "halt", "title": "Halt", "kind": "command", "command": "true"})
 
 
 def run_argv(fleet, journal: Path, *extra: str) -> tuple[list[str], dict[str, str]]:

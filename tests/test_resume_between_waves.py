@@ -32,7 +32,7 @@ from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
 from console.ui.follow import make_follow_app
 from console.ui.widgets.waves_line import waves_text
-from tests.cli_fleet import LINK_VERIFY, Fleet, write_fleet
+from tests.cli_fleet import LINK_VERIFY, Fleet, checklist, write_fleet
 from tests.test_old_journal_empty_params_sshd import BEFORE, written_on
 from tests.test_ui_resume import checklist_shown, resumed_app
 from tests.test_ui_support import (  # noqa: F401
@@ -94,20 +94,7 @@ STRATEGIES = {
         },
     ]
 }
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
-}
+PROCEDURE = checklist({"id": "restore", "title": "Restore the release", "kind": "strategy"})
 RELEASES = ("1.9.2", "1.10.0", "1.11.0")
 
 
