@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
 from console.model.loading import load_settings
 from tests import sshd, test_terminal_closed
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import end_mid_step, fleet
+from tests.unknown_verified import verified_once_ended
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
 
@@ -59,12 +59,7 @@ def test_a_command_left_running_by_a_closed_terminal_prints_and_ends(
         engine = Engine.build(load_settings(config))
         conductor = engine.resume(journal)
         try:
-            for _ in range(100):  # bounded: until the attempt no longer runs on web-1
-                verdicts = await verify_unknown(conductor, None)
-                if "still running" not in verdicts["web-1"]:
-                    return verdicts
-                await asyncio.sleep(0.2)
-            return verdicts
+            return await verified_once_ended(conductor)
         finally:
             conductor.release_locks()
             conductor.recorder.close()

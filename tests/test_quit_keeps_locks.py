@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
@@ -33,6 +32,7 @@ from tests.test_terminal_closed import (
     start_the_step,
 )
 from tests.test_ui_terminal import Tmux
+from tests.unknown_verified import verified_once_ended
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
 
@@ -130,11 +130,7 @@ def test_quitting_with_a_host_unknown_keeps_the_locks_until_it_is_settled(
                 assert said is None, said
             else:
                 assert said is not None and f"ended without closing it: {why};" in said, said
-            for _ in range(100):  # bounded: until the attempt no longer runs on web-1
-                verdicts = await verify_unknown(conductor, None)
-                if "still running" not in verdicts["web-1"]:
-                    break
-                await asyncio.sleep(0.2)
+            verdicts = await verified_once_ended(conductor)
             assert (tmp_path / "locks" / "web.lock").exists()
             conductor.close(Outcome.FAILED, "settled by hand for the test")
             assert not (tmp_path / "locks" / "web.lock").exists()

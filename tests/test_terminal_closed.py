@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
 from console.journal.describe import describe
 from console.journal.store import read_journal
@@ -33,6 +32,7 @@ from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import _wait_for, started
 from tests.test_ui_support import until
 from tests.test_ui_terminal import Tmux
+from tests.unknown_verified import verified_once_ended
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
 
@@ -241,12 +241,7 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
             # F3 says it above web-1's output, as the document does (its row: unknown).
             shown = why_text(conductor.state.step(STEP).hosts["web-1"])
             assert shown is not None and shown.plain == f"? {left}", shown
-            for _ in range(100):  # bounded: until the attempt no longer runs on web-1
-                verdicts = await verify_unknown(conductor, None)
-                if "still running" not in verdicts["web-1"]:
-                    return verdicts
-                await asyncio.sleep(0.2)
-            return verdicts
+            return await verified_once_ended(conductor)
         finally:
             conductor.release_locks()
             conductor.recorder.close()
