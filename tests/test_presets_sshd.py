@@ -81,14 +81,36 @@ async def test_file_flags_go_to_zero_and_undo_puts_them_back(sshd_server, tmp_pa
 
 
 def test_an_unknown_flag_is_refused_before_anything_changes(sshd_server, tmp_path):
+    """Each flag is looked for by name: new_checkout on two lines of the file does not
+    stand in for new_chekout (counted by lines, it did, and the toggle-off went on). The
+    refusal names the flag missing and those the file has."""
     app = sshd_server.sandbox("app")
-    (app / "flags").write_text("new_checkout=100\n")
+    before = "new_checkout=100\ndark_mode=0\nnew_checkout=100\n"
+    (app / "flags").write_text(before)
     config = configure(sshd_server, tmp_path, app, flags_off(FLAGS_FILE))
 
-    outcome = run(config, tmp_path, "flags-off", "flags=new_chekout")
+    outcome = run(config, tmp_path, "flags-off", "flags=new_checkout,new_chekout")
 
-    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck"
-    assert (app / "flags").read_text() == "new_checkout=100\n"
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert (
+        "no flag new_chekout in flags (its flags: new_checkout, dark_mode): nothing changed;"
+        " check flags" in outcome.stdout
+    )
+    assert (app / "flags").read_text() == before
+
+
+def test_a_flags_file_not_there_is_named_with_its_parameter(sshd_server, tmp_path):
+    """A flags_file mistyped: the host's line names it, its parameter and where it was
+    looked for, not awk's `cannot open`."""
+    app = sshd_server.sandbox("app")
+    config = configure(sshd_server, tmp_path, app, flags_off(FLAGS_FILE))
+
+    outcome = run(config, tmp_path, "flags-off", "flags=new_checkout")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert f"no readable flags file flags (flags_file) in {app}: nothing changed" in (
+        outcome.stdout
+    )
 
 
 def test_a_flags_file_that_cannot_be_rewritten_fails_the_action(sshd_server, tmp_path):
@@ -551,7 +573,7 @@ def test_an_unknown_flag_is_refused_before_a_re_enable(sshd_server, tmp_path):
     outcome = run(config, tmp_path, "reenable", "flags=new_chekout")
 
     assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
-    assert "unknown flag in new_chekout" in outcome.stdout
+    assert "no flag new_chekout in flags (its flags: new_checkout)" in outcome.stdout
     assert (app / "flags").read_text() == "new_checkout=0\n"
 
 

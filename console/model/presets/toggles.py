@@ -28,14 +28,27 @@ FLAGS_FILE = param(
     "flags_file", "the file of `name=percent` lines", type=ParamType.PATH, required=True
 )
 
-# Every named flag must be in the file: a typo must not "disable" nothing.
+# Every named flag must be in the file: a typo must not "disable" nothing. Each is looked
+# for by name (a flag on two lines does not stand in for one misspelt), and a refusal names
+# the flags missing and those the file has.
 _FLAGS_EXIST = """\
 mkdir -p .rollback
-FLAGS={{flags}} awk -F= '
-  BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
-  ($1 in want) { print "flag " $0; seen++ }
-  END { if (seen < n) { print "unknown flag in " ENVIRON["FLAGS"] > "/dev/stderr"; exit 3 } }
-' {{flags_file}} || exit 3
+flags_at={{flags_file}}
+case $flags_at in /*) flags_in= ;; *) flags_in=" in $PWD" ;; esac
+test -f "$flags_at" && test -r "$flags_at" || {
+  echo "no readable flags file $flags_at (flags_file)$flags_in: nothing changed" >&2; exit 3; }
+FLAGS={{flags}} awk -F= -v file="$flags_at" '
+  BEGIN { n = split(ENVIRON["FLAGS"], f, ",") }
+  { for (i = 1; i <= n; i++) if ($1 == f[i]) { print "flag " $0; got[$1] = 1; break } }
+  NF && $1 !~ /^#/ && !($1 in had) { had[$1] = 1; if (k++ < 8) names = names (k > 1 ? ", " : "") $1 }
+  END {
+    for (i = 1; i <= n; i++) if (!(f[i] in got) && !(f[i] in said)) { said[f[i]] = 1; miss = miss (miss == "" ? "" : ", ") f[i] }
+    if (miss == "") exit 0
+    has = k ? names (k > 8 ? " +" (k - 8) " more" : "") : "none"
+    print "no flag " miss " in " file " (its flags: " has "): nothing changed; check flags" > "/dev/stderr"
+    exit 3
+  }
+' "$flags_at" || exit 3
 """
 
 
