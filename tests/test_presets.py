@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from console.engine.errors import ProcedureError
+from console.engine.plan import strategy_groups
 from console.model.kinds import StrategyKind
 from console.model.presets import all_presets, default_preset
 from console.model.strategies import Strategy
@@ -77,6 +79,30 @@ def test_a_built_in_kind_without_commands_or_preset_is_refused(kind):
 def test_an_unknown_preset_says_what_exists(raw, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         strategy(**raw)
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ("25,150", "stage '150' is not a share of more than 0 and at most 100 %"),
+        ("0,100", "stage '0' is not a share of more than 0 and at most 100 %"),
+        ("50,25", "stage '25' does not rise above '50' before it"),
+    ],
+)
+def test_a_re_enable_stage_is_a_rising_share_of_at_most_100(steps, message):
+    """check-config took `steps = "25,150"` (the flags then set to 150) and `"50,25"` (a
+    re-enable turning the rollout back down); refused in its default, as `run` refuses it
+    in a value given, before anything is sent."""
+    params = [{"name": "flags", "default": "a"}, {"name": "flags_file", "default": "f"}]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        strategy(
+            kind="feature-reenable",
+            preset="file",
+            params=[*params, {"name": "steps", "default": steps}],
+        )
+    fine = strategy(kind="feature-reenable", preset="file", params=params)
+    with pytest.raises(ProcedureError, match=re.escape(f"steps = '{steps}': {message}")):
+        strategy_groups(fine, {"flags": "a", "flags_file": "f", "steps": steps})
 
 
 @pytest.mark.parametrize(

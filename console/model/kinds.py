@@ -53,15 +53,27 @@ def share(value: str) -> int | float:
 
 def stage_problem(stepping: Stepping, values: list[str]) -> str | None:
     """Why the stages `values` of a gradual kind cannot run (each is recorded as its
-    share), or None: check-config refuses it in a default, the engine in a value given."""
+    share), or None: check-config refuses it in a default, the engine in a value given.
+    Each is a number, rising; a percentage more than 0 and at most 100 (`25,150` would
+    write 150 into the flags, `50,25` turn the rollout back down as it "re-enables")."""
+    said = f"{stepping.param} = {','.join(values)!r}"
+    example = f"a share in {stepping.unit or 'its unit'}, as 5,25,100"
     for value in values:
         try:
             share(value)
         except ValueError:
-            return (
-                f"{stepping.param} = {','.join(values)!r}: stage {value!r} is not a number"
-                f" (a share in {stepping.unit or 'its unit'}, as 5,25,100)"
-            )
+            return f"{said}: stage {value!r} is not a number ({example})"
+    shares = [share(value) for value in values]
+    over = [v for v in values if not 0 < share(v) <= 100]
+    if stepping.unit == "%" and over:
+        return (
+            f"{said}: stage {over[0]!r} is not a share of more than 0 and at most 100 % ({example})"
+        )
+    if back := next((i for i in range(1, len(shares)) if shares[i] <= shares[i - 1]), None):
+        return (
+            f"{said}: stage {values[back]!r} does not rise above {values[back - 1]!r} before it"
+            f" ({example})"
+        )
     return None
 
 
