@@ -103,6 +103,8 @@ def test_a_wrong_database_name_is_named_by_the_failure_line(host, cluster, tmp_p
     line = failure_line(outcome)
     assert line.startswith("cannot connect to database nosuch: "), line
     assert 'database "nosuch" does not exist' in line
+    # the database is what to correct: naming the target (it said so) would change nothing
+    assert "--param target" not in line and "fix it there" not in line, line
     assert untouched(cluster) and cluster.sql("SELECT max(version) FROM schema_migrations") == "2"
 
 

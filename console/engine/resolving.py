@@ -216,10 +216,14 @@ def _refused_hint(conductor: Conductor, found: Resolved, naming: str) -> str:
     orderz in database shop (named in tables)`): they say what to correct, and naming
     the value would change nothing. Nor would it where the database's lock stopped the
     read (PostgreSQL's `canceling statement due to lock timeout`): its holder is what
-    to wait for, or end, as the host's words say when they name it."""
+    to wait for, or end, as the host's words say when they name it; nor where psql could
+    not connect (`cannot connect to database shop: ... does not exist`, a wrong port, the
+    server down): the connection, as psql's reason says, is what to correct."""
     shown = next(iter(found.refused.values()), "")  # the refusal the problem quotes
     if _LOCK_TIMEOUT in shown:
         return "" if _HOLDER_NAMED in shown else _LOCK_AGAIN
+    if shown.startswith(_NO_CONNECTION):
+        return ""
     strategy = conductor.settings.strategy(conductor.state.strategy or "")
     others = {p.name for p in strategy.params} - {found.param}
     named = {m.group(1) for words in found.refused.values() for m in _NAMED_PARAM.finditer(words)}
@@ -232,6 +236,8 @@ _NAMED_PARAM = re.compile(r"\((?:named in )?([a-z_]+)\)")
 # PostgreSQL's words for a read that gave up on a lock, and the presets' end of them when
 # they found who holds it (lock_holders in console/model/presets/pgshell.py)
 _LOCK_TIMEOUT, _HOLDER_NAMED = "lock timeout", "end it, or retry once it is done"
+# The presets' words where psql could not reach the database (reach in pgshell.py)
+_NO_CONNECTION = "cannot connect to database "
 _LOCK_AGAIN = (
     "a session held the lock it waited for (none was named holding it afterwards): run it"
     " again as it was once the lock is free; naming another value would wait for the same lock"
