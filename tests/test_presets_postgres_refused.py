@@ -211,8 +211,8 @@ def test_point_in_time_refuses_a_time_before_the_timeline_it_follows_began(host,
     (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
-    assert run_console(config, tmp_path / "restore", "restore").returncode == 0
-    assert ids(cluster) == [1, 2, 3]
+    restored = run_console(config, tmp_path / "restore", "restore")
+    assert restored.returncode == 0 and ids(cluster) == [1, 2, 3]
     cluster.sql("INSERT INTO orders VALUES (6, 'taken since')")
     cluster.switch_wal_and_wait_archived()
 
@@ -222,6 +222,13 @@ def test_point_in_time_refuses_a_time_before_the_timeline_it_follows_began(host,
     summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
     assert "timeline 2, which recovery follows, began " in summary, summary
     assert "is on the timeline it forked away from" in summary, summary
+    # the way to that time named, not only a later time (which loses what is wanted back)
+    kept = f"{cluster.pgdata}.replaced-{restored.incident}"
+    assert (
+        f"to recover to that time, undo that recovery first (incident {restored.incident},"
+        f" which kept the data directory from before it at {kept}), then run this again;"
+        " or choose a time after it began"
+    ) in summary, summary
     assert cluster.running() and ids(cluster) == [1, 2, 3, 6]
     assert kept_aside(cluster, outcome.incident) == []
 

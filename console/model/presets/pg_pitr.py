@@ -75,7 +75,10 @@ if [ -n "$born" ] && [ "$target" -lt "${born}000000000" ]; then
   done | tail -n 1)
   if [ -n "$missed" ]; then
     rm -rf "$stage"
-    echo "timeline $follows, which recovery follows, began $(date -u -d "@$born" '+%F %T') UTC, after "{{recovery_target_time}}": what was committed up to that time since the backup (the last at $missed UTC) is on the timeline it forked away from, which recovery along timeline $follows never replays; choose a time after it began" >&2
+    # the recovery that began it named, as where a time its fork left behind is refused
+    kept=$(ls -d "$pgdata".replaced-* 2>/dev/null | tail -n 1)
+    echo "timeline $follows, which recovery follows, began $(date -u -d "@$born" '+%F %T') UTC, after "{{recovery_target_time}}": what was committed up to that time since the backup (the last at $missed UTC) is on the timeline it forked away from, which recovery along timeline $follows never replays:" \\
+      "to recover to that time, undo that recovery first${kept:+ (incident ${kept##*.replaced-}, which kept the data directory from before it at $kept)}, then run this again; or choose a time after it began" >&2
     exit 3
   fi
 fi
