@@ -93,6 +93,17 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
         "error: undo changes hosts: add --yes (see the commands first with --dry-run)"
     ]
     assert fleet.written("version") == dict.fromkeys(HOSTS, "2.4.1\n")
+    # A host renamed in inventory.toml since: one line, not an internal error (KeyError)
+    inventory = fleet.config / "inventory.toml"
+    written = inventory.read_text()
+    inventory.write_text(written.replace('"app-1"', '"app-9"'))
+    renamed = fleet.cli("undo", str(journal), "restore", "--dry-run")
+    assert renamed.returncode == 2, renamed.stdout + renamed.stderr
+    assert renamed.stderr.strip().splitlines() == [
+        "error: host(s) app-1 that step 'Restore the release' changed are not in this"
+        " configuration's inventory: undo it with the configuration it ran with (--config DIR)"
+    ]
+    inventory.write_text(written)
 
     undone = fleet.cli("undo", str(journal), "restore", "--hosts", "app-2", "--yes")
     assert undone.returncode == 0, undone.stdout + undone.stderr

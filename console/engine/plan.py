@@ -331,6 +331,11 @@ def plan_undo(
             f"step {step.title!r} changed no host (none was reached, none went further"
             " than its precheck, or their transactions rolled back): nothing to undo"
         )
+    if gone := [h for h in ran if h not in settings.inventory.host_names]:  # renamed since
+        raise ProcedureError(
+            f"host(s) {', '.join(gone)} that step {step.title!r} changed are not in this"
+            " configuration's inventory: undo it with the configuration it ran with (--config DIR)"
+        )
     params = strategy_params(state, name, strategy, secrets)
     targets = targets_for(settings.inventory, ran)
     here = strategy.runs_on is RunsOn.JUMP_HOST
