@@ -73,6 +73,32 @@ def test_a_step_naming_a_strategy_no_system_lists_is_a_warning(tmp_path):
     ) in result.stderr
 
 
+def test_a_default_recovery_time_ahead_of_now_is_refused_as_run_refuses_it(tmp_path):
+    """What check-config accepts runs: a point-in-time strategy whose default time lies
+    years ahead (2062 typed for 2026) passed check-config, and `run` then refused it
+    (exit 2, 'is ... days ahead of now'). Refused at the strategy's line, in run's words."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    before = strategies.read_text().count("\n")
+    with strategies.open("a") as file:
+        file.write(
+            '\n[[strategies]]\nname = "last-night"\nkind = "point-in-time"\n'
+            'preset = "postgres-pitr"\nparams = [\n  { name = "pgdata", default = "/pg" },\n'
+            '  { name = "backup", default = "/b" },\n  { name = "archive", default = "/a" },\n'
+            '  { name = "recovery_target_time", default = "2062-12-07T03:51:13Z" },\n]\n'
+        )
+    keys_recorded(target)
+    result = console("check-config", str(target))
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert line.startswith(
+        f"error: {strategies}:{before + 3}: strategies[5].name: strategy 'last-night': the"
+        " default of recovery_target_time, 2062-12-07T03:51:13Z is "
+    ), line
+    assert " days ahead of now (" in line and line.endswith("(Z for a local time)?"), line
+
+
 def test_a_system_that_lists_no_strategies_is_a_warning_and_run_says_what_to_write(tmp_path):
     """`strategies = []` (or none written) passed check-config silently; the procedure's
     strategy step could never run there, and `run --systems web` said 'no strategy applies

@@ -4,8 +4,10 @@ not work here (unset secrets, unresolved names and keys, hosts no route reaches)
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from console.cli.common import load
@@ -19,6 +21,7 @@ def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
     from console.model.coverage import (
         countless_triggers,
+        defaults_ahead,
         demo_faults,
         strategyless_systems,
         unchecked_rollouts,
@@ -51,6 +54,7 @@ def check_config(args: argparse.Namespace) -> int:
     demo = directory is not None and directory.resolve() == demo_config().resolve()
     if not demo:
         checks.append(demo_faults)
+    checks.append(functools.partial(defaults_ahead, now=datetime.now(UTC)))  # as run says
     settings = load(args, directory=directory, say_warnings=False, checks=checks, cached=False)
     assert directory is not None  # load() refuses a configuration it cannot find
     for warning in settings.warnings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from console.engine.errors import ParameterRefused, ProcedureError
@@ -89,23 +89,9 @@ def check_params(
             both[-1],
         )
     if preset and (ahead := preset.ahead(values, datetime.now(UTC))):  # said here too
-        name, by = ahead
-        raise ParameterRefused(
-            f"parameter {name!r}: {values[name]} is {_span(by)} ahead of now"
-            f" ({datetime.now(UTC):%H:%M} UTC on this jump host): no commit has reached it,"
-            " so recovery never would; its zone written wrong (Z for a local time)?",
-            name,
-        )
+        name, why = ahead
+        raise ParameterRefused(f"parameter {name!r}: {why}", name)
     return values
-
-
-def _span(by: timedelta) -> str:
-    """`by` in its largest units: 3 h 5 min, 12 min, 2 days."""
-    minutes = int(by.total_seconds() // 60)
-    if minutes >= 2 * 24 * 60:
-        return f"{minutes // (24 * 60)} days"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def strategy_groups(strategy: Strategy, params: dict[str, str]) -> tuple[Groups, list[str]]:

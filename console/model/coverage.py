@@ -4,9 +4,12 @@ probe watches, a strategy step for systems that list no strategy or naming one t
 system lists, a drill awaiting an automatic trigger no triggers.toml entry can fire or
 judging integrity on a strategy that keeps no records, a gradual re-enable that checks
 nothing but the flags, a canary that nothing watches, a trigger on a log probe with no
-threshold (warnings), a drill injecting demo faults outside the demo (an error)."""
+threshold (warnings), a drill injecting demo faults outside the demo, a default time
+ahead of now that run refuses (errors)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from console.model.kinds import STRATEGY_KINDS
 from console.model.presets import default_preset, find_preset
@@ -311,3 +314,18 @@ def _checks_each_host(strategy: Strategy) -> bool:
         preset = None
     preset = preset or default_preset(strategy.kind)
     return bool(commands.verify) and (preset is None or commands.verify != preset.verify)
+
+
+def defaults_ahead(settings: Settings, now: datetime) -> list[Finding]:
+    """Each strategy default that `run` refuses as a time ahead of `now` (a recovery to a
+    point in time no commit has reached): check-config refuses it too, at its line (what
+    it accepts runs)."""
+    findings = []
+    for index, strategy in enumerate(settings.strategies):
+        preset = find_preset(strategy.kind, strategy.preset) if strategy.preset else None
+        defaults = {p.name: p.default for p in strategy.params if p.default is not None}
+        if preset and (ahead := preset.ahead(defaults, now)):
+            name, why = ahead
+            said = f"strategy {quoted(strategy.name)}: the default of {name}, {why}"
+            findings.append(Finding("strategies", (index, "name"), said))
+    return findings

@@ -86,14 +86,19 @@ class Preset:
     def commands(self) -> dict[str, str]:
         return {s: t for s in STAGES if (t := getattr(self, s))}
 
-    def ahead(self, values: Mapping[str, str], now: datetime) -> tuple[str, timedelta] | None:
+    def ahead(self, values: Mapping[str, str], now: datetime) -> tuple[str, str] | None:
         """A `past` parameter given a time more than AHEAD_SKEW after `now` (this machine's
-        clock; a host's may be a little ahead of it): its name, and how far ahead."""
+        clock; a host's may be a little ahead of it): its name, and why it is refused (by
+        `run` and the picker in a value given, by check-config in a default)."""
         for name in self.past:
             with contextlib.suppress(ValueError):
                 when = datetime.fromisoformat(values.get(name) or "")
                 if when.tzinfo is not None and when - now > AHEAD_SKEW:
-                    return name, when - now
+                    return name, (
+                        f"{values[name]} is {_span(when - now)} ahead of now ({now:%H:%M} UTC on"
+                        " this jump host): no commit has reached it, so recovery never would;"
+                        " its zone written wrong (Z for a local time)?"
+                    )
         return None
 
     def contradiction(self, values: Mapping[str, object]) -> list[str]:
@@ -104,6 +109,15 @@ class Preset:
             if len(given) > 1:
                 return given
         return []
+
+
+def _span(by: timedelta) -> str:
+    """`by` in its largest units: 3 h 5 min, 12 min, 2 days."""
+    minutes = int(by.total_seconds() // 60)
+    if minutes >= 2 * 24 * 60:
+        return f"{minutes // (24 * 60)} days"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 def param(
