@@ -4,6 +4,7 @@ converted once by import-ansible; and a rollback's hosts reached as Ansible reac
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,25 @@ def test_the_ansible_ssh_names_win_as_in_ansible_whatever_level_sets_them(sshd_s
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(result.stdout.splitlines()) == [f"web-{n}: {server.user}" for n in (1, 2)]
+
+
+def test_a_value_from_the_ansible_inventory_is_said_where_ansible_wrote_it(tmp_path):
+    """Walked with `ansible = { inventory = "../hosts.ini", group = "web" }`: a mistyped
+    ansible_host read 'inventory.toml:1: systems[0].hosts[0].ssh_alias: ...' (no such key
+    there), and exec's host refused on a mistyped ansible_port read '...; its port: its
+    ansible_port', naming no file. Both name the inventory's file, line and variable."""
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(f"[web]\nweb-1 ansible_host=127.0.0.1 ansible_port={port}\n")
+    system = {"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}
+    directory = config_with(tmp_path, [system])
+    ran = cli("exec", "--config", str(directory), "--systems", "web", "true", tmp_path=tmp_path)
+    said = f"; its port: {inventory}:2: ansible_port = {port}\n"
+    assert ran.returncode == 1 and said in ran.stderr, ran.stderr
+    inventory.write_text("[web]\nweb-1 ansible_host='bad host!'\n")
+    checked = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert checked.returncode == 2, checked.stderr
+    said = f"error: {inventory}:2: web-1: ansible_host 'bad host!' is not valid: use a host name"
+    assert any(line.startswith(said) for line in checked.stderr.splitlines()), checked.stderr

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from console.model.ansible.load import Reported, with_ansible_hosts
+from console.model.ansible.load import Reported, Written, ansible_said, with_ansible_hosts
 from console.model.config_cache import cache_key, keep, read_cached
 from console.model.files import FILES, REQUIRED
 from console.model.problems import (
@@ -155,10 +155,12 @@ def _validated(
             hint = did_you_mean(key, ["strategies"])
             sources.add("strategies", f"unknown key{hint}", key, line_of(lines, (key,)))
     document["strategies"] = strategies.get("strategies", [])
+    written: list[Written] = []  # where an Ansible host's values were written
     if read is not None:  # a model instance: pydantic takes it as it is
         document["inventory"], reported = read.inventory, read.reported
     else:
-        document["inventory"], reported = with_ansible_hosts(document.get("inventory"), directory)
+        inventory = document.get("inventory")
+        document["inventory"], reported = with_ansible_hosts(inventory, directory, written)
     found = _ansible_problems(reported, sources)
     sources.problems += [problem for problem, error in found if error]
     from pydantic import ValidationError  # only to validate: a hit never imports it
@@ -169,7 +171,7 @@ def _validated(
         # A system whose Ansible group could not be read has no hosts: said once, there.
         unread = {("systems", item.system) for item in reported if item.finding.error}
         sources.problems += [
-            sources.locate(finding)
+            ansible_said(finding, written) or sources.locate(finding)
             for finding in validation_findings(exc, Settings)
             if not (
                 finding.part == "inventory"

@@ -17,16 +17,39 @@ def port_written(settings: Settings, directory: Path) -> Callable[[str], str]:
     path = directory / "inventory.toml"
     lines = key_lines(path.read_text(encoding="utf-8-sig")) if path.is_file() else {}
     where: dict[str, str] = {}
-    for s, system in enumerate(settings.inventory.systems):
+    systems = settings.inventory.systems
+    ansible = _ansible_ports(path, directory) if any(s.ansible for s in systems) else {}
+    for s, system in enumerate(systems):
         for h, host in enumerate(system.hosts):
             line = line_of(lines, ("systems", s, "hosts", h, "port"))
             if host.port is None:
-                where[host.name] = f"no port set for it in {path}: ssh_config's Port, else 22"
+                written = "its Ansible inventory" if system.ansible else path
+                where[host.name] = f"no port set for it in {written}: ssh_config's Port, else 22"
             elif system.ansible is not None:
-                where[host.name] = "its ansible_port"
+                said = ansible.get((s, h), "its ansible_port")
+                where[host.name] = f"{said} = {host.port}" if said.endswith("_port") else said
             else:
                 where[host.name] = f"{path}:{line}: port = {host.port}" if line else str(path)
     return lambda label: where.get(label, "its jump host's, from jump_host or ssh_config")
+
+
+def _ansible_ports(path: Path, directory: Path) -> dict[tuple[int, int], str]:
+    """(system, host) of each Ansible host whose port its inventory gives: where and by
+    which variable (`hosts.yml:7: ansible_port`); 'its ansible_port' named no file."""
+    import tomllib
+
+    from console.model.ansible.load import Written, with_ansible_hosts
+
+    written: list[Written] = []
+    try:
+        with_ansible_hosts(tomllib.loads(path.read_text(encoding="utf-8-sig")), directory, written)
+    except (OSError, tomllib.TOMLDecodeError):  # read when it loaded: changed since
+        return {}
+    return {
+        (w.system, w.host): f"{w.file}:{w.line}: {w.variable}" if w.line else w.file
+        for w in written
+        if w.key == "port"
+    }
 
 
 def refused_port(settings: Settings) -> Callable[[str | None, str | None], str]:

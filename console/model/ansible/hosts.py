@@ -45,6 +45,8 @@ class Converted:
 
     hosts: list[dict[str, Any]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # each host's keys, each with where its value was written and the variable that set it
+    origins: list[dict[str, tuple[Where, str]]] = field(default_factory=list)
 
     def note(
         self, where: Where, message: str, error: bool = False, about: str | None = None
@@ -72,6 +74,7 @@ def group_hosts(inventory: Inventory, group: str, path: Path) -> Converted:
         host = _host(inventory, name, group, base, out)
         if host is not None:
             out.hosts.append(host)
+            out.origins.append(_origins(inventory, name, host))
     return out
 
 
@@ -119,6 +122,33 @@ def _host(
     if tags:
         host["tags"] = tags
     return {k: v for k, v in host.items() if v is not None}
+
+
+# The variables that set a host's keys, in the order they win (ssh arguments set what the
+# others leave unset).
+_SET_BY = {
+    "ssh_alias": ("ansible_ssh_host", "ansible_host"),
+    "port": ("ansible_ssh_port", "ansible_port"),
+    "user": ("ansible_ssh_user", "ansible_user"),
+    "identity_files": ("ansible_ssh_private_key_file", "ansible_private_key_file"),
+}
+_ARGS = ("ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args")
+
+
+def _origins(inventory: Inventory, name: str, host: dict[str, Any]) -> dict[str, tuple[Where, str]]:
+    """Where each of `host`'s keys was written, and by which variable: a problem the
+    console finds with a value is said there, not at inventory.toml's [[systems]]."""
+    variables = inventory.host_variables(name)
+    where = inventory.host_where.get(name)
+    found: dict[str, tuple[Where, str]] = {}
+    if where is not None:
+        found = {"name": (where, "the host's name"), "tags": (where, "its groups")}
+    for key in host:
+        setting = next((v for v in _SET_BY.get(key, ()) if v in variables), None)
+        setting = setting or next((v for v in _ARGS if v in variables), None)
+        if setting is not None and key not in found:
+            found[key] = (variables[setting].where, setting)
+    return found
 
 
 def _value(variables: dict[str, Var], *names: str) -> object:

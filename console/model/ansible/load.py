@@ -10,6 +10,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:  # read with the first Ansible-backed system (a configuration without one
     # loads none of the inventory reader)
     from console.model.ansible.inventory import Finding
+    from console.model.problems import ConfigProblem
+    from console.model.problems import Finding as Located
+
+
+class Written(NamedTuple):
+    """Where the key `key` of host number `host` (named `name`) of system number `system`
+    was written in an Ansible inventory (file, line), and the variable that set it
+    (`ansible_host`)."""
+
+    system: int
+    host: int
+    key: str
+    name: str
+    file: str
+    line: int | None
+    variable: str
 
 
 class Reported(NamedTuple):
@@ -20,9 +36,12 @@ class Reported(NamedTuple):
     finding: Finding
 
 
-def with_ansible_hosts(inventory: Any, directory: Path) -> tuple[Any, list[Reported]]:
+def with_ansible_hosts(
+    inventory: Any, directory: Path, written: list[Written] | None = None
+) -> tuple[Any, list[Reported]]:
     """The raw inventory.toml data with each Ansible-backed system's hosts filled in
-    (after any hosts listed in the TOML itself), and what could not be honoured."""
+    (after any hosts listed in the TOML itself), and what could not be honoured; `written`
+    is given where each of those hosts' keys was written."""
     if not isinstance(inventory, dict) or not isinstance(inventory.get("systems"), list):
         return inventory, []
     if not any(isinstance(s, dict) and "ansible" in s for s in inventory["systems"]):
@@ -52,4 +71,29 @@ def with_ansible_hosts(inventory: Any, directory: Path) -> tuple[Any, list[Repor
         reported += [Reported(index, finding) for finding in converted.findings]
         listed = system.get("hosts", [])
         systems.append({**system, "hosts": [*listed, *converted.hosts]})
+        if written is not None:
+            first = len(listed) if isinstance(listed, list) else 0
+            written += [
+                Written(index, first + at, key, host["name"], where.file, where.line, variable)
+                for at, (host, origins) in enumerate(
+                    zip(converted.hosts, converted.origins, strict=True)
+                )
+                for key, (where, variable) in origins.items()
+            ]
     return {**inventory, "systems": systems}, reported
+
+
+def ansible_said(finding: Located, written: list[Written]) -> ConfigProblem | None:
+    """A problem with a value an Ansible inventory gave a host, said where it was written
+    and by which variable (`hosts.yml:6: web-1: ansible_host 'bad host!' is not valid:
+    ...`), not at inventory.toml's [[systems]] line under a key written nowhere there; None
+    for any other problem."""
+    loc = finding.loc
+    if finding.part != "inventory" or len(loc) < 5 or (loc[0], loc[2]) != ("systems", "hosts"):
+        return None
+    at = next((w for w in written if (w.system, w.host, w.key) == (*loc[1:2], *loc[3:5])), None)
+    if at is None:
+        return None
+    from console.model.problems import ConfigProblem
+
+    return ConfigProblem(at.file, "", f"{at.name}: {at.variable} {finding.message}", at.line)
