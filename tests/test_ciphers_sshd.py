@@ -5,6 +5,7 @@ that allows only another of OpenSSH's ciphers is served as before."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,10 @@ BOUND = 60  # seconds: every wait here is bounded
 
 
 async def _run_on(server: sshd_mod.SshdServer, key: Path, known_hosts: Path) -> list[str]:
-    """Run one command through the console's pool; what it printed."""
+    """Run one command through the console's pool; what it printed. The pool starts no
+    thread for it: asyncssh's options for the connection are made on the loop
+    (engine/options_on_loop.py), not in its executor."""
+    before = set(threading.enumerate())
     pool = SshPool(
         SshDefaults(
             user=server.user,
@@ -36,9 +40,11 @@ async def _run_on(server: sshd_mod.SshdServer, key: Path, known_hosts: Path) -> 
             pool.execute(target, "echo ok", BOUND, lambda _, got: lines.extend(got), "h"),
             BOUND,
         )
+        started = set(threading.enumerate()) - before
     finally:
         await asyncio.wait_for(pool.close(), BOUND)
     assert result.exit_status == 0, result
+    assert not started, started
     return lines
 
 

@@ -19,6 +19,7 @@ from console.engine.heard import Heard
 from console.engine.keepalive import lazy_keepalive
 from console.engine.key_refusal import refusal
 from console.engine.login_options import LoginOptions, Options
+from console.engine.options_on_loop import options_on_the_loop
 from console.engine.proxy_command import ProxyCommand
 from console.engine.tunnel import Tunnelled
 from console.model.inventory import SshDefaults
@@ -42,6 +43,7 @@ class Dialer(LoginOptions):
     def __init__(self, defaults: SshDefaults):
         super().__init__(defaults)
         self.proxies: set[ProxyCommand] = set()  # started, ended by the pool's close
+        options_on_the_loop()  # no thread a connection
 
     async def connect(
         self, dest: Destination, options: Options, tunnel: Tunnel
