@@ -43,15 +43,21 @@ def settings_with(channels: list[dict], **communicate) -> Settings:
     return Settings.validated(data)
 
 
-def conductor_for(settings: Settings, tmp_path: Path, drill: bool = False) -> Conductor:
-
+def conductor_for(
+    settings: Settings, tmp_path: Path, drill: bool = False, declared: bool = True
+) -> Conductor:
     writer = JournalWriter(tmp_path / "incident" / JOURNAL_NAME)
     recorder = Recorder(writer, FixedClock(START), COMMANDER, settings_redactor(settings))
     conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
     conductor.open_incident("checkout <!channel> & errors", "inc-notify", drill=drill)
+    if declared:
+        declare(conductor)
+    return conductor
+
+
+def declare(conductor: Conductor) -> None:
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "customers cannot pay")
     conductor.select(["web"])
-    return conductor
 
 
 async def finish(conductor: Conductor, outcome: str | None = "resolved") -> None:

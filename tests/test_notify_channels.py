@@ -31,6 +31,7 @@ from tests.notify_rig import (
     SLACK_SECRET,
     TOKEN,
     conductor_for,
+    declare,
     finish,
     records,
     settings_with,
@@ -86,7 +87,11 @@ async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
     url = hooks.on("/v2/enqueue", ACCEPTED)
     pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
     settings = settings_with([pd])
-    conductor = conductor_for(settings, tmp_path)
+    conductor = conductor_for(settings, tmp_path, declared=False)
+    # Nothing pages before a declaration (exec's incidents never have one): no notifier
+    # is made for it (issue 18); the declaration makes it, and pages.
+    assert conductor.notifying.made is None
+    declare(conductor)
     await conductor.notifier.pager.drain()
     assert len(hooks.at("/v2/enqueue")) == 1  # the declaration paged
     conductor.confirm("initiate")  # the rollback starts: acknowledged
@@ -126,6 +131,20 @@ async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
         "sending a PagerDuty resolve on the close via oncall",
         "PagerDuty resolve via oncall: delivered — HTTP 202",
     ], lines
+
+
+async def test_an_incident_never_declared_closes_without_a_notifier_or_a_page(
+    hooks, tmp_path, monkeypatch
+):
+    """exec's incidents: opened and closed, no trigger declared; a pager acknowledges and
+    resolves only what it triggered, so nothing is made for it (issue 18) nor sent."""
+    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
+    url = hooks.on("/v2/enqueue", ACCEPTED)
+    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
+    conductor = conductor_for(settings_with([pd]), tmp_path, declared=False)
+    await finish(conductor, "completed")
+    assert conductor.notifying.made is None
+    assert hooks.at("/v2/enqueue") == []
 
 
 AUTO_REASON = "Critical error threshold exceeded: web/error-rate = 0.31, 3 bad samples"

@@ -16,6 +16,7 @@ from console.engine.decisions import Decisions
 from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
 from console.engine.host_trust import trust_host_key
 from console.engine.locking import Claim, IncidentLocks
+from console.engine.notifying import Notifying
 from console.engine.opening import IncidentOpening
 from console.engine.plan import Secrets, plan_step, plan_undo
 from console.engine.questions import Questions
@@ -35,8 +36,7 @@ from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:
     # Probe steps load their machinery when first used: `exec` and most steps do not
-    # (issue 18, start-up); the notifier with the first status update, unless a pager
-    # follows the journal.
+    # (issue 18, start-up); the notifier with the first status update or page.
     from console.engine.notifier import Notifier
     from console.engine.watcher import Watcher
 
@@ -76,13 +76,7 @@ class Conductor:
         self.watcher: Watcher | None = None  # made by the first probe step
         # A drill's recovery-time targets by system, in place of the systems' RTO.
         self.recovery_targets: dict[str, float | None] = {}
-        # Made with these settings (a drill's own settings do not reach it), at once when
-        # a PagerDuty channel follows the journal from its first event; else when first
-        # used: exec and most runs send no status update (issue 18, ~8 M instructions).
-        self._notifier_of = (settings, recorder)
-        self._notifier: Notifier | None = None
-        if settings.procedure.pagers:
-            self._notifier = self.notifier
+        self.notifying = Notifying(settings, recorder)
         # The chosen strategy's parameters as given: the journal holds them masked.
         self._given: tuple[str, dict[str, str]] | None = None
 
@@ -100,11 +94,7 @@ class Conductor:
 
     @property
     def notifier(self) -> Notifier:
-        if self._notifier is None:
-            from console.engine.notifier import Notifier
-
-            self._notifier = Notifier(*self._notifier_of)
-        return self._notifier
+        return self.notifying.get()
 
     def watching(self) -> Watcher:
         """The watcher of probe steps and of a gradual re-enable's stages, made when first
@@ -284,8 +274,8 @@ class Conductor:
             raise ProcedureError("an abort needs a reason")
         self.activity.still(runs)  # what the commander was shown runs, nothing else
         self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self.running))
-        if self._notifier is not None:  # a status update waiting on a silent channel
-            self._notifier.cut_step_sends(reason.strip())
+        if notifier := self.notifying.made:  # a status update waiting on a silent channel
+            notifier.cut_step_sends(reason.strip())
         await self.runner.abort(reason.strip())
 
     async def detach(self, why: str | None = None) -> list[str]:
@@ -296,8 +286,8 @@ class Conductor:
         hosts = self.running_hosts()
         running = sorted(self.running)
         self.recorder.record(Kind.RUN_DETACHED, running=running, hosts=hosts, reason=why)
-        if self._notifier is not None:  # a status update waiting on its channels
-            self._notifier.ended = detached_reason(why)
+        if notifier := self.notifying.made:  # a status update waiting on its channels
+            notifier.ended = detached_reason(why)
         await self.runner.detach(why)
         return hosts
 
@@ -392,7 +382,7 @@ class Conductor:
 
     async def shutdown(self) -> None:
         self.release_locks()
-        if self._notifier is not None:  # none made: nothing was sent, nothing repeats
-            await self._notifier.drain()
+        if notifier := self.notifying.made:  # none made: nothing was sent, nothing repeats
+            await notifier.drain()
         await self.pool.close()
         await asyncio.sleep(0)

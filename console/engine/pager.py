@@ -14,9 +14,10 @@ import contextlib
 import socket
 from typing import TYPE_CHECKING, Any
 
+from console.engine.notifying import page_action
 from console.engine.payloads import pagerduty_event
 from console.model.channels import Channel
-from console.model.events import Event, Kind
+from console.model.events import Event
 from console.model.notify_kinds import TRIGGER_SEVERITY, Severity
 from console.model.payloads import IncidentClosed
 from console.model.payloads.steps import StepData
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 # Outcomes after which nothing is left to do: the page is resolved.
 RESOLVING = {"rolled back", "rolled-back", "completed", "not-needed", "dismissed"}
-STEP_KINDS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_SKIPPED)
 # The dedup_key's suffix of the alert a close that leaves the problem opens, once the
 # incident's own alert was acknowledged.
 CLOSED_ALERT = ":closed"
@@ -45,7 +45,7 @@ class Pager:
         self._chains: dict[str, asyncio.Task[None]] = {}
         self._asked: set[tuple[str, str]] = set()
         if notifier.settings.procedure.pagers:
-            notifier.recorder.subscribe(self._on_event)
+            notifier.recorder.subscribe(self.on_event)
 
     def source(self, channel: Channel) -> str:
         """payload.source: the configured one, else the affected systems, else this host."""
@@ -60,8 +60,8 @@ class Pager:
         ]
         return ", ".join(dict.fromkeys(p for p in probed if p)) or socket.gethostname()
 
-    def _on_event(self, event: Event) -> None:
-        action = _action_for(event)
+    def on_event(self, event: Event) -> None:
+        action = page_action(event)
         if action is None:
             return
         if action == "close":  # nothing of a periodic update may follow the resolve
@@ -196,13 +196,3 @@ class Pager:
         # awaited, so an interrupt (Notifier.interrupt) reaches them.
         while pending := [task for task in self._chains.values() if not task.done()]:
             await asyncio.gather(*pending, return_exceptions=True)
-
-
-def _action_for(event: Event) -> str | None:
-    if event.kind == Kind.TRIGGER_DECLARED:
-        return "trigger"
-    if event.kind in STEP_KINDS and event.payload(StepData).phase == "execution":
-        return "acknowledge"
-    if event.kind == Kind.INCIDENT_CLOSED:
-        return "close"
-    return None
