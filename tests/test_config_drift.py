@@ -33,3 +33,36 @@ def test_a_broken_edit_is_said_in_check_configs_line(tmp_path: Path) -> None:
         f" the files do not load: {line}. This runs what the console read at start, as"
         " shown here; fix them before quitting (check-config says each problem)."
     )
+
+
+OLD_KEY = "R0UTINGKEY0123456789ABCDEFGHIJKL"  # a PagerDuty routing key: 32 characters
+NEW_KEY = "N3WR0UTINGKEY456789ABCDEFGHIJKLM"
+PAGER = '\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key = "{}"\n'
+
+
+def test_a_changed_secret_is_said_changed_never_shown(tmp_path: Path) -> None:
+    """Seen: a teammate replaced procedure.toml's PagerDuty routing key mid-incident; the
+    confirmation read 'channels.oncall.routing_key: "R0UTINGKEY0123456789ABCDEFGHI… →
+    "N3WR0UTINGKEY456789ABCDEFGHIJ…"' and the run's note put both, cut to 29 characters
+    (so no longer the secret the journal masks), in the record. A secret is said
+    changed, masked, on the screen and in the record alike."""
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config)
+    procedure = config / "procedure.toml"
+    text = procedure.read_text()
+    procedure.write_text(text + PAGER.format(OLD_KEY))
+    drift = Drift(config, read_files(config))
+    procedure.write_text(text + PAGER.format(NEW_KEY))
+    strategies = config / "strategies.toml"  # a value that holds the new key: masked too
+    ours = strategies.read_text()
+    assert ours.count('default = "registry.demo/db"') == 1
+    strategies.write_text(ours.replace("registry.demo/db", f"reg/{NEW_KEY}"))
+    said = drift.said()
+    assert "channels.oncall.routing_key: «redacted» → «redacted»" in said, said
+    assert '"registry.demo/db" → "reg/«redacted»"' in said, said
+    for key in (OLD_KEY, NEW_KEY):
+        assert key[:8] not in said, said
+    # broken now (its new key unknown to any loaded configuration): masked all the same
+    procedure.write_text(text + PAGER.format(NEW_KEY) + 'retries = "lots"\n')
+    said = drift.said()
+    assert "do not load" in said and NEW_KEY[:8] not in said, said

@@ -8,11 +8,14 @@ at start, and how to use the file as it is now; the run's record says so too
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from console.journal.redact import MASK, Redactor, settings_redactor
 from console.model.files import FILES
 from console.model.loading import ABSENT, load_settings, read_files
 from console.model.problems import ConfigError
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
 
 SAID_CHANGES = 3  # the changes a file's notice names; the rest are counted
 SHOWN_VALUE = 30  # characters of a changed value said, … after
+# A channel's keys whose values are its secrets (procedure.toml): said changed, never shown.
+SECRET_KEYS = ("url", "routing_key", "headers")
 
 
 class Changed(NamedTuple):
@@ -57,9 +62,11 @@ def _parsed(data: bytes | str) -> dict[str, Any] | None:
         return None
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, mask: Callable[[str], str]) -> str:
+    """The value, its secrets masked before it is cut (a secret cut short is one no
+    redactor knows: the record kept its first 28 characters)."""
     said = repr(value) if not isinstance(value, str) else f'"{value}"'
-    said = visible(said, one_line=True)
+    said = visible(mask(said), one_line=True)
     return said if len(said) <= SHOWN_VALUE else said[: SHOWN_VALUE - 1] + "…"
 
 
@@ -71,9 +78,38 @@ def _named(items: list[Any]) -> dict[str, Any] | None:
     return named if len(named) == len(items) else None
 
 
-def differences(before: object, after: object, path: str = "") -> list[str]:
+def _secret(path: str) -> bool:
+    """A channel's secret: `channels.oncall.routing_key`, `channels.hook.headers.X`."""
+    parts = path.split(".")
+    return parts[0] == "channels" and any(key in parts[2:] for key in SECRET_KEYS)
+
+
+def written_secrets(files: dict[str, bytes | str]) -> Redactor:
+    """The secrets written in `files`, whether they load or not: each channel's URL,
+    routing key and header values, console.toml's redacted values."""
+    procedure, console = (
+        _parsed(files.get("procedure", ABSENT)),
+        _parsed(files.get("console", ABSENT)),
+    )
+    channels = (procedure or {}).get("channels")
+    found: list[object] = []
+    for channel in channels if isinstance(channels, list) else []:
+        if isinstance(channel, dict):
+            headers = channel.get("headers")
+            found += [channel.get("url"), channel.get("routing_key")]
+            found += list(headers.values()) if isinstance(headers, dict) else []
+    redact = (console or {}).get("redact")
+    values = redact.get("values") if isinstance(redact, dict) else None
+    found += values if isinstance(values, list) else []
+    return Redactor(v for v in found if isinstance(v, str))
+
+
+def differences(
+    before: object, after: object, path: str = "", mask: Callable[[str], str] = str
+) -> list[str]:
     """Where `after` differs from `before` (parsed TOML), one line each: tables and lists of
-    named tables (strategies, parameters, systems, hosts) by key and name."""
+    named tables (strategies, parameters, systems, hosts) by key and name; values through
+    `mask`, a channel's secrets never."""
     at = path or "(the whole file)"
     if isinstance(before, list) and isinstance(after, list):
         old, new = _named(before), _named(after)
@@ -88,13 +124,15 @@ def differences(before: object, after: object, path: str = "") -> list[str]:
             elif key not in before:
                 found.append(f"{where} added")
             elif before[key] != after[key]:
-                found += differences(before[key], after[key], where)
+                found += differences(before[key], after[key], where, mask)
         return found
     if before == after:
         return []
     if isinstance(before, dict | list) or isinstance(after, dict | list):
         return [f"{at} changed"]
-    return [f"{at}: {_shown(before)} → {_shown(after)}"]
+    if _secret(at):
+        return [f"{at}: {MASK} → {MASK}"]
+    return [f"{at}: {_shown(before, mask)} → {_shown(after, mask)}"]
 
 
 class Drift:
@@ -106,6 +144,8 @@ class Drift:
         self.at_start = at_start
         self.now: dict[str, bytes | str] = at_start  # the files at the last look
         self._loads: tuple[dict[str, bytes | str], str] = (at_start, "")
+        self._started: Redactor | None = None  # the secrets of the configuration at start
+        self._written: tuple[dict[str, bytes | str], Redactor] = (at_start, Redactor())
 
     def changed(self) -> list[Changed]:
         """The files changed since the console started, in FILES' order (drills.toml left
@@ -126,7 +166,7 @@ class Drift:
             elif new is None:
                 changes = ["not valid TOML as it is now"]
             else:
-                changes = differences(old, new) if old is not None else ["changed"]
+                changes = differences(old, new, "", self.mask) if old is not None else ["changed"]
             if changes:  # a comment or spacing alone changes nothing that runs
                 found.append(Changed(name, changes, _digest(before), _digest(now)))
         return found
@@ -161,9 +201,22 @@ class Drift:
                 load_settings(self.directory, files=self.now)
             except ConfigError as exc:
                 more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-                said = visible(str(exc.problems[0]), one_line=True) + more
+                said = visible(self.mask(str(exc.problems[0])), one_line=True) + more
             self._loads = (self.now, said)
         return said
+
+    def mask(self, text: str) -> str:
+        """`text` with the secrets of the configuration at start and of the files now (as
+        written: they may not load) masked, on the screen as in the record."""
+        if self._started is None:
+            self._started = written_secrets(self.at_start)
+            with contextlib.suppress(ConfigError):  # it loaded at start: a key file gone since
+                assert self.directory is not None  # files were read
+                settings = load_settings(self.directory, files=self.at_start)
+                self._started = settings_redactor(settings)
+        if self._written[0] is not self.now:
+            self._written = (self.now, written_secrets(self.now))
+        return self._written[1].text(self._started.text(text))
 
     def note(self, conductor: Conductor | None, step_id: str) -> None:
         """Before a step runs, where a file changed since the console started: a note on
