@@ -16,7 +16,13 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.screens.confirm_run import RunConfirm
 from tests.cli_fleet import Fleet, checklist, flag_incident, write_fleet
-from tests.test_ui_support import _close_engines, _no_cursor_blink, build_app, until  # noqa: F401
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_incident,
+    until,
+)
 
 pytestmark = pytest.mark.sshd
 
@@ -81,3 +87,24 @@ async def test_a_changed_strategies_toml_is_said_where_the_step_is_confirmed(
         f" showed: strategies.toml sha256 {started}… (now {_sha(strategies)}…); changed since:"
         ' strategies.toml (strategies.flip.params.restart.default: "echo old" → "echo new")'
     )
+
+
+async def test_what_changed_is_said_against_what_the_console_read(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """strategies.toml changed after the console read it, before its app was built: the
+    notice compared with the files as they were when the app was built, and read '"echo
+    mid" → "echo new"' above commands saying 'echo old', what runs."""
+    strategies = fleet.config / "strategies.toml"
+    settings = load_settings(fleet.config)
+    strategies.write_text(tomli_w.dumps(_strategies("echo mid")))
+    app = build_app(settings, tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        strategies.write_text(tomli_w.dumps(_strategies("echo new")))
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        said = str(app.screen.query_one("#run-changed", Static).render())
+        assert '"echo old" → "echo new"' in said, said
+        shown = str(app.screen.query_one("#run-commands Static", Static).render())
+        assert "sh -c 'echo old' > said" in shown, shown

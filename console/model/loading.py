@@ -108,7 +108,9 @@ def load_settings(
     if sources.problems:
         raise ConfigError(sources.problems)
     warnings = [problem for problem, error in found if not error]
-    settings.found_in(directory, warnings + [sources.locate(f) for f in findings if f.warning])
+    settings.found_in(
+        directory, warnings + [sources.locate(f) for f in findings if f.warning], files
+    )
     return settings
 
 

@@ -95,10 +95,23 @@ class Settings(Frozen):
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         return checked_after(handler(source), _references_resolve)
 
-    def found_in(self, directory: Path, warnings: list[ConfigProblem]) -> None:
-        """Notes where these settings were read from, and their warnings."""
+    def found_in(
+        self,
+        directory: Path,
+        warnings: list[ConfigProblem],
+        files: dict[str, bytes | str] | None = None,
+    ) -> None:
+        """Notes where these settings were read from, their warnings, and the files they
+        were read from (as `loading.read_files` gave them)."""
         object.__setattr__(self, "_directory", directory)
         object.__setattr__(self, "_warnings", warnings)
+        object.__setattr__(self, "_files", files)
+
+    @property
+    def files_read(self) -> dict[str, bytes | str] | None:
+        """The files these settings were read from, as they were then (None: not read
+        from a directory): what the console runs, whatever the files say since."""
+        return self.__dict__.get("_files")
 
     @property
     def directory(self) -> Path | None:

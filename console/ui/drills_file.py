@@ -22,9 +22,15 @@ if TYPE_CHECKING:
 class DrillsFile:
     """drills.toml as the console uses it, against the file as it is now."""
 
-    def __init__(self, directory: Path | None):
+    def __init__(self, directory: Path | None, read: dict[str, bytes | str] | None = None):
+        """`read`: the files the settings in use were read from (`Settings.files_read`);
+        read now when not given. Read as the app was built, they were not what the console
+        runs when a file changed after its settings were read: the drift a confirmation
+        names (console/ui/config_drift.py) said the edit's text was what it read then."""
         self.directory = directory
-        self.at_start = read_files(directory) if directory is not None else {}
+        if read is None:
+            read = read_files(directory) if directory is not None else {}
+        self.at_start = read
         self.in_use = self.at_start.get("drills")  # the drills.toml the settings were read with
         self.looked = self.in_use  # as it was at the last look
         self.problem = ""  # why drills.toml as it is now is not used; "": it is
