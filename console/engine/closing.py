@@ -137,7 +137,7 @@ class IncidentClosing(RollbackRecord):
             raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
         if unsettled:
             self.keep_at_close(unsettled, label)
-        self.locks.release()
+        self.locks.release(with_next=True)  # durable with the close, in its fsync
         said: dict[str, Any] = {"unknown": unsettled} if unsettled else {}  # else unsaid
         self.recorder.record(
             Kind.INCIDENT_CLOSED,

@@ -231,19 +231,22 @@ class IncidentLocks:
         self.kept = self.claim.keep(only) if self.claim is not None else []
         return self.kept
 
-    def release(self, why: str | None = None, left_open: bool = False) -> None:
+    def release(
+        self, why: str | None = None, left_open: bool = False, with_next: bool = False
+    ) -> None:
+        """`with_next`: the caller records an action next, whose fsync makes these durable
+        with it (an incident's close: one fsync, not two)."""
         if self.claim is None:
             return
         before = dict(self.claim.stuck)
         released = self.claim.release(left_open)
+        record = self.recorder.record_deferred if with_next else self.recorder.record
         if released:
-            self.recorder.record(Kind.LOCK_RELEASED, systems=released, reason=why)
+            record(Kind.LOCK_RELEASED, systems=released, reason=why)
         if stuck := {s: w for s, w in self.claim.stuck.items() if s not in before}:
             # Their files stay (stale once this process exits): said, not a traceback.
             said = "; ".join(dict.fromkeys(stuck.values()))
-            self.recorder.record(
-                Kind.LOCK_KEPT, systems=list(stuck), hosts=[], reason=why, stuck=said
-            )
+            record(Kind.LOCK_KEPT, systems=list(stuck), hosts=[], reason=why, stuck=said)
 
     @property
     def stuck(self) -> dict[str, str]:

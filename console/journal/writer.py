@@ -43,6 +43,8 @@ class _AppendFile:
             ) from None
         self.held: list[bytes] = []  # lines not written yet, in order
         self.end = os.fstat(self.fd).st_size  # where the next line held or written starts
+        self.written = self.end  # the file's length once every write so far is done
+        self.durable = -1  # how much of it this writer's last fsync covered; -1: none yet
 
     def _repair_torn_tail(self) -> TornLine | None:
         size = os.fstat(self.fd).st_size
@@ -84,16 +86,27 @@ class _AppendFile:
         try:
             while view:
                 view = view[os.write(self.fd, view) :]
+            self.written = self.end
             if sync:
-                os.fsync(self.fd)
+                self.fsync()
         except OSError as exc:  # a full disk: what is torn is set aside when reopened
             raise JournalWriteFailed(self.path, exc) from exc
         return offset
 
+    def fsync(self) -> None:
+        """Make what is written durable (from any thread: what a write adds meanwhile is
+        not counted as covered)."""
+        upto = self.written
+        os.fsync(self.fd)
+        self.durable = max(self.durable, upto)
+
     def close(self) -> None:
+        """Write what is held, fsync unless this writer's last fsync covered every line
+        (an exec's tail: the incident's close was fsync'd as it was recorded), close."""
         if self.fd >= 0:
             self.write()
-            os.fsync(self.fd)
+            if self.durable < self.written:
+                self.fsync()
             os.close(self.fd)
             self.fd = -1
 
@@ -183,7 +196,7 @@ class JournalWriter:
         still held are not written by it)."""
         if self._journal.fd >= 0:
             try:
-                os.fsync(self._journal.fd)
+                self._journal.fsync()
             except OSError as exc:
                 self._lock.stopped(str(failed := JournalWriteFailed(self.path, exc)))
                 raise failed from exc
