@@ -21,13 +21,10 @@ file is rewritten.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import importlib
-import json
 import os
-import stat
 import sys
 from enum import Enum
 from importlib.util import find_spec
@@ -36,6 +33,7 @@ from typing import Any
 
 from console import __version__
 from console.model.frozen import Frozen
+from console.model.kept_file import read_kept, write_kept
 
 # Tags no field is named by (a field is a Python name).
 _CLASS, _ENUM, _MODEL, _VALUE = "!record", "!enum", "!model", "!value"
@@ -169,26 +167,14 @@ def _pydantic_model() -> type:
 def read_cached(path: Path, key: str, root: type) -> Any | None:
     """The `root` record kept under `key`, or None: absent, another key, not this user's
     own regular file, writable by others, or not what `keep` writes."""
+    kept = read_kept(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+        if kept is None or kept["key"] != key:
+            return None
+        value = decoded(kept["value"])
+        return value if isinstance(value, root) else None
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if (
-            not stat.S_ISREG(info.st_mode)
-            or info.st_uid != os.getuid()
-            or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-        ):
-            return None
-        try:
-            kept = json.loads(file.read())
-            if kept["key"] != key:
-                return None
-            value = decoded(kept["value"])
-            return value if isinstance(value, root) else None
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
 
 
 def keep(path: Path, key: str, value: Any) -> None:
@@ -196,19 +182,6 @@ def keep(path: Path, key: str, value: Any) -> None:
     the old file or the new one whole); nothing when it holds what the cache cannot, or
     when its directory (the state dir, made by the first journal) is not there yet."""
     try:
-        text = json.dumps({"key": key, "value": encoded(value)}, allow_nan=False)
+        write_kept(path, {"key": key, "value": encoded(value)})
     except NotCacheable:
         return
-    # No state dir yet (nothing is made for a cache alone), or one this account may not
-    # look at (os.path.isdir says so for any error; Path.is_dir raised PermissionError).
-    if not os.path.isdir(path.parent):
-        return
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except OSError:  # a cache never fails a load: the next one validates again
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
