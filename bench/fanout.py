@@ -488,10 +488,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         bench.close()
-        if args.keep:
-            print(f"work dir kept: {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        leave(workdir, args.keep)
+
+
+def leave(workdir: Path, keep: bool) -> None:
+    """The work dir removed, or kept (logs, configs) and said where."""
+    if keep:
+        print(f"work dir kept: {workdir}", file=sys.stderr)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def wait_for_exec(bench: Bench, seconds: float) -> bool:
