@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from console.engine.session import Engine
 from console.journal.store import read_journal
@@ -291,3 +292,31 @@ def test_a_drill_with_a_host_unknown_still_ends_with_a_verdict(sshd_server, tmp_
     ), closed.data.reason
     kept = [p.name for p in (fleet.state / "locks").glob("*.lock")]
     assert kept == ["app.lock"], kept
+
+
+def test_verify_of_an_open_incident_says_the_data_after_and_its_verdict(
+    sshd_server, tmp_path: Path
+) -> None:
+    """A data strategy's run left app-2 unknown (its verify: still under way); the verify
+    that settled it said `app-2: verified: succeeded` alone, the data after it recorded
+    (and how it was judged against the expected rows) on no line, where the verify of a
+    closed incident says it."""
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    strategies = json.loads(json.dumps(STRATEGIES))
+    strategy = strategies["strategies"][0]
+    strategy["data_touching"] = True
+    strategy["commands"] |= {
+        "precheck": "echo 'integrity stage=before rows.orders=3'",
+        "verify": 'if [ -f slow ]; then echo "still migrating" >&2; exit 75; fi;'
+        " grep -q 2.4.0 release && echo 'integrity stage=after rows.orders=3'",
+    }
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps(strategies))
+    assert run(fleet, "--yes").returncode == 4
+    (fleet.sandboxes["app-2"] / "slow").unlink()
+
+    verified = fleet.cli("verify", str(fleet.state / "incident"))
+
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "app-2: verified: succeeded; data after: orders=3 (match)" in verified.stdout, (
+        verified.stdout
+    )
