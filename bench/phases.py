@@ -190,9 +190,10 @@ def main() -> int:
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # imports from cached bytecode, as fanout.py
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    fleet = fleetlib.start_fleet(work / "fleet", max(args.hosts))
     rows: dict[tuple[int, str], list[dict]] = {}
+    fleet = None
     try:
+        fleet = fleetlib.start_fleet(work / "fleet", max(args.hosts))
         for n in sorted(set(args.hosts)):
             each = tools(work, env, args.console_src, n, fleet)
             for round_no in range(-1, args.rounds):  # round -1: warm-up, not kept
@@ -208,7 +209,8 @@ def main() -> int:
                 print(f"N={n} round {round_no + 1}: {', '.join(said)}", flush=True)
         print(report(rows))
     finally:
-        fleet.stop()
+        if fleet is not None:
+            fleet.stop()
         leave(work, args.keep)
     return 0
 
