@@ -291,9 +291,18 @@ def sampled(d: ProbeSample, e: Event) -> str:
 
     # One taken before the journal was attached (the state at its start) says when, before
     # its value: at 80 columns, two such rows read 'probe app/errors = 0.31 (bad), as
-    # sampled at 09:…', alike, the time that tells them apart cut.
-    held = f" (sampled {d.at[11:19]})" if d.journalled == "held" else ""
+    # sampled at 09:…', alike, the time that tells them apart cut; to the millisecond, as
+    # the first of a bad run and the latest may share a second ('(sampled 09:29:58)' twice).
+    held = f" at {_to_the_ms(d.at)}" if d.journalled == "held" else ""
     return f"probe {d.probe}{held} = {recorded_text(d.value, d.hosts, d.unit)} ({d.state})"
+
+
+def _to_the_ms(at: str) -> str:
+    """`09:29:58.213` of an ISO 8601 time, in its own offset."""
+    try:
+        return datetime.fromisoformat(at).strftime("%H:%M:%S.%f")[:12]
+    except ValueError:  # not a time: as far as it goes
+        return at[11:19]
 
 
 def since(d: CountdownStarted) -> str:
