@@ -99,8 +99,9 @@ def _with_pagerduty(config: Path, url: str) -> None:
 
 def soak_briefly(config: Path) -> None:
     """The verify step's readings 0.5 s apart, not the example's 10 s (20 s of waiting in
-    each run): for a test that judges something else. The walk of the example as shipped
-    (test_init_then_check_dry_run_run_export_exec_on_a_real_fleet) keeps its own."""
+    each run, where its 3 rounds pass all the same): for a run that judges something else.
+    The walk of the example (test_init_then_check_dry_run_run_export_exec_on_a_real_fleet)
+    checks and dry-runs it as shipped first."""
     procedure = config / "procedure.toml"
     text = procedure.read_text()
     assert text.count("\ninterval = 10.0\n") == 1, "the example's soak moved: say it here"
@@ -131,6 +132,7 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, t
     assert f"cd -- {trees['web-1']} || exit 97\ntouch deploy.lock" in dry.stdout
     assert server.accepted_connections() == 0  # a dry run connects to nothing
 
+    soak_briefly(config)  # checked and dry-run as shipped; its 20 s of soak prove no more
     done = console("run", *run, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "rolled back and verified" in done.stdout
