@@ -184,10 +184,10 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, t
     assert all("«redacted»" in path.read_text() for path in journals)
 
 
-@pytest.mark.parametrize("value", ["--version", "-rf"])
-def test_a_path_that_looks_like_an_option_never_reaches_a_host(fleet, tmp_path, value):
+def test_a_path_that_looks_like_an_option_never_reaches_a_host(fleet, tmp_path):
     """`ls -d {{dir}}` with dir=--version would run `ls -d --version`: refused, naming the
-    parameter and what it takes, before any connection (sshd logs no session)."""
+    parameter and what it takes, before any connection (sshd logs no session). Both values
+    on one fleet and one configuration, each run and dry run checked as it ends."""
     server, key, known_hosts, trees, _ = fleet
     config = tmp_path / "mine"
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
@@ -208,14 +208,16 @@ def test_a_path_that_looks_like_an_option_never_reaches_a_host(fleet, tmp_path, 
     assert console("check-config", str(config), env=env, cwd=tmp_path).returncode == 0
     run = ["--config", str(config), "--systems", "web", "--strategy", "list-dir"]
     run += ["--trigger", "user-impact", "--reason", "option injection", "--yes"]
-    for extra in ([], ["--dry-run"]):
-        refused = console("run", *run, "--param", f"dir={value}", *extra, env=env, cwd=tmp_path)
-        assert refused.returncode == 2, refused.stdout + refused.stderr
-        assert f"parameter 'dir': {value!r} starts with '-'" in refused.stderr
-        assert "allowed: a path" in refused.stderr
-    assert server.accepted_connections() == 0
-    assert "session" not in server.log().lower()
-    assert not list((tmp_path / "state").glob("incidents/*")), "a refusal opens no incident"
+    for value in ("--version", "-rf"):
+        for extra in ([], ["--dry-run"]):
+            param = ["--param", f"dir={value}"]
+            refused = console("run", *run, *param, *extra, env=env, cwd=tmp_path)
+            assert refused.returncode == 2, refused.stdout + refused.stderr
+            assert f"parameter 'dir': {value!r} starts with '-'" in refused.stderr
+            assert "allowed: a path" in refused.stderr
+            assert server.accepted_connections() == 0
+            assert "session" not in server.log().lower()
+            assert not list((tmp_path / "state").glob("incidents/*")), "a refusal opens no incident"
 
 
 def test_the_example_status_update_without_its_webhook_still_lets_the_run_pass(fleet, tmp_path):
