@@ -280,7 +280,7 @@ def _preset(data: object) -> object:
         ]
         if twice:
             raise located_error("Strategy", twice)
-        _Params.validated({"params": params})
+        _Params.validated({"params": _typed(data, params)})
     try:
         merged = with_preset(data)
     except ValueError as exc:  # an unknown preset: said at its own line
@@ -290,6 +290,25 @@ def _preset(data: object) -> object:
     if isinstance(params, list) and merged is not data:
         _check_merged(params, merged)
     return merged
+
+
+def _typed(data: dict[str, Any], params: list[Any]) -> list[Any]:
+    """The configured parameters, each with its preset's type where it gives none: a
+    preset's port given `default = 5433.5` was refused first for not being text, and
+    once quoted for not being a port; checked as a port, it is said so at once."""
+    if not all(isinstance(p, dict) for p in params):  # said as they are
+        return params
+    try:
+        merged = with_preset(data)
+    except ValueError:  # an unknown preset: said once the parameters are
+        return params
+    types = {p.get("name"): p.get("type") for p in merged.get("params", []) if isinstance(p, dict)}
+    return [
+        {**p, "type": types[p.get("name")]}
+        if isinstance(p, dict) and "type" not in p and types.get(p.get("name"))
+        else p
+        for p in params
+    ]
 
 
 def _description_is_prose(strategy: Strategy) -> Strategy:
