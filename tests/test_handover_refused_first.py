@@ -6,6 +6,7 @@ this configuration's inventory": the record said a hand-over nobody could carry 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -13,7 +14,13 @@ import pytest
 
 from console.journal.lock import SystemLocks
 from tests.test_handover import REASON
-from tests.test_incident_custody import INCIDENT, driven_by, shared, team_config  # noqa: F401
+from tests.test_incident_custody import (  # noqa: F401
+    INCIDENT,
+    driven_by,
+    run_cli,
+    shared,
+    team_config,
+)
 from tests.test_team_dirs import holder_of, team  # noqa: F401 (a fixture)
 from tests.test_ui_support import _close_engines, _no_cursor_blink  # noqa: F401
 
@@ -24,9 +31,10 @@ def _as_it_was(journals: Path) -> dict[str, bytes]:
     return {str(p.relative_to(journals)): p.read_bytes() for p in journals.rglob("*.jsonl")}
 
 
-async def test_a_host_not_in_this_inventory_is_refused_before_the_reason(shared) -> None:  # noqa: F811 (a fixture)
-    """On x-1, which the demo's inventory lacks: r says so at once, `resume ID
-    --take-command REASON` in one line (exit 2)."""
+async def test_hosts_not_in_this_inventory_are_refused_before_the_reason(shared) -> None:  # noqa: F811 (a fixture)
+    """On x-1 to x-300, which the demo's inventory lacks: r says so at once, `resume ID
+    --take-command REASON` and `resume ID` in one line (exit 2), naming three and counting
+    the rest (300 names filled the 80x24 screen)."""
     from console.cli.console_app import _take_command
     from console.cli.parser import UsageError
     from console.engine.session import Engine
@@ -34,25 +42,32 @@ async def test_a_host_not_in_this_inventory_is_refused_before_the_reason(shared)
     from tests.test_ui_support import _ENGINES, ACTOR, build_app, toasts_once
 
     journals, locks, account = shared
-    with driven_by(account, journals, locks, system="x"):
+    with driven_by(account, journals, locks, system="x", hosts=300):
         pass  # killed: its writer and its lock on x left behind
     before = _as_it_was(journals)
     journal = journals / INCIDENT / "journal.jsonl"
     refused = (
-        f"{journal}: host(s) x-1 of this incident are not in this configuration's inventory;"
-        " take command of it with the configuration it ran with (--config DIR)"
+        f"{journal}: 300 hosts of this incident are not in this configuration's inventory"
+        " (x-1, x-2, x-3 +297 more; its journal's systems.selected event names all 300);"
+        " {} with the configuration it ran with (--config DIR)"
     )
-    settings = load_settings(team_config(journals, locks, "demo"))
+    config = team_config(journals, locks, "demo")
+    settings = load_settings(config)
     engine = Engine(settings, journals, actor=ACTOR, lock_dir=locks, threaded_io=True)
     _ENGINES.append(engine)
     app = build_app(settings, journals, engine)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        assert ("Not taken over", refused) in await toasts_once(pilot, "Not taken over")
+        said = refused.format("take command of it")
+        assert ("Not taken over", said) in await toasts_once(pilot, "Not taken over")
         assert type(app.screen).__name__ == "HomeScreen"  # no reason asked
     with pytest.raises(UsageError) as said:
         _take_command(settings, journal, REASON, demo=False)
-    assert str(said.value) == f"not taken over: {refused}"
+    assert str(said.value) == f"not taken over: {refused.format('take command of it')}"
+    resume = ("resume", str(journal), "--config", str(config))
+    assert await asyncio.to_thread(run_cli, *resume) == (  # its own loop: off this one
+        f"2\nerror: {refused.format('resume it')}\n"
+    )
     assert _as_it_was(journals) == before
 
 

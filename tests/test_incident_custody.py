@@ -38,11 +38,13 @@ def driven_by(
     locks: Path,
     system: str = "web",
     program: str = "rollback-console",
+    hosts: int = 1,
 ) -> Iterator[int]:
     """The account's process (None: this one's, root) holding an open incident (its
     journal written, its writer lock and the lock of system web held) until the block
     ends; yields its pid. Then it is killed, as a console is by `kill -KILL`: nothing let
-    go. `program`: what it is (a console, or `rollback-console run`)."""
+    go. `program`: what it is (a console, or `rollback-console run`); `hosts`: how many
+    hosts of the system it picked."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never back into pytest
@@ -60,7 +62,11 @@ def driven_by(
             journal_lock.PROGRAM[0] = program
             recorder = recorder_in(journals / INCIDENT)
             recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
-            recorder.record(Kind.SYSTEMS_SELECTED, systems=[system], hosts={f"{system}-1": system})
+            recorder.record(
+                Kind.SYSTEMS_SELECTED,
+                systems=[system],
+                hosts={f"{system}-{n}": system for n in range(1, hosts + 1)},
+            )
             since = datetime.now(UTC).isoformat(timespec="seconds")
             user = account.name if account is not None else "root"
             me = Holder(os.getpid(), user, os.uname().nodename, since, INCIDENT)

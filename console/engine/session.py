@@ -26,6 +26,8 @@ from console.model.invocation import again
 from console.model.settings import Settings
 from console.paths import incidents_dir, locks_dir
 
+NAMED = 3  # hosts a refusal names; the rest are counted
+
 # Imported by the first incident, claim or journal read (the state's fold, the recorder,
 # the locks' records and their payload families): not on the console's way to its first
 # frame, whose home screen folds only the journals it lists.
@@ -305,10 +307,17 @@ class Engine:
             )
         known = set(self.settings.inventory.host_names)
         if missing := [h for h in state.hosts if h not in known]:
+            # A few named, the rest counted: 300 names filled a toast, the whole screen.
+            from console.model.waves import named_some
+
+            hosts, all_named = f"host(s) {', '.join(missing)}", ""
+            if len(missing) > NAMED:
+                hosts = f"{len(missing)} hosts"
+                every = f"its journal's systems.selected event names all {len(missing)}"
+                all_named = f" ({named_some(missing, NAMED)}; {every})"
             raise ProcedureError(
-                f"{path}: host(s) {', '.join(missing)} of this incident are not in"
-                f" this configuration's inventory; {then} with the configuration it ran"
-                " with (--config DIR)"
+                f"{path}: {hosts} of this incident are not in this configuration's"
+                f" inventory{all_named}; {then} with the configuration it ran with (--config DIR)"
             )
 
     def _not_handed_over(self, journal: Path, incident: str) -> None:
