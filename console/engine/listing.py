@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.engine.handover import handed_over_from
 from console.journal.custody import Custody, custody
@@ -21,6 +21,7 @@ from console.model.undo_went import undo_since, undos_went
 
 if TYPE_CHECKING:
     from console.model.recovery import Recovery
+    from console.model.state import IncidentState
 
 
 class IncidentSummary(NamedTuple):
@@ -123,13 +124,18 @@ def list_incidents(
                 recovery=state.recovery,
                 undo=undos_went(undos),
                 drill_failed=drill_failed(state),
-                custody=custody(path.parent, incident_id, held),
+                custody=custody(path.parent, incident_id, held, _handed(state)),
                 ended=None if state.closed else driver.ended(quit_too=True),
                 systems=tuple(state.systems),
                 handed_over=f"{state.commander} {took}" if (took := took_command(state)) else "",
             )
         )
     return sorted(found, key=_newest_first, reverse=True)
+
+
+def _handed(state: IncidentState) -> dict[str, Any] | None:
+    """Its last commander's entry when command changed hands (from whom, by whom)."""
+    return state.commanders[-1] if len(state.commanders) > 1 else None
 
 
 def _newest_first(summary: IncidentSummary) -> tuple[str, float, str]:

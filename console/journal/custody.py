@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import pwd
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from console.journal.files import WRITER_LOCK_NAME
 from console.journal.journal_lock import CONSOLES, named_in
 from console.journal.lock import Holder, process_alive
+from console.journal.times import utc
 from console.model.invocation import again
 
 
@@ -56,6 +57,27 @@ class Custody(NamedTuple):
     mine: bool  # this account's: its console may write it
     writer: Writer | None  # None: nobody writes it (its writer let go), or unreadable
     locks: tuple[tuple[str, Holder], ...] = ()  # (system, holder): the locks naming it
+    handed: dict[str, Any] | None = None  # its last commander's entry (IncidentState.commanders)
+
+    @property
+    def handed_to_me(self) -> bool:
+        """Its owner's console handed command over to this account (a take would have
+        copied it into this account's directory) and nothing of theirs runs now: it is this
+        account's to take."""
+        to = (self.handed or {}).get("name", "")
+        return not self.mine and not self.running and to.split("@")[0] == account_name(os.geteuid())
+
+    def handed_line(self, handed_over: str) -> str:
+        """The list's hand-over line (`handed_over`: `rbbob took command from rbalice at
+        ...: REASON`), or, handed over to this account and not taken yet (it read "root took
+        command from alice" of a command nobody had taken), `Handed over to you (rbbob) by
+        rbalice at 2026-12-04 03:10:02 UTC: shift change; nobody drives it now`."""
+        if not self.handed_to_me or self.handed is None:
+            return handed_over
+        reason = f": {why}" if (why := self.handed.get("reason")) else ""
+        by = self.handed.get("from") or self.owner
+        at = utc(self.handed["since"])
+        return f"Handed over to you ({self.handed['name']}) by {by} at {at}{reason}; nobody drives it now"
 
     @property
     def driven(self) -> bool:
@@ -148,14 +170,22 @@ class Custody(NamedTuple):
                 f"Read-only for this account while {self.owner}'s console runs: {follow} or"
                 f" export it; {then}."
             )
+        if self.handed_to_me:
+            return f"It is yours: {take}, with a reason that is recorded, or {follow} or export it."
         # Nothing writes it: `whose` says so just before, not said twice.
         ended = f"{self.ended()}: this account" if self.writer is not None else "This account"
         return f"{ended} may {take}, with a reason that is recorded, or {follow} or export it."
 
 
-def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:
+def custody(
+    directory: Path,
+    incident: str,
+    held: dict[str, Holder],
+    handed: dict[str, Any] | None = None,
+) -> Custody:
     """The custody of the incident journalled in `directory`; `held`: the lock
-    directory's locks (`SystemLocks.held`), those naming `incident` kept."""
+    directory's locks (`SystemLocks.held`), those naming `incident` kept; `handed`: its
+    last commander's entry, when command changed hands."""
     try:
         uid = directory.stat().st_uid
     except OSError:
@@ -165,6 +195,7 @@ def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:
         mine=uid == os.geteuid(),
         writer=writer_of(directory),
         locks=tuple((s, h) for s, h in sorted(held.items()) if h.incident == incident),
+        handed=handed,
     )
 
 
