@@ -6,6 +6,7 @@ web-050's, and the pane went on showing web-005's output, a host the filter hid.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -193,3 +194,21 @@ async def test_alike_failures_say_their_class_once_a_group_at_80_columns(
     assert "non-zero exit" not in rows["app-02"] + rows["app-05"], rows
     assert "connection refused by 127.0" in rows["app-03"], rows
     assert rows["app-04"].rstrip().endswith("non-zero exit: exit status 3"), rows
+
+
+def test_run_says_where_a_refused_hosts_port_was_written(sshd_server, tmp_path: Path) -> None:
+    """`run`'s closing lines on the hosts that did not succeed named app-03 'connection
+    refused by 127.0.0.1:PORT' and no file, where exec, verify and the console name the
+    line that wrote its port."""
+    from tests.console_process import console
+
+    config, _ = _config(sshd_server, tmp_path, commands={"action": "true", "verify": "true"})
+    _refusing(config, "app-03")
+    inventory = config / "inventory.toml"
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    run = ["--config", str(config), "--systems", "app", "--strategy", "pin-release"]
+    done = console("run", *run, "--trigger", "user-impact", "--reason", "r", "--yes", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    port = re.search(r"app-03: .*127\.0\.0\.1:(\d+)", done.stdout)[1]  # type: ignore[index]
+    line = inventory.read_text().splitlines().index(f"port = {port}") + 1
+    assert f":{port}; its port: {inventory}:{line}: port = {port}" in done.stdout, done.stdout

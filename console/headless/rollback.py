@@ -47,6 +47,7 @@ from console.model.procedure import StepKind
 from console.model.recovery import NO_CHECK, TARGET_EXCEEDED
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
+from console.model.status import FailureClass
 from console.model.visible import visible
 from console.model.waves import named_some
 
@@ -175,9 +176,12 @@ def _print_problem_hosts(conductor: Conductor, options: RunOptions) -> None:
     that printed alike together. A group of more than SHOWN hosts is counted, its first
     few named (at 200 hosts one line named them all, 1,000 characters), and a last line
     says where every host is named: the document's table."""
+    from console.model.port_written import refused_port
+
     state = conductor.state
     stopped: dict[str, str] = {}
     seen: dict[str, str] = {}
+    port = refused_port(conductor.settings)  # where a refused host's port was written
     for host in state.hosts:
         runs = state.result_runs(host)
         if not runs or runs[-1][1].status is HostStatus.SUCCEEDED:
@@ -186,6 +190,7 @@ def _print_problem_hosts(conductor: Conductor, options: RunOptions) -> None:
         if host in state.step(step).needed_nothing():  # the others changed: the close says it
             continue
         why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
+        why += port(host, run.detail) if run.failure is FailureClass.REFUSED else ""
         said = run.said()
         seen[host] = f" — {said}" if said and said not in why else ""
         at = f"{step} · {run.stage}" if run.stage else step  # a host never sent anything
