@@ -239,8 +239,8 @@ async def test_a_long_journal_loads_behind_a_progress_bar_and_the_console_keeps_
     journal, _star, _notes = half_done(tmp_path / "incidents")
     engine = build_engine(demo_settings(), tmp_path / "incidents")
     conductor = engine.open_existing(journal)
-    # long enough to report progress on the way, and after the hold (3 * PROGRESS_EVERY
-    # were 21 s of notes at load 8, each written slower as the journal grows; 2, 10 s)
+    # long enough to report progress on the way, and after the hold: each note is an
+    # fsync'd write (1.3 to 3.6 ms on a shared disk), 3 * PROGRESS_EVERY took up to 21 s
     for n in range(2 * PROGRESS_EVERY):
         conductor.note(f"note {n}")
     conductor.recorder.close()
