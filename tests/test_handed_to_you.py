@@ -11,9 +11,10 @@ import os
 import pytest
 
 from console.journal.custody import account_name
+from console.model.clock import FixedClock
 from console.model.events import Kind
 from tests import test_ui_support as ui
-from tests.events_factory import recorder_in
+from tests.events_factory import COMMANDER, START, recorder_in
 from tests.test_handover import REASON
 from tests.test_incident_custody import INCIDENT, TITLE, run_cli, shared, team_config  # noqa: F401
 from tests.test_team_dirs import answer, start_as, team  # noqa: F401
@@ -40,6 +41,16 @@ def _handed_over(journals, to: str) -> str:
     return "handed"
 
 
+def _closed(journals) -> str:
+    """The teammate's console again: it closes the incident."""
+    from console.journal.recorder import Recorder
+
+    recorder = Recorder.open(journals / INCIDENT, FixedClock(START), COMMANDER)
+    recorder.record(Kind.INCIDENT_CLOSED, outcome="rolled-back")
+    recorder.close()
+    return "closed"
+
+
 async def test_the_home_screen_says_it_was_handed_over_to_you(shared) -> None:  # noqa: F811 (a fixture)
     from textual.widgets import Static
 
@@ -62,8 +73,13 @@ async def test_the_home_screen_says_it_was_handed_over_to_you(shared) -> None:  
         "It is yours: take command of it (r), with a reason that is recorded, or follow it"
         " live (f) or export it.",
     ]
-    listed = run_cli("list", "--config", str(team_config(journals, locks))).splitlines()
+    config = str(team_config(journals, locks))
+    listed = run_cli("list", "--config", config).splitlines()
     assert listed[3] == f"  {handed}; nobody drives it now.", listed
     assert listed[4].startswith(
         "  It is yours: take command of it (r on the home screen, or rollback-console resume"
     ), listed
+    # Its owner resumed it and closed it: nobody's to take any more
+    assert answer(*start_as(account, lambda: _closed(journals))) == "closed"
+    listed = run_cli("list", "--config", config).splitlines()
+    assert listed[3] == f"  {me} took command from alice at 2026-11-28 09:30:03 UTC: {REASON}."

@@ -78,7 +78,9 @@ def _lines(summary) -> list[str]:
     custody, closed = summary.custody, summary.outcome is not None
     if custody is not None:
         lines.append(f"  {custody.whose(closed)}")
-        lines += [f"  {said}." for said in [custody.handed_line(summary.handed_over)] if said]
+        lines += [
+            f"  {said}." for said in [custody.handed_line(summary.handed_over, closed)] if said
+        ]
         lines += [f"  {line}" for line in custody.lock_lines()]
     if summary.ended:  # open, nobody drives it: said plainly, with when it last moved
         lines.append(f"  Left open: {summary.ended}.")

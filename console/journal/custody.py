@@ -67,12 +67,12 @@ class Custody(NamedTuple):
         to = (self.handed or {}).get("name", "")
         return not self.mine and not self.running and to.split("@")[0] == account_name(os.geteuid())
 
-    def handed_line(self, handed_over: str) -> str:
+    def handed_line(self, handed_over: str, closed: bool) -> str:
         """The list's hand-over line (`handed_over`: `rbbob took command from rbalice at
         ...: REASON`), or, handed over to this account and not taken yet (it read "root took
         command from alice" of a command nobody had taken), `Handed over to you (rbbob) by
-        rbalice at 2026-12-04 03:10:02 UTC: shift change; nobody drives it now`."""
-        if not self.handed_to_me or self.handed is None:
+        rbalice at 2026-12-04 03:10:02 UTC: shift change; nobody drives it now`, while open."""
+        if closed or not self.handed_to_me or self.handed is None:
             return handed_over
         reason = f": {why}" if (why := self.handed.get("reason")) else ""
         by = self.handed.get("from") or self.owner

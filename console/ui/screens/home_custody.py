@@ -13,7 +13,7 @@ def custody_text(summary: IncidentSummary, custody: Custody, keys: tuple[str, st
     lines = [
         *([f"Left open: {summary.ended}."] if summary.ended else []),  # first: the news
         custody.whose(closed),
-        *([f"{said}."] if (said := custody.handed_line(summary.handed_over)) else []),
+        *([f"{said}."] if (said := custody.handed_line(summary.handed_over, closed)) else []),
         *custody.lock_lines(),
         custody.can(summary.incident_id, closed, keys),
     ]
