@@ -16,8 +16,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.notifications import Notification
 
 from console.engine.conductor import new_incident_id
 from console.engine.session import Engine
@@ -316,16 +318,21 @@ def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_pa
             async with app.run_test(size=(80, 24)) as pilot:
                 await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
                 assert conductor.state.unknown_hosts == [("restore", "web-1")]
+                # Said at once, before any answer (helper-169: a V seen doing nothing); its
+                # answer takes its place (7019529f), so the toasts are seen as they are made,
+                # not polled: a quick answer had withdrawn it between two looks.
+                made: list[str] = []
+                lasting_toast = app.lasting_toast
+
+                def seen(message: str, title: str, *args: Any, **kwargs: Any) -> Notification:
+                    made.append(title)
+                    return lasting_toast(message, title, *args, **kwargs)
+
+                app.lasting_toast = seen
                 await pilot.press("v")
-                # Said at once, before any answer (helper-169: a V seen doing nothing).
-                await until(
-                    pilot,
-                    lambda: any(
-                        n.title == "Verifying 1 unknown host(s)" for n in app._notifications
-                    ),
-                )
                 restore = conductor.state.step("restore")
                 await until(pilot, lambda: Kind.UNKNOWN_VERIFIED in _kinds(conductor), WAIT)
+                assert made == ["Verifying 1 unknown host(s)"]
         finally:
             await engine.close()
         events = conductor.recorder.events
