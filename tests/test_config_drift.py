@@ -66,3 +66,22 @@ def test_a_changed_secret_is_said_changed_never_shown(tmp_path: Path) -> None:
     procedure.write_text(text + PAGER.format(NEW_KEY) + 'retries = "lots"\n')
     said = drift.said()
     assert "do not load" in said and NEW_KEY[:8] not in said, said
+
+
+def test_a_changed_step_command_is_said_by_its_phase_and_step(tmp_path: Path) -> None:
+    """Seen at 80x24 on a real sshd fleet: a teammate edited the halt step's command in
+    procedure.toml; the notice read 'procedure.toml (phases changed)', naming neither the
+    step nor the command. Phases are named by `phase`, steps by `id`, as strategies by
+    `name`."""
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config)
+    procedure = config / "procedure.toml"
+    text = procedure.read_text()
+    drift = Drift(config, read_files(config))
+    step = 'id = "halt-delivery"'
+    assert text.count(step) == 1
+    command = text.split(step, 1)[1].split("command = ", 1)[1].split("\n", 1)[0]
+    procedure.write_text(text.replace(f"command = {command}", "command = 'touch x'", 1))
+    said = drift.said()
+    assert "procedure.toml (phases.execution.steps.halt-delivery.command: " in said, said
+    assert "phases changed" not in said, said

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 SAID_CHANGES = 3  # the changes a file's notice names; the rest are counted
 SHOWN_VALUE = 30  # characters of a changed value said, … after
+NAME_KEYS = ("name", "id", "phase")  # what names a table in a list, tried in turn
 # A channel's keys whose values are its secrets (procedure.toml): said changed, never shown.
 SECRET_KEYS = ("url", "routing_key", "headers")
 
@@ -71,11 +72,14 @@ def _shown(value: object, mask: Callable[[str], str]) -> str:
 
 
 def _named(items: list[Any]) -> dict[str, Any] | None:
-    """A list of tables each with its own `name`, by name (else None)."""
-    if not all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items):
-        return None
-    named = {i["name"]: i for i in items}
-    return named if len(named) == len(items) else None
+    """A list of tables each with its own name (`name`; a step's `id`, a phase's `phase`),
+    by that name (else None)."""
+    for key in NAME_KEYS:
+        if all(isinstance(i, dict) and isinstance(i.get(key), str) for i in items):
+            named = {i[key]: i for i in items}
+            if len(named) == len(items):
+                return named
+    return None
 
 
 def _secret(path: str) -> bool:
