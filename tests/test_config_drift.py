@@ -17,7 +17,7 @@ def test_a_broken_edit_is_said_in_check_configs_line(tmp_path: Path) -> None:
     config = tmp_path / "config"
     shutil.copytree(demo_config(), config)
     drift = Drift(config, read_files(config))
-    assert drift.said() == ""
+    assert drift.notice() == ("", "")
     strategies = config / "strategies.toml"
     text = strategies.read_text()
     assert text.count("max_fail_percentage = 34\n") == 1
@@ -27,11 +27,12 @@ def test_a_broken_edit_is_said_in_check_configs_line(tmp_path: Path) -> None:
     said = run_cli("check-config", str(config))
     assert said.startswith("2\nerror: "), said
     line = said.split("\n")[1].removeprefix("error: ")
-    assert drift.said() == (
+    assert drift.notice() == (
+        "strategies.toml broken since start: this runs what is shown.",
         "Changed since the console started: strategies.toml"
         ' (strategies.version-rollback.max_fail_percentage: 34 → "lots"). As they are now,'
-        f" the files do not load: {line}. This runs what the console read at start, as"
-        " shown here; fix them before quitting (check-config says each problem)."
+        f" the files do not load: {line}; fix them before quitting (check-config says each"
+        " problem).",
     )
 
 
@@ -57,14 +58,14 @@ def test_a_changed_secret_is_said_changed_never_shown(tmp_path: Path) -> None:
     ours = strategies.read_text()
     assert ours.count('default = "registry.demo/db"') == 1
     strategies.write_text(ours.replace("registry.demo/db", f"reg/{NEW_KEY}"))
-    said = drift.said()
+    said = " ".join(drift.notice())
     assert "channels.oncall.routing_key: «redacted» → «redacted»" in said, said
     assert '"registry.demo/db" → "reg/«redacted»"' in said, said
     for key in (OLD_KEY, NEW_KEY):
         assert key[:8] not in said, said
     # broken now (its new key unknown to any loaded configuration): masked all the same
     procedure.write_text(text + PAGER.format(NEW_KEY) + 'retries = "lots"\n')
-    said = drift.said()
+    said = " ".join(drift.notice())
     assert "do not load" in said and NEW_KEY[:8] not in said, said
 
 
@@ -82,6 +83,6 @@ def test_a_changed_step_command_is_said_by_its_phase_and_step(tmp_path: Path) ->
     assert text.count(step) == 1
     command = text.split(step, 1)[1].split("command = ", 1)[1].split("\n", 1)[0]
     procedure.write_text(text.replace(f"command = {command}", "command = 'touch x'", 1))
-    said = drift.said()
+    said = " ".join(drift.notice())
     assert "procedure.toml (phases.execution.steps.halt-delivery.command: " in said, said
     assert "phases changed" not in said, said

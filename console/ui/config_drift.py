@@ -175,23 +175,25 @@ class Drift:
                 found.append(Changed(name, changes, _digest(before), _digest(now)))
         return found
 
-    def said(self) -> str:
-        """What a confirmation says of the files changed since the console started ("":
-        none did)."""
+    def notice(self) -> tuple[str, str]:
+        """What a confirmation says of the files changed since the console started: one
+        line kept in sight above the commands, and what changed in them, said after the
+        commands so that those stay in view at 80x24 (("", ""): none did)."""
         changed = self.changed()
         if not changed:
-            return ""
+            return "", ""
+        names = ", ".join(c.name for c in changed)
         files = "; ".join(c.said() for c in changed)
         if problem := self.problem():
             return (
-                f"Changed since the console started: {files}. As they are now, the files do"
-                f" not load: {problem}. This runs what the console read at start, as shown"
-                " here; fix them before quitting (check-config says each problem)."
+                f"{names} broken since start: this runs what is shown.",
+                f"Changed since the console started: {files}. As they are now, the files do not load: {problem};"
+                " fix them before quitting (check-config says each problem).",
             )
         return (
-            f"Changed since the console started: {files}. This runs what the console read"
-            " then, as shown here. To use the files as they are now: check-config, then quit"
-            " (leaving the incident open) and resume it."
+            f"{names} changed since start: this runs what is shown.",
+            f"Changed since the console started: {files}. To use the files as they are now: check-config, then quit"
+            " (leaving the incident open) and resume it.",
         )
 
     def problem(self) -> str:

@@ -197,7 +197,7 @@ class Stepping:
         ran = ran_state.hosts
         retry = only_hosts is not None and set(per_host) <= set(ran)
         verb, standing = ("Retry", ran_state.standing(list(per_host))) if retry else ("Run", "")
-        title, changed = conductor.step(step_id).title, self.drift.said()
+        title, changed = conductor.step(step_id).title, self.drift.notice()
         dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
         self.app.push_screen(dialog, answered)
 
@@ -304,7 +304,7 @@ class Stepping:
                 "Retry",
                 conductor.state.step(f"{step_id}.undo").standing(list(per_host)),
             )
-        title, changed = f"Undo: {step.title}", self.drift.said()
+        title, changed = f"Undo: {step.title}", self.drift.notice()
         dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
         self.app.push_screen(dialog, answered)
 

@@ -190,11 +190,12 @@ class RunConfirm(ButtonDialog[bool]):
         about: Text | None = None,
         verb: str = "Run",
         standing: str = "",
-        changed: str = "",
+        changed: tuple[str, str] = ("", ""),
     ):
         super().__init__()
         self.verb = verb
-        self.changed = changed  # a configuration file changed since start (ui/config_drift.py)
+        # A configuration file changed since start: headline, what (ui/config_drift.py).
+        self.changed, self.changes = changed
         self.standing = standing  # a retry's hosts counted: `1 failed, 3 not started`
         self.title_text = title
         self.systems = systems
@@ -236,6 +237,8 @@ class RunConfirm(ButtonDialog[bool]):
                 yield Static(f"! {self.changed}", id="run-changed", markup=False)
             with VerticalScroll(id="run-commands"):
                 yield Static(text, classes="dialog-text")
+                if self.changes:  # after the commands: they stay in view at 80x24
+                    yield Static(f"! {self.changes}", id="run-changes", markup=False)
             yield Static(
                 f"{keys} scroll; {preview} on the checklist shows every host's commands."
                 " Your name goes into the record with the run.",
