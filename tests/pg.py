@@ -129,10 +129,14 @@ class Cluster:
             )  # fmt: skip
 
     def switch_wal_and_wait_archived(self) -> None:
-        """Close the current WAL segment and wait until the archiver has copied it."""
+        """Close the current WAL segment and wait until the archiver has copied it: its
+        archive_command ended well (pg_stat_archiver), not merely begun (`cp` creates the
+        file first: an immediate stop then left a segment cut short in the archive, which
+        the postgres presets rightly refuse)."""
         segment = self.sql("SELECT pg_walfile_name(pg_switch_wal())")
+        archived = f"SELECT coalesce(last_archived_wal >= '{segment}', false) FROM pg_stat_archiver"
         deadline = time.monotonic() + ARCHIVE_TIMEOUT
-        while not (self.archive / segment).exists():
+        while not ((self.archive / segment).exists() and self.sql(archived) == "t"):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"WAL segment {segment} was not archived")
             time.sleep(_POLL)

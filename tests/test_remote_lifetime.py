@@ -60,7 +60,7 @@ def _alive(pid: int) -> bool:
         return False
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
-    except FileNotFoundError:  # it ended (and was reaped) between the two looks
+    except (FileNotFoundError, ProcessLookupError):  # it ended between the two looks
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie waits for init, it runs nothing
 
