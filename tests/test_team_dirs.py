@@ -12,7 +12,9 @@ on a teammate's private incident crashed ("internal error: PermissionError")."""
 from __future__ import annotations
 
 import os
+import select
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -88,16 +90,22 @@ def start_as(account: Account, act: Callable[[], str]) -> tuple[int, int]:
         except BaseException as exc:  # the parent judges it
             said = f"raised {type(exc).__name__}: {exc}"
         finally:
-            os.write(write, said.encode())
-            os._exit(0)
+            try:  # a parent gone (its test failed first) must not send the child on
+                os.write(write, said.encode())
+            finally:
+                os._exit(0)
     os.close(write)
     return pid, read
 
 
-def answer(pid: int, read: int) -> str:
-    """What the child of `start_as` said, once it has ended."""
+def answer(pid: int, read: int, within: float = 120.0) -> str:
+    """What the child of `start_as` said, once it has ended; a child still silent
+    `within` seconds is killed and said so."""
+    ready, _, _ = select.select([read], [], [], within)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
     with os.fdopen(read) as pipe:
-        said = pipe.read()
+        said = pipe.read() if ready else f"no answer within {within:.0f} s: killed"
     os.waitpid(pid, 0)
     return said
 
