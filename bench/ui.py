@@ -1,7 +1,7 @@
 """UI benchmark: does the console's event loop stall, and how much memory does it take?
 
     python bench/ui.py                      # both parts, printed
-    python bench/ui.py --write              # ... and recorded in bench/RESULTS.md
+    python bench/ui.py --write              # ... and recorded in bench/HISTORY.md
     python bench/ui.py --part fanout --hosts 200 --lines 1000     # one run
     python bench/ui.py --rounds 5           # fan-out five times; the worst run counts
     python bench/ui.py --part fanout --screen timeline   # another screen open meanwhile
@@ -48,6 +48,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+from history import add_section
 from turns import Turns
 
 from console.demo.fleet import DemoFleet
@@ -62,8 +63,6 @@ from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from console.ui.app import make_app
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
-START, END = "<!-- ui:start -->", "<!-- ui:end -->"
 STEP = "capture-evidence"
 STALL_TARGET_MS, MEMORY_TARGET_MB = 100, 300
 DEADLINE_S = 600
@@ -757,9 +756,6 @@ def machine() -> str:
 def section(fan: dict, tl: dict, command: str) -> str:
     return "\n".join(
         [
-            START,
-            "## UI: event-loop stalls and memory (`bench/ui.py`)",
-            "",
             f"Machine: {machine()}. Command: `{command}`. Targets: longest stall"
             f" < {STALL_TARGET_MS} ms, peak memory (ru_maxrss) < {MEMORY_TARGET_MB} MB.",
             "",
@@ -781,73 +777,26 @@ def section(fan: dict, tl: dict, command: str) -> str:
             f" own. Stall: worst lateness of a task sleeping 10 ms in a loop. Load average"
             f" when the run ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other"
             " sessions share the machine, so stalls are upper bounds).",
-            "",
-            "What profiling found, and what changed:",
-            "",
-            "- Timeline: a `DataTable` row per event took seconds to open at 100,000 events and"
-            " ~0.5 s per filter key. It is now a virtual list (`widgets/event_list.py`: only the"
-            " rows on screen are formatted), the filter text of each event is lowered once, and"
-            " typing on narrows the rows shown instead of rescanning the journal.",
-            "- A full garbage-collector pass over 100,000 parsed events paused the loop ~0.8 s"
-            " (seen with `gc.callbacks`, invisible in cProfile). `attach()` now `gc.freeze()`s"
-            " the loaded journal.",
-            "- Memory: 100,000 parsed events held ~280 MB (pydantic `Event`, `Actor` and"
-            " `Where` per line), and the home screen parsed every journal in full again just"
-            " to list incidents (peak 714 MB). `parse_line` now shares identical frozen"
-            " `who`/`where` values (~170 MB), and the incident list reads only `incident.*`"
-            " lines. Interning each event's kind and its data's names and short values took"
-            " the peak from 290 to 269 MB.",
-            "- Fan-out: the execution grid re-measured every column on every update"
-            " (`update_width=True`, ~50 ms at 200 rows); then a row whose only change is its"
-            " last line was redrawn at most every 0.25 s, output was read in 64 KiB blocks and"
-            " the app `gc.freeze()`s after busy batches. That left 204-247 ms, and two causes,"
-            " found with per-thread CPU times from /proc, cProfile of the main thread and a"
-            " watchdog thread sampling the main thread's stack during stalls:",
-            "  - SSH I/O of 200 connections (decryption, packets, channel dispatch) ran on the"
-            " UI's loop. It now runs on a loop of its own in a thread (`engine/io_loop.py`;"
-            " the TUI's pool is `threaded`); output reaches the UI loop through one coalescing"
-            " mailbox, so the journal and the state fold stay on one thread.",
-            "  - With I/O moved but the `DataTable` kept, the stall barely moved (204-230 ms):"
-            " the main thread still burnt 5.1 s of CPU in 13 s re-rendering every visible"
-            " cell on each update (a `DataTable` drops its render cache on any `update_cell`)"
-            " and relaying out the screen on every `Static.update`, and it now had to share"
-            " the GIL with the I/O thread. The grid is now a line-rendered `HostGrid`"
-            " (`widgets/host_grid.py`) that caches each row's rendering until the row changes"
-            " and redraws only changed lines, and screens update a `Static` only when its"
-            " content changes: the main thread's CPU for the run fell to 2.1 s.",
-            "  - Both are needed: with the new grid but inline I/O the worst stall was 118-124 ms"
-            " (three runs); with both, the figure in the table. The price of the thread: the"
-            " 200-host run takes 9.5-9.9 s instead of 8.3-8.6 s (the GIL handed between two"
-            " threads), which is why headless commands keep their I/O inline.",
-            "  - With the timeline or the checklist open instead of the execution screen during"
-            " the same flood, the worst stall was 38-41 and 32 ms (`python bench/ui.py --part"
-            " fanout --screen timeline`, one run each).",
-            "  - Raising the collector's thresholds (10,000/50/100) made no difference on a"
-            " quiet machine (worst stall 33-45 ms against 32-38 ms with the defaults), so the"
-            " defaults stay.",
-            "- 1,000 hosts and the soak (issue 18, 01:30–02:15 UTC, load 7–21, `--fleet "
-            "sshd`: real OpenSSH, as the demo fleet cannot serve 1,000 hosts): 1,000 × 200 "
-            "peaks at 146 MB (< 300), its worst stall 3.7 s at load 17.5, where "
-            "`ExecutionScreen.sync` rebuilds every host's row for each batch of events. "
-            "Freezing after every busy batch parked Textual's render caches alive at that "
-            "moment, which die and can then never be collected (135,000 garbage objects in a "
-            "4-minute, 50-host soak); the heap is now parked once 100,000 objects are "
-            "unparked (~5,500 in 2 minutes). Figures and commands in the issue-18 section, "
-            '"The console: first frame, 1,000 hosts streaming, a soak".',
-            END,
         ]
     )
 
 
-def record(text: str) -> None:
-    """Replace only the ui section of RESULTS.md (others write the rest of the file)."""
-    current = RESULTS.read_text() if RESULTS.exists() else ""
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + text + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + ("\n\n" if current else "") + text + "\n"
-    RESULTS.write_text(current)
+def tree() -> str:
+    """The commit measured, and whether the work tree differs from it."""
+    git = ["git", "-C", str(Path(__file__).parent)]
+    head = subprocess.run([*git, "rev-parse", "--short=8", "HEAD"], capture_output=True, text=True)
+    if head.returncode:
+        return "a tree outside git"
+    dirty = subprocess.run([*git, "diff", "--quiet", "HEAD"], capture_output=True).returncode
+    return f"`{head.stdout.strip()}`" + (" with changes" if dirty else "")
+
+
+def record(body: str) -> None:
+    """A dated section at the end of bench/HISTORY.md: RESULTS.md cites it by its title."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    add_section(
+        f"UI: the console's stalls and memory, bench/ui.py --write ({when} UTC, {tree()})", body
+    )
 
 
 def main() -> int:
@@ -903,7 +852,9 @@ def main() -> int:
     parser.add_argument(
         "--trace", action="store_true", help="soak: where the memory grows (tracemalloc)"
     )
-    parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
+    parser.add_argument(
+        "--write", action="store_true", help="add a dated section to bench/HISTORY.md"
+    )
     parser.add_argument("--serve-fleet", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write-journal", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """The ciphers the console offers, against real OpenSSH sshd on loopback: AES-GCM first
-(asyncssh's chacha20-poly1305 costs ~6x its CPU a packet, bench/RESULTS.md), and a host
-that allows only another of OpenSSH's ciphers is served as before."""
+(asyncssh's chacha20-poly1305 costs ~6x its CPU a packet, bench/HISTORY.md, "A step's
+packets"), and a host that allows only another of OpenSSH's ciphers is served as before."""
 
 from __future__ import annotations
 

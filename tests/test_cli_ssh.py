@@ -257,7 +257,7 @@ def test_init_writes_the_handshake_cap_the_console_defaults_to(tmp_path):
     """`rollback-console init` wrote `max_handshakes = 10` ("the console shares its event
     loop with SSH: 10 keeps the UI responsive"), stale since SSH I/O got a thread of its
     own: on a real sshd fleet of 1,000 hosts, headless `exec` took longer with it than with
-    the default 50, and the console's screen stalled no less at 50 (bench/RESULTS.md,
+    the default 50, and the console's screen stalled no less at 50 (bench/HISTORY.md,
     "max_handshakes: init's 10 or 50"). A new user's configuration gets the default."""
     import os
     import sys

@@ -146,7 +146,7 @@ def _exec_refused(tmp_path: Path) -> set[str]:
 
 def test_exec_to_its_end_builds_no_drill_model(tmp_path: Path):
     """exec's results imported the drills' verdict, and with it the drill models, to its
-    end: ~26 M instructions of an exec's ~1,320 M (bench/RESULTS.md, issue 18)."""
+    end: ~26 M instructions of an exec's ~1,320 M (bench/HISTORY.md, issue 18)."""
     imported = _exec_refused(tmp_path)
     assert "console.journal.results" in imported  # its verdict was folded
     assert not imported & {"console.model.drills", "console.model.drill_verdict"}

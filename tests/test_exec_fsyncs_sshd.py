@@ -1,8 +1,8 @@
 """exec's fsyncs, watched on a real sshd: each has something new to make durable. Seen
-on main (issue 18, bench/RESULTS.md's "exec's wall, phase by phase"): after the last
-host's result, an exec on 50 hosts made six fsyncs one after another (5-11 ms each on
-a loaded machine): the wave's end, the step's, the locks' release alone, the close, the
-journal's again with nothing new, then output.jsonl. The release is now durable with the
+on main (issue 18, bench/HISTORY.md's "exec's wall against the floor, phase by phase"):
+after the last host's result, an exec on 50 hosts made six fsyncs one after another
+(5-11 ms each on a loaded machine): the wave's end, the step's, the locks' release alone,
+the close, the journal's again with nothing new, then output.jsonl. The release is now durable with the
 close in one fsync, and the writer's close does not fsync a journal its last fsync
 covered; output.jsonl is still fsync'd at the close, and the journal whole."""
 

@@ -1,5 +1,5 @@
 """`exec` starts its hosts' handshakes as soon as everything given is checked, before the
-journal opens (bench/RESULTS.md, issue 18): on a real OpenSSH sshd, a refused lock still
+journal opens (bench/HISTORY.md, issue 18): on a real OpenSSH sshd, a refused lock still
 runs nothing and writes no journal, and a run's journal opens with its locks before any
 command is sent."""
 
