@@ -7,9 +7,9 @@ Wall time of the Recorder alone on a temporary journal (fsync is I/O: state the 
 average). A benchmark, not a test: pytest never runs it.
 """
 
+import argparse
 import asyncio
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,10 +22,8 @@ from console.model.clock import FixedClock
 from console.model.events import Kind
 from tests.events_factory import COMMANDER, START
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 
-
-async def main() -> None:
+async def main(hosts: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-not-started-") as d:
         r = Recorder(
             JournalWriter(Path(d) / JOURNAL_NAME), FixedClock(START), COMMANDER, Redactor()
@@ -33,11 +31,11 @@ async def main() -> None:
         r.record(Kind.INCIDENT_OPENED, title="t", incident_id="inc")
         why = "the console quit (detached)"
         t = time.perf_counter()
-        for i in range(N):
+        for i in range(hosts):
             r.record(Kind.HOST_NOT_STARTED, system="web", host=f"a-{i}", step="s", reason=why)
         each = time.perf_counter() - t
         t = time.perf_counter()
-        for i in range(N):
+        for i in range(hosts):
             r.record_deferred(
                 Kind.HOST_NOT_STARTED, system="web", host=f"b-{i}", step="s", reason=why
             )
@@ -45,8 +43,13 @@ async def main() -> None:
         once = time.perf_counter() - t
         load = os.getloadavg()
         print(
-            f"{N} hosts: record() each {each:.3f} s; deferred + one sync {once:.3f} s; load {load}"
+            f"{hosts} hosts: record() each {each:.3f} s; deferred + one sync {once:.3f} s; load {load}"
         )
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("hosts", type=int, nargs="?", default=500, help="default 500")
+    asyncio.run(main(parser.parse_args().hosts))

@@ -16,8 +16,8 @@ A benchmark, not a test: pytest never runs it.
 
 from __future__ import annotations
 
+import argparse
 import resource
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,4 +103,10 @@ def read(directory: Path) -> None:
 
 
 if __name__ == "__main__":
-    {"record": record, "read": read}[sys.argv[1]](Path(sys.argv[2]))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("part", choices=["record", "read"])
+    parser.add_argument("dir", type=Path, help="where journal.jsonl is written, or read from")
+    args = parser.parse_args()
+    {"record": record, "read": read}[args.part](args.dir)

@@ -16,6 +16,7 @@ Needs root (the `rbtest` account and sshd of tests/sshd.py, as bench/fanout.py).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -40,10 +41,10 @@ VARIANTS = {
 
 async def one_round(fleet: fleetlib.Fleet, make, n: int) -> float:
     """Wall ms per command for one variant: a fresh connection, n commands."""
-    server = fleet.servers[0]
+    address, port = fleet.endpoints()[0]
     async with asyncssh.connect(
-        server.host,
-        server.port,
+        address,
+        port,
         username=fleet.user,
         client_keys=[str(fleet.client_key)],
         known_hosts=str(fleet.known_hosts),
@@ -83,5 +84,10 @@ async def main(n: int, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    given = [int(a) for a in sys.argv[1:3]]
-    asyncio.run(main(*given, *[200, 7][len(given) :]))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("n", type=int, nargs="?", default=200, help="commands a round (200)")
+    parser.add_argument("rounds", type=int, nargs="?", default=7, help="rounds (7)")
+    args = parser.parse_args()
+    asyncio.run(main(args.n, args.rounds))

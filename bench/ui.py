@@ -858,6 +858,8 @@ def main() -> int:
     parser.add_argument("--serve-fleet", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write-journal", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.part == "resume" and args.journal is None:
+        parser.error("--part resume needs --journal: a journal of bench/journal.py --keep DIR")
     if args.write_journal:
         write_timeline(args.write_journal, args.events)
         return 0

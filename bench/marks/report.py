@@ -9,6 +9,7 @@ DIR holds the dumps (cg.out.N: dump N is what ran between marks N-1 and N) and m
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ def read(directory: Path) -> Mark:
         found = re.search(r"^(?:summary|totals): (\d+)", path.read_text(), re.MULTILINE)
         if number.isdigit() and found:
             dumps[int(number)] = int(found[1])
+    if not dumps or not (directory / "marks.tsv").is_file():
+        print(f"{directory}: no callgrind dumps (cg.out.N) and marks.tsv there", file=sys.stderr)
+        sys.exit(2)
     upto = [0]
     for number in range(1, max(dumps) + 1):
         upto.append(upto[-1] + dumps.get(number, 0))
@@ -64,15 +68,25 @@ def show(mark: Mark, least: float, depth: int = 0) -> None:
 
 
 def main(argv: list[str]) -> None:
-    root = read(Path(argv[0]))
-    if len(argv) > 2 and argv[1] == "--sum":
-        marks = sorted((m for m in walk(root) if m.name.startswith(argv[2])), key=lambda m: -m.cost)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("name", nargs="?", help="a mark's tree (the top level without it)")
+    parser.add_argument("min_m", nargs="?", type=float, help="leave out marks under MIN_M M")
+    parser.add_argument("--sum", metavar="PREFIX", help="every mark starting with PREFIX")
+    args = parser.parse_args(argv)
+    root = read(args.dir)
+    if args.sum is not None:
+        marks = sorted(
+            (m for m in walk(root) if m.name.startswith(args.sum)), key=lambda m: -m.cost
+        )
         for m in marks:
             print(f"{m.cost / 1e6:8.1f} M  {m.name}")
         print(f"{sum(m.cost for m in marks) / 1e6:8.1f} M  in {len(marks)} marks")
         return
-    name = argv[1] if len(argv) > 1 else root.name
-    least = float(argv[2]) if len(argv) > 2 else (0.0 if name == root.name else 1.0)
+    name = args.name or root.name
+    least = args.min_m if args.min_m is not None else (0.0 if name == root.name else 1.0)
     found = next((m for m in walk(root) if m.name == name), None)
     if found is None:
         sys.exit(f"no mark {name!r}")
