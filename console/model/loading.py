@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from console.model.ansible.load import Reported, Written, ansible_said, with_ansible_hosts
+from console.model.ansible.load import Reported, Seen, Written, ansible_said, with_ansible_hosts
 from console.model.config_cache import cache_key, keep, read_cached
 from console.model.files import FILES, REQUIRED
 from console.model.problems import (
@@ -53,6 +53,7 @@ class _Sources:
         self.directory = directory
         self.texts: dict[str, str] = {}
         self.problems: list[ConfigProblem] = []
+        self.seen: list[Seen] = []  # the Ansible-backed systems' hosts as read
 
     def path(self, part: str) -> str:
         return str(self.directory / FILES.get(part, FILES["inventory"]))
@@ -109,7 +110,10 @@ def load_settings(
         raise ConfigError(sources.problems)
     warnings = [problem for problem, error in found if not error]
     settings.found_in(
-        directory, warnings + [sources.locate(f) for f in findings if f.warning], files
+        directory,
+        warnings + [sources.locate(f) for f in findings if f.warning],
+        files,
+        sources.seen,
     )
     return settings
 
@@ -159,10 +163,12 @@ def _validated(
     document["strategies"] = strategies.get("strategies", [])
     written: list[Written] = []  # where an Ansible host's values were written
     if read is not None:  # a model instance: pydantic takes it as it is
-        document["inventory"], reported = read.inventory, read.reported
+        document["inventory"], reported, sources.seen = read.inventory, read.reported, read.seen
     else:
         inventory = document.get("inventory")
-        document["inventory"], reported = with_ansible_hosts(inventory, directory, written)
+        document["inventory"], reported = with_ansible_hosts(
+            inventory, directory, written, sources.seen
+        )
     found = _ansible_problems(reported, sources)
     sources.problems += [problem for problem, error in found if error]
     from pydantic import ValidationError  # only to validate: a hit never imports it
@@ -213,6 +219,7 @@ class InventoryRead(NamedTuple):
     lock_dir: str | None
     key: str | None = None
     settings: Settings | None = None
+    seen: list[Seen] = []  # its Ansible-backed systems' hosts as read
 
 
 def load_inventory(directory: Path, cache: Path | None = None) -> InventoryRead | None:
@@ -238,7 +245,8 @@ def load_inventory(directory: Path, cache: Path | None = None) -> InventoryRead 
     lock_dir = anchored(options.get("lock_dir"), directory)
     if inventory is None or sources.problems or not isinstance(lock_dir, str | None):
         return None
-    inventory, reported = with_ansible_hosts(inventory, directory)
+    seen: list[Seen] = []
+    inventory, reported = with_ansible_hosts(inventory, directory, seen=seen)
     if any(item.finding.error for item in reported):
         return None
     from pydantic import ValidationError
@@ -247,7 +255,7 @@ def load_inventory(directory: Path, cache: Path | None = None) -> InventoryRead 
         model = Inventory.validated(inventory)
     except ValidationError:
         return None
-    return InventoryRead(sources.texts["inventory"], model, reported, lock_dir)
+    return InventoryRead(sources.texts["inventory"], model, reported, lock_dir, seen=seen)
 
 
 def _ansible_problems(

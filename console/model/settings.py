@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from console.model.drill_refs import drill_problems
 from console.model.drill_settings import DrillSettings
@@ -16,6 +16,9 @@ from console.model.references import reference_problems
 from console.model.strategies import Strategy
 from console.model.templates import compile_pattern
 from console.model.trigger_settings import TriggerSettings
+
+if TYPE_CHECKING:
+    from console.model.ansible.load import Seen
 
 # Text a pattern that can match nothing at all shows itself on: words, digits, a line's ends.
 _SAMPLE = "Rollback 42, web-1 ok\n"
@@ -100,12 +103,22 @@ class Settings(Frozen):
         directory: Path,
         warnings: list[ConfigProblem],
         files: dict[str, bytes | str] | None = None,
+        ansible: "list[Seen] | None" = None,
     ) -> None:
-        """Notes where these settings were read from, their warnings, and the files they
-        were read from (as `loading.read_files` gave them)."""
+        """Notes where these settings were read from, their warnings, the files they
+        were read from (as `loading.read_files` gave them) and what their Ansible
+        inventories gave."""
         object.__setattr__(self, "_directory", directory)
         object.__setattr__(self, "_warnings", warnings)
         object.__setattr__(self, "_files", files)
+        object.__setattr__(self, "_ansible", ansible or [])
+
+    @property
+    def ansible_read(self) -> "list[Seen]":
+        """Each Ansible-backed system's hosts as its inventory gave them when these
+        settings were read: what runs, whatever the inventory says since."""
+        seen: list[Seen] = self.__dict__.get("_ansible", [])
+        return seen
 
     @property
     def files_read(self) -> dict[str, bytes | str] | None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # read with the first Ansible-backed system (a configuration without one
     # loads none of the inventory reader)
+    from console.model.ansible.hosts import Converted
     from console.model.ansible.inventory import Finding
     from console.model.problems import ConfigProblem
     from console.model.problems import Finding as Located
@@ -28,6 +29,18 @@ class Written(NamedTuple):
     variable: str
 
 
+class Seen(NamedTuple):
+    """An Ansible-backed system's hosts as its inventory gave them when it was read: what
+    the console runs against until it is restarted, whatever the files say since."""
+
+    system: str  # the system's name
+    inventory: str  # as inventory.toml names it: `../ansible/hosts.yml`
+    hosts: list[dict[str, Any]]  # inventory.toml's host tables, as converted
+    # by host name, each key's origin: `hosts.yml:7: ansible_port` (a file alone: no line)
+    origins: dict[str, dict[str, str]]
+    digest: str  # the sha256 of the files read (Inventory.digest)
+
+
 class Reported(NamedTuple):
     """A finding for system number `system`; when `finding.about` is set, it is about
     inventory.toml's `systems[system].ansible.<about>`, not a line of the inventory."""
@@ -37,11 +50,15 @@ class Reported(NamedTuple):
 
 
 def with_ansible_hosts(
-    inventory: Any, directory: Path, written: list[Written] | None = None
+    inventory: Any,
+    directory: Path,
+    written: list[Written] | None = None,
+    seen: list[Seen] | None = None,
 ) -> tuple[Any, list[Reported]]:
     """The raw inventory.toml data with each Ansible-backed system's hosts filled in
     (after any hosts listed in the TOML itself), and what could not be honoured; `written`
-    is given where each of those hosts' keys was written."""
+    is given where each of those hosts' keys was written, `seen` each such system's hosts
+    as read."""
     if not isinstance(inventory, dict) or not isinstance(inventory.get("systems"), list):
         return inventory, []
     if not any(isinstance(s, dict) and "ansible" in s for s in inventory["systems"]):
@@ -71,6 +88,8 @@ def with_ansible_hosts(
         reported += [Reported(index, finding) for finding in converted.findings]
         listed = system.get("hosts", [])
         systems.append({**system, "hosts": [*listed, *converted.hosts]})
+        if seen is not None:
+            seen.append(_seen(system, source["inventory"], converted, read[path].digest()))
         if written is not None:
             first = len(listed) if isinstance(listed, list) else 0
             written += [
@@ -81,6 +100,14 @@ def with_ansible_hosts(
                 for key, (where, variable) in origins.items()
             ]
     return {**inventory, "systems": systems}, reported
+
+
+def _seen(system: dict[str, Any], inventory: str, converted: Converted, digest: str) -> Seen:
+    origins = {
+        host["name"]: {k: f"{at}: {by}" if at.line else at.file for k, (at, by) in found.items()}
+        for host, found in zip(converted.hosts, converted.origins, strict=True)
+    }
+    return Seen(str(system.get("name")), inventory, converted.hosts, origins, digest)
 
 
 def ansible_said(finding: Located, written: list[Written]) -> ConfigProblem | None:

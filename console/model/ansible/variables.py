@@ -3,6 +3,7 @@ merged in Ansible's order."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import yaml
@@ -29,6 +30,15 @@ class Inventory(AnsibleInventory):
         super().__init__()
         self.group_files: dict[str, dict[str, Var]] = {}
         self.host_files: dict[str, dict[str, Var]] = {}
+        self.read: dict[str, str] = {}  # each file read: the sha256 of its bytes
+
+    def digest(self) -> str:
+        """The sha256 of what was read: the file's own (`sha256sum hosts.yml`) where one
+        file was; else of each file's, by path."""
+        if len(self.read) == 1:
+            return next(iter(self.read.values()))
+        lines = "".join(f"{path} {sha}\n" for path, sha in sorted(self.read.items()))
+        return hashlib.sha256(lines.encode()).hexdigest()
 
     def host_variables(self, host: str) -> dict[str, Var]:
         """Inventory group vars (by depth, then ansible_group_priority, then name), then
@@ -98,9 +108,16 @@ def read_inventory(path: Path) -> Inventory:
     return inventory
 
 
+def _text(path: Path, inventory: Inventory) -> str:
+    """A file's text, as `read_text` gives it; its bytes' digest kept (`Inventory.read`)."""
+    data = path.read_bytes()
+    inventory.read[str(path)] = hashlib.sha256(data).hexdigest()
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _read_file(file: Path, inventory: Inventory) -> None:
     try:
-        text = file.read_text(encoding="utf-8")
+        text = _text(file, inventory)
     except (OSError, UnicodeDecodeError) as exc:
         inventory.findings.append(Finding(Where(str(file)), f"cannot be read: {exc}"))
         return
@@ -142,7 +159,7 @@ def _read_vars_dirs(base: Path, inventory: Inventory) -> None:
 
 def _vars_file(path: Path, inventory: Inventory) -> dict[str, Var]:
     try:
-        loader = _Loader(path.read_text(encoding="utf-8"))
+        loader = _Loader(_text(path, inventory))
         try:
             node = loader.get_single_node()
             return _vars(loader, node, str(path), inventory) if node is not None else {}
