@@ -6,6 +6,7 @@ nothing said that the file now said otherwise. Real sshd host, Pilot at 80x24.""
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from textual.widgets import Static
 
 from console.model.events import Kind
 from console.model.loading import load_settings
-from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 from tests.cli_fleet import Fleet, checklist, flag_incident, write_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -38,11 +39,20 @@ def _strategies(restart: str) -> dict:
     return {"strategies": [flip]}
 
 
+def _procedure(sent: Path) -> dict:
+    """A strategy step, then a status update its channel appends to `sent` (on the jump
+    host)."""
+    restore = {"id": "restore", "title": "Restore", "kind": "strategy"}
+    tell = {"id": "tell", "title": "Tell", "kind": "notify", "message": "done"}
+    log = {"name": "log", "kind": "command", "command": f"echo {{{{message}}}} >> {sent}"}
+    return checklist(restore, tell | {"channels": ["log"]}) | {"channels": [log]}
+
+
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     files = {
         "strategies.toml": _strategies("echo old"),
-        "procedure.toml": checklist({"id": "restore", "title": "Restore", "kind": "strategy"}),
+        "procedure.toml": _procedure(tmp_path / "sent-a"),
     }
     return write_fleet(
         sshd_server, tmp_path, files, strategies=["flip"], probes=[], hosts=["app-1"]
@@ -88,9 +98,32 @@ async def test_a_changed_strategies_toml_is_said_where_the_step_is_confirmed(
         assert area.scroll_y == 0 and sent < area.region.height, (sent, area.region)
         await pilot.press("y")
         await until(pilot, lambda: conductor.state.step("restore").status.value == "done", 30)
+        # The status update's channel edited too: its dialog says so, in one line, with
+        # the channel and the message in sight, and sends what it shows (seen: nothing said,
+        # the channel read at start shown and sent to).
+        procedure = fleet.config / "procedure.toml"
+        procedure.write_text(tomli_w.dumps(_procedure(tmp_path / "sent-b")))
+        app.start_run("tell")
+        await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+        dialog = app.screen.query_one("#notify-dialog")
+        notice = dialog.query_one("#notify-changed", Static)
+        assert str(notice.render()) == (
+            "! 2 files changed since start: this sends what is shown."
+        )  # strategies.toml, procedure.toml: too long for one row
+        [target] = [str(t.render()) for t in dialog.query(".target")]
+        assert str(tmp_path / "sent-a") in target, target
+        for widget in [notice, *dialog.query(".target"), dialog.query_one(".dialog-hint")]:
+            assert dialog.content_region.contains_region(widget.region), widget
+        assert dialog.region.bottom <= 24
+        await pilot.press("enter")
+        await until(pilot, lambda: conductor.state.step("tell").status.finished, 30)
         notes = [e for e in conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
+        await conductor.notifier.drain()
     assert (fleet.sandboxes["app-1"] / "said").read_text() == "old\n"  # what was shown ran
-    [note] = notes
+    assert (tmp_path / "sent-a").read_text() == "done\n"  # to the channel shown
+    assert not (tmp_path / "sent-b").exists()
+    note, told = notes
+    assert told.where.step == "tell" and "procedure.toml (channels.log.command: " in told.data.text
     assert note.where.step == "restore"
     assert note.data.text == (
         "run with the configuration read when the console started, as its confirmation"
@@ -118,3 +151,58 @@ async def test_what_changed_is_said_against_what_the_console_read(
         assert '"echo old" → "echo new"' in said, said
         shown = str(app.screen.query_one("#run-commands Static", Static).render())
         assert "sh -c 'echo old' > said" in shown, shown
+
+
+def _hosts_yml(port: int, *more: str) -> str:
+    """An Ansible YAML inventory: group `web`, app-1 on the real sshd at `port`, `more`."""
+    rest = "".join(f"        {name}:\n          ansible_host: 127.0.0.1\n" for name in more)
+    return (
+        "all:\n  children:\n    web:\n      hosts:\n        app-1:\n"
+        f"          ansible_host: 127.0.0.1\n          ansible_port: {port}\n{rest}"
+    )
+
+
+async def test_an_edited_ansible_inventory_is_said_and_the_hosts_read_at_start_run(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked at 80x24 on a real sshd fleet whose hosts come from an Ansible hosts.yml
+    (README, Hosts from an Ansible inventory): a teammate moved app-2 to another port and
+    added a host mid-incident; the confirmation said nothing, and ran on the hosts read at
+    start. It says the inventory changed and what, host by host, above and below the
+    commands it runs (the hosts read at start); the note names both sha256s."""
+    files = {"strategies.toml": _strategies("echo old"), "procedure.toml": _procedure(tmp_path)}
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["flip"], probes=[], hosts=["app-1"]
+    )
+    inventory = tomllib.loads((fleet.config / "inventory.toml").read_text())
+    [system] = inventory["systems"]
+    port, workdir = system["hosts"][0]["port"], system["hosts"][0]["workdir"]
+    del system["hosts"]
+    system |= {"workdir": workdir, "ansible": {"inventory": "../hosts.yml", "group": "web"}}
+    (fleet.config / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    hosts = tmp_path / "hosts.yml"
+    hosts.write_text(_hosts_yml(port))
+    started = _sha(hosts)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with flag_incident(fleet, "flip") as conductor, app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        conductor.confirm("bridge")
+        hosts.write_text(_hosts_yml(9, "app-2"))  # a teammate's edit: a dead port, a host
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        notice = app.screen.query_one("#run-changed", Static)
+        assert (
+            str(notice.render()) == "! ../hosts.yml changed since start: this runs what is shown."
+        )
+        changes = str(app.screen.query_one("#run-changes", Static).render())
+        assert changes.startswith(
+            f"! Changed since the console started: ../hosts.yml (app.app-1.port: {port} → 9;"
+            " app.app-2 added). To use the files as they are now:"
+        ), changes
+        shown = str(app.screen.query_one("#run-commands .dialog-text", Static).render())
+        assert "Hosts: app-1\n" in shown, shown
+        await pilot.press("y")
+        await until(pilot, lambda: conductor.state.step("restore").status.value == "done", 30)
+        [note] = [e for e in conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
+    assert (Path(workdir) / "said").read_text() == "old\n"  # on the port read at start
+    assert f"../hosts.yml sha256 {started}… (now {_sha(hosts)}…)" in note.data.text

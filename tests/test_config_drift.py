@@ -7,9 +7,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from console.model.loading import read_files
+from console.model.loading import load_settings, read_files
 from console.paths import demo_config
-from console.ui.config_drift import Drift
+from console.ui.config_drift import Drift, differences
 from tests.test_incident_custody import run_cli
 
 
@@ -86,3 +86,33 @@ def test_a_changed_step_command_is_said_by_its_phase_and_step(tmp_path: Path) ->
     said = " ".join(drift.notice())
     assert "procedure.toml (phases.execution.steps.halt-delivery.command: " in said, said
     assert "phases changed" not in said, said
+
+
+def test_a_long_value_is_said_where_it_differs() -> None:
+    """Seen at 80x24: a status channel's command moved from sent.log to sent2.log read
+    '"echo {{message}} >> /tmp/h25… → "echo {{message}} >> /tmp/h25…', alike."""
+    before, after = (f"echo {{{{message}}}} >> /tmp/h252/walk/{n}.log" for n in ("sent", "sent2"))
+    assert differences({"c": before}, {"c": after}) == ['c: …/walk/sent.log" → …/walk/sent2.log"']
+
+
+def test_drills_are_not_read_again_over_an_edited_ansible_inventory(tmp_path: Path) -> None:
+    """drills.toml read again mid-incident gave the console settings whose hosts were the
+    Ansible inventory's as edited since start: the hosts shown at start no longer what
+    runs. It is not used then, and says why."""
+    from console.ui.drills_file import DrillsFile
+    from tests.test_ansible_config import config_with
+
+    hosts = tmp_path / "hosts.ini"
+    hosts.write_text("[web]\nweb-1 ansible_host=10.0.0.1\n")
+    system = {"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}
+    config = config_with(tmp_path, [system])
+    settings = load_settings(config)
+    drills = DrillsFile(config, settings.files_read, settings.ansible_read)
+    hosts.write_text("[web]\nweb-1 ansible_host=10.0.0.9\n")
+    scenario = "[[scenarios]]\nname = 'x'\nsystems = ['web']\nstrategy = 'version-rollback'\n"
+    scenario += "trigger = 'error-threshold'\n"
+    (config / "drills.toml").write_text(scenario)
+    assert drills.look() is None
+    assert drills.problem.startswith(
+        "drills.toml changed since the console started, and ../hosts.ini too"
+    ), drills.problem

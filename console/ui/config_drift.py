@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.journal.redact import MASK, Redactor, settings_redactor
+from console.model.ansible.load import Seen, with_ansible_hosts
 from console.model.files import FILES
 from console.model.loading import ABSENT, load_settings, read_files
 from console.model.problems import ConfigError
@@ -23,9 +24,11 @@ from console.model.visible import visible
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.ui.drills_file import DrillsFile
 
 SAID_CHANGES = 3  # the changes a file's notice names; the rest are counted
 SHOWN_VALUE = 30  # characters of a changed value said, … after
+HEADLINE = 66  # the notice's line above the commands: one row of the dialog at 80 columns
 NAME_KEYS = ("name", "id", "phase")  # what names a table in a list, tried in turn
 # A channel's keys whose values are its secrets (procedure.toml): said changed, never shown.
 SECRET_KEYS = ("url", "routing_key", "headers")
@@ -64,11 +67,26 @@ def _parsed(data: bytes | str) -> dict[str, Any] | None:
 
 
 def _shown(value: object, mask: Callable[[str], str]) -> str:
-    """The value, its secrets masked before it is cut (a secret cut short is one no
-    redactor knows: the record kept its first 28 characters)."""
+    """The value whole, its secrets masked (before any cut: a secret cut short is one no
+    redactor knows; the record kept its first 28 characters)."""
     said = repr(value) if not isinstance(value, str) else f'"{value}"'
-    said = visible(mask(said), one_line=True)
+    return visible(mask(said), one_line=True)
+
+
+def _cut(said: str, start: int) -> str:
+    """`said` from `start` (… before), cut to SHOWN_VALUE characters (… after)."""
+    said = f"…{said[start:]}" if start else said
     return said if len(said) <= SHOWN_VALUE else said[: SHOWN_VALUE - 1] + "…"
+
+
+def _change(before: str, after: str) -> str:
+    """`"a" → "b"`, each cut to SHOWN_VALUE characters from where they differ when that
+    is past the cut (seen: two 47-character commands that differed at their 41st read
+    alike, '"echo {{message}} >> /tmp/h25… → "echo {{message}} >> /tmp/h25…')."""
+    pairs = enumerate(zip(before, after, strict=False))
+    same = next((i for i, (a, b) in pairs if a != b), min(len(before), len(after)))
+    start = same - SHOWN_VALUE // 3 if same > SHOWN_VALUE - 4 else 0
+    return f"{_cut(before, start)} → {_cut(after, start)}"
 
 
 def _named(items: list[Any]) -> dict[str, Any] | None:
@@ -136,20 +154,32 @@ def differences(
         return [f"{at} changed"]
     if _secret(at):
         return [f"{at}: {MASK} → {MASK}"]
-    return [f"{at}: {_shown(before, mask)} → {_shown(after, mask)}"]
+    return [f"{at}: {_change(_shown(before, mask), _shown(after, mask))}"]
 
 
 class Drift:
     """The files read at start (`at_start`, as `read_files` gave them), and how those of
     them the console reads once differ now."""
 
-    def __init__(self, directory: Path | None, at_start: dict[str, bytes | str]):
+    def __init__(
+        self,
+        directory: Path | None,
+        at_start: dict[str, bytes | str],
+        ansible: list[Seen] | None = None,
+    ):
         self.directory = directory
         self.at_start = at_start
+        self.ansible = ansible or []  # Settings.ansible_read: its Ansible inventories' hosts
         self.now: dict[str, bytes | str] = at_start  # the files at the last look
-        self._loads: tuple[dict[str, bytes | str], str] = (at_start, "")
+        self.ansible_now: list[Seen] = self.ansible  # and its Ansible inventories
+        self._loads: tuple[object, str] = ((at_start, self.ansible), "")
         self._started: Redactor | None = None  # the secrets of the configuration at start
         self._written: tuple[dict[str, bytes | str], Redactor] = (at_start, Redactor())
+
+    @classmethod
+    def of(cls, read: DrillsFile) -> Drift:
+        """The drift from what the settings in use were read from (ui/drills_file.py)."""
+        return cls(read.directory, read.at_start, read.ansible_at_start)
 
     def changed(self) -> list[Changed]:
         """The files changed since the console started, in FILES' order (drills.toml left
@@ -173,25 +203,55 @@ class Drift:
                 changes = differences(old, new, "", self.mask) if old is not None else ["changed"]
             if changes:  # a comment or spacing alone changes nothing that runs
                 found.append(Changed(name, changes, _digest(before), _digest(now)))
+        return found + self._ansible_changed()
+
+    def _ansible_changed(self) -> list[Changed]:
+        """The Ansible inventories (as inventory.toml read at start names them) whose
+        hosts are not those read at start, one for each inventory; a file that no longer
+        reads says why first."""
+        if not self.ansible or self.directory is None:
+            return []
+        self.ansible_now = []
+        inventory = _parsed(self.at_start.get("inventory", ABSENT))
+        _, reported = with_ansible_hosts(inventory, self.directory, seen=self.ansible_now)
+        errors = [f"{r.finding.where}: {r.finding.message}" for r in reported if r.finding.error]
+        now = {seen.system: seen for seen in self.ansible_now}
+        found = []
+        for name in dict.fromkeys(seen.inventory for seen in self.ansible):
+            read = [seen for seen in self.ansible if seen.inventory == name]
+            after = [now[seen.system] for seen in read if seen.system in now]
+            changes = differences(
+                {seen.system: seen.hosts for seen in read},
+                {seen.system: seen.hosts for seen in after},
+                "",
+                self.mask,
+            )
+            if changes or len(after) < len(read):
+                digest = after[0].digest[:12] if after else ""
+                found.append(Changed(name, errors[:1] + changes, read[0].digest[:12], digest))
         return found
 
-    def notice(self) -> tuple[str, str]:
+    def notice(self, does: str = "runs what is shown") -> tuple[str, str]:
         """What a confirmation says of the files changed since the console started: one
-        line kept in sight above the commands, and what changed in them, said after the
-        commands so that those stay in view at 80x24 (("", ""): none did)."""
+        line kept in sight above the commands (it `does` what: `sends what is shown`), and
+        what changed in them, said after the commands so that those stay in view at 80x24
+        (("", ""): none did)."""
         changed = self.changed()
         if not changed:
             return "", ""
-        names = ", ".join(c.name for c in changed)
         files = "; ".join(c.said() for c in changed)
-        if problem := self.problem():
+        broken = "broken" if (problem := self.problem()) else "changed"
+        headline = f"{', '.join(c.name for c in changed)} {broken} since start: this {does}."
+        if len(headline) > HEADLINE:  # one row: the commands below it stay in view
+            headline = f"{len(changed)} files {broken} since start: this {does}."
+        if problem:
             return (
-                f"{names} broken since start: this runs what is shown.",
+                headline,
                 f"Changed since the console started: {files}. As they are now, the files do not load: {problem};"
                 " fix them before quitting (check-config says each problem).",
             )
         return (
-            f"{names} changed since start: this runs what is shown.",
+            headline,
             f"Changed since the console started: {files}. To use the files as they are now: check-config, then quit"
             " (leaving the incident open) and resume it.",
         )
@@ -199,8 +259,8 @@ class Drift:
     def problem(self) -> str:
         """Why the files as they were at the last look do not load, in check-config's
         first line ("": they load); validated once for each content."""
-        files, said = self._loads
-        if files is not self.now and files != self.now:
+        looked, said = self._loads
+        if looked != (self.now, self.ansible_now):
             said = ""
             try:
                 assert self.directory is not None  # files were read
@@ -208,7 +268,7 @@ class Drift:
             except ConfigError as exc:
                 more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
                 said = visible(self.mask(str(exc.problems[0])), one_line=True) + more
-            self._loads = (self.now, said)
+            self._loads = ((self.now, self.ansible_now), said)
         return said
 
     def mask(self, text: str) -> str:

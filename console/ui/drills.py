@@ -63,7 +63,8 @@ class DrillControl:
         self.demo_faults: DemoFaults | None = None
         self.running: str | None = None
         self.systems: list[str] = []
-        self.file = DrillsFile(app.settings.directory, app.settings.files_read)
+        settings = app.settings
+        self.file = DrillsFile(settings.directory, settings.files_read, settings.ansible_read)
 
     def read_again(self) -> bool:
         """drills.toml read again where it changed and the configuration loads with it

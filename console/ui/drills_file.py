@@ -16,21 +16,28 @@ from console.model.problems import ConfigError
 from console.model.visible import visible
 
 if TYPE_CHECKING:
+    from console.model.ansible.load import Seen
     from console.model.settings import Settings
 
 
 class DrillsFile:
     """drills.toml as the console uses it, against the file as it is now."""
 
-    def __init__(self, directory: Path | None, read: dict[str, bytes | str] | None = None):
+    def __init__(
+        self,
+        directory: Path | None,
+        read: dict[str, bytes | str] | None = None,
+        ansible: list[Seen] | None = None,
+    ):
         """`read`: the files the settings in use were read from (`Settings.files_read`);
-        read now when not given. Read as the app was built, they were not what the console
+        read now when not given; `ansible`: what their Ansible inventories gave then. Read as the app was built, they were not what the console
         runs when a file changed after its settings were read: the drift a confirmation
         names (console/ui/config_drift.py) said the edit's text was what it read then."""
         self.directory = directory
         if read is None:
             read = read_files(directory) if directory is not None else {}
         self.at_start = read
+        self.ansible_at_start = ansible or []
         self.in_use = self.at_start.get("drills")  # the drills.toml the settings were read with
         self.looked = self.in_use  # as it was at the last look
         self.problem = ""  # why drills.toml as it is now is not used; "": it is
@@ -73,5 +80,20 @@ class DrillsFile:
                     " the console"
                 )
                 return None
+            if (edited := _edited(self.ansible_at_start, settings)) is not None:
+                self.problem = (
+                    f"drills.toml changed since the console started, and {edited} too,"
+                    " which it reads at start alone: restart the console to run drills as"
+                    " the files have them now"
+                )
+                return None
             self.in_use, self.problem = drills, ""
             return settings
+
+
+def _edited(read: list[Seen], settings: Settings) -> str | None:
+    """The Ansible inventories whose hosts `settings` read otherwise than `read`, named;
+    None when they read the same (the settings would run on other hosts)."""
+    now = {seen.system: seen.hosts for seen in settings.ansible_read}
+    names = [seen.inventory for seen in read if now.get(seen.system) != seen.hosts]
+    return ", ".join(dict.fromkeys(names)) or None

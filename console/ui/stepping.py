@@ -23,6 +23,7 @@ from console.ui.config_drift import Drift
 from console.ui.console_app import AppPart
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
+from console.ui.notify_step import ask_to_send
 from console.ui.out_of_order import ask_out_of_order, confirm_manual
 from console.ui.resolve_first import resolve_first
 from console.ui.step_toasts import announce, announce_undo
@@ -64,7 +65,7 @@ class Stepping:
         # records it (the steps not done then), if they are still ahead of it as it starts.
         self.out_of_order: set[str] = set()
         # The configuration as read at start, against its files now (ui/config_drift.py).
-        self.drift = Drift(app.drills.file.directory, app.drills.file.at_start)
+        self.drift = Drift.of(app.drills.file)
 
     def do_step(self, step_id: str) -> None:
         """The one obvious action for a step: confirm, run, open its form, or skip it."""
@@ -103,8 +104,6 @@ class Stepping:
         """Run a step, asking first (the yes recorded): after one undone it says so (it works
         on the state before the rollback); one that changes hosts shows what it sends and
         to how many (unless `confirm = false`); a status update its message, to edit."""
-        from console.ui.screens.confirm_run import NotifyDialog
-
         conductor = self.app.conductor
         assert conductor is not None
         if (undone := undoes(step_id)) is not None:  # an undo runs again as an undo
@@ -128,20 +127,7 @@ class Stepping:
             return
         who = conductor.state.commander or self.app.engine.actor.login
         if step.kind is StepKind.NOTIFY:
-            notifier = conductor.notifier
-            update = notifier.compose(step)
-            default = update.message
-            from console.engine.notify_again import confirm_targets  # with the first incident
-
-            targets = confirm_targets(notifier, step, update)
-
-            def send(message: str | None) -> None:
-                if message is not None:
-                    edited = message if message != default else None
-                    self.drift.note(self.app.conductor, step_id)
-                    self.run_step(step_id, only_hosts, edited, f"{who} (message shown)")
-
-            self.app.push_screen(NotifyDialog(step.title, default, targets, step.every), send)
+            ask_to_send(self, step_id, only_hosts, who)
             return
         if not step.asks:
             self._go_run(step_id, only_hosts, "")

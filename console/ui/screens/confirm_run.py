@@ -303,8 +303,18 @@ class NotifyDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="notify.cancel")]
 
-    def __init__(self, title: str, message: str, targets: list[str], every: float | None = None):
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        targets: list[str],
+        every: float | None = None,
+        changed: tuple[str, str] = ("", ""),
+    ):
         super().__init__()
+        # A configuration file changed since start: its line (what, key by key, goes in
+        # the note the update records: the channels and message stay in sight at 80x24).
+        self.changed = changed[0]
         self.title_text = title
         self.message = message
         self.targets = targets
@@ -317,6 +327,8 @@ class NotifyDialog(ModalScreen[str | None]):
             shown = [*shown[: MAX_TARGETS - 1], f"… and {len(rest)} more: {', '.join(rest)}"]
         with Vertical(classes="dialog", id="notify-dialog"):
             yield Label(f"Send “{self.title_text}”?", classes="dialog-title")
+            if self.changed:
+                yield Static(f"! {self.changed}", id="notify-changed", markup=False)
             with Vertical(id="notify-targets"):
                 # seen: a step with `every` said nothing of it before it was sent
                 again = f"every {self.every:g} min" if self.every else ""
