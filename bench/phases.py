@@ -2,6 +2,7 @@
 
     FLEET_PORTS=25000-25299 python bench/phases.py --hosts 50 200 --rounds 10
     python bench/phases.py --hosts 50 --console-src /tmp/a --console-src /tmp/b  # two trees
+    python bench/phases.py --hosts 200 --steps 5 --console-src /tmp/a --console-src /tmp/b
 
 Runs `rollback-console exec --systems bench true` and the fair floor
 (bench/peers/asyncssh_gather.py) alternately, the order swapped each round, on one fleet
@@ -22,6 +23,15 @@ work phase), the subprocesses started (asyncssh's search for liboqs and nettle) 
 span from the first start to the first connection attempt. Medians a phase, per tool
 and fleet size; wall and CPU (the child's rusage) too. With two or more --console-src,
 exec runs from each tree in turn (the floor between), labelled by the tree's name.
+
+With `--steps K`, `rollback-console run` walks a procedure of K remote steps (bench/fleet.py's:
+K - 1 command steps of `true` and the strategy step), against the floor's K gathers of
+`true` on the same connections (`--steps K`, fanout.py's gather-5); each step is then cut
+too, its commands told apart by their order (a step's N sessions and exit statuses come
+before the next step's):
+
+  stepI      step I's first session -> its last exit status
+  gapI       step I's last exit status -> step I+1's first session, with the fsyncs in it
 A benchmark, not a test: pytest never runs it.
 """
 
@@ -43,6 +53,7 @@ BENCH = Path(__file__).resolve().parent
 PHASES = ("start", "connect", "work", "tail", "join", "exit")
 MARKS_DIR = BENCH / "phase_marks"
 MOMENTS = ("connect", "auth", "session", "exit-status")
+RUN = ["--strategy", "noop", "--trigger", "stakeholder-decision", "--reason", "bench"]
 
 
 def read_marks(path: Path) -> list[tuple[float, str, str]]:
@@ -53,7 +64,27 @@ def read_marks(path: Path) -> list[tuple[float, str, str]]:
     return marks
 
 
-def phases(spawned: float, reaped: float, marks: list[tuple[float, str, str]]) -> dict:
+def step_phases(marks: list[tuple[float, str, str]], steps: int, syncs: list[tuple]) -> dict:
+    """Each step's work and the gap after it (see the module's docstring), in seconds."""
+    sessions = sorted(at for at, name, _ in marks if name == "session")
+    exits = sorted(at for at, name, _ in marks if name == "exit-status")
+    each = len(exits) // steps
+    row = {}
+    for i in range(steps):
+        begun, ended = sessions[i * each], exits[(i + 1) * each - 1]
+        row[f"step{i + 1}"] = ended - begun
+        if i + 1 < steps:
+            after = sessions[(i + 1) * each]
+            row[f"gap{i + 1}"] = after - ended
+            inside = [(s, e) for s, e, _ in syncs if e > ended and s < after]
+            row[f"gap{i + 1}_fsyncs"] = len(inside)
+            row[f"gap{i + 1}_fsync_sum"] = sum(min(e, after) - max(s, ended) for s, e in inside)
+    return row
+
+
+def phases(
+    spawned: float, reaped: float, marks: list[tuple[float, str, str]], steps: int = 1
+) -> dict:
     """One run's phases and its fsyncs and subprocesses, in seconds."""
     first = {}
     last = {}
@@ -90,6 +121,8 @@ def phases(spawned: float, reaped: float, marks: list[tuple[float, str, str]]) -
     row["popen_before_connect"] = (connect - popens[0]) if popens and popens[0] < connect else 0.0
     row["last_popen"] = (popens[-1] - spawned) if popens else 0.0
     row["lost_after_done"] = sum(1 for at, name, _ in marks if name == "lost" and at > done)
+    if steps > 1:
+        row.update(step_phases(marks, steps, syncs))
     for name in MOMENTS:  # when, from the spawn: the first, the median and the last of each
         times = sorted(at for at, mark, _ in marks if mark == name)
         for which, at in (
@@ -101,7 +134,7 @@ def phases(spawned: float, reaped: float, marks: list[tuple[float, str, str]]) -
     return row
 
 
-def run_one(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> dict:
+def run_one(argv: list[str], env: dict[str, str], log: Path, cwd: Path, steps: int = 1) -> dict:
     marks = log.with_suffix(".marks")
     env = {**env, "PHASE_LOG": str(marks)}
     with open(log, "wb") as out:
@@ -112,24 +145,29 @@ def run_one(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> dict:
         _, status, usage = os.wait4(child.pid, 0)
         reaped = time.monotonic()
         child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
+    unverified = steps > 1 and b"NOT VERIFIED" in log.read_bytes()  # run's noop: no verify
+    if child.returncode != 0 and not unverified:
         raise RuntimeError(f"{argv[:3]}: exit {child.returncode}; {log.read_text()[-800:]}")
-    row = phases(spawned, reaped, read_marks(marks))
+    row = phases(spawned, reaped, read_marks(marks), steps)
     row["wall"] = reaped - spawned
     row["cpu"] = usage.ru_utime + usage.ru_stime
     return row
 
 
-def report(rows: dict[tuple[int, str], list[dict]]) -> str:
+def report(rows: dict[tuple[int, str], list[dict]], steps: int = 1) -> str:
     keys = ["wall", "cpu", *PHASES, "fsyncs", "fsync_sum", "fsync_max", "fsync_in_work"]
     keys += ["fsync_tail", "popens", "popen_before_connect", "last_popen", "lost_after_done"]
+    for i in range(1, steps + 1):
+        keys += [f"step{i}"] + (
+            [f"gap{i}", f"gap{i}_fsyncs", f"gap{i}_fsync_sum"] if i < steps else []
+        )
     lines = []
     for (n, tool), runs in sorted(rows.items()):
         lines.append(f"{n} hosts, {tool} ({len(runs)} runs), medians (ms unless a count):")
         parts = []
         for key in keys:
             value = statistics.median(r[key] for r in runs)
-            counted = key in ("fsyncs", "popens", "lost_after_done")
+            counted = key in ("fsyncs", "popens", "lost_after_done") or key.endswith("_fsyncs")
             parts.append(f"{key} {value:.0f}" if counted else f"{key} {value * 1000:.1f}")
         lines.append("  " + ", ".join(parts))
         moments = []
@@ -148,14 +186,23 @@ def report(rows: dict[tuple[int, str], list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def tools(work: Path, env: dict[str, str], trees: list[Path], n: int, fleet) -> list[tuple]:
-    """(label, argv, env) of exec from each tree (or the installed one), then the floor."""
+def tools(
+    work: Path, env: dict[str, str], trees: list[Path], n: int, fleet, steps: int = 0
+) -> list[tuple]:
+    """(label, argv, env) of exec (`steps` 0) or run from each tree (or the installed one),
+    then the floor."""
     with_marks = [str(MARKS_DIR), env.get("PYTHONPATH", "")]
     fleet_json = fleetlib.write_fleet_json(work / f"fleet-{n}.json", fleet, n)
     config = fleetlib.write_console_config(
-        work / f"console-{n}", fleet, n, command_steps=0, max_handshakes=50, max_commands=64
+        work / f"console-{n}",
+        fleet,
+        n,
+        command_steps=max(steps - 1, 0),
+        max_handshakes=50,
+        max_commands=64,
     )
-    argv = [tool_path("rollback-console"), "exec", "--config", str(config), "--systems", "bench"]
+    tool, what = ("run", [*RUN, "--yes"]) if steps else ("exec", ["true"])
+    argv = [tool_path("rollback-console"), tool, "--config", str(config), "--systems", "bench"]
     found = []
     for tree in trees or [None]:
         name = tree.name if tree else "installed"
@@ -167,8 +214,9 @@ def tools(work: Path, env: dict[str, str], trees: list[Path], n: int, fleet) -> 
             "PYTHONPATH": path,
             "ROLLBACK_CONSOLE_STATE": str(work / f"state-{name}"),
         }
-        found.append((f"exec:{name}", [*argv, "true"], tree_env))
+        found.append((f"{tool}:{name}", [*argv, *what], tree_env))
     floor = [sys.executable, str(BENCH / "peers" / "asyncssh_gather.py"), str(fleet_json)]
+    floor += ["--steps", str(steps)] if steps else []
     found.append(
         ("floor", floor, {**env, "PYTHONPATH": os.pathsep.join(p for p in with_marks if p)})
     )
@@ -180,6 +228,9 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--console-src", type=Path, action="append", default=[])
+    parser.add_argument(
+        "--steps", type=int, default=0, help="run a procedure of K remote steps, not exec"
+    )
     parser.add_argument("--quiet-below", type=float, default=0.5, metavar="SHARE")
     parser.add_argument("--quiet-wait", type=float, default=20.0, metavar="SECONDS")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, marks)")
@@ -195,19 +246,19 @@ def main() -> int:
     try:
         fleet = fleetlib.start_fleet(work / "fleet", max(args.hosts))
         for n in sorted(set(args.hosts)):
-            each = tools(work, env, args.console_src, n, fleet)
+            each = tools(work, env, args.console_src, n, fleet, args.steps)
             for round_no in range(-1, args.rounds):  # round -1: warm-up, not kept
                 said = []
                 for label, argv, tool_env in each if round_no % 2 == 0 else each[::-1]:
                     wait_quiet(args.quiet_below, args.quiet_wait)
                     fleet.wait_idle()
                     log = work / f"{n}-{label.replace(':', '-')}-{round_no}.log"
-                    row = run_one(argv, tool_env, log, work)
+                    row = run_one(argv, tool_env, log, work, max(args.steps, 1))
                     said.append(f"{label} {row['wall']:.2f}")
                     if round_no >= 0:
                         rows.setdefault((n, label), []).append(row)
                 print(f"N={n} round {round_no + 1}: {', '.join(said)}", flush=True)
-        print(report(rows))
+        print(report(rows, max(args.steps, 1)))
     finally:
         if fleet is not None:
             fleet.stop()

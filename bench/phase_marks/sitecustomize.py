@@ -4,7 +4,7 @@ on the machine) at: the interpreter's start of site (`site`), each subprocess st
 (`popen`: asyncssh's search for liboqs and nettle), each socket connect (`connect`), each
 fsync or fdatasync (`fsync`/`fsync-end`, with its thread and file), each SSH login done
 (`auth`), each session asked for (`session`: a command on its way), each exit status
-received (`exit-status`), each SSH connection lost (`lost`), the main thread's end
+received (`exit-status`), each channel's close received (`close`), each SSH connection lost (`lost`), the main thread's end
 (`main-end`: threading._shutdown, before the non-daemon threads are joined) and the last
 atexit handler (`atexit`), where FILE is written. Nothing is changed but the marks.
 """
@@ -64,6 +64,17 @@ def _patch_channel(module) -> None:
         return process(self, packet)
 
     module.SSHClientChannel._process_exit_status_request = exit_status
+    close = module.SSHChannel._process_close
+
+    def process_close(self, *args):
+        mark("close")
+        return close(self, *args)
+
+    module.SSHChannel._process_close = process_close
+    module.SSHChannel._packet_handlers = {**module.SSHChannel._packet_handlers}
+    for kind, handler in module.SSHChannel._packet_handlers.items():
+        if handler is close:
+            module.SSHChannel._packet_handlers[kind] = process_close
 
 
 def _patch_connection(module) -> None:
