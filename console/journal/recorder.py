@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +57,10 @@ class Recorder:
         # the events after it are this process's: their monotonic times are its clock's
         self.opened_seq = self._last_seq
         self._synced_seq = self._last_seq
-        self._sync_task: asyncio.Future[None] | None = None
+        # Those waiting in `sync`, each with the seq it waits for; whether an fsync is due
+        # or running (one at a time: the next covers whoever came meanwhile).
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._fsyncing = False
         # To be written at the end of this loop iteration, each with where output starts
         # in the output file.
         self._held: list[tuple[Event, int | None]] = []
@@ -136,25 +140,60 @@ class Recorder:
         if self._failure is not None:
             raise self._failure
         target = self._last_seq
-        while self._synced_seq < target:
-            # A write that failed meanwhile (the loop's flush of what this caller held,
-            # while it waited on another's fsync) lost what it held: a next fsync would
-            # find nothing to write and report it on disk.
-            if self._failure is not None:
-                raise self._failure
-            if self._sync_task is None or self._sync_task.done():
-                self._sync_task = asyncio.ensure_future(self._fsync())
-            await asyncio.shield(self._sync_task)
+        if self._synced_seq >= target:
+            return
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._waiters.append((target, waiter))
+        if not self._fsyncing:
+            self._fsyncing = True
+            # A loop iteration later than its first caller: the events held by the hosts
+            # starting in the same iteration are written and fsync'd together.
+            loop.call_soon(self._fsync)
+        await waiter
 
-    async def _fsync(self) -> None:
-        # A task step later than its first caller: the events held by the hosts starting
-        # in the same loop iteration are written together.
-        self._write_held()
+    def _fsync(self) -> None:
+        """Write what is held and fsync it in a thread, which wakes the waiters it covers
+        in one loop turn (bench/RESULTS.md: a task, its thread's future and a shield took
+        four turns back, each slow while 200 hosts' packets come in)."""
+        with contextlib.suppress(OSError):  # kept as `_failure`
+            self._write_held()
         if self._failure is not None:  # what was held is lost: never counted as synced
-            raise self._failure
+            self._synced(self._synced_seq, self._failure)
+            return
         upto = self._last_seq
-        await asyncio.to_thread(self.writer.fsync)
-        self._synced_seq = max(self._synced_seq, upto)
+        loop = asyncio.get_running_loop()
+
+        def durable() -> None:
+            failed: OSError | None = None
+            try:
+                self.writer.fsync()
+            except OSError as exc:
+                failed = exc
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._synced, upto, failed)
+
+        loop.run_in_executor(None, durable)
+
+    def _synced(self, upto: int, failed: OSError | None) -> None:
+        """An fsync ended: wake those it covered (or tell each its failure); fsync again
+        at once for those who recorded after it began."""
+        self._fsyncing = False
+        if failed is None:
+            self._synced_seq = max(self._synced_seq, upto)
+        waiting, self._waiters = self._waiters, []
+        for target, waiter in waiting:
+            if waiter.done():  # its caller was cancelled
+                continue
+            if failed is not None:
+                waiter.set_exception(failed)
+            elif target <= self._synced_seq:
+                waiter.set_result(None)
+            else:
+                self._waiters.append((target, waiter))
+        if self._waiters:
+            self._fsyncing = True
+            self._fsync()
 
     def _record(
         self, given: Kind | str | Payload, where: Where, data: dict[str, Any], sync: bool
