@@ -14,8 +14,9 @@ from textual.widgets import Static
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.ui.screens.dialogs import TextPrompt
+from console.ui.screens.drills import DrillReport
 from tests.test_drills_sshd import DRILLS, STRATEGIES, fleet_app, staging_fleet, start_drill
-from tests.test_ui_support import until
+from tests.test_ui_support import toasts_once, until
 
 pytestmark = pytest.mark.sshd
 VERIFY_ATTEMPTS = 20  # the killed session's command may take a moment to be stopped
@@ -122,3 +123,23 @@ async def test_the_console_offered_the_kept_lock_says_why_it_was_kept(fleet):
         f"Incident {journal.parent.name} was closed with the outcome unknown on app-1: a change"
         " may still run there. Check it first, as the verify by hand does:" in said
     ), said
+
+
+async def test_a_drill_the_console_closed_keeping_its_lock_is_not_said_to_be_aborted(fleet):
+    """Seen at 80x24 on a fleet of 4 sshd hosts: after such a drill run from the console,
+    d, Enter, y on another drill of the same system was refused 'it is a DRILL ...: aborted
+    where it runs (Ctrl+C, or a in its console), it undoes its faults and lets go of the
+    lock' of the drill that had ended 40 s before (the verify by hand of `rollback-console
+    verify` in another terminal was refused so too): nothing aborts an ended drill."""
+    engine, app = fleet_app(fleet)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await start_drill(pilot)
+            await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=60)
+            await pilot.press("enter")  # home
+            await start_drill(pilot)
+            [(_, said)] = await toasts_once(pilot, "Drill not started")
+    finally:
+        await engine.close()
+    assert "it is a DRILL, not a production incident, and it has ended — this console" in said
+    assert "aborted where it runs" not in said, said
