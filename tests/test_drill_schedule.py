@@ -84,6 +84,14 @@ def test_bad_periods_are_refused(text):
         parse_period(text)
 
 
+def test_an_entry_with_a_cadence_and_a_period_says_it_has_both():
+    """Walked: `every = "14d"` added under an entry's `cadence = "monthly"` read 'give
+    `cadence` (monthly, before-deploy, annual-dr) or `every`', as if it had neither."""
+    both = {"scenario": "web-quick", "cadence": "monthly", "every": "14d"}
+    with pytest.raises(ValueError, match="not both \\(cadence = 'monthly', every = '14d'\\)"):
+        ScheduleEntry.model_validate(both)
+
+
 def test_monthly_is_ok_then_due_in_its_last_week_then_overdue():
     entry = {"scenario": "web-monthly", "cadence": "monthly"}
     passed = run("web-monthly", days_ago=10)

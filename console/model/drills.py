@@ -220,7 +220,12 @@ class ScheduleEntry(Strict):
 
     @model_validator(mode="after")
     def _one_cadence(self) -> Self:
-        if (self.cadence is None) == (self.every is None):
+        if self.cadence is not None and self.every is not None:
+            raise ValueError(
+                f"give `cadence` or `every`, not both (cadence = {self.cadence.value!r},"
+                f" every = {self.every!r}): two entries drill it on both"
+            )
+        if self.cadence is None and self.every is None:
             raise ValueError("give `cadence` (monthly, before-deploy, annual-dr) or `every`")
         if self.valid_hours is not None and self.cadence is not Cadence.BEFORE_DEPLOY:
             raise ValueError("`valid_hours` is for the before-deploy cadence")
