@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from console.engine.reading import Reading
     from console.ui.screens.dialogs import ConfirmDialog
-    from console.ui.stepping import StepHost
+    from console.ui.step_host import StepHost
 
 
 async def confirm_next(

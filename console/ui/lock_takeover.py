@@ -12,7 +12,7 @@ from console.journal.store import opened_as_drill
 
 if TYPE_CHECKING:
     from console.engine.errors import StaleLock
-    from console.ui.stepping import StepHost
+    from console.ui.step_host import StepHost
 
 
 def offer_lock_takeover(app: StepHost, refusal: StaleLock, retry: Callable[[str], None]) -> None:

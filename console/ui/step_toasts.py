@@ -16,7 +16,7 @@ from console.ui.undo_first import undo_first_said
 from console.ui.widgets.plain import figures
 
 if TYPE_CHECKING:
-    from console.ui.stepping import StepHost
+    from console.ui.step_host import StepHost
 
 # A step that ended neither done nor failed: its toast's title, and the way on with the
 # keys it names (their ids, shown as they are bound).

@@ -4,55 +4,31 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
-
-from textual.screen import Screen
+from typing import TYPE_CHECKING
 
 from console.engine.elsewhere import pass_over
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
 from console.engine.resolved import Resolved
 from console.engine.resolving import pin, record_resolved
-from console.engine.session import Engine
 from console.model.invocation import again
 from console.model.kinds import done_by
 from console.model.procedure import StepKind
 from console.model.step_state import undoes
 from console.ui.between_waves import confirm_next
 from console.ui.config_drift import Drift
-from console.ui.console_app import AppPart
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
 from console.ui.notify_step import ask_to_send
 from console.ui.out_of_order import ask_out_of_order, confirm_manual
 from console.ui.resolve_first import resolve_first
+from console.ui.step_host import StepHost
 from console.ui.step_toasts import announce, announce_undo
 
 if TYPE_CHECKING:
     from rich.text import Text
-    from textual.timer import Timer
 
     from console.engine.steps import PerHost
-    from console.ui.drills import DrillControl
-    from console.ui.live import LiveWatch
-
-
-class StepHost(AppPart, Protocol):
-    """What doing steps asks of the console app, beyond what every part may use."""
-
-    engine: Engine
-    exec_step: str | None
-    live: LiveWatch
-    drills: DrillControl
-
-    @property
-    def screen(self) -> Screen[Any]: ...
-
-    def get_screen(self, name: str) -> Screen[Any]: ...
-    def action_go(self, name: str) -> None: ...
-    def key_label(self, binding_id: str) -> str: ...
-    def flush_events(self) -> None: ...
-    def set_timer(self, delay: float, callback: Callable[[], None]) -> Timer: ...
 
 
 class Stepping:
