@@ -142,6 +142,10 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             await until(pilot, lambda: "restore" not in app.conductor.running)
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
             await pilot.pause(0.2)
+            # the held toast went as the rollout went on: the dialog held it, and closing
+            # it showed it again for its whole time, over the stage that ran
+            titles = [n.title for n in app._notifications]
+            assert "Step held" not in titles and "Step failed" in titles, titles
             # the same rollout gone on, not "Waves run 2: ✘ 1/1" and "Earlier run 1: ..."
             stages = "Stages ✔ 1/4 5% · ✘ 2/4 25% (3 failed) · ○ 3–4 of 4 not started"
             assert _shown(app.screen, "#exec-waves").strip() == stages

@@ -28,6 +28,7 @@ from console.model.settings import Settings
 from console.ui.collector import Collector
 from console.ui.incident_screens import SCREENS, screen_classes
 from console.ui.messages import JournalChanged
+from console.ui.state_toasts import StateToasts
 from console.ui.terminal_app import TerminalApp
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class IncidentApp(TerminalApp):
         self.exec_step: str | None = None  # the step the execution screen shows
         self._pending: list[Event] = []
         self.collector = Collector()
+        self.state_toasts = StateToasts()  # toasts that go once what they say is over
         self._unsubscribe: Callable[[], None] | None = None
 
     def on_mount(self, event: events.Mount) -> None:  # the subclasses' run too (Textual)
@@ -121,6 +123,7 @@ class IncidentApp(TerminalApp):
                 self.notify(describe(event), title="Not delivered", severity="warning")
         for screen in self.screen_stack:
             screen.post_message(JournalChanged(batch))
+        self.state_toasts.sweep(self.withdraw)
 
     # -- the incident ------------------------------------------------------------
 

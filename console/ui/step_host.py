@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from console.ui.drills import DrillControl
     from console.ui.live import LiveWatch
+    from console.ui.state_toasts import StateToasts
 
 
 class StepHost(AppPart, Protocol):
@@ -25,6 +26,7 @@ class StepHost(AppPart, Protocol):
     exec_step: str | None
     live: LiveWatch
     drills: DrillControl
+    state_toasts: StateToasts
 
     @property
     def screen(self) -> Screen[Any]: ...

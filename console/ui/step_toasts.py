@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.app import App
+
 from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.kinds import no_verify
@@ -79,11 +81,14 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
         lost = sum(1 for r in st.hosts.values() if r.status is HostStatus.UNKNOWN)
         them = "it" if lost == 1 else "them"
         way_on = way_on.format(*map(app.key_label, keys), them=them)
-        app.notify(
-            f"“{title}”: {figures(st.summary)}. {way_on}",
-            title=toast,
-            severity="warning",
-        )
+        said = f"“{title}”: {figures(st.summary)}. {way_on}"
+        note = app.lasting_toast(said, toast, App.NOTIFICATION_TIMEOUT, "warning")
+        conductor, status = app.conductor, st.status
+
+        def holds() -> bool:  # gone once the step goes on (a retry, an undo, a skip)
+            return app.conductor is conductor and conductor.state.step(step_id).status is status
+
+        app.state_toasts.said(note, holds)
     else:
         retry = app.key_label("execution.retry")
         held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
