@@ -108,9 +108,17 @@ async def test_tab_only_reaches_visible_controls(
             visibly_focused(app)
 
 
+def _highlighted(app) -> str:
+    radios = app.screen.focused
+    assert isinstance(radios, RadioSet) and radios._selected is not None, radios
+    return str(radios._nodes[radios._selected].name)
+
+
 async def test_tab_on_home_trigger_and_picker_reaches_only_visible_controls(
     tmp_path: Path,
 ) -> None:
+    """And the keys a user tries in a list move in each list of the declaration and the
+    picker: End did nothing in the trigger choice (nor in the strategy choice)."""
     app = build_app(demo_settings(), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(4):
@@ -118,6 +126,13 @@ async def test_tab_on_home_trigger_and_picker_reaches_only_visible_controls(
             visibly_focused(app)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        reachable = [b.name for b in app.screen.query("RadioButton") if b.display]
+        seen = []
+        for key in ("end", "home", "pagedown", "pageup", "down", "up"):
+            await pilot.press(key)
+            seen.append(_highlighted(app))
+        first, second, last = reachable[0], reachable[1], reachable[-1]
+        assert seen == [last, first, last, first, second, first], (seen, reachable)
         for _ in range(5):
             await pilot.press("tab")
             visibly_focused(app)
@@ -128,6 +143,17 @@ async def test_tab_on_home_trigger_and_picker_reaches_only_visible_controls(
         for _ in range(6):
             await pilot.press("tab")
             visibly_focused(app)
+        tree = app.screen.query_one(Tree)
+        tree.focus()
+        await pilot.press("end")
+        assert tree.cursor_line == tree.last_line
+        await pilot.press("home", "space", "tab")  # a system picked: its strategies
+        await until(pilot, lambda: isinstance(app.screen.focused, RadioSet))
+        names = [b.name for b in app.screen.focused.query("RadioButton")]
+        await pilot.press("end")
+        assert _highlighted(app) == names[-1]
+        await pilot.press("pageup")
+        assert _highlighted(app) == names[0]
 
 
 async def test_esc_walks_back_from_the_incident_screens_to_home(

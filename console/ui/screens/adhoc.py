@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 
 from console.model.visible import visible
-from console.ui.widgets.toggles import MarkedRadioButton
+from console.ui.widgets.toggles import Choice, MarkedRadioButton
 
 ALL, ONE = "all", "one"
 SHOWN_HOSTS = 4  # named above the choice; the others counted
@@ -42,7 +42,7 @@ class AdhocDialog(ModalScreen[tuple[str, list[str]] | None]):
             yield Static(
                 Text(f"Incident hosts: {visible(shown)}"), id="adhoc-hosts", classes="dialog-text"
             )
-            with RadioSet(id="adhoc-where"):
+            with Choice(id="adhoc-where"):
                 yield MarkedRadioButton(
                     f"All {len(self.hosts)} incident hosts", name=ALL, value=True
                 )

@@ -10,6 +10,7 @@ from rich.cells import cell_len
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Checkbox, RadioButton, RadioSet
 
 from console.ui.widgets.one_line import middle_cut
@@ -49,6 +50,36 @@ class MarkedRadioButton(RadioButton):
         )
 
 
+class Choice(RadioSet):
+    """Textual's radio set, whose highlight also goes to the first and last button (Home,
+    End) and a page at a time (PgUp, PgDn), as in every other list of the console: End
+    did nothing in the declaration's trigger choice. Buttons out of reach (disabled or
+    hidden) are passed over."""
+
+    BINDINGS = [
+        Binding("home", "jump('first')", show=False),
+        Binding("end", "jump('last')", show=False),
+        Binding("pageup", "jump('page_up')", show=False),
+        Binding("pagedown", "jump('page_down')", show=False),
+    ]
+
+    def action_jump(self, where: str) -> None:
+        reach = [i for i, b in enumerate(self._nodes) if not b.disabled and b.display]
+        if not reach:
+            return
+        at = reach.index(self._selected) if self._selected in reach else 0
+        page = max(1, self._rows_in_view() - 1)
+        to = {"first": 0, "last": len(reach) - 1, "page_up": at - page, "page_down": at + page}
+        self._selected = reach[min(max(to[where], 0), len(reach) - 1)]
+
+    def _rows_in_view(self) -> int:
+        """How many of its rows show at once: in the pane it scrolls in, or its own."""
+        for ancestor in self.ancestors_with_self:
+            if isinstance(ancestor, Widget) and ancestor.is_scrollable:
+                return ancestor.scrollable_content_region.height
+        return self.size.height
+
+
 def highlight_pressed(radios: RadioSet) -> None:
     """Put the keyboard highlight on the pressed button (Textual starts on the first),
     so that ↑ ↓ move from what is chosen. Call once, after the set is mounted."""
@@ -58,7 +89,7 @@ def highlight_pressed(radios: RadioSet) -> None:
         radios.action_next_button()
 
 
-class ChoiceThenEnter(RadioSet):
+class ChoiceThenEnter(Choice):
     """A choice that Enter goes on from, as Enter does elsewhere on its screen: Enter on
     the chosen button posts `Chosen`; on another one it chooses it, as Space does, so
     what that choice shows (a strategy's parameters) is seen before going on."""

@@ -23,6 +23,7 @@ from textual.widgets.input import Selection
 
 from console.ui.widgets.field_text import pasted, shown
 from console.ui.widgets.one_line import middle_cut
+from console.ui.widgets.toggles import Choice
 
 MOVES = {"down": 1, "right": 1, "up": -1, "left": -1}
 
@@ -48,7 +49,7 @@ async def pass_on(target: Input, event: events.Key) -> bool:
     return False
 
 
-class ChoiceThenText(RadioSet):
+class ChoiceThenText(Choice):
     """Once a button is toggled, or text is typed on the choice made, focus goes to the
     input its screen names for that choice (`screen.text_for(name)`, None when it asks
     nothing), and keys typed meanwhile follow it. Enter does the screen's `choice_done()` once the choice is handed over, or at
