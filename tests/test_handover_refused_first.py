@@ -58,7 +58,7 @@ async def test_hosts_not_in_this_inventory_are_refused_before_the_reason(shared)
     app = build_app(settings, journals, engine)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
-        said = refused.format("take command of it")
+        said = refused.format("take command of it").replace(str(journal), INCIDENT)
         assert ("Not taken over", said) in await toasts_once(pilot, "Not taken over")
         assert type(app.screen).__name__ == "HomeScreen"  # no reason asked
     with pytest.raises(UsageError) as said:

@@ -131,7 +131,7 @@ async def test_handed_over_then_refused_is_said_and_taken_once_put_right(shared)
     assert shown[title] == (
         f"{account.name}'s console handed command of {INCIDENT} over to you and quit: the"
         f" hand-over is in its record, and nobody drives {INCIDENT} now. Taking it here was"
-        f" refused: {journal}: host(s) web-1 of this incident are not in this"
+        f" refused: {INCIDENT}: host(s) web-1 of this incident are not in this"
         " configuration's inventory; take command of it with the configuration it ran"
         " with (--config DIR). Once that is put right, take command of it (r on the home"
         f" screen; the reason is asked again), or {account.name} resumes it."

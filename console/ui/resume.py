@@ -15,6 +15,7 @@ from console.model.drillfold import cut_short
 from console.model.outcome import named
 from console.ui.collector import parked
 from console.ui.incident_screens import import_incident_screens
+from console.ui.refusals import RefusalHost, say_refused
 from console.ui.resume_record import (
     by_hand_said,
     ended_by,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # the state and its screens: loaded with the first incident
     from console.ui.screens.loading import LoadingScreen
 
 
-class ResumeHost(UnknownHostsApp, Protocol):
+class ResumeHost(UnknownHostsApp, RefusalHost, Protocol):
     """What resuming asks of the console app, beyond what every part may use."""
 
     engine: Engine
@@ -107,10 +108,13 @@ class Resuming:
     def _say_not_resumed(self, path: Path, exc: Exception) -> None:
         from console.journal.journal_lock import JournalInUse, JournalNotOurs
 
-        # Those name the incident, most others the journal first: the path is said once.
-        says_path = isinstance(exc, JournalInUse | JournalNotOurs) or str(exc).startswith(str(path))
-        said = f"Could not resume: {exc}" if says_path else f"Could not resume {path}: {exc}"
-        self.app.notify(said, title="Not resumed", severity="error")
+        if isinstance(exc, JournalInUse | JournalNotOurs):  # those name the incident
+            said = f"Could not resume: {exc}"
+        elif str(exc).startswith(str(path)):  # most others the journal first: named once
+            said = f"Could not resume {exc}"
+        else:
+            said = f"Could not resume {path}: {exc}"
+        say_refused(self.app, path, said, "Not resumed")
 
     def _take_over(
         self, loaded: Loaded, loading: LoadingScreen | None, take_over: str | None

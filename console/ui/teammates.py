@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from console.engine.errors import ProcedureError
 from console.journal.files import JournalError
 from console.model.visible import visible
+from console.ui.refusals import say_refused
 
 if TYPE_CHECKING:
     from console.engine.handover_request import Request
@@ -126,11 +127,11 @@ def _checked(app: RollbackApp, summary: IncidentSummary, then: Callable[[], None
     loading = LoadingScreen(
         str(journal), f"Before taking command of {summary.incident_id}", "Reading its journal"
     )
-    _in_thread(app, loading, check, lambda _: then(), functools.partial(_not_taken, app))
+    _in_thread(app, loading, check, lambda _: then(), functools.partial(_not_taken, app, journal))
 
 
-def _not_taken(app: RollbackApp, exc: Exception) -> None:
-    app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
+def _not_taken(app: RollbackApp, journal: Path, exc: Exception) -> None:
+    say_refused(app, journal, str(exc), "Not taken over")
 
 
 class HandedNotTaken(Exception):
@@ -158,7 +159,7 @@ def _take(app: RollbackApp, summary: IncidentSummary, reason: str, asked: bool =
         if isinstance(exc, HandedNotTaken):
             _handed_not_taken(app, summary, exc)
         else:
-            _not_taken(app, exc)
+            _not_taken(app, journal, exc)
 
     loading = LoadingScreen(
         str(journal), f"Taking command of {summary.incident_id}", "Copying and reading its journal"
@@ -180,19 +181,14 @@ def _handed_not_taken(app: RollbackApp, summary: IncidentSummary, exc: Exception
     that nobody drives it now, why, and how it is taken once that is put right."""
     assert summary.custody is not None
     owner, incident = summary.custody.owner, summary.incident_id
-    app.notify(
-        visible(
-            f"{owner}'s console handed command of {incident} over to you and quit: the"
-            f" hand-over is in its record, and nobody drives {incident} now. Taking it here"
-            f" was refused: {exc}. Once that is put right, take command of it"
-            f" ({app.key_label('home.resume')} on the home screen; the reason is asked again),"
-            f" or {owner} resumes it."
-        ),
-        title="Handed over to you, not taken",
-        severity="error",
-        timeout=HANDED_SAID,
-        markup=False,
+    said = (
+        f"{owner}'s console handed command of {incident} over to you and quit: the"
+        f" hand-over is in its record, and nobody drives {incident} now. Taking it here"
+        f" was refused: {exc}. Once that is put right, take command of it"
+        f" ({app.key_label('home.resume')} on the home screen; the reason is asked again),"
+        f" or {owner} resumes it."
     )
+    say_refused(app, summary.path, said, "Handed over to you, not taken", HANDED_SAID)
 
 
 def _ask(app: RollbackApp, summary: IncidentSummary) -> None:

@@ -263,6 +263,7 @@ class HomeScreen(Screen):
         self.query_one("#home-hint", Label).update(hint_text(self.app, schedule))
 
     _found: dict[str, IncidentSummary] = {}
+    _refused: Path | None = None  # the journal of the last take or resume refused
 
     def _highlighted(self) -> IncidentSummary | None:
         table = self.query_one("#incidents", DataTable)
@@ -280,12 +281,22 @@ class HomeScreen(Screen):
         custody = summary.custody if summary is not None else None
         left = summary is not None and summary.ended is not None  # open, nobody drives it
         shown = custody is not None and (not custody.mine or custody.driven or left)
+        refused = summary is not None and summary.path == self._refused
         box = self.query_one("#incident-custody", Static)
-        box.display = shown
-        if summary is None or custody is None or not shown:
+        box.display = shown or refused
+        if summary is None or not box.display:
             return
         keys = (self.app.key_label("home.follow"), self.app.key_label("home.resume"))
-        box.update(plain(custody_text(summary, custody, keys), one_line=False))
+        said = custody_text(summary, custody, keys) if custody is not None and shown else ""
+        if refused:  # the toast named it by its id: its whole path is here
+            said = f"{said}\nIts journal: {summary.path}".lstrip("\n")
+        box.update(plain(said, one_line=False))
+
+    def journal_of_refused(self, journal: Path) -> None:
+        """A take or resume of `journal` was refused: its whole path under the list, as
+        long as it is highlighted (refusals.py)."""
+        self._refused = journal
+        self._show_custody()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "incidents":
