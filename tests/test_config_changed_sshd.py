@@ -206,3 +206,50 @@ async def test_an_edited_ansible_inventory_is_said_and_the_hosts_read_at_start_r
         [note] = [e for e in conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
     assert (Path(workdir) / "said").read_text() == "old\n"  # on the port read at start
     assert f"../hosts.yml sha256 {started}… (now {_sha(hosts)}…)" in note.data.text
+
+
+async def test_verifying_unknown_hosts_says_a_changed_strategies_toml(sshd_server, tmp_path):
+    """Walked: a run left app-2 unknown (its verify: still under way), strategies.toml's
+    verify edited by a teammate, then V: its toast said nothing of it, and nothing noted
+    which verify settled the host. V says it, verifies with the verify read at start, and
+    notes the versions on the step."""
+    from textual.notifications import Notification
+
+    from tests.test_cli_run_sshd import _still_under_way_fleet
+
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    strategies = fleet.config / "strategies.toml"
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with flag_incident(fleet, "flip") as conductor, app.run_test(size=(80, 24)) as pilot:
+        assert not await conductor.run_step("restore")  # app-2 unknown
+        (fleet.sandboxes["app-2"] / "slow").unlink()  # its change done since
+        app.attach(conductor)
+        edited = tomllib.loads(strategies.read_text())
+        edited["strategies"][0]["commands"]["verify"] = "exit 1"  # a teammate's edit
+        strategies.write_text(tomli_w.dumps(edited))
+        made: list[str] = []
+        lasting_toast = app.lasting_toast
+
+        def seen(message: str, title: str, *args: object, **kwargs: object) -> Notification:
+            made.append(message)
+            return lasting_toast(message, title, *args, **kwargs)  # type: ignore[arg-type]
+
+        app.lasting_toast = seen  # type: ignore[method-assign]
+        await pilot.press("v")
+        verified = Kind.UNKNOWN_VERIFIED
+        await until(pilot, lambda: verified in {e.kind for e in conductor.recorder.events}, 30)
+        notes = [e for e in conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
+        assert conductor.state.step("restore").hosts["app-2"].status.value == "succeeded"
+    [checking] = made
+    assert checking.endswith(
+        "\n! strategies.toml changed since start: this verifies with what the console read at"
+        " start."
+    ), checking
+    assert notes[-1].where.step == "restore"
+    assert notes[-1].data.text.startswith(
+        "verified with the configuration read when the console started: strategies.toml sha256 "
+    ), notes[-1].data.text
+    assert notes[-1].data.text.endswith(
+        'strategies.toml (strategies.flip.commands.verify: "if [ -f slow ]; then echo "s… →'
+        ' "exit 1")'
+    ), notes[-1].data.text

@@ -231,19 +231,20 @@ class Drift:
                 found.append(Changed(name, errors[:1] + changes, read[0].digest[:12], digest))
         return found
 
-    def notice(self, does: str = "runs what is shown") -> tuple[str, str]:
+    def notice(self, does: str = "runs what is shown", room: int = HEADLINE) -> tuple[str, str]:
         """What a confirmation says of the files changed since the console started: one
         line kept in sight above the commands (it `does` what: `sends what is shown`), and
         what changed in them, said after the commands so that those stay in view at 80x24
-        (("", ""): none did)."""
+        (("", ""): none did). The line names the files where they fit `room`."""
         changed = self.changed()
         if not changed:
             return "", ""
         files = "; ".join(c.said() for c in changed)
         broken = "broken" if (problem := self.problem()) else "changed"
         headline = f"{', '.join(c.name for c in changed)} {broken} since start: this {does}."
-        if len(headline) > HEADLINE:  # one row: the commands below it stay in view
-            headline = f"{len(changed)} files {broken} since start: this {does}."
+        if len(headline) > room:  # one row: the commands below it stay in view
+            count = f"{len(changed)} files" if changed[1:] else "A file"
+            headline = f"{count} {broken} since start: this {does}."
         if problem:
             return (
                 headline,
@@ -284,9 +285,15 @@ class Drift:
             self._written = (self.now, written_secrets(self.now))
         return self._written[1].text(self._started.text(text))
 
-    def note(self, conductor: Conductor | None, step_id: str) -> None:
-        """Before a step runs, where a file changed since the console started: a note on
-        the step, which versions it runs with."""
+    def note(
+        self,
+        conductor: Conductor | None,
+        step_id: str,
+        done: str = "run with the configuration read when the console started, as its"
+        " confirmation showed",
+    ) -> None:
+        """Before a step runs (or is `done` otherwise: verified), where a file changed since
+        the console started: a note on the step, which versions it runs with."""
         if conductor is None or not (changed := self.changed()):
             return
         versions = ", ".join(
@@ -294,7 +301,6 @@ class Drift:
             for c in changed
         )
         conductor.note(
-            f"run with the configuration read when the console started, as its confirmation"
-            f" showed: {versions}; changed since: {'; '.join(c.said() for c in changed)}",
+            f"{done}: {versions}; changed since: {'; '.join(c.said() for c in changed)}",
             step_id,
         )

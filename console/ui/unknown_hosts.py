@@ -27,10 +27,12 @@ if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first i
 
     from console.engine.attempts import AttemptCheck
     from console.engine.conductor import Conductor
+    from console.ui.stepping import Stepping
 
 # The longest v's "Checking" toast stays while no answer has come to take its place (the
 # execution screen's title says "verifying" meanwhile, however long it takes).
 CHECKING_SAID = 60
+VERIFIED_WITH = "verified with the configuration read when the console started"
 
 
 class UnknownHostsApp(AppPart, Protocol):
@@ -38,6 +40,7 @@ class UnknownHostsApp(AppPart, Protocol):
     use."""
 
     exec_step: str | None
+    steps: Stepping
 
     def action_go(self, name: str) -> None: ...
     def key_label(self, binding_id: str) -> str: ...
@@ -91,12 +94,18 @@ class UnknownHosts:
             self.app.exec_step = unknown[0].step
             self.app.action_go("execution")
             hosts = sorted({u.host for u in unknown})
+            # A configuration file changed since start: said, the verify being the one read
+            # then, and noted on the step with the versions (ui/config_drift.py).
+            drift = self.app.steps.drift
+            changed, _ = drift.notice("verifies with what the console read at start", room=200)
+            drift.note(self.app.conductor, unknown[0].step, VERIFIED_WITH)
             # Said at once: the answer may take a command timeout (a host that went away
             # meanwhile); a V pressed then, and nothing seen, read as V doing nothing.
             # Up until the answer takes its place.
             checking = self.app.lasting_toast(
                 f"Checking {named(hosts)}: whether the earlier attempt still runs there,"
-                " then the step's verify. The answer comes here.",
+                " then the step's verify. The answer comes here."
+                + (f"\n! {changed}" if changed else ""),
                 f"Verifying {len(hosts)} unknown host(s)",
                 CHECKING_SAID,
             )
