@@ -315,8 +315,15 @@ def test_a_scenario_is_refused_with_one_line_when_it_cannot_run(capsys, tmp_path
         "--scenario: no scenario 'nope' (known: web-release, api-breach" in capsys.readouterr().err
     )
     assert main(["drill", "--demo", "--scenario", "api-breach", "--inject", "fail:api-1"]) == 2
-    assert "--inject: a scenario's faults, trigger and strategy are in drills.toml" in (
+    assert "--inject: a scenario's faults, trigger, strategy and params are in drills.toml;" in (
         capsys.readouterr().err
+    )
+    # walked: its `params` were not named, as if a scenario took none
+    assert main(["drill", "--demo", "--scenario", "web-release", "--param", "target=14.1"]) == 2
+    assert (
+        "--param: a scenario's faults, trigger, strategy and params are in drills.toml (its"
+        ' [[scenarios]] `params = { target = "1.0" }`); add --strategy for an ad-hoc drill'
+        in capsys.readouterr().err
     )
     assert main(["drill", "--demo", "--strategy", "version-rollback"]) == 2
     assert "needs --systems and --trigger" in capsys.readouterr().err

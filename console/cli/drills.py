@@ -89,9 +89,12 @@ def _refuse_adhoc_options(args: argparse.Namespace) -> None:
         if getattr(args, name) not in (None, False, [], "")
     ]
     if given:
+        # --param too: `drill --scenario web-release --param target=1.0` read as if the
+        # scenario took none, its own `params` never named
+        params = ' (its [[scenarios]] `params = { target = "1.0" }`)' if args.param else ""
         raise UsageError(
-            f"{', '.join(given)}: a scenario's faults, trigger and strategy are in drills.toml;"
-            " add --strategy for an ad-hoc drill"
+            f"{', '.join(given)}: a scenario's faults, trigger, strategy and params are in"
+            f" drills.toml{params}; add --strategy for an ad-hoc drill"
         )
     if args.format and not args.status:  # else a drill would run: `drill --format markdown`
         raise UsageError("--format goes with --status (a drill, --due and --gate take --json)")
