@@ -20,6 +20,8 @@ def test_the_demo_configuration_is_valid():
     result = console("check-config", str(demo_config()))
     assert result.returncode == 0, result.stderr
     assert "ok: 3 systems" in result.stdout
+    # drills.toml read, and said so (walked: nothing told a new user it had been)
+    assert ", 14 steps, 12 drill scenarios, 5 schedule entries, " in result.stdout
 
 
 def test_a_system_no_probe_watches_is_a_warning_when_the_procedure_verifies(tmp_path):

@@ -90,10 +90,17 @@ def check_config(args: argparse.Namespace) -> int:
     host_count = len(settings.inventory.host_names)
     warnings = len(settings.warnings) + len(noted) + len(keyed) + unset + len(misplaced)
     warned = f", {counted(warnings, 'warning')}" if warnings else ""
+    drills = settings.drills  # said when there are any: drills.toml read, or not there
+    drilled = (
+        f", {counted(len(drills.scenarios), 'drill scenario')},"
+        f" {counted(len(drills.schedule), 'schedule entry')}"
+        if drills.scenarios
+        else ""
+    )
     print(
         f"{directory}: ok: {counted(len(settings.inventory.systems), 'system')},"
         f" {counted(host_count, 'host')}, {counted(len(settings.strategies), 'strategy')},"
-        f" {counted(len(settings.procedure.steps), 'step')}{warned}"
+        f" {counted(len(settings.procedure.steps), 'step')}{drilled}{warned}"
     )
     return EXIT_OK
 
