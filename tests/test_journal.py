@@ -144,6 +144,28 @@ async def test_hosts_starting_together_share_one_fsync(tmp_path):
     recorder.close()
 
 
+async def test_a_failed_fsync_fails_every_host_waiting_on_it(tmp_path):
+    """No host waits forever on a group commit whose fsync failed, whatever it raised:
+    each hears the failure (its command is then not sent)."""
+    import asyncio
+
+    recorder = recorder_in(tmp_path)
+
+    def fsync():
+        raise ValueError("the disk went away")
+
+    recorder.writer.fsync = fsync
+
+    async def host(name):
+        recorder.record_deferred(Kind.COMMAND_INTENT, host=name, command="x", stage="run")
+        await recorder.sync()
+
+    hosts = [host(f"h{i}") for i in range(3)]
+    done = await asyncio.wait_for(asyncio.gather(*hosts, return_exceptions=True), 10)
+    assert [str(e) for e in done] == ["the disk went away"] * 3
+    recorder.close()
+
+
 async def test_a_burst_of_output_is_one_write_made_before_the_next_action(tmp_path, monkeypatch):
     import asyncio
     import os

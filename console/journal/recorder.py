@@ -154,8 +154,9 @@ class Recorder:
 
     def _fsync(self) -> None:
         """Write what is held and fsync it in a thread, which wakes the waiters it covers
-        in one loop turn (bench/RESULTS.md: a task, its thread's future and a shield took
-        four turns back, each slow while 200 hosts' packets come in)."""
+        in one loop turn (bench/HISTORY.md, "A step more at 200 hosts, step by step": a
+        task, its thread's future and a shield took four turns back, each slow while 200
+        hosts' packets come in)."""
         with contextlib.suppress(OSError):  # kept as `_failure`
             self._write_held()
         if self._failure is not None:  # what was held is lost: never counted as synced
@@ -165,17 +166,17 @@ class Recorder:
         loop = asyncio.get_running_loop()
 
         def durable() -> None:
-            failed: OSError | None = None
+            failed: BaseException | None = None
             try:
                 self.writer.fsync()
-            except OSError as exc:
+            except BaseException as exc:  # any: its waiters hear it, none waits forever
                 failed = exc
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(self._synced, upto, failed)
 
         loop.run_in_executor(None, durable)
 
-    def _synced(self, upto: int, failed: OSError | None) -> None:
+    def _synced(self, upto: int, failed: BaseException | None) -> None:
         """An fsync ended: wake those it covered (or tell each its failure); fsync again
         at once for those who recorded after it began."""
         self._fsyncing = False
