@@ -11,8 +11,11 @@ import os
 import pytest
 
 from console.journal.custody import account_name
+from console.journal.outcomes import commander_said
+from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
+from console.model.state import fold
 from tests import test_ui_support as ui
 from tests.events_factory import COMMANDER, START, recorder_in
 from tests.test_handover import REASON
@@ -82,4 +85,9 @@ async def test_the_home_screen_says_it_was_handed_over_to_you(shared) -> None:  
     # Its owner resumed it and closed it: nobody's to take any more
     assert answer(*start_as(account, lambda: _closed(journals))) == "closed"
     listed = run_cli("list", "--config", config).splitlines()
-    assert listed[3] == f"  {me} took command from alice at 2026-11-28 09:30:03 UTC: {REASON}."
+    # said as handed over, as the home screen says it: nobody took command ("root took
+    # command from alice" it read, to anyone, and so did the status updates)
+    assert listed[3] == f"  Handed over to {me} by alice at 2026-11-28 09:30:03 UTC: {REASON}."
+    state = fold(read_journal(journals / INCIDENT / "journal.jsonl").events)
+    at = f"alice at 2026-11-28 09:30:03 UTC: {REASON}"
+    assert commander_said(state) == f"{me} (handed over by {at})"

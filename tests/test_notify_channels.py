@@ -282,7 +282,8 @@ async def test_an_update_names_the_commander_and_from_whom_command_was_taken(
     )
     assert await conductor.run_step("communicate")
     await finish(conductor)
-    now = f"rbbob (took command from {first} at {utc(handed.ts)}: shift change)"
+    # recorded by this console, the one that handed over: said so, not "took command"
+    now = f"rbbob (handed over by {first} at {utc(handed.ts)}: shift change)"
     default, _ = hooks.at("/all")
     assert default.body["message"] == f"inc-notify: commander {now}"
     assert default.body["commander"] == now

@@ -13,7 +13,7 @@ from console.journal.custody import Custody, custody
 from console.journal.files import JOURNAL_NAME, JournalError, open_read
 from console.journal.left_open import LastDriver
 from console.journal.lock import SystemLocks
-from console.journal.outcomes import took_command
+from console.journal.outcomes import hand_over_said
 from console.journal.results import drill_failed
 from console.journal.store import parse_line
 from console.model.events import Event
@@ -45,7 +45,8 @@ class IncidentSummary(NamedTuple):
     # Open, and nobody drives it: how its last writer ended, when its last event was.
     ended: str | None = None
     systems: tuple[str, ...] = ()  # those picked for it
-    # Its last hand-over: `rbbob took command from rbalice at ...: REASON`, or "".
+    # Its last hand-over: `rbbob took command from rbalice at ...: REASON`, `Handed over
+    # to rbbob by rbalice at ...: REASON`, or "" (hand_over_said).
     handed_over: str = ""
 
 
@@ -127,7 +128,7 @@ def list_incidents(
                 custody=custody(path.parent, incident_id, held, _handed(state)),
                 ended=None if state.closed else driver.ended(quit_too=True),
                 systems=tuple(state.systems),
-                handed_over=f"{state.commander} {took}" if (took := took_command(state)) else "",
+                handed_over=hand_over_said(state),
             )
         )
     return sorted(found, key=_newest_first, reverse=True)

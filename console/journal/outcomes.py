@@ -37,18 +37,37 @@ def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
 
 def commander_said(state: IncidentState) -> str:
     """Who commands the incident, as a status update names them: `rbbob`, or after a
-    hand-over `rbbob (took command from rbalice at 2026-12-04 22:26:01 UTC: shift change)`."""
-    took = took_command(state)
-    return f"{state.commanders[-1]['name']} ({took})" if took else state.commander or ""
+    hand-over `rbbob (took command from rbalice at 2026-12-04 22:26:01 UTC: shift change)`,
+    `rbbob (handed over by rbalice at ...: shift change)` where rbalice's console recorded
+    it (hand_over_said)."""
+    if (last := _last_hand_over(state)) is None:
+        return state.commander or ""
+    name, whom, handed = last
+    return f"{name} ({'handed over by' if handed else 'took command from'} {whom})"
 
 
-def took_command(state: IncidentState) -> str:
-    """The last hand-over, as the list and status updates say it: `took command from
-    rbalice at 2026-12-04 22:26:01 UTC: shift change` (with its reason, when one was
-    given: a status update after a hand-over said neither why nor, in the list, from
-    whom); "" when command never changed hands."""
-    if len(state.commanders) < 2:
+def hand_over_said(state: IncidentState) -> str:
+    """The last hand-over, as the list says it: `rbbob took command from rbalice at
+    2026-12-04 22:26:01 UTC: shift change` (with its reason, when one was given: a status
+    update after a hand-over said neither why nor, in the list, from whom), or, recorded by
+    the console that handed command over (asked for, or to a name typed there), `Handed over
+    to rbbob by rbalice at ...: shift change`, as the home screen says it to rbbob: it read
+    "rbbob took command" of a command nobody had taken. "" when command never changed
+    hands."""
+    if (last := _last_hand_over(state)) is None:
         return ""
+    name, whom, handed = last
+    return f"Handed over to {name} by {whom}" if handed else f"{name} took command from {whom}"
+
+
+def _last_hand_over(state: IncidentState) -> tuple[str, str, bool] | None:
+    """The last commander, `rbalice at TIME: REASON` (from whom, when, why), and whether
+    the one who handed it over recorded it (else the new commander took it: its event is
+    recorded under their own account)."""
+    if len(state.commanders) < 2:
+        return None
     now, before = state.commanders[-1], state.commanders[-2]
     reason = f": {now['reason']}" if now.get("reason") else ""
-    return f"took command from {now.get('from') or before['name']} at {utc(now['since'])}{reason}"
+    whom = f"{now.get('from') or before['name']} at {utc(now['since'])}{reason}"
+    handed = "from" in now and now.get("by") != str(now["name"]).split("@")[0]
+    return str(now["name"]), whom, handed
