@@ -13,6 +13,7 @@ import pytest
 import tomli_w
 from textual.widgets import Static
 
+from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
@@ -252,4 +253,33 @@ async def test_verifying_unknown_hosts_says_a_changed_strategies_toml(sshd_serve
     assert notes[-1].data.text.endswith(
         'strategies.toml (strategies.flip.commands.verify: "if [ -f slow ]; then echo "s… →'
         ' "exit 1")'
+    ), notes[-1].data.text
+
+
+def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
+    """The console says where a step is confirmed that a file changed since it started;
+    `run` said nothing when strategies.toml was edited while it ran (here by its own
+    status update's channel, on the jump host, after the strategy step). It says so in one
+    line, and its note names both sha256s, what it ran being what it read as it started."""
+    strategies = fleet.config / "strategies.toml"
+    started = _sha(strategies)
+    procedure = tomllib.loads((fleet.config / "procedure.toml").read_text())
+    [channel] = procedure["channels"]
+    channel["command"] = f"sed -i 's/echo old/echo new/' {strategies} # {{{{message}}}}"
+    (fleet.config / "procedure.toml").write_text(tomli_w.dumps(procedure))
+    journal = fleet.state / "incident"
+    ran = fleet.cli(
+        "run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--journal", str(journal), "--yes",
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "echo new" in strategies.read_text()  # the edit was made, mid-run
+    assert (fleet.sandboxes["app-1"] / "said").read_text() == "old\n"
+    line = "! strategies.toml changed since start: this run sent what it read as it started."
+    assert ran.stdout.splitlines().count(line) == 1, ran.stdout
+    notes = [e for e in read_journal(journal).events if e.kind == Kind.NOTE_ADDED]
+    assert notes[-1].data.text.startswith(
+        f"run with the configuration read as it started: strategies.toml sha256 {started}…"
+        f" (now {_sha(strategies)}…); changed since: strategies.toml"
+        ' (strategies.flip.params.restart.default: "echo old" → "echo new")'
     ), notes[-1].data.text

@@ -1,15 +1,15 @@
 """A configuration file broken since the console started: the confirmation's notice says
 check-config's own line, and to fix it before quitting (a console restarted on it would not
-start); the console still runs what it read at start (console/ui/config_drift.py)."""
+start); the console still runs what it read at start (console/engine/config_drift.py)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+from console.engine.config_drift import Drift, differences
 from console.model.loading import load_settings, read_files
 from console.paths import demo_config
-from console.ui.config_drift import Drift, differences
 from tests.test_incident_custody import run_cli
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -136,9 +136,14 @@ def _did_not_succeed(conductor: Conductor, what: str, number: int) -> list[str]:
 
 
 async def walk(
-    conductor: Conductor, request: RunRequest, incident_id: str, drill: bool = False
+    conductor: Conductor,
+    request: RunRequest,
+    incident_id: str,
+    drill: bool = False,
+    ran: Callable[[Conductor], None] | None = None,
 ) -> bool:
-    """Open the incident and walk immediate actions and execution; True if all succeeded."""
+    """Open the incident and walk immediate actions and execution; True if all succeeded.
+    `ran` is called once the steps have run, while the journal is still written."""
     if request.trigger is None:
         raise ProcedureError("no trigger: name one, or use the automatic trigger firing now")
     title = request.title or request.trigger.incident_title(request.reason)
@@ -165,6 +170,8 @@ async def walk(
         confirm_waves_as(conductor, "--yes")
     ok, not_started = await _execute(conductor, request)
     fill_form(conductor, {FormField.REASON: request.reason, **request.form}, request.form)
+    if ran is not None:
+        ran(conductor)
     if conductor.runner.hung_up and not conductor.runner.aborted:  # terminal gone: stopped
         conductor.let_go("the run stopped", conductor.runner.hung_up)  # open, to resume
         return False

@@ -34,6 +34,7 @@ from console.headless.common import (
     say_waits,
     signals_cancel,
 )
+from console.headless.config_changed import say_config_changed
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, integrity_said, run_result
 from console.journal.times import minutes
@@ -101,8 +102,13 @@ async def _walk(
     if not options.quiet:
         recorder.subscribe(printer)
     say_waits(conductor, printer, options.quiet, options.json)
+
+    def ran(conductor: Conductor) -> None:  # a file changed meanwhile: said, noted
+        printer.flush()
+        say_config_changed(conductor, "drill" if options.drill else "run", json=options.json)
+
     async with driving(conductor, drill=options.drill):
-        ok = await walk(conductor, request, incident_id, drill=options.drill)
+        ok = await walk(conductor, request, incident_id, drill=options.drill, ran=ran)
     printer.flush()
     drill, walked = None, ok
     if options.drill:

@@ -32,7 +32,7 @@ class DrillsFile:
         """`read`: the files the settings in use were read from (`Settings.files_read`);
         read now when not given; `ansible`: what their Ansible inventories gave then. Read as the app was built, they were not what the console
         runs when a file changed after its settings were read: the drift a confirmation
-        names (console/ui/config_drift.py) said the edit's text was what it read then."""
+        names (console/engine/config_drift.py) said the edit's text was what it read then."""
         self.directory = directory
         if read is None:
             read = read_files(directory) if directory is not None else {}

@@ -1,5 +1,5 @@
 """A status update's step from the console: the message as it will be sent, to edit, where
-it goes, and a configuration file changed since the console started (ui/config_drift.py):
+it goes, and a configuration file changed since the console started (engine/config_drift.py):
 Enter sends what is shown, the versions it was sent with noted on the step."""
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from console.engine.config_drift import Drift
 from console.engine.elsewhere import pass_over
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
@@ -16,7 +17,6 @@ from console.model.kinds import done_by
 from console.model.procedure import StepKind
 from console.model.step_state import undoes
 from console.ui.between_waves import confirm_next
-from console.ui.config_drift import Drift
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
 from console.ui.notify_step import ask_to_send
@@ -40,7 +40,7 @@ class Stepping:
         # Steps the commander took ahead of the checklist's order, asked first: their run
         # records it (the steps not done then), if they are still ahead of it as it starts.
         self.out_of_order: set[str] = set()
-        # The configuration as read at start, against its files now (ui/config_drift.py).
+        # The configuration as read at start, against its files now (engine/config_drift.py).
         self.drift = Drift.of(app.drills.file)
 
     def do_step(self, step_id: str) -> None:

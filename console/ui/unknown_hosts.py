@@ -95,7 +95,7 @@ class UnknownHosts:
             self.app.action_go("execution")
             hosts = sorted({u.host for u in unknown})
             # A configuration file changed since start: said, the verify being the one read
-            # then, and noted on the step with the versions (ui/config_drift.py).
+            # then, and noted on the step with the versions (engine/config_drift.py).
             drift = self.app.steps.drift
             changed, _ = drift.notice("verifies with what the console read at start", room=200)
             drift.note(self.app.conductor, unknown[0].step, VERIFIED_WITH)

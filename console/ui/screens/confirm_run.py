@@ -194,7 +194,7 @@ class RunConfirm(ButtonDialog[bool]):
     ):
         super().__init__()
         self.verb = verb
-        # A configuration file changed since start: headline, what (ui/config_drift.py).
+        # A configuration file changed since start: headline, what (engine/config_drift.py).
         self.changed, self.changes = changed
         self.standing = standing  # a retry's hosts counted: `1 failed, 3 not started`
         self.title_text = title

@@ -13,7 +13,7 @@ import hashlib
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from console.journal.redact import MASK, Redactor, settings_redactor
 from console.model.ansible.load import Seen, with_ansible_hosts
@@ -24,7 +24,15 @@ from console.model.visible import visible
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
-    from console.ui.drills_file import DrillsFile
+
+
+class ReadAtStart(Protocol):
+    """What settings were read from (the console's ui/drills_file.DrillsFile)."""
+
+    directory: Path | None
+    at_start: dict[str, bytes | str]
+    ansible_at_start: list[Seen]
+
 
 SAID_CHANGES = 3  # the changes a file's notice names; the rest are counted
 SHOWN_VALUE = 30  # characters of a changed value said, … after
@@ -177,8 +185,8 @@ class Drift:
         self._written: tuple[dict[str, bytes | str], Redactor] = (at_start, Redactor())
 
     @classmethod
-    def of(cls, read: DrillsFile) -> Drift:
-        """The drift from what the settings in use were read from (ui/drills_file.py)."""
+    def of(cls, read: ReadAtStart) -> Drift:
+        """The drift from what the settings in use were read from."""
         return cls(read.directory, read.at_start, read.ansible_at_start)
 
     def changed(self) -> list[Changed]:
@@ -288,7 +296,7 @@ class Drift:
     def note(
         self,
         conductor: Conductor | None,
-        step_id: str,
+        step_id: str | None,
         done: str = "run with the configuration read when the console started, as its"
         " confirmation showed",
     ) -> None:
