@@ -10,6 +10,7 @@ import contextlib
 import functools
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -78,28 +79,62 @@ def _offer_take(app: RollbackApp, summary: IncidentSummary) -> None:
     )
 
 
+class GivenUp(Exception):
+    """The console quit while a take read or checked the incident, before anything was
+    copied: nothing was taken, and the take can be done again."""
+
+
+class HandedNotTaken(ProcedureError):
+    """Command was handed over to this account, recorded in the owner's journal, and
+    taking it here was refused (its message: why)."""
+
+
+# What a take can meet: a refusal (HandOverRefused, LockRefused, HandedNotTaken), a journal
+# that cannot be read, a file's error, the console quitting first. Anything else is a bug,
+# said by the console's internal-error line, not as a "Not taken over" toast.
+MET = (ProcedureError, JournalError, OSError, GivenUp)
+
+
 def _in_thread(
     app: RollbackApp,
     loading: LoadingScreen,
-    work: Callable[[Progress], T],
+    work: Callable[[Progress, Callable[[], None]], T],
     then: Callable[[T], None],
     refused: Callable[[Exception], None],
 ) -> None:
     """`work` in a thread behind `loading`'s progress bar (a journal of 100,000 events
     takes seconds to read: the console draws and answers meanwhile); then, on the UI's
     loop, `then` with its result, or `refused` with what it raised (said, never a spinner
-    left turning)."""
+    left turning). `work` is given the progress to report and the `ready` to call before
+    it copies anything: the console quitting before then gives the take up (GivenUp),
+    nothing copied; after, the take goes on to its end, recorded, the console gone."""
+    copying = threading.Event()
+
+    def quitting() -> bool:
+        return app.return_code is not None
 
     def progress(done: int, total: int) -> None:
-        app.call_from_thread(loading.advance, done, total)
+        if quitting() and not copying.is_set():
+            raise GivenUp
+        if not quitting():
+            app.call_from_thread(loading.advance, done, total)
+
+    def ready() -> None:
+        if quitting():
+            raise GivenUp
+        copying.set()
 
     def run() -> None:
         try:
-            result = work(progress)
-        except Exception as exc:
-            app.call_from_thread(_ended, loading, functools.partial(refused, exc))
-            return
-        app.call_from_thread(_ended, loading, functools.partial(then, result))
+            answer = functools.partial(then, work(progress, ready))
+        except MET as exc:
+            answer = functools.partial(refused, exc)
+        except BaseException:  # a bug: worker_errors.py says it; no bar left turning
+            if not quitting():
+                app.call_from_thread(loading.dismiss)
+            raise
+        if not quitting():
+            app.call_from_thread(_ended, loading, answer)
 
     app.push_screen(loading)
     app.run_worker(run, thread=True, group="take-command", exit_on_error=False)
@@ -120,7 +155,7 @@ def _checked(app: RollbackApp, summary: IncidentSummary, then: Callable[[], None
 
     engine, journal = app.engine, summary.path
 
-    def check(progress: Progress) -> None:
+    def check(progress: Progress, _: Callable[[], None]) -> None:  # it copies nothing
         state = engine.read(journal, progress).state
         check_take(engine, journal, state, stale_asked=True)
 
@@ -134,11 +169,6 @@ def _not_taken(app: RollbackApp, journal: Path, exc: Exception) -> None:
     say_refused(app, journal, str(exc), "Not taken over")
 
 
-class HandedNotTaken(Exception):
-    """Command was handed over to this account, recorded in the owner's journal, and
-    taking it here was refused (its message: why)."""
-
-
 def _take(app: RollbackApp, summary: IncidentSummary, reason: str, asked: bool = False) -> None:
     """Take command (a thread: the journal is read, copied and read again), then resume
     it. `asked`: its owner's console was asked and has let go; refused now, the journal
@@ -147,9 +177,11 @@ def _take(app: RollbackApp, summary: IncidentSummary, reason: str, asked: bool =
 
     engine, journal = app.engine, summary.path
 
-    def take(progress: Progress) -> Path:  # HandOverRefused, LockRefused: said
+    def take(progress: Progress, ready: Callable[[], None]) -> Path:  # refusals: said
         try:
-            return engine.take_command(journal, reason, stale_asked=True, progress=progress)
+            return engine.take_command(
+                journal, reason, ready=ready, stale_asked=True, progress=progress
+            )
         except (ProcedureError, JournalError, OSError) as exc:
             if asked and _commander_here(app, journal, progress):
                 raise HandedNotTaken(str(exc)) from exc
