@@ -75,6 +75,7 @@ def _lines(summary) -> list[str]:
         title = "DRILL " + title.removeprefix("Drill ")
     state, why = _state(summary)
     lines = [f"{summary.incident_id}  {state}  {title}", *([f"  {why}"] if why else [])]
+    lines += [f"  fault NOT undone: {fault}" for fault in summary.not_undone]  # still in place
     custody, closed = summary.custody, summary.outcome is not None
     if custody is not None:
         lines.append(f"  {custody.whose(closed)}")
@@ -108,6 +109,7 @@ def _record(summary) -> dict[str, object]:
         "left_open": summary.ended,
         "undo": summary.undo or None,
         "handed_over": summary.handed_over or None,
+        "not_undone": list(summary.not_undone),
         "locks": [
             {
                 "system": system,

@@ -48,6 +48,8 @@ class IncidentSummary(NamedTuple):
     # Its last hand-over: `rbbob took command from rbalice at ...: REASON`, `Handed over
     # to rbbob by rbalice at ...: REASON`, or "" (hand_over_said).
     handed_over: str = ""
+    # A judged drill's faults its undo did not take off: `NAME: undo failed on web-2 ...`.
+    not_undone: tuple[str, ...] = ()
 
 
 def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
@@ -129,9 +131,21 @@ def list_incidents(
                 ended=None if state.closed else driver.ended(quit_too=True),
                 systems=tuple(state.systems),
                 handed_over=hand_over_said(state),
+                not_undone=_not_undone(state.drill_verdict),
             )
         )
     return sorted(found, key=_newest_first, reverse=True)
+
+
+def _not_undone(verdict: dict[str, Any] | None) -> tuple[str, ...]:
+    """Each fault of a judged drill whose undo did not succeed, with where and why, as its
+    verdict's finding says it (none tried: nothing was in place)."""
+    faults = (verdict or {}).get("faults") or []
+    return tuple(
+        f"{f.get('name')}: {undone.get('detail')}"
+        for f in faults
+        if (undone := f.get("undone")) is not None and not undone.get("ok")
+    )
 
 
 def _handed(state: IncidentState) -> dict[str, Any] | None:
