@@ -39,6 +39,7 @@ class Seen(NamedTuple):
     # by host name, each key's origin: `hosts.yml:7: ansible_port` (a file alone: no line)
     origins: dict[str, dict[str, str]]
     digest: str  # the sha256 of the files read (Inventory.digest)
+    fingerprint: str  # variables.fingerprint, taken before the read
 
 
 class Reported(NamedTuple):
@@ -65,18 +66,20 @@ def with_ansible_hosts(
         return inventory, []  # nothing to read (and PyYAML stays unimported)
     from console.model.ansible.hosts import group_hosts
     from console.model.ansible.inventory import Finding
-    from console.model.ansible.variables import Inventory, read_inventory
+    from console.model.ansible.variables import Inventory, fingerprint, read_inventory
 
     reported: list[Reported] = []
     read: dict[Path, Inventory] = {}
+    prints: dict[Path, str] = {}
     systems = []
     for index, system in enumerate(inventory["systems"]):
         source = system.get("ansible") if isinstance(system, dict) else None
         if not isinstance(source, dict) or not isinstance(source.get("inventory"), str):
             systems.append(system)  # not Ansible-backed, or malformed: the model says why
             continue
-        path = Path(os.path.normpath(directory / Path(source["inventory"]).expanduser()))
+        path = inventory_path(directory, source["inventory"])
         if path not in read:
+            prints[path] = fingerprint(path) if seen is not None and path.exists() else ""
             read[path] = read_inventory(path)
         if not path.exists():
             missing = Finding(read[path].findings[0].where, "no such file", about="inventory")
@@ -89,7 +92,8 @@ def with_ansible_hosts(
         listed = system.get("hosts", [])
         systems.append({**system, "hosts": [*listed, *converted.hosts]})
         if seen is not None:
-            seen.append(_seen(system, source["inventory"], converted, read[path].digest()))
+            digest = read[path].digest()
+            seen.append(_seen(system, source["inventory"], converted, digest, prints[path]))
         if written is not None:
             first = len(listed) if isinstance(listed, list) else 0
             written += [
@@ -102,12 +106,19 @@ def with_ansible_hosts(
     return {**inventory, "systems": systems}, reported
 
 
-def _seen(system: dict[str, Any], inventory: str, converted: Converted, digest: str) -> Seen:
+def inventory_path(directory: Path, written: str) -> Path:
+    """The inventory `written` in inventory.toml names, read from `directory`."""
+    return Path(os.path.normpath(directory / Path(written).expanduser()))
+
+
+def _seen(
+    system: dict[str, Any], inventory: str, converted: Converted, digest: str, printed: str
+) -> Seen:
     origins = {
         host["name"]: {k: f"{at}: {by}" if at.line else at.file for k, (at, by) in found.items()}
         for host, found in zip(converted.hosts, converted.origins, strict=True)
     }
-    return Seen(str(system.get("name")), inventory, converted.hosts, origins, digest)
+    return Seen(str(system.get("name")), inventory, converted.hosts, origins, digest, printed)
 
 
 def ansible_said(finding: Located, written: list[Written]) -> ConfigProblem | None:

@@ -82,20 +82,41 @@ class Inventory(AnsibleInventory):
         return depth
 
 
+def fingerprint(path: Path) -> str:
+    """The sha256 of every file an inventory at `path` may be read from (its files, and
+    all under group_vars/ and host_vars/ beside it), by path: the same while none of them
+    changed, cheaply (no parse). Taken before a read, a file changed meanwhile differs."""
+    base = path if path.is_dir() else path.parent
+    found = [*(_inventory_files(path) if path.is_dir() else [path])]
+    for name in ("group_vars", "host_vars"):
+        found += sorted(p for p in (base / name).rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for file in found:
+        try:
+            digest.update(f"{file} {hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
+        except OSError as exc:
+            digest.update(f"{file} {exc}\n".encode())
+    return digest.hexdigest()
+
+
+def _inventory_files(path: Path) -> list[Path]:
+    """A directory inventory's files, as Ansible reads them."""
+    return sorted(
+        p
+        for p in path.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.suffix not in SKIPPED_SUFFIXES
+        and not p.name.endswith("~")
+    )
+
+
 def read_inventory(path: Path) -> Inventory:
     """An inventory file (INI, YAML or JSON) or a directory of them; findings say what
     could not be read, with file and line."""
     inventory = Inventory()
     if path.is_dir():
-        files = sorted(
-            p
-            for p in path.iterdir()
-            if p.is_file()
-            and not p.name.startswith(".")
-            and p.suffix not in SKIPPED_SUFFIXES
-            and not p.name.endswith("~")
-        )
-        base = path
+        files, base = _inventory_files(path), path
     else:
         files, base = [path], path.parent
     if not path.exists():
