@@ -98,21 +98,25 @@ class UnknownHosts:
             # then, and noted on the step with the versions (engine/config_drift.py).
             drift = self.app.steps.drift
             changed, _ = drift.notice("verifies with what the console read at start", room=200)
+            changed = f"\n! {changed}" if changed else ""
             drift.note(self.app.conductor, unknown[0].step, VERIFIED_WITH)
             # Said at once: the answer may take a command timeout (a host that went away
             # meanwhile); a V pressed then, and nothing seen, read as V doing nothing.
             # Up until the answer takes its place.
             checking = self.app.lasting_toast(
                 f"Checking {named(hosts)}: whether the earlier attempt still runs there,"
-                " then the step's verify. The answer comes here."
-                + (f"\n! {changed}" if changed else ""),
+                " then the step's verify. The answer comes here." + changed,
                 f"Verifying {len(hosts)} unknown host(s)",
                 CHECKING_SAID,
             )
-            work = self._verify_unknown_hosts(hosts, checking)
+            work = self._verify_unknown_hosts(hosts, checking, changed)
             self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
 
-    async def _verify_unknown_hosts(self, hosts: list[str], checking: Notification) -> None:
+    async def _verify_unknown_hosts(
+        self, hosts: list[str], checking: Notification, changed: str
+    ) -> None:
+        """V's work: the answer takes the 'Checking' toast's place, saying again a file
+        changed since start (seen at 80x24: a quick answer withdrew it unread)."""
         from console.engine import attempts
 
         try:
@@ -124,7 +128,7 @@ class UnknownHosts:
             self.app.withdraw(checking)
         answered = all(settled(v) for v in verdicts.values())
         self.app.notify(
-            lines_alike(verdicts),
+            lines_alike(verdicts) + changed,
             title="Unknown hosts checked" if answered else "Some hosts stay unknown",
             severity="information" if answered else "warning",
             timeout=20,
