@@ -27,31 +27,77 @@ if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
 fi
 """
 
+# The longest a precheck waits for the archiver to finish a copy it has begun.
+ARCHIVE_WAIT = 60
+
 ARCHIVE_CUT = """\
 # restore_command takes a segment from the archive before pg_wal is looked at: one cut
 # short there (an archive_command's copy stopped by a full disk or a kill) stops recovery
 # with FATAL ("archive file ... has wrong size"), whatever pg_wal holds. Of the segments
 # since the backup's start ($first), those on the history recovery follows ($history,
-# before each timeline ends there; empty: every timeline).
-archive_cut() {
-  size=$(LC_ALL=C "$bin/pg_controldata" "$stage" | sed -n 's/^Bytes per WAL segment: *//p')
-  test -n "$size" || return 0
-  cut=$(ls "$archive" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | awk -v from="$first" 'substr($0, 9) >= from' |
+# before each timeline ends there; empty: every timeline), the first one short: "SEG BYTES".
+archive_short() {
+  ls "$archive" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | awk -v from="$first" 'substr($0, 9) >= from' |
     while read -r seg; do
-      got=$(stat -c %s "$archive/$seg") && [ "$got" != "$size" ] || continue
+      got=$(stat -c %s "$archive/$seg" 2>/dev/null) && [ "$got" != "$size" ] || continue
       if [ -n "$history" ]; then
         start=$(printf '%s%08X' "$(echo "$seg" | cut -c9-16)" $(( 0x$(echo "$seg" | cut -c17-24) * size )))
         echo "$history" | awk -v tli="$(echo "$seg" | cut -c1-8)" -v start="$start" \\
           '$1 == tli && start < $3 { found = 1 } END { exit !found }' || continue
       fi
       echo "$seg $got"
-    done | head -n 1)
-  test -n "$cut" || return 0
-  echo "the WAL archive's ${cut% *} is ${cut#* } bytes, not $size: a copy cut short, and recovery (which takes the archive's copy first) would stop the server on it, the data directory replaced;" \\
+    done | head -n 1
+}
+# Whether the running cluster's archiver may still be copying $1 into the archive: the
+# documented archive_command (test ! -f ARCHIVE/%f && cp %p ARCHIVE/%f) writes the file as it
+# goes, and pg_wal/archive_status/$1.ready stays until it has ended well. Else `$how` says
+# why nothing will finish it: the cluster stopped, the segment not the archiver's to copy,
+# or the archiver failed on it (pg_stat_archiver; its `test ! -f` then refuses every retry).
+copying() {
+  if ! running; then how="the cluster is stopped: nothing copies it any more"; return 1; fi
+  if [ ! -e "$pgdata/pg_wal/archive_status/$1.ready" ]; then
+    how="the cluster is not archiving it: no pg_wal/archive_status/$1.ready"; return 1
+  fi
+  failed=$(sql -v seg="$1" 2>/dev/null <<'SQL'
+SELECT to_char(last_failed_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC'
+FROM pg_stat_archiver WHERE last_failed_wal = :'seg'
+SQL
+  )
+  test -z "$failed" && return 0
+  how="the archiver failed on it at $failed and has not archived it since: its archive_command refuses a file already there"
+  return 1
+}
+# A segment still being copied is waited for, up to wait_seconds (at most #ARCHIVE_WAIT# s);
+# one cut short is refused, as is one still short at the end of the wait.
+archive_cut() {
+  size=$(LC_ALL=C "$bin/pg_controldata" "$stage" | sed -n 's/^Bytes per WAL segment: *//p')
+  test -n "$size" || return 0
+  limit={{wait_seconds}}
+  [ "$limit" -le #ARCHIVE_WAIT# ] || limit=#ARCHIVE_WAIT#
+  end=$(( $(date +%s) + limit )) waiting=
+  while cut=$(archive_short) && [ -n "$cut" ]; do
+    seg=${cut% *} got=${cut#* }
+    copying "$seg" || break
+    if [ "$(date +%s)" -ge "$end" ]; then
+      echo "the archiver is still copying $seg into the WAL archive ($got of $size bytes after $limit s; pg_wal/archive_status/$seg.ready is still there):" \\
+        "recovery would stop the server on it, read before it is whole; wait until PostgreSQL has archived it (pg_stat_archiver's last_archived_wal reaches $seg), then retry; nothing was changed" >&2
+      return 1
+    fi
+    if [ -z "$waiting" ]; then
+      echo "the archiver is still copying $seg into the WAL archive ($got of $size bytes): waiting up to $limit s for it"
+      waiting=$seg
+    fi
+    sleep 0.2
+  done
+  if [ -z "$cut" ]; then
+    if [ -n "$waiting" ]; then echo "the archiver has copied $waiting whole"; fi
+    return 0
+  fi
+  echo "the WAL archive's $seg is $got bytes, not $size: a copy cut short ($how), and recovery (which takes the archive's copy first) would stop the server on it, the data directory replaced;" \\
     "copy the segment whole into the archive again (the running cluster's pg_wal holds it while it is not archived), then retry" >&2
   return 1
 }
-"""
+""".replace("#ARCHIVE_WAIT#", str(ARCHIVE_WAIT))
 
 # The backup's own timeline, from its start: what a restore to its consistent point reads
 # of the archive (and prefetches past it).
@@ -106,9 +152,12 @@ on_history() {
 }
 along=
 if [ -n "$history" ] && [ "$follows" != 1 ]; then along=" along timeline $follows"; fi
+first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
+# here, not only in wal_records: what it says while it waits for a copy reaches the host's
+# lines (wal_records' output is read into a variable)
+archive_cut || { rm -rf "$stage"; exit 3; }
 wal_records() {
   test -x "$bin/pg_waldump" || { echo "pg_waldump not found in $bin: the WAL cannot be read for the target; install it there or set bindir" >&2; return 1; }
-  first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
   # What recovery reads, in one directory: the backup's own WAL, of the running cluster's
   # pg_wal only what it has not archived yet (the stop archives the segment being written,
   # or marks it ready, and the action copies those), and over both the archive's copy,

@@ -77,7 +77,8 @@ SERVER = (
     ),
     param(
         "wait_seconds",
-        "how long to wait for a stop, a start or a recovery to finish",
+        "how long to wait for a stop, a start or a recovery to finish (and, up to 60 s, for"
+        " the archiver to finish copying a WAL segment)",
         type=ParamType.INTEGER,
         default="3600",
         pattern="[0-9]{1,6}",
