@@ -37,6 +37,11 @@ def _line_of(path: Path, text: str) -> int:
             "strategies.toml", STRATEGY_MARK, '  { name = "pg_port", default = 0 },',
             "strategies[1].params[7].default", "the default '0' is not a TCP port, 1 to 65535",
         ),
+        (  # not a port: a number's pattern, said in words ('matching [0-9]{1,6}' before)
+            "strategies.toml", STRATEGY_MARK, '  { name = "wait_seconds", default = "ten" },',
+            "strategies[1].params[7].default",
+            "the default 'ten' is not a whole number of 1 to 6 digits",
+        ),
         (
             "inventory.toml", HOST_MARK, 'jump_host = "deploy@bastion:99999"',
             "systems[0].hosts[1].jump_host",

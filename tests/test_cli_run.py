@@ -564,7 +564,8 @@ def test_a_value_a_long_pattern_refuses_is_said_in_the_parameters_words(tmp_path
     space, with its 123-character one; then with the parameter's whole description, which
     the picker shows above the field (and wrapped over it at 80x24). Each says what the
     parameter takes in a few words, with an example; so do the migration presets' revision
-    and target, which said 'is not text matching previous|base|[A-Za-z0-9_]{1,64}'."""
+    and target, which said 'is not text matching previous|base|[A-Za-z0-9_]{1,64}', and
+    a number or a time, which named theirs after their type's words (h245's walk)."""
     config = tmp_path / "config"
     assert cli("init", str(config), state_dir=tmp_path).returncode == 0
     base = ["--config", str(config), "run", "--systems", "db"]
@@ -578,6 +579,11 @@ def test_a_value_a_long_pattern_refuses_is_said_in_the_parameters_words(tmp_path
          " revision id of letters, digits and _ (0001, ae1027a6acf)"),
         ("orders-schema-down", "lock_timeout=10 s", "'10 s' is not a number, with ms, s or"
          " min (10s, 500ms, 1min; 0: no limit)"),
+        # said '... matching [0-9]{1,6}', '... matching .*(Z|[+-][0-9]{2}:?[0-9]{2})'
+        ("orders-restore", "wait_seconds=ten", "'ten' is not a whole number of 1 to 6 digits"),
+        ("orders-pitr", "recovery_target_time=yesterday", "'yesterday' is not a timestamp with"
+         " its zone, like 2024-05-01T13:45:00Z (UTC) or 2024-05-01 15:45:00+02:00 (at most 6"
+         " decimals of a second)"),
     ]:  # fmt: skip
         done = cli(*base, "--strategy", strategy, "--param", given, state_dir=tmp_path)
         name = given.split("=")[0]

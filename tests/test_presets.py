@@ -15,7 +15,7 @@ from console.engine.plan import strategy_groups
 from console.model.kinds import StrategyKind
 from console.model.presets import all_presets, default_preset
 from console.model.strategies import Strategy
-from console.model.templates import check_value
+from console.model.templates import allowed_form, check_value
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -258,3 +258,14 @@ def test_a_recovery_says_no_target_until_its_values_name_one():
     assert restore is not None and restore.recovers_to is not None
     assert restore.recovers_to({}) == ""
     assert restore.recovers_to({"backup": "/b/n"}) == "the backup /b/n, its consistent point"
+
+
+def test_every_preset_parameter_with_a_pattern_is_refused_in_words():
+    """h245's walk: `check_wait` typed 'ten' in the strategy form read "'ten' is not a
+    whole number, matching [0-9]{1,4}": a regular expression, shown to the commander
+    (check-config and `run --param` say it alike). Every preset pattern is said in words."""
+    for preset in all_presets().values():
+        for p in preset.params:
+            if p.pattern:
+                said = allowed_form(p.type.value, p.pattern, p.description)
+                assert p.pattern not in said and "matching" not in said, (preset.name, p.name)

@@ -308,6 +308,9 @@ async def test_a_parameters_error_is_checked_again_as_its_field_is_edited(
         hint = picker.query_one(".hint-line", Static)
         await until(pilot, lambda: "'5,lots'" in str(error.render()))
         assert error.display and not hint.display
+        # in words, not the pattern: 'is not text matching [0-9]{1,3}(,[0-9]{1,3})*'
+        said = " ".join(str(error.render()).split())
+        assert "'5,lots' is not percentages joined by commas, no spaces (5,25,50,100)" in said
         await pilot.press("end", "backspace", "backspace", "backspace", "backspace")
         await until(pilot, lambda: "'5,'" in str(error.render()))  # still wrong: said as it is
         await pilot.press("1", "0", "0")

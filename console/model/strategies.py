@@ -293,21 +293,24 @@ def _preset(data: object) -> object:
 
 
 def _typed(data: dict[str, Any], params: list[Any]) -> list[Any]:
-    """The configured parameters, each with its preset's type where it gives none: a
-    preset's port given `default = 5433.5` was refused first for not being text, and
-    once quoted for not being a port; checked as a port, it is said so at once."""
+    """The configured parameters, each with its preset's type and pattern where it gives
+    none: a preset's port given `default = 5433.5` was refused first for not being text,
+    and once quoted for not being a port; checked as a port, it is said so at once; and
+    a number's default as the pattern's words say it ('a whole number of 1 to 6 digits')."""
     if not all(isinstance(p, dict) for p in params):  # said as they are
         return params
     try:
         merged = with_preset(data)
     except ValueError:  # an unknown preset: said once the parameters are
         return params
-    types = {p.get("name"): p.get("type") for p in merged.get("params", []) if isinstance(p, dict)}
+    keys = ("type", "pattern")
+    preset = {
+        name: {k: v for k in keys if (v := p.get(k)) is not None}
+        for p in merged.get("params", [])
+        if isinstance(p, dict) and isinstance(name := p.get("name"), str)
+    }
     return [
-        {**p, "type": types[p.get("name")]}
-        if isinstance(p, dict) and "type" not in p and types.get(p.get("name"))
-        else p
-        for p in params
+        {**preset.get(n, {}), **p} if isinstance(n := p.get("name"), str) else p for p in params
     ]
 
 

@@ -141,7 +141,7 @@ PATTERN_WORDS: dict[str, str] = {}
 def allowed_form(type_: str, pattern: str | None, words: str = "") -> str:
     """The values a parameter takes, in words (a pattern `|X` allows empty text too);
     `words`, its description, in place of a pattern too long to read."""
-    if pattern and (said := _pattern_words(pattern)):
+    if pattern and (said := _pattern_words(pattern) or _simple_words(pattern)):
         return said
     if pattern and words and len(pattern) > READABLE_PATTERN:
         return f"what it takes: {words}"
@@ -151,6 +151,27 @@ def allowed_form(type_: str, pattern: str | None, words: str = "") -> str:
         return f"text matching {pattern}"
     words = TYPE_WORDS.get(type_, type_)
     return f"{words}, matching {pattern}" if pattern else words
+
+
+_DIGITS = re.compile(r"\[0-9\](?:\{([0-9]+)(?:,([0-9]+))?\}|(\+))")
+_LITERALS = re.compile(r"[A-Za-z0-9_-]+(\|[A-Za-z0-9_-]+)+")
+
+
+def _simple_words(pattern: str) -> str | None:
+    """A pattern read out, where it is simple enough to say: digits (`[0-9]{1,4}`: 'a whole
+    number of 1 to 4 digits'), or words to choose from (`PATCH|PUT`: 'PATCH or PUT');
+    None for any other (the preset's or configuration's own regular expression)."""
+    if digits := _DIGITS.fullmatch(pattern):
+        least, most, any_ = digits.groups()
+        if any_:
+            return "a whole number (digits only)"
+        if most is None or least == most:
+            return f"a whole number of {least} digit{'' if least == '1' else 's'}"
+        return f"a whole number of {least} to {most} digits"
+    if _LITERALS.fullmatch(pattern):
+        *first, last = pattern.split("|")
+        return f"{', '.join(first)} or {last}"
+    return None
 
 
 def _pattern_words(pattern: str) -> str | None:

@@ -276,6 +276,7 @@ PRESETS = (
                 "the JSON that disables a flag",
                 default='{"enabled": false}',
                 pattern=r"[{\[].*",
+                takes="JSON, an object or an array: {...} or [...]",
             ),
             DISABLED,
             REQUEST_SECONDS,
@@ -304,6 +305,7 @@ PRESETS = (
                 "the JSON that enables a flag at a step; PERCENT stands for its percentage",
                 default='{"enabled": true, "rollout": PERCENT}',
                 pattern=r"[{\[].*PERCENT.*",
+                takes="JSON, an object or an array, with PERCENT where the percentage goes",
             ),
             param(
                 "rollout",
@@ -311,6 +313,7 @@ PRESETS = (
                 " PERCENT stands for its percentage",
                 default='"rollout" *: *PERCENT([^0-9.]|$)',
                 pattern=".*PERCENT.*",
+                takes="a regular expression with PERCENT where the percentage goes",
             ),
             DISABLED,
             param(

@@ -335,6 +335,7 @@ PRESETS = (
                 " paths), or any commit, tag or branch",
                 default="previous",
                 pattern=r"previous|[A-Za-z0-9][A-Za-z0-9._/~^@{}-]{0,127}",
+                takes="previous, or a commit, tag or branch (a1b2c3d, v2.9.1, HEAD~1)",
             ),
             param("repo", "the repository's work tree", type=ParamType.PATH, default="/etc"),
             param(
@@ -342,6 +343,7 @@ PRESETS = (
                 "comma-separated paths in the repository to restore; `.`: all of it",
                 default=".",
                 pattern=rf"{_PATH}(,{_PATH})*",
+                takes="paths in the repository joined by commas, no spaces (nginx,ssl); .: all",
             ),
             param(
                 "diff_lines",
@@ -358,6 +360,7 @@ PRESETS = (
                 " refused, nothing changed; empty: not checked",
                 default="",
                 pattern="([0-9a-f]{40,64})?",
+                takes="a content id a confirmation set (40 to 64 hex digits), or empty",
             ),
             RESTART,
             CHECK,

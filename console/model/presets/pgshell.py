@@ -42,6 +42,7 @@ CONNECTION = (
         "PGHOST for psql: a socket directory or an address; empty: libpq's default",
         default="",
         pattern=r"|[A-Za-z0-9._/:-]{1,255}",
+        takes="a host name, an address or a socket directory (/var/run/postgresql), or empty",
     ),
     param("pg_port", "PGPORT for psql", type=ParamType.PORT, default="5432"),
     param(
@@ -49,6 +50,7 @@ CONNECTION = (
         "PGUSER for psql; empty: the login user",
         default="",
         pattern=r"|[A-Za-z0-9_.-]{1,63}",
+        takes="a role name of letters, digits, '_', '.', '-', or empty (the login user)",
     ),
     param(
         "database", "the database to measure and migrate", type=ParamType.NAME, default="postgres"

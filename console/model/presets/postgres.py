@@ -66,6 +66,7 @@ ARCHIVE_OPTIONAL = param(
     " a timeline the archive does not hold yet; empty: none",
     default="",
     pattern=r"|[A-Za-z0-9._/+-][A-Za-z0-9._/+@-]{0,1023}",
+    takes="a directory of letters, digits, '.', '_', '/', '+', '@', '-', or empty (none)",
 )
 BACKUP = param(
     "backup",
@@ -368,6 +369,8 @@ PRESETS = (
                 type=ParamType.TIMESTAMP,
                 required=True,
                 pattern=r".*(Z|[+-][0-9]{2}:?[0-9]{2})",
+                takes="a timestamp with its zone, like 2024-05-01T13:45:00Z (UTC) or"
+                " 2024-05-01 15:45:00+02:00 (at most 6 decimals of a second)",
             ),
             EXPECT,
         ),

@@ -17,12 +17,19 @@ from console.model.presets.base import (
 
 FLAG_LIST = r"[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*"
 
-FLAGS = param("flags", "comma-separated flag names", pattern=FLAG_LIST, required=True)
+FLAGS = param(
+    "flags",
+    "comma-separated flag names",
+    pattern=FLAG_LIST,
+    required=True,
+    takes="flag names joined by commas, no spaces (new_checkout,dark_mode)",
+)
 STEPS = param(
     "steps",
     "percentages, each checked before the next",
     pattern=r"[0-9]{1,3}(,[0-9]{1,3})*",
     default="5,25,50,100",
+    takes="percentages joined by commas, no spaces (5,25,50,100)",
 )
 FLAGS_FILE = param(
     "flags_file", "the file of `name=percent` lines", type=ParamType.PATH, required=True
