@@ -121,10 +121,10 @@ def releases_fleet(sshd_server, tmp_path: Path, strategies: dict, hosts: tuple[s
     return fleet
 
 
-def run(fleet: Fleet, journal: Path, *hosts: str):
+def run(fleet: Fleet, journal: Path, *hosts: str, named: tuple[str, ...] = ()):
     chosen = ("--hosts", ",".join(hosts)) if hosts else ()
     return fleet.cli(
-        "run", "--systems", "app", *chosen, "--strategy", "version-rollback",
+        "run", "--systems", "app", *chosen, "--strategy", "version-rollback", *named,
         "--trigger", "user-impact", "--reason", "checkout errors", "--yes",
         "--journal", str(journal),
     )  # fmt: skip

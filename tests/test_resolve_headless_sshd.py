@@ -138,7 +138,7 @@ def test_hosts_that_differ_leave_the_step_unsent_and_say_how_to_go_on(fleet, tmp
     )  # fmt: skip
     assert named.returncode == 0, named.stdout + named.stderr
     assert set(releases(fleet).values()) == {"2.9.1"}
-    assert "resolved target=" not in named.stdout  # a release named: nothing to ask
+    assert "resolved target=" not in named.stdout  # a release named: checked, not resolved
 
 
 def test_a_host_that_cannot_resolve_it_is_named_and_the_others_go_on(fleet, tmp_path):
@@ -208,6 +208,15 @@ def test_dry_run_says_the_release_is_asked_of_the_hosts(fleet, tmp_path):
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "# target=previous: not known here (nothing is connected); the run asks" in dry.stdout
     assert "2.9.1" not in dry.stdout
+    named = fleet.cli(
+        "run", "--systems", "app", "--strategy", "version-rollback", "--param", "target=2.9",
+        "--trigger", "user-impact", "--reason", "checkout errors", "--dry-run",
+    )  # fmt: skip
+    assert named.returncode == 0, named.stdout + named.stderr
+    assert (
+        "# target=2.9: the run asks every host whether it is there to go to before this step"
+        " (nothing is connected here); where a host lacks it, nothing is sent for the step"
+    ) in named.stdout, named.stdout
 
 
 def test_hosts_rolled_back_already_are_named_beside_those_that_cannot_resolve_it(fleet, tmp_path):
@@ -230,3 +239,34 @@ def test_hosts_rolled_back_already_are_named_beside_those_that_cannot_resolve_it
         "; fix it there, or run again naming it (--param target=VALUE), or on fewer hosts"
         " (--hosts); journal " + str(tmp_path / "second" / "journal.jsonl")
     ), verdict
+
+
+def test_a_release_named_that_some_hosts_lack_is_refused_before_anything_is_sent(fleet, tmp_path):
+    """h245's walk: `target=2.9` named, and nothing asked the hosts before the yes: the run
+    went to every host, and those without the release failed at their precheck while the
+    others rolled back. It is asked first: hosts that lack it are named, with those where
+    it is there, nothing sent; the way on is a run on the hosts that have it."""
+    for host in ("app-1", "app-2"):
+        (fleet.sandboxes[host] / "releases" / "2.9.0").mkdir()
+    before = releases(fleet)
+    named = ("--param", "target=2.9.0")
+
+    stopped = run(fleet, tmp_path / "run", named=named)
+
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    assert sent_for(tmp_path / "run", "restore") == [] and releases(fleet) == before
+    verdict = stopped.stdout.strip().splitlines()[-1]
+    assert "not started, nothing sent: target=2.9.0 is refused on 2 of 4 host(s): app-3" in verdict
+    lacks = f"no release 2.9.0 in {fleet.sandboxes['app-4'].resolve() / 'releases'}"
+    assert (
+        f"; app-4: {lacks} (the latest there: 2.9.1 2.10.0): name one of them (target)" in verdict
+    )
+    assert (
+        "; it is there on app-1, app-2; run again naming it (--param target=VALUE), or on"
+        " fewer hosts (--hosts); journal "
+    ) in verdict, verdict
+
+    fewer = run(fleet, tmp_path / "fewer", "app-1", "app-2", named=named)
+
+    assert fewer.returncode == 0, fewer.stdout + fewer.stderr
+    assert releases(fleet) == {**before, "app-1": "2.9.0", "app-2": "2.9.0"}

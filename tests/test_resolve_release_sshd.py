@@ -121,7 +121,7 @@ async def test_hosts_that_would_go_to_different_releases_stop_it_before_the_ques
         await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
         conductor = app.conductor
         assert conductor.state.params["target"] == "2.9.1"
-        app.start_run("restore")  # named: nothing to resolve, asked at once
+        app.start_run("restore")  # named: asked of the hosts, which all have it
         await until(pilot, lambda: isinstance(app.screen, RunConfirm), 30)
         await pilot.press("y")
         await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
@@ -172,3 +172,30 @@ async def test_a_host_that_cannot_resolve_it_does_not_hold_up_the_others(fleet, 
         assert hosts["app-4"].status.value == "failed"
     for host in ("app-1", "app-2", "app-3"):
         assert (fleet.sandboxes[host] / "current").readlink().name == "2.9.1"
+
+
+async def test_a_release_named_that_some_hosts_lack_stops_it_before_the_question(fleet, tmp_path):
+    """h245's walk at 80x24: `target=2.9` typed, and the confirmation offered the rollback
+    to it on every host without asking them (only `previous` was asked): after the yes,
+    the hosts without it failed at their precheck. Asked first, those are named, with
+    where it is there, and nothing is sent (headless: test_resolve_headless_sshd)."""
+    for host in ("app-1", "app-2"):
+        (fleet.sandboxes[host] / "releases" / "2.9.0").mkdir()
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        conductor.confirm("open-bridge")
+        for step in ("halt", "assess"):
+            assert await conductor.run_step(step)
+        conductor.choose_strategy("version-rollback", {"target": "2.9.0"})
+        app.start_run("restore")
+        await until(pilot, lambda: any(n.title == "Not started" for n in app._notifications), 60)
+        assert not isinstance(app.screen, RunConfirm)
+        [toast] = [n for n in app._notifications if n.title == "Not started"]
+        assert toast.message.startswith(
+            "target=2.9.0 is refused on 2 of 4 host(s): app-3: no release 2.9.0 in"
+        ), toast.message
+        assert "; it is there on app-1, app-2. b on the checklist chooses" in toast.message
+        assert sent(app) == []
+    assert set(releases(fleet).values()) == {"2.10.0"}

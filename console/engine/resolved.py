@@ -41,6 +41,8 @@ class Resolved:
     # `symbolic` is a value named outright (`revision=0001`), checked on the hosts only:
     # it goes as given, nothing pinned
     given: bool = False
+    # the hosts of `refused` whose own command refused it (the others were not reached)
+    refused_there: frozenset[str] = frozenset()
 
     @property
     def value(self) -> str | None:
@@ -132,6 +134,16 @@ class Resolved:
         go on where the console's words (choose the strategy again) are of no use
         (headless: `--param target=VALUE`, `--hosts`)."""
         naming = f"choose the strategy again naming {self.param}"
+        # A value named outright that some hosts answered they lack (`target=2.9`, a
+        # release not there) goes to none: sent as it was, those failed at their precheck
+        # after a yes that had offered it to all of them. (Lacked by all: said below.)
+        lacking = {h: w for h, w in self.refused.items() if h in self.refused_there}
+        if self.given and lacking and self.values:
+            asked = len(self.refused) + len(self.values) + len(self.nothing)
+            return (
+                f"{self.param}={self.symbolic} is refused on {len(lacking)} of {asked} host(s):"
+                f" {_alike(lacking)}; it is there on {named_some(sorted(self.values), 3)}"
+            ) + (f"; {again}" if again else "")
         # A host that could not resolve it (unreachable, or its precheck would fail there)
         # stops it only when no host could: the others go on as before, each host's
         # precheck deciding (seen: one host down held up the rollback of the rest).

@@ -80,7 +80,8 @@ async def resolve(
     stays = {h: c for h, _, _, how, c, _ in found_on if how == NOTHING_ON and c}
     values = {h: v for h, v, _, how, _, _ in found_on if how == RESOLVED_ON and v}
     said = {h: s for h, _, s, how, _, _ in found_on if how == RESOLVED_ON}
-    refused = {h: s for h, _, s, how, _, _ in found_on if how == REFUSED_ON}
+    refused = {h: s for h, _, s, how, _, _ in found_on if how in (REFUSED_ON, UNREACHED)}
+    answered = frozenset(h for h, _, _, how, _, _ in found_on if how == REFUSED_ON)
     nothing = {h: s for h, _, s, how, _, _ in found_on if how == NOTHING_ON}
     same = {h: c for h, v, _, how, c, _ in found_on if how == RESOLVED_ON and v and c}
     current = {h: f for h, v, _, how, _, f in found_on if how == RESOLVED_ON and v and f}
@@ -100,6 +101,7 @@ async def resolve(
         confirmed,
         current,
         given=asked != resolver.symbolic,
+        refused_there=answered,
     )
 
 
@@ -154,6 +156,7 @@ def asking(
 
 
 RESOLVED_ON, NOTHING_ON, REFUSED_ON = "resolved", "nothing to do", "refused"
+UNREACHED = "not asked"  # refused too: the host was not reached, or did not answer
 # How to go on, where hosts do not give one value: headless `run`, and a scenario's drill
 # (which takes no --param: its parameters are fixed in drills.toml).
 RUN_NAMING = "run again naming it (--param {param}=VALUE), or on fewer hosts (--hosts)"
@@ -163,16 +166,17 @@ DRILL_NAMING = "name it in the scenario's params in drills.toml ({param} = VALUE
 async def _ask(
     pool: SshPool, target: Target, command: str, timeout: float, param: str
 ) -> tuple[str, str, str, str, str, str]:
-    """(host, value, words, how it ended: RESOLVED_ON, NOTHING_ON or REFUSED_ON, what the
+    """(host, value, words, how it ended: RESOLVED_ON, NOTHING_ON, REFUSED_ON (by the host's
+    command) or UNREACHED, what the
     value holds: `same=`, if said, what the host is on now: `from=`, if said)."""
     try:
         result = await pool.run(target, command, timeout)
     except HostFailure as failure:
-        return target.name, "", said_once(failure.failure, failure.detail), REFUSED_ON, "", ""
+        return target.name, "", said_once(failure.failure, failure.detail), UNREACHED, "", ""
     except ssh_timeout():
-        return target.name, "", f"no answer within {timeout:g} s", REFUSED_ON, "", ""
+        return target.name, "", f"no answer within {timeout:g} s", UNREACHED, "", ""
     except ssh_errors() as exc:
-        return target.name, "", f"connection lost: {exc}", REFUSED_ON, "", ""
+        return target.name, "", f"connection lost: {exc}", UNREACHED, "", ""
     if result.exit_status != 0:
         err = str(result.stderr or "").strip().splitlines()
         said = visible((telling(err) or f"exit {result.exit_status}").strip(), one_line=True)

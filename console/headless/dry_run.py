@@ -9,7 +9,7 @@ from pathlib import Path
 
 from console.engine.channel_targets import shown_target, target_of
 from console.engine.conductor import Conductor
-from console.engine.plan import plan_step
+from console.engine.plan import plan_step, strategy_params
 from console.engine.resolving import resolver_for
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
@@ -135,15 +135,32 @@ def _routes_verdict(unroutable: list[Route]) -> int:
 def _resolve_plan(conductor: Conductor, step: Step) -> str:
     """`target=previous`: what it stands for is asked of the hosts when the run gets
     there (nothing is connected here): said, so that the commands below, which name it as
-    given, are not read as naming a release."""
+    given, are not read as naming a release. A value named outright that the resolve
+    checks (`target=2.9`): that it is asked whether each host has it."""
     found = resolver_for(conductor, step.id)
     if found is None:
-        return ""
+        return _named_plan(conductor, step)
     said = f"{found[1].param}={found[1].symbolic}"
     return (
         f"# {said}: not known here (nothing is connected); the run asks every host what it"
         f" stands for before this step, and goes only if they agree, with that value"
         f" (else nothing is sent for the step; --param {found[1].param}=VALUE names it)"
+    )
+
+
+def _named_plan(conductor: Conductor, step: Step) -> str:
+    """`target=2.9`, named: the run asks every host whether it has it first."""
+    found = resolver_for(conductor, step.id, named=True)
+    if found is None:
+        return ""
+    strategy, resolver = found
+    value = strategy_params(conductor.state, strategy.name, strategy, conductor.secrets).get(
+        resolver.param
+    )
+    return (
+        f"# {resolver.param}={value}: the run asks every host whether it is there to go to"
+        " before this step (nothing is connected here); where a host lacks it, nothing is"
+        " sent for the step"
     )
 
 

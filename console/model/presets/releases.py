@@ -231,7 +231,7 @@ PRESETS = (
         action=ACTION,
         verify=VERIFY,
         undo=UNDO,
-        resolve=Resolve("target", "previous", RESOLVE),
+        resolve=Resolve("target", "previous", RESOLVE, checks_named=True),
         needs=("a `current` symbolic link into a directory of releases", "GNU coreutils (mv -T)"),
     ),
 )
