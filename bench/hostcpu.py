@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import os
 import shlex
+import shutil
 import statistics
 import sys
 import tempfile
@@ -133,6 +134,7 @@ def main() -> int:
     finally:
         fleet.stop()
         cgroup.remove()
+        shutil.rmtree(work, ignore_errors=True)
     median = statistics.median
     print(f"{args.hosts} hosts, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
     for name, values in samples.items():

@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import gc
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -66,7 +67,7 @@ async def measure(
     targets = targets_for(inventory, [h.name for s in inventory.systems for h in s.hosts])
     pool = SshPool(inventory.ssh)
     recorder = Recorder(
-        JournalWriter(Path(tempfile.mkdtemp()) / "journal.jsonl"), SystemClock(), current_actor()
+        JournalWriter(config.parent / "journal.jsonl"), SystemClock(), current_actor()
     )
     runner = Runner(pool, recorder)
     command = RenderedCommand("true", "true")
@@ -146,6 +147,7 @@ def main() -> int:
         samples = asyncio.run(measure(fleet, config, args.hosts, args.rounds, args.callgrind))
     finally:
         fleet.stop()
+        shutil.rmtree(work, ignore_errors=True)
     print(f"{args.hosts} hosts, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
     medians = {}
     for name, values in samples.items():
