@@ -87,6 +87,10 @@ def check_config(args: argparse.Namespace) -> int:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
     if unroutable:
         return EXIT_USAGE
+    if reached := _drills_reach_production(settings):  # as `drill` refuses it
+        for line in reached:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_USAGE
     host_count = len(settings.inventory.host_names)
     warnings = len(settings.warnings) + len(noted) + len(keyed) + unset + len(misplaced)
     warned = f", {counted(warnings, 'warning')}" if warnings else ""
@@ -130,6 +134,16 @@ def _key_notes(inventory):
         return out
 
     return notes
+
+
+def _drills_reach_production(settings) -> list[str]:
+    """Each drilled host whose route ends on a production host's machine."""
+    from console.engine.drill import drill_systems
+    from console.engine.drill_reach import production_reached
+
+    scenarios = settings.drills.scenarios
+    systems = [s for scenario in scenarios for s in drill_systems(settings, scenario)]
+    return production_reached(settings.inventory, list(dict.fromkeys(systems)))
 
 
 def _unset_secrets(settings, directory: Path) -> int:

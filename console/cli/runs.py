@@ -128,6 +128,10 @@ def _no_production(settings: Settings, systems: list[str], hosts: list[str]) -> 
         if said := production_named(settings.inventory, name, host):
             option = "--hosts" if host else "--systems"
             raise UsageError(f"{option}: {said}")
+    from console.engine.drill_reach import production_reached
+
+    if reached := production_reached(settings.inventory, systems):  # another name for it
+        raise UsageError(f"--systems: {'; '.join(reached)}")
 
 
 def _params_from_env(settings: Settings, given: list[str], params: dict[str, str]) -> Settings:

@@ -71,6 +71,12 @@ def check_scenario(settings: Settings, scenario: Scenario, demo: bool) -> None:
         )
     for part in scenario.plan:
         check_params(settings.strategy(part.strategy), part.params)
+    from console.engine.drill_reach import production_reached
+
+    if not demo and (
+        reached := production_reached(settings.inventory, drill_systems(settings, scenario))
+    ):
+        raise ProcedureError(f"scenario {scenario.name!r}: {'; '.join(reached)}")
 
 
 def title_of(scenario: Scenario) -> str:
