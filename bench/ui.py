@@ -860,6 +860,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.part == "resume" and args.journal is None:
         parser.error("--part resume needs --journal: a journal of bench/journal.py --keep DIR")
+    if args.write and args.part:
+        parser.error("--write records the fan-out rounds and the timeline: leave --part out")
     if args.write_journal:
         write_timeline(args.write_journal, args.events)
         return 0
