@@ -42,6 +42,11 @@ def _line_of(path: Path, text: str) -> int:
             "strategies[1].params[7].default",
             "the default 'ten' is not a whole number of 1 to 6 digits",
         ),
+        (  # ... and in the configuration's own words, where it gives them
+            "strategies.toml", STRATEGY_MARK,
+            '  { name = "wait_seconds", default = "ten", takes = "seconds, in digits" },',
+            "strategies[1].params[7].default", "the default 'ten' is not seconds, in digits",
+        ),
         (
             "inventory.toml", HOST_MARK, 'jump_host = "deploy@bastion:99999"',
             "systems[0].hosts[1].jump_host",

@@ -82,6 +82,8 @@ def test_typed_parameters_reject_what_does_not_fit():
         check_value("n", "12a", "integer", None)
     with pytest.raises(ParameterError, match="is not text matching"):
         check_value("flag", "Checkout", "string", r"[a-z-]+")
+    with pytest.raises(ParameterError, match=r"'Checkout' is not a flag name in lowercase$"):
+        check_value("flag", "Checkout", "string", r"[a-z-]+", takes="a flag name in lowercase")
     # `date +%N` gives nine decimals; PostgreSQL keeps six: the refusal says so
     assert check_value("t", "2026-12-02T03:50:17.261087Z", "timestamp", None)
     with pytest.raises(ParameterError, match=re.escape("(at most 6 decimals of a second)")):

@@ -79,7 +79,9 @@ def check_params(
                 )
             continue
         try:
-            values[p.name] = check_value(p.name, str(value), p.type.value, p.pattern, p.description)
+            values[p.name] = check_value(
+                p.name, str(value), p.type.value, p.pattern, p.description, p.takes
+            )
         except ParameterError as exc:
             raise ParameterRefused(redact(str(exc)), p.name) from None
     preset = find_preset(strategy.kind, strategy.preset) if strategy.preset else None

@@ -133,7 +133,9 @@ def _part(settings: Settings, part: Part, where: Loc, systems: list[str]) -> lis
             problems.append(((*where, "params", name), message))
             continue
         try:
-            check_value(name, value, param.type.value, param.pattern, param.description)
+            check_value(
+                name, value, param.type.value, param.pattern, param.description, param.takes
+            )
         except ParameterError as exc:
             problems.append(((*where, "params", name), str(exc)))
     return problems

@@ -49,7 +49,7 @@ def _default_fits(default: str | None, fields: dict[str, Any]) -> str | None:
     both are valid: a default's problem is said beside another field's, as each is)."""
     if default is None or "type" not in fields or "pattern" not in fields:
         return default
-    problem = value_problem(default, fields["type"], fields["pattern"])
+    problem = value_problem(default, fields["type"], fields["pattern"], "", fields.get("takes", ""))
     if problem:
         raise ValueError(f"the default {problem}")
     return default
@@ -62,6 +62,8 @@ class Parameter(Frozen):
     name: str = ruled(pattern=r"^[a-z_][a-z0-9_]*$")
     type: ParamType = ParamType.STRING
     pattern: Annotated[str | None, After(_pattern_compiles)] = None
+    # what the pattern takes, in words: a refused value is said so, not as the pattern
+    takes: str = ""
     default: Annotated[str | None, Before(_default_as_written), AfterFields(_default_fits)] = None
     required: bool = False
     description: str = ""

@@ -138,9 +138,12 @@ READABLE_PATTERN = 60
 PATTERN_WORDS: dict[str, str] = {}
 
 
-def allowed_form(type_: str, pattern: str | None, words: str = "") -> str:
+def allowed_form(type_: str, pattern: str | None, words: str = "", takes: str = "") -> str:
     """The values a parameter takes, in words (a pattern `|X` allows empty text too);
-    `words`, its description, in place of a pattern too long to read."""
+    `words`, its description, in place of a pattern too long to read; `takes`, what its
+    configuration says its pattern takes, in place of any."""
+    if pattern and takes:
+        return takes
     if pattern and (said := _pattern_words(pattern) or _simple_words(pattern)):
         return said
     if pattern and words and len(pattern) > READABLE_PATTERN:
@@ -186,14 +189,16 @@ def _pattern_words(pattern: str) -> str | None:
     return PATTERN_WORDS.get(pattern)
 
 
-def value_problem(value: str, type_: str, pattern: str | None, words: str = "") -> str | None:
+def value_problem(
+    value: str, type_: str, pattern: str | None, words: str = "", takes: str = ""
+) -> str | None:
     """Why `value` may not be sent as a parameter of this type and pattern, or None. A
     value that starts with '-' could be read as an option: only a pattern may allow it."""
     if "\x00" in value:
         return "contains a NUL byte"
 
     def form() -> str:  # only when refused: the presets' words may be made for it
-        return allowed_form(type_, pattern, words)
+        return allowed_form(type_, pattern, words, takes)
 
     type_pattern = TYPE_PATTERNS.get(type_)
     if type_ == "timestamp" and (zone := _zone_problem(value, pattern)):
@@ -252,10 +257,12 @@ def _not_a_time(value: str) -> str | None:
     return None
 
 
-def check_value(name: str, value: str, type_: str, pattern: str | None, words: str = "") -> str:
+def check_value(
+    name: str, value: str, type_: str, pattern: str | None, words: str = "", takes: str = ""
+) -> str:
     """Return the value if it may be sent, else raise naming the parameter (`words`: its
     description)."""
-    problem = value_problem(value, type_, pattern, words)
+    problem = value_problem(value, type_, pattern, words, takes)
     if problem:
         raise ParameterError(f"parameter {name!r}: {problem}")
     return value
