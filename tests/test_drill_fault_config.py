@@ -88,3 +88,23 @@ def test_a_fault_that_would_not_run_as_written_is_refused_at_its_line(
     for command in (("check-config", str(config)), ("drill", "--list", "--config", str(config))):
         result = _cli(*command)
         assert (result.returncode, result.stderr.strip()) == (2, said), (command, result)
+
+
+def test_a_target_meant_in_seconds_is_said(tmp_path: Path, capsys):
+    """Walked as a new user: `rto_minutes = 300`, five minutes meant, on a system whose
+    RTO is 15 min passed check-config, and every drill's recovery up to five hours with it."""
+    from console.cli import main
+
+    config = tmp_path / "config"
+    assert main(["init", str(config)]) == 0
+    drills = DRILLS.replace(
+        'reason = "monthly drill"\n', 'reason = "monthly drill"\nrto_minutes = 900\n'
+    )
+    (config / "drills.toml").write_text(drills)
+    capsys.readouterr()
+    assert main(["check-config", str(config)]) == 0
+    assert (
+        f"warning: {config / 'drills.toml'}:7: scenarios[0].rto_minutes: scenario 'web-release':"
+        " its target, 900 min, is 60 times web's RTO (15 min) in inventory.toml: its drill"
+        " passes a recovery that misses it (900 seconds would be 15 min)\n"
+    ) in capsys.readouterr().err

@@ -33,6 +33,7 @@ def check_config(args: argparse.Namespace) -> int:
         unwatched_canaries,
         unwatched_systems,
     )
+    from console.model.drill_targets import odd_drill_targets
     from console.model.port_written import port_written
     from console.model.short_secrets import short_secrets
     from console.paths import demo_config, find_config
@@ -46,6 +47,7 @@ def check_config(args: argparse.Namespace) -> int:
         undetectable_drills,
         unjudged_integrity,
         untimed_drills,
+        odd_drill_targets,
         unchecked_rollouts,
         unwatched_canaries,
         countless_triggers,
