@@ -25,7 +25,10 @@ from console.engine.conductor import new_incident_id
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
 from console.engine.targets import targets_for
+from console.journal.export.document import build_document
+from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
+from console.journal.times import utc
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import CommandIntent
@@ -351,6 +354,22 @@ def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_pa
         assert "service runs 2.4.1" in run.last_line
         assert restore.status is StepStatus.FAILED
         assert conductor.state.unknown_hosts == []
+        # The document says it at the step: cut short by the console's end, web-1 left
+        # unknown, and verified (when, by whom, what was found); it read "failed: 1 failed,
+        # 1 succeeded", all that only in the timeline.
+        (step,) = [s for s in build_document(events).steps if s.id == "restore"]
+        (said,) = step.interrupted
+        verified = next(e for e in events if e.kind == Kind.UNKNOWN_VERIFIED)
+        killed = next(e for e in events if e.kind == Kind.LOCK_ACQUIRED).data.pid
+        assert said.startswith(
+            f"interrupted by the console's end (rollback-console run pid {killed} ("
+        ), said
+        assert " ended without closing it or letting go (killed, or crashed); " in said
+        assert said.endswith(
+            "): outcome unknown on web-1; then web-1 verified: failed, by"
+            f" {verified.who.login} at {utc(verified.ts)} (v after the resume)"
+        ), said
+        assert said in render_markdown(events)
 
     asyncio.run(resume_and_verify())
 

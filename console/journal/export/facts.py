@@ -229,6 +229,13 @@ class StepFacts(Strict):
         " order (`attempt 1: held at 50 % on 4 hosts (stage 2 of 3): not healthy after the"
         " stage: ...`): a rollout held, a halt between waves, a failure retried",
     )
+    interrupted: list[str] = Field(
+        [],
+        description="each run of it the console's end cut short, the hosts it left unknown"
+        " and what settled them after the resume (`interrupted by the console's end (...):"
+        " outcome unknown on web-1; then web-1 verified: succeeded, by root at ... (v after"
+        " the resume)`)",
+    )
     commands: list[Command]
     to: str | None = Field(
         None,

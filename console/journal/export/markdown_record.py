@@ -55,6 +55,7 @@ def _step_line(marker: str, step: StepFacts) -> str:
         said.append(out_of_order(step.ahead_of))
     if step.attempts > 1:  # and how the runs before the last ended: a hold, a halt
         said += [f"{step.attempts} attempts", *step.earlier]
+    said += step.interrupted  # cut short by the console's end: its hosts, their verify
     if step.to:  # what it brought the data back to (a recovery's target), or was to
         statuses = {s.value: s for s in StepStatus}  # else interrupted: not recovered
         said.append(recovery_said(statuses.get(step.status, StepStatus.FAILED), step.to))

@@ -12,6 +12,7 @@ from console.journal.export.facts import (
     Notification,
     StepFacts,
 )
+from console.journal.export.interrupted import interruptions
 from console.journal.worded import NEVER_ENDED, worded_since
 from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, StepCompleted, StepConfirmed, StepStarted
@@ -95,6 +96,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
     nobody reached, as `not done`."""
     catalogue = reading.step_catalogue(events)
     titles = step_titles(events)
+    cut = interruptions(events)
     order: list[str] = []
     confirmed: dict[str, str] = {}
     ahead: dict[str, list[Passed]] = {}  # taken out of order: the first time it was
@@ -153,6 +155,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
                 finished=st.finished,
                 attempts=max([runs.get(step, 0), *(r.attempt for r in st.hosts.values())]),
                 earlier=earlier.get(step, []),
+                interrupted=cut.get(step, []),
                 commands=commands[step].sent if step in commands else [],
                 to=st.to or None,
             )
