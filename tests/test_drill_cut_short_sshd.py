@@ -87,6 +87,11 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     kinds = [e.kind for e in read_journal(journal).events]
     assert Kind.DRILL_FAULT in kinds and Kind.DRILL_FAULT_UNDONE not in kinds
+    # `list` says it (walked: 'open' and 'Left open: ... killed, or crashed', alone)
+    assert (
+        "\n  fault NOT undone: deploy the bad release 1.1 on app-1, app-2: the drill was cut"
+        " short before its verdict; undo it by hand there\n" in fleet.cli("list").stdout
+    )
     for sandbox in fleet.sandboxes.values():  # the fault is still there; put back by hand
         assert (sandbox / "current").readlink() == Path("releases/1.1")
         (sandbox / "current").unlink()

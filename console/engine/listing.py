@@ -15,7 +15,7 @@ from console.journal.left_open import LastDriver
 from console.journal.lock import SystemLocks
 from console.journal.outcomes import hand_over_said
 from console.journal.results import drill_failed
-from console.journal.store import parse_line
+from console.journal.store import parse_line, read_journal
 from console.model.events import Event
 from console.model.undo_went import undo_since, undos_went
 
@@ -114,6 +114,10 @@ def list_incidents(
         steps = [s for s in state.steps if not s.endswith(".undo")]
         undos = [u for s in steps if (u := undo_since(state, s)) is not None]
         incident_id = state.incident_id or path.parent.name
+        ended = None if state.closed else driver.ended(quit_too=True)
+        not_undone = _not_undone(state.drill_verdict)
+        if state.drill and ended and state.drill_verdict is None:  # its process gone
+            not_undone = _left_in_place(path)
         found.append(
             IncidentSummary(
                 path=path,
@@ -128,10 +132,10 @@ def list_incidents(
                 undo=undos_went(undos),
                 drill_failed=drill_failed(state),
                 custody=custody(path.parent, incident_id, held, _handed(state)),
-                ended=None if state.closed else driver.ended(quit_too=True),
+                ended=ended,
                 systems=tuple(state.systems),
                 handed_over=hand_over_said(state),
-                not_undone=_not_undone(state.drill_verdict),
+                not_undone=not_undone,
             )
         )
     return sorted(found, key=_newest_first, reverse=True)
@@ -146,6 +150,20 @@ def _not_undone(verdict: dict[str, Any] | None) -> tuple[str, ...]:
         for f in faults
         if (undone := f.get("undone")) is not None and not undone.get("ok")
     )
+
+
+def _left_in_place(path: Path) -> tuple[str, ...]:
+    """An open drill whose process ended before its verdict (killed, its terminal closed):
+    each fault it left in place, from the whole journal (read for such a drill alone)."""
+    from console.model.drillfold import faults_left
+    from console.model.state import fold
+
+    try:
+        state = fold(read_journal(path).events)
+    except (JournalError, OSError):  # said by the lock's refusal, as it can
+        return ()
+    cut = "the drill was cut short before its verdict; undo it by hand there"
+    return tuple(f"{left}: {cut}" for left in faults_left(state))
 
 
 def _handed(state: IncidentState) -> dict[str, Any] | None:
