@@ -50,6 +50,19 @@ def test_an_undo_says_what_its_commands_do_on_every_host_at_once():
     ]
 
 
+def test_the_undo_of_a_recovery_says_it_brings_the_replaced_data_back():
+    """Walked at 80x24: u on an orders-replay step read only "puts back what the action
+    changed", as if a clean-up; it puts back the data the recovery replaced, bad data and
+    all."""
+    settings = load_settings(example_config())
+    for name in ("orders-restore", "orders-replay", "orders-pitr"):
+        text = strategy_text(settings.strategy(name), {}, hosts=1, undo=True).plain
+        assert text.splitlines()[-1] == (
+            "Does: its undo puts back the data the recovery replaced on each host, bad data"
+            " included"
+        )
+
+
 def test_a_host_supplied_looking_value_is_shown_inert():
     strategy = load_settings(example_config()).strategy("version-rollback")
     text = strategy_text(strategy, {"target": "1.0\x1b[2J"}, hosts=1, undo=False).plain

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from console.model.kinds import STRATEGY_KINDS, RunsOn
+from console.model.kinds import STRATEGY_KINDS, RunsOn, StrategyKind
 from console.model.notify_kinds import MAY_PAGE_TWICE, NOT_AGAIN, NOT_SENT
 from console.model.outcome import named
 from console.model.strategies import Strategy
@@ -69,6 +69,9 @@ def _sends(per_host: dict[str, Commands], preview: str) -> str:
         f"It sends, rendered for {hosts[0]} (the same on {len(hosts)} of {len(per_host)}"
         f" hosts; {others})"
     )
+
+
+_RECOVERIES = (StrategyKind.BACKUP_RESTORE, StrategyKind.LOG_REPLAY, StrategyKind.POINT_IN_TIME)
 
 
 def strategy_text(
@@ -152,9 +155,10 @@ def strategy_text(
         text.append("\nStages: ", style="bold").append(stages)
     if undo:  # a flag service's, from here: the hosts hold none of it
         where = "from here, once for each host" if jump_host else "on each host"
-        text.append("\nDoes: ", style="bold").append(
-            f"its undo puts back what the action changed {where}"
-        )
+        does = f"its undo puts back what the action changed {where}"
+        if strategy.kind in _RECOVERIES:  # read as a clean-up, it would bring the bad data back
+            does = f"its undo puts back the data the recovery replaced {where}, bad data included"
+        text.append("\nDoes: ", style="bold").append(does)
         return text
     if strategy.description:
         text.append("\nDoes: ", style="bold").append(visible(strategy.description))
