@@ -243,10 +243,18 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
     assert still.returncode == 4, still.stdout + still.stderr
     assert "app-2: not verified" in still.stdout, still.stdout
     assert "verify again once the change has finished" in still.stderr, still.stderr
-    # Once the change has finished, it settles app-2, in that incident: exit 0.
+    # Once the change has finished, it settles app-2, in that incident: exit 0. The verify
+    # edited since the incident opened is said, and what it shows is what it sends.
     (fleet.sandboxes["app-2"] / "slow").unlink()
+    strategies = fleet.config / "strategies.toml"
+    strategies.write_text(strategies.read_text().replace("grep -q 2.4.0", "grep -qF 2.4.0"))
     verified = fleet.cli("verify", first)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith(
+        "! strategies.toml changed since the incident opened: this verify sends what is"
+        " shown, the files as they are now.\n"
+    ), verified.stdout
+    assert "grep -qF 2.4.0 release" in verified.stdout, verified.stdout
     assert "app-2: verified: succeeded" in verified.stdout, verified.stdout
     assert f"incident {incident} stays open:" in verified.stderr, verified.stderr
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")

@@ -35,7 +35,11 @@ def _strategies(restart: str) -> dict:
         "name": "flip",
         "kind": "custom",
         "params": [{"name": "restart", "default": restart}],
-        "commands": {"action": "sh -c {{restart}} > said", "verify": "test -s said"},
+        "commands": {
+            "action": "sh -c {{restart}} > said",
+            "verify": "test -s said",
+            "undo": "sh -c {{restart}} > undone",
+        },
     }
     return {"strategies": [flip]}
 
@@ -130,6 +134,38 @@ async def test_a_changed_strategies_toml_is_said_where_the_step_is_confirmed(
         "run with the configuration read when the console started, as its confirmation"
         f" showed: strategies.toml sha256 {started}… (now {_sha(strategies)}…); changed since:"
         ' strategies.toml (strategies.flip.params.restart.default: "echo old" → "echo new")'
+    )
+
+
+async def test_a_resume_says_a_file_changed_since_the_incident_opened(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """Resumed after strategies.toml's undo was edited, the console said nothing, and its
+    undo showed and ran the new one. The resume says which file changed since the incident
+    opened (its opening records each file's sha256), that what its confirmations show
+    runs, and notes both sha256s."""
+    strategies = fleet.config / "strategies.toml"
+    opened = _sha(strategies)
+    async with flag_incident(fleet, "flip") as conductor:
+        journal = conductor.recorder.path
+    edited = _strategies("echo old")
+    edited["strategies"][0]["commands"]["undo"] = "sh -c {{restart}} > put-back"
+    strategies.write_text(tomli_w.dumps(edited))  # a teammate's edit meanwhile
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resuming.resume(journal)
+        await until(pilot, lambda: any(n.title == "Configuration" for n in app._notifications))
+        [said] = [n.message for n in app._notifications if n.title == "Configuration"]
+        assert app.conductor is not None
+        note = app.conductor.recorder.events[-1]
+    assert said == (
+        "strategies.toml changed since the incident opened: this console runs what its"
+        " confirmations show, the files as they are now."
+    )
+    assert note.kind == Kind.NOTE_ADDED, note
+    assert note.data.text == (
+        "console runs what its confirmations show, the files as they are now: changed since"
+        f" the opening: strategies.toml sha256 {opened}… at the opening, {_sha(strategies)}… now"
     )
 
 
@@ -286,4 +322,23 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
         f"run with the configuration read as it started: strategies.toml sha256 {started}…"
         f" (now {_sha(strategies)}…); changed since: strategies.toml"
         ' (strategies.flip.params.restart.default: "echo old" → "echo new")'
+    ), notes[-1].data.text
+    # The incident opened with the file as it was: its undo, resume and verify say so.
+    edited = tomllib.loads(strategies.read_text())
+    edited["strategies"][0]["commands"]["undo"] = "sh -c {{restart}} > put-back"
+    strategies.write_text(tomli_w.dumps(edited))  # a teammate's edit after the run
+    changed = "strategies.toml changed since the incident opened: this undo sends what"
+    shown = fleet.cli("undo", str(journal), "restore", "--dry-run")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[1] == f"# ! {changed} --dry-run shows, the files as they are now.", lines
+    assert "sh -c 'echo old' > put-back" in shown.stdout, shown.stdout  # what is shown runs
+    undone = fleet.cli("undo", str(journal), "restore", "--yes")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert f"! {changed} --dry-run shows, the files as they are now." in undone.stdout
+    assert (fleet.sandboxes["app-1"] / "put-back").read_text() == "old\n"
+    notes = [e for e in read_journal(journal).events if e.kind == Kind.NOTE_ADDED]
+    assert notes[-1].data.text == (
+        "undo sends what --dry-run shows, the files as they are now: changed since the"
+        f" opening: strategies.toml sha256 {started}… at the opening, {_sha(strategies)}… now"
     ), notes[-1].data.text

@@ -13,12 +13,15 @@ from console.cli.common import existing_journal, load, split, unknown_step
 from console.cli.console_app import ran_on_demo
 from console.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 
+UNDOES = "undo sends what --dry-run shows"  # a file changed since the incident opened
+
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
     from console.model.step_state import StepState
 
 
 def undo(args: argparse.Namespace) -> int:
+    from console.engine.config_opened import said_since_opened
     from console.engine.plan import Secrets, plan_undo
     from console.journal.redact import settings_redactor
     from console.journal.store import read_journal
@@ -31,24 +34,29 @@ def undo(args: argparse.Namespace) -> int:
     if args.step not in {s.id for s in settings.procedure.steps}:
         undoable = [s.id for s in settings.procedure.steps if s.kind is StepKind.STRATEGY]
         raise unknown_step("STEP", args.step, undoable, "strategy steps")
-    state = fold(read_journal(path).events)
+    events = read_journal(path).events
+    state = fold(events)
     step = settings.procedure.step(args.step)
     hosts = split(args.hosts) or None
     # Checked and rendered before anything is claimed, recorded or sent.
     planned = plan_undo(settings, state, step, hosts, Secrets(settings_redactor(settings).text))
     if args.dry_run:
-        return _dry_run(settings, planned, step.title)
+        since = said_since_opened(events, settings, UNDOES)
+        return _dry_run(settings, planned, step.title, f"# ! {since}" if since else "")
     if not args.yes:
         raise UsageError("undo changes hosts: add --yes (see the commands first with --dry-run)")
     return asyncio.run(_undo(settings, path, args, demo))
 
 
-def _dry_run(settings, planned, title: str) -> int:
-    """Where each host goes and the undo as it would get it; nothing is connected."""
+def _dry_run(settings, planned, title: str, since: str) -> int:
+    """Where each host goes and the undo as it would get it (`since`: the files changed
+    since the incident opened); nothing is connected."""
     from console.engine.routes import routes
     from console.headless.commands_shown import print_alike
 
     print(f"# dry run: nothing is sent. The undo of {title!r} on each host it touched")
+    if since:
+        print(since)
     here = planned.run.on_jump_host  # a flag service's API: no host's shell runs it
     if here:
         print("# it runs on this jump host, in the console's environment, once for each")
@@ -74,6 +82,7 @@ def _dry_run(settings, planned, title: str) -> int:
 
 
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
+    from console.engine.config_opened import said_since_opened
     from console.engine.session import Engine
     from console.engine.walk import confirm_waves_as
     from console.headless.common import abort_on_signals, hung_up, reachable
@@ -91,6 +100,8 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             if state.outcome:
                 closed = state.outcome_label or state.outcome
                 print(f"# the incident was closed ({closed}); the undo is recorded after")
+            if since := said_since_opened(conductor.recorder.events, settings, UNDOES, conductor):
+                print(f"! {since}", flush=True)
             conductor.recorder.subscribe(lambda event: print(console_line(event), flush=True))
             # Its waves ask as the step's do: --yes answers, after a wave whose every host
             # succeeded; after one that did not, the later hosts are left for a person.

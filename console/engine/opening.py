@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.engine.closing import open_only
+from console.engine.config_opened import digests
 from console.engine.errors import ProcedureError
 from console.engine.locking import IncidentLocks
 from console.engine.plan import check_params
@@ -41,6 +42,9 @@ class IncidentOpening:
         are journalled with it, both durable with one fsync (a group commit); `verifies`:
         the closed incident whose unknown hosts it verifies (`verify`)."""
         together = with_locks and self.locks.unrecorded
+        extra: dict[str, Any] = {"verifies": verifies} if verifies else {}  # unset: not written
+        if config := digests(self.settings):  # the files it opens with (config_opened.py)
+            extra["config"] = config
         record = self.recorder.record_deferred if together else self.recorder.record
         record(
             Kind.INCIDENT_OPENED,
@@ -49,7 +53,7 @@ class IncidentOpening:
             drill=drill,
             procedure=self.settings.procedure.name,
             steps=[planned(s, p.phase) for p in self.settings.procedure.phases for s in p.steps],
-            **({"verifies": verifies} if verifies else {}),  # unset: not written
+            **extra,
         )
         if together:
             self.locks.record()  # writes the held opening first, then fsyncs both

@@ -22,6 +22,7 @@ from console.headless.common import (
 
 EACH = 5  # hosts said a line each; past them, a line for those said alike
 NAMED = 3  # hosts a line of those said alike names (console.model.outcome.named)
+VERIFIES = "verify sends what is shown"  # a file changed since the incident opened
 
 if TYPE_CHECKING:
     from console.engine.closed_verify import VerifyPlan
@@ -86,6 +87,7 @@ async def run_verify_open(
         verify_again,
         where,
     )
+    from console.engine.config_opened import said_since_opened
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
@@ -99,6 +101,8 @@ async def run_verify_open(
             loaded = engine.read(journal)
             plan = plan_verify(settings, loaded.state, loaded.path, only)  # refusals first
             conductor = engine.resumed(loaded, options.take_over_lock)
+            if since := said_since_opened(conductor.recorder.events, settings, VERIFIES, conductor):
+                print(f"! {since}", flush=True)
             _print_commands(plan)
             conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))
             recorded = len(conductor.state.integrity)

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from console.engine.config_opened import said_since_opened
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
@@ -27,6 +28,7 @@ from console.ui.unknown_hosts import UnknownHosts, UnknownHostsApp
 # the incident's screens says as long as they are, with the keys. At 30 s, 14 rows of it
 # covered the grid at 80x24 (200 hosts of 37-character names, 64 unknown) while v ran.
 RESUMED_SAID = 10
+RESUMES = "console runs what its confirmations show"  # a file changed since the opening
 
 if TYPE_CHECKING:  # the state and its screens: loaded with the first incident
     from console.engine.conductor import Conductor
@@ -143,6 +145,11 @@ class Resuming:
         app.to_home()
         app.attach(conductor)
         state = conductor.state
+        # what its confirmations show is what runs: the files as they are now
+        if since := said_since_opened(
+            conductor.recorder.events, conductor.settings, RESUMES, conductor
+        ):
+            app.notify(since, title="Configuration", severity="warning", markup=False)
         if state.closed:
             self.app.push_screen("checklist")
             unknown = self.unknown_hosts.unknown()

@@ -40,6 +40,12 @@ class IncidentOpened(Payload):
         " this one verifies (the verify by hand): its id, or its journal's directory when"
         " that is not under the journal root (journalled with --journal)",
     )
+    config: dict[str, str] | None = Field(
+        None,
+        description="the configuration it opened with: each file's sha256 by name"
+        ' (`strategies.toml`; an Ansible inventory as inventory.toml names it), "" for one'
+        " absent (since 2026-12-07); resume, undo and verify say a file changed since",
+    )
 
 
 class IncidentClosed(Payload):
