@@ -413,7 +413,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first")
     parser.add_argument("--tools", nargs="+", default=keys, choices=keys, metavar="TOOL")
     parser.add_argument("--cap", type=int, default=10, help="handshake cap of gather-cap")
-    parser.add_argument("--max-handshakes", type=int, default=50, help="console inventory")
+    parser.add_argument(
+        "--max-handshakes", type=int, help="console inventory (default: the console's own)"
+    )
     parser.add_argument("--max-commands", type=int, default=64, help="console inventory")
     parser.add_argument(
         "--ansible-max-hosts",

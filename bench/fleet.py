@@ -348,7 +348,7 @@ def write_console_config(
     count: int,
     *,
     command_steps: int,
-    max_handshakes: int,
+    max_handshakes: int | None,
     max_commands: int,
 ) -> Path:
     """A rollback-console configuration for the fleet.
@@ -357,6 +357,7 @@ def write_console_config(
     command is ``true``.  The procedure has one strategy step (restore, running
     ``noop``) plus ``command_steps`` command steps of ``true``: every one of them
     runs one ``true`` per host, so "N steps" means N remote round trips per host.
+    ``max_handshakes`` None leaves the console's own default (not written).
     The immediate phase holds a manual step (confirmed by ``--yes``, no SSH) and
     the post phase a reason form, as the schema needs a step in each phase.
     """
@@ -367,7 +368,7 @@ def write_console_config(
         f"identity_files = [{_toml_str(str(fleet.client_key))}]",
         f"known_hosts = {_toml_str(str(fleet.known_hosts))}",
         "use_ssh_config = false",
-        f"max_handshakes = {max_handshakes}",
+        *([f"max_handshakes = {max_handshakes}"] if max_handshakes is not None else []),
         f"max_commands = {max_commands}",
         "",
         "[[systems]]",

@@ -157,7 +157,7 @@ def run_one(argv: list[str], env: dict[str, str], log: Path, cwd: Path, steps: i
 def report(rows: dict[tuple[int, str], list[dict]], steps: int = 1) -> str:
     keys = ["wall", "cpu", *PHASES, "fsyncs", "fsync_sum", "fsync_max", "fsync_in_work"]
     keys += ["fsync_tail", "popens", "popen_before_connect", "last_popen", "lost_after_done"]
-    for i in range(1, steps + 1):
+    for i in range(1, steps + 1 if steps > 1 else 1):  # exec's runs have no steps
         keys += [f"step{i}"] + (
             [f"gap{i}", f"gap{i}_fsyncs", f"gap{i}_fsync_sum"] if i < steps else []
         )
@@ -198,7 +198,7 @@ def tools(
         fleet,
         n,
         command_steps=max(steps - 1, 0),
-        max_handshakes=50,
+        max_handshakes=None,  # each tree's own default
         max_commands=64,
     )
     tool, what = ("run", [*RUN, "--yes"]) if steps else ("exec", ["true"])

@@ -84,6 +84,9 @@ def check_config(args: argparse.Namespace) -> int:
     misplaced = keys + unresolved_names(settings.inventory, hops)
     for line in misplaced:
         print(f"warning: {line}", file=sys.stderr)
+    files = _open_files(found)
+    for line in files:
+        print(f"warning: {line}", file=sys.stderr)
     unroutable = [r for r in found if r.error]
     for route in unroutable:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
@@ -95,6 +98,7 @@ def check_config(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     host_count = len(settings.inventory.host_names)
     warnings = len(settings.warnings) + len(noted) + len(keyed) + unset + len(misplaced)
+    warnings += len(files)
     warned = f", {counted(warnings, 'warning')}" if warnings else ""
     drills = settings.drills  # said when there are any: drills.toml read, or not there
     drilled = (
@@ -109,6 +113,15 @@ def check_config(args: argparse.Namespace) -> int:
         f" {counted(len(settings.procedure.steps), 'step')}{drilled}{warned}"
     )
     return EXIT_OK
+
+
+def _open_files(found) -> list[str]:
+    """Whether a run's connections fit in the open files this jump host allows."""
+    from console.cli.open_files import too_few_for
+
+    hops = {hop for route in found if route.dest is not None for hop in route.dest.hops}
+    said = too_few_for(len(found) + len(hops))
+    return [said] if said else []
 
 
 def _key_notes(inventory):

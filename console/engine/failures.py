@@ -120,7 +120,7 @@ def classify_connect_error(
         return HostFailure(FailureClass.UNREACHABLE, f"disconnected during login: {exc}")
     if isinstance(exc, OSError):
         if exc.errno in (errno.EMFILE, errno.ENFILE):  # this machine's, not the host's
-            return HostFailure(FailureClass.UNREACHABLE, _out_of_files(exc))
+            return HostFailure(FailureClass.UNREACHABLE, out_of_files(exc.errno))
         if exc.errno in UNREACHABLE_ERRNOS:
             return HostFailure(
                 FailureClass.UNREACHABLE,
@@ -130,12 +130,13 @@ def classify_connect_error(
     return HostFailure(FailureClass.UNREACHABLE, f"{type(exc).__name__}: {exc}")
 
 
-def _out_of_files(exc: OSError) -> str:
-    """The jump host ran out of open files: the host was never dialled, and what to do."""
+def out_of_files(number: int = errno.EMFILE) -> str:
+    """The jump host ran out of open files (or would have, for the console's own next
+    file): the host was never dialled, and what to do."""
     import resource
 
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    whose = "this process's" if exc.errno == errno.EMFILE else "the system's"
+    whose = "this process's" if number == errno.EMFILE else "the system's"
     return (
         f"not dialled: {whose} open files ran out on this jump host (ulimit -n {soft}),"
         " nothing sent; raise the limit (ulimit -Hn, limits.conf) and retry this host"

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.ending import Emit
-from console.engine.failures import ExecResult, HostFailure
+from console.engine.failures import ExecResult, HostFailure, out_of_files
+from console.engine.file_room import connections_room, handshakes_at_once
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.engine.key_refusal import revoked as revoked_key
 from console.engine.proxy_command import end_all
@@ -62,7 +63,11 @@ class SshPool:
         self._running: Running | None = None  # made by the first command
         self.resolver = Resolver(defaults)
         self._dialer: Dialer | None = None  # made by the first connection
-        self._handshakes = asyncio.Semaphore(defaults.max_handshakes)
+        self._room = connections_room()  # open files for connections: never more
+        self._handshakes = asyncio.Semaphore(
+            handshakes_at_once(defaults.max_handshakes, self._room)
+        )
+        self._under_way = 0  # handshakes
         self._connections: dict[object, asyncssh.SSHClientConnection] = {}
         self._locks: dict[object, asyncio.Lock] = {}
         self._failed: dict[object, tuple[float, HostFailure]] = {}  # latest failed attempt
@@ -253,7 +258,13 @@ class SshPool:
         options = self.dialer.options(dest)
         tunnel = await self._shared(dest.jump, dest.jump) if dest.jump else None
         async with self._handshakes:
-            conn = await self.dialer.connect(dest, options, tunnel)
+            if len(self._connections) + self._under_way >= self._room:  # the console's own next
+                raise HostFailure(FailureClass.UNREACHABLE, out_of_files())  # file would fail
+            self._under_way += 1
+            try:
+                conn = await self.dialer.connect(dest, options, tunnel)
+            finally:
+                self._under_way -= 1
         self.handshakes_done += 1
         return conn
 
