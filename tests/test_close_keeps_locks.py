@@ -165,9 +165,17 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
     assert refused.returncode == 3 and "--take-over-lock REASON" in refused.stderr, refused.stderr
     # The verify by hand, as the banner and the document say: it takes the lock over, and
     # lets go of it once app-2 has answered.
+    # Its verify edited since the incident opened: said, and what is shown is sent.
     (fleet.sandboxes["app-2"] / "slow").unlink()
+    strategies = fleet.config / "strategies.toml"
+    strategies.write_text(strategies.read_text().replace("grep -q 2.4.0", "grep -qF 2.4.0"))
     verify = fleet.cli("verify", incident, "--take-over-lock", "verify by hand after the close")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert verify.stdout.startswith(
+        "! strategies.toml changed since the incident opened: this verify sends what is"
+        " shown, the files as they are now.\n"
+    ), verify.stdout
+    assert "grep -qF 2.4.0 release" in verify.stdout, verify.stdout
     assert "app-2: verified: succeeded" in verify.stdout, verify.stdout
     assert not (locks / "app.lock").exists()
 

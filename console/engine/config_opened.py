@@ -47,11 +47,15 @@ def changed_since_opened(events: Sequence[Event], settings: Settings) -> list[tu
 
 
 def said_since_opened(
-    events: Sequence[Event], settings: Settings, does: str, conductor: Conductor | None = None
+    events: Sequence[Event],
+    settings: Settings,
+    does: str,
+    conductor: Conductor | None = None,
+    opening: str = "the opening",
 ) -> str:
     """One line naming the files changed since the incident opened and that the command
     `does` what (`undoes with what is shown`), "" when none did; with `conductor`, noted in
-    the incident with both sha256s of each."""
+    its incident with both sha256s of each (`opening`: whose, where that is another's)."""
     changed = changed_since_opened(events, settings)
     if not changed:
         return ""
@@ -62,7 +66,7 @@ def said_since_opened(
             f"{name} sha256 {_short(then)} at the opening, {_short(now)} now"
             for name, then, now in changed
         )
-        conductor.note(f"{does}, the files as they are now: changed since the opening: {versions}")
+        conductor.note(f"{does}, the files as they are now: changed since {opening}: {versions}")
     return line
 
 

@@ -40,6 +40,7 @@ async def run_verify_closed(
     made on every host; 1: not made on some (or aborted); 4: some still unknown."""
     from console.engine.closed_verify import plan_verify, run_verify
     from console.engine.conductor import new_incident_id
+    from console.engine.config_opened import said_since_opened
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
@@ -57,6 +58,9 @@ async def run_verify_closed(
             title = f"Verify by hand of incident {plan.incident}"
             again = _again(engine, plan)
             conductor.opening.open(title, incident_id, with_locks=True, verifies=again)
+            opening = f"incident {plan.incident}'s opening"  # a file changed since: said
+            if since := said_since_opened(loaded.events, settings, VERIFIES, conductor, opening):
+                print(f"! {since}", flush=True)
             _print_lost(conductor)
             _print_commands(plan)
             conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))
