@@ -254,6 +254,19 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
     # and `list` says it stays (walked: 'DRILL FAILED; rolled back and verified', alone)
     listed = fleet.cli("list").stdout
     assert "\n  fault NOT undone: deploy the bad release 1.1: undo failed on app-1" in listed
+    # its close kept app's lock: the next drill is refused, saying which fault on which
+    # host and how to let go (walked: it ran unwarned, the fault still on web-2)
+    again = fleet.cli("drill")
+    assert again.returncode == 3, again.stdout + again.stderr
+    said = "was closed with a fault NOT undone on app-1: deploy the bad release 1.1: undo"
+    assert said in again.stderr, again.stderr
+    release = "then release the lock with a command that shows it undone: rollback-console"
+    release += " exec --take-over-lock REASON --systems app --hosts app-1 --config"
+    assert release in again.stderr, again.stderr
+    undo = ("exec", "--take-over-lock", "undone by hand", "--systems", "app", "--hosts", "app-1")
+    assert fleet.cli(*undo, "ln -sfn releases/1.0 current").returncode == 0
+    assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.0")
+    assert "locked" not in fleet.cli("drill", "--dry-run").stderr
 
 
 def test_a_fault_that_fails_on_a_host_says_why_in_the_verdict(fleet):

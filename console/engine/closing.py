@@ -137,6 +137,8 @@ class IncidentClosing(RollbackRecord):
             raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
         if unsettled:
             self.keep_at_close(unsettled, label)
+        elif left := self.judged_faults_left():
+            self.keep_at_close(left, label, hosts=[])
         self.locks.release(with_next=True)  # durable with the close, in its fsync
         said: dict[str, Any] = {"unknown": unsettled} if unsettled else {}  # else unsaid
         self.recorder.record(
@@ -157,15 +159,27 @@ class IncidentClosing(RollbackRecord):
             return sorted(held)
         return sorted({self.state.hosts[h] for h in unsettled} & set(held))
 
-    def keep_at_close(self, unsettled: list[str], label: str) -> None:
+    def keep_at_close(
+        self, unsettled: list[str], label: str, hosts: list[str] | None = None
+    ) -> None:
         """Closed with these hosts unknown or left running: a change may still run there,
-        so their systems' locks stay (`lock.kept`, with the outcome it closed as); the
-        others are released. Held while this process runs, stale once it exits: another
-        incident there needs --take-over-lock REASON (the verify by hand, `exec`, lets go
-        of it once those hosts answer)."""
+        so their systems' locks stay (`lock.kept`, with the outcome it closed as, and
+        `hosts`, those unknown: all of them unless said); the others are released. Held
+        while this process runs, stale once it exits: another incident there needs
+        --take-over-lock REASON (the verify by hand, `exec`, lets go of it once those
+        hosts answer)."""
         kept = self.locks.keep(self.kept_at_close(unsettled))
         if kept:  # none when locking is off
-            self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=unsettled, closed_as=label)
+            hosts = unsettled if hosts is None else hosts
+            self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=hosts, closed_as=label)
+
+    def judged_faults_left(self) -> list[str]:
+        """The hosts of a judged drill's faults whose undo failed there, on your own hosts:
+        its close keeps their systems' locks, as a drill cut short keeps them (seen: a
+        fault left on web-2, the next drill and incident there ran unwarned)."""
+        from console.engine.kept_locks import judged_faults_left
+
+        return [] if self.fleet_gone else judged_faults_left(self.state)[1]
 
     async def abort_incident(self, reason: str, confirmed: bool = True) -> None:
         """Abort the whole incident, at any time: running commands are stopped, hosts not

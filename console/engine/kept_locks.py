@@ -45,6 +45,14 @@ def closed_keeping(incident: str, journal: Path) -> str:
     if not state.closed or (state.incident_id or incident) != incident:
         return ""
     kept = [e.data for e in events if isinstance(e.data, LockKept)]
+    said, left = judged_faults_left(state)
+    if said and not state.unknown_at_close and kept:
+        systems = sorted({s for k in kept for s in k.systems})
+        return (
+            f"Drill {incident} was closed with a fault NOT undone on {', '.join(left)}:"
+            f" {'; '.join(said)}. Undo it there first, then release the lock with a command"
+            f" that shows it undone: {check_by_hand(systems, left)}"
+        )
     # A verify by hand keeps them too for a host whose earlier attempt still ran there.
     hosts = state.unknown_at_close or sorted({h for k in kept for h in k.hosts})
     if not hosts:
@@ -128,3 +136,15 @@ def drill_faults_never_undone(journal: Path) -> str:
         return faults_never_undone(fold(read_journal(journal).events))
     except (JournalError, OSError):
         return ""
+
+
+def judged_faults_left(state: IncidentState) -> tuple[tuple[str, ...], list[str]]:
+    """A judged drill's faults whose undo did not succeed, as its verdict says each
+    (`NAME: undo failed on web-2 (exit status 1); to undo it by hand there: ...`), and
+    the hosts where they are in place; none for any other incident."""
+    from console.engine.listing import not_undone_said
+
+    faults = (state.drill_verdict or {}).get("faults") or []
+    left = [f for f in faults if (u := f.get("undone")) is not None and not u.get("ok")]
+    hosts = sorted({h for f in left for h in f.get("in_place", f.get("hosts") or [])})
+    return not_undone_said(state.drill_verdict), hosts

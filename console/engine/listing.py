@@ -115,7 +115,7 @@ def list_incidents(
         undos = [u for s in steps if (u := undo_since(state, s)) is not None]
         incident_id = state.incident_id or path.parent.name
         ended = None if state.closed else driver.ended(quit_too=True)
-        not_undone = _not_undone(state.drill_verdict)
+        not_undone = not_undone_said(state.drill_verdict)
         if state.drill and ended and state.drill_verdict is None:  # its process gone
             not_undone = _left_in_place(path)
         found.append(
@@ -141,7 +141,7 @@ def list_incidents(
     return sorted(found, key=_newest_first, reverse=True)
 
 
-def _not_undone(verdict: dict[str, Any] | None) -> tuple[str, ...]:
+def not_undone_said(verdict: dict[str, Any] | None) -> tuple[str, ...]:
     """Each fault of a judged drill whose undo did not succeed, with where and why, as its
     verdict's finding says it (none tried: nothing was in place)."""
     faults = (verdict or {}).get("faults") or []
