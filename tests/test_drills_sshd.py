@@ -251,6 +251,9 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
         " scenario bad-release in drills.toml, its {{...}} filled in for the host" in out
     ), out
     assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.1")
+    # its lock is kept (walked: 'outcome unknown on  at the close', no host named)
+    kept = "  ✘ a fault is NOT undone on app-1: the lock on app stays held. Undo it there first"
+    assert kept in out, out
     # and `list` says it stays (walked: 'DRILL FAILED; rolled back and verified', alone)
     listed = fleet.cli("list").stdout
     assert "\n  fault NOT undone: deploy the bad release 1.1: undo failed on app-1" in listed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState
@@ -50,8 +50,7 @@ def closed_keeping(incident: str, journal: Path) -> str:
         systems = sorted({s for k in kept for s in k.systems})
         return (
             f"Drill {incident} was closed with a fault NOT undone on {', '.join(left)}:"
-            f" {'; '.join(said)}. Undo it there first, then release the lock with a command"
-            f" that shows it undone: {check_by_hand(systems, left)}"
+            f" {'; '.join(said)}. {fault_lock_kept(systems, left)}"
         )
     # A verify by hand keeps them too for a host whose earlier attempt still ran there.
     hosts = state.unknown_at_close or sorted({h for k in kept for h in k.hosts})
@@ -144,7 +143,22 @@ def judged_faults_left(state: IncidentState) -> tuple[tuple[str, ...], list[str]
     the hosts where they are in place; none for any other incident."""
     from console.engine.listing import not_undone_said
 
-    faults = (state.drill_verdict or {}).get("faults") or []
+    return not_undone_said(state.drill_verdict), fault_hosts_left(state.drill_verdict)
+
+
+def fault_hosts_left(verdict: dict[str, Any] | None) -> list[str]:
+    """The hosts where a judged drill's faults whose undo failed are in place."""
+    faults = (verdict or {}).get("faults") or []
     left = [f for f in faults if (u := f.get("undone")) is not None and not u.get("ok")]
-    hosts = sorted({h for f in left for h in f.get("in_place", f.get("hosts") or [])})
-    return not_undone_said(state.drill_verdict), hosts
+    return sorted({h for f in left for h in f.get("in_place", f.get("hosts") or [])})
+
+
+def fault_lock_kept(systems: list[str], hosts: list[str]) -> str:
+    """What a judged drill's close that kept `systems`' locks for a fault NOT undone on
+    `hosts` asks of a person, and the command that lets go of them."""
+    from console.model.outcome import check_by_hand
+
+    return (
+        "Undo it there first, then release the lock with a command that shows it undone:"
+        f" {check_by_hand(systems, hosts)}"
+    )
