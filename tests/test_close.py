@@ -345,7 +345,8 @@ def test_a_close_with_a_host_unknown_keeps_its_lock_until_it_is_verified(
     assert closed.data.unknown == ["web-3"] and conductor.state.unknown_at_close == ["web-3"]
     assert engine.locks.holder("web") is not None
     with pytest.raises(
-        LockRefused, match="this console kept it, a host's outcome being unknown"
+        LockRefused,
+        match="this console kept it past that incident's end, a host's outcome being unknown",
     ) as held:
         engine.new_incident("Another try", systems=["web"])
     # Why, and how it goes, from the closed incident's journal (helper-94: a headless

@@ -17,10 +17,12 @@ from console.model.events import Event, Kind
 from console.model.payloads import LockAcquired
 
 # A refusal by a lock this very process holds for another incident: kept past its close
-# (or its console's opening of another) while a host's outcome was unknown there.
+# (or its console's opening of another) while a host's outcome was unknown there, or a
+# judged drill's fault was NOT undone (it said "a host's outcome being unknown" of one).
 KEPT_HERE = (
-    "this console kept it, a host's outcome being unknown there: once it has quit,"
-    " --take-over-lock REASON takes it over (the verify by hand)"
+    "this console kept it past that incident's end, a host's outcome being unknown there or"
+    " a drill's fault NOT undone: once it has quit, --take-over-lock REASON takes it over"
+    " (the verify by hand, or an exec)"
 )
 KEPT_BY_THIS_PROCESS: set[tuple[str, str]] = set()  # (system, incident), by `Claim.keep`
 

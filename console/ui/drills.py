@@ -130,8 +130,9 @@ class DrillControl:
         except StaleLock as exc:
             app.offer_lock_takeover(exc, partial(self.start, name))
             return
-        except LockRefused as exc:  # a live holder: never taken over
-            app.notify(str(exc), title="Drill not started", severity="error")
+        except LockRefused as exc:  # a live holder: never taken over; why it is kept too
+            said = exc.said().removeprefix("refused: ")
+            app.notify(said, title="Drill not started", severity="error", markup=False)
             return
         conductor.settings = drill_settings(app.settings, scenario)
         app.attach(conductor)
