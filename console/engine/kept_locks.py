@@ -141,6 +141,8 @@ def judged_faults_left(state: IncidentState) -> tuple[tuple[str, ...], list[str]
     """A judged drill's faults whose undo did not succeed, as its verdict says each
     (`NAME: undo failed on web-2 (exit status 1); to undo it by hand there: ...`), and
     the hosts where they are in place; none for any other incident."""
+    if state.drill_verdict is None:  # an exec's close: the listing's module left unloaded
+        return (), []
     from console.engine.listing import not_undone_said
 
     return not_undone_said(state.drill_verdict), fault_hosts_left(state.drill_verdict)
