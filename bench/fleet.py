@@ -17,6 +17,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -199,6 +200,7 @@ class Fleet:
     known_hosts: Path
     servers: list[Sshd] = field(default_factory=list)
     _log_offsets: list[int] = field(default_factory=list)
+    keys_dir: Path | None = None  # in the account's home: removed at stop
 
     @property
     def user(self) -> str:
@@ -220,6 +222,8 @@ class Fleet:
         for server in self.servers:
             with contextlib.suppress(Exception):
                 server.stop()
+        if self.keys_dir is not None:
+            shutil.rmtree(self.keys_dir, ignore_errors=True)
 
     def logins(self) -> int:
         """'Accepted publickey' lines logged since the previous call, all servers."""
@@ -275,6 +279,7 @@ def start_fleet(
         os.chown(keys_file, account.uid, account.gid)
     extra = template.read_text() + "\n"
     fleet = Fleet(workdir, account, client_key, workdir / "known_hosts")
+    fleet.keys_dir = keys_dir if keys_dir != workdir else None
     processes = math.ceil(count / per_sshd)
     sizes = [count // processes + (i < count % processes) for i in range(processes)]
 
