@@ -303,3 +303,46 @@ def test_each_line_is_what_the_validated_event_writes(tmp_path):
         assert line_bytes(Event.validated(event.as_json())) == line_bytes(event)
     assert [e.who.commander for e in recorder.events] == [None, "alice", *["alice"] * 5]
     assert recorder.events[-1].who.user == "bob"
+
+
+async def test_a_close_while_a_group_commit_runs_loses_nothing_and_says_no_failure(tmp_path):
+    """The close of a journal while its group commit's fsync runs in its thread (held here
+    just past its start, until the close has shut the journal and is about to give its
+    lock back): seen, that fsync met a closed descriptor, the host waiting on it heard
+    'write failed', and writer.lock kept the false failure for `list` and the next resume."""
+    import asyncio
+    import threading
+
+    recorder = recorder_in(tmp_path)
+    writer = recorder.writer
+    entered, go, done = threading.Event(), threading.Event(), threading.Event()
+    fsync, commit, give_back = writer._journal.fsync, writer.fsync, writer._lock.close
+
+    def held_fsync(*given):
+        if threading.current_thread() is not threading.main_thread():  # the commit's
+            entered.set()
+            go.wait(10)
+        return fsync(*given)
+
+    def committed():
+        try:
+            commit()
+        finally:
+            done.set()
+
+    def closed_lock():
+        go.set()  # the journal shut: the commit goes on, then the lock is given back
+        done.wait(10)
+        give_back()
+
+    writer._journal.fsync, writer.fsync, writer._lock.close = held_fsync, committed, closed_lock
+    recorder.record_deferred(Kind.COMMAND_INTENT, host="web-1", command="x", stage="run")
+    synced = asyncio.ensure_future(recorder.sync())
+    await asyncio.to_thread(entered.wait, 10)  # its line written, its fsync under way
+    recorder.close()
+    await synced  # no failure said to the host waiting on it
+    assert done.is_set()
+    assert [e.kind for e in read_journal(tmp_path).events] == [Kind.COMMAND_INTENT]
+    again = JournalWriter(tmp_path / JOURNAL_NAME)
+    assert again.stopped_before == ""  # writer.lock says no failure
+    again.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,11 +94,11 @@ class _AppendFile:
             raise JournalWriteFailed(self.path, exc) from exc
         return offset
 
-    def fsync(self) -> None:
-        """Make what is written durable (from any thread: what a write adds meanwhile is
-        not counted as covered)."""
+    def fsync(self, fd: int | None = None) -> None:
+        """Make what is written durable (from any thread, through `fd`, its own descriptor
+        of the file: what a write adds meanwhile is not counted as covered)."""
         upto = self.written
-        os.fsync(self.fd)
+        os.fsync(self.fd if fd is None else fd)
         self.durable = max(self.durable, upto)
 
     def close(self) -> None:
@@ -122,6 +123,7 @@ class JournalWriter:
         self.path = path
         mode = secure_incident_dir(path.parent)
         self._lock = lock or JournalLock(path)  # before the torn tails' repair: it writes
+        self._closing = threading.Lock()  # a group commit's descriptor is taken, or a close
         try:
             self._journal = _AppendFile(path, mode)
             self._output = _AppendFile(path.with_name(OUTPUT_NAME), mode)
@@ -193,17 +195,25 @@ class JournalWriter:
 
     def fsync(self) -> None:
         """Make every action written so far durable (safe to call from a thread; lines
-        still held are not written by it)."""
-        if self._journal.fd >= 0:
-            try:
-                self._journal.fsync()
-            except OSError as exc:
-                self._lock.stopped(str(failed := JournalWriteFailed(self.path, exc)))
-                raise failed from exc
+        still held are not written by it), through a descriptor of its own: a close
+        meanwhile (which makes them durable itself) leaves it open. Seen: the group
+        commit's fsync met the descriptor a close had just shut, and its waiting host and
+        writer.lock were told the journal could not be written."""
+        with self._closing:
+            if self._journal.fd < 0:
+                return
+            fd = os.dup(self._journal.fd)
+        try:
+            self._journal.fsync(fd)
+        except OSError as exc:
+            self._lock.stopped(str(failed := JournalWriteFailed(self.path, exc)))
+            raise failed from exc
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         try:
-            with self._said_if_stopped():
+            with self._said_if_stopped(), self._closing:
                 self._journal.close()
                 self._output.close()
         finally:
