@@ -437,9 +437,12 @@ def test_paths_relative_to_the_workdir_reach_the_archive_in_recovery_too(host, c
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3, 4]
     assert (cluster.archive / "00000002.history").exists()
-    outcome = run_console(config, tmp_path / "restore", "restore")
+    # a trailing slash, as the shell completes a directory: what is kept goes beside it
+    # (it was staged inside it, and the move into itself failed with the cluster stopped)
+    outcome = run_console(config, tmp_path / "restore", "restore", "pgdata=data/")
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
+    assert f"data.replaced-{outcome.incident}" in kept_aside(cluster, outcome.incident)
 
 
 def test_a_failed_recovery_ends_on_the_way_back(host, cluster, tmp_path):

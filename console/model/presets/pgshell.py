@@ -235,6 +235,10 @@ ARCHIVE_PATH = "archive={{archive}}\n" + _ABSOLUTE.format("archive")
 SERVER_PRELUDE = (
     "pgdata={{pgdata}}\n"
     + _ABSOLUTE.format("pgdata")
+    # a trailing slash (a path the shell completed) names the same directory: what is kept
+    # goes beside it, never inside it (`mv` of the directory into itself fails, the cluster
+    # stopped)
+    + 'while [ "${pgdata%/}" != "$pgdata" ] && [ "$pgdata" != / ]; do pgdata=${pgdata%/}; done\n'
     + 'ver=$(cat "$pgdata/PG_VERSION" "$pgdata".*-*/PG_VERSION 2>/dev/null | head -n 1)\n'
     + _FIND_BIN
     % '${ver:+/usr/lib/postgresql/$ver/bin /usr/pgsql-$ver/bin} "$(dirname "$(command -v pg_ctl || echo /none/pg_ctl)")"'
