@@ -3,9 +3,10 @@
     FLEET_PORTS=25000-25299 python bench/phases.py --hosts 50 200 --rounds 10
     python bench/phases.py --hosts 50 --console-src /tmp/a --console-src /tmp/b  # two trees
     python bench/phases.py --hosts 200 --steps 5 --console-src /tmp/a --console-src /tmp/b
+    python bench/phases.py --hosts 1000 --rounds 12 --floor-cap 200  # the capped floor too
 
 Runs `rollback-console exec --systems bench true` and the fair floor
-(bench/peers/asyncssh_gather.py) alternately, the order swapped each round, on one fleet
+(bench/peers/asyncssh_gather.py) alternately, the order rotated each round, on one fleet
 (bench/fleet.py), each process with bench/phase_marks/sitecustomize.py on its PYTHONPATH,
 which notes the monotonic clock at each mark (its docstring lists them). Each run's
 phases, from the spawn (this script's clock, the same one):
@@ -177,20 +178,24 @@ def report(rows: dict[tuple[int, str], list[dict]], steps: int = 1) -> str:
             ]
             moments.append(f"{name} " + "/".join(f"{v * 1000:.0f}" for v in values))
         lines.append("  from the spawn (first/median/last): " + ", ".join(moments))
-        floor = rows.get((n, "floor"), [])
-        if tool != "floor" and len(floor) == len(runs):
+        lines.append("  wall a round, s: " + " ".join(f"{r['wall']:.2f}" for r in runs))
+        for against in ("floor", "floor-cap"):
+            floor = rows.get((n, against), [])
+            if tool.startswith("floor") or len(floor) != len(runs):
+                continue
             ratios = [r["wall"] / f["wall"] for r, f in zip(runs, floor, strict=True)]
             cpus = [r["cpu"] / f["cpu"] for r, f in zip(runs, floor, strict=True)]
             said = f"wall {statistics.median(ratios):.3f}, CPU {statistics.median(cpus):.3f}"
-            lines.append(f"  against the floor, the median of each round's ratio: {said}")
+            lines.append(f"  against the {against}, the median of each round's ratio: {said}")
     return "\n".join(lines)
 
 
 def tools(
-    work: Path, env: dict[str, str], trees: list[Path], n: int, fleet, steps: int = 0
-) -> list[tuple]:
+    work: Path, env: dict[str, str], trees: list[Path], n: int, fleet, steps: int = 0,
+    floor_cap: int = 0,
+) -> list[tuple]:  # fmt: skip
     """(label, argv, env) of exec (`steps` 0) or run from each tree (or the installed one),
-    then the floor."""
+    then the floor (and the floor capped at `floor_cap` handshakes, if set)."""
     with_marks = [str(MARKS_DIR), env.get("PYTHONPATH", "")]
     fleet_json = fleetlib.write_fleet_json(work / f"fleet-{n}.json", fleet, n)
     config = fleetlib.write_console_config(
@@ -217,9 +222,10 @@ def tools(
         found.append((f"{tool}:{name}", [*argv, *what], tree_env))
     floor = [sys.executable, str(BENCH / "peers" / "asyncssh_gather.py"), str(fleet_json)]
     floor += ["--steps", str(steps)] if steps else []
-    found.append(
-        ("floor", floor, {**env, "PYTHONPATH": os.pathsep.join(p for p in with_marks if p)})
-    )
+    floor_env = {**env, "PYTHONPATH": os.pathsep.join(p for p in with_marks if p)}
+    found.append(("floor", floor, floor_env))
+    if floor_cap:
+        found.append(("floor-cap", [*floor, "--cap", str(floor_cap)], floor_env))
     return found
 
 
@@ -230,6 +236,9 @@ def main() -> int:
     parser.add_argument("--console-src", type=Path, action="append", default=[])
     parser.add_argument(
         "--steps", type=int, default=0, help="run a procedure of K remote steps, not exec"
+    )
+    parser.add_argument(
+        "--floor-cap", type=int, default=0, help="the floor capped at N handshakes too"
     )
     parser.add_argument("--quiet-below", type=float, default=0.5, metavar="SHARE")
     parser.add_argument("--quiet-wait", type=float, default=20.0, metavar="SECONDS")
@@ -246,15 +255,16 @@ def main() -> int:
     try:
         fleet = fleetlib.start_fleet(work / "fleet", max(args.hosts))
         for n in sorted(set(args.hosts)):
-            each = tools(work, env, args.console_src, n, fleet, args.steps)
+            each = tools(work, env, args.console_src, n, fleet, args.steps, args.floor_cap)
             for round_no in range(-1, args.rounds):  # round -1: warm-up, not kept
                 said = []
-                for label, argv, tool_env in each if round_no % 2 == 0 else each[::-1]:
-                    wait_quiet(args.quiet_below, args.quiet_wait)
+                turn = round_no % len(each)  # each tool first in turn
+                for label, argv, tool_env in each[turn:] + each[:turn]:
+                    busy = wait_quiet(args.quiet_below, args.quiet_wait)
                     fleet.wait_idle()
                     log = work / f"{n}-{label.replace(':', '-')}-{round_no}.log"
                     row = run_one(argv, tool_env, log, work, max(args.steps, 1))
-                    said.append(f"{label} {row['wall']:.2f}")
+                    said.append(f"{label} {row['wall']:.2f} (CPUs {busy:.0%} busy)")
                     if round_no >= 0:
                         rows.setdefault((n, label), []).append(row)
                 print(f"N={n} round {round_no + 1}: {', '.join(said)}", flush=True)

@@ -20,7 +20,7 @@ from console.engine.keepalive import lazy_keepalive
 from console.engine.key_refusal import refusal
 from console.engine.login_options import LoginOptions, Options
 from console.engine.options_on_loop import options_on_the_loop
-from console.engine.proxy_command import ProxyCommand
+from console.engine.proxy_command import ProxyCommand, dropped
 from console.engine.tunnel import Tunnelled
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
@@ -140,11 +140,23 @@ class Dialer(LoginOptions):
                 FailureClass.UNREACHABLE,
                 f"proxy command `{dest.proxy_command}` {ended} before the SSH banner of"
                 f" {dest.host}:{dest.port}, nothing sent, "
-                + (f"saying '{said}'" if said else "saying nothing on stderr"),
+                + (f"saying '{said}'" if said else "saying nothing on stderr")
+                + (self._past_max_startups() if status == 255 and dropped(said) else ""),
             ) from None
         except BaseException:
             proxy.sock.close()
             raise
+
+    def _past_max_startups(self) -> str:
+        """Why a proxy's ssh was dropped before its bastion's banner, and what to change."""
+        cap = self.defaults.max_proxy_handshakes
+        return (
+            ": its ssh was dropped before its bastion's SSH banner, as sshd drops logins past"
+            " its MaxStartups (OpenSSH's default 10:30:100: at random once 10 are pending);"
+            f" up to {cap} handshakes go through proxy commands at once: lower"
+            " max_proxy_handshakes in inventory.toml's [ssh], or raise MaxStartups on the"
+            " bastion"
+        )
 
     def _start_proxy(self, dest: Destination) -> ProxyCommand:
         """`dest`'s proxy command, started and kept for the pool's close to end (those

@@ -28,6 +28,15 @@ _POLL = 0.05  # seconds between looks at a command hung up on, REAP times at mos
 _REAP = 100
 
 
+# What an inner `ssh` says when the sshd it dials drops it before its banner (MaxStartups).
+_DROPPED = ("Connection closed by remote host", "read: Connection reset by peer")
+
+
+def dropped(said: str) -> bool:
+    """`said` is an inner ssh's, dropped before the SSH banner of the host it dialled."""
+    return said.startswith("kex_exchange_identification:") and any(d in said for d in _DROPPED)
+
+
 class ProxyCommand:
     """One proxy command, started; `sock` is the connection's end of it."""
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from console.engine.remote import Running
 
 log = logging.getLogger(__name__)
+_NO_CAP = contextlib.nullcontext()
 CLOSE_SECONDS = 2.0  # to wait for the connections' ends once closed, all together
 
 
@@ -67,6 +68,7 @@ class SshPool:
         self._handshakes = asyncio.Semaphore(
             handshakes_at_once(defaults.max_handshakes, self._room)
         )
+        self._proxied = asyncio.Semaphore(defaults.max_proxy_handshakes)  # of them, by ProxyCommand
         self._under_way = 0  # handshakes
         self._connections: dict[object, asyncssh.SSHClientConnection] = {}
         self._locks: dict[object, asyncio.Lock] = {}
@@ -257,7 +259,8 @@ class SshPool:
     async def _open(self, dest: Destination) -> asyncssh.SSHClientConnection:
         options = self.dialer.options(dest)
         tunnel = await self._shared(dest.jump, dest.jump) if dest.jump else None
-        async with self._handshakes:
+        proxied = self._proxied if dest.proxy_command and tunnel is None else _NO_CAP
+        async with proxied, self._handshakes:  # each a login on the proxy's bastion too
             if len(self._connections) + self._under_way >= self._room:  # the console's own next
                 raise HostFailure(FailureClass.UNREACHABLE, out_of_files())  # file would fail
             self._under_way += 1

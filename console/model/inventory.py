@@ -73,6 +73,11 @@ class SshDefaults(Frozen):
     # dials a fleet of up to 200 at once; more at once on a slow jump host timed out
     # behind its own CPU (bench/RESULTS.md, "The handshake cap on a slow jump host").
     max_handshakes: int = ruled(200, ge=1, le=1024, strict=True)
+    # Through a ProxyCommand (`ssh -W %h:%p bastion`) each handshake is one more login on
+    # the bastion, whose sshd drops logins past its MaxStartups (10:30:100 by default: at
+    # random once 10 are pending): of 30 hosts dialled at once, 4-5 read unreachable
+    # (bench/RESULTS.md, "Hosts behind a bastion"). A jump_host is one login, its channels.
+    max_proxy_handshakes: int = ruled(10, ge=1, le=1024, strict=True)
     max_commands: int = ruled(64, ge=1, le=4096, strict=True)
 
 
