@@ -136,26 +136,32 @@ class Dialer(LoginOptions):
             status = await proxy.ended()
             ended = "closed its end" if status is None else f"ended (exit status {status})"
             said = proxy.said()
+            how = (
+                f"proxy command `{dest.proxy_command}` {ended} before the SSH banner of"
+                f" {dest.host}:{dest.port}"
+            )
+            if status == 255 and dropped(said):  # the cause and the fix first: 80x24
+                why = self._past_max_startups(how, said)
+                raise HostFailure(FailureClass.UNREACHABLE, why) from None
             raise HostFailure(
                 FailureClass.UNREACHABLE,
-                f"proxy command `{dest.proxy_command}` {ended} before the SSH banner of"
-                f" {dest.host}:{dest.port}, nothing sent, "
-                + (f"saying '{said}'" if said else "saying nothing on stderr")
-                + (self._past_max_startups() if status == 255 and dropped(said) else ""),
+                f"{how}, nothing sent, "
+                + (f"saying '{said}'" if said else "saying nothing on stderr"),
             ) from None
         except BaseException:
             proxy.sock.close()
             raise
 
-    def _past_max_startups(self) -> str:
-        """Why a proxy's ssh was dropped before its bastion's banner, and what to change."""
+    def _past_max_startups(self, how: str, said: str) -> str:
+        """A proxy's ssh dropped before its bastion's banner: the cause, what to change,
+        then what the command said."""
         cap = self.defaults.max_proxy_handshakes
         return (
-            ": its ssh was dropped before its bastion's SSH banner, as sshd drops logins past"
-            " its MaxStartups (OpenSSH's default 10:30:100: at random once 10 are pending);"
-            f" up to {cap} handshakes go through proxy commands at once: lower"
+            "its bastion dropped the login of its proxy command, nothing sent: sshd drops"
+            " logins past its MaxStartups (OpenSSH's default 10:30:100: at random once 10"
+            f" are pending); up to {cap} handshakes go through proxy commands at once: lower"
             " max_proxy_handshakes in inventory.toml's [ssh], or raise MaxStartups on the"
-            " bastion"
+            f" bastion ({how}, saying '{said}')"
         )
 
     def _start_proxy(self, dest: Destination) -> ProxyCommand:
