@@ -6,6 +6,7 @@ nothing said that the file now said otherwise. Real sshd host, Pilot at 80x24.""
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 import tomli_w
 from textual.widgets import Static
 
+from console.engine.config_opened import changed_since_opened, hosts_digest
+from console.journal.redact import settings_redactor
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
@@ -29,6 +32,10 @@ from tests.test_ui_support import (  # noqa: F401
 pytestmark = pytest.mark.sshd
 
 
+SECRET = "Pw-4f9c2e77"  # console.toml's redact value, written in strategies.toml too
+MASKED = "«redacted»"
+
+
 def _strategies(restart: str) -> dict:
     """A strategy whose action runs its `restart` parameter and keeps what it printed."""
     flip = {
@@ -37,7 +44,7 @@ def _strategies(restart: str) -> dict:
         "params": [{"name": "restart", "default": restart}],
         "commands": {
             "action": "sh -c {{restart}} > said",
-            "verify": "test -s said",
+            "verify": f"test -s said # {SECRET}",
             "undo": "sh -c {{restart}} > undone",
         },
     }
@@ -58,6 +65,7 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
     files = {
         "strategies.toml": _strategies("echo old"),
         "procedure.toml": _procedure(tmp_path / "sent-a"),
+        "console.toml": {"redact": {"values": [SECRET]}},
     }
     return write_fleet(
         sshd_server, tmp_path, files, strategies=["flip"], probes=[], hosts=["app-1"]
@@ -65,7 +73,12 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
 
 
 def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    """The first 12 hex digits of the file's sha256, its secret masked: what is recorded."""
+    return hashlib.sha256(path.read_text().replace(SECRET, MASKED).encode()).hexdigest()[:12]
+
+
+def plain_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 async def test_a_changed_strategies_toml_is_said_where_the_step_is_confirmed(
@@ -219,7 +232,7 @@ async def test_an_edited_ansible_inventory_is_said_and_the_hosts_read_at_start_r
     (fleet.config / "inventory.toml").write_text(tomli_w.dumps(inventory))
     hosts = tmp_path / "hosts.yml"
     hosts.write_text(_hosts_yml(port))
-    started = _sha(hosts)
+    started = _hosts_sha(fleet.config)
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with flag_incident(fleet, "flip") as conductor, app.run_test(size=(80, 24)) as pilot:
         app.attach(conductor)
@@ -242,7 +255,16 @@ async def test_an_edited_ansible_inventory_is_said_and_the_hosts_read_at_start_r
         await until(pilot, lambda: conductor.state.step("restore").status.value == "done", 30)
         [note] = [e for e in conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
     assert (Path(workdir) / "said").read_text() == "old\n"  # on the port read at start
-    assert f"../hosts.yml sha256 {started}… (now {_sha(hosts)}…)" in note.data.text
+    now = _hosts_sha(fleet.config)
+    assert f"../hosts.yml sha256 {started}… (now {now}…)" in note.data.text
+    assert started != now and _sha(hosts) not in note.data.text
+
+
+def _hosts_sha(config: Path) -> str:
+    """The sha256 recorded of an Ansible inventory: of the hosts it gave, as converted (its
+    vars beside them may hold a password), its first 12 digits."""
+    settings = load_settings(config)
+    return hosts_digest(settings.ansible_read, settings_redactor(settings).text)[:12]
 
 
 async def test_verifying_unknown_hosts_says_a_changed_strategies_toml(sshd_server, tmp_path):
@@ -303,6 +325,7 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     line, and its note names both sha256s, what it ran being what it read as it started."""
     strategies = fleet.config / "strategies.toml"
     started = _sha(strategies)
+    plain_then = plain_sha256(strategies)
     procedure = tomllib.loads((fleet.config / "procedure.toml").read_text())
     [channel] = procedure["channels"]
     channel["command"] = f"sed -i 's/echo old/echo new/' {strategies} # {{{{message}}}}"
@@ -342,3 +365,37 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
         "undo sends what --dry-run shows, the files as they are now: changed since the"
         f" opening: strategies.toml sha256 {started}… at the opening, {_sha(strategies)}… now"
     ), notes[-1].data.text
+    # No sha256 of a file holding a secret reaches the record or the document, whole or
+    # its first 12 digits: with the file otherwise known, each guess of the secret could
+    # be tested against it. Those recorded are of the files with the secret masked.
+    exported = fleet.cli("export", str(journal), "--format", "json")  # its notes, events
+    assert exported.returncode == 0, exported.stderr
+    record = (journal / "journal.jsonl").read_text() + exported.stdout
+    for name in ("console.toml", "strategies.toml"):
+        assert plain_sha256(fleet.config / name)[:12] not in record, name
+    assert plain_then[:12] not in record
+    [opened] = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_OPENED]
+    console_toml = (fleet.config / "console.toml").read_text().replace(SECRET, MASKED)
+    assert opened.data.config["console.toml"] == hashlib.sha256(console_toml.encode()).hexdigest()
+    # An opening of before (its sha256s plain) compares as it did; its note names the files
+    # alone (the plain sha256s of the files now would be the guess's test again).
+    older = fleet.state / "older"
+    older.mkdir()
+    first, *rest = (journal / "journal.jsonl").read_text().splitlines(keepends=True)
+    line = json.loads(first)
+    line["ts"] = "2026-12-07T09:00:00Z"  # before MASKED_CONFIG
+    line["data"]["config"] = {
+        n: hashlib.sha256(p.read_bytes()).hexdigest() if (p := fleet.config / n).exists() else ""
+        for n in line["data"]["config"]
+    }
+    line["data"]["config"]["strategies.toml"] = plain_then  # as it opened
+    (older / "journal.jsonl").write_text(json.dumps(line) + "\n" + "".join(rest))
+    events = read_journal(older).events
+    settings = load_settings(fleet.config)
+    assert changed_since_opened(events, settings) == (
+        [("strategies.toml", plain_then, plain_sha256(strategies))],
+        True,
+    )
+    again = fleet.cli("export", str(older), "--format", "json")  # its document leaves them out
+    assert again.returncode == 0 and plain_then not in again.stdout, again.stderr
+    assert '"config"' not in again.stdout

@@ -9,12 +9,12 @@ at start, and how to use the file as it is now; the run's record says so too
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from console.engine.config_opened import hosts_digest, masked_digest
 from console.journal.redact import MASK, Redactor, settings_redactor
 from console.model.ansible.load import Seen, inventory_path, with_ansible_hosts
 from console.model.files import FILES
@@ -47,8 +47,8 @@ class Changed(NamedTuple):
 
     name: str  # strategies.toml
     changes: list[str]  # `version-rollback.params.restart.default: "a" → "b"`, or why none
-    started: str  # sha256 of the file at start, its first 12 hex digits
-    now: str  # sha256 of the file now ("" when it is gone)
+    started: str  # sha256 of the file at start, its secrets masked: its first 12 hex digits
+    now: str  # that of the file now ("" when it is gone)
 
     def said(self) -> str:
         """`strategies.toml (version-rollback.params.restart.default: "sudo …" → "sleep 20")`."""
@@ -57,11 +57,6 @@ class Changed(NamedTuple):
         if more:
             shown.append(f"and {more} more")
         return f"{self.name} ({'; '.join(shown)})" if shown else self.name
-
-
-def _digest(data: bytes | str) -> str:
-    """The first 12 hex digits of a file's sha256; "" for no content (absent, unreadable)."""
-    return hashlib.sha256(data).hexdigest()[:12] if isinstance(data, bytes) else ""
 
 
 def _parsed(data: bytes | str) -> dict[str, Any] | None:
@@ -210,7 +205,8 @@ class Drift:
             else:
                 changes = differences(old, new, "", self.mask) if old is not None else ["changed"]
             if changes:  # a comment or spacing alone changes nothing that runs
-                found.append(Changed(name, changes, _digest(before), _digest(now)))
+                started, now_read = masked_digest(before, self.mask), masked_digest(now, self.mask)
+                found.append(Changed(name, changes, started[:12], now_read[:12]))
         return found + self._ansible_changed()
 
     def _ansible_changed(self) -> list[Changed]:
@@ -236,8 +232,9 @@ class Drift:
                 self.mask,
             )
             if changes or len(after) < len(read):
-                digest = after[0].digest[:12] if after else ""
-                found.append(Changed(name, errors[:1] + changes, read[0].digest[:12], digest))
+                digest = hosts_digest(after, self.mask)[:12] if after else ""
+                said = errors[:1] + changes
+                found.append(Changed(name, said, hosts_digest(read, self.mask)[:12], digest))
         return found
 
     def _ansible_as_read(self, directory: Path) -> bool:

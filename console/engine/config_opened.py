@@ -1,30 +1,67 @@
 """The configuration an incident opened with, against the files now. Its opening records
-each file's sha256 (`incident.opened`'s `config`), from the bytes the load read already
-(the validated-configuration cache's read: no file is read again). A resume, an undo or a
-verify runs the files as they are now, as its commands show them: where one changed since
-the incident opened, it says so in one line and notes which, with both sha256s. An older
-journal's opening has none: nothing is said."""
+each file's sha256 with its secrets masked (`incident.opened`'s `config`), from the bytes
+the load read already (the validated-configuration cache's read: no file is read again)
+and the secrets the record masks: a plain sha256 let anyone with the document test a
+guess of a secret (console.toml's redact values, a channel's URL or routing key) against
+a file otherwise known. A resume, an undo or a verify runs the files as they are now, as
+its commands show them: where one changed since the incident opened, it says so in one
+line and notes which, with both sha256s. An opening before MASKED_CONFIG recorded plain
+sha256s: compared as then, its note names the files alone (a plain sha256 of the files
+now would be the guess-test again). An older journal's opening has none: nothing is said."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from console.journal.worded import MASKED_CONFIG, worded_since
 from console.model.events import Event, Kind
 from console.model.files import FILES
 from console.model.settings import Settings
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.model.ansible.load import Seen
+
+Mask = Callable[[str], str]  # a text with the record's secrets masked (Redactor.text)
 
 
-def digests(settings: Settings) -> dict[str, str]:
-    """Each file the settings were read from, by name, its sha256 ("": absent, unread),
-    and each Ansible inventory's (as inventory.toml names it); {}: not read from files."""
+def masked_digest(data: bytes | str, mask: Mask) -> str:
+    """The sha256 of a file's bytes with each secret `mask` knows masked ("" for none:
+    absent, unreadable): what a record may hold of a configuration file."""
+    if not isinstance(data, bytes):
+        return ""
+    text = mask(data.decode("utf-8", "surrogateescape"))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def hosts_digest(seen: Sequence[Seen], mask: Mask) -> str:
+    """The sha256 of the hosts an Ansible inventory gave its systems (what runs, not the
+    vars beside them, which may hold a password), their secrets masked."""
+    hosts = {s.system: s.hosts for s in seen}
+    return masked_digest(json.dumps(hosts, sort_keys=True, default=str).encode(), mask)
+
+
+def digests(settings: Settings, mask: Mask) -> dict[str, str]:
+    """Each file the settings were read from, by name, its `masked_digest` ("": absent,
+    unread), and each Ansible inventory's `hosts_digest` (as inventory.toml names it);
+    {}: not read from files."""
     files = settings.files_read
     if files is None:
         return {}
+    found = {FILES[part]: masked_digest(data, mask) for part, data in files.items()}
+    inventories = dict.fromkeys(seen.inventory for seen in settings.ansible_read)
+    for name in inventories:
+        read = [seen for seen in settings.ansible_read if seen.inventory == name]
+        found[name] = hosts_digest(read, mask)
+    return found
+
+
+def _plain(settings: Settings) -> dict[str, str]:
+    """Each file's plain sha256, as an opening before MASKED_CONFIG recorded them."""
+    files = settings.files_read or {}
     found = {
         FILES[part]: hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
         for part, data in files.items()
@@ -32,18 +69,28 @@ def digests(settings: Settings) -> dict[str, str]:
     return found | {seen.inventory: seen.digest for seen in settings.ansible_read}
 
 
-def changed_since_opened(events: Sequence[Event], settings: Settings) -> list[tuple[str, str, str]]:
+def changed_since_opened(
+    events: Sequence[Event], settings: Settings
+) -> tuple[list[tuple[str, str, str]], bool]:
     """The files whose sha256 is not the one the incident opened with: (name, then, now),
-    in the opening's order; [] for an opening that recorded none (an older journal)."""
+    in the opening's order ([] for an opening that recorded none: an older journal), and
+    whether those are plain sha256s (an opening before MASKED_CONFIG)."""
     opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
     then: dict[str, str] | None = getattr(opened.data, "config", None) if opened else None
-    now = digests(settings)
-    if not then or not now:
-        return []
+    if not then or opened is None or settings.files_read is None:
+        return [], False
+    plain = not worded_since(MASKED_CONFIG, opened.ts)
+    if plain:
+        now = _plain(settings)
+    else:
+        from console.journal.redact import settings_redactor
+
+        now = digests(settings, settings_redactor(settings).text)
     names = dict.fromkeys([*then, *now])
-    return [
+    changed = [
         (n, then.get(n, ""), now.get(n, "")) for n in names if then.get(n, "") != now.get(n, "")
     ]
+    return changed, plain
 
 
 def said_since_opened(
@@ -56,7 +103,7 @@ def said_since_opened(
     """One line naming the files changed since the incident opened and that the command
     `does` what (`undoes with what is shown`), "" when none did; with `conductor`, noted in
     its incident with both sha256s of each (`opening`: whose, where that is another's)."""
-    changed = changed_since_opened(events, settings)
+    changed, plain = changed_since_opened(events, settings)
     if not changed:
         return ""
     names = ", ".join(name for name, _, _ in changed)
@@ -66,6 +113,8 @@ def said_since_opened(
             f"{name} sha256 {_short(then)} at the opening, {_short(now)} now"
             for name, then, now in changed
         )
+        if plain:  # its sha256s not repeated, nor the files' now given beside them
+            versions = f"{names} (the opening's sha256s are of the files unmasked: not said)"
         conductor.note(f"{does}, the files as they are now: changed since {opening}: {versions}")
     return line
 

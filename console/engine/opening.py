@@ -43,7 +43,8 @@ class IncidentOpening:
         the closed incident whose unknown hosts it verifies (`verify`)."""
         together = with_locks and self.locks.unrecorded
         extra: dict[str, Any] = {"verifies": verifies} if verifies else {}  # unset: not written
-        if config := digests(self.settings):  # the files it opens with (config_opened.py)
+        # the files it opens with, their secrets masked (config_opened.py)
+        if config := digests(self.settings, self.recorder.redactor.text):
             extra["config"] = config
         record = self.recorder.record_deferred if together else self.recorder.record
         record(

@@ -23,6 +23,11 @@ journal, older ones too, and says so in its commit. So, in this rule:
   between stages (`an undo started since, not ended`, `an undo held between stages
   since`).
 
+Read by time too, a record's field whose meaning changed: `incident.opened`'s `config`,
+each file's plain sha256 before MASKED_CONFIG, its sha256 with its secrets masked since
+(console/engine/config_opened.py: an older install's plain ones, written since, read as
+masked: a file holding a secret then reads as changed).
+
 Folding is never worded: an older journal folds as it did (docs/journal.md's versions).
 """
 
@@ -33,6 +38,7 @@ from datetime import UTC, datetime
 EMPTY_LAST = datetime(2026, 12, 6, 5, 37, 58, tzinfo=UTC)
 NEVER_ENDED = datetime(2026, 12, 6, 8, 11, 34, tzinfo=UTC)
 RESOLVED_WORDS = datetime(2026, 12, 6, 8, 5, 26, tzinfo=UTC)
+MASKED_CONFIG = datetime(2026, 12, 7, 10, 20, 0, tzinfo=UTC)
 
 
 def worded_since(change: datetime, written: datetime) -> bool:

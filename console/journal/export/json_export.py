@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Export, HostSummary
 from console.journal.outcomes import host_summary
 from console.journal.tails import AttemptTails
-from console.model.events import SCHEMA_VERSION, Event
+from console.journal.worded import MASKED_CONFIG, worded_since
+from console.model.events import SCHEMA_VERSION, Event, Kind
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 
 
@@ -47,10 +49,20 @@ def write_json(
     out(text.removesuffix("[]\n}") + "[")
     first = True
     for event in journal():
-        body = json.dumps(event.as_json(), indent=2, ensure_ascii=False)
+        body = json.dumps(_exported(event), indent=2, ensure_ascii=False)
         out(("\n    " if first else ",\n    ") + body.replace("\n", "\n    "))
         first = False
     out("]\n}\n" if first else "\n  ]\n}\n")
+
+
+def _exported(event: Event) -> dict[str, Any]:
+    """The event's JSON, but an opening's plain sha256s of its configuration (recorded
+    before MASKED_CONFIG): against one, a guess of a secret the file holds could be tested
+    by anyone given the document. A correction: every journal's export leaves them out."""
+    written = event.as_json()
+    if event.kind == Kind.INCIDENT_OPENED and not worded_since(MASKED_CONFIG, event.ts):
+        written["data"].pop("config", None)
+    return written
 
 
 def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:

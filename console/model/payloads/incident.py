@@ -43,8 +43,11 @@ class IncidentOpened(Payload):
     config: dict[str, str] | None = Field(
         None,
         description="the configuration it opened with: each file's sha256 by name"
-        ' (`strategies.toml`; an Ansible inventory as inventory.toml names it), "" for one'
-        " absent (since 2026-12-07); resume, undo and verify say a file changed since",
+        ' (`strategies.toml`), "" for one absent (since 2026-12-07), of the file with its'
+        " secrets masked as the record masks them (since 2026-12-07 10:20 UTC; before,"
+        " plain: a guess of a secret could be tested against it); an Ansible inventory's"
+        " (as inventory.toml names it), of the hosts it gave; resume, undo and verify say"
+        " a file changed since",
     )
 
 
