@@ -3,8 +3,9 @@ failed: on real sshd, the git config-restore preset run by a second incident, af
 first one restored the paths. Headless, `run` exits 3 and says REFUSED; the journal's
 result says why and that nothing more was sent; the document lists the host as refused
 at the precheck with its reason. In the console at 80x24, `previous` asked of the host
-before the question says there is nothing to do, nothing sent; the revision restored,
-named, is refused at the precheck: the row reads ⊘ refused, the banner gives the refusal
+before the question says there is nothing to do, nothing sent (so does a revision named
+that the paths hold already); a revision named, put back by hand between the question and
+the yes, is refused at the precheck: the row reads ⊘ refused, the banner gives the refusal
 line and the way on, no retry is offered (a retry would be refused again), and the
 checklist says so of the step."""
 
@@ -26,6 +27,7 @@ from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.one_line import OneLine
+from tests.fleet_settings import chown_tree
 from tests.pgrig import Outcome, run_console
 from tests.test_presets_sshd import configure, etc_repository, git
 from tests.test_ui_support import (  # noqa: F401
@@ -104,11 +106,22 @@ async def test_the_console_reads_refused_and_offers_no_retry(sshd_server, tmp_pa
             "choose the strategy again naming revision. b on the checklist chooses a strategy again"
         ), toast.message
         assert not isinstance(app.screen, RunConfirm)
-        # named: the revision the first incident restored, which its precheck refuses
-        restored = git(repo, "rev-parse", "HEAD~2")
+        # named, the revision the first incident restored: nothing to do, said as before
+        good = git(repo, "rev-parse", "HEAD~2")
+        app.conductor.choose_strategy("etc-restore", {"revision": good})
+        app.start_run("restore")
+        said = f"revision={good}: nothing to do on any host (db-1: nginx already match"
+        await until(pilot, lambda: any(n.message.startswith(said) for n in app._notifications))
+        assert not isinstance(app.screen, RunConfirm)
+        # named: asked of the host first, something to do there; then, before the yes, a
+        # colleague puts nginx back to it by hand: its precheck refuses it, nothing to do
+        restored = git(repo, "rev-parse", "HEAD~1")
         app.conductor.choose_strategy("etc-restore", {"revision": restored})
         app.start_run("restore")
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        git(repo, "checkout", restored, "--", "nginx")
+        git(repo, "commit", "-q", "-m", "nginx back by hand")
+        chown_tree(repo, sshd_server.account.uid, sshd_server.account.gid)
         await pilot.press("y")
         await until(pilot, lambda: app.conductor.state.step("restore").status is ENDED)
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
@@ -127,14 +140,14 @@ async def test_the_console_reads_refused_and_offers_no_retry(sshd_server, tmp_pa
         assert "retries" not in counts
         banner = " ".join(str(screen.query_one("#exec-halt", Static).render()).split())
         assert banner.startswith("⊘ REFUSED 1 host at the precheck, nothing changed")
-        already = f"db-1: nginx already match {restored[:7]} good: nothing to restore"
+        already = f"db-1: nginx already match {restored[:7]} bad delivery: nothing to restore"
         assert already in banner, banner
         assert "1 host at the precheck, nothing changed: a retry refuses it again" in banner
         assert not any(k.startswith("t ") for k in await footer_keys(pilot))
         await pilot.press("t")  # not offered: nothing is sent
         await pilot.pause(0.2)
         assert app.conductor.state.step("restore").status is StepStatus.REFUSED
-        assert git(repo, "rev-list", "--count", "HEAD") == "3"
+        assert git(repo, "rev-list", "--count", "HEAD") == "4"  # the hand's commit alone
 
         await pilot.press("f2")  # the checklist says the same of its current step
         await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))

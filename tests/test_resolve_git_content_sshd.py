@@ -214,3 +214,28 @@ async def test_the_console_confirms_histories_apart_and_the_run_restores(histori
         assert conductor.state.step("restore").status.value == "done"
         assert conductor.state.params.get("revision", "previous") == "previous"
     assert set(workers(histories_apart).values()) == {"worker_processes 4;"}
+
+
+def test_a_revision_named_that_a_host_lacks_sends_nothing(hotfixed, tmp_path):
+    """Walked on a README fleet (helper 266): `run --param revision=good`, a tag made on
+    some hosts only, restored those and failed the precheck of the other, the fleet left
+    half restored. A revision named is now asked of every host first, as a release named
+    is: where one lacks it, nothing is sent, the host named with the repository's tags."""
+    for host in ("web-1", "web-3"):
+        git(repo(hotfixed, host), "tag", "good", "HEAD^")
+    before, journal = heads(hotfixed), tmp_path / "run"
+
+    stopped = hotfixed.cli(
+        "run", "--systems", "app", "--strategy", "etc-restore", "--param", "revision=good",
+        "--trigger", "user-impact", "--reason", "nginx workers 0", "--yes",
+        "--journal", str(journal),
+    )  # fmt: skip
+
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    assert heads(hotfixed) == before
+    assert not any((s / ".rollback").exists() for s in hotfixed.sandboxes.values())
+    assert (
+        "“Restore the configuration” not started, nothing sent: revision=good is refused on 1"
+        f" of 3 host(s): web-2: no revision good in {repo(hotfixed, 'web-2').resolve()}: name a"
+        " commit, tag or branch it has (revision); it is there on web-1, web-3"
+    ) in stopped.stdout.strip().splitlines()[-1], stopped.stdout

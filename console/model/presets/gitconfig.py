@@ -78,7 +78,12 @@ fi
 rev={{revision}}
 named=
 if [ "$rev" != previous ]; then
-  named=$(git rev-parse -q --verify "$rev^{commit}") || { echo "no revision "{{revision}} >&2; exit 3; }
+  named=$(git rev-parse -q --verify "$rev^{commit}") || {
+    tags=$(git tag --sort=-creatordate | head -n 3 | paste -sd ' ')
+    echo "no revision "{{revision}}" in $(pwd)${tags:+ (its latest tags: $tags)}: name a" \\
+      "commit, tag or branch it has (revision)" >&2
+    exit 3
+  }
 fi
 # A retry in this incident of the restore it made (its restart or check failed) checks it
 # again: a named revision too, which would else read "already match: nothing to restore".
@@ -370,7 +375,9 @@ PRESETS = (
         action=ACTION,
         verify=VERIFY,
         undo=UNDO,
-        resolve=Resolve("revision", "previous", RESOLVE, per_host=True, holds="content"),
+        resolve=Resolve(
+            "revision", "previous", RESOLVE, per_host=True, holds="content", checks_named=True
+        ),
         needs=("git 2.23 or newer", "the login user may write the repository (etckeeper: root)"),
     ),
 )
