@@ -16,6 +16,17 @@ from tests.console_process import console
 from tests.keys_recorded import keys_recorded
 
 
+def init_with_strategies(tmp_path: Path, more: str) -> tuple[Path, Path, str]:
+    """`init`'s configuration with `more` appended to its strategies.toml: (its directory,
+    strategies.toml, the text init wrote there)."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    text = strategies.read_text()
+    strategies.write_text(text + more)
+    return target, strategies, text
+
+
 def test_the_demo_configuration_is_valid():
     result = console("check-config", str(demo_config()))
     assert result.returncode == 0, result.stderr
@@ -73,6 +84,29 @@ def test_a_step_naming_a_strategy_no_system_lists_is_a_warning(tmp_path):
         " passes it over, nothing sent (add it to the `strategies` of the systems it rolls"
         " back, in inventory.toml)\n"
     ) in result.stderr
+
+
+def test_a_git_restore_of_the_whole_repository_to_previous_is_a_warning(tmp_path):
+    """Walked (helper 266): the git preset's default paths, '.', on an etckeeper-style
+    /etc whose last commit was a daily autocommit: `previous` restored that commit's file
+    (resolv.conf), the bad delivery under it kept, and `run` said rolled back and
+    verified. check-config says so at the strategy's preset; one naming its paths is fine."""
+    target, strategies, text = init_with_strategies(
+        tmp_path,
+        '\n[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
+        '\n[[strategies]]\nname = "nginx-config"\nkind = "config-restore"\npreset = "git"\n'
+        'params = [{ name = "paths", default = "nginx" }]\n',
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "whole repository" in line]
+    assert warned == [
+        f"warning: {strategies}:{text.count(chr(10)) + 5}: strategies[5].preset: strategy"
+        " 'etc-restore' restores the whole repository (paths = '.'): revision = previous is"
+        " the revision before its last commit, whatever that touched (etckeeper commits"
+        " /etc daily and at every apt run), not the one before the delivery; name the paths"
+        ' deliveries change ({ name = "paths", default = "nginx" })'
+    ], result.stderr
 
 
 def test_a_default_recovery_time_ahead_of_now_is_refused_as_run_refuses_it(tmp_path):
@@ -227,14 +261,11 @@ def test_a_gradual_reenable_that_checks_nothing_is_a_warning(
     the application sick or not, up to 100 %: check-config says so at the strategy's name
     and still says ok. Unless a probe watches its system (init's `web` has one): those
     are read after each step, and one not healthy holds the rollout."""
-    target = tmp_path / "mine"
-    assert console("init", str(target)).returncode == 0
-    strategies = target / "strategies.toml"
-    text = strategies.read_text()
-    strategies.write_text(
-        text + '\n[[strategies]]\nname = "checkout-reenable"\nkind = "feature-reenable"\n'
+    target, strategies, text = init_with_strategies(
+        tmp_path,
+        '\n[[strategies]]\nname = "checkout-reenable"\nkind = "feature-reenable"\n'
         f'preset = "{preset}"\nwaves = {{ confirm = true }}\n'
-        f'params = [\n  {{ name = "flags", default = "new_checkout" }},\n{params}]\n{health}'
+        f'params = [\n  {{ name = "flags", default = "new_checkout" }},\n{params}]\n{health}',
     )
     inventory = target / "inventory.toml"
     lines = inventory.read_text().replace(

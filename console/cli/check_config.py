@@ -32,6 +32,7 @@ def check_config(args: argparse.Namespace) -> int:
         unverifying_strategies,
         unwatched_canaries,
         unwatched_systems,
+        whole_repositories,
     )
     from console.model.drill_targets import odd_drill_targets
     from console.model.port_written import port_written
@@ -50,6 +51,7 @@ def check_config(args: argparse.Namespace) -> int:
         odd_drill_targets,
         unchecked_rollouts,
         unwatched_canaries,
+        whole_repositories,
         countless_triggers,
         short_secrets,
     ]

@@ -3,15 +3,15 @@ that verifies nothing in a procedure with no stability check, a probe step for s
 probe watches, a strategy step for systems that list no strategy or naming one that no
 system lists, a drill awaiting an automatic trigger no triggers.toml entry can fire or
 judging integrity on a strategy that keeps no records, a gradual re-enable that checks
-nothing but the flags, a canary that nothing watches, a trigger on a log probe with no
-threshold (warnings), a drill injecting demo faults outside the demo, a default time
-ahead of now that run refuses (errors)."""
+nothing but the flags, a canary that nothing watches, a git restore of a whole repository
+to `previous`, a trigger on a log probe with no threshold (warnings), a drill injecting
+demo faults outside the demo, a default time ahead of now that run refuses (errors)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from console.model.kinds import STRATEGY_KINDS
+from console.model.kinds import STRATEGY_KINDS, StrategyKind
 from console.model.presets import default_preset, find_preset
 from console.model.probes import ProbeKind
 from console.model.problems import Finding, quoted
@@ -266,6 +266,36 @@ def unwatched_canaries(settings: Settings) -> list[Finding]:
                 warning=True,
             )
         )
+    return findings
+
+
+def whole_repositories(settings: Settings) -> list[Finding]:
+    """Each git config restore of the whole repository (`paths = "."`, the preset's
+    default) with `revision = previous`: `previous` is then the revision before the
+    repository's last commit, whatever that touched. etckeeper commits /etc every day and
+    at every apt run: walked, `previous` restored resolv.conf to before a daily autocommit,
+    the bad delivery under it kept, and the run said rolled back and verified."""
+    findings = []
+    for index, strategy in enumerate(settings.strategies):
+        values = strategy.values_in(None, {})
+        if (
+            strategy.kind is StrategyKind.CONFIG_RESTORE
+            and strategy.preset == "git"
+            and values.get("paths", "").strip() == "."
+            and values.get("revision") == "previous"
+        ):
+            findings.append(
+                Finding(
+                    "strategies",
+                    (index, "preset"),
+                    f"strategy {quoted(strategy.name)} restores the whole repository (paths"
+                    " = '.'): revision = previous is the revision before its last commit,"
+                    " whatever that touched (etckeeper commits /etc daily and at every apt"
+                    " run), not the one before the delivery; name the paths deliveries"
+                    ' change ({ name = "paths", default = "nginx" })',
+                    warning=True,
+                )
+            )
     return findings
 
 

@@ -345,7 +345,8 @@ PRESETS = (
             param("repo", "the repository's work tree", type=ParamType.PATH, default="/etc"),
             param(
                 "paths",
-                "comma-separated paths in the repository to restore; `.`: all of it",
+                "comma-separated paths in the repository to restore; `.`: all of it (then"
+                " `previous` undoes its last commit, whatever that touched)",
                 default=".",
                 pattern=rf"{_PATH}(,{_PATH})*",
                 takes="paths in the repository joined by commas, no spaces (nginx,ssl); .: all",
