@@ -56,6 +56,10 @@ else
   for kept in "$pgdata".replaced-*; do
     [ -e "$kept" ] && echo "kept aside by an earlier incident: $kept (the data directory before that incident's restore)"
   done
+  if stopped_cut_short; then
+    echo "this incident's earlier attempt stopped the cluster and was cut short before it replaced the data directory: starting the cluster again first"
+    start || exit 3
+  fi
   if running; then
     if [ {{stop}} = pg_ctl ] && [ ! -O "$pgdata" ]; then
       echo "the cluster belongs to another user than $(id -un): log in as its owner or set stop and start" >&2

@@ -253,6 +253,10 @@ replaced="$pgdata.replaced-"{{incident}}
 undone="$pgdata.undone-"{{incident}}
 state="$pgdata.rollback-"{{incident}}
 running() { "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; }
+# This incident's action cut short (Ctrl-C, the session lost) once it had stopped the
+# cluster, before it moved the data directory aside: that directory is the one from before,
+# its cluster down. The undo and a retry start it again.
+stopped_cut_short() { [ ! -e "$replaced" ] && grep -qx was_running=1 "$state" 2>/dev/null && ! running; }
 # Where the server logs: pg_ctl's -l here, else wherever the `start` command sends it
 # (pg_ctlcluster: /var/log/postgresql), which this script cannot read.
 if [ {{start}} = pg_ctl ]; then serverlog="$state.log"; logs="the server logs to $state.log"

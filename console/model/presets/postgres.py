@@ -241,6 +241,13 @@ echo "checked: accepting connections on PostgreSQL $(sql -c 'SHOW server_version
 UNDO = (
     SERVER_PRELUDE
     + """\
+if stopped_cut_short; then
+  echo "this incident's restore was cut short after it stopped the cluster, before it replaced the data directory: starting the cluster again on its own data directory"
+  start || { echo "the cluster this incident's restore stopped did not start again ($logs): start it, then check its data" >&2; exit 1; }
+  ready || exit 1
+  integrity after || exit 1
+  exit 0
+fi
 test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 120; }
 # Another incident restored over this one since: undoing this one first would put back the
 # data from before both and leave that incident nothing to undo.

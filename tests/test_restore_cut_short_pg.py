@@ -1,0 +1,90 @@
+"""A restore cut short (Ctrl-C, an abort) once its action had stopped the cluster and
+before it moved the data directory aside, on a real cluster over real sshd: walked with
+`rollback-console run ... --strategy orders-pitr` and Ctrl-C as the action began, the
+database was left down on its own data directory, and the undo the run's last line named
+refused ("nothing to undo: no data directory was kept aside"), leaving it down; a retry
+recorded it as not running before, so the undo after that retry's restore left it
+stopped. The undo now starts it again, and so does a retry's precheck first."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from console.engine.conductor import Conductor
+from console.engine.ssh import SshPool
+from console.model.loading import load_settings
+from console.model.triggers import TriggerKind
+from tests import pg, pgrig
+from tests.events_factory import recorder_in
+from tests.pgrig import connection, write_config
+from tests.test_presets_postgres import ORDERS, ids
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
+
+
+def _restore(cluster: pg.Cluster, hold: Path) -> str:
+    """A backup restore whose `stop` stops the cluster, then waits while `hold` exists:
+    the action is there, the cluster down and nothing moved yet, as long as the test says."""
+    stop = (
+        f"{cluster.bindir}/pg_ctl -D {cluster.pgdata} -m fast -w stop"
+        f" && while [ -e {hold} ]; do sleep 0.1; done"
+    )
+    return f"""\
+[[strategies]]
+name = "restore"
+kind = "backup-restore"
+preset = "postgres-basebackup"
+params = [
+  {{ name = "pgdata", default = "{cluster.pgdata}" }},
+  {{ name = "backup", default = "{cluster.backups / "nightly"}" }},
+  {{ name = "stop", default = "{stop}" }},
+  {{ name = "tables", default = "orders" }},
+{connection(cluster)}]
+"""
+
+
+async def _cut_short(conductor: Conductor, cluster: pg.Cluster) -> None:
+    """Run the restore and abort it once its action has stopped the cluster (bounded)."""
+    run = asyncio.create_task(conductor.run_step("restore", only_hosts=["db-1"]))
+    deadline = asyncio.get_running_loop().time() + 60
+    while cluster.running():
+        assert not run.done() and asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.1)
+    await conductor.abort("Ctrl-C")
+    assert not await run
+
+
+async def test_a_restore_cut_short_after_the_stop_starts_the_cluster_again(host, cluster, tmp_path):
+    """About 13 s: two attempts cut short, a restore and two undos on one cluster (the
+    retry's start is seen only after an attempt was cut short, and at its undo)."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("DELETE FROM orders WHERE id = 3")
+    hold = cluster.root / "hold"
+    hold.touch()
+    config = write_config(tmp_path / "config", host, _restore(cluster, hold), host.home("work"))
+    settings = load_settings(config)
+    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("cut short", "inc-cut-short")
+    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "test")
+    conductor.select(["db"])
+    conductor.choose_strategy("restore", {})
+    try:
+        await _cut_short(conductor, cluster)
+        assert not cluster.running()
+        assert await conductor.undo("restore")  # it was refused: nothing kept aside
+        assert cluster.running() and ids(cluster) == [1, 2]
+
+        await _cut_short(conductor, cluster)
+        hold.unlink()
+        assert await conductor.run_step("restore", only_hosts=["db-1"])  # the retry
+        assert ids(cluster) == [1, 2, 3]
+        assert await conductor.undo("restore")
+        assert cluster.running() and ids(cluster) == [1, 2]  # it was left stopped
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
