@@ -340,6 +340,26 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
         f"target=5 is refused on db-1: no migration version 5 in {migrations}: nothing"
         " reversed; name previous, 0 or a version below 2 (1); run again naming it",
     )
+    # a version table misspelt, a version with no down file: what to correct is said, not a
+    # target to name (it read 'no single down migration for version 2 in DIR; fix it there,
+    # or run again naming it (--param target=VALUE)', which no target mends)
+    table = run_console(config, tmp_path / "table", "sql-down", "version_table=schema_migration")
+    not_started(
+        table,
+        "target=previous could not be resolved on db-1: no table schema_migration in database"
+        " shop (named in version_table): the migrations' version is not recorded there;"
+        " correct version_table or database, then run it again\n",
+    )
+    no_down = host.home("no-down")
+    (no_down / "000002_note.up.sql").write_text(files["000002_note.up.sql"])
+    _own(no_down, host.account)
+    lacking = run_console(config, tmp_path / "no-down", "sql-down", f"migrations_dir={no_down}")
+    not_started(
+        lacking,
+        "target=previous could not be resolved on db-1: no down migration for version 2 in"
+        f" {no_down} (named in migrations_dir): nothing"
+        " reverses 000002_note.up.sql; write its .down.sql, then run it again\n",
+    )
 
     outcome = run_console(config, tmp_path / "state", "sql-down")
 

@@ -27,7 +27,7 @@ _SQL_READ = (
     CLIENT_PRELUDE
     + LOCKS_BOUNDED
     + """\
-dir=$(cd {{migrations_dir}} && pwd) || { echo "no migrations directory "{{migrations_dir}} >&2; exit 3; }
+dir=$(cd {{migrations_dir}} && pwd) || { echo "no migrations directory "{{migrations_dir}}" (named in migrations_dir)" >&2; exit 3; }
 reach || exit 3
 # the version recorded in the database (golang-migrate: one row; Rails/dbmate: a row each)
 version() {
@@ -61,7 +61,10 @@ found=$(sql -v t={{version_table}} <<'SQL'
 SELECT to_regclass(:'t') IS NOT NULL
 SQL
 ) || exit 3
-test "$found" = t || { echo "no table "{{version_table}}" in the database" >&2; exit 3; }
+test "$found" = t || {
+  echo "no table "{{version_table}}" in database "{{database}}" (named in version_table): the migrations' version is not recorded there; correct version_table or database, then run it again" >&2
+  exit 3
+}
 if [ {{bookkeeping}} = single-row ]; then
   dirty=$(sql -v t={{version_table}} <<'SQL'
 SELECT format('SELECT bool_or(dirty) FROM %s', to_regclass(:'t')) \\gexec
@@ -106,8 +109,15 @@ if [ "$target" != 0 ] && ! versions | grep -qx -- "$target"; then
 fi
 test "$target" -lt "$cur" || { echo "version $cur is not above the target $target: nothing reversed; name previous, 0 or a version below $cur (${below:-none})" >&2; exit 3; }
 plan=$(for v in $(versions | awk -v c="$cur" -v t="$target" '$1 > t + 0 && $1 <= c + 0' | sort -rn); do
-  down=$(file_of "$v" down) || { echo "no single down migration for version $v in $dir" >&2; exit 3; }
-  file_of "$v" up > /dev/null || { echo "no single up migration for version $v (undo needs it)" >&2; exit 3; }
+  down=$(file_of "$v" down) || {
+    if [ -n "$down" ]; then
+      echo "several down migrations for version $v in $dir (named in migrations_dir): $(echo $down | sed 's/ /, /g'); keep one, then run it again" >&2
+    else
+      echo "no down migration for version $v in $dir (named in migrations_dir): nothing reverses $(file_of "$v" up || echo "version $v"); write its .down.sql, then run it again" >&2
+    fi
+    exit 3
+  }
+  file_of "$v" up > /dev/null || { echo "no single up migration for version $v in $dir (named in migrations_dir): undo needs it" >&2; exit 3; }
   if grep -Eiq '^[[:space:]]*(begin|commit|rollback|start[[:space:]]+transaction|end)[[:space:]]*;' "$dir/$down"; then
     echo "$down controls its own transaction: it cannot run inside one" >&2
     exit 3
