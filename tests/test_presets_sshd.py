@@ -277,6 +277,24 @@ def test_file_flags_come_back_step_by_step_with_a_health_check_between(sshd_serv
     assert (app / "checked").read_text() == "new_checkout=25\nnew_checkout=100\n"
 
 
+def test_a_re_enable_never_lowers_a_flag_above_its_first_step(sshd_server, tmp_path):
+    """Walked on a README fleet (helper 266): flags at 50 % (a rollout under way), the
+    re-enable of steps 25,50,100 first set them to 25 %, the feature taken from half its
+    users. The precheck now refuses, nothing changed, naming the flag and the parameter."""
+    app, config = re_enable_at_25_then_100(sshd_server, tmp_path, "true")
+    (app / "flags").write_text("new_checkout=50\ndark_mode=0\n")
+
+    outcome = run(config, tmp_path, "reenable")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert (
+        "new_checkout reads 50 % in flags, above the first step, 25 % of steps 25,100: the"
+        " re-enable would lower it first; nothing changed: give steps that start above it"
+        " (steps)"
+    ) in outcome.stdout
+    assert (app / "flags").read_text() == "new_checkout=50\ndark_mode=0\n"
+
+
 async def retried_in_one_incident(
     config: Path,
     tmp_path: Path,

@@ -155,6 +155,25 @@ fi
     )
 
 
+# A re-enable raises: a flag that reads more than the first step already (a rollout under
+# way, or held by an earlier incident at 50 %) would be lowered by it first (walked: 50 to
+# 25 %, the feature taken from half the users it had), unless this incident's own rollout
+# starts again (a retry, which keeps its copy).
+_NOT_LOWERED = """\
+if [ ! -f .rollback/flags-before-reenable-"{{incident}}" ]; then
+  FLAGS={{flags}} STEPS="$steps" FILE={{flags_file}} awk -F= '
+    BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1
+            first = ENVIRON["STEPS"]; sub(/,.*/, "", first) }
+    ($1 in want) && $2 + 0 > first + 0 { above = above (above == "" ? "" : ", ") $1 " reads " $2 }
+    END { if (above == "") exit 0
+          print above " % in " ENVIRON["FILE"] ", above the first step, " first " % of steps " \\
+            ENVIRON["STEPS"] ": the re-enable would lower it first; nothing changed: give steps" \\
+            " that start above it (steps)" > "/dev/stderr"; exit 3 }
+  ' {{flags_file}} || exit 3
+fi
+"""
+
+
 def _record(name: str, value: str) -> str:
     """Before the rewrite: what this incident sets the flags to, beside its copy, for
     undo, added to what it had set them to (a gradual re-enable's earlier stage): the
@@ -281,6 +300,7 @@ PRESETS = (
             "re-enable",
             "the rollout starts again from its first step",
         )
+        + _NOT_LOWERED
         + _keep("flags-before-reenable", refuse=True),
         action=_record("flags-before-reenable", "{{percent}}")
         + _owed("flags-before-reenable").owe()
