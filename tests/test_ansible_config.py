@@ -345,3 +345,29 @@ def test_a_value_from_the_ansible_inventory_is_said_where_ansible_wrote_it(tmp_p
     assert checked.returncode == 2, checked.stderr
     said = f"error: {inventory}:2: web-1: ansible_host 'bad host!' is not valid: use a host name"
     assert any(line.startswith(said) for line in checked.stderr.splitlines()), checked.stderr
+
+
+def test_an_inventory_of_several_files_reads_the_same_wherever_the_checkout_lies(tmp_path):
+    """An incident's opening records each file's sha256 (resume, undo, verify and exec
+    --journal compare them): an inventory of several files (hosts.ini, group_vars/,
+    host_vars/) was hashed with their paths, so the same checkout moved read as changed.
+    The hosts it gives are hashed (their keys read from beside it named from there): a
+    moved copy reads the same, a host's port changed in host_vars/ does not."""
+    from console.engine.config_opened import digests
+    from console.journal.redact import settings_redactor
+
+    def opened(directory: Path) -> dict[str, str]:
+        settings = load_settings(directory)
+        return digests(settings, settings_redactor(settings).text)
+
+    ansible = {"name": "db", "ansible": {"inventory": "../ansible/ini/hosts.ini", "group": "db"}}
+    shutil.copytree(CORPUS, tmp_path / "a" / "ansible")
+    config_with(tmp_path / "a", [ansible])
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # the checkout, moved
+    before = opened(tmp_path / "a" / "config")
+    assert opened(tmp_path / "b" / "config") == before
+    (tmp_path / "b" / "ansible" / "ini" / "host_vars" / "db-c.yml").write_text(
+        "ansible_host: 10.0.3.3\nansible_port: 2201\n"
+    )
+    moved = opened(tmp_path / "b" / "config")
+    assert [n for n in before if moved[n] != before[n]] == ["../ansible/ini/hosts.ini"]

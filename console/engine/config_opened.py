@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from console.journal.worded import MASKED_CONFIG, worded_since
+from console.model.ansible.load import hosts_kept
 from console.model.events import Event, Kind
 from console.model.files import FILES
 from console.model.settings import Settings
@@ -39,8 +40,9 @@ def masked_digest(data: bytes | str, mask: Mask) -> str:
 
 def hosts_digest(seen: Sequence[Seen], mask: Mask) -> str:
     """The sha256 of the hosts an Ansible inventory gave its systems (what runs, not the
-    vars beside them, which may hold a password), their secrets masked."""
-    hosts = {s.system: s.hosts for s in seen}
+    vars beside them, which may hold a password; not where its files lie: a checkout
+    moved reads the same), their secrets masked."""
+    hosts = {s.system: hosts_kept(s) for s in seen}  # wherever the inventory lies
     return masked_digest(json.dumps(hosts, sort_keys=True, default=str).encode(), mask)
 
 

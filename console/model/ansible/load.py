@@ -38,8 +38,9 @@ class Seen(NamedTuple):
     hosts: list[dict[str, Any]]  # inventory.toml's host tables, as converted
     # by host name, each key's origin: `hosts.yml:7: ansible_port` (a file alone: no line)
     origins: dict[str, dict[str, str]]
-    digest: str  # the sha256 of the files read (Inventory.digest)
+    digest: str  # the sha256 of the files read (Inventory.digest): an older opening's
     fingerprint: str  # variables.fingerprint, taken before the read
+    base: str  # the directory its relative key paths were read from
 
 
 class Reported(NamedTuple):
@@ -92,8 +93,8 @@ def with_ansible_hosts(
         listed = system.get("hosts", [])
         systems.append({**system, "hosts": [*listed, *converted.hosts]})
         if seen is not None:
-            digest = read[path].digest()
-            seen.append(_seen(system, source["inventory"], converted, digest, prints[path]))
+            digest, base = read[path].digest(), str(path if path.is_dir() else path.parent)
+            seen.append(_seen(system, source["inventory"], converted, (digest, prints[path], base)))
         if written is not None:
             first = len(listed) if isinstance(listed, list) else 0
             written += [
@@ -112,13 +113,30 @@ def inventory_path(directory: Path, written: str) -> Path:
 
 
 def _seen(
-    system: dict[str, Any], inventory: str, converted: Converted, digest: str, printed: str
+    system: dict[str, Any], inventory: str, converted: Converted, read: tuple[str, str, str]
 ) -> Seen:
     origins = {
         host["name"]: {k: f"{at}: {by}" if at.line else at.file for k, (at, by) in found.items()}
         for host, found in zip(converted.hosts, converted.origins, strict=True)
     }
-    return Seen(str(system.get("name")), inventory, converted.hosts, origins, digest, printed)
+    return Seen(str(system.get("name")), inventory, converted.hosts, origins, *read)
+
+
+def hosts_kept(seen: Seen) -> list[dict[str, Any]]:
+    """`seen`'s hosts as they matter wherever the inventory lies: a path read from beside
+    it (a key file) named from there (`./keys/web.key`), so that a moved checkout reads
+    the same."""
+    bases = {os.path.join(b, "") for b in (seen.base, os.path.realpath(seen.base))}
+
+    def kept(value: Any) -> Any:
+        if isinstance(value, list):
+            return [kept(v) for v in value]
+        for base in bases if isinstance(value, str) else ():
+            if value.startswith(base):
+                return f"./{value.removeprefix(base)}"
+        return value
+
+    return [{key: kept(value) for key, value in host.items()} for host in seen.hosts]
 
 
 def ansible_said(finding: Located, written: list[Written]) -> ConfigProblem | None:
