@@ -250,9 +250,11 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
     strategies.write_text(strategies.read_text().replace("grep -q 2.4.0", "grep -qF 2.4.0"))
     verified = fleet.cli("verify", first)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert verified.stdout.startswith(
-        "! strategies.toml changed since the incident opened: this verify sends what is"
-        " shown, the files as they are now.\n"
+    said = verified.stdout.splitlines()[0]  # what changed in it, key by key
+    assert said.startswith("! strategies.toml (strategies.") and ".commands.verify: " in said
+    assert said.endswith(
+        ") changed since the incident opened: this verify sends what is shown, the files as"
+        " they are now."
     ), verified.stdout
     assert "grep -qF 2.4.0 release" in verified.stdout, verified.stdout
     assert "app-2: verified: succeeded" in verified.stdout, verified.stdout

@@ -171,9 +171,11 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
     strategies.write_text(strategies.read_text().replace("grep -q 2.4.0", "grep -qF 2.4.0"))
     verify = fleet.cli("verify", incident, "--take-over-lock", "verify by hand after the close")
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert verify.stdout.startswith(
-        "! strategies.toml changed since the incident opened: this verify sends what is"
-        " shown, the files as they are now.\n"
+    said = verify.stdout.splitlines()[0]  # what changed in it, key by key
+    assert said.startswith("! strategies.toml (strategies.") and ".commands.verify: " in said
+    assert said.endswith(
+        ") changed since the incident opened: this verify sends what is shown, the files as"
+        " they are now."
     ), verify.stdout
     assert "grep -qF 2.4.0 release" in verify.stdout, verify.stdout
     assert "app-2: verified: succeeded" in verify.stdout, verify.stdout

@@ -21,6 +21,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 from tests.cli_fleet import Fleet, checklist, flag_incident, write_fleet
+from tests.fleet_settings import chown_tree
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -161,7 +162,7 @@ async def test_a_resume_says_a_file_changed_since_the_incident_opened(
     opened = _sha(strategies)
     async with flag_incident(fleet, "flip") as conductor:
         journal = conductor.recorder.path
-    edited = _strategies("echo old")
+    edited = _strategies("echo new")
     edited["strategies"][0]["commands"]["undo"] = "sh -c {{restart}} > put-back"
     strategies.write_text(tomli_w.dumps(edited))  # a teammate's edit meanwhile
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
@@ -171,14 +172,31 @@ async def test_a_resume_says_a_file_changed_since_the_incident_opened(
         [said] = [n.message for n in app._notifications if n.title == "Configuration"]
         assert app.conductor is not None
         note = app.conductor.recorder.events[-1]
+        # The step's confirmation says it too, key by key (seen: nothing, after a resume,
+        # above 'echo new', not the command the incident opened with).
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        notice = str(app.screen.query_one("#run-changed", Static).render())
+        changes = str(app.screen.query_one("#run-changes", Static).render())
+    what = (
+        'strategies.flip.params.restart.default: "echo old" → "echo new";'
+        ' strategies.flip.commands.undo: "sh -c {{restart}} > undone" → "sh -c {{restart}} >'
+        ' put-back"'
+    )
+    assert notice == "! strategies.toml changed since opening: this runs what is shown."
+    assert changes == (
+        f"! Changed since the incident opened: strategies.toml ({what}); this runs what is"
+        " shown, the files as read at the console's start."
+    ), changes
     assert said == (
-        "strategies.toml changed since the incident opened: this console runs what its"
-        " confirmations show, the files as they are now."
+        f"strategies.toml ({what}) changed since the incident opened: this console runs what"
+        " its confirmations show, the files as they are now."
     )
     assert note.kind == Kind.NOTE_ADDED, note
     assert note.data.text == (
         "console runs what its confirmations show, the files as they are now: changed since"
         f" the opening: strategies.toml sha256 {opened}… at the opening, {_sha(strategies)}… now"
+        f" ({what})"
     )
 
 
@@ -350,7 +368,12 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     edited = tomllib.loads(strategies.read_text())
     edited["strategies"][0]["commands"]["undo"] = "sh -c {{restart}} > put-back"
     strategies.write_text(tomli_w.dumps(edited))  # a teammate's edit after the run
-    changed = "strategies.toml changed since the incident opened: this undo sends what"
+    what = (
+        'strategies.flip.params.restart.default: "echo old" → "echo new";'
+        ' strategies.flip.commands.undo: "sh -c {{restart}} > undone" → "sh -c {{restart}} >'
+        ' put-back"'
+    )  # key by key, as the console says it
+    changed = f"strategies.toml ({what}) changed since the incident opened: this undo sends what"
     shown = fleet.cli("undo", str(journal), "restore", "--dry-run")
     assert shown.returncode == 0, shown.stdout + shown.stderr
     lines = shown.stdout.splitlines()
@@ -364,6 +387,7 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     assert notes[-1].data.text == (
         "undo sends what --dry-run shows, the files as they are now: changed since the"
         f" opening: strategies.toml sha256 {started}… at the opening, {_sha(strategies)}… now"
+        f" ({what})"
     ), notes[-1].data.text
     # No sha256 of a file holding a secret reaches the record or the document, whole or
     # its first 12 digits: with the file otherwise known, each guess of the secret could
@@ -374,6 +398,10 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     for name in ("console.toml", "strategies.toml"):
         assert plain_sha256(fleet.config / name)[:12] not in record, name
     assert plain_then[:12] not in record
+    # The files it kept as it opened (what changed is said from them) hold it masked too.
+    kept = (journal / "config-opened.json").read_text()
+    assert SECRET not in kept, kept
+    assert f"said # {MASKED}" in json.loads(kept)["files"]["strategies.toml"], kept
     [opened] = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_OPENED]
     console_toml = (fleet.config / "console.toml").read_text().replace(SECRET, MASKED)
     assert opened.data.config["console.toml"] == hashlib.sha256(console_toml.encode()).hexdigest()
@@ -399,3 +427,42 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     again = fleet.cli("export", str(older), "--format", "json")  # its document leaves them out
     assert again.returncode == 0 and plain_then not in again.stdout, again.stderr
     assert '"config"' not in again.stdout
+
+
+async def test_exec_into_an_incident_says_its_hosts_changed_since_it_opened(
+    fleet: Fleet, sshd_server
+) -> None:
+    """`exec --journal` into an open incident compared nothing with its opening: with
+    app-1's workdir edited in inventory.toml since, it sent there, silently. It says what
+    changed and sends nothing (exit 2), noted in the incident; --accept-config-change
+    sends to the hosts as they are now, noted too."""
+    async with flag_incident(fleet, "flip", "20261207-100000-beef") as conductor:
+        journal = conductor.recorder.path
+    inventory = tomllib.loads((fleet.config / "inventory.toml").read_text())
+    [host] = inventory["systems"][0]["hosts"]
+    was, now = host["workdir"], fleet.sandboxes["app-1"] / "moved"
+    now.mkdir()
+    chown_tree(now, sshd_server.account.uid, sshd_server.account.gid)
+    host["workdir"] = str(now)
+    (fleet.config / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    refused = fleet.cli("exec", "--systems", "app", "--journal", str(journal), "echo x > sent")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    # a value cut around where it changed, as any change is said
+    changed = 'inventory.toml (systems.app.hosts.app-1.workdir: …{0}" → …{0}/moved")'
+    changed = changed.format(was[-10:])
+    assert refused.stderr == (
+        f"error: {changed} changed since the incident opened: nothing sent;"
+        " --accept-config-change sends to the hosts as the files are now\n"
+    )
+    assert not (Path(was) / "sent").exists() and not (now / "sent").exists()
+    argv = ["exec", "--systems", "app", "--journal", str(journal), "--accept-config-change"]
+    sent = fleet.cli(*argv, "echo x > sent")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert sent.stdout.startswith(f"exec: ! {changed} changed since the incident opened;"), sent
+    assert (now / "sent").exists()
+    notes = [e.data.text for e in read_journal(journal).events if e.kind == Kind.NOTE_ADDED]
+    assert [n.split(": changed since")[0] for n in notes] == [
+        "exec refused, nothing sent",
+        "exec with the files as they are now (--accept-config-change)",
+    ], notes
+    assert notes[0].endswith(f"({changed.split(' (')[1]}"), notes[0]

@@ -230,6 +230,7 @@ def exec_(args: argparse.Namespace) -> int:
                 accept_keys=keys,
                 json=args.json,
                 take_over_lock=args.take_over_lock,
+                accept_config_change=args.accept_config_change,
             )
         return runner.run(
             run_exec(settings, faults, options, args.command_text, systems, hosts, pool)

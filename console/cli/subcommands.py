@@ -143,6 +143,13 @@ def _exec(command: Command) -> None:
         help="append to this incident's journal (its journal.jsonl, its directory, or its id)",
     )
     exec_.add_argument(
+        "--accept-config-change",
+        action="store_true",
+        help="with --journal: send where inventory.toml or an Ansible inventory changed since"
+        " the incident opened (a host's address, port, user or key), to the hosts as they are"
+        " now; journalled (without it: exit 2, nothing sent)",
+    )
+    exec_.add_argument(
         "--dry-run",
         action="store_true",
         help="print where each host goes and the command as sent; connect to nothing",

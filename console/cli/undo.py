@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def undo(args: argparse.Namespace) -> int:
-    from console.engine.config_opened import said_since_opened
+    from console.engine.config_kept import said_since_opening
     from console.engine.plan import Secrets, plan_undo
     from console.journal.redact import settings_redactor
     from console.journal.store import read_journal
@@ -41,7 +41,7 @@ def undo(args: argparse.Namespace) -> int:
     # Checked and rendered before anything is claimed, recorded or sent.
     planned = plan_undo(settings, state, step, hosts, Secrets(settings_redactor(settings).text))
     if args.dry_run:
-        since = said_since_opened(events, settings, UNDOES)
+        since = said_since_opening(events, settings, path, UNDOES)
         return _dry_run(settings, planned, step.title, f"# ! {since}" if since else "")
     if not args.yes:
         raise UsageError("undo changes hosts: add --yes (see the commands first with --dry-run)")
@@ -82,7 +82,7 @@ def _dry_run(settings, planned, title: str, since: str) -> int:
 
 
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
-    from console.engine.config_opened import said_since_opened
+    from console.engine.config_kept import said_since_opening
     from console.engine.session import Engine
     from console.engine.walk import confirm_waves_as
     from console.headless.common import abort_on_signals, hung_up, reachable
@@ -100,7 +100,10 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             if state.outcome:
                 closed = state.outcome_label or state.outcome
                 print(f"# the incident was closed ({closed}); the undo is recorded after")
-            if since := said_since_opened(conductor.recorder.events, settings, UNDOES, conductor):
+            recorder = conductor.recorder
+            if since := said_since_opening(
+                recorder.events, settings, recorder.path, UNDOES, conductor
+            ):
                 print(f"! {since}", flush=True)
             conductor.recorder.subscribe(lambda event: print(console_line(event), flush=True))
             # Its waves ask as the step's do: --yes answers, after a wave whose every host

@@ -5,9 +5,10 @@ and the secrets the record masks: a plain sha256 let anyone with the document te
 guess of a secret (console.toml's redact values, a channel's URL or routing key) against
 a file otherwise known. A resume, an undo or a verify runs the files as they are now, as
 its commands show them: where one changed since the incident opened, it says so in one
-line and notes which, with both sha256s. An opening before MASKED_CONFIG recorded plain
-sha256s: compared as then, its note names the files alone (a plain sha256 of the files
-now would be the guess-test again). An older journal's opening has none: nothing is said."""
+line and notes which, with both sha256s, and what in each (config_kept.py). An opening
+before MASKED_CONFIG recorded plain sha256s: compared as then, its note names the files
+alone (a plain sha256 of the files now would be the guess-test again). An older journal's
+opening has none: nothing is said."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from console.model.files import FILES
 from console.model.settings import Settings
 
 if TYPE_CHECKING:
-    from console.engine.conductor import Conductor
     from console.model.ansible.load import Seen
 
 Mask = Callable[[str], str]  # a text with the record's secrets masked (Redactor.text)
@@ -93,33 +93,3 @@ def changed_since_opened(
         (n, then.get(n, ""), now.get(n, "")) for n in names if then.get(n, "") != now.get(n, "")
     ]
     return changed, plain
-
-
-def said_since_opened(
-    events: Sequence[Event],
-    settings: Settings,
-    does: str,
-    conductor: Conductor | None = None,
-    opening: str = "the opening",
-) -> str:
-    """One line naming the files changed since the incident opened and that the command
-    `does` what (`undoes with what is shown`), "" when none did; with `conductor`, noted in
-    its incident with both sha256s of each (`opening`: whose, where that is another's)."""
-    changed, plain = changed_since_opened(events, settings)
-    if not changed:
-        return ""
-    names = ", ".join(name for name, _, _ in changed)
-    line = f"{names} changed since the incident opened: this {does}, the files as they are now."
-    if conductor is not None:
-        versions = "; ".join(
-            f"{name} sha256 {_short(then)} at the opening, {_short(now)} now"
-            for name, then, now in changed
-        )
-        if plain:  # its sha256s not repeated, nor the files' now given beside them
-            versions = f"{names} (the opening's sha256s are of the files unmasked: not said)"
-        conductor.note(f"{does}, the files as they are now: changed since {opening}: {versions}")
-    return line
-
-
-def _short(digest: str) -> str:
-    return f"{digest[:12]}…" if digest else "absent"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.engine.closing import open_only
+from console.engine.config_kept import keep
 from console.engine.config_opened import digests
 from console.engine.errors import ProcedureError
 from console.engine.locking import IncidentLocks
@@ -58,6 +59,8 @@ class IncidentOpening:
         )
         if together:
             self.locks.record()  # writes the held opening first, then fsyncs both
+        if extra.get("config"):  # what changed since is said key by key (config_kept.py)
+            keep(self.settings, self.recorder.path)
 
     def resume(self) -> bool:
         """Record that a console took the incident over again after a stop, and the hosts

@@ -47,6 +47,7 @@ class RunOptions(NamedTuple):
     take_over_lock: str | None = None
     drill: bool = False
     json: bool = False  # one JSON document on stdout, nothing else
+    accept_config_change: bool = False  # exec --journal: hosts changed since its opening
 
 
 @contextlib.asynccontextmanager

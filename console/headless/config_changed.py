@@ -1,6 +1,8 @@
 """A configuration file changed while a headless command ran: said in one line, and noted
 in the incident with the versions, as the console says it where a step is confirmed
-(console/engine/config_drift.py). The command ran what it read as it started."""
+(console/engine/config_drift.py). The command ran what it read as it started. And a file
+that decides where `exec --journal` connects changed since its incident opened: nothing is
+sent unless asked (config_kept.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,15 @@ import sys
 from typing import TYPE_CHECKING
 
 from console.engine.config_drift import Drift
+from console.engine.config_kept import since_opening, versions
+from console.engine.errors import ProcedureError
+from console.model.files import FILES
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
 
 LINE = 10_000  # the line's room: a terminal wraps it, whole
+GO_ON = "--accept-config-change"
 
 
 def say_config_changed(
@@ -26,3 +32,35 @@ def say_config_changed(
     if line:
         print(f"! {line}", file=sys.stderr if json else sys.stdout, flush=True)
         drift.note(conductor, step, f"{command} with the configuration read as it started")
+
+
+def check_hosts_since_opening(conductor: Conductor, go_on: bool, json: bool = False) -> None:
+    """`exec --journal`, before anything is sent: where inventory.toml or an Ansible
+    inventory changed since the incident opened (a host's address, port, user or key:
+    what it connects to), one line says what, and the record too; refused (exit 2)
+    unless `go_on` (GO_ON): then it sends to the hosts as the files are now."""
+    journal = conductor.recorder.path
+    changed = [
+        c
+        for c in since_opening(conductor.recorder.events, conductor.settings, journal)
+        if c.name == FILES["inventory"] or c.name not in FILES.values()
+    ]
+    if not changed:
+        return
+    said = f"{'; '.join(c.said() for c in changed)} changed since the incident opened"
+    if not go_on:
+        conductor.note(
+            f"exec refused, nothing sent: changed since the opening: {versions(changed)}"
+        )
+        raise ProcedureError(
+            f"{said}: nothing sent; {GO_ON} sends to the hosts as the files are now"
+        )
+    conductor.note(
+        f"exec with the files as they are now ({GO_ON}): changed since the opening:"
+        f" {versions(changed)}"
+    )
+    print(
+        f"exec: ! {said}; {GO_ON}: it sends to the hosts as the files are now.",
+        file=sys.stderr if json else sys.stdout,
+        flush=True,
+    )

@@ -40,7 +40,7 @@ async def run_verify_closed(
     made on every host; 1: not made on some (or aborted); 4: some still unknown."""
     from console.engine.closed_verify import plan_verify, run_verify
     from console.engine.conductor import new_incident_id
-    from console.engine.config_opened import said_since_opened
+    from console.engine.config_kept import said_since_opening
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
@@ -59,7 +59,9 @@ async def run_verify_closed(
             again = _again(engine, plan)
             conductor.opening.open(title, incident_id, with_locks=True, verifies=again)
             opening = f"incident {plan.incident}'s opening"  # a file changed since: said
-            if since := said_since_opened(loaded.events, settings, VERIFIES, conductor, opening):
+            if since := said_since_opening(
+                loaded.events, settings, loaded.path, VERIFIES, conductor, opening
+            ):
                 print(f"! {since}", flush=True)
             _print_lost(conductor)
             _print_commands(plan)
@@ -91,7 +93,7 @@ async def run_verify_open(
         verify_again,
         where,
     )
-    from console.engine.config_opened import said_since_opened
+    from console.engine.config_kept import said_since_opening
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
@@ -105,7 +107,10 @@ async def run_verify_open(
             loaded = engine.read(journal)
             plan = plan_verify(settings, loaded.state, loaded.path, only)  # refusals first
             conductor = engine.resumed(loaded, options.take_over_lock)
-            if since := said_since_opened(conductor.recorder.events, settings, VERIFIES, conductor):
+            recorder = conductor.recorder
+            if since := said_since_opening(
+                recorder.events, settings, recorder.path, VERIFIES, conductor
+            ):
                 print(f"! {since}", flush=True)
             _print_commands(plan)
             conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))

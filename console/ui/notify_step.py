@@ -1,6 +1,7 @@
 """A status update's step from the console: the message as it will be sent, to edit, where
-it goes, and a configuration file changed since the console started (engine/config_drift.py):
-Enter sends what is shown, the versions it was sent with noted on the step."""
+it goes, and a configuration file changed since the incident opened or the console started
+(ui/config_drift.py): Enter sends what is shown, the versions it was sent with noted on the
+step."""
 
 from __future__ import annotations
 
@@ -28,5 +29,5 @@ def ask_to_send(steps: Stepping, step_id: str, only_hosts: list[str] | None, who
             steps.drift.note(steps.app.conductor, step_id)
             steps.run_step(step_id, only_hosts, edited, f"{who} (message shown)")
 
-    changed = steps.drift.notice("sends what is shown")
+    changed = steps.drift.notice(conductor, "sends what is shown")
     steps.app.push_screen(NotifyDialog(step.title, default, targets, step.every, changed), send)

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from console.engine.config_opened import said_since_opened
+from console.engine.config_kept import said_since_opening
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
@@ -146,8 +146,9 @@ class Resuming:
         app.attach(conductor)
         state = conductor.state
         # what its confirmations show is what runs: the files as they are now
-        if since := said_since_opened(
-            conductor.recorder.events, conductor.settings, RESUMES, conductor
+        recorder = conductor.recorder
+        if since := said_since_opening(
+            recorder.events, conductor.settings, recorder.path, RESUMES, conductor
         ):
             app.notify(since, title="Configuration", severity="warning", markup=False)
         if state.closed:

@@ -17,6 +17,7 @@ from console.model.kinds import done_by
 from console.model.procedure import StepKind
 from console.model.step_state import undoes
 from console.ui.between_waves import confirm_next
+from console.ui.config_drift import ConfigSaid
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
 from console.ui.notify_step import ask_to_send
@@ -40,8 +41,9 @@ class Stepping:
         # Steps the commander took ahead of the checklist's order, asked first: their run
         # records it (the steps not done then), if they are still ahead of it as it starts.
         self.out_of_order: set[str] = set()
-        # The configuration as read at start, against its files now (engine/config_drift.py).
-        self.drift = Drift.of(app.drills.file)
+        # The configuration as read at start, against the incident's opening and its files
+        # now (ui/config_drift.py).
+        self.drift = ConfigSaid(Drift.of(app.drills.file))
 
     def do_step(self, step_id: str) -> None:
         """The one obvious action for a step: confirm, run, open its form, or skip it."""
@@ -159,7 +161,7 @@ class Stepping:
         ran = ran_state.hosts
         retry = only_hosts is not None and set(per_host) <= set(ran)
         verb, standing = ("Retry", ran_state.standing(list(per_host))) if retry else ("Run", "")
-        title, changed = conductor.step(step_id).title, self.drift.notice()
+        title, changed = conductor.step(step_id).title, self.drift.notice(conductor)
         dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
         self.app.push_screen(dialog, answered)
 
@@ -266,7 +268,7 @@ class Stepping:
                 "Retry",
                 conductor.state.step(f"{step_id}.undo").standing(list(per_host)),
             )
-        title, changed = f"Undo: {step.title}", self.drift.notice()
+        title, changed = f"Undo: {step.title}", self.drift.notice(conductor)
         dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
         self.app.push_screen(dialog, answered)
 

@@ -97,7 +97,8 @@ class UnknownHosts:
             # A configuration file changed since start: said, the verify being the one read
             # then, and noted on the step with the versions (engine/config_drift.py).
             drift = self.app.steps.drift
-            changed, _ = drift.notice("verifies with what the console read at start", room=200)
+            does = "verifies with what the console read at start"
+            changed, _ = drift.notice(self.app.conductor, does, room=200)
             changed = f"\n! {changed}" if changed else ""
             drift.note(self.app.conductor, unknown[0].step, VERIFIED_WITH)
             # Said at once: the answer may take a command timeout (a host that went away

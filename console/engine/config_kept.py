@@ -1,0 +1,140 @@
+"""The configuration an incident opened with, kept beside its journal (`config-opened.json`,
+0600, its secrets masked as the record masks them), so that what changed since is said key
+by key after any restart of the console or by a later command into the incident (a step's
+command, a host's address, a strategy's parameter), not a file's name alone: the opening's
+sha256s (config_opened.py) say whether a file changed; this says what in it, through the
+same comparison as a file changed while the console runs (config_drift.differences). A
+change that shows in no key (a comment, spacing, a masked secret) is not said. An incident
+kept no copy (an older one; another account's, whose file is not trusted): each file
+changed is named alone, as before."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from console.engine.config_drift import Changed, _parsed, differences, written_secrets
+from console.engine.config_opened import changed_since_opened
+from console.journal.files import JOURNAL_NAME
+from console.journal.redact import settings_redactor
+from console.model.ansible.load import hosts_kept
+from console.model.events import Event
+from console.model.files import FILES
+from console.model.kept_file import read_kept, write_kept
+from console.model.loading import ABSENT
+from console.model.settings import Settings
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+
+KEPT_NAME = "config-opened.json"  # beside journal.jsonl
+
+
+def kept(settings: Settings) -> dict[str, Any]:
+    """What the settings were read from, masked: each file's text by name (None: absent or
+    unread) and each Ansible inventory's hosts by system ({}: not read from files)."""
+    files = settings.files_read
+    if files is None:
+        return {}
+    started, written = settings_redactor(settings), written_secrets(files)
+
+    def mask(value: Any) -> Any:
+        return written.data(started.data(value))
+
+    texts = {
+        FILES[part]: mask(data.decode("utf-8", "replace")) if isinstance(data, bytes) else None
+        for part, data in files.items()
+    }
+    ansible: dict[str, dict[str, Any]] = {}
+    for seen in settings.ansible_read:
+        ansible.setdefault(seen.inventory, {})[seen.system] = mask(hosts_kept(seen))
+    return {"files": texts, "ansible": ansible}
+
+
+def keep(settings: Settings, journal: Path) -> None:
+    """Keep beside `journal` the configuration its incident opens with (`kept`)."""
+    if found := kept(settings):
+        write_kept(_kept_path(journal), found)
+
+
+def _kept_path(journal: Path) -> Path:
+    """Where the incident of `journal` (its journal.jsonl or its directory) keeps it."""
+    return (journal.parent if journal.name == JOURNAL_NAME else journal) / KEPT_NAME
+
+
+def since_opening(events: Sequence[Event], settings: Settings, journal: Path) -> list[Changed]:
+    """The files whose sha256 is not the one the incident opened with, each with what
+    changed in it, key by key, where the incident kept its configuration (in the opening's
+    order); a file changed in no key is left out."""
+    changed, plain = changed_since_opened(events, settings)
+    if not changed:
+        return []
+    then, now = read_kept(_kept_path(journal)) or {}, kept(settings)
+    found = []
+    for name, before, after in changed:
+        changes = _changes(then, now, name)
+        if changes is None or changes:  # plain sha256s: not given (config_opened.py)
+            digests = ("", "") if plain else (before[:12], after[:12])
+            found.append(Changed(name, changes or [], *digests))
+    return found
+
+
+def _changes(then: dict[str, Any], now: dict[str, Any], name: str) -> list[str] | None:
+    """What changed in `name` from `then` to `now` (`kept`'s), key by key; None where
+    `then` did not keep it, or where either is not TOML."""
+    ansible, files = then.get("ansible"), then.get("files")
+    if isinstance(ansible, dict) and name in ansible:
+        return differences(ansible[name], now.get("ansible", {}).get(name, {}))
+    if not isinstance(files, dict) or name not in files:
+        return None
+    old, new = _toml(files[name]), _toml(now.get("files", {}).get(name))
+    return None if old is None or new is None else differences(old, new)
+
+
+def _toml(text: object) -> dict[str, Any] | None:
+    """A kept file's TOML (absent: empty), or None where it is not TOML."""
+    return _parsed(text.encode() if isinstance(text, str) else ABSENT)
+
+
+def versions(changed: list[Changed]) -> str:
+    """`inventory.toml sha256 X… at the opening, Y… now (what changed)`, for the record;
+    an opening's plain sha256s (neither given) not said."""
+    said = []
+    for c in changed:
+        what = "; ".join(c.changes) or "which keys: not kept"
+        if not c.started and not c.now:
+            what = f"the opening's sha256s are of the files unmasked: not said; {what}"
+            said.append(f"{c.name} ({what})")
+        else:
+            said.append(
+                f"{c.name} sha256 {_short(c.started)} at the opening, {_short(c.now)} now ({what})"
+            )
+    return "; ".join(said)
+
+
+def _short(digest: str) -> str:
+    return f"{digest}…" if digest else "absent"
+
+
+def said_since_opening(
+    events: Sequence[Event],
+    settings: Settings,
+    journal: Path,
+    does: str,
+    conductor: Conductor | None = None,
+    opening: str = "the opening",
+) -> str:
+    """One line naming the files changed since the incident of `journal` opened, what in
+    each, and that the command `does` what (`undoes with what is shown`), "" when none did;
+    with `conductor`, noted in its incident with both sha256s of each (`opening`: whose,
+    where that is another's)."""
+    changed = since_opening(events, settings, journal)
+    if not changed:
+        return ""
+    names = "; ".join(c.said() for c in changed)
+    if conductor is not None:
+        conductor.note(
+            f"{does}, the files as they are now: changed since {opening}: {versions(changed)}"
+        )
+    return f"{names} changed since the incident opened: this {does}, the files as they are now."
