@@ -18,6 +18,7 @@ import pytest
 from textual.widgets import Static
 
 from console.engine.session import Engine
+from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
@@ -92,6 +93,10 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
         "\n  fault NOT undone: deploy the bad release 1.1 on app-1, app-2: the drill was cut"
         " short before its verdict; undo it by hand there\n" in fleet.cli("list").stdout
     )
+    # its document, the drill open, says so too (it read 'not judged yet: the drill is open')
+    draft = render_markdown(read_journal(journal).events)
+    in_place = "its fault deploy the bad release 1.1 on app-1, app-2 is in place, NOT UNDONE"
+    assert f"| drill: not judged yet: the drill is open; {in_place} |" in draft, draft
     for sandbox in fleet.sandboxes.values():  # the fault is still there; put back by hand
         assert (sandbox / "current").readlink() == Path("releases/1.1")
         (sandbox / "current").unlink()
@@ -101,8 +106,9 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
     notice, close, asked = asyncio.run(_resumed(fleet.config, journal))
     assert "not declared yet" not in asked, asked
     assert notice == LEFT + "."
-    assert close.endswith(
-        "NOT UNDONE: the drill's fault deploy the bad release 1.1 on app-1, app-2."
+    assert (
+        "NOT UNDONE: the drill's fault deploy the bad release 1.1 on app-1, app-2. Closed, the"
+        " lock on app stays held." in close
     ), close
 
     measured = [e for e in read_journal(journal).events if e.kind == Kind.RECOVERY_MEASURED]
@@ -157,6 +163,8 @@ async def _close_refusals(config: Path, journal: Path) -> list[str]:
             assert conductor is not None
             await pilot.press("f7")
             await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            text = app.screen.query_one("#close-dialog .dialog-text", Static)
+            said.append(" ".join(str(text.render()).split()))
             error = app.screen.query_one("#close-error", Static)
             for keys in [("space",), ("down", "down", "space")]:
                 await pilot.press(*keys)
@@ -169,6 +177,10 @@ async def _close_refusals(config: Path, journal: Path) -> list[str]:
             await pilot.press("enter")
             await until(pilot, lambda: conductor.state.closed)
             said.append(conductor.state.outcome_label or "")
+            await until(
+                pilot, lambda: any(n.title == "Incident closed" for n in app._notifications)
+            )
+            said += [n.message for n in app._notifications if n.title == "Incident closed"]
             return said
     finally:
         await _let_go(app, engine)
@@ -185,9 +197,33 @@ def test_a_drill_cut_short_before_its_rollback_is_not_offered_as_partially_rolle
     killed_after_its_fault(fleet)
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
-    verified, partial, closed = asyncio.run(_close_refusals(fleet.config, journal))
+    dialog, verified, partial, closed, toast = asyncio.run(_close_refusals(fleet.config, journal))
     advice = "no host is rolled back: close as aborted (saying why), or finish the steps first"
     assert verified.endswith(f"): {advice}"), verified
     assert "partially" not in verified
     assert partial == f"✘ closing as “partially rolled back”: {advice}", partial
     assert closed == "aborted: the drill was killed; its fault undone by hand"
+    # Its fault is still on app-1, app-2 (seen: the close released app's lock, the dialog
+    # said it would, the toast said nothing, `list` read no fault, and the next drill ran
+    # there unwarned). The close keeps the lock, and each place says what releases it, and
+    # when: the console holds it until it quits.
+    release = "rollback-console exec --take-over-lock REASON --systems app --hosts app-1,app-2"
+    release += " 'COMMAND'"  # the console's own command line: no --config given
+    assert dialog == (
+        "Not done: steps 1–5 pending. NOT UNDONE: the drill's fault deploy the bad release"
+        " 1.1 on app-1, app-2. Closed, the lock on app stays held. Undo it there; once this"
+        f" console has quit, a command that shows it undone releases the lock: {release}."
+    ), dialog
+    assert toast.endswith(
+        "The lock on app is kept: a drill's fault is NOT undone on app-1, app-2. Undo it there;"
+        f" once this console has quit, a command that shows it undone releases the lock: {release}."
+    ), toast
+    kept = [e.data for e in read_journal(journal).events if e.kind == Kind.LOCK_KEPT]
+    assert kept[-1].systems == ["app"], kept
+    listed = fleet.cli("list").stdout
+    assert "  fault NOT undone: deploy the bad release 1.1 on app-1, app-2: the drill" in listed
+    refused = fleet.cli("drill")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert "was closed with a fault NOT undone on app-1, app-2: deploy the bad release 1.1 on" in (
+        refused.stderr
+    )

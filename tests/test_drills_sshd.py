@@ -272,6 +272,36 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
     assert "locked" not in fleet.cli("drill", "--dry-run").stderr
 
 
+async def test_the_consoles_report_says_the_lock_its_fault_keeps_and_what_releases_it(fleet):
+    """Walked at 80x24: a drill in the console whose fault's undo failed on app-1 closed
+    keeping app's lock; its report said `NOT undone` alone, nothing of the lock nor of what
+    lets go of it (an exec taking it over, refused while this console holds it). A whole
+    drill in the console, to its report: ~17 s at a load of 40."""
+    [scenario] = DRILLS["scenarios"]
+    [fault] = scenario["faults"]
+    fault = {  # in place on app-1 alone, where its undo fails
+        **fault,
+        "command": "test {{host}} != app-2 && " + fault["command"],
+        "undo": "test {{host}} != app-1 && " + fault["undo"],
+    }
+    drills = {**DRILLS, "scenarios": [{**scenario, "faults": [fault]}]}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
+    engine, app = fleet_app(fleet)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await start_drill(pilot)
+            await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
+            last = app.screen.query("#drill-report-lines .dialog-text").last(Static)
+            said = " ".join(str(last.render()).split())
+    finally:
+        await engine.close()
+    assert said == (
+        "✘ The lock on app is kept: a drill's fault is NOT undone on app-1. Undo it there;"
+        " once this console has quit, a command that shows it undone releases the lock:"
+        " rollback-console exec --take-over-lock REASON --systems app --hosts app-1 'COMMAND'."
+    ), said
+
+
 def test_a_fault_that_fails_on_a_host_says_why_in_the_verdict(fleet):
     """Seen on a real fleet: a fault that could not be set on one host ended the drill with
     "✘ fault F was not injected everywhere: failed on app-2" and nothing more; why (the

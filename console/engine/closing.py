@@ -137,7 +137,7 @@ class IncidentClosing(RollbackRecord):
             raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
         if unsettled:
             self.keep_at_close(unsettled, label)
-        elif left := self.judged_faults_left():
+        elif left := self.drill_faults_left():
             self.keep_at_close(left, label, hosts=[])
         self.locks.release(with_next=True)  # durable with the close, in its fsync
         said: dict[str, Any] = {"unknown": unsettled} if unsettled else {}  # else unsaid
@@ -173,13 +173,15 @@ class IncidentClosing(RollbackRecord):
             hosts = unsettled if hosts is None else hosts
             self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=hosts, closed_as=label)
 
-    def judged_faults_left(self) -> list[str]:
-        """The hosts of a judged drill's faults whose undo failed there, on your own hosts:
-        its close keeps their systems' locks, as a drill cut short keeps them (seen: a
-        fault left on web-2, the next drill and incident there ran unwarned)."""
-        from console.engine.kept_locks import judged_faults_left
+    def drill_faults_left(self) -> list[str]:
+        """The hosts of a drill's faults in place at its close, on your own hosts (a judged
+        drill's whose undo failed there; one cut short before its verdict, closed by hand,
+        those never undone): its close keeps their systems' locks, as a drill cut short
+        keeps them (seen: a fault left on web-2, the next drill and incident there ran
+        unwarned; a drill cut short, resumed and closed let go of its lock)."""
+        from console.engine.kept_locks import drill_faults_left
 
-        return [] if self.fleet_gone else judged_faults_left(self.state)[1]
+        return [] if self.fleet_gone else drill_faults_left(self.state)[1]
 
     async def abort_incident(self, reason: str, confirmed: bool = True) -> None:
         """Abort the whole incident, at any time: running commands are stopped, hosts not

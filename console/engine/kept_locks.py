@@ -45,7 +45,7 @@ def closed_keeping(incident: str, journal: Path) -> str:
     if not state.closed or (state.incident_id or incident) != incident:
         return ""
     kept = [e.data for e in events if isinstance(e.data, LockKept)]
-    said, left = judged_faults_left(state)
+    said, left = drill_faults_left(state)
     if said and not state.unknown_at_close and kept:
         systems = sorted({s for k in kept for s in k.systems})
         return (
@@ -137,12 +137,18 @@ def drill_faults_never_undone(journal: Path) -> str:
         return ""
 
 
-def judged_faults_left(state: IncidentState) -> tuple[tuple[str, ...], list[str]]:
-    """A judged drill's faults whose undo did not succeed, as its verdict says each
-    (`NAME: undo failed on web-2 (exit status 1); to undo it by hand there: ...`), and
-    the hosts where they are in place; none for any other incident."""
+def drill_faults_left(state: IncidentState) -> tuple[tuple[str, ...], list[str]]:
+    """A drill's faults in place at its close, each as its verdict says it (`NAME: undo
+    failed on web-2 (exit status 1); to undo it by hand there: ...`), or, cut short before
+    its verdict and closed by hand, `NAME on HOSTS: never undone (the drill was cut short
+    before its verdict)`; and the hosts where they are. None for any other incident."""
     if state.drill_verdict is None:  # an exec's close: the listing's module left unloaded
-        return (), []
+        if state.scenario is None:
+            return (), []
+        from console.model.drillfold import fault_hosts_in_place, faults_left
+
+        cut = "never undone (the drill was cut short before its verdict)"
+        return tuple(f"{left}: {cut}" for left in faults_left(state)), fault_hosts_in_place(state)
     from console.engine.listing import not_undone_said
 
     return not_undone_said(state.drill_verdict), fault_hosts_left(state.drill_verdict)
@@ -155,12 +161,33 @@ def fault_hosts_left(verdict: dict[str, Any] | None) -> list[str]:
     return sorted({h for f in left for h in f.get("in_place", f.get("hosts") or [])})
 
 
-def fault_lock_kept(systems: list[str], hosts: list[str]) -> str:
-    """What a judged drill's close that kept `systems`' locks for a fault NOT undone on
-    `hosts` asks of a person, and the command that lets go of them."""
+def fault_lock_kept(systems: list[str], hosts: list[str], console: bool = False) -> str:
+    """What a drill's close that kept `systems`' locks for a fault NOT undone on `hosts`
+    asks of a person, and the command that lets go of them; `console`: said by the console
+    that closed it, which holds them until it quits (a live holder's lock is never taken
+    over: the command is refused until then)."""
     from console.model.outcome import check_by_hand
 
+    if console:
+        return (
+            "Undo it there; once this console has quit, a command that shows it undone releases"
+            f" the lock: {check_by_hand(systems, hosts)}"
+        )
     return (
         "Undo it there first, then release the lock with a command that shows it undone:"
         f" {check_by_hand(systems, hosts)}"
+    )
+
+
+def fault_kept_said(systems: list[str], hosts: list[str], console: bool = False) -> str:
+    """`a fault is NOT undone on web-2: the lock on web stays held. Undo it ...`: a drill's
+    close that kept its locks for a fault in place (headless; `console`: its toast and
+    report, `The lock on web is kept: ...`)."""
+    lock = f"lock{'s' if len(systems) > 1 else ''} on {', '.join(systems)}"
+    if console:  # a sentence of its own, in a toast or a report
+        return f"The {lock} is kept: a drill's fault is NOT undone on {', '.join(hosts)}. " + (
+            f"{fault_lock_kept(systems, hosts, console)}."
+        )
+    return f"a fault is NOT undone on {', '.join(hosts)}: the {lock} stays held. " + (
+        fault_lock_kept(systems, hosts, console)
     )

@@ -116,8 +116,8 @@ def list_incidents(
         incident_id = state.incident_id or path.parent.name
         ended = None if state.closed else driver.ended(quit_too=True)
         not_undone = not_undone_said(state.drill_verdict)
-        if state.drill and ended and state.drill_verdict is None:  # its process gone
-            not_undone = _left_in_place(path)
+        if state.drill and (ended or state.closed) and state.drill_verdict is None:
+            not_undone = _left_in_place(path)  # its process gone, or closed by hand since
         found.append(
             IncidentSummary(
                 path=path,

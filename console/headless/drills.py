@@ -174,15 +174,12 @@ def _kept_said(verdict: dict) -> str:
     """Why the drill's close kept its locks, and what lets go of them: hosts left unknown
     (the verify by hand), else a fault its undo did not take off (walked: this line read
     'outcome unknown on  at the close', no host, of a fault left on web-2)."""
-    from console.engine.kept_locks import fault_hosts_left, fault_lock_kept
+    from console.engine.kept_locks import fault_hosts_left, fault_kept_said
 
     kept, unknown = verdict["locks_kept"], sorted({u["host"] for u in verdict["unknown"]})
     if unknown or not (left := fault_hosts_left(verdict)):
         return kept_at_close(kept, unknown, verdict["incident"])
-    lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
-    return f"a fault is NOT undone on {', '.join(left)}: the {lock} stays held. " + (
-        fault_lock_kept(kept, left)
-    )
+    return fault_kept_said(kept, left)
 
 
 def _interrupted(verdict: dict) -> bool:

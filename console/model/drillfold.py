@@ -64,18 +64,27 @@ def faults_left(s: IncidentState) -> list[str]:
     not started) leaves them in place on the hosts. Also one whose command was sent and
     whose console ended before every host had answered: its `drill.fault` is never
     written, yet it is in place where its command ended, maybe where it still ran."""
+    return [f"{name} on {', '.join(hosts) or '?'}" for name, hosts in _left(s)]
+
+
+def fault_hosts_in_place(s: IncidentState) -> list[str]:
+    """The hosts where `faults_left` are in place."""
+    return sorted({h for _, hosts in _left(s) for h in hosts})
+
+
+def _left(s: IncidentState) -> list[tuple[str, list[str]]]:
     left = [
-        f"{f.get('name')} on {', '.join(f.get('hosts') or []) or '?'}"
+        (str(f.get("name")), list(f.get("hosts") or []))
         for f in s.faults
         if not (f.get("undone") or {}).get("ok")
     ]
     return left + _sent_not_recorded(s)
 
 
-def _sent_not_recorded(s: IncidentState) -> list[str]:
+def _sent_not_recorded(s: IncidentState) -> list[tuple[str, list[str]]]:
     """The command fault being injected when the console ended (its step `drill-fault-N`,
     the incident's Nth command fault: each is recorded once every host has it, in order),
-    as `NAME on HOSTS` of the hosts it was sent to; none once its undo has run. Its name is
+    with the hosts it was sent to; none once its undo has run. Its name is
     the latest drill's first fault not recorded (they go in one by one, demo faults too):
     N counts command faults alone, and named the wrong one beside a demo fault."""
     recorded = sum(1 for f in s.faults if f.get("kind") == "command")
@@ -92,7 +101,7 @@ def _sent_not_recorded(s: IncidentState) -> list[str]:
         hosts = [h for h, run in step.hosts.items() if not run.nothing_sent()]
         name = labels[done] if done < len(labels) else step_id
         if hosts:
-            left.append(f"{name} on {', '.join(hosts)}")
+            left.append((str(name), hosts))
     return left
 
 

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from console.engine import triage
 from console.engine.closing import UnsettledClose, unknown_hosts
 from console.engine.errors import ProcedureError
+from console.engine.kept_locks import drill_faults_left, fault_kept_said
 from console.engine.triage import Proposal
 from console.model.left_changed import left_changed
 from console.model.outcome import Outcome, kept_at_close
@@ -271,10 +272,13 @@ class Lifecycle:
             kept, unknown, state.verifies or state.incident_id, state.left_by_commands(unknown)
         )
         held = f" {said[:1].upper()}{said[1:]}." if kept and state.unknown_at_close else ""
+        amended = " The form can still be amended."
+        if kept and not held and (faults := drill_faults_left(state)[1]):  # a drill's, in place
+            held = f" {fault_kept_said(kept, faults, console=True)}"
+            amended = ""  # its screen says F5 too
         left = "".join(f" {line}." for line in changed_left(conductor))
         self.app.notify(
-            f"{state.incident_id}: {state.outcome_label}.{left} The form can still be"
-            f" amended.{held}",
+            f"{state.incident_id}: {state.outcome_label}.{left}{amended}{held}",
             title="Incident closed",
             severity="warning" if held or left else "information",
             timeout=30 if held or left else 8,

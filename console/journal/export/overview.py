@@ -27,7 +27,7 @@ from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sen
 from console.journal.resolved_said import confirmed_sentences
 from console.journal.results import integrity_said
 from console.journal.times import duration
-from console.model.drillfold import cut_short
+from console.model.drillfold import cut_short, faults_left
 from console.model.events import Event, Kind
 from console.model.form_fields import FormField
 from console.model.outcome import check_by_hand, verify_by_hand
@@ -195,8 +195,10 @@ def _strategy_ran(state: IncidentState) -> str | None:
 def _drill_verdict(events: list[Event], state: IncidentState) -> str:
     """The drill's judgement if it recorded one; else passed when recovery met every
     system's RTO and every integrity record matched."""
-    if state.closed_at is None:
-        return "not judged yet: the drill is open"
+    if state.closed_at is None:  # a fault in place is said as the close would say it
+        left = faults_left(state) if state.scenario is not None else []
+        in_place = f"; its fault {'; '.join(left)} is in place, NOT UNDONE" if left else ""
+        return f"not judged yet: the drill is open{in_place}"
     judged = reading.drill_judged(events)
     if judged is not None:
         passed, findings = judged

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
+from console.engine.kept_locks import fault_lock_kept
 from console.model.invocation import PROGRAM
 from console.model.kinds import done_by, no_verify
 from console.model.loose_ends import loose_ends
@@ -170,6 +171,13 @@ class CloseDialog(ModalScreen[None]):
         conductor = self.app.conductor
         assert conductor is not None
         unknown = self.tight
+        faults = conductor.closing.drill_faults_left() if not unknown else []
+        if faults and (kept := conductor.closing.kept_at_close(faults)):
+            lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
+            return (  # no "How did it end?": the outcomes under it ask, and it fits 24 rows
+                f"{left} Closed, the {lock} stay{'' if kept[1:] else 's'} held."
+                f" {fault_lock_kept(kept, faults, console=True)}."
+            ).lstrip()
         if not unknown:
             return (
                 "How did it end? The close records the end time and releases the locks;"

@@ -204,9 +204,11 @@ class DrillReport(ModalScreen[None]):
         Binding("escape", "close", "Stay on the drill", id="drill-report.close"),
     ]
 
-    def __init__(self, verdict: dict):
+    def __init__(self, verdict: dict, kept: str = ""):
+        """`kept`: why the drill's close kept its locks, and what lets go of them."""
         super().__init__()
         self.verdict = verdict
+        self.kept = kept
 
     def compose(self) -> ComposeResult:
         passed = bool(self.verdict.get("passed"))
@@ -221,6 +223,8 @@ class DrillReport(ModalScreen[None]):
             # paths cut them off at 80x24
             with VerticalScroll(id="drill-report-lines"):
                 yield Static(_report_grid(report_lines(self.verdict)[1:]), classes="dialog-text")
+                if self.kept:
+                    yield Static(f"✘ {self.kept}", classes="dialog-text", markup=False)
             key = self.app.key_label
             yield Static(
                 f"{key('drill-report.home')}: back to the home screen ·"
