@@ -416,7 +416,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--max-handshakes", type=int, help="console inventory (default: the console's own)"
     )
-    parser.add_argument("--max-commands", type=int, default=64, help="console inventory")
+    parser.add_argument(
+        "--max-commands", type=int, help="console inventory (default: the console's own)"
+    )
     parser.add_argument(
         "--ansible-max-hosts",
         type=int,

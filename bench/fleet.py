@@ -354,7 +354,7 @@ def write_console_config(
     *,
     command_steps: int,
     max_handshakes: int | None,
-    max_commands: int,
+    max_commands: int | None,
 ) -> Path:
     """A rollback-console configuration for the fleet.
 
@@ -362,7 +362,8 @@ def write_console_config(
     command is ``true``.  The procedure has one strategy step (restore, running
     ``noop``) plus ``command_steps`` command steps of ``true``: every one of them
     runs one ``true`` per host, so "N steps" means N remote round trips per host.
-    ``max_handshakes`` None leaves the console's own default (not written).
+    ``max_handshakes`` or ``max_commands`` None leaves the console's own default (not
+    written).
     The immediate phase holds a manual step (confirmed by ``--yes``, no SSH) and
     the post phase a reason form, as the schema needs a step in each phase.
     """
@@ -374,7 +375,7 @@ def write_console_config(
         f"known_hosts = {_toml_str(str(fleet.known_hosts))}",
         "use_ssh_config = false",
         *([f"max_handshakes = {max_handshakes}"] if max_handshakes is not None else []),
-        f"max_commands = {max_commands}",
+        *([f"max_commands = {max_commands}"] if max_commands is not None else []),
         "",
         "[[systems]]",
         'name = "bench"',

@@ -203,8 +203,8 @@ def tools(
         fleet,
         n,
         command_steps=max(steps - 1, 0),
-        max_handshakes=None,  # each tree's own default
-        max_commands=64,
+        max_handshakes=None,  # each tree's own defaults
+        max_commands=None,
     )
     tool, what = ("run", [*RUN, "--yes"]) if steps else ("exec", ["true"])
     argv = [tool_path("rollback-console"), tool, "--config", str(config), "--systems", "bench"]

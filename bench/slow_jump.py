@@ -11,13 +11,26 @@ jump host: pinned to CPU 0 and held to SHARE of it by a cgroup CPU quota (v1
 wall, client CPU (its rusage), the hosts that did not succeed grouped by what exec said
 (every host is up: each is a false alarm), and the most descriptors the client held open
 (/proc/PID/fd, polled). Caps rotate each round. With `--nofile SOFT:HARD` the client
-starts under that RLIMIT_NOFILE. A benchmark, not a test: pytest never runs it.
+starts under that RLIMIT_NOFILE.
+
+With `--commands` the command cap (`max_commands`) rotates instead, at the first of `--caps`;
+with `--steps K` the client runs `rollback-console run` of bench/fleet.py's K-step procedure
+(connections kept across steps), and each row adds the slowest `true` its last step
+recorded (the command's time as its timeout sees it: a strategy's timeout below that would
+have read a host that was fine as timed out):
+
+    FLEET_PORTS=24000-24999 python bench/slow_jump.py --hosts 1000 --share 0.1 \\
+        --caps 200 --commands 64 200 500 4096 --steps 2 --rounds 2
+
+A benchmark, not a test: pytest never runs it.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import math
 import os
 import re
 import resource
@@ -31,6 +44,9 @@ from pathlib import Path
 
 import fleet as fleetlib
 from fanout import leave, tool_path, wait_quiet
+
+RUN = ["run", "--systems", "bench", "--strategy", "noop", "--trigger", "stakeholder-decision"]
+RUN += ["--reason", "bench", "--yes"]
 
 PERIOD_US = 100_000
 
@@ -108,11 +124,41 @@ def run_one(argv: list[str], env: dict, quota: CpuQuota, nofile, log: Path) -> d
     return {"code": code, "wall": wall, "cpu": cpu, "fds": seen[0], "kinds": kinds}
 
 
+def last_step(journal: Path) -> tuple[float, float, dict[str, int]]:
+    """An incident's last step: its wall (its first intent to its last result, s), the
+    longest duration a command of it recorded (s), and its commands that did not succeed,
+    by what the journal says of them."""
+    slowest: dict[str, float] = {}
+    span: dict[str, list[float]] = {}
+    failed: dict[str, dict[str, int]] = {}
+    for line in journal.read_text().splitlines():
+        event = json.loads(line)
+        data, step = event["data"], event["where"]["step"]
+        if event["kind"] in ("command.intent", "command.result"):
+            span.setdefault(step, [event["mono"]] * 2)[1] = event["mono"]
+        if event["kind"] == "command.result":
+            slowest[step] = max(slowest.get(step, 0.0), data.get("duration") or 0.0)
+            kinds = failed.setdefault(step, {})
+            if data.get("failure"):
+                kind = said(f": {data['failure']} {data.get('detail', '')}")
+                kinds[kind] = kinds.get(kind, 0) + 1
+    if not slowest:
+        return math.nan, math.nan, {"no command recorded": 1}
+    step = list(slowest)[-1]
+    return span[step][1] - span[step][0], slowest[step], failed[step]
+
+
+def newest_journal(state: Path) -> Path:
+    return max(state.glob("**/journal.jsonl"), key=lambda p: p.stat().st_mtime)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--share", type=float, nargs="+", default=[0.25, 0.5])
     parser.add_argument("--caps", type=int, nargs="+", default=[50, 100, 200, 500, 1024])
+    parser.add_argument("--commands", type=int, nargs="+", help="rotate max_commands instead")
+    parser.add_argument("--steps", type=int, default=0, help="run a K-step procedure, not exec")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--nofile", help="SOFT:HARD, the client's RLIMIT_NOFILE")
     parser.add_argument("--console-src", type=Path, help="import the console from here")
@@ -134,29 +180,48 @@ def main() -> int:
     try:
         fleet = fleetlib.start_fleet(work / "fleet", args.hosts)
         argvs = {}
-        for cap in args.caps:
+        pairs = [(args.caps[0], c) for c in args.commands] if args.commands else []
+        pairs = pairs or [(cap, 64) for cap in args.caps]
+        for hands, commands in pairs:
+            cap = commands if args.commands else hands
             config = fleetlib.write_console_config(
-                work / f"console-{cap}", fleet, args.hosts, command_steps=0,
-                max_handshakes=cap, max_commands=64,
+                work / f"console-{cap}", fleet, args.hosts, command_steps=max(args.steps - 1, 0),
+                max_handshakes=hands, max_commands=commands,
             )  # fmt: skip
-            console = [tool_path("rollback-console"), "exec", "--config", str(config)]
-            argvs[cap] = [*console, "--systems", "bench", "true"]
+            console = [tool_path("rollback-console")]
+            if args.steps:
+                argvs[cap] = [*console, "--config", str(config), *RUN]
+            else:
+                argvs[cap] = [
+                    *console,
+                    "exec",
+                    "--config",
+                    str(config),
+                    "--systems",
+                    "bench",
+                    "true",
+                ]
+        caps_of = [cap for cap in argvs]
         for share in args.share:
             quota = CpuQuota(f"{work.name}-{int(share * 100)}", share)
             quotas.append(quota)
             for round_no in range(-1, args.rounds):  # -1: a warm-up (bytecode), not kept
-                caps = (
-                    args.caps[round_no % len(args.caps) :] + args.caps[: round_no % len(args.caps)]
-                )
+                turn = round_no % len(caps_of)
+                caps = caps_of[turn:] + caps_of[:turn]
                 for cap in caps if round_no >= 0 else caps[:1]:
                     busy = wait_quiet(0.5, 20.0)
                     fleet.wait_idle()
                     log = work / f"{share}-{cap}-{round_no}.log"
                     row = run_one(argvs[cap], env, quota, nofile, log)
                     row["busy"] = busy
+                    row["step"] = row["slowest"] = math.nan
+                    if args.steps:  # its output is the timeline: the journal says which failed
+                        journal = newest_journal(work / "state")
+                        row["step"], row["slowest"], row["kinds"] = last_step(journal)
                     print(
                         f"share {share} cap {cap} round {round_no + 1}: exit {row['code']},"
                         f" {row['wall']:.1f} s, CPU {row['cpu']:.2f} s, {row['fds']} fds,"
+                        f" last step {row['step']:.2f} s, slowest command {row['slowest']:.2f} s,"
                         f" busy before {busy:.0%}, not ok: {sum(row['kinds'].values())}"
                         f" {row['kinds']}",
                         flush=True,
@@ -175,13 +240,18 @@ def main() -> int:
 
 def report(rows: dict[tuple[float, int], list[dict]]) -> str:
     lines = ["| CPU share | cap | hosts not ok (each run) | wall s (median) | CPU s | peak fds |"]
-    lines.append("|---|---|---|---|---|---|")
+    lines[0] += " the last step's wall, s (each run) | its slowest command, s (each run) |"
+    lines.append("|---|---|---|---|---|---|---|---|")
     for (share, cap), runs in sorted(rows.items()):
         bad = ", ".join(str(sum(r["kinds"].values())) for r in runs)
         wall = statistics.median(r["wall"] for r in runs)
         cpu = statistics.median(r["cpu"] for r in runs)
         fds = max(r["fds"] for r in runs)
-        lines.append(f"| {share:g} | {cap} | {bad} | {wall:.1f} | {cpu:.2f} | {fds} |")
+        step = ", ".join(f"{r['step']:.2f}" for r in runs)
+        slowest = ", ".join(f"{r['slowest']:.2f}" for r in runs)
+        lines.append(
+            f"| {share:g} | {cap} | {bad} | {wall:.1f} | {cpu:.2f} | {fds} | {step} | {slowest} |"
+        )
     return "\n".join(lines)
 
 
