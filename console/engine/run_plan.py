@@ -54,6 +54,9 @@ class RunPlan(Compared):
     judge: Judge | None = None
     # a gradual re-enable's stage this run is: its number from 1, how many, its share (%)
     stage: tuple[int, int, int | float] | None = None
+    # Its caller records the step's end (or the stage's) at once, fsync'd: the last wave's
+    # end is written and folded, and made durable with it, not by an fsync of its own.
+    end_follows: bool = False
 
 
 def wave_started(plan: RunPlan, wave: int, waves: int, hosts: list[str]) -> dict[str, Any]:

@@ -94,9 +94,12 @@ class Runner(RunStops):
 
                 await asyncio.gather(*(one(t) for t in wave))
                 counts = wave_finished([outcomes[t.name] for t in wave])
-                self.recorder.record(
-                    Kind.WAVE_FINISHED, step=step, wave=number, waves=len(planned), **counts
-                )
+                finished = {"step": step, "wave": number, "waves": len(planned), **counts}
+                if number == len(planned) and plan.end_follows:  # one fsync fewer a step
+                    self.recorder.record_deferred(Kind.WAVE_FINISHED, **finished)
+                    self.recorder.flush()
+                else:
+                    self.recorder.record(Kind.WAVE_FINISHED, **finished)
                 if number < len(planned) and not self._stopped():
                     after = [t.name for t in planned[number]]  # the next wave's hosts
                     await self._between(

@@ -19,7 +19,7 @@ from console.engine.assessment import Collector, record_assessment
 from console.engine.errors import RunEnded
 from console.engine.plan import Planned, Secrets, plan_undo
 from console.engine.rollout import run_stages
-from console.engine.run_plan import BetweenWaves, HostOutcome
+from console.engine.run_plan import BetweenWaves, HostOutcome, RunPlan
 from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
 from console.model.status import COMMAND_STAGE, HostStatus, StepStatus
@@ -150,6 +150,10 @@ class StepExecution:
         # Each host's own try: a host of a later wave never sent anything tries first.
         runs = self.state.step(step.id).hosts
         tries = {h: 1 + (runs[h].attempt if h in runs else 0) for h in chosen}
+        # Its end (complete's record) makes its last wave's end durable.
+        planned = dataclasses.replace(
+            planned, run=dataclasses.replace(planned.run, end_follows=True)
+        )
         outcomes = await self._execute(step, planned, attempt, confirm_wave, tries)
         return self.complete(step.id, outcomes, data)
 
@@ -279,6 +283,7 @@ class StepExecution:
                 step_id,
                 targets,
                 lambda t: [(COMMAND_STAGE, RenderedCommand.typed(command, t.workdir, redact))],
+                plan=RunPlan(end_follows=True),  # its end (complete's record) makes it durable
             )
         return self.complete(step_id, outcomes, data)
 
