@@ -14,7 +14,7 @@ for. The precheck reads the label in the server's own zone. The record said the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -75,7 +75,12 @@ def test_a_target_before_the_backup_is_refused_whatever_its_zone_abbreviation(
 ):
     started = _in_zone(cluster, "Asia/Jerusalem")
     assert started.endswith((" IST", " IDT")), started  # Israel's, UTC+2 or +3
-    target = cluster.sql(AGO_UTC.format("1 hour"))
+    utc = datetime.fromisoformat(cluster.sql(AGO_UTC.format("1 hour")).replace("Z", "+00:00"))
+    # written with an offset (Jerusalem's winter one), as a commander there might: the
+    # refusal says it in UTC too, as it says the backup's start ('not before
+    # 2026-12-07T11:46:00.1234+02:00: choose an older backup' beside a start in UTC)
+    target = utc.astimezone(timezone(timedelta(hours=2))).isoformat()
+    in_utc = f"{utc:%Y-%m-%d %H:%M:%S}.{utc.microsecond:06d}".rstrip("0").rstrip(".")
     cluster.sql("INSERT INTO orders VALUES (4, 'saucer')")
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
@@ -84,6 +89,6 @@ def test_a_target_before_the_backup_is_refused_whatever_its_zone_abbreviation(
 
     assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
     summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
-    assert f"not before {target}: choose an older backup" in summary, summary
+    assert f"not before {target} ({in_utc} UTC): choose an older backup" in summary, summary
     assert cluster.running() and ids(cluster) == [1, 2, 3, 4]
     assert kept_aside(cluster, outcome.incident) == []

@@ -8,6 +8,7 @@ from console.model.status import NOTHING_TO_DO
 
 # Recovery to a time stops at the first transaction that ended at or after it: with none in
 # the WAL (a time in the future, a zone written wrong), PostgreSQL ends recovery with FATAL.
+# It follows PITR_BACKUP_BEFORE_TARGET, which says the target as $wanted.
 PITR_TARGET_REACHED = (
     WAL_RECORDS
     + """\
@@ -20,7 +21,7 @@ if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{rec
   rm -rf "$stage"
   gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
   if [ -n "$gap" ]; then
-    echo "no transaction in the WAL recovery can read since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): it stops where $gap is missing from the archive, and recovery would stop the server there; put it back, or choose an earlier time" >&2
+    echo "no transaction in the WAL recovery can read since the backup$along ended at or after $wanted (the last: ${last:-none}${last:+ UTC}): it stops where $gap is missing from the archive, and recovery would stop the server there; put it back, or choose an earlier time" >&2
     exit 3
   fi
   # those that did are past the fork of the timeline recovery follows (an earlier recovery
@@ -31,12 +32,12 @@ if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{rec
   done)
   if [ -n "$past" ]; then
     kept=$(ls -d "$pgdata".replaced-* 2>/dev/null | tail -n 1)
-    echo "no transaction along timeline $follows, which recovery follows, ended at or after "{{recovery_target_time}}" (its last: ${last:-none}${last:+ UTC}): the cluster holds all of them already, so recovering to that time changes nothing." \\
+    echo "no transaction along timeline $follows, which recovery follows, ended at or after $wanted (its last: ${last:-none}${last:+ UTC}): the cluster holds all of them already, so recovering to that time changes nothing." \\
       "Later ones (the first at $past UTC) are on the timeline an earlier recovery forked timeline $follows from, which this recovery never replays:" \\
       "to recover to a time among them, undo that recovery first${kept:+ (incident ${kept##*.replaced-}, which kept the data directory from before it at $kept)}, then run this again" >&2
     exit #NOTHING_TO_DO#
   fi
-  echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
+  echo "no transaction in the WAL since the backup$along ended at or after $wanted (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
   exit 3
 fi
 target=$(date -u -d {{recovery_target_time}} +%s%N)
@@ -49,7 +50,7 @@ if [ -n "$ended" ]; then
   done)
   if [ -n "$after" ]; then
     rm -rf "$stage"
-    echo "a transaction committed at $after UTC, while the backup was taken, after "{{recovery_target_time}}": recovery stopping before it would stop short of the backup's end (LSN $ended), where the data is first consistent, and PostgreSQL would stop the server, the data directory replaced;" \\
+    echo "a transaction committed at $after UTC, while the backup was taken, after $wanted: recovery stopping before it would stop short of the backup's end (LSN $ended), where the data is first consistent, and PostgreSQL would stop the server, the data directory replaced;" \\
       "choose an older backup, or a time at or after $(echo "$held" | tail -n 1) UTC, when the backup's last transaction committed" >&2
     exit 3
   fi
@@ -77,7 +78,7 @@ if [ -n "$born" ] && [ "$target" -lt "${born}000000000" ]; then
     rm -rf "$stage"
     # the recovery that began it named, as where a time its fork left behind is refused
     kept=$(ls -d "$pgdata".replaced-* 2>/dev/null | tail -n 1)
-    echo "timeline $follows, which recovery follows, began $(date -u -d "@$born" '+%F %T') UTC, after "{{recovery_target_time}}": what was committed up to that time since the backup (the last at $missed UTC) is on the timeline it forked away from, which recovery along timeline $follows never replays:" \\
+    echo "timeline $follows, which recovery follows, began $(date -u -d "@$born" '+%F %T') UTC, after $wanted: what was committed up to that time since the backup (the last at $missed UTC) is on the timeline it forked away from, which recovery along timeline $follows never replays:" \\
       "to recover to that time, undo that recovery first${kept:+ (incident ${kept##*.replaced-}, which kept the data directory from before it at $kept)}, then run this again; or choose a time after it began" >&2
     exit 3
   fi
@@ -87,6 +88,13 @@ echo "the WAL goes past the target: its last transaction ended $last UTC"
 ).replace("#NOTHING_TO_DO#", str(NOTHING_TO_DO))
 
 PITR_BACKUP_BEFORE_TARGET = """\
+# The target as the refusals say it: in UTC too where written with an offset, as they say
+# every other time (a zone written wrong shows: 09:55:00+01:00 is 08:55:00 UTC).
+wanted={{recovery_target_time}}
+case "$wanted" in
+  *Z) ;;
+  *) wanted="$wanted ($(date -u -d "$wanted" '+%F %T.%N' | sed 's/0*$//; s/[.]$//') UTC)" ;;
+esac
 # $since: when the backup started, read in the staging (empty: its zone unknown)
 if [ -z "$since" ]; then
   rm -rf "$stage"
@@ -102,7 +110,7 @@ if ! until=$(date -u -d {{recovery_target_time}} +%s); then
 fi
 if [ "$since" -gt "$until" ]; then
   rm -rf "$stage"
-  echo "the backup started at $started, not before "{{recovery_target_time}}": choose an older backup" >&2
+  echo "the backup started at $started, not before $wanted: choose an older backup" >&2
   exit 3
 fi
 """
