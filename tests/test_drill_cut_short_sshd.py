@@ -23,6 +23,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.app import make_app
+from console.ui.parting_line import parting_line
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.trigger import TriggerScreen
 from tests.cli_fleet import Fleet
@@ -181,7 +182,7 @@ async def _close_refusals(config: Path, journal: Path) -> list[str]:
                 pilot, lambda: any(n.title == "Incident closed" for n in app._notifications)
             )
             said += [n.message for n in app._notifications if n.title == "Incident closed"]
-            return said
+            return [*said, parting_line(app.quitting)]
     finally:
         await _let_go(app, engine)
 
@@ -197,7 +198,9 @@ def test_a_drill_cut_short_before_its_rollback_is_not_offered_as_partially_rolle
     killed_after_its_fault(fleet)
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
-    dialog, verified, partial, closed, toast = asyncio.run(_close_refusals(fleet.config, journal))
+    dialog, verified, partial, closed, toast, parting = asyncio.run(
+        _close_refusals(fleet.config, journal)
+    )
     advice = "no host is rolled back: close as aborted (saying why), or finish the steps first"
     assert verified.endswith(f"): {advice}"), verified
     assert "partially" not in verified
@@ -218,6 +221,11 @@ def test_a_drill_cut_short_before_its_rollback_is_not_offered_as_partially_rolle
         "The lock on app is kept: a drill's fault is NOT undone on app-1, app-2. Undo it there;"
         f" once this console has quit, a command that shows it undone releases the lock: {release}."
     ), toast
+    # and the line printed as it quits, when that command can run (it said nothing of it)
+    assert (
+        "; a fault is NOT undone on app-1, app-2: the lock on app stays held. Undo it there"
+        f" first, then release the lock with a command that shows it undone: {release};" in parting
+    ), parting
     kept = [e.data for e in read_journal(journal).events if e.kind == Kind.LOCK_KEPT]
     assert kept[-1].systems == ["app"], kept
     listed = fleet.cli("list").stdout

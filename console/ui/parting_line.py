@@ -8,6 +8,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from console.engine.closing import TAKE_OVER
+from console.engine.kept_locks import drill_faults_left, fault_kept_said
 from console.model.drillfold import cut_short
 from console.model.invocation import again
 from console.model.outcome import kept_at_close
@@ -81,6 +82,8 @@ def _incident_line(quitting: Quitting, conductor: Conductor) -> str:
             if kept and unknown
             else ""
         )
+        if kept and not unknown and (faults := drill_faults_left(state)[1]):  # a drill's
+            held = f"; {fault_kept_said(kept, faults)}"  # this console has quit: it can run
         from console.ui.lifecycle import changed_left
 
         left = "".join(f"; {line}" for line in changed_left(conductor))
