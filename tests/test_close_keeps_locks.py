@@ -124,8 +124,12 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
             f"rollback-console verify {incident}", tries=300, gone="Incident closed"
         )
         lines = [line.rstrip() for line in screen.splitlines()]
-        at = next(i for i, line in enumerate(lines) if "verify by hand:" in line)
-        assert lines[at].endswith(f"verify by hand: rollback-console verify {incident} \\"), screen
+        # Run once this console has quit: it holds the lock till then (it read "verify by
+        # hand: ...", which was refused while this console ran: below).
+        at = next(i for i, line in enumerate(lines) if "once this console has quit:" in line)
+        assert lines[at].endswith(
+            f"once this console has quit: rollback-console verify {incident} \\"
+        ), screen
         assert lines[at + 1].endswith("--take-over-lock REASON \\"), screen
         # (this test's configuration may be longer than the line: it goes on at the next
         # line's start after a backslash, as the shell joins it, never cut)

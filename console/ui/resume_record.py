@@ -141,13 +141,16 @@ def by_hand_said(state: IncidentState, settings: Settings) -> str:
     )
 
 
-def by_hand_text(state: IncidentState, settings: Settings) -> Text:
+def by_hand_text(state: IncidentState, settings: Settings, held_here: bool = False) -> Text:
     """The closed incident's banner line on how its unknown hosts are checked: whole at 80
-    columns, the command on lines of its own, as a shell continues one."""
+    columns, the command on lines of its own, as a shell continues one; `held_here`: this
+    console holds the locks its close kept, so the command runs once it has quit (seen: the
+    banner offered `verify ID --take-over-lock`, refused while this console ran)."""
     from rich.text import Text
 
     commands = state.left_by_commands(state.unknown_at_close)
-    text = Text(" check by hand: " if commands else " verify by hand: ")
+    label = " check by hand: " if commands else " verify by hand: "
+    text = Text(" once this console has quit: " if held_here else label)
     command, take, over = by_hand(state, settings).partition(" --take-over-lock")
     over, config, directory = over.partition(" --config")
     text.append(command + (" \\\n" if take else ""), style="bold")

@@ -236,7 +236,8 @@ class UnknownHosts:
             return text
         if conductor.state.closed:  # V and R would change hosts' outcomes under the close
             text.append(f" · the incident is closed: {self.keys()} do not run after it\n")
-            text.append_text(by_hand_text(conductor.state, conductor.settings))
+            held = bool(conductor.locks_kept)  # by this console: refused while it runs
+            text.append_text(by_hand_text(conductor.state, conductor.settings, held))
             return text
         # No verify (a command step's): V only asks whether it still runs; R in sight at 80
         by_hand = bool(no_verify_of(conductor.settings, conductor.state, unknown))
