@@ -175,6 +175,9 @@ async def _close_refusals(config: Path, journal: Path) -> list[str]:
                 await pilot.press("shift+tab")  # from the hosts' field back to the choice
             await pilot.press("down", "space")  # aborted, with a reason
             await type_text(pilot, "the drill was killed; its fault undone by hand")
+            dialog = app.screen.query_one("#close-dialog")
+            for part in (".dialog-text", "#close-detail", ".dialog-hint"):  # all in view
+                assert dialog.content_region.contains_region(dialog.query_one(part).region), part
             await pilot.press("enter")
             await until(pilot, lambda: conductor.state.closed)
             said.append(conductor.state.outcome_label or "")
