@@ -455,6 +455,10 @@ async def test_exec_into_an_incident_says_its_hosts_changed_since_it_opened(
         " --accept-config-change sends to the hosts as the files are now\n"
     )
     assert not (Path(was) / "sent").exists() and not (now / "sent").exists()
+    # Its dry run says so first, above where the host goes now.
+    shown = fleet.cli("exec", "--systems", "app", "--journal", str(journal), "--dry-run", "true")
+    said = f"# ! {changed} changed since the incident opened: exec sends nothing without"
+    assert f"{said} --accept-config-change\n\n## Where each host goes" in shown.stdout, shown
     argv = ["exec", "--systems", "app", "--journal", str(journal), "--accept-config-change"]
     sent = fleet.cli(*argv, "echo x > sent")
     assert sent.returncode == 0, sent.stdout + sent.stderr

@@ -205,9 +205,11 @@ def exec_(args: argparse.Namespace) -> int:
                         )
                     if args.json:
                         raise UsageError("--dry-run prints commands, not results: drop --json")
+                    from console.headless.config_changed import dry_run_said
                     from console.headless.dry_run import dry_exec
 
-                    return dry_exec(settings, args.command_text, hosts)
+                    since = dry_run_said(known, settings) if known else ""
+                    return dry_exec(settings, args.command_text, hosts, since)
                 # Everything given is checked: the hosts' handshakes may start. Not when a
                 # key is to be accepted first, an existing journal to be checked open, the
                 # demo fleet (started later) is what answers, or a system's lock file is

@@ -26,7 +26,6 @@ from console.headless.common import (
     reachable,
     refusal_as_json,
 )
-from console.headless.config_changed import check_hosts_since_opening
 from console.journal.exec_json import write_exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
@@ -81,6 +80,9 @@ async def run_exec(
                     conductor.record_locks()  # said before anything is sent there
                     for lost in conductor.locks_lost:
                         print(f"exec: {lost}", file=sys.stderr, flush=True)
+                    # hosts changed since it opened: nothing sent unless asked
+                    from console.headless.config_changed import check_hosts_since_opening
+
                     check_hosts_since_opening(conductor, options.accept_config_change, options.json)
                 else:
                     incident_id = new_incident_id(engine.clock.now())

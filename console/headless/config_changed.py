@@ -7,12 +7,16 @@ sent unless asked (config_kept.py)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.engine.config_drift import Drift
+from console.engine.config_drift import Changed, Drift
 from console.engine.config_kept import since_opening, versions
 from console.engine.errors import ProcedureError
+from console.model.events import Event
 from console.model.files import FILES
+from console.model.settings import Settings
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -39,12 +43,8 @@ def check_hosts_since_opening(conductor: Conductor, go_on: bool, json: bool = Fa
     inventory changed since the incident opened (a host's address, port, user or key:
     what it connects to), one line says what, and the record too; refused (exit 2)
     unless `go_on` (GO_ON): then it sends to the hosts as the files are now."""
-    journal = conductor.recorder.path
-    changed = [
-        c
-        for c in since_opening(conductor.recorder.events, conductor.settings, journal)
-        if c.name == FILES["inventory"] or c.name not in FILES.values()
-    ]
+    recorder = conductor.recorder
+    changed = hosts_changed(recorder.events, conductor.settings, recorder.path)
     if not changed:
         return
     said = f"{'; '.join(c.said() for c in changed)} changed since the incident opened"
@@ -64,3 +64,21 @@ def check_hosts_since_opening(conductor: Conductor, go_on: bool, json: bool = Fa
         file=sys.stderr if json else sys.stdout,
         flush=True,
     )
+
+
+def hosts_changed(events: Sequence[Event], settings: Settings, journal: Path) -> list[Changed]:
+    """The files changed since the incident of `journal` opened that say where exec
+    connects: inventory.toml and the Ansible inventories it names."""
+    changed = since_opening(events, settings, journal)
+    return [c for c in changed if c.name == FILES["inventory"] or c.name not in FILES.values()]
+
+
+def dry_run_said(journal: Path, settings: Settings) -> str:
+    """`exec --dry-run --journal`: what its run would say first, as a comment ("": none)."""
+    from console.journal.store import read_journal
+
+    changed = hosts_changed(read_journal(journal).events, settings, journal)
+    if not changed:
+        return ""
+    said = "; ".join(c.said() for c in changed)
+    return f"# ! {said} changed since the incident opened: exec sends nothing without {GO_ON}"

@@ -86,9 +86,12 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
     return _routes_verdict(unroutable)
 
 
-def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
-    """`exec --dry-run`: where each host goes and the command as it gets it."""
+def dry_exec(settings: Settings, command: str, hosts: list[str], since: str = "") -> int:
+    """`exec --dry-run`: where each host goes and the command as it gets it (`since`: the
+    hosts changed since --journal's incident opened, said first)."""
     print(SENT_HOW)
+    if since:
+        print(since)
     unroutable = _print_routes(settings, hosts)
     redactor = settings_redactor(settings)
     print_alike(
