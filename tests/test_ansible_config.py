@@ -24,6 +24,17 @@ def cli(*args, tmp_path: Path):
     return run_cli(*args, state_dir=tmp_path / "state", HOME=str(tmp_path), SSH_AUTH_SOCK="")
 
 
+def keys_named(tmp_path: Path) -> None:
+    """The keys the corpus names (~/.ssh/db_key, keys/db_ed25519 of the copy in
+    `tmp_path`): a host left no key that loads is refused (tests/test_identity_file_missing_sshd)."""
+    import asyncssh
+
+    for key in (tmp_path / ".ssh" / "db_key", tmp_path / "ansible" / "ini" / "keys" / "db_ed25519"):
+        key.parent.mkdir(parents=True, exist_ok=True)
+        asyncssh.generate_private_key("ssh-ed25519").write_private_key(key)
+        key.chmod(0o600)
+
+
 def config_with(tmp_path: Path, systems: list[dict], ssh: dict | None = None) -> Path:
     directory = tmp_path / "config"
     shutil.copytree(example_config(), directory)
@@ -46,6 +57,7 @@ def warnings_of(directory: Path, tmp_path: Path):
 
 def test_a_system_reads_its_hosts_from_an_ansible_group_at_load(tmp_path):
     shutil.copytree(CORPUS, tmp_path / "ansible")
+    keys_named(tmp_path)
     directory = config_with(
         tmp_path,
         [
@@ -205,13 +217,16 @@ def test_broken_yaml_and_a_zero_range_step_are_one_line_each_with_file_and_line(
 
 def test_import_ansible_then_check_config_then_exec_dry_run(tmp_path):
     directory = tmp_path / "config"
+    corpus = tmp_path / "ansible"
+    shutil.copytree(CORPUS, corpus)
+    keys_named(tmp_path)
     assert cli("init", str(directory), tmp_path=tmp_path).returncode == 0
     (directory / "console.toml").unlink()
     target = directory / "inventory.toml"
-    refused = cli("import-ansible", str(CORPUS / "ini"), "-o", str(target), tmp_path=tmp_path)
+    refused = cli("import-ansible", str(corpus / "ini"), "-o", str(target), tmp_path=tmp_path)
     assert refused.returncode == 2 and "exists" in refused.stderr
     done = cli(
-        "import-ansible", str(CORPUS / "ini" / "hosts.ini"), "-o", str(target), "--force",
+        "import-ansible", str(corpus / "ini" / "hosts.ini"), "-o", str(target), "--force",
         tmp_path=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

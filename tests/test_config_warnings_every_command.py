@@ -14,17 +14,22 @@ from tests.keys_recorded import keys_recorded
 
 
 def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
-    """As OpenSSH does, a missing key file is skipped (ssh-agent may hold the key): a
-    warning naming the file and line, from check-config and from a dry run alike."""
+    """As OpenSSH does, a missing key file is skipped beside one that loads (or an
+    ssh-agent): a warning naming the file and line, from check-config and from a dry run
+    alike. With no other key, it is refused (tests/test_identity_file_missing_sshd.py)."""
+    import asyncssh
+
     config = tmp_path / "config"
     # the demo's drills inject demo faults: errors anywhere but in the demo itself
     shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    key = tmp_path / "id_ed25519"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(key)
+    key.chmod(0o600)
     inventory = config / "inventory.toml"
-    inventory.write_text(
-        inventory.read_text().replace("[ssh]\n", '[ssh]\nidentity_files = ["no-such-key"]\n', 1)
-    )
+    entry = f'identity_files = ["no-such-key", "{key}"]'
+    inventory.write_text(inventory.read_text().replace("[ssh]\n", f"[ssh]\n{entry}\n", 1))
     keys_recorded(config)
-    line = inventory.read_text().splitlines().index('identity_files = ["no-such-key"]') + 1
+    line = inventory.read_text().splitlines().index(entry) + 1
     want = (
         f"warning: {inventory}:{line}: ssh.identity_files[0]: no-such-key: no such file;"
         " skipped (ssh-agent may hold the key)"

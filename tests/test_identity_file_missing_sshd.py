@@ -58,3 +58,37 @@ def test_a_named_key_that_is_not_there_is_not_replaced_by_the_default_one(
 
     (tmp_path / "ssh_config").write_text("")  # nothing named: the default key, as in ssh
     assert fleet.cli("exec", "--systems", "app", "true").returncode == 0
+
+
+def test_a_key_path_typo_with_no_other_key_is_refused_before_anything_is_dialled(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked as a new user (helper-266): the inventory's only key mistyped, no ssh-agent:
+    check-config warned, and `run` opened an incident, failed every host 'Permission
+    denied' and sent a critical update. Refused now by every command, nothing dialled (the
+    typo beside a key that loads stays a warning: tests/test_config_warnings_every_command)."""
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
+    fleet.env["SSH_AUTH_SOCK"] = ""
+    inventory = fleet.config / "inventory.toml"
+    good = tomli_w.dumps({"identity_files": [str(sshd_server.client_key)]})
+    typo = tmp_path / "client_ed2551"
+    mistyped = tomli_w.dumps({"identity_files": [str(typo)]})
+    inventory.write_text(inventory.read_text().replace(good, mistyped))
+    line = next(
+        n for n, text in enumerate(inventory.read_text().splitlines(), 1) if str(typo) in text
+    )
+    want = (
+        f"error: {inventory}:{line}: ssh.identity_files[0]: no key to log in with to app-1,"
+        f" app-2 here: {typo} (no such file); no ssh-agent ($SSH_AUTH_SOCK unset); correct the"
+        " path, or ssh-add the key to an ssh-agent"
+    )
+    checked = fleet.cli("check-config")
+    assert checked.returncode == 2 and want in checked.stderr.splitlines(), checked.stderr
+    ran = fleet.cli("exec", "--systems", "app", "true")
+    assert ran.returncode == 2 and ran.stderr.splitlines() == [want], ran.stderr
+    argv = ["run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact"]
+    ran = fleet.cli(*argv, "--reason", "r", "--yes")
+    assert ran.returncode == 2 and want in ran.stderr.splitlines(), ran.stderr
+    assert not fleet.state.exists() or not any(fleet.state.rglob("*.jsonl"))
+    assert sshd_server.server.accepted_connections() == 0

@@ -134,17 +134,28 @@ def login_key_notes(identity_files: Sequence[str], inventory_named: frozenset[st
     IdentityFile of ssh_config that does not exist or is not a key. The inventory's own
     identity files are preflight's to name. Nothing is connected."""
     offered, skipped = _looked_at(identity_files)
-    news = [
-        text for name, state, text in skipped if state == PASSPHRASE or name not in inventory_named
-    ]
-    agent = agent_problem() if news and not offered else None
-    if agent:
-        return [f"no key to log in with here: {', '.join(news)}; {agent}"]
+    if none := _no_key(offered, skipped, inventory_named):
+        return [none]
     return [
         f"IdentityFile {_short(name)}: {state}; skipped, as ssh skips it"
         for name, state, _ in skipped
         if state != PASSPHRASE and name not in inventory_named
     ]
+
+
+def no_login_key(identity_files: Sequence[str], to: str = "") -> str | None:
+    """'no key to log in with{to} here: ...' when none of `identity_files` loads (a file
+    not there, a passphrase) and no ssh-agent answers: a login bound to fail, before it is
+    dialled. None while one key loads or an agent answers (ssh skips the others)."""
+    return _no_key(*_looked_at(identity_files), frozenset(), to)
+
+
+def _no_key(
+    offered: list[str], skipped: list[tuple[str, str, str]], named: frozenset[str], to: str = ""
+) -> str | None:
+    news = [text for name, state, text in skipped if state == PASSPHRASE or name not in named]
+    agent = agent_problem() if news and not offered else None
+    return f"no key to log in with{to} here: {', '.join(news)}; {agent}" if agent else None
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,13 +21,22 @@ def machine_problems(settings: Settings) -> list[Finding]:
         for i, system in enumerate(settings.inventory.systems)
         for j, host in enumerate(system.hosts)
     ]
-    findings = [
-        Finding("inventory", (*where, "identity_files", index), problem, warning)
+    looked = [
+        ((*where, "identity_files", index), str(Path(name).expanduser()), problem, warning)
         for where, names in keys
         for index, name in enumerate(names)
         for problem, warning in [_key_problem(Path(name).expanduser())]
         if problem
     ]
+    missing = {path for _, path, problem, _ in looked if problem.endswith(SKIPPED)}
+    keyless: dict[str, str | None] = {**_keyless(settings, missing)} if missing else {}
+    findings = []
+    for loc, path, why, warning in looked:
+        if path not in keyless:
+            findings.append(Finding("inventory", loc, why, warning))
+        elif said := keyless[path]:  # said once, at the first line naming it
+            findings.append(Finding("inventory", loc, said, False))
+            keyless[path] = None
     findings += _ssh_config_problems(settings)
     known = Path(ssh.known_hosts).expanduser() if ssh.known_hosts else None
     if known is not None and (found := _known_hosts_problem(known)):
@@ -73,6 +82,42 @@ def _ssh_config_problems(settings: Settings) -> list[Finding]:
     return findings
 
 
+def _keyless(settings: Settings, missing: set[str]) -> dict[str, str]:
+    """For each identity file not there that leaves a host (or a jump host on its way)
+    with no key that loads, while no ssh-agent answers: the line saying so, naming the
+    hosts. A login bound to fail is refused before anything is dialled; one key of each
+    distinct list is read once. Only looked at when a named key is missing."""
+    from console.engine.client_keys import agent_problem, no_login_key
+    from console.engine.routes import routes
+    from console.model.waves import named_some
+
+    if agent_problem() is None:
+        return {}
+    inventory = settings.inventory
+    served: dict[tuple[str, ...], bool] = {}
+    hosts: dict[str, list[str]] = {}
+    lists: dict[str, tuple[str, ...]] = {}
+    for route in routes(inventory, inventory.host_names):
+        for hop in (*route.dest.hops, route.dest) if route.dest else ():
+            if not (gone := missing.intersection(hop.identity_files)):
+                continue
+            files = hop.identity_files
+            if files not in served:
+                served[files] = no_login_key(files) is None
+            for path in gone if not served[files] else ():
+                lists.setdefault(path, files)
+                if route.host not in hosts.setdefault(path, []):
+                    hosts[path].append(route.host)
+    return {
+        path: f"{no_login_key(lists[path], to=' to ' + named_some(named, 5))}; correct the"
+        " path, or ssh-add the key to an ssh-agent"
+        for path, named in hosts.items()
+    }
+
+
+SKIPPED = ": no such file; skipped (ssh-agent may hold the key)"
+
+
 def _key_problem(path: Path) -> tuple[str | None, bool]:
     """Why `path` will not serve as a private key, and whether that is only a warning."""
     try:
@@ -82,7 +127,7 @@ def _key_problem(path: Path) -> tuple[str | None, bool]:
     except OSError:
         pass  # as before: said below
     if not path.exists():
-        return f"{path}: no such file; skipped (ssh-agent may hold the key)", True
+        return f"{path}{SKIPPED}", True
     if not path.is_file():
         return f"{path} is not a regular file", False
     import asyncssh  # here only: its import is ~15 % of the console's way to its first frame
