@@ -168,6 +168,10 @@ def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, t
         "replay": "recovery_target_name=after-the-bad-row",
     }[strategy]
 
+    # a file beside it, as a restore aimed at the kept copy leaves (walked: the refusal
+    # named 'incident ID.rollback-ID2.log, which kept ... at .../data.replaced-ID.rollback-ID2.log')
+    (cluster.root / f"data.replaced-{first.incident}.rollback-x.log").touch()
+
     outcome = run_console(config, tmp_path / "two", strategy, param)
 
     if strategy == "replay":  # it said 'check the name' of a name that was right
@@ -444,7 +448,7 @@ def test_a_host_without_pg_verifybackup_is_refused_naming_the_tool(host, cluster
     assert kept_aside(cluster, outcome.incident) == []
 
 
-@pytest.mark.parametrize("bindir", ["given", "auto"])
+@pytest.mark.parametrize("bindir", ["given", "auto", "a stopped copy"])
 def test_a_mistyped_data_directory_is_refused_before_anything_is_staged(
     host, cluster, tmp_path, bindir
 ):
@@ -453,16 +457,22 @@ def test_a_mistyped_data_directory_is_refused_before_anything_is_staged(
     action said 'data directory replaced; the old one is kept at .../dta.replaced-...'
     (there was none) before a second server from the backup failed to bind the port. With
     bindir auto it read 'pg_ctl not found in PATH: set bindir'. Now the precheck names
-    the path as pgdata's, and nothing is made beside it."""
+    the path as pgdata's, and nothing is made beside it. So with pgdata a stopped copy
+    (walked: a data directory an earlier restore kept aside, completed by the shell), which
+    the action replaced before the same failure, the live cluster answering on pg_port."""
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
     config = configure(host, cluster, tmp_path)
     typo = cluster.root / "dta"
+    if bindir == "a stopped copy":
+        cluster.run("cp", "-a", str(cluster.pgdata), str(typo))
+        (typo / "postmaster.pid").unlink()
     params = [f"pgdata={typo}"] + (["bindir=auto"] if bindir == "auto" else [])
 
     outcome = run_console(config, tmp_path / "state", "restore", *params)
 
     assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
     assert f"{typo} (pgdata)" in outcome.stdout
-    assert sorted(p.name for p in cluster.root.iterdir() if p.name.startswith("dta")) == []
+    made = sorted(p.name for p in cluster.root.iterdir() if p.name.startswith("dta"))
+    assert made == (["dta"] if bindir == "a stopped copy" else [])
     assert cluster.running() and ids(cluster) == [1, 2, 3]

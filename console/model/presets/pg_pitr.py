@@ -31,7 +31,7 @@ if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{rec
     if [ -n "$at" ] && [ "$(date -u -d "$at UTC" +%s%N)" -ge "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then echo "$at"; break; fi
   done)
   if [ -n "$past" ]; then
-    kept=$(ls -d "$pgdata".replaced-* 2>/dev/null | tail -n 1)
+    kept=$(kept_aside | tail -n 1)
     echo "no transaction along timeline $follows, which recovery follows, ended at or after $wanted (its last: ${last:-none}${last:+ UTC}): the cluster holds all of them already, so recovering to that time changes nothing." \\
       "Later ones (the first at $past UTC) are on the timeline an earlier recovery forked timeline $follows from, which this recovery never replays:" \\
       "to recover to a time among them, undo that recovery first${kept:+ (incident ${kept##*.replaced-}, which kept the data directory from before it at $kept)}, then run this again" >&2
@@ -77,7 +77,7 @@ if [ -n "$born" ] && [ "$target" -lt "${born}000000000" ]; then
   if [ -n "$missed" ]; then
     rm -rf "$stage"
     # the recovery that began it named, as where a time its fork left behind is refused
-    kept=$(ls -d "$pgdata".replaced-* 2>/dev/null | tail -n 1)
+    kept=$(kept_aside | tail -n 1)
     echo "timeline $follows, which recovery follows, began $(date -u -d "@$born" '+%F %T') UTC, after $wanted: what was committed up to that time since the backup (the last at $missed UTC) is on the timeline it forked away from, which recovery along timeline $follows never replays:" \\
       "to recover to that time, undo that recovery first${kept:+ (incident ${kept##*.replaced-}, which kept the data directory from before it at $kept)}, then run this again; or choose a time after it began" >&2
     exit 3

@@ -53,8 +53,8 @@ else
   fi
   test -x "$bin/pg_verifybackup" || { echo "pg_verifybackup not found in $bin: the backup cannot be verified; install it there or set bindir" >&2; exit 3; }
   test -w "$(dirname "$pgdata")" || { echo "$(dirname "$pgdata") is not writable by $(id -un): the data directory cannot be kept aside" >&2; exit 3; }
-  for kept in "$pgdata".replaced-*; do
-    [ -e "$kept" ] && echo "kept aside by an earlier incident: $kept (the data directory before that incident's restore)"
+  kept_aside | while read -r kept; do
+    echo "kept aside by an earlier incident: $kept (the data directory before that incident's restore)"
   done
   if stopped_cut_short; then
     echo "this incident's earlier attempt stopped the cluster and was cut short before it replaced the data directory: starting the cluster again first"
@@ -74,6 +74,13 @@ else
     port=$("$bin/postgres" -D "$pgdata" -C port 2>/dev/null)
     if [ -n "$port" ] && [ "$port" != "$PGPORT" ]; then
       echo "pg_port is $PGPORT, but $pgdata is configured for port $port: the verify would not reach the restored cluster; set pg_port" >&2
+      exit 3
+    fi
+    # none runs on pgdata, yet a server answers where the verify connects: pgdata is not
+    # that server's directory (a copy kept aside, an old cluster), which stays as it is
+    if "$bin/pg_isready" -q; then
+      serving=$(sql -c 'SHOW data_directory' 2>/dev/null)
+      echo "no cluster runs on $pgdata (pgdata), but a server answers at ${PGHOST:-the default socket}, port $PGPORT (pg_host, pg_port)${serving:+, on $serving}: the restore would replace a directory it does not use, and the verify would read that server; check pgdata" >&2
       exit 3
     fi
     echo "the cluster is not running: nothing to measure before"

@@ -253,6 +253,13 @@ replaced="$pgdata.replaced-"{{incident}}
 undone="$pgdata.undone-"{{incident}}
 state="$pgdata.rollback-"{{incident}}
 running() { "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; }
+# The data directories earlier incidents kept aside, by incident: directories alone, not the
+# files a restore aimed at such a copy left beside it (`<pgdata>.replaced-ID.rollback-ID2.log`).
+kept_aside() {
+  for d in "$pgdata".replaced-*; do
+    case ${d##*.replaced-} in *.*) ;; *) if [ -d "$d" ]; then echo "$d"; fi ;; esac
+  done
+}
 # This incident's action cut short (Ctrl-C, the session lost) once it had stopped the
 # cluster, before it moved the data directory aside: that directory is the one from before,
 # its cluster down. The undo and a retry start it again.
