@@ -116,13 +116,28 @@ async def test_flags_turned_off_come_back_step_by_step_checked_between_and_undo_
     assert service.flags == {"new_checkout": ON, "dark_mode": {"enabled": True, "rollout": 5}}
 
 
-def test_flags_enabled_at_the_last_step_already_are_refused(sshd_server, service, tmp_path):
+def test_flags_enabled_at_the_last_step_or_above_the_first_already_are_refused(
+    sshd_server, service, tmp_path
+):
     config = configure(sshd_server, tmp_path, strategies(service, "25,100"))
 
     outcome = run(config, tmp_path, "checkout-reenable", "flags=new_checkout")
 
     assert outcome.refused(), outcome.stdout  # exit 3: nothing to do, not failed
     said = "flags new_checkout are all enabled at 100 % already: nothing to re-enable"
+    assert said in outcome.stdout
+    assert service.changes == [] and service.health_checks == []
+
+    # at 50 % (a rollout under way), the first step would lower it: refused, as for files
+    service.flags["new_checkout"] = {"enabled": True, "rollout": 50}
+    flags = "flags=new_checkout,dark_mode"
+    outcome = run_console(config, tmp_path / "again", "checkout-reenable", flags, system="web")
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    said = (
+        f"new_checkout reads 50 % at {service.url}/new_checkout, above the first step, 25 % of"
+        " steps 25,100: the re-enable would lower it first; nothing changed: give steps that"
+        " start above it (steps)"
+    )
     assert said in outcome.stdout
     assert service.changes == [] and service.health_checks == []
 

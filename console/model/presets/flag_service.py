@@ -176,6 +176,21 @@ if [ "$done" -eq "$n" ]; then
   fi
   echo "flags $flags are at $last %, as this incident set them: the rollout starts again from its first step"
 fi
+first=${steps%%,*} above=
+for f in $flags; do  # not this incident's (a copy of it saved): lowered by the first step
+  [ -e "$saved/$f.json.new" ] || continue
+  got=$(cat "$saved/$f.json.new")
+  for p in $(printf '%s\n' "$got" | grep -Eo '[0-9]+([.][0-9]+)?' | sort -u); do
+    if awk -v p="$p" -v first="$first" 'BEGIN { exit !(p + 0 > first + 0) }' && at "$got" "$p"; then
+      above="$above${above:+, }$f reads $p % at $url/$f"
+    fi
+  done
+done
+if [ -n "$above" ]; then
+  rm -f "$saved"/*.json.new
+  echo "$above, above the first step, $first % of steps $steps: the re-enable would lower it first; nothing changed: give steps that start above it (steps)" >&2
+  exit 3
+fi
 for new in "$saved"/*.json.new; do
   [ ! -e "$new" ] || mv "$new" "${new%.new}" || exit 3
 done
