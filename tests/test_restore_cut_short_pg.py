@@ -78,6 +78,9 @@ async def test_a_restore_cut_short_after_the_stop_starts_the_cluster_again(host,
         assert not cluster.running()
         assert await conductor.undo("restore")  # it was refused: nothing kept aside
         assert cluster.running() and ids(cluster) == [1, 2]
+        said = [line for e in conductor.recorder.events for line in getattr(e.data, "lines", [])]
+        staged = f"{cluster.pgdata}.staged-inc-cut-short"
+        assert any(line.endswith(f"(the backup it staged stays at {staged})") for line in said)
 
         await _cut_short(conductor, cluster)
         hold.unlink()

@@ -242,7 +242,7 @@ UNDO = (
     SERVER_PRELUDE
     + """\
 if stopped_cut_short; then
-  echo "this incident's restore was cut short after it stopped the cluster, before it replaced the data directory: starting the cluster again on its own data directory"
+  echo "this incident's restore was cut short after it stopped the cluster, before it replaced the data directory: starting the cluster again on its own data directory (the backup it staged stays at $stage)"
   start || { echo "the cluster this incident's restore stopped did not start again ($logs): start it, then check its data" >&2; exit 1; }
   ready || exit 1
   integrity after || exit 1
