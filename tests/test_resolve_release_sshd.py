@@ -198,4 +198,10 @@ async def test_a_release_named_that_some_hosts_lack_stops_it_before_the_question
         ), toast.message
         assert "; it is there on app-1, app-2. b on the checklist chooses" in toast.message
         assert sent(app) == []
+        # b, as the toast says: the picker shows the value refused, to fix, not the default
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        await until(pilot, lambda: bool(app.screen.query(".param")))
+        assert app.screen.strategy() == "version-rollback"
+        assert app.screen.params.values()["target"] == "2.9.0"
     assert set(releases(fleet).values()) == {"2.10.0"}

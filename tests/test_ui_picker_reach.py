@@ -432,3 +432,23 @@ async def test_a_picker_left_while_its_check_runs_leaves_the_check_to_its_end(
             await pilot.press("enter")  # the picker again hears its own check
             await until(pilot, lambda: isinstance(app.screen, PickerScreen))
             assert app.reach.listener is not None
+
+
+@pytest.mark.sshd
+async def test_hosts_not_dialled_for_want_of_open_files_are_said_so(tmp_path: Path, sshd_server):
+    """The check said "✘ unreachable" of hosts this jump host never dialled, its open files
+    run out (the pool's room for connections taken: exec printed 'not dialled: ... ulimit
+    -n'), as if they were down. The tree, the pane and the cursor's line say the cause."""
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
+    app = build_app(settings, tmp_path / "incidents", check_reach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.reach.pool._room = 0  # the open files left for connections: none
+        picker = await open_picker(pilot, hosts=2)
+        lines = str(picker.query_one("#reach", Static).render()).splitlines()
+        assert "✘ web-1: not dialled: no open files left" in lines, lines
+        await pilot.press("down")  # the cursor on web-1: why, in the jump host's words
+        await until(pilot, lambda: "ulimit -n" in str(picker.query_one("#reach").render()))
+        said = " ".join(str(picker.query_one("#reach", Static).render()).splitlines())
+        assert "web-1: not dialled: this process's open files ran out on this jump" in said
+        assert "unreachable" not in said, said
+        assert "✘ not dialled" in tree_lines(picker.host_tree)["web-1"]

@@ -130,6 +130,9 @@ def classify_connect_error(
     return HostFailure(FailureClass.UNREACHABLE, f"{type(exc).__name__}: {exc}")
 
 
+NOT_DIALLED = "not dialled: "  # how `out_of_files` starts: the host was never asked
+
+
 def out_of_files(number: int = errno.EMFILE) -> str:
     """The jump host ran out of open files (or would have, for the console's own next
     file): the host was never dialled, and what to do."""
@@ -138,6 +141,6 @@ def out_of_files(number: int = errno.EMFILE) -> str:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     whose = "this process's" if number == errno.EMFILE else "the system's"
     return (
-        f"not dialled: {whose} open files ran out on this jump host (ulimit -n {soft}),"
+        f"{NOT_DIALLED}{whose} open files ran out on this jump host (ulimit -n {soft}),"
         " nothing sent; raise the limit (ulimit -Hn, limits.conf) and retry this host"
     )

@@ -32,6 +32,13 @@ typed before its screen was shown.
 
 Slow typing is unchanged: each key finds the one before it handled and its screen drawn.
 
+A key can ask its screen for more than its widget does at once: Space on the picker's
+systems brings the strategies that apply (mounted by the screen, behind the key), Tab then
+moves to them. Such a key holds the next ones (`hold_keys`) until the screen has done it
+(`keys_go`): seen in tmux, Space Tab End Space typed in one go on the picker sent End and
+Space to the systems (the strategies not there yet), which took the system off again, and
+the console crashed on the strategy list it was removing.
+
 Each key is judged by when it was read from the terminal (Textual's driver stamps it in
 its reading thread), not by when it reached the app. The keys of one read reach the app
 one by one, each posted from that thread, and under load the thread can be held between
@@ -54,6 +61,7 @@ from textual import events
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.dom import DOMNode
     from textual.message_pump import MessagePump
     from textual.screen import Screen
     from textual.timer import Timer
@@ -65,6 +73,21 @@ Typed = events.Key | events.Paste
 # screen not drawn in this time is taken as drawn (its type-ahead is still its own).
 STUCK_SECONDS = 5.0
 CHECK_SECONDS = 0.1
+
+
+def hold_keys(node: DOMNode) -> None:
+    """The keys after the one being handled wait until `node`'s screen has acted on what
+    it asked of it (`keys_go`), for STUCK_SECONDS at most."""
+    screen = node.screen
+    screen.settling = getattr(screen, "settling", 0) + 1  # type: ignore[attr-defined]
+
+
+def keys_go(screen: Screen) -> None:
+    """`screen` has acted on what a key held by `hold_keys` asked: the next keys may go."""
+    screen.settling = max(0, getattr(screen, "settling", 0) - 1)  # type: ignore[attr-defined]
+    app = screen.app
+    if isinstance(turns := getattr(app, "key_turns", None), KeyTurns):
+        app.call_later(turns.pump)
 
 
 def takes_type_ahead(screen: Screen, key: str) -> bool:
@@ -102,14 +125,30 @@ class KeyTurns:
         # The key routed last, and the screens shown when it was: its bindings are the
         # screen's that was on top then, or none.
         self._on_way: tuple[Typed, int] | None = None
+        self._settling_since = 0.0  # monotonic time the top screen was first seen settling
 
     def start(self) -> None:
         self.app.screen_change_signal.subscribe(self.app, self._screen_changed, immediate=True)
 
     @property
     def idle(self) -> bool:
-        """Nothing waits: no key on its way, none waiting, the top screen drawn."""
-        return self._out is None and self._undrawn is None and not self._waiting
+        """Nothing waits: no key on its way, none waiting, the top screen drawn and not
+        acting on a key still (`hold_keys`)."""
+        return self._out is None and self._undrawn is None and not self._waiting and self._settled
+
+    @property
+    def _settled(self) -> bool:
+        """The top screen has acted on every key that held the next ones (`hold_keys`)."""
+        stack = self.app.screen_stack
+        if not stack or not getattr(stack[-1], "settling", 0):
+            self._settling_since = 0.0
+            return True
+        now = time.monotonic()
+        self._settling_since = self._settling_since or now
+        if now - self._settling_since > STUCK_SECONDS:  # never held for good
+            stack[-1].settling = 0  # type: ignore[attr-defined]
+            return True
+        return False
 
     async def arrived(self, event: Typed) -> None:
         """A key or paste from the terminal: routed now, or in its turn. What it was typed
@@ -147,7 +186,7 @@ class KeyTurns:
         filter, sent the s to the event list, where s stars an event: it filtered 'kip')."""
         if turn == self._turn and self._out is not None:
             self._out = None
-            self.app.call_later(self._pump)
+            self.app.call_later(self.pump)
 
     def _screen_changed(self, screen: Screen) -> None:
         self._shown += 1
@@ -174,7 +213,7 @@ class KeyTurns:
         if shown == self._shown and self._undrawn is screen:
             self._undrawn = None
             self._seen_from = min(self._seen_from, time.monotonic())
-            self.app.call_later(self._pump)
+            self.app.call_later(self.pump)
 
     def came_up_since(self, event: events.Key) -> bool:
         """Whether a screen came up (or went) since `event`, reaching the app now, was
@@ -188,8 +227,9 @@ class KeyTurns:
         self.app.call_later(self._say_dropped)
         return True
 
-    async def _pump(self) -> None:
-        while self._waiting and self._out is None and self._undrawn is None:
+    async def pump(self) -> None:
+        """Route the keys waiting, as far as their turn has come."""
+        while self._waiting and self._out is None and self._undrawn is None and self._settled:
             await self._route(self._waiting.popleft())
         self._say_dropped()
 
@@ -239,7 +279,7 @@ class KeyTurns:
         if undrawn is not None and (late or undrawn is not self.app.screen):
             self._undrawn = None
             self._seen_from = min(self._seen_from, now)
-        await self._pump()
+        await self.pump()
         if self.idle and self._check is not None:
             self._check.stop()
             self._check = None

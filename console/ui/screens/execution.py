@@ -372,7 +372,9 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
     def action_other_strategy(self) -> None:
         from console.ui.screens.picker import PickerScreen
 
-        self.app.push_screen(PickerScreen(preselect=list(self.incident.state.systems)))
+        conductor = self.app.conductor
+        if conductor is not None:  # the strategy and values chosen last, to change
+            self.app.push_screen(PickerScreen.again(conductor))
 
     def action_why(self) -> None:
         """The highlighted host's reason in full, whatever its length."""

@@ -18,10 +18,12 @@ from textual.worker import Worker, WorkerState
 from console.engine.choice import check_choice
 from console.engine.errors import ParameterRefused, ProcedureError, StaleLock
 from console.journal.files import JournalError
+from console.journal.redact import MASK
+from console.ui.key_turns import keys_go
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
-from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
+from console.ui.screens.picker_hint import keys_hint
 from console.ui.screens.picker_params import ParamsPane
 from console.ui.screens.picker_reach import ReachPane
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
@@ -34,28 +36,7 @@ from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
-
-
-def keys_hint(focused: Widget, filter_key: str) -> Text:
-    """The line under the panes: which one has the keys (the systems, the filter, the
-    strategy, a parameter), marked as its pane's focus is, and what they do there."""
-    if isinstance(focused, Input) and focused.id == "filter":
-        where, keys = "Filter", "type a name or tag to narrow · Enter back to the systems"
-    elif isinstance(focused, Input):
-        where, keys = (
-            f"Parameter {focused.name}",
-            "type its value · Enter continues · Tab moves on",
-        )
-    elif isinstance(focused, RadioSet):  # Enter goes on from the chosen one: said so
-        goes_on = isinstance(focused, ChoiceThenEnter) and focused.goes_on()
-        enter = "Enter continues with it" if goes_on else "Enter chooses it, Enter again continues"
-        where, keys = "Strategy", f"↑ ↓ move · {enter} · Tab moves on"
-    else:
-        where, keys = (
-            "Systems",
-            f"Space toggles · Enter continues · Tab moves on · {filter_key} filter",
-        )
-    return Text.assemble((f"▸ {where}", themed("bold $accent")), f"  {keys}")
+    from console.ui.incident_view import IncidentView
 
 
 class SidePane(VerticalScroll):
@@ -129,9 +110,17 @@ class PickerScreen(Screen):
 
     _applies: tuple[str, ...] = ("-",)
 
-    def __init__(self, preselect: list[str] | None = None, declaration: Declaration | None = None):
+    def __init__(
+        self,
+        preselect: list[str] | None = None,
+        declaration: Declaration | None = None,
+        chosen: tuple[str | None, dict[str, str]] = (None, {}),
+    ):
         super().__init__()
         self.preselect = preselect or []
+        # The strategy and values chosen last (b on the checklist): shown again as they
+        # were, a value the hosts refused (target=2.9) there to be fixed, not the defaults.
+        self.chosen = chosen
         # The trigger screen's choice, recorded with the systems when this screen goes on,
         # with the host keys accepted meanwhile (app.lifecycle.unrecorded_keys).
         self.declaration = declaration
@@ -218,7 +207,8 @@ class PickerScreen(Screen):
             self._applies = applies
             chosen = self.strategy()
             if chosen not in applies:
-                chosen = applies[0] if applies else None
+                last = self.chosen[0]
+                chosen = last if last in applies else applies[0] if applies else None
             box = self.query_one("#strategy-box", Vertical)
             await box.remove_children()
             if applies:
@@ -249,8 +239,11 @@ class PickerScreen(Screen):
         self.show_reach()
 
     async def on_toggled(self, event: Toggled) -> None:
-        self.refuse("")
-        await self.update_side()
+        try:
+            self.refuse("")
+            await self.update_side()
+        finally:
+            keys_go(self)  # the strategies that apply are there: a Tab held goes to them
 
     def _say_keys(self, focused: Widget) -> None:
         self.query_one("#picker-hint", Static).update(
@@ -258,8 +251,11 @@ class PickerScreen(Screen):
         )
 
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        await self.params.show()
-        self.on_choice_then_enter_moved()
+        try:
+            await self.params.show()
+            self.on_choice_then_enter_moved()
+        finally:
+            keys_go(self)  # its parameters are there: a Tab held goes to them
 
     def on_choice_then_enter_moved(self, event: ChoiceThenEnter.Moved | None = None) -> None:
         """Enter goes on from the chosen strategy, and chooses another: a second Enter,
@@ -285,6 +281,7 @@ class PickerScreen(Screen):
 
     def on_move_focus(self, event: MoveFocus) -> None:
         self.focus_next() if event.forward else self.focus_previous()
+        keys_go(self)  # the keys typed behind Tab go where it went
 
     def on_choice_then_enter_chosen(self, event: ChoiceThenEnter.Chosen) -> None:
         self.action_go_on()
@@ -369,6 +366,15 @@ class PickerScreen(Screen):
             app.action_go("checklist")
         else:
             app.enter_incident()
+
+    @classmethod
+    def again(cls, incident: IncidentView) -> PickerScreen:
+        """The picker for choosing the strategy again in `incident`: its systems picked,
+        its strategy and values as chosen last (but a secret's, masked in the record: its
+        field shows its default, to type again)."""
+        state = incident.state
+        kept = {k: v for k, v in state.params.items() if MASK not in v}
+        return cls(preselect=list(state.systems), chosen=(state.strategy, kept))
 
     def action_back(self) -> None:
         """Back one screen: to the trigger screen, as it was left."""

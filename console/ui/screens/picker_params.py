@@ -53,7 +53,8 @@ class ParamsPane:
             return
         strategy = screen.app.settings.strategy(name)
         help_text.update(prose(strategy.description))  # configuration text, not markup
-        widgets = param_fields(strategy, self._secret)
+        chosen = screen.chosen
+        widgets = param_fields(strategy, self._secret, chosen[1] if chosen[0] == name else None)
         box.mount_all(widgets)
         screen.call_after_refresh(self._show_secret_note)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
+from console.ui.widgets.list_keys import list_bindings
 from console.ui.widgets.virtual_size import SteadyScrollbars, resize_in_place
 
 
@@ -28,14 +28,14 @@ class CursorView(SteadyScrollbars, ScrollView, can_focus=True):
     """
     COMPONENT_CLASSES = {"cursor-view--odd", "cursor-view--cursor"}
     HEADER = 0
-    BINDINGS = [
-        Binding("up", "move(-1)", "Up", id="list.up", show=False),
-        Binding("down", "move(1)", "Down", id="list.down", show=False),
-        Binding("pageup", "page(-1)", "Page up", id="list.page-up", show=False),
-        Binding("pagedown", "page(1)", "Page down", id="list.page-down", show=False),
-        Binding("home", "move_to(0)", "First", id="list.first", show=False),
-        Binding("end", "move_to(-1)", "Last", id="list.last", show=False),
-    ]
+    BINDINGS = list_bindings(
+        up="move(-1)",
+        down="move(1)",
+        page_up="page(-1)",
+        page_down="page(1)",
+        first="move_to(0)",
+        last="move_to(-1)",
+    )
 
     cursor = 0
 

@@ -3,6 +3,7 @@ Enter asks to go on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -16,8 +17,11 @@ from textual.widgets.tree import TreeNode
 from console.engine.reach import ReachCheck
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
+from console.ui.key_turns import hold_keys
 from console.ui.palette import themed
+from console.ui.widgets.list_keys import list_bindings
 from console.ui.widgets.one_line import distinct_cuts, middle_cut
+from console.ui.widgets.reach_text import dialled_not
 
 
 @dataclass
@@ -68,6 +72,7 @@ def reach_label(reach: ReachCheck | None, host: str, short: bool = False) -> Tex
     if failure is None:
         return Text("✔ up", style=themed("$success"))
     said = SHORT.get(failure, failure.value) if short else failure.value
+    said = "not dialled" if dialled_not(answer) else said  # this jump host's open files
     if failure is FailureClass.HOSTKEY_UNKNOWN:
         return Text(f"? {said}", style=themed("bold $warning"))
     return Text(f"✘ {said}", style=themed("bold $error"))
@@ -98,6 +103,15 @@ class HostTree(Tree[tuple[str, str]]):
     BINDINGS = [
         Binding("space", "toggle_node", "Toggle", id="picker.toggle"),
         Binding("enter", "continue", "Continue", id="picker.continue"),
+        # Every list's keys, their ids: a [keymap] moves them here too.
+        *list_bindings(
+            up="cursor_up",
+            down="cursor_down",
+            first="scroll_home",
+            last="scroll_end",
+            page_up="page_up",
+            page_down="page_down",
+        ),
     ]
 
     def __init__(self, inventory: Inventory, reach: ReachCheck | None = None, **kwargs):
@@ -237,7 +251,13 @@ class HostTree(Tree[tuple[str, str]]):
         else:
             self.selected.add(name)
         self.relabel()
-        self.post_message(Toggled(kind, name))
+        self._ask_screen(Toggled(kind, name))
+
+    def _ask_screen(self, message: Toggled | MoveFocus) -> None:
+        """Post `message`, which the screen acts on (the strategies a toggle brings, the
+        focus moved to them): the keys after it wait until it has (key_turns.py)."""
+        hold_keys(self)
+        self.post_message(message)
 
     def on_key(self, event: events.Key) -> None:
         """Space, Enter, Tab and the cursor's keys act here, in the order typed: as
@@ -245,20 +265,18 @@ class HostTree(Tree[tuple[str, str]]):
         typed behind them had moved the focus (the Space then toggled nothing, or went into
         the filter). Tab goes to the screen behind the toggle's message, so the strategies
         it brings exist."""
-        actions = {
-            "space": self.action_toggle_node,
-            "enter": self.action_continue,
-            "tab": lambda: self.post_message(MoveFocus(True)),
-            "shift+tab": lambda: self.post_message(MoveFocus(False)),
-            # The cursor's keys too: a Space typed behind them toggles where they led
-            # (as bindings, Down x4 Space toggled the node the cursor had left).
-            "up": self.action_cursor_up,
-            "down": self.action_cursor_down,
-            "home": self.action_scroll_home,
-            "end": self.action_scroll_end,
-            "pageup": self.action_page_up,
-            "pagedown": self.action_page_down,
+        actions: dict[str, Callable[[], object]] = {
+            "tab": lambda: self._ask_screen(MoveFocus(True)),
+            "shift+tab": lambda: self._ask_screen(MoveFocus(False)),
         }
+        # Its bindings' keys as the [keymap] sets them (`list.last` = "ctrl+e" moves End
+        # here too), the cursor's among them: a Space typed behind them toggles where they
+        # led (as bindings, Down x4 Space toggled the node the cursor had left).
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id
+            for key in keymap.get(binding.id, binding.key).split(","):
+                actions.setdefault(key.strip(), getattr(self, f"action_{binding.action}"))
         if event.key in actions:
             event.stop()
             event.prevent_default()

@@ -17,21 +17,25 @@ if TYPE_CHECKING:
     from console.model.strategies import Strategy
 
 
-def param_fields(strategy: Strategy, secret: Callable[[str], bool]) -> list[Widget]:
-    """The label and input of each parameter, then the (hidden) note on secrets."""
+def param_fields(
+    strategy: Strategy, secret: Callable[[str], bool], values: dict[str, str] | None = None
+) -> list[Widget]:
+    """The label and input of each parameter (its value from `values`, else its default),
+    then the (hidden) note on secrets."""
     widgets: list[Widget] = []
     for param in strategy.params:
         required = " (required)" if param.required else ""
         label = Text(f"{param.name}{required}: ").append_text(prose(param.description))
         widgets.append(Label(label, classes="param-label"))
+        value = (values or {}).get(param.name, param.default or "")
         widgets.append(
             Input(
-                value=param.default or "",
+                value=value,
                 placeholder=param.type.value,
                 name=param.name,
                 classes="param",
                 compact=True,
-                password=secret(param.default or ""),
+                password=secret(value),
             )
         )
     widgets.append(Static("", id="params-secret", classes="muted", markup=False))

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from rich.text import Text
 
-from console.engine.reach import ReachCheck
+from console.engine.failures import NOT_DIALLED
+from console.engine.reach import Reach, ReachCheck
 from console.model.status import FailureClass
 from console.model.visible import visible
 from console.ui.palette import themed
@@ -43,7 +44,9 @@ def reach_text(
         text.append("".join(f"\n{fold(line, width)}" for line in named), style=themed("$error"))
     answer = reach.results.get(cursor) if cursor is not None else None
     if answer is not None and not answer.ok:
-        why = visible(answer.describe(), one_line=True)  # the server's words, maybe
+        # the server's words, maybe; a host not dialled is not said unreachable: never asked
+        said_why = answer.detail if dialled_not(answer) else answer.describe()
+        why = visible(said_why, one_line=True)
         # Folded here, not by the widget: a path or a fingerprint breaks after its '/'
         # or ',', not wherever the panel's edge falls.
         said = fold(f"{answer.host}: {why}", width)
@@ -68,6 +71,8 @@ def not_up(reach: ReachCheck, down: list[str]) -> list[str]:
 
     def why(host: str) -> str:
         answer = reach.results[host]
+        if dialled_not(answer):  # this jump host's open files, not the host: said so
+            return "not dialled: no open files left"
         said = answer.failure.value if answer.failure else "not up"
         # Behind a bastion that is down, each host read 'connection refused' as if it were
         # the one refusing: the jump host is named, and its hosts counted together.
@@ -82,3 +87,9 @@ def not_up(reach: ReachCheck, down: list[str]) -> list[str]:
         ranked = sorted(counts.items(), key=lambda item: -item[1])
         lines.append(f"+{len(down) - NAMED} more: " + ", ".join(f"{n} {w}" for w, n in ranked))
     return lines
+
+
+def dialled_not(answer: Reach) -> bool:
+    """Whether the host was never dialled, this jump host's open files run out (the check
+    read "unreachable", as if the host were down)."""
+    return answer.detail.startswith(NOT_DIALLED)

@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, RadioButton, RadioSet
 
+from console.ui.key_turns import hold_keys
+from console.ui.widgets.list_keys import list_bindings
 from console.ui.widgets.one_line import middle_cut
 
 
@@ -56,12 +58,13 @@ class Choice(RadioSet):
     did nothing in the declaration's trigger choice. Buttons out of reach (disabled or
     hidden) are passed over."""
 
-    BINDINGS = [
-        Binding("home", "jump('first')", show=False),
-        Binding("end", "jump('last')", show=False),
-        Binding("pageup", "jump('page_up')", show=False),
-        Binding("pagedown", "jump('page_down')", show=False),
-    ]
+    # Every list's keys, their ids: a [keymap] moves them here too.
+    BINDINGS = list_bindings(
+        first="jump('first')",
+        last="jump('last')",
+        page_up="jump('page_up')",
+        page_down="jump('page_down')",
+    )
 
     def action_jump(self, where: str) -> None:
         reach = [i for i, b in enumerate(self._nodes) if not b.disabled and b.display]
@@ -105,7 +108,10 @@ class ChoiceThenEnter(Choice):
     def goes_on(self) -> bool:
         """Whether Enter goes on from here (the highlighted button is the chosen one), or
         chooses the highlighted one first."""
-        return self._selected is None or self._nodes[self._selected] is self.pressed_button
+        selected = self._selected
+        if selected is None or selected >= len(self._nodes):  # none, or on its way out
+            return True
+        return self._nodes[selected] is self.pressed_button
 
     def watch__selected(self) -> None:
         super().watch__selected()
@@ -116,3 +122,11 @@ class ChoiceThenEnter(Choice):
             self.action_toggle_button()
         else:
             self.post_message(self.Chosen())
+
+    def action_toggle_button(self) -> None:
+        """Textual's; a choice that changes holds the keys after it until the screen has
+        shown what it brings (its `Changed` handler calls `keys_go`): a Tab typed behind a
+        strategy's Space went into the parameters of the one it replaced, as they went."""
+        if self._selected is not None and self._nodes[self._selected] is not self.pressed_button:
+            hold_keys(self)
+        super().action_toggle_button()
