@@ -13,9 +13,11 @@ import pytest
 
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
+from console.journal.describe import describe
 from console.journal.export.json_export import render_json
 from console.journal.export.markdown import render_markdown
 from console.journal.export.systems import build_integrity
+from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.triggers import TriggerKind
 from tests import pg, pgrig
@@ -71,6 +73,17 @@ async def test_a_recovery_undone_then_run_again_has_a_row_for_each_run(host, clu
         conductor.recorder.close()
     assert recovery.ids(cluster) == [1, 2, 3, 4] and checksum(cluster) == recovered
     events = list(conductor.recorder.events)
+    # The undo's line says what its after matched: the data before the restore it undid.
+    [undone] = [
+        describe(e)
+        for e in events
+        if e.kind is Kind.INTEGRITY_RECORDED and e.where.step == "restore.undo"
+    ]
+    assert undone == (
+        f"integrity after: match (database postgres: checksum {damaged}…, customers=2,"
+        " orders=1): the checksum and the rows of customers, orders the same as before"
+        " restore ran"
+    ), undone
 
     # The JSON document: every run, in the order it ran, each with what it measured.
     runs = json.loads(render_json(events))["document"]["integrity"]

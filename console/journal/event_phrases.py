@@ -273,7 +273,23 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
         if d.verdict == "match"
         else ""
     )
+    step = e.where.step or ""
+    if d.verdict == "match" and d.expected and step.endswith(UNDO):
+        also = f": {_compared(d.expected)} the same as before {step.removesuffix(UNDO)} ran{also}"
     return f"integrity {d.stage}: {verdict} ({where}{', '.join(values) or 'nothing measured'}){why}{also}"
+
+
+UNDO = ".undo"  # an undo's step: `restore.undo`, judged against the before of `restore`
+
+
+def _compared(expected: dict[str, object]) -> str:
+    """What an undo's after was compared with the data before the step it undoes, which
+    it matched: `the checksum and the rows of customers, orders`, or either alone."""
+    rows = expected.get("rows")
+    tables = ", ".join(sorted(rows)) if isinstance(rows, dict) and rows else ""
+    said = ["the checksum"] if expected.get("checksum") else []
+    said += [f"the rows of {tables}"] if tables else []
+    return " and ".join(said) or "nothing"
 
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:
