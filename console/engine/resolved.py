@@ -109,11 +109,15 @@ class Resolved:
 
     def shown(self) -> str:
         """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,
-        reversing 000002_note.down.sql)`, hosts that said alike together; then those with
-        nothing to do. A value of each host's own, host by host: `revision=previous on
+        reversing 000002_note.down.sql)`, or, named outright, `target=2.9.1 checked: every
+        host has it (web-1, web-2: release 2.10.0 to 2.9.1)`, hosts that said alike
+        together; then those with nothing to do. A value of each host's own, host by host: `revision=previous on
         edge-1: nginx 4840370 ... → 08c022d ... (1 file changed); edge-2: ...`."""
         if self.per_host:
             said = f"{self.param}={self.symbolic} on {_alike(self.said, None)}"
+        elif self.given:  # named outright: checked on the hosts, and said so
+            who = "every host that answered" if self.refused else "every host"
+            said = f"{self.param}={self.symbolic} checked: {who} has it ({_alike(self.said)})"
         else:
             said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
         if self.nothing:

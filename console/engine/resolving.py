@@ -322,8 +322,10 @@ async def resolve_unattended(
         return ""
     naming = naming.format(param=found.param)
     problem = found.problem(_refused_hint(conductor, found, naming) if found.refused else naming)
-    if found.given and not problem:
-        return ""  # checked: it goes as given, nothing to pin or record
+    if found.given and not problem:  # checked: it goes as given, nothing to pin or record
+        if conductor.waiting is not None:  # but said, as the console's confirmation says it
+            conductor.waiting(step_id, found.shown())
+        return ""
     chosen = None
     if not problem and found.pinned:
         try:
