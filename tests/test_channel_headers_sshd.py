@@ -6,6 +6,7 @@ ran: `run` ended in an internal error before it restored anything."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_a_plain_header_is_sent_as_it_is_and_masks_nothing(fleet: Fleet, hooks: 
     assert "internal error" not in done.stderr, done.stderr
     assert "finished step “Restore the release”: done (2 succeeded)" in done.stdout, done.stdout
     assert "notification via status-page: delivered — HTTP 200" in done.stdout
-    assert "app-1      | app on 2.4.0" in done.stdout
+    assert " app-1 | app on 2.4.0\n" in re.sub(r"  +", " ", done.stdout)  # padding aside
     sent, closed = hooks.at("/status")  # the update, then the close's
     assert closed.headers["X-Api-Key"] == API_KEY and " closed: " in closed.body["message"]
     assert (sent.headers["X-Team"], sent.headers["X-Api-Key"]) == ("app", API_KEY)

@@ -20,7 +20,7 @@ from console.journal.actor import current_actor
 from console.journal.files import JournalWriteFailed
 from console.journal.recorder import Recorder
 from console.journal.store import read_journal
-from console.journal.terminal_line import console_line
+from console.journal.terminal_line import PlaceColumn
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.state import fold
@@ -75,7 +75,8 @@ def test_a_full_disk_stops_the_record_and_the_sending_and_says_how_to_go_on(smal
     # Every command shown as sent has its intent on disk (written ahead), the torn tail
     # of the line that did not fit set aside when read.
     events = read_journal(journal).events
-    written = {line for e in events for line in console_line(e).splitlines()}
+    places = PlaceColumn()  # as the run's lines learnt it, from the same events
+    written = {line for e in events for line in places.line(e).splitlines()}
     sent = [ln for ln in done.stdout.splitlines() if " sending " in ln]
     assert sent and all(ln in written for ln in sent), sent
     assert any(e.kind == Kind.COMMAND_INTENT for e in events)

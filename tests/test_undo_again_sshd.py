@@ -119,8 +119,9 @@ def test_an_undo_interrupted_aborts_and_says_so(fleet, tmp_path):
     undo = fleet.started("undo", str(journal), "restore", "--yes")
     try:
         said = ""  # the others done, app-2's link back: its restart runs on
-        for text in [f"{h}      undo succeeded" for h in ("app-1", "app-3", "app-4")] + [
-            "app-2      | undone"
+        # the place column is as wide as the incident's longest place: restore.undo
+        for text in [f"{h:<12} undo succeeded" for h in ("app-1", "app-3", "app-4")] + [
+            f"{'app-2':<12} | undone"
         ]:
             if text not in said:
                 said += said_until(undo, text)

@@ -87,7 +87,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
     from console.engine.walk import confirm_waves_as
     from console.headless.common import abort_on_signals, hung_up, reachable
     from console.journal.store import read_journal
-    from console.journal.terminal_line import console_line
+    from console.journal.terminal_line import PlaceColumn
     from console.model.state import fold
 
     hosts = split(args.hosts) or None
@@ -105,7 +105,8 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 recorder.events, settings, recorder.path, UNDOES, conductor
             ):
                 print(f"! {since}", flush=True)
-            conductor.recorder.subscribe(lambda event: print(console_line(event), flush=True))
+            places = PlaceColumn(f"{args.step}.undo", *state.systems, *state.hosts)
+            conductor.recorder.subscribe(lambda event: print(places.line(event), flush=True))
             # Its waves ask as the step's do: --yes answers, after a wave whose every host
             # succeeded; after one that did not, the later hosts are left for a person.
             confirm_waves_as(conductor, "--yes")

@@ -19,7 +19,7 @@ from console.engine.session import Engine
 from console.journal.custody import account_name
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import refused_result
-from console.journal.terminal_line import console_line
+from console.journal.terminal_line import PlaceColumn
 from console.model.events import Event
 from console.model.invocation import again
 from console.model.outcome import Outcome
@@ -119,6 +119,7 @@ class EventPrinter:
     def __init__(self):
         self._lines: list[str] = []
         self._verify = ""  # the command line that verifies its hosts left unknown
+        self.places = PlaceColumn()  # as wide as the incident's longest place
 
     def __call__(self, event: Event) -> None:
         from console.model.payloads import IncidentOpened
@@ -127,7 +128,7 @@ class EventPrinter:
             asyncio.get_running_loop().call_soon(self.flush)
         if isinstance(event.data, IncidentOpened):
             self._verify = again(f"verify {event.data.incident_id}")
-        self._lines.append(console_line(event, self._verify))
+        self._lines.append(self.places.line(event, self._verify))
 
     def flush(self) -> None:
         if self._lines:
@@ -146,7 +147,7 @@ def say_waits(conductor: Conductor, printer: EventPrinter, quiet: bool, as_json:
     def said(step_id: str, words: str) -> None:
         printer.flush()  # after the events before it
         now = conductor.recorder.clock.now()
-        line = visible(f"{now:%H:%M:%S}  {step_id:<10} {words}", one_line=True)
+        line = visible(f"{now:%H:%M:%S}  {step_id:<{printer.places.width}} {words}", one_line=True)
         print(line, file=sys.stderr if as_json else sys.stdout, flush=True)
 
     conductor.waiting = said

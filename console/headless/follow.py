@@ -14,7 +14,7 @@ from console.headless.common import EXIT_OK
 from console.journal.left_open import LastDriver
 from console.journal.lock import process_alive
 from console.journal.tail import JournalTail
-from console.journal.terminal_line import console_line
+from console.journal.terminal_line import PlaceColumn
 from console.model.events import Kind
 from console.model.invocation import again
 from console.model.state import HostStatus, IncidentState
@@ -33,10 +33,11 @@ async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
     state, driver = IncidentState(), LastDriver(journal_path(path).parent)
     warned = waiting = False
     writer = (0, "")  # the last console that drove it: it may still send after the close
+    places = PlaceColumn()  # as wide as the incident's longest place
     while not reader_gone():  # `follow --plain | head` ends when head does
         new = tail.poll()
         for event in new:
-            print(console_line(event), flush=True)
+            print(places.line(event), flush=True)
             state.apply(event)
             driver.feed(event)
             if event.kind == Kind.LOCK_ACQUIRED:

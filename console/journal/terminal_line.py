@@ -8,11 +8,52 @@ from console.model.events import Event
 from console.model.templates import headline
 from console.model.visible import visible
 
+# The place column (a host, a step or a system) is as wide as the longest place of the
+# incident, within these bounds: "halt-delivery", "stop-traffic-shift" wider than a fixed
+# 10 pushed every line of theirs out of line with the hosts' lines around them, and at
+# 80 columns a place wider than MAX_PLACE would leave its text too little room.
+MIN_PLACE, MAX_PLACE = 10, 20
 
-def console_line(event: Event, verify: str = "") -> str:
-    """A terminal line for headless runs and follow: time, where, what. What a host
-    printed is shown with its control characters escaped, never obeyed. `verify`: the
-    command line that verifies a host whose outcome is unknown (`describe`)."""
+
+class PlaceColumn:
+    """The width of the place column, learnt from the incident's events as they are
+    printed: its steps from its opening, its hosts and systems from their selection, so
+    that every line after those is in line; any other place widens it as it comes."""
+
+    def __init__(self, *names: str) -> None:
+        self.width = MIN_PLACE
+        self.widen(*names)
+
+    def widen(self, *names: str) -> None:
+        longest = max((len(visible(n, one_line=True)) for n in names), default=0)
+        self.width = max(self.width, min(longest, MAX_PLACE))
+
+    def learn(self, event: Event) -> None:
+        from console.model.payloads import IncidentOpened, SystemsSelected
+
+        data = event.data
+        if isinstance(data, IncidentOpened):
+            self.widen(*(step["id"] for step in data.steps))
+        elif isinstance(data, SystemsSelected):
+            self.widen(*data.systems, *data.hosts)
+        self.widen(place(event))
+
+    def line(self, event: Event, verify: str = "") -> str:
+        """`event`'s line (`console_line`), the place column widened for it first."""
+        self.learn(event)
+        return console_line(event, verify, self.width)
+
+
+def place(event: Event) -> str:
+    """Where `event` happened, as its line says it: the host, else the step, else the system."""
+    return event.where.host or event.where.step or event.where.system or ""
+
+
+def console_line(event: Event, verify: str = "", width: int = MIN_PLACE) -> str:
+    """A terminal line for headless runs and follow: time, where (in a column `width`
+    wide), what. What a host printed is shown with its control characters escaped, never
+    obeyed. `verify`: the command line that verifies a host whose outcome is unknown
+    (`describe`)."""
     from console.model.payloads import CommandIntent, CommandOutput  # steps: not on home's way
 
     data = event.data
@@ -20,11 +61,10 @@ def console_line(event: Event, verify: str = "") -> str:
         mark = "!" if data.stream == "stderr" else "|"
         host = visible(event.where.host or "", one_line=True)
         return "\n".join(
-            f"{event.ts:%H:%M:%S}  {host:<10} {mark} {visible(ln)}" for ln in data.lines
+            f"{event.ts:%H:%M:%S}  {host:<{width}} {mark} {visible(ln)}" for ln in data.lines
         )
     text = describe(event, verify)
     if isinstance(data, CommandIntent):
         first, more = headline(data.command)
         text += f": {first}" + (" ..." if more else "")
-    place = event.where.host or event.where.step or event.where.system or ""
-    return visible(f"{event.ts:%H:%M:%S}  {place:<10} {text}", one_line=True)
+    return visible(f"{event.ts:%H:%M:%S}  {place(event):<{width}} {text}", one_line=True)
