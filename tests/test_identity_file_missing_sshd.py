@@ -92,3 +92,14 @@ def test_a_key_path_typo_with_no_other_key_is_refused_before_anything_is_dialled
     assert ran.returncode == 2 and want in ran.stderr.splitlines(), ran.stderr
     assert not fleet.state.exists() or not any(fleet.state.rglob("*.jsonl"))
     assert sshd_server.server.accepted_connections() == 0
+
+    # The typo in another system's host alone (its key kept on another jump host): a
+    # command on app goes on, warned (it was refused, every rollback held up by it)
+    legacy = {"name": "legacy", "strategies": ["flip"], "hosts": [{"name": "old-1"}]}
+    legacy["hosts"][0] |= {"address": "127.0.0.1", "identity_files": [str(typo)]}
+    text = inventory.read_text().replace(mistyped, good)
+    inventory.write_text(text + "\n" + tomli_w.dumps({"systems": [legacy]}))
+    ran = fleet.cli("exec", "--systems", "app", "true")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "no key to log in with to old-1 here" in ran.stderr, ran.stderr
+    assert fleet.cli("exec", "--systems", "legacy", "true").returncode == 2

@@ -6,6 +6,7 @@ import argparse
 import grp
 import re
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,7 @@ def load(
     if directory is None:
         raise UsageError(no_configuration(args.config))
     repeat_in_hints(directory, demo)
-    checks = [machine_problems, _theme_problems, *checks]
+    checks = [partial(machine_problems, scope=_key_scope(args)), _theme_problems, *checks]
     if args.command in KEYED_COMMANDS:  # the others press no key
         checks.append(_keymap_problems)
     cache = config_cache() if cached else None
@@ -66,6 +67,15 @@ def load(
         for warning in settings.warnings:
             print(f"warning: {visible(str(warning))}", file=sys.stderr)
     return settings
+
+
+def _key_scope(args: argparse.Namespace) -> frozenset[str] | None:
+    """The systems whose hosts left no key to log in with refuse this command: every one
+    for check-config (None), those it names with --systems; none for any other (the
+    console, resume: said as a warning, and by each host's SSH check or login)."""
+    if args.command == "check-config":
+        return None
+    return frozenset(split(getattr(args, "systems", None) or ""))
 
 
 def repeat_in_hints(directory: Path, demo: bool) -> None:

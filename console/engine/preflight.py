@@ -1,7 +1,8 @@
 """What this machine must have for a configuration to run: directories the console can
 write, key files that are keys. Checked at load, by every command, so that a run never
-starts to find them missing. A missing or passphrase-protected identity file is only a
-warning: as OpenSSH does, the console skips it (ssh-agent may hold the key)."""
+starts to find them missing. A missing or passphrase-protected identity file is a
+warning: as OpenSSH does, the console skips it (ssh-agent may hold the key); one that
+leaves the hosts a command names no key to log in with is an error (`machine_problems`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from console.model.problems import Finding, Loc, closest, did_you_mean
 from console.model.settings import Settings
 
 
-def machine_problems(settings: Settings) -> list[Finding]:
+def machine_problems(settings: Settings, scope: frozenset[str] | None = None) -> list[Finding]:
+    """What this machine lacks for `settings`. A key file not there that leaves a host no
+    key to log in with is an error for the hosts of the systems in `scope` (the command's
+    --systems; None: every one, as check-config says), a warning for the others: a key of
+    another system's, kept on another jump host, refused a rollback of this one."""
     ssh = settings.inventory.ssh
     keys: list[tuple[Loc, list[str]]] = [(("ssh",), ssh.identity_files)]
     keys += [
@@ -29,13 +34,13 @@ def machine_problems(settings: Settings) -> list[Finding]:
         if problem
     ]
     missing = {path for _, path, problem, _ in looked if problem.endswith(SKIPPED)}
-    keyless: dict[str, str | None] = {**_keyless(settings, missing)} if missing else {}
+    keyless = _keyless(settings, missing, scope) if missing else {}
     findings = []
     for loc, path, why, warning in looked:
         if path not in keyless:
             findings.append(Finding("inventory", loc, why, warning))
         elif said := keyless[path]:  # said once, at the first line naming it
-            findings.append(Finding("inventory", loc, said, False))
+            findings.append(Finding("inventory", loc, *said))
             keyless[path] = None
     findings += _ssh_config_problems(settings)
     known = Path(ssh.known_hosts).expanduser() if ssh.known_hosts else None
@@ -82,11 +87,14 @@ def _ssh_config_problems(settings: Settings) -> list[Finding]:
     return findings
 
 
-def _keyless(settings: Settings, missing: set[str]) -> dict[str, str]:
+def _keyless(
+    settings: Settings, missing: set[str], scope: frozenset[str] | None
+) -> dict[str, tuple[str, bool] | None]:
     """For each identity file not there that leaves a host (or a jump host on its way)
     with no key that loads, while no ssh-agent answers: the line saying so, naming the
-    hosts. A login bound to fail is refused before anything is dialled; one key of each
-    distinct list is read once. Only looked at when a named key is missing."""
+    hosts, and whether it is only a warning (none of them in `scope`'s systems). A login
+    bound to fail is refused before anything is dialled; one key of each distinct list is
+    read once. Only looked at when a named key is missing."""
     from console.engine.client_keys import agent_problem, no_login_key
     from console.engine.routes import routes
     from console.model.waves import named_some
@@ -108,9 +116,13 @@ def _keyless(settings: Settings, missing: set[str]) -> dict[str, str]:
                 lists.setdefault(path, files)
                 if route.host not in hosts.setdefault(path, []):
                     hosts[path].append(route.host)
+    system_of = {h.name: s.name for s in inventory.systems for h in s.hosts}
     return {
-        path: f"{no_login_key(lists[path], to=' to ' + named_some(named, 5))}; correct the"
-        " path, or ssh-add the key to an ssh-agent"
+        path: (
+            f"{no_login_key(lists[path], to=' to ' + named_some(named, 5))}; correct the"
+            " path, or ssh-add the key to an ssh-agent",
+            scope is not None and not any(system_of.get(h) in scope for h in named),
+        )
         for path, named in hosts.items()
     }
 
