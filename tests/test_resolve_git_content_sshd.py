@@ -231,11 +231,11 @@ def test_a_revision_named_that_a_host_lacks_sends_nothing(hotfixed, tmp_path):
         "--journal", str(journal),
     )  # fmt: skip
 
-    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
-    assert heads(hotfixed) == before
+    assert stopped.returncode == 2, stopped.stdout + stopped.stderr  # no incident opened
+    assert heads(hotfixed) == before and not journal.exists()
     assert not any((s / ".rollback").exists() for s in hotfixed.sandboxes.values())
     assert (
         "“Restore the configuration” not started, nothing sent: revision=good is refused on 1"
         f" of 3 host(s): web-2: no revision good in {repo(hotfixed, 'web-2').resolve()}: name a"
         " commit, tag or branch it has (revision); it is there on web-1, web-3"
-    ) in stopped.stdout.strip().splitlines()[-1], stopped.stdout
+    ) in stopped.stderr.strip().splitlines()[-1], stopped.stderr

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from console.engine.closing import TAKE_OVER, unknown_why
 from console.engine.conductor import Conductor, new_incident_id
+from console.engine.errors import ProcedureError
 from console.engine.host_trust import check_host_keys
+from console.engine.named_first import named_refused
 from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
@@ -77,6 +79,10 @@ async def run_rollback(
                 chosen = request.hosts or settings.inventory.hosts_of(request.systems)
                 refuse_unroutable(engine.pool, settings.inventory, chosen)
                 await check_host_keys(settings, engine.pool, request.accept_keys)
+                if not options.drill and (
+                    said := await named_refused(settings, engine.pool, request)
+                ):
+                    raise ProcedureError(said)  # nothing sent, no incident: as a bad --param
                 incident_id = new_incident_id(engine.clock.now())
                 directory = journal_dir(options.journal, engine, incident_id)
                 claim = engine.claim(
