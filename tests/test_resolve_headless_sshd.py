@@ -264,6 +264,9 @@ def test_a_release_named_that_some_hosts_lack_is_refused_before_anything_is_sent
     # as a bad --param is, no incident opened
     assert stopped.returncode == 2, stopped.stdout + stopped.stderr
     assert not (tmp_path / "run").exists() and releases(fleet) == before
+    # said while it waits on them, as at the step (a hung host holds it up to its timeouts)
+    asked = "Asking 4 host(s) whether target=2.9.0 is there to go to, before the step runs"
+    assert asked in stopped.stdout, stopped.stdout
     verdict = stopped.stderr.strip().splitlines()[-1]
     assert "not started, nothing sent: target=2.9.0 is refused on 2 of 4 host(s): app-3" in verdict
     lacks = f"no release 2.9.0 in {fleet.sandboxes['app-4'].resolve() / 'releases'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,8 +80,11 @@ async def run_rollback(
                 chosen = request.hosts or settings.inventory.hosts_of(request.systems)
                 refuse_unroutable(engine.pool, settings.inventory, chosen)
                 await check_host_keys(settings, engine.pool, request.accept_keys)
+                heard = partial(say_waits, printer=EventPrinter(), quiet=options.quiet)
                 if not options.drill and (
-                    said := await named_refused(settings, engine.pool, request)
+                    said := await named_refused(
+                        settings, engine.pool, request, partial(heard, as_json=options.json)
+                    )
                 ):
                     raise ProcedureError(said)  # nothing sent, no incident: as a bad --param
                 incident_id = new_incident_id(engine.clock.now())
