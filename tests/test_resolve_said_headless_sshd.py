@@ -22,8 +22,8 @@ from tests.test_needed_nothing_sshd import HOSTS, PROCEDURE, STRATEGIES, release
 
 pytestmark = pytest.mark.sshd
 
-ASKING = (
-    "restore    Asking 5 host(s) what target=previous is, before the step runs: nothing is"
+ASKING = (  # after the place column, as wide as the incident's longest place
+    "Asking 5 host(s) what target=previous is, before the step runs: nothing is"
     " changed there. A host that does not answer is named once its timeouts have passed:"
     " 3 s to connect and log in, 30 s for the command."
 )
@@ -66,6 +66,7 @@ def test_run_says_what_it_waits_on_before_asking_the_hosts(sshd_server, tmp_path
         asking = [i for i, line in enumerate(lines) if "Asking" in line]
         assert len(asking) == 1, done.stdout  # said once, on a line of its own
         assert lines[asking[0]].endswith(ASKING), lines[asking[0]]
+        assert lines[asking[0]].split()[1] == "restore", lines[asking[0]]  # the step's place
         [resolved] = [i for i, line in enumerate(lines) if " resolved target=previous " in line]
         assert asking[0] < resolved, done.stdout  # before the answer, not with it
         assert "confirmed step" in lines[asking[0] - 1], done.stdout  # as soon as it asks
@@ -75,7 +76,7 @@ def test_run_says_what_it_waits_on_before_asking_the_hosts(sshd_server, tmp_path
 
         json.loads(as_json.stdout)  # stdout holds the document only
         [said] = [line for line in as_json.stderr.splitlines() if "Asking" in line]
-        assert said.endswith(ASKING), as_json.stderr
+        assert said.endswith(ASKING) and " restore " in said, as_json.stderr
 
         quiet = run(fleet, "--quiet", "--journal", str(tmp_path / "quiet"))
 
