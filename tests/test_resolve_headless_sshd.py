@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from console.engine.locking import Claim
+from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.outcome import Outcome
@@ -248,15 +250,30 @@ def test_hosts_rolled_back_already_are_named_beside_those_that_cannot_resolve_it
     ), verdict
 
 
-def test_a_release_named_that_some_hosts_lack_is_refused_before_anything_is_sent(fleet, tmp_path):
+def test_a_release_named_that_some_hosts_lack_is_refused_before_anything_is_sent(
+    fleet, sshd_server, tmp_path
+):
     """h245's walk: `target=2.9` named, and nothing asked the hosts before the yes: the run
     went to every host, and those without the release failed at their precheck while the
     others rolled back. It is asked first: hosts that lack it are named, with those where
-    it is there, nothing sent; the way on is a run on the hosts that have it."""
+    it is there, nothing sent; the way on is a run on the hosts that have it. Asked only
+    with app's lock: held by a colleague's incident, no host is asked (they were)."""
     for host in ("app-1", "app-2"):
         (fleet.sandboxes[host] / "releases" / "2.9.0").mkdir()
     before = releases(fleet)
     named = ("--param", "target=2.9.0")
+
+    held = Claim.for_incident(
+        SystemLocks(fleet.state / "locks"), "20261207-000000-beef", "colleague", tmp_path / "j"
+    )
+    held.acquire(["app"])
+    dialled = sshd_server.server.accepted_connections()
+    try:
+        refused = run(fleet, tmp_path / "held", named=named)
+    finally:
+        held.release()
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert sshd_server.server.accepted_connections() == dialled
 
     stopped = run(fleet, tmp_path / "run", named=named)
 

@@ -80,6 +80,13 @@ async def run_rollback(
                 chosen = request.hosts or settings.inventory.hosts_of(request.systems)
                 refuse_unroutable(engine.pool, settings.inventory, chosen)
                 await check_host_keys(settings, engine.pool, request.accept_keys)
+                incident_id = new_incident_id(engine.clock.now())
+                directory = journal_dir(options.journal, engine, incident_id)
+                claim = engine.claim(
+                    incident_id, request.systems, options.take_over_lock, directory / JOURNAL_NAME
+                )
+                # With the locks: no host of a system another incident holds is asked
+                # (seen: asked, journalled nowhere, then refused for the lock)
                 heard = partial(say_waits, printer=EventPrinter(), quiet=options.quiet)
                 if not options.drill and (
                     said := await named_refused(
@@ -87,11 +94,6 @@ async def run_rollback(
                     )
                 ):
                     raise ProcedureError(said)  # nothing sent, no incident: as a bad --param
-                incident_id = new_incident_id(engine.clock.now())
-                directory = journal_dir(options.journal, engine, incident_id)
-                claim = engine.claim(
-                    incident_id, request.systems, options.take_over_lock, directory / JOURNAL_NAME
-                )
                 if request.trigger is None and (
                     code := await _wait_firing(settings, engine.pool, request, options)
                 ):
