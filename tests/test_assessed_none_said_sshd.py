@@ -44,6 +44,7 @@ def test_an_assessment_says_the_hosts_it_could_not_read(sshd_server, tmp_path, c
     done = run(fleet, tmp_path / "run")
 
     lines = [line for line in done.stdout.splitlines() if " assessed " in line]
-    assert lines and lines[0].endswith(f"assess     {said}"), done.stdout  # then read again
+    # its place, then the words (the column as wide as the incident's longest place)
+    assert lines and lines[0].split(None, 2)[1:] == ["assess", said], done.stdout
     document = fleet.cli("export", str(tmp_path / "run"), "--format", "markdown")
     assert f"| {said} |" in document.stdout, document.stdout[-3000:]
