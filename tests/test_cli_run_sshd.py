@@ -249,15 +249,7 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
     strategies = fleet.config / "strategies.toml"
     strategies.write_text(strategies.read_text().replace("grep -q 2.4.0", "grep -qF 2.4.0"))
     verified = fleet.cli("verify", first)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    said = verified.stdout.splitlines()[0]  # what changed in it, key by key
-    assert said.startswith("! strategies.toml (strategies.") and ".commands.verify: " in said
-    assert said.endswith(
-        ") changed since the incident opened: this verify sends what is shown, the files as"
-        " they are now."
-    ), verified.stdout
-    assert "grep -qF 2.4.0 release" in verified.stdout, verified.stdout
-    assert "app-2: verified: succeeded" in verified.stdout, verified.stdout
+    verified_as_changed(verified)
     assert f"incident {incident} stays open:" in verified.stderr, verified.stderr
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(fleet.state / "first" / "journal.jsonl")  # the lock taken back
@@ -330,3 +322,17 @@ def test_verify_of_an_open_incident_says_the_data_after_and_its_verdict(
     assert "app-2: verified: succeeded; data after: orders=3 (match)" in verified.stdout, (
         verified.stdout
     )
+
+
+def verified_as_changed(verified) -> None:
+    """A verify of app-2 whose strategies.toml's verify command became `grep -qF 2.4.0`
+    since the incident opened: said first, key by key, then sent as shown, and succeeded."""
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    said = verified.stdout.splitlines()[0]  # what changed in it, key by key
+    assert said.startswith("! strategies.toml (strategies.") and ".commands.verify: " in said
+    assert said.endswith(
+        ") changed since the incident opened: this verify sends what is shown, the files as"
+        " they are now."
+    ), verified.stdout
+    assert "grep -qF 2.4.0 release" in verified.stdout, verified.stdout
+    assert "app-2: verified: succeeded" in verified.stdout, verified.stdout

@@ -29,7 +29,7 @@ from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.cli_fleet import Fleet
-from tests.test_cli_run_sshd import _still_under_way_fleet
+from tests.test_cli_run_sshd import _still_under_way_fleet, verified_as_changed
 from tests.test_lost_mid_change import _drop, _sessions_of, release_fleet
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import events_of
@@ -174,15 +174,7 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
     strategies = fleet.config / "strategies.toml"
     strategies.write_text(strategies.read_text().replace("grep -q 2.4.0", "grep -qF 2.4.0"))
     verify = fleet.cli("verify", incident, "--take-over-lock", "verify by hand after the close")
-    assert verify.returncode == 0, verify.stdout + verify.stderr
-    said = verify.stdout.splitlines()[0]  # what changed in it, key by key
-    assert said.startswith("! strategies.toml (strategies.") and ".commands.verify: " in said
-    assert said.endswith(
-        ") changed since the incident opened: this verify sends what is shown, the files as"
-        " they are now."
-    ), verify.stdout
-    assert "grep -qF 2.4.0 release" in verify.stdout, verify.stdout
-    assert "app-2: verified: succeeded" in verify.stdout, verify.stdout
+    verified_as_changed(verify)
     assert not (locks / "app.lock").exists()
 
     # The document names app-2 unknown at the close, and the lock kept.
