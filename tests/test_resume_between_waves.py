@@ -369,15 +369,24 @@ async def verified_after_a_kill_in_action(
         conductor.recorder.close()
 
 
-def killed_in_the_canary(fleet: Fleet, journal: Path, strategy: str) -> None:
-    """`strategy` run and killed in app-1's action (the canary, its release switched), its
-    attempt ended."""
+def killed_in_the_canary(
+    fleet: Fleet, journal: Path, strategy: str, ready: Callable[[], bool] | None = None
+) -> None:
+    """`strategy` run and killed in app-1's action (the canary, its release switched, and
+    `ready()`), its attempt ended."""
     link = fleet.sandboxes["app-1"] / "current"
-    run_killed_at(
-        fleet, journal, strategy, "app-1      sending action",
-        lambda: link.readlink() == Path("releases/1.10.0"),
-    )  # fmt: skip
+    switched = lambda: link.readlink() == Path("releases/1.10.0")  # noqa: E731
+    run_killed_at(fleet, journal, strategy, "app-1      sending action", ready or switched)
     attempts_ended(journal)
+
+
+def in_its_slow_restart(sandbox: Path) -> Callable[[], bool]:
+    """SLOW_ONCE's host is in its 30 s sleep: its release switched and `slept` touched. A
+    kill between the two (seen on a loaded CI machine) leaves `slept` to the retry, which
+    then sleeps past the restart's timeout and fails."""
+    return lambda: (
+        (sandbox / "current").readlink() == Path("releases/1.10.0") and (sandbox / "slept").exists()
+    )
 
 
 def killed_in_the_canary_with_its_verify_held(fleet: Fleet, journal: Path) -> Path:
@@ -569,7 +578,9 @@ async def earlier_run_after_a_kill_in_the_canary(fleet: Fleet, verify_first: boo
     """`slow-canary` killed in app-1's action, resumed, then V and t (the step again on
     app-2, never started), or r alone (again on app-1 only): the waves line's earlier run."""
     journal = fleet.state / "incident"
-    killed_in_the_canary(fleet, journal, "slow-canary")
+    killed_in_the_canary(
+        fleet, journal, "slow-canary", in_its_slow_restart(fleet.sandboxes["app-1"])
+    )
     again = ["app-2"] if verify_first else ["app-1"]
     return await earlier_run_after_retry(fleet, journal, again, verify_first)
 
@@ -618,11 +629,9 @@ async def test_a_run_killed_mid_wave_then_retried_says_how_it_ended(
     and the document says how that first run ended."""
     journal = fleet.state / "incident"
     verified = "app-1      verify succeeded"
-    switched = fleet.sandboxes["app-2"] / "current"
     run_killed_at(
-        fleet, journal, "slow-app-2", verified,
-        lambda: switched.readlink() == Path("releases/1.10.0"),
-    )  # fmt: skip
+        fleet, journal, "slow-app-2", verified, in_its_slow_restart(fleet.sandboxes["app-2"])
+    )
     attempts_ended(journal)
     said = await earlier_run_after_retry(fleet, journal, ["app-2"])
     assert said == " Earlier run 1: 1 of 1 wave, app-1, app-2: 1 ok, 0 failed, 1 cut short"
