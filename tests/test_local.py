@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from console.engine.failures import ExecResult
+from console.engine.failures import NOT_SENT, ExecResult
+from console.engine.file_room import PROCESS_FILES, FileRoom
 from console.engine.local import LocalProcesses
 from console.model.state import FailureClass
 
@@ -62,3 +63,32 @@ async def test_a_stop_while_the_process_is_being_started_stops_it(tmp_path):
     await local.stop(["h"])
     result = await asyncio.wait_for(running, 10)
     assert result.failure is FailureClass.SIGNAL and result.signal == "TERM"
+
+
+async def test_a_command_waiting_its_turn_for_open_files_is_not_started_once_stopped(tmp_path):
+    """Room for one command at once: the second waits its turn; an abort meanwhile (its
+    `cut` says so) starts nothing, and where connections hold every file left and no
+    command runs to free one, it is not started, saying why."""
+    files = FileRoom()
+    files.size = 2 * PROCESS_FILES  # half of it: one command's pipes
+    local, stopped = LocalProcesses(tmp_path, files), []
+    first = asyncio.ensure_future(local.execute("sleep 60", 60, lambda *a: None, "h1"))
+    second = asyncio.ensure_future(
+        local.execute("touch second", 60, lambda *a: None, "h2", lambda: "h2" in stopped)
+    )
+    for _ in range(1000):  # up to 10 s: /bin/sh started
+        if local._running:
+            break
+        await asyncio.sleep(0.01)
+    stopped.append("h2")
+    await local.stop(["h2"])
+    assert await asyncio.wait_for(second, 10) == NOT_SENT
+    assert not (tmp_path / "second").exists() and not first.done()
+    await local.stop(["h1"])
+    assert (await asyncio.wait_for(first, 10)).signal == "TERM"
+    files.connections = lambda: files.size  # connections hold every file
+    refused = await local.execute("touch third", 60, lambda *a: None, "h3")
+    assert refused.detail is not None and refused.detail.startswith(
+        "not started: this process's open files ran out on this jump host (ulimit -n "
+    ), refused.detail
+    assert not (tmp_path / "third").exists()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_fleet import write_fleet
+from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
 from tests.test_cli_run_sshd import PROCEDURE, STRATEGIES
 
 pytestmark = pytest.mark.sshd
@@ -84,3 +84,31 @@ def test_a_hard_limit_too_low_is_said_as_this_jump_hosts(fleet) -> None:
         " -Hn: 64): the hosts past it would not be dialled, nothing sent to them; raise the"
         " hard limit (nofile in /etc/security/limits.conf, LimitNOFILE= for a service)\n"
     ) in checked.stderr, checked.stderr
+
+
+def test_commands_on_the_jump_host_wait_their_turn_for_open_files(sshd_server, tmp_path) -> None:
+    """A strategy run on the jump host starts a process a host (three pipes each),
+    `max_commands` (200) at once: under `ulimit -n 64`, 30 hosts' commands read 'cannot
+    start: [Errno 24] Too many open files' past the 16th or so, those hosts failed for
+    nothing of theirs. They wait their turn, and the wave's line says so."""
+    strategy = {
+        "name": "flag-api",
+        "kind": "custom",
+        "runs_on": "jump-host",
+        "commands": {"action": "sleep 0.2; echo off {{host}}", "verify": "true"},
+    }
+    files = {"strategies.toml": {"strategies": [strategy]}, "procedure.toml": FLAG_PROCEDURE}
+    hosts = HOSTS[:30]
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["flag-api"], probes=[], hosts=hosts
+    )
+    ran = _exec(fleet, 64, 64, "run", "--systems", "app", "--strategy", "flag-api",
+                "--trigger", "user-impact", "--reason", "x", "--yes")  # fmt: skip
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 0, said[-3000:]
+    assert "Errno 24" not in said and "Too many open files" not in said, said
+    assert "wave 1 of 1 finished: 30 ok, 0 failed; " in said, said
+    assert (
+        " of its commands on the jump host waited their turn for open files (ulimit -n 64)\n"
+        in said
+    )

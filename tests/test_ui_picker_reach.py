@@ -442,7 +442,7 @@ async def test_hosts_not_dialled_for_want_of_open_files_are_said_so(tmp_path: Pa
     settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
     app = build_app(settings, tmp_path / "incidents", check_reach=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.reach.pool._room = 0  # the open files left for connections: none
+        app.reach.pool.files.size = 0  # the open files left for connections: none
         picker = await open_picker(pilot, hosts=2)
         lines = str(picker.query_one("#reach", Static).render()).splitlines()
         assert "✘ web-1: not dialled: no open files left" in lines, lines

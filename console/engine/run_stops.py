@@ -32,7 +32,7 @@ class RunStops:
         # host): a detach says at once that they were not started, before the console
         # quits (their step's task dies with it).
         self._waiting: dict[tuple[str, str], Target] = {}
-        self.local = LocalProcesses(recorder.path.parent)
+        self.local = LocalProcesses(recorder.path.parent, pool.files, pool.defaults.max_commands)
         self.aborted: str | None = None
         self.abort_signal = asyncio.Event()  # set with `aborted`: wakes what waits (a soak)
         self._cut_pause = asyncio.Event()  # set by an abort or a detach: a pause ends

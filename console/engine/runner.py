@@ -93,7 +93,7 @@ class Runner(RunStops):
                             self.halted = max_fail_halt(self.recorder, step, count, plan)
 
                 await asyncio.gather(*(one(t) for t in wave))
-                counts = wave_finished([outcomes[t.name] for t in wave])
+                counts = wave_finished([outcomes[t.name] for t in wave]) | self.local.waits()
                 finished = {"step": step, "wave": number, "waves": len(planned), **counts}
                 if number == len(planned) and plan.end_follows:  # one fsync fewer a step
                     self.recorder.record_deferred(Kind.WAVE_FINISHED, **finished)
@@ -271,10 +271,8 @@ class Runner(RunStops):
         # A host's first command is new: a hang-up before it is sent stops it too.
         cut = self._cut if index else self._cut_new
         ended: ExecResult
-        if here and cut():  # aborted or detached since its intent: not started
-            ended = NOT_SENT
-        elif here:
-            ended = await self.local.execute(command[0], limit, emit, handle)
+        if here:
+            ended = await self.local.execute(command[0], limit, emit, handle, cut)
         else:
             ended = await self.pool.execute(target, command[0], limit, emit, handle, cut)
         if ended == NOT_SENT and cut() and not self.aborted:  # detached, or hung up

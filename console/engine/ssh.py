@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.ending import Emit
 from console.engine.failures import ExecResult, HostFailure, out_of_files
-from console.engine.file_room import connections_room, handshakes_at_once
+from console.engine.file_room import FileRoom, handshakes_at_once
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.engine.key_refusal import revoked as revoked_key
 from console.engine.proxy_command import end_all
@@ -64,9 +64,10 @@ class SshPool:
         self._running: Running | None = None  # made by the first command
         self.resolver = Resolver(defaults)
         self._dialer: Dialer | None = None  # made by the first connection
-        self._room = connections_room()  # open files for connections: never more
+        # The open files for connections, and commands on the jump host: never more.
+        self.files = FileRoom(lambda: len(self._connections) + self._under_way)
         self._handshakes = asyncio.Semaphore(
-            handshakes_at_once(defaults.max_handshakes, self._room)
+            handshakes_at_once(defaults.max_handshakes, self.files.size)
         )
         self._proxied = asyncio.Semaphore(defaults.max_proxy_handshakes)  # of them, by ProxyCommand
         self._under_way = 0  # handshakes
@@ -261,8 +262,8 @@ class SshPool:
         tunnel = await self._shared(dest.jump, dest.jump) if dest.jump else None
         proxied = self._proxied if dest.proxy_command and tunnel is None else _NO_CAP
         async with proxied, self._handshakes:  # each a login on the proxy's bastion too
-            if len(self._connections) + self._under_way >= self._room:  # the console's own next
-                raise HostFailure(FailureClass.UNREACHABLE, out_of_files())  # file would fail
+            if self.files.left() <= 0:  # the console's own next file would fail
+                raise HostFailure(FailureClass.UNREACHABLE, out_of_files())
             self._under_way += 1
             try:
                 conn = await self.dialer.connect(dest, options, tunnel)

@@ -186,3 +186,12 @@ class WaveFinished(Payload):
         description="hosts of the wave sent nothing: an abort, a detach or a halt came"
         " before their turn; since 2026-12-04. The counts add up to the wave's hosts",
     )
+    waited_for_files: int = Field(
+        0,
+        description="its commands on the jump host that waited their turn for open files"
+        " (three pipes each, half of what the console may open beside its own files);"
+        " since 2026-12-07",
+    )
+    open_files: int | None = Field(
+        None, description="the open files the console could have then (`ulimit -n`)"
+    )
