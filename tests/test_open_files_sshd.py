@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import resource
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,17 +94,7 @@ def test_commands_on_the_jump_host_wait_their_turn_for_open_files(sshd_server, t
     `max_commands` (200) at once: under `ulimit -n 64`, 30 hosts' commands read 'cannot
     start: [Errno 24] Too many open files' past the 16th or so, those hosts failed for
     nothing of theirs. They wait their turn, and the wave's line says so."""
-    strategy = {
-        "name": "flag-api",
-        "kind": "custom",
-        "runs_on": "jump-host",
-        "commands": {"action": "sleep 0.2; echo off {{host}}", "verify": "true"},
-    }
-    files = {"strategies.toml": {"strategies": [strategy]}, "procedure.toml": FLAG_PROCEDURE}
-    hosts = HOSTS[:30]
-    fleet = write_fleet(
-        sshd_server, tmp_path, files, strategies=["flag-api"], probes=[], hosts=hosts
-    )
+    fleet = _jump_host_fleet(sshd_server, tmp_path, "sleep 0.2", 30)
     ran = _exec(fleet, 64, 64, "run", "--systems", "app", "--strategy", "flag-api",
                 "--trigger", "user-impact", "--reason", "x", "--yes")  # fmt: skip
     said = ran.stdout + ran.stderr
@@ -111,4 +104,55 @@ def test_commands_on_the_jump_host_wait_their_turn_for_open_files(sshd_server, t
     assert (
         " of its commands on the jump host waited their turn for open files (ulimit -n 64)\n"
         in said
+    )
+
+
+def test_a_hangup_while_commands_wait_their_turn_for_open_files_ends_the_run(
+    sshd_server, tmp_path
+) -> None:
+    """SIGHUP (its terminal closed) while most hosts' commands on the jump host waited
+    their turn for open files: nothing new starts, so each was to be said not started. A
+    command ending woke one waiter, which left without passing the turn on: `run` never
+    ended (60 hosts, 5 at once: the 10 commands ending freed 10 of 55 waiting) and its
+    locks stayed held until a kill -TERM. Now each says so at once and `run` exits 129."""
+    fleet = _jump_host_fleet(sshd_server, tmp_path, "sleep 0.5", 60)
+    argv = [sys.executable, "-m", "console", "run", "--config", str(fleet.config)]
+    argv += ["--systems", "app", "--strategy", "flag-api", "--trigger", "user-impact"]
+    out = tmp_path / "out"
+    with open(out, "w") as said:
+        run = subprocess.Popen(
+            [*argv, "--reason", "x", "--yes"],
+            stdout=said,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **LOGIN, "ROLLBACK_CONSOLE_STATE": str(fleet.state)},
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)),
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "sending action" not in out.read_text() and run.poll() is None:
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.05)
+        run.send_signal(signal.SIGHUP)
+        assert run.wait(timeout=30) == 129, out.read_text()[-3000:]
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    text = out.read_text()
+    wave = re.search(r"wave 1 of 1 finished: (\d+) ok, 0 failed, (\d+) not started", text)
+    assert wave and int(wave[1]) + int(wave[2]) == 60 and int(wave[2]), text[-3000:]
+    assert "STOPPED, left open: ended by SIGHUP" in text, text[-3000:]
+
+
+def _jump_host_fleet(sshd_server, tmp_path: Path, sleep: str, hosts: int):
+    """`hosts` hosts whose strategy runs on the jump host: `sleep`, then a line a host."""
+    strategy = {
+        "name": "flag-api",
+        "kind": "custom",
+        "runs_on": "jump-host",
+        "commands": {"action": f"{sleep}; echo off {{{{host}}}}", "verify": "true"},
+    }
+    files = {"strategies.toml": {"strategies": [strategy]}, "procedure.toml": FLAG_PROCEDURE}
+    return write_fleet(
+        sshd_server, tmp_path, files, strategies=["flag-api"], probes=[], hosts=HOSTS[:hosts]
     )

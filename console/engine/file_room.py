@@ -68,6 +68,8 @@ class FileRoom:
                 waited = True
                 await self._ended.wait()
             if cut():
+                if waited:  # woken for a room it does not take: the next waiter may
+                    self._ended.notify()
                 return False, waited
             self.processes += 1
             return True, waited

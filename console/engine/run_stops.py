@@ -102,6 +102,7 @@ class RunStops:
         self.hung_up = why
         self.abort_signal.set()  # a wait between rounds, or on a question, ends
         await self._none_begin()
+        await self.local.files.cut()  # commands waiting their turn for open files: not sent
         await self.pool.hold(list(self._first))  # hosts still being reached: not sent
 
     async def _none_begin(self) -> None:
