@@ -159,11 +159,17 @@ class PickerScreen(Screen):
 
     def _clear_of_more(self, field: Widget) -> None:
         """Seen at 80x24: a parameter focused by Tab was scrolled into view at the pane's
-        foot, under the docked "more below" line, and typed into unseen. Scroll it clear."""
+        foot, under the docked "more below" line, and typed into unseen. Scroll it clear,
+        never past the pane's top. Space and Tab typed at once in tmux: the line shown
+        but not yet placed (its region empty, at row 0) scrolled the strategy list Tab
+        had just focused out of the pane."""
         more = self.query_one("#side-more", Label)
-        hidden = field.region.bottom - more.region.y
-        if more.display and field.region and hidden > 0:
-            self.query_one("#picker-side", VerticalScroll).scroll_relative(y=hidden, animate=False)
+        if not (more.display and more.region and field.region):
+            return
+        side = self.query_one("#picker-side", VerticalScroll)
+        hidden = min(field.region.bottom - more.region.y, field.region.y - side.region.y)
+        if hidden > 0:
+            side.scroll_relative(y=hidden, animate=False)
 
     def _more_below(self) -> None:
         """The pane draws no scrollbar: what runs past its foot is said there, until the
