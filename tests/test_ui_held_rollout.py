@@ -163,7 +163,8 @@ async def test_a_re_enable_failed_on_one_host_says_its_retry_takes_the_held_ones
 ) -> None:
     """Stage 2 (25 %) failed on web-3 and passed on web-1 and web-2, held there: the
     heading (and the toast) said 't retries failed hosts', while the retry takes the held
-    hosts too, from the first stage (5 %, below where they are)."""
+    hosts too, from the first stage (5 %, below where they are); the footer said
+    "t Retry failed" of it."""
     async with DemoFleet(demo_settings()) as fleet:
         for host in ("web-1", "web-2"):
             healed_checkout(fleet.sandboxes[host])
@@ -177,7 +178,10 @@ async def test_a_re_enable_failed_on_one_host_says_its_retry_takes_the_held_ones
             await pilot.pause(0.2)
             counts = " ".join(_shown(app.screen, "#exec-counts").split())
             toasts = [(n.title, n.message) for n in app._notifications]
+            keys = await footer_keys(pilot)
     assert "t retries from the first stage, with the 2 held hosts" in counts, counts
+    # the footer says what t does, as the line does (it read "t Retry failed")
+    assert "t Retry from stage 1" in keys and "Retry failed" not in keys, keys
     assert "retries failed hosts" not in counts
     said = "did not succeed everywhere. t retries from the first stage, with the 2 held hosts"
     assert ("Step failed", f"“Restore previous version” {said}, or skip.") in toasts, toasts

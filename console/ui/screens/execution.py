@@ -322,9 +322,12 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         return super().check_action(action, parameters)
 
     def key_description(self, binding: Binding) -> str:
-        """The footer's word for a key: the retry of a held re-enable goes on with it."""
+        """The footer's word for a key: the retry of a held re-enable goes on with it; of
+        a failed one with hosts held, starts again at its first stage."""
         if binding.id == "execution.retry" and self._offers.held:
             return "Next stage"
+        if binding.id == "execution.retry" and self._offers.restage:
+            return "Retry from stage 1"
         return binding.description
 
     def action_retry(self) -> None:

@@ -92,6 +92,9 @@ class Offers(NamedTuple):
 
     retry: bool = False  # failed hosts, or a failed soak a probe watches
     held: bool = False  # a held rollout: its retry goes on with the next stage
+    # a failed rollout with hosts held at a stage: its retry starts them all again at the
+    # first stage (the footer said "Retry failed", its toast "from the first stage")
+    restage: bool = False
     other_strategy: bool = False
     grid: bool = False  # hosts to show, all or the problems only (a soak has none)
     host_key: bool = False  # a host of the step failed on its host key (k accepts or says why not)
@@ -125,6 +128,8 @@ def offers(
     return Offers(
         retry=can_retry(app, incident, step_id, kind is StepKind.PROBE),
         held=st.status is StepStatus.HELD and st.held is not None,
+        restage=st.status is StepStatus.FAILED
+        and any(r.status is HostStatus.HELD for r in st.hosts.values()),
         other_strategy=offers_other_strategy(app, incident, step_id, kind),
         grid=not soaking,
         host_key=not soaking and any(r.failure in HOSTKEY for r in st.hosts.values()),
