@@ -15,6 +15,7 @@ import tomli_w
 from textual.widgets import Static
 
 from console.engine.config_opened import changed_since_opened, hosts_digest
+from console.journal.export import EXPORT_FORMATS
 from console.journal.redact import settings_redactor
 from console.journal.store import read_journal
 from console.model.events import Kind
@@ -412,12 +413,17 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     first, *rest = (journal / "journal.jsonl").read_text().splitlines(keepends=True)
     line = json.loads(first)
     line["ts"] = "2026-12-07T09:00:00Z"  # before MASKED_CONFIG
+    del line["data"]["config_secrets"]  # an opening of then recorded none
     line["data"]["config"] = {
         n: hashlib.sha256(p.read_bytes()).hexdigest() if (p := fleet.config / n).exists() else ""
         for n in line["data"]["config"]
     }
     line["data"]["config"]["strategies.toml"] = plain_then  # as it opened
-    (older / "journal.jsonl").write_text(json.dumps(line) + "\n" + "".join(rest))
+    # Its notes named the plain sha256s' first 12 digits (written 08:09-10:20 UTC).
+    then = [json.loads(e) | {"ts": "2026-12-07T09:00:00Z"} for e in rest]
+    then = [json.loads(json.dumps(e).replace(started, plain_then[:12])) for e in then]
+    assert sum(plain_then[:12] in json.dumps(e) for e in then) == 2
+    (older / "journal.jsonl").write_text("".join(json.dumps(e) + "\n" for e in [line, *then]))
     events = read_journal(older).events
     settings = load_settings(fleet.config)
     assert changed_since_opened(events, settings) == (
@@ -425,8 +431,16 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
         True,
     )
     again = fleet.cli("export", str(older), "--format", "json")  # its document leaves them out
-    assert again.returncode == 0 and plain_then not in again.stdout, again.stderr
-    assert '"config"' not in again.stdout
+    assert again.returncode == 0 and plain_then[:12] not in again.stdout, again.stderr
+    assert '"config"' not in again.stdout and "sha256 «left out» (now" in again.stdout
+    markdown = EXPORT_FORMATS["markdown"].render(events, False)
+    assert plain_then[:12] not in markdown and "sha256 «left out» (now" in markdown
+    # An opening that records its secrets' HMACs says its sha256s are masked: read so,
+    # whatever its clock said (seen: one dated before MASKED_CONFIG read as plain).
+    behind = json.loads(first) | {"ts": "2026-12-07T09:00:00Z"}
+    (older / "journal.jsonl").write_text(json.dumps(behind) + "\n")
+    changed, plain = changed_since_opened(read_journal(older).events, settings)
+    assert not plain and [c[0] for c in changed] == ["strategies.toml"], changed
 
 
 async def test_exec_into_an_incident_says_its_hosts_changed_since_it_opened(

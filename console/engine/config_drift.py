@@ -9,12 +9,12 @@ at start, and how to use the file as it is now; the run's record says so too
 from __future__ import annotations
 
 import contextlib
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from console.engine.config_opened import hosts_digest, masked_digest
+from console.engine.config_opened import hosts_digest, masked_digest, parsed_toml
+from console.engine.config_secrets import written_secrets
 from console.journal.redact import MASK, Redactor, settings_redactor
 from console.model.ansible.load import Seen, inventory_path, with_ansible_hosts
 from console.model.files import FILES
@@ -59,16 +59,6 @@ class Changed(NamedTuple):
         return f"{self.name} ({'; '.join(shown)})" if shown else self.name
 
 
-def _parsed(data: bytes | str) -> dict[str, Any] | None:
-    """A file's TOML (an absent one: empty), or None where it is not TOML or not read."""
-    if isinstance(data, str):
-        return {} if data == ABSENT else None
-    try:
-        return tomllib.loads(data.decode())
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-
-
 def _shown(value: object, mask: Callable[[str], str]) -> str:
     """The value whole, its secrets masked (before any cut: a secret cut short is one no
     redactor knows; the record kept its first 28 characters)."""
@@ -107,26 +97,6 @@ def _secret(path: str) -> bool:
     """A channel's secret: `channels.oncall.routing_key`, `channels.hook.headers.X`."""
     parts = path.split(".")
     return parts[0] == "channels" and any(key in parts[2:] for key in SECRET_KEYS)
-
-
-def written_secrets(files: dict[str, bytes | str]) -> Redactor:
-    """The secrets written in `files`, whether they load or not: each channel's URL,
-    routing key and header values, console.toml's redacted values."""
-    procedure, console = (
-        _parsed(files.get("procedure", ABSENT)),
-        _parsed(files.get("console", ABSENT)),
-    )
-    channels = (procedure or {}).get("channels")
-    found: list[object] = []
-    for channel in channels if isinstance(channels, list) else []:
-        if isinstance(channel, dict):
-            headers = channel.get("headers")
-            found += [channel.get("url"), channel.get("routing_key")]
-            found += list(headers.values()) if isinstance(headers, dict) else []
-    redact = (console or {}).get("redact")
-    values = redact.get("values") if isinstance(redact, dict) else None
-    found += values if isinstance(values, list) else []
-    return Redactor(v for v in found if isinstance(v, str))
 
 
 def differences(
@@ -197,7 +167,7 @@ class Drift:
             before, now = self.at_start.get(part, ABSENT), self.now[part]
             if now == before:
                 continue
-            old, new = _parsed(before), _parsed(now)
+            old, new = parsed_toml(before), parsed_toml(now)
             if isinstance(now, str) and now != ABSENT:
                 changes = [now]  # `cannot be read: Permission denied`
             elif new is None:
@@ -217,7 +187,7 @@ class Drift:
             self.ansible_now = self.ansible
             return []
         self.ansible_now = []
-        inventory = _parsed(self.at_start.get("inventory", ABSENT))
+        inventory = parsed_toml(self.at_start.get("inventory", ABSENT))
         _, reported = with_ansible_hosts(inventory, self.directory, seen=self.ansible_now)
         errors = [f"{r.finding.where}: {r.finding.message}" for r in reported if r.finding.error]
         now = {seen.system: seen for seen in self.ansible_now}

@@ -14,9 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.engine.config_drift import Changed, _parsed, differences, written_secrets
-from console.engine.config_opened import changed_since_opened
-from console.journal.files import JOURNAL_NAME
+from console.engine.config_drift import Changed, differences
+from console.engine.config_opened import (
+    changed_since_opened,
+    masked_text,
+    opened_event,
+    parsed_toml,
+)
+from console.engine.config_secrets import incident_dir, secrets_changed, written_secrets
 from console.journal.redact import settings_redactor
 from console.model.ansible.load import hosts_kept
 from console.model.events import Event
@@ -39,16 +44,19 @@ def kept(settings: Settings) -> dict[str, Any]:
         return {}
     started, written = settings_redactor(settings), written_secrets(files)
 
-    def mask(value: Any) -> Any:
-        return written.data(started.data(value))
+    def mask(text: str) -> str:
+        return written.text(started.text(text))
 
     texts = {
-        FILES[part]: mask(data.decode("utf-8", "replace")) if isinstance(data, bytes) else None
+        FILES[part]: masked_text(data.decode("utf-8", "replace"), mask)
+        if isinstance(data, bytes)
+        else None
         for part, data in files.items()
     }
     ansible: dict[str, dict[str, Any]] = {}
     for seen in settings.ansible_read:
-        ansible.setdefault(seen.inventory, {})[seen.system] = mask(hosts_kept(seen))
+        hosts = written.data(started.data(hosts_kept(seen)))
+        ansible.setdefault(seen.inventory, {})[seen.system] = hosts
     return {"files": texts, "ansible": ansible}
 
 
@@ -60,24 +68,49 @@ def keep(settings: Settings, journal: Path) -> None:
 
 def _kept_path(journal: Path) -> Path:
     """Where the incident of `journal` (its journal.jsonl or its directory) keeps it."""
-    return (journal.parent if journal.name == JOURNAL_NAME else journal) / KEPT_NAME
+    return incident_dir(journal) / KEPT_NAME
 
 
 def since_opening(events: Sequence[Event], settings: Settings, journal: Path) -> list[Changed]:
     """The files whose sha256 is not the one the incident opened with, each with what
-    changed in it, key by key, where the incident kept its configuration (in the opening's
-    order); a file changed in no key is left out."""
+    changed in it, key by key, where the incident kept its configuration, and those whose
+    secret changed (config_secrets.py), in the opening's order; a file changed in no key
+    is left out."""
     changed, plain = changed_since_opened(events, settings)
+    opened = opened_event(events)
+    secret, _ = secrets_changed(opened, settings.files_read or {}, journal)
+    config = getattr(opened.data, "config", None) or {} if opened else {}
+    changed += [(n, config[n], config[n]) for n in secret if n not in {c[0] for c in changed}]
     if not changed:
         return []
     then, now = read_kept(_kept_path(journal)) or {}, kept(settings)
     found = []
-    for name, before, after in changed:
+    order = list(config)
+    for name, before, after in sorted(changed, key=lambda c: _place(order, c[0])):
         changes = _changes(then, now, name)
-        if changes is None or changes:  # plain sha256s: not given (config_opened.py)
+        said = [s for s in secret.get(name, []) if not _named(changes, s.split(":")[0])]
+        if changes is None or changes or said:  # plain sha256s: not given (config_opened.py)
             digests = ("", "") if plain else (before[:12], after[:12])
-            found.append(Changed(name, changes or [], *digests))
+            found.append(Changed(name, (changes or []) + said, *digests))
     return found
+
+
+def _place(order: list[str], name: str) -> int:
+    return order.index(name) if name in order else len(order)
+
+
+def _named(changes: list[str] | None, where: str) -> bool:
+    """Whether `changes` say what changed at `where` (or in it) already."""
+    return any(
+        c == where or c.startswith((f"{where}:", f"{where}.", f"{where} ")) for c in changes or []
+    )
+
+
+def secrets_unread(events: Sequence[Event], journal: Path) -> str:
+    """Why the secrets the incident opened with cannot be compared here ("": they can, or
+    it recorded none), as a sentence."""
+    _, why = secrets_changed(opened_event(events), {}, journal)
+    return f"{why[0].upper()}{why[1:]}; a secret changed since is not said." if why else ""
 
 
 def _changes(then: dict[str, Any], now: dict[str, Any], name: str) -> list[str] | None:
@@ -94,7 +127,7 @@ def _changes(then: dict[str, Any], now: dict[str, Any], name: str) -> list[str] 
 
 def _toml(text: object) -> dict[str, Any] | None:
     """A kept file's TOML (absent: empty), or None where it is not TOML."""
-    return _parsed(text.encode() if isinstance(text, str) else ABSENT)
+    return parsed_toml(text.encode() if isinstance(text, str) else ABSENT)
 
 
 def versions(changed: list[Changed]) -> str:
@@ -128,13 +161,21 @@ def said_since_opening(
     """One line naming the files changed since the incident of `journal` opened, what in
     each, and that the command `does` what (`undoes with what is shown`), "" when none did;
     with `conductor`, noted in its incident with both sha256s of each (`opening`: whose,
-    where that is another's)."""
+    where that is another's). Where its secrets cannot be compared here, it says so too."""
     changed = since_opening(events, settings, journal)
-    if not changed:
-        return ""
-    names = "; ".join(c.said() for c in changed)
-    if conductor is not None:
-        conductor.note(
-            f"{does}, the files as they are now: changed since {opening}: {versions(changed)}"
+    unread = secrets_unread(events, journal)
+    said = []
+    if changed:
+        names = "; ".join(c.said() for c in changed)
+        said.append(
+            f"{names} changed since the incident opened: this {does}, the files as they are now."
         )
-    return f"{names} changed since the incident opened: this {does}, the files as they are now."
+        if conductor is not None:
+            conductor.note(
+                f"{does}, the files as they are now: changed since {opening}: {versions(changed)}"
+            )
+    if unread:
+        said.append(unread)
+        if conductor is not None:
+            conductor.note(unread)
+    return " ".join(said)

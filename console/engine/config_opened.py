@@ -14,27 +14,67 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import tomllib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from console.journal.worded import MASKED_CONFIG, worded_since
+from console.journal.worded import plain_config
 from console.model.ansible.load import hosts_kept
 from console.model.events import Event, Kind
 from console.model.files import FILES
+from console.model.loading import ABSENT
 from console.model.settings import Settings
 
 if TYPE_CHECKING:
     from console.model.ansible.load import Seen
 
 Mask = Callable[[str], str]  # a text with the record's secrets masked (Redactor.text)
+# A TOML (or JSON) string as written, or a comment: read left to right, so that a quote in
+# one is not taken for the start of another.
+STRING = re.compile(
+    r'#[^\n]*|"""(?:\\[\s\S]|[^\\])*?"""|'
+    + r"'''[\s\S]*?'''|"
+    + r'"(?:\\.|[^"\\\n])*"|'
+    + r"'[^'\n]*'"
+)
+
+
+def parsed_toml(data: bytes | str) -> dict[str, Any] | None:
+    """A file's TOML (an absent one: empty), or None where it is not TOML or not read."""
+    if isinstance(data, str):
+        return {} if data == ABSENT else None
+    try:
+        return tomllib.loads(data.decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+
+
+def masked_text(text: str, mask: Mask) -> str:
+    """`text` with each secret `mask` knows masked, where TOML escapes write it too
+    (`"Pw-\\u0034f9c"`, `"a\\"b"`): a string whose value holds one is written again, its
+    value masked (seen: such a secret's bytes hashed as they were, and kept)."""
+
+    def string(found: re.Match[str]) -> str:
+        token = found.group()
+        if token[0] != '"' or "\\" not in token:  # its value is its text: masked already
+            return token
+        try:
+            value = tomllib.loads(f"v = {token}")["v"]
+        except tomllib.TOMLDecodeError:
+            return token
+        masked = mask(value)
+        return token if masked == value else json.dumps(masked, ensure_ascii=False)
+
+    return STRING.sub(string, mask(text))
 
 
 def masked_digest(data: bytes | str, mask: Mask) -> str:
-    """The sha256 of a file's bytes with each secret `mask` knows masked ("" for none:
-    absent, unreadable): what a record may hold of a configuration file."""
+    """The sha256 of a file's bytes with each secret `mask` knows masked (`masked_text`;
+    "" for none: absent, unreadable): what a record may hold of a configuration file."""
     if not isinstance(data, bytes):
         return ""
-    text = mask(data.decode("utf-8", "surrogateescape"))
+    text = masked_text(data.decode("utf-8", "surrogateescape"), mask)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -71,17 +111,22 @@ def _plain(settings: Settings) -> dict[str, str]:
     return found | {seen.inventory: seen.digest for seen in settings.ansible_read}
 
 
+def opened_event(events: Sequence[Event]) -> Event | None:
+    """The incident's `incident.opened`, if on record."""
+    return next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
+
+
 def changed_since_opened(
     events: Sequence[Event], settings: Settings
 ) -> tuple[list[tuple[str, str, str]], bool]:
     """The files whose sha256 is not the one the incident opened with: (name, then, now),
     in the opening's order ([] for an opening that recorded none: an older journal), and
     whether those are plain sha256s (an opening before MASKED_CONFIG)."""
-    opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
+    opened = opened_event(events)
     then: dict[str, str] | None = getattr(opened.data, "config", None) if opened else None
     if not then or opened is None or settings.files_read is None:
         return [], False
-    plain = not worded_since(MASKED_CONFIG, opened.ts)
+    plain = plain_config(opened)
     if plain:
         now = _plain(settings)
     else:

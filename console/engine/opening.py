@@ -8,6 +8,7 @@ from typing import Any
 from console.engine.closing import open_only
 from console.engine.config_kept import keep
 from console.engine.config_opened import digests
+from console.engine.config_secrets import sealed
 from console.engine.errors import ProcedureError
 from console.engine.locking import IncidentLocks
 from console.engine.plan import check_params
@@ -47,6 +48,9 @@ class IncidentOpening:
         # the files it opens with, their secrets masked (config_opened.py)
         if config := digests(self.settings, self.recorder.redactor.text):
             extra["config"] = config
+            # and its secrets' HMACs, under a key of its own (config_secrets.py)
+            found = sealed(self.settings.files_read or {}, self.recorder.path)
+            extra |= {} if found is None else {"config_secrets": found}
         record = self.recorder.record_deferred if together else self.recorder.record
         record(
             Kind.INCIDENT_OPENED,

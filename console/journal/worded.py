@@ -23,17 +23,26 @@ journal, older ones too, and says so in its commit. So, in this rule:
   between stages (`an undo started since, not ended`, `an undo held between stages
   since`).
 
-Read by time too, a record's field whose meaning changed: `incident.opened`'s `config`,
-each file's plain sha256 before MASKED_CONFIG, its sha256 with its secrets masked since
-(console/engine/config_opened.py: an older install's plain ones, written since, read as
-masked: a file holding a secret then reads as changed).
+A record's field whose meaning changed is read by what the event says where it says it:
+`incident.opened`'s `config` holds each file's sha256 with its secrets masked where the
+opening records `config_secrets` too (every opening since 2026-12-07 13:30 UTC, whatever
+its clock); an opening without it is read by its time, as it was: plain sha256s before
+MASKED_CONFIG, masked since (console/engine/config_opened.py: an older install's plain
+ones, written since, read as masked: a file holding a secret then reads as changed).
+A note written before MASKED_CONFIG may name a file's plain sha256 by its first 12 digits
+(`strategies.toml sha256 7931533ee0ee… (now ...)`): against one, a guess of a secret could
+be tested; exported, each reads `«left out»` (a correction, every journal).
 
 Folding is never worded: an older journal folds as it did (docs/journal.md's versions).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+from console.model.event_kinds import Kind
+from console.model.events import Event
 
 EMPTY_LAST = datetime(2026, 12, 6, 5, 37, 58, tzinfo=UTC)
 NEVER_ENDED = datetime(2026, 12, 6, 8, 11, 34, tzinfo=UTC)
@@ -44,3 +53,27 @@ MASKED_CONFIG = datetime(2026, 12, 7, 10, 20, 0, tzinfo=UTC)
 def worded_since(change: datetime, written: datetime) -> bool:
     """Whether an event written at `written` gets the words `change` brought."""
     return written >= change
+
+
+PLAIN_PREFIX = re.compile(r"\b[0-9a-f]{12}…")
+LEFT_OUT = "«left out»"
+
+
+def plain_config(opened: Event) -> bool:
+    """Whether an opening's `config` holds plain sha256s: not where it records
+    `config_secrets` (its sha256s are then masked, whatever its clock said); else, by its
+    time, before MASKED_CONFIG."""
+    masked = getattr(opened.data, "config_secrets", None) is not None
+    return not masked and not worded_since(MASKED_CONFIG, opened.ts)
+
+
+def exported(event: Event) -> Event:
+    """`event` as a document holds it: a note written before MASKED_CONFIG without the
+    plain sha256s it may name."""
+    said = getattr(event.data, "text", None)  # its model built only where one is read
+    if event.kind != Kind.NOTE_ADDED or not isinstance(said, str):
+        return event
+    if worded_since(MASKED_CONFIG, event.ts):
+        return event
+    text = PLAIN_PREFIX.sub(LEFT_OUT, said)
+    return event if text == said else event.replace(data=event.data.replace(text=text))

@@ -11,7 +11,7 @@ from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Export, HostSummary
 from console.journal.outcomes import host_summary
 from console.journal.tails import AttemptTails
-from console.journal.worded import MASKED_CONFIG, worded_since
+from console.journal.worded import exported, plain_config
 from console.model.events import SCHEMA_VERSION, Event, Kind
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 
@@ -40,7 +40,7 @@ def write_json(
     `journal()` is read twice, never held. The first pass keeps every event but the
     output, of which only what the document shows (each attempt's last stderr lines);
     the facts are built from that; the second pass writes the events one at a time."""
-    kept, total = _without_output(journal())
+    kept, total = _without_output(exported(e) for e in journal())
     head = build_export(kept, starred_only)
     timeline = head.document.timeline.model_copy(update={"events": total})
     document = head.document.model_copy(update={"timeline": timeline})
@@ -56,12 +56,16 @@ def write_json(
 
 
 def _exported(event: Event) -> dict[str, Any]:
-    """The event's JSON, but an opening's plain sha256s of its configuration (recorded
-    before MASKED_CONFIG): against one, a guess of a secret the file holds could be tested
-    by anyone given the document. A correction: every journal's export leaves them out."""
-    written = event.as_json()
-    if event.kind == Kind.INCIDENT_OPENED and not worded_since(MASKED_CONFIG, event.ts):
-        written["data"].pop("config", None)
+    """The event's JSON as a document holds it (worded.exported), but an opening's plain
+    sha256s of its configuration (recorded before MASKED_CONFIG): against one, a guess of
+    a secret the file holds could be tested by anyone given the document (a correction:
+    every journal's export leaves them out); nor its secrets' HMACs (config_secrets.py),
+    which only the incident's own directory may read."""
+    written = exported(event).as_json()
+    if event.kind == Kind.INCIDENT_OPENED:
+        if plain_config(event):
+            written["data"].pop("config", None)
+        written["data"].pop("config_secrets", None)
     return written
 
 

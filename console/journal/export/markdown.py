@@ -23,6 +23,7 @@ from console.journal.export.markdown_record import (
     timeline,
 )
 from console.journal.times import duration, minutes, utc
+from console.journal.worded import exported
 from console.model.events import Event
 from console.model.integrity_judged import not_expected, not_expected_said, unjudged_said
 from console.model.recovery import stop_said
@@ -40,6 +41,7 @@ def render_markdown(
 ) -> str:
     """The document; `history=False` leaves the change history and the appendix to a
     container that keeps its own (the node format). `total`: see build_document."""
+    events = [exported(e) for e in events]  # as a document holds them (worded.py)
     doc = build_document(events, starred_only, total)
     out = [f"# Rollback document: {cell(doc.title)}", ""]
     if doc.summary.drill:

@@ -49,6 +49,15 @@ class IncidentOpened(Payload):
         " (as inventory.toml names it), of the hosts it gave; resume, undo and verify say"
         " a file changed since",
     )
+    config_secrets: dict[str, dict[str, list[str]]] | None = Field(
+        None,
+        description="the secrets its configuration held, by file and key (`procedure.toml`:"
+        " `channels.hook.url`, `console.toml`: `redact.values`), each as its HMAC-SHA256"
+        " (first 32 hex digits) under a key kept beside the journal, never exported: a"
+        " secret changed since is said by its key, never its value (since 2026-12-07"
+        " 13:30 UTC); given, even empty, `config`'s sha256s are of the files masked."
+        " Left out of the JSON export",
+    )
 
 
 class IncidentClosed(Payload):

@@ -1,0 +1,147 @@
+"""The configuration's secrets (console.toml's redact values, a channel's inline URL, routing
+key and header values) by where each is written, and whether one changed since the incident
+opened. The record masks each before a file is hashed or kept (config_opened.py), so a
+secret changed alone changes no sha256 and no key compared. The opening records instead
+each secret's HMAC-SHA256 (`incident.opened`'s `config_secrets`) under a key of the
+incident's own: `config-secrets.key` beside its journal, 0600, written as it opens, never in
+the journal or a document (the export leaves the HMACs out too). A secret now is compared
+against it, and said changed by where it is (`channels.hook.url: secret changed`), never by
+what it is. Without the key (the journal read on another machine, by another account, or
+taken over) nothing can be compared, and that is said, not that nothing changed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Any
+
+from console.engine.config_opened import parsed_toml
+from console.journal.files import JOURNAL_NAME
+from console.journal.redact import Redactor
+from console.model.events import Event
+from console.model.files import FILES
+from console.model.loading import ABSENT
+
+KEY_NAME = "config-secrets.key"  # beside journal.jsonl
+KEY_SIZE = 32
+DIGITS = 32  # of each HMAC-SHA256 recorded: 128 bits
+CHANNEL_SECRETS = ("url", "routing_key")  # and each header's value
+Places = dict[str, dict[str, list[str]]]  # file → where in it → its secrets (or their HMACs)
+
+
+def secret_places(files: dict[str, bytes | str]) -> Places:
+    """The secrets written in `files`, whether they load or not, by file and key: each
+    channel's URL, routing key and header values (`channels.hook.url`), console.toml's
+    redacted values (`redact.values`, all of them under one key: a list)."""
+    procedure, console = (parsed_toml(files.get(p, ABSENT)) or {} for p in ("procedure", "console"))
+    found: Places = {}
+    channels = procedure.get("channels")
+    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+        if not isinstance(channel, dict):
+            continue
+        name = channel.get("name")
+        where = f"channels.{name if isinstance(name, str) else index}"
+        headers = channel.get("headers")
+        pairs = [(key, channel.get(key)) for key in CHANNEL_SECRETS]
+        pairs += (
+            [(f"headers.{h}", v) for h, v in headers.items()] if isinstance(headers, dict) else []
+        )
+        for key, value in pairs:
+            if isinstance(value, str):
+                found.setdefault(FILES["procedure"], {})[f"{where}.{key}"] = [value]
+    redact = console.get("redact")
+    values = redact.get("values") if isinstance(redact, dict) else None
+    if isinstance(values, list) and (kept := [v for v in values if isinstance(v, str)]):
+        found[FILES["console"]] = {"redact.values": kept}
+    return found
+
+
+def written_secrets(files: dict[str, bytes | str]) -> Redactor:
+    """The secrets written in `files` (`secret_places`), to mask."""
+    places = secret_places(files).values()
+    return Redactor(value for keys in places for values in keys.values() for value in values)
+
+
+def incident_dir(journal: Path) -> Path:
+    """The directory of the incident of `journal` (its journal.jsonl or that directory)."""
+    return journal.parent if journal.name == JOURNAL_NAME else journal
+
+
+def sealed(files: dict[str, bytes | str], journal: Path) -> Places | None:
+    """At the opening: the HMAC of each secret of `files` under a key made for the incident
+    of `journal` ({} for none: no key is made; None where the key could not be written)."""
+    places = secret_places(files)
+    if not places:
+        return {}
+    key = secrets.token_bytes(KEY_SIZE)
+    path = incident_dir(journal) / KEY_NAME
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(key)
+    except OSError:
+        return None
+    return _hmacs(places, key)
+
+
+def _hmacs(places: Places, key: bytes) -> Places:
+    return {
+        name: {
+            where: sorted(_hmac(key, value) for value in values) for where, values in keys.items()
+        }
+        for name, keys in places.items()
+    }
+
+
+def _hmac(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:DIGITS]
+
+
+def _key(journal: Path) -> bytes | str:
+    """The incident's key, or why it cannot be read: it is trusted only as this account's
+    own regular file that nobody else may read or write."""
+    path = incident_dir(journal) / KEY_NAME
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return f"its key ({KEY_NAME}) is not beside its journal here"
+    except OSError as exc:
+        return f"its key ({KEY_NAME}) cannot be read by this account: {exc.strerror}"
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        key = file.read(KEY_SIZE + 1)
+    if (
+        not stat.S_ISREG(info.st_mode)
+        or info.st_uid != os.getuid()
+        or info.st_mode & 0o077
+        or len(key) != KEY_SIZE
+    ):
+        return f"its key ({KEY_NAME}) is not this account's own 0600 file of {KEY_SIZE} bytes"
+    return key
+
+
+def secrets_changed(
+    opened: Event | None, files: dict[str, bytes | str], journal: Path
+) -> tuple[dict[str, list[str]], str]:
+    """The secrets of `files` not those the incident `opened` with, by file, one line for
+    each key (`channels.hook.url: secret changed`); a secret added or removed there is
+    left to the key-by-key comparison. And why they could not be compared ("": they were,
+    or the opening recorded none to compare)."""
+    recorded: Any = getattr(opened.data, "config_secrets", None) if opened else None
+    if not recorded:
+        return {}, ""
+    key = _key(journal)
+    if isinstance(key, str):
+        where = "; ".join(f"{name} ({', '.join(keys)})" for name, keys in recorded.items())
+        return {}, f"the secrets of {where} not compared with the opening's: {key}"
+    now = _hmacs(secret_places(files), key)
+    found: dict[str, list[str]] = {}
+    for name, keys in recorded.items():
+        for where, then in keys.items():
+            if (after := now.get(name, {}).get(where)) is not None and after != sorted(then):
+                found.setdefault(name, []).append(f"{where}: secret changed")
+    return found, ""

@@ -1,0 +1,120 @@
+"""A secret of the configuration changed alone under a running incident is said by where it
+is, never by what it is. Seen: console.toml's redact value and a channel's inline URL
+changed between a crash and the resume; the files are hashed with their secrets masked,
+so the resume and the step's confirmation said nothing. Real sshd host, Pilot at 80x24."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import tomli_w
+from textual.widgets import Static
+
+from console.journal.export import EXPORT_FORMATS
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.ui.screens.confirm_run import RunConfirm
+from tests.cli_fleet import Fleet, flag_incident, write_fleet
+from tests.test_config_changed_sshd import _procedure, _strategies
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    until,
+)
+
+pytestmark = pytest.mark.sshd
+
+SECRET, NEW = "Pw-4f9c2e77", "Qx-8d1b3a55"  # console.toml's redact value, then and now
+ESCAPED = '"Pw\\u002d4f9c2e77"'  # as written in the file: TOML reads SECRET
+TOKEN, NEW_TOKEN = "tok-5e0c91aa77", "tok-b3d2f4e611"  # in the channel's inline URL
+
+
+def _hooked(sent: Path, token: str) -> dict:
+    """The procedure, with a webhook channel whose URL holds `token`."""
+    procedure = _procedure(sent)
+    hook = {"name": "hook", "kind": "webhook", "url": f"http://127.0.0.1:26501/h?t={token}"}
+    procedure["channels"].append(hook)
+    return procedure
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    strategies = _strategies("echo old")
+    strategies["strategies"][0]["commands"]["verify"] = "test -s said"
+    files = {"strategies.toml": strategies, "procedure.toml": _hooked(tmp_path / "s", TOKEN)}
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["flip"], probes=[], hosts=["app-1"]
+    )
+    (fleet.config / "console.toml").write_text(f"[redact]\nvalues = [{ESCAPED}]\n")
+    return fleet
+
+
+async def test_a_secret_changed_alone_is_said_by_its_key_never_its_value(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    console_toml = fleet.config / "console.toml"
+    async with flag_incident(fleet, "flip", "20261207-130000-beef") as conductor:
+        journal = conductor.recorder.path
+    directory = journal.parent
+    # The secret written with a TOML escape is masked as it is written too: neither its
+    # bytes nor the file's plain sha256 are kept (seen: '"Pw\\u002d4f9c2e77"' kept whole).
+    kept = (directory / "config-opened.json").read_text()
+    assert "4f9c2e77" not in kept, kept
+    assert json.loads(kept)["files"]["console.toml"] == '[redact]\nvalues = ["«redacted»"]\n'
+
+    [opened] = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_OPENED]
+    masked = console_toml.read_text().replace(ESCAPED, '"«redacted»"').encode()
+    assert opened.data.config["console.toml"] == hashlib.sha256(masked).hexdigest()
+    assert os.stat(directory / "config-secrets.key").st_mode & 0o777 == 0o600
+    # Both secrets changed in the files, nothing else (a teammate's edit meanwhile).
+    console_toml.write_text(f'[redact]\nvalues = ["{NEW}"]\n')
+    procedure = fleet.config / "procedure.toml"
+    procedure.write_text(tomli_w.dumps(_hooked(tmp_path / "s", NEW_TOKEN)))
+    what = "procedure.toml (channels.hook.url: secret changed); console.toml (redact.values: secret changed)"
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resuming.resume(journal)
+        await until(pilot, lambda: any(n.title == "Configuration" for n in app._notifications))
+        [said] = [n.message for n in app._notifications if n.title == "Configuration"]
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        notice = str(app.screen.query_one("#run-changed", Static).render())
+        changes = str(app.screen.query_one("#run-changes", Static).render())
+        await pilot.press("y")
+        assert app.conductor is not None
+        step = app.conductor.state.step
+        await until(pilot, lambda: step("restore").status.value == "done", 30)
+    assert said.startswith(f"{what} changed since the incident opened: "), said
+    assert notice == "! 2 files changed since opening: this runs what is shown.", notice
+    assert changes.startswith(f"! Changed since the incident opened: {what}; "), changes
+    notes = [e.data.text for e in read_journal(journal).events if e.kind == Kind.NOTE_ADDED]
+    assert "(channels.hook.url: secret changed)" in notes[-1], notes
+    # Neither secret, nor their HMACs, nor the key reach a document.
+    key = (directory / "config-secrets.key").read_bytes()
+    hmacs = [h for keys in opened.data.config_secrets.values() for v in keys.values() for h in v]
+    assert len(hmacs) == 2
+    events = read_journal(journal).events
+    for form in ("json", "markdown"):  # as `export` renders them
+        exported = EXPORT_FORMATS[form].render(events, False)
+        for secret in (SECRET, NEW, TOKEN, NEW_TOKEN, "config_secrets", *hmacs, key.hex()):
+            assert secret not in exported, (form, secret)
+    # Read where its key is not (the journal copied to another machine): said, not
+    # claimed unchanged.
+    elsewhere = tmp_path / "elsewhere" / directory.name
+    elsewhere.mkdir(parents=True, mode=0o700)
+    shutil.copy(journal, elsewhere / journal.name)
+    shown = fleet.cli("undo", str(elsewhere), "restore", "--dry-run")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert (
+        "# ! The secrets of procedure.toml (channels.hook.url); console.toml (redact.values)"
+        " not compared with the opening's: its key (config-secrets.key) is not beside its"
+        " journal here; a secret changed since is not said."
+    ) in shown.stdout, shown.stdout
+    assert NEW not in shown.stdout
