@@ -6,25 +6,55 @@ read 'FAILED (unreachable): proxy command ... ended (exit status 255) before the
 ..., saying 'kex_exchange_identification: read: Connection reset by peer ...'', at random,
 nothing naming the bastion's limit; a jump_host (one login, its channels) lost none.
 Handshakes through proxy commands are now `max_proxy_handshakes` at once (10 unless set),
-and a drop names the bastion's MaxStartups and the key to lower."""
+and a drop names the bastion's MaxStartups and the key to lower. A login dropped is tried
+again (nothing was sent), a few times after a pause: a host behind a bastion busy for a
+moment read unreachable though it was up; its command's record says it was retried."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import socket
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from console.journal.describe import describe
+from console.journal.store import read_journal
+from console.model.events import Kind
 from tests import sshd as sshd_mod
 from tests.ssh_homes import ssh_home
 from tests.test_cli_ssh import cli, config_dir
+from tests.test_remote_lifetime import _wait_for
 
 pytestmark = pytest.mark.sshd
 HOSTS = [f"svc-{i}" for i in range(1, 7)]
 
 
-def test_proxied_handshakes_stay_within_the_bastions_max_startups(
-    sshd_server, sshd_account, tmp_path
-):
+@contextlib.contextmanager
+def _full(bastion) -> Iterator[list[socket.socket]]:
+    """The bastion's 3 pending logins taken (its MaxStartups 3:100:3): every other dropped."""
+    pending: list[socket.socket] = []
+    deadline = time.monotonic() + 30  # the readiness probe's login may still be pending
+    try:
+        while len(pending) < 3:
+            pending.append(socket.create_connection(("127.0.0.1", bastion.port)))
+            if not pending[-1].recv(64).startswith(b"SSH-2.0-"):  # 'Exceeded MaxStartups'
+                pending.pop().close()
+                assert time.monotonic() < deadline, "the bastion never took 3 logins"
+                time.sleep(0.05)
+        yield pending
+    finally:
+        for sock in pending:
+            sock.close()
+
+
+@pytest.fixture
+def behind_bastion(sshd_server, sshd_account, tmp_path) -> Iterator[tuple]:
+    """A bastion sshd that drops every login past 3 pending, hosts reached through it by
+    ProxyCommand: (the bastion, `exec`'s arguments but the command, the run's $HOME)."""
     target, key = sshd_server.server, sshd_server.client_key
     bastion = sshd_mod.start_sshd(  # drops every login past 3 pending (the last line wins)
         tmp_path / "bastion",
@@ -45,28 +75,49 @@ def test_proxied_handshakes_stay_within_the_bastions_max_startups(
         system = {"name": "svc", "strategies": ["version-rollback"]}
         system["hosts"] = [{"name": h} for h in HOSTS]
         directory = config_dir(tmp_path, {"ssh": ssh, "systems": [system]})
-        args = ["exec", "--config", str(directory), "--systems", "svc", "true"]
-        result = cli(*args, home=home, state=tmp_path / "state")
-        assert result.returncode == 0, result.stderr  # main: 3 to 5 of the 6 dropped
-
-        pending = [socket.create_connection(("127.0.0.1", bastion.port)) for _ in range(3)]
-        try:  # the bastion full: every login dropped, said with its cause and its fix
-            for sock in pending:
-                assert sock.recv(64).startswith(b"SSH-2.0-")
-            result = cli(*args, home=home, state=tmp_path / "state")
-        finally:
-            for sock in pending:
-                sock.close()
-        assert result.returncode == 1, result.stderr
-        line = next(ln for ln in result.stderr.splitlines() if ln.startswith("svc-1: "))
-        assert line.startswith(
-            "svc-1: FAILED (unreachable): its bastion dropped the login of its proxy command,"
-            " nothing sent: sshd drops logins past its MaxStartups (OpenSSH's default"
-            " 10:30:100: at random once 10 are pending); up to 2 handshakes go through proxy"
-            " commands at once: lower max_proxy_handshakes in inventory.toml's [ssh], or raise"
-            " MaxStartups on the bastion (proxy command `ssh -F /dev/null"
-        ), line
-        assert "ended (exit status 255) before the SSH banner of 127.0.0.1:" in line, line
-        assert "saying 'kex_exchange_identification: " in line, line
+        yield bastion, ["exec", "--config", str(directory), "--systems", "svc"], home
     finally:
         bastion.stop()
+
+
+def test_proxied_handshakes_stay_within_the_bastions_max_startups(behind_bastion, tmp_path):
+    bastion, exec_, home = behind_bastion
+    result = cli(*exec_, "true", home=home, state=tmp_path / "state")
+    assert result.returncode == 0, result.stderr  # main: 3 to 5 of the 6 dropped
+
+    with _full(bastion):  # every login dropped, each retry too: said with its cause, its fix
+        result = cli(*exec_, "--hosts", "svc-1", "true", home=home, state=tmp_path / "state")
+    assert result.returncode == 1, result.stderr
+    line = next(ln for ln in result.stderr.splitlines() if ln.startswith("svc-1: "))
+    assert line.startswith(
+        "svc-1: FAILED (unreachable): its bastion dropped the login of its proxy command 4"
+        " times, tried again after a pause each time, nothing sent: sshd drops logins past its"
+        " MaxStartups (OpenSSH's default 10:30:100: at random once 10 are pending); up to 2"
+        " handshakes go through proxy commands at once: lower max_proxy_handshakes in"
+        " inventory.toml's [ssh], or raise MaxStartups on the bastion (proxy command `ssh -F"
+        " /dev/null"
+    ), line
+    assert "ended (exit status 255) before the SSH banner of 127.0.0.1:" in line, line
+    assert "saying 'kex_exchange_identification: " in line, line
+
+
+def test_a_login_its_bastion_dropped_is_tried_again(behind_bastion, tmp_path):
+    """The bastion full as the host is dialled, free again a moment later: the dropped
+    login is tried again and goes through (main: 'FAILED (unreachable): its bastion dropped
+    the login ...', exit 1), and the journal says it was."""
+    bastion, exec_, home = behind_bastion
+    state = tmp_path / "state"
+    with ThreadPoolExecutor(1) as running:
+        with _full(bastion):
+            done = running.submit(cli, *exec_, "--hosts", "svc-1", "true", home=home, state=state)
+            _wait_for(lambda: "past MaxStartups" in bastion.log(), "a login dropped")
+        result = done.result()
+    assert result.returncode == 0, result.stderr
+    [journal] = state.glob("incidents/*/journal.jsonl")
+    [said] = [e for e in read_journal(journal).events if e.kind == Kind.COMMAND_RESULT]
+    assert said.data.logins_dropped, said.data
+    assert re.fullmatch(
+        r"run succeeded in [0-9.]+ s \(its bastion had dropped [123] login\(s\) of its proxy"
+        r" command first, MaxStartups: tried again, nothing had been sent\)",
+        describe(said),
+    ), describe(said)

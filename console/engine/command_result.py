@@ -65,6 +65,7 @@ def command_result(
         detail=_aborted(abort, ended) if aborted else detail,
         refused=refused,
         fingerprint=ended.fingerprint,
+        logins_dropped=ended.logins_dropped or None,
         aborted=aborted or None,
         duration=round(time.monotonic() - started, 3),
         output_lines=lines,

@@ -20,7 +20,7 @@ from console.engine.keepalive import lazy_keepalive
 from console.engine.key_refusal import refusal
 from console.engine.login_options import LoginOptions, Options
 from console.engine.options_on_loop import options_on_the_loop
-from console.engine.proxy_command import ProxyCommand, dropped
+from console.engine.proxy_command import Dropped, ProxyCommand, dropped, retried
 from console.engine.tunnel import Tunnelled
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
@@ -43,6 +43,7 @@ class Dialer(LoginOptions):
     def __init__(self, defaults: SshDefaults):
         super().__init__(defaults)
         self.proxies: set[ProxyCommand] = set()  # started, ended by the pool's close
+        self.drops: dict[object, int] = {}  # logins dropped by a bastion, then retried
         options_on_the_loop()  # no thread a connection
 
     async def connect(
@@ -91,7 +92,7 @@ class Dialer(LoginOptions):
         their sum."""
         # asyncio.timeout, not wait_for: no task of its own per host and step.
         if tunnel is None and dest.proxy_command:
-            return await self._proxied(dest, options)
+            return await retried(lambda: self._proxied(dest, options), self.drops, dest)
         if tunnel is not None:
             via = Tunnelled(tunnel, dest.jump.alias if dest.jump else "")
             seconds = dest.connect_timeout + self.defaults.login_timeout
@@ -141,8 +142,7 @@ class Dialer(LoginOptions):
                 f" {dest.host}:{dest.port}"
             )
             if status == 255 and dropped(said):  # the cause and the fix first: 80x24
-                why = self._past_max_startups(how, said)
-                raise HostFailure(FailureClass.UNREACHABLE, why) from None
+                raise Dropped(self._past_max_startups(how, said)) from None
             raise HostFailure(
                 FailureClass.UNREACHABLE,
                 f"{how}, nothing sent, "
@@ -154,10 +154,10 @@ class Dialer(LoginOptions):
 
     def _past_max_startups(self, how: str, said: str) -> str:
         """A proxy's ssh dropped before its bastion's banner: the cause, what to change,
-        then what the command said."""
+        then what the command said (after `its bastion dropped ...`)."""
         cap = self.defaults.max_proxy_handshakes
         return (
-            "its bastion dropped the login of its proxy command, nothing sent: sshd drops"
+            ", nothing sent: sshd drops"
             " logins past its MaxStartups (OpenSSH's default 10:30:100: at random once 10"
             f" are pending); up to {cap} handshakes go through proxy commands at once: lower"
             " max_proxy_handshakes in inventory.toml's [ssh], or raise MaxStartups on the"

@@ -29,6 +29,7 @@ class ExecResult(NamedTuple):
     exit_status: int | None = None
     signal: str | None = None
     fingerprint: str | None = None
+    logins_dropped: int = 0  # by its bastion before its connection opened (retried)
 
     @classmethod
     def of(cls, failure: HostFailure) -> ExecResult:

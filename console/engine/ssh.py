@@ -177,7 +177,11 @@ class SshPool:
             self._running = remote.Running()
         running = self._running
         try:
-            return await remote.execute(self, running, target, command, limit, emit, handle, cut)
+            ended = await remote.execute(self, running, target, command, limit, emit, handle, cut)
+            if self._dialer is not None and self._dialer.drops:  # said once, by its first command
+                drops = self._dialer.drops.pop(self.destination(target), 0)
+                return ended._replace(logins_dropped=drops)
+            return ended
         finally:
             if self.one_command and (conn := self._connections.pop(target.name, None)):
                 conn.close()

@@ -160,6 +160,15 @@ def resolved(d: StrategyResolved, e: Event) -> str:
 
 
 def result(d: CommandResult, e: Event) -> str:
+    return _result(d) + (
+        f" (its bastion had dropped {d.logins_dropped} login(s) of its proxy command first,"
+        " MaxStartups: tried again, nothing had been sent)"
+        if d.logins_dropped
+        else ""
+    )
+
+
+def _result(d: CommandResult) -> str:
     if d.aborted:
         return f"{d.stage} aborted — {d.detail or ''}"
     if d.refused is not None:

@@ -134,6 +134,12 @@ class CommandResult(Payload):
         None, description="the unknown or changed host key's fingerprint"
     )
     aborted: bool | None = Field(None, description="stopped by an abort")
+    logins_dropped: int | None = Field(
+        None,
+        description="logins of its proxy command its bastion dropped (MaxStartups) before the"
+        " one this command went through, or failed on another cause: each tried again,"
+        " nothing having been sent; since 2026-12-07",
+    )
     duration: float | None = Field(None, description="seconds from sending to the end")
     output_lines: int | None = Field(None, description="lines it printed")
     output_file: str | None = Field(None, description="the file holding them (`output.jsonl`)")
