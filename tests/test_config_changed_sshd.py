@@ -103,7 +103,7 @@ async def test_a_changed_strategies_toml_is_said_where_the_step_is_confirmed(
         changes = str(app.screen.query_one("#run-changes", Static).render())
         assert changes == (
             "! Changed since the console started: strategies.toml"
-            ' (strategies.flip.params.restart.default: "echo old" → "echo new"). To use the'
+            ' (strategies.flip.params.restart.default: "echo old" → "echo new" (not used by this incident: it keeps the value it chose)). To use the'
             " files as they are now: check-config, then quit (leaving the incident open) and"
             " resume it."
         )
@@ -148,7 +148,7 @@ async def test_a_changed_strategies_toml_is_said_where_the_step_is_confirmed(
     assert note.data.text == (
         "run with the configuration read when the console started, as its confirmation"
         f" showed: strategies.toml sha256 {started}… (now {_sha(strategies)}…); changed since:"
-        ' strategies.toml (strategies.flip.params.restart.default: "echo old" → "echo new")'
+        ' strategies.toml (strategies.flip.params.restart.default: "echo old" → "echo new" (not used by this incident: it keeps the value it chose))'
     )
 
 
@@ -180,7 +180,7 @@ async def test_a_resume_says_a_file_changed_since_the_incident_opened(
         notice = str(app.screen.query_one("#run-changed", Static).render())
         changes = str(app.screen.query_one("#run-changes", Static).render())
     what = (
-        'strategies.flip.params.restart.default: "echo old" → "echo new";'
+        'strategies.flip.params.restart.default: "echo old" → "echo new" (not used by this incident: it keeps the value it chose);'
         ' strategies.flip.commands.undo: "sh -c {{restart}} > undone" → "sh -c {{restart}} >'
         ' put-back"'
     )
@@ -363,14 +363,14 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     assert notes[-1].data.text.startswith(
         f"run with the configuration read as it started: strategies.toml sha256 {started}…"
         f" (now {_sha(strategies)}…); changed since: strategies.toml"
-        ' (strategies.flip.params.restart.default: "echo old" → "echo new")'
+        ' (strategies.flip.params.restart.default: "echo old" → "echo new" (not used by this incident: it keeps the value it chose))'
     ), notes[-1].data.text
     # The incident opened with the file as it was: its undo, resume and verify say so.
     edited = tomllib.loads(strategies.read_text())
     edited["strategies"][0]["commands"]["undo"] = "sh -c {{restart}} > put-back"
     strategies.write_text(tomli_w.dumps(edited))  # a teammate's edit after the run
     what = (
-        'strategies.flip.params.restart.default: "echo old" → "echo new";'
+        'strategies.flip.params.restart.default: "echo old" → "echo new" (not used by this incident: it keeps the value it chose);'
         ' strategies.flip.commands.undo: "sh -c {{restart}} > undone" → "sh -c {{restart}} >'
         ' put-back"'
     )  # key by key, as the console says it

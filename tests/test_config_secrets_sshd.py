@@ -44,11 +44,22 @@ def _hooked(sent: Path, token: str) -> dict:
     return procedure
 
 
+def _drills(every: str) -> dict:
+    """A drill scenario of `app`, falling due `every` so long."""
+    scenario = {"name": "s", "systems": ["app"], "strategy": "flip", "trigger": "user-impact"}
+    scenario["reason"] = "practice"
+    return {"scenarios": [scenario], "schedule": [{"scenario": "s", "every": every}]}
+
+
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     strategies = _strategies("echo old")
     strategies["strategies"][0]["commands"]["verify"] = "test -s said"
-    files = {"strategies.toml": strategies, "procedure.toml": _hooked(tmp_path / "s", TOKEN)}
+    files = {
+        "strategies.toml": strategies,
+        "procedure.toml": _hooked(tmp_path / "s", TOKEN),
+        "drills.toml": _drills("30d"),
+    }
     fleet = write_fleet(
         sshd_server, tmp_path, files, strategies=["flip"], probes=[], hosts=["app-1"]
     )
@@ -73,7 +84,9 @@ async def test_a_secret_changed_alone_is_said_by_its_key_never_its_value(
     masked = console_toml.read_text().replace(ESCAPED, '"«redacted»"').encode()
     assert opened.data.config["console.toml"] == hashlib.sha256(masked).hexdigest()
     assert os.stat(directory / "config-secrets.key").st_mode & 0o777 == 0o600
-    # Both secrets changed in the files, nothing else (a teammate's edit meanwhile).
+    # Both secrets changed in the files, nothing else (a teammate's edit meanwhile), and
+    # the drills' schedule, which no incident runs (seen: said as a change of this one).
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(_drills("7d")))
     console_toml.write_text(f'[redact]\nvalues = ["{NEW}"]\n')
     procedure = fleet.config / "procedure.toml"
     procedure.write_text(tomli_w.dumps(_hooked(tmp_path / "s", NEW_TOKEN)))
@@ -118,3 +131,25 @@ async def test_a_secret_changed_alone_is_said_by_its_key_never_its_value(
         " journal here; a secret changed since is not said."
     ) in shown.stdout, shown.stdout
     assert NEW not in shown.stdout
+
+
+async def test_a_drill_is_not_said_changed_by_the_drills_schedule(fleet: Fleet) -> None:
+    """drills.toml's schedule says when a drill falls due, never what one runs: changed
+    under an open drill, it was said as a change of that drill. Its scenario still is."""
+    from console.engine.config_kept import since_opening
+    from console.engine.session import Engine
+
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.new_incident("practice", drill=True, systems=["app"])
+    journal = conductor.recorder.path
+    await engine.close()
+    conductor.recorder.close()
+    drills = fleet.config / "drills.toml"
+    drills.write_text(tomli_w.dumps(_drills("7d")))
+    events = read_journal(journal).events
+    assert since_opening(events, load_settings(fleet.config), journal) == []
+    edited = _drills("7d")
+    edited["scenarios"][0]["reason"] = "again"
+    drills.write_text(tomli_w.dumps(edited))
+    [changed] = since_opening(events, load_settings(fleet.config), journal)
+    assert changed.said() == 'drills.toml (scenarios.s.reason: "practice" → "again")'

@@ -41,7 +41,9 @@ def undo(args: argparse.Namespace) -> int:
     # Checked and rendered before anything is claimed, recorded or sent.
     planned = plan_undo(settings, state, step, hosts, Secrets(settings_redactor(settings).text))
     if args.dry_run:
-        since = said_since_opening(events, settings, path, UNDOES)
+        since = said_since_opening(
+            events, settings, path, UNDOES, chosen=(state.strategy, state.params)
+        )
         return _dry_run(settings, planned, step.title, f"# ! {since}" if since else "")
     if not args.yes:
         raise UsageError("undo changes hosts: add --yes (see the commands first with --dry-run)")

@@ -9,7 +9,7 @@ at start, and how to use the file as it is now; the run's record says so too
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -40,6 +40,8 @@ HEADLINE = 66  # the notice's line above the commands: one row of the dialog at 
 NAME_KEYS = ("name", "id", "phase")  # what names a table in a list, tried in turn
 # A channel's keys whose values are its secrets (procedure.toml): said changed, never shown.
 SECRET_KEYS = ("url", "routing_key", "headers")
+UNUSED = "not used by this incident: it keeps the value it chose"
+Chosen = tuple[str | None, Mapping[str, str]]  # the strategy an incident chose, its values
 
 
 class Changed(NamedTuple):
@@ -99,6 +101,15 @@ def _secret(path: str) -> bool:
     return parts[0] == "channels" and any(key in parts[2:] for key in SECRET_KEYS)
 
 
+def kept_by_incident(changes: list[str], chosen: Chosen) -> list[str]:
+    """`changes`, a default of the parameters the incident chose already (`chosen`: its
+    strategy, and the values it keeps) said not used by it: what runs is the value it chose
+    (seen: a teammate's new default said as if it would run)."""
+    strategy, params = chosen
+    keys = {f"strategies.{strategy}.params.{name}.default:" for name in params}
+    return [f"{c} ({UNUSED})" if c.startswith(tuple(keys)) else c for c in changes]
+
+
 def differences(
     before: object, after: object, path: str = "", mask: Callable[[str], str] = str
 ) -> list[str]:
@@ -145,6 +156,7 @@ class Drift:
         self.ansible = ansible or []  # Settings.ansible_read: its Ansible inventories' hosts
         self.now: dict[str, bytes | str] = at_start  # the files at the last look
         self.ansible_now: list[Seen] = self.ansible  # and its Ansible inventories
+        self.chosen: Chosen = (None, {})  # the incident's strategy and values, once chosen
         self._loads: tuple[object, str] = ((at_start, self.ansible), "")
         self._started: Redactor | None = None  # the secrets of the configuration at start
         self._written: tuple[dict[str, bytes | str], Redactor] = (at_start, Redactor())
@@ -174,6 +186,7 @@ class Drift:
                 changes = ["not valid TOML as it is now"]
             else:
                 changes = differences(old, new, "", self.mask) if old is not None else ["changed"]
+                changes = kept_by_incident(changes, self.chosen)
             if changes:  # a comment or spacing alone changes nothing that runs
                 started, now_read = masked_digest(before, self.mask), masked_digest(now, self.mask)
                 found.append(Changed(name, changes, started[:12], now_read[:12]))

@@ -10,11 +10,12 @@ changed is named alone, as before."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.engine.config_drift import Changed, differences
+from console.engine.config_drift import Changed, Chosen, differences, kept_by_incident
 from console.engine.config_opened import (
     changed_since_opened,
     masked_text,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from console.engine.conductor import Conductor
 
 KEPT_NAME = "config-opened.json"  # beside journal.jsonl
+DRILLS_ONLY = ("schedule", "default")  # drills.toml's keys that decide no incident's run
 
 
 def kept(settings: Settings) -> dict[str, Any]:
@@ -71,11 +73,14 @@ def _kept_path(journal: Path) -> Path:
     return incident_dir(journal) / KEPT_NAME
 
 
-def since_opening(events: Sequence[Event], settings: Settings, journal: Path) -> list[Changed]:
+def since_opening(
+    events: Sequence[Event], settings: Settings, journal: Path, chosen: Chosen = (None, {})
+) -> list[Changed]:
     """The files whose sha256 is not the one the incident opened with, each with what
     changed in it, key by key, where the incident kept its configuration, and those whose
     secret changed (config_secrets.py), in the opening's order; a file changed in no key
-    is left out."""
+    is left out, as is what the incident does not use (`_used`); a default of the
+    parameters it `chose` is said not used."""
     changed, plain = changed_since_opened(events, settings)
     opened = opened_event(events)
     secret, _ = secrets_changed(opened, settings.files_read or {}, journal)
@@ -86,13 +91,25 @@ def since_opening(events: Sequence[Event], settings: Settings, journal: Path) ->
     then, now = read_kept(_kept_path(journal)) or {}, kept(settings)
     found = []
     order = list(config)
+    drill = bool(getattr(opened.data, "drill", False)) if opened else False
     for name, before, after in sorted(changed, key=lambda c: _place(order, c[0])):
-        changes = _changes(then, now, name)
+        if name == FILES["drills"] and not drill:
+            continue  # nothing of drills.toml runs in an incident that is not a drill
+        changes = _used(name, _changes(then, now, name))
+        changes = kept_by_incident(changes, chosen) if changes else changes
         said = [s for s in secret.get(name, []) if not _named(changes, s.split(":")[0])]
         if changes is None or changes or said:  # plain sha256s: not given (config_opened.py)
             digests = ("", "") if plain else (before[:12], after[:12])
             found.append(Changed(name, (changes or []) + said, *digests))
     return found
+
+
+def _used(name: str, changes: list[str] | None) -> list[str] | None:
+    """`changes` but drills.toml's `schedule` and `default`: when a drill falls due, which
+    one runs unnamed; never what an incident, a drill's either, runs."""
+    if changes is None or name != FILES["drills"]:
+        return changes
+    return [c for c in changes if re.split(r"[.: ]", c, maxsplit=1)[0] not in DRILLS_ONLY]
 
 
 def _place(order: list[str], name: str) -> int:
@@ -157,12 +174,16 @@ def said_since_opening(
     does: str,
     conductor: Conductor | None = None,
     opening: str = "the opening",
+    chosen: Chosen | None = None,
 ) -> str:
     """One line naming the files changed since the incident of `journal` opened, what in
     each, and that the command `does` what (`undoes with what is shown`), "" when none did;
     with `conductor`, noted in its incident with both sha256s of each (`opening`: whose,
-    where that is another's). Where its secrets cannot be compared here, it says so too."""
-    changed = since_opening(events, settings, journal)
+    where that is another's). Where its secrets cannot be compared here, it says so too.
+    `chosen`: the strategy the incident chose and its values (default: `conductor`'s)."""
+    if chosen is None and conductor is not None:
+        chosen = (conductor.state.strategy, conductor.state.params)
+    changed = since_opening(events, settings, journal, chosen or (None, {}))
     unread = secrets_unread(events, journal)
     said = []
     if changed:

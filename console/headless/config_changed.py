@@ -32,6 +32,7 @@ def say_config_changed(
     in one line (on stderr beside `json`'s document) and a note on `step`, if any."""
     settings = conductor.settings
     drift = Drift(settings.directory, settings.files_read or {}, settings.ansible_read)
+    drift.chosen = (conductor.state.strategy, conductor.state.params)
     line, _ = drift.notice(f"{command} sent what it read as it started", room=LINE)
     if line:
         print(f"! {line}", file=sys.stderr if json else sys.stdout, flush=True)

@@ -29,13 +29,16 @@ class ConfigSaid:
 
     def opening(self, conductor: Conductor | None) -> list[Changed]:
         """The files the console runs (read at its start) changed since `conductor`'s
-        incident opened, what in each; looked at once for each incident."""
+        incident opened, what in each; looked at once for each incident and the strategy
+        it chose."""
         if conductor is None:
             return []
-        journal = conductor.recorder.path
-        if self._opening[0] != journal:
-            changed = since_opening(conductor.recorder.events, conductor.settings, journal)
-            self._opening = (journal, changed)
+        journal, state = conductor.recorder.path, conductor.state
+        chosen = (state.strategy, dict(state.params))
+        if self._opening[0] != (journal, chosen):  # and again once it chose its strategy
+            events = conductor.recorder.events
+            changed = since_opening(events, conductor.settings, journal, chosen)
+            self._opening = ((journal, chosen), changed)
         return self._opening[1]
 
     def notice(
@@ -45,6 +48,7 @@ class ConfigSaid:
         said after them (("", ""): nothing did): since the incident opened, then since the
         console started."""
         opened = self.opening(conductor)
+        self._chosen(conductor)
         headline, changes = self.drift.notice(does, room)
         if not opened:
             return headline, changes
@@ -63,4 +67,10 @@ class ConfigSaid:
         with, where a file changed since the incident opened or the console started."""
         if conductor is not None and (opened := self.opening(conductor)):
             conductor.note(f"{done}: changed {OPENED}: {versions(opened)}", step_id)
+        self._chosen(conductor)
         self.drift.note(conductor, step_id, done)
+
+    def _chosen(self, conductor: Conductor | None) -> None:
+        """What the incident chose, for the drift to say a default it keeps not used."""
+        state = conductor.state if conductor is not None else None
+        self.drift.chosen = (state.strategy, state.params) if state else (None, {})
