@@ -141,11 +141,12 @@ def test_hosts_that_differ_leave_the_step_unsent_and_say_how_to_go_on(fleet, tmp
     assert named.returncode == 0, named.stdout + named.stderr
     assert set(releases(fleet).values()) == {"2.9.1"}
     assert "resolved target=" not in named.stdout  # a release named: checked, not resolved
-    # ... and said so, as the console's confirmation says it
-    [checked] = [ln for ln in named.stdout.splitlines() if "target=2.9.1 checked: " in ln]
+    # ... and said so, as its record says it (asked before the incident opened)
+    [checked] = [ln for ln in named.stdout.splitlines() if "target=2.9.1 checked " in ln]
+    assert checked.split()[1] == "restore", checked
     assert checked.endswith(
-        "  restore     target=2.9.1 checked: every host has it (app-1, app-2, app-3: release"
-        " 2.10.0 to 2.9.1); nothing to do, refused at their precheck: app-4: already on 2.9.1:"
+        ", before the incident opened: every host has it: 2.10.0 → 2.9.1 on app-1–app-3"
+        " (3 hosts): release 2.10.0 to 2.9.1; nothing to do on app-4: already on 2.9.1:"
         " nothing to roll back"
     ), checked
 

@@ -16,6 +16,7 @@ from textual.widgets import Input
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.payloads import StrategyResolved
 from console.model.status import StepStatus
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
@@ -205,3 +206,27 @@ async def test_a_release_named_that_some_hosts_lack_stops_it_before_the_question
         assert app.screen.strategy() == "version-rollback"
         assert app.screen.params.values()["target"] == "2.9.0"
     assert set(releases(fleet).values()) == {"2.10.0"}
+
+
+async def test_a_release_named_that_every_host_has_is_said_and_on_record(fleet, tmp_path):
+    """`target=2.9.1` chosen at 80x24: the hosts were asked of it before the confirmation,
+    which said nothing of their answers, nor did the record (commands sent to every host
+    that no record showed). Now the confirmation says them, as `run` does, and the yes
+    puts them on record."""
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        conductor.confirm("open-bridge")
+        conductor.choose_strategy("version-rollback", {"target": "2.9.1"})
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm), 60)
+        said = " ".join(str(app.screen.query_one("#run-commands .dialog-text").render()).split())
+        checked = "target=2.9.1 checked: every host has it (app-1, app-2, app-3 +1 more: release"
+        assert f"Resolved: {checked} 2.10.0 to 2.9.1)" in said, said
+        await pilot.press("y")
+        await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
+        events = read_journal(conductor.recorder.path).events
+    [found] = [e.payload(StrategyResolved) for e in events if e.kind == Kind.STRATEGY_RESOLVED]
+    assert found.given and [g["hosts"] for g in found.groups] == [list(HOSTS)], found
+    assert set(releases(fleet).values()) == {"2.9.1"}

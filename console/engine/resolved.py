@@ -105,7 +105,7 @@ class Resolved:
             data["nothing"] = groups(self.nothing, False)
         if self.refused:
             data["refused"] = groups(self.refused, False)
-        return data
+        return data | ({"given": True} if self.given else {})
 
     def shown(self) -> str:
         """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,

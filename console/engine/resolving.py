@@ -15,6 +15,7 @@ import re
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
+from console.engine.asked_fresh import asked_again
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
 from console.engine.plan import Secrets, host_command, plan_step, strategy_params
@@ -271,7 +272,9 @@ def preview_pinned(conductor: Conductor, step_id: str, pinned: dict[str, str]) -
     return per_host(plan_step(conductor.settings, conductor.state, step, None, None, secrets))
 
 
-def record_resolved(conductor: Conductor, step_id: str, found: Resolved) -> None:
+def record_resolved(
+    conductor: Conductor, step_id: str, found: Resolved, asked_at: str | None = None
+) -> None:
     """What the hosts said, as confirmed (the console's yes; headless, before the step): a
     `strategy.resolved`, whose groups the summary, the document and the closed incident's
     line read (the release gone back to, and from which: a note's words said it before,
@@ -283,6 +286,7 @@ def record_resolved(conductor: Conductor, step_id: str, found: Resolved) -> None
         title=step.title,
         strategy=conductor.state.strategy or "",
         **found.recorded(),
+        **({"asked_at": asked_at} if asked_at else {}),
     )
 
 
@@ -304,39 +308,72 @@ async def resolve_unattended(
     chosen for `systems`: a drill's part): what its symbolic value stands for, asked of
     its hosts as the console asks before its confirmation, so that all give the same
     result. Where they agree, the strategy is chosen again with the value (journalled, as
-    the console's yes does) and `strategy.resolved` says it, as there; hosts with nothing to
-    do keep it as it was, as there. '' to run the step; else the problem, with `naming`
-    (how to go on), noted in the step (the document says why): nothing is sent for it.
-    Nothing to do on any host runs it as before: its prechecks refuse it there, nothing
-    changed (exit 3). `conductor.waiting` hears what it waits on first: a hung host
-    holds it up for its timeouts, and a run at a terminal said nothing meanwhile."""
-    if conductor.waiting is not None:
-        with contextlib.suppress(ProcedureError):  # the step refuses it as below
-            if words := asking(conductor, step_id, only_hosts, "the step runs")[0]:
-                conductor.waiting(step_id, words)
-    try:
-        found = await _unless_aborted(conductor, resolve(conductor, step_id, only_hosts))
-    except ProcedureError:
-        return ""  # the step refuses it as before, saying why
-    if found is None or not (found.values or found.refused):
+    the console's yes does) and `strategy.resolved` says it, as there (a value named
+    outright: whether it is there, recorded the same); hosts with nothing to do keep it as
+    it was, as there. '' to run the step; else the problem, with `naming` (how to go on),
+    noted in the step (the document says why): nothing is sent for it. Nothing to do on
+    any host runs it as before: its prechecks refuse it there, nothing changed (exit 3)."""
+    found = await ask_unattended(conductor, step_id, only_hosts)
+    if found is None:
         return ""
-    naming = naming.format(param=found.param)
-    problem = found.problem(_refused_hint(conductor, found, naming) if found.refused else naming)
-    if found.given and not problem:  # checked: it goes as given, nothing to pin or record
-        if conductor.waiting is not None:  # but said, as the console's confirmation says it
-            conductor.waiting(step_id, found.shown())
-        return ""
+    said = refusal(conductor, step_id, found, naming)
     chosen = None
-    if not problem and found.pinned:
+    if not said and found.pinned:
         try:
             chosen = pinned_params(conductor, found.pinned)
         except ProcedureError as exc:  # a secret masked in the journal: it cannot be chosen
-            problem = str(exc)
-    if problem:
-        said = f"“{conductor.step(step_id).title}” not started, nothing sent: {problem}"
+            said = f"“{conductor.step(step_id).title}” not started, nothing sent: {exc}"
+    if said:
         conductor.note(said, step_id)
         return said
     record_resolved(conductor, step_id, found)  # its line says it: no note besides
     if chosen is not None:  # as the console's yes: chosen again with it, journalled
         conductor.choose_strategy(*chosen, systems)
     return ""
+
+
+async def ask_unattended(
+    conductor: Conductor, step_id: str, only_hosts: list[str] | None = None
+) -> Resolved | None:
+    """The hosts' answers for the step, asked now; None where none is wanted (nothing to
+    resolve, an abort came first, or no host answered a value) or none asked: a value named
+    outright whose answers this incident recorded are fresh (console/engine/asked_fresh.py).
+    `conductor.waiting` hears what it waits on first, and why it asks again if it does:
+    a hung host holds it up for its timeouts, and a run at a terminal said nothing
+    meanwhile."""
+    again = _asked_again(conductor, step_id, only_hosts)
+    if again == "":
+        return None  # answered in this incident, nothing sent since to change it
+    if conductor.waiting is not None:
+        with contextlib.suppress(ProcedureError):  # the step refuses it as below
+            if words := asking(conductor, step_id, only_hosts, "the step runs")[0]:
+                conductor.waiting(step_id, words + (f" Asked again: {again}." if again else ""))
+    try:
+        found = await _unless_aborted(conductor, resolve(conductor, step_id, only_hosts))
+    except ProcedureError:
+        return None  # the step refuses it as before, saying why
+    return found if found is not None and (found.values or found.refused) else None
+
+
+def refusal(conductor: Conductor, step_id: str, found: Resolved, naming: str) -> str:
+    """`“Restore previous version” not started, nothing sent: ...` where the answers give
+    no one value to run with, with `naming` (how to go on); '' where they do."""
+    naming = naming.format(param=found.param)
+    problem = found.problem(_refused_hint(conductor, found, naming) if found.refused else naming)
+    return (
+        f"“{conductor.step(step_id).title}” not started, nothing sent: {problem}" if problem else ""
+    )
+
+
+def _asked_again(conductor: Conductor, step_id: str, only_hosts: list[str] | None) -> str | None:
+    """Why the step's hosts are asked again of a value named outright, '' where its answers
+    in this incident are fresh, None where none are (asked as ever)."""
+    with contextlib.suppress(ProcedureError):  # the step refuses it as below
+        if (found := resolver_for(conductor, step_id, named=True)) is not None:
+            strategy, resolver = found
+            params = strategy_params(conductor.state, strategy.name, strategy, conductor.secrets)
+            asked = (strategy.name, resolver.param, params.get(resolver.param, ""))
+            hosts = _asked(conductor, strategy, only_hosts)
+            events, procedure = conductor.recorder.events, conductor.settings.procedure
+            return asked_again(events, procedure, step_id, asked, hosts)
+    return None

@@ -26,6 +26,7 @@ from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
     from console.engine.conductor import Conductor
+    from console.engine.named_first import NamedFirst
     from console.engine.watcher import Firing
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
@@ -51,6 +52,7 @@ class RunRequest:
     outcome_detail: str = ""  # its reason, hosts (comma-separated) or successor
     commander: str = ""
     accept_keys: HostKeys = field(default_factory=dict)  # host -> SHA256 fingerprints
+    named: NamedFirst | None = None  # the hosts' answers of a value named, before the incident
 
 
 def check_request(settings: Settings, request: RunRequest, dry_run: bool = False) -> None:
@@ -166,6 +168,8 @@ async def walk(
     )
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)
+    if request.named is not None:  # what was asked before it opened: on record
+        request.named.record(conductor)
     if request.yes:
         confirm_waves_as(conductor, "--yes")
     ok, not_started = await _execute(conductor, request)

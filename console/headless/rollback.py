@@ -13,7 +13,7 @@ from console.engine.closing import TAKE_OVER, unknown_why
 from console.engine.conductor import Conductor, new_incident_id
 from console.engine.errors import ProcedureError
 from console.engine.host_trust import check_host_keys
-from console.engine.named_first import named_refused
+from console.engine.named_first import named_first
 from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
@@ -88,12 +88,11 @@ async def run_rollback(
                 # With the locks: no host of a system another incident holds is asked
                 # (seen: asked, journalled nowhere, then refused for the lock)
                 heard = partial(say_waits, printer=EventPrinter(), quiet=options.quiet)
-                if not options.drill and (
-                    said := await named_refused(
-                        settings, engine.pool, request, partial(heard, as_json=options.json)
-                    )
-                ):
-                    raise ProcedureError(said)  # nothing sent, no incident: as a bad --param
+                if not options.drill:  # its answers recorded as the incident opens
+                    said = partial(heard, as_json=options.json)
+                    request.named = await named_first(settings, engine.pool, request, said)
+                    if request.named.refused:  # nothing sent, no incident: as a bad --param
+                        raise ProcedureError(request.named.refused)
                 if request.trigger is None and (
                     code := await _wait_firing(settings, engine.pool, request, options)
                 ):

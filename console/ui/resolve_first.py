@@ -64,8 +64,8 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
                 title = conductor.step(step_id).title
                 conductor.note(f"“{title}” not started, nothing sent: {problem}", step_id)
                 return
-            elif resolved.given:  # checked there: confirmed as it is
-                per_host, resolved = conductor.preview(step_id), None
+            elif resolved.given:  # checked there: confirmed as it is, their answers on record
+                per_host = conductor.preview(step_id)
             elif resolved.pinned:  # the commands the run sends once it is chosen
                 per_host = preview_pinned(conductor, step_id, resolved.pinned)
             else:  # the run keeps the symbolic value: each host's own (git), or some refuse it

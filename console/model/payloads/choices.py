@@ -45,7 +45,8 @@ class StrategyResolved(StepData):
     """What the chosen strategy's symbolic parameter (`target = previous`) stood for on the
     step's hosts, asked of them before the commander's yes (headless: before the step)
     and confirmed: the release a version rollback goes back to, and from which, hosts that
-    said alike together. Since 2026-12-06; before, a note said it in words (headless)."""
+    said alike together; or (`given`) whether a value named outright is there on each host.
+    Since 2026-12-06; before, a note said it in words (headless)."""
 
     KIND = Kind.STRATEGY_RESOLVED
     OMIT_NONE = True
@@ -70,6 +71,19 @@ class StrategyResolved(StepData):
     refused: list[ResolvedHosts] = Field(
         [],
         description="hosts that could not resolve it (their precheck decides): {`hosts`, `said`}",
+    )
+    given: bool | None = Field(
+        None,
+        description="`symbolic` is a value named outright (`target=2.9.0`), asked of the hosts"
+        " whether it is there to go to, and the run goes with it as named (since 2026-12-07;"
+        " before, nothing recorded the asking)",
+    )
+    asked_at: str | None = Field(
+        None,
+        description="when the hosts were asked (ISO 8601, UTC), where that was before this"
+        " event: `run --param` asks once the systems' locks are held, before the incident"
+        " opens, and records their answers as it opens; the step asks them again only if"
+        " its `strategy.resolved` since then is a later one",
     )
 
 
