@@ -138,7 +138,7 @@ def test_the_wrapper_carries_the_token_and_sh_reads_it_without_a_second_sh(shell
     if shell == "/bin/sh":  # the login shell itself is the wrapper: no exec of /bin/sh
         assert args.startswith(f'sh -c # {ATTEMPT_TAG}0123456789ab\ntest "$SHELL" = /bin/sh')
     else:
-        assert args.startswith(f"/bin/sh -c # {ATTEMPT_TAG}0123456789ab\ntrap ")
+        assert args.startswith(f"/bin/sh -c # {ATTEMPT_TAG}0123456789ab\n_stop() {{")
 
 
 @pytest.mark.parametrize("shell", SHELLS)
