@@ -22,6 +22,7 @@ class PlaceColumn:
 
     def __init__(self, *names: str) -> None:
         self.width = MIN_PLACE
+        self._known: set[str] = set()  # the places measured already (two lines a host a step)
         self.widen(*names)
 
     def widen(self, *names: str) -> None:
@@ -36,7 +37,10 @@ class PlaceColumn:
             self.widen(*(step["id"] for step in data.steps))
         elif isinstance(data, SystemsSelected):
             self.widen(*data.systems, *data.hosts)
-        self.widen(place(event))
+        where = place(event)
+        if where not in self._known:
+            self._known.add(where)
+            self.widen(where)
 
     def line(self, event: Event, verify: str = "") -> str:
         """`event`'s line (`console_line`), the place column widened for it first."""
@@ -60,11 +64,24 @@ def console_line(event: Event, verify: str = "", width: int = MIN_PLACE) -> str:
     if isinstance(data, CommandOutput):
         mark = "!" if data.stream == "stderr" else "|"
         host = visible(event.where.host or "", one_line=True)
-        return "\n".join(
-            f"{event.ts:%H:%M:%S}  {host:<{width}} {mark} {visible(ln)}" for ln in data.lines
-        )
+        at = _clock(event)
+        return "\n".join(f"{at}  {host:<{width}} {mark} {visible(ln)}" for ln in data.lines)
     text = describe(event, verify)
     if isinstance(data, CommandIntent):
         first, more = headline(data.command)
         text += f": {first}" + (" ..." if more else "")
-    return visible(f"{event.ts:%H:%M:%S}  {place(event):<{width}} {text}", one_line=True)
+    return visible(f"{_clock(event)}  {place(event):<{width}} {text}", one_line=True)
+
+
+_SAID = [(-1, "")]  # the last second said, and how: most lines share their second
+
+
+def _clock(event: Event) -> str:
+    """`event`'s time as its line says it, HH:MM:SS (a strftime was a sixth of a line)."""
+    ts = event.ts
+    second = ts.second + 60 * ts.minute + 3600 * ts.hour
+    said, text = _SAID[0]
+    if second != said:
+        text = f"{ts:%H:%M:%S}"
+        _SAID[0] = (second, text)
+    return text
