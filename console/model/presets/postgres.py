@@ -4,13 +4,13 @@ point or an LSN (`postgres-wal`), or to a time (`postgres-pitr`).
 
 One procedure, three recovery targets (PostgreSQL docs, "Recovering Using a Continuous
 Archive Backup"): the precheck unpacks the backup beside the data directory and verifies
-it (pg_verifybackup against its manifest) while the cluster still runs; the action stops
-the cluster, keeps its data directory aside, moves the staged one in with
+it (pg_verifybackup against its manifest) while the cluster still runs (pg_staging.py); the
+action stops the cluster, keeps its data directory aside, moves the staged one in with
 `recovery.signal` and the recovery settings, starts it and waits for promotion (a new
-timeline, so the WAL archive never sees two histories under one name); verify checks it
+timeline, so the WAL archive never sees two histories under one name: pg_swap.py); verify checks it
 accepts connections, left recovery at the requested target (the new timeline's history
 file says where recovery stopped) and records integrity; undo puts the replaced data
-directory back. A retry in the same incident after a recovery that finished checks it
+directory back (pg_undo.py). A retry in the same incident after a recovery that finished checks it
 again rather than restore twice; one after a recovery that did not is refused (undo first).
 """
 
@@ -28,6 +28,7 @@ from console.model.presets.pg_pitr import (
     PITR_TARGET_REACHED,
 )
 from console.model.presets.pg_staging import precheck
+from console.model.presets.pg_swap import DROP_SETTINGS, action
 from console.model.presets.pg_targets import (
     BACKUP_ARCHIVE_WHOLE,
     REASON_IS,
@@ -36,8 +37,8 @@ from console.model.presets.pg_targets import (
     WAL_POINT_FOUND,
     WAL_TARGET,
 )
+from console.model.presets.pg_undo import UNDO
 from console.model.presets.pgshell import (
-    ARCHIVE_PATH,
     CONNECTION,
     EXPECT,
     LOCK_TIMEOUT,
@@ -75,97 +76,6 @@ BACKUP = param(
     type=ParamType.PATH,
     required=True,
 )
-
-
-def _action(target: str, replay_wal: bool) -> str:
-    """Swap the staged backup in and recover it to `target` (shell printing its settings);
-    `replay_wal`: along the replaced cluster's own history, with what it had not archived."""
-    unarchived = (
-        """\
-# WAL the old cluster had not archived yet (PostgreSQL docs: copy it into pg_wal)
-for mark in "$replaced"/pg_wal/archive_status/*.ready; do
-  [ -e "$mark" ] || continue
-  seg=$(basename "$mark" .ready)
-  cp "$replaced/pg_wal/$seg" "$pgdata/pg_wal/" && echo "kept unarchived WAL $seg"
-done
-# Its timeline, not the archive's latest: a later one may be a restore that was undone.
-tli=$(LC_ALL=C "$bin/pg_controldata" "$replaced" 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
-"""
-        if replay_wal
-        else ""
-    )
-    # The backup's own timeline when no WAL is replayed: the archive's latest may be an
-    # undone restore's, forked before the backup (PostgreSQL: "not a child of this server's
-    # history").
-    timeline = (
-        """\
-  if [ -n "$tli" ]; then echo "recovery_target_timeline = '$tli'"; fi
-"""
-        if replay_wal
-        else """\
-  echo "recovery_target_timeline = 'current'"
-"""
-    )
-    return (
-        SERVER_PRELUDE
-        + ARCHIVE_PATH
-        + """\
-if [ -e "$replaced" ] && grep -qx recovered=1 "$state" 2>/dev/null; then
-  echo "this incident restored the data directory already: nothing to do again"
-  exit 0
-fi
-test -d "$stage" || { echo "nothing staged at $stage: the precheck stages the backup" >&2; exit 3; }
-test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory; undo puts it back" >&2; exit #UNDO_FIRST#; }
-if running; then
-  echo was_running=1 >> "$state" && stop || exit 1
-else
-  echo was_running=0 >> "$state" || exit 1
-fi
-if [ -e "$pgdata" ]; then mv "$pgdata" "$replaced" || exit 1; fi
-mv "$stage" "$pgdata" || exit 1
-echo "data directory replaced; the old one is kept at $replaced"
-"""
-        + unarchived
-        + """\
-if [ -n "$archive" ]; then restore="cp \\"$archive/%f\\" \\"%p\\""; else restore=false; fi
-{
-  echo "# rollback-console "{{incident}}": recovery settings"
-  echo "restore_command = '$restore'"
-"""
-        + target
-        + timeline
-        + """\
-  echo "recovery_target_action = 'promote'"
-  echo "# end rollback-console"
-} >> "$pgdata/postgresql.auto.conf" && touch "$pgdata/recovery.signal" || exit 1
-# The last line a failure prints is the one summaries show: what happened, and the way back.
-way_back() { echo "recovery failed: $1; the data directory from before is kept at $replaced: undo puts it back" >&2; exit #UNDO_FIRST#; }
-start || way_back "the cluster did not start"
-i=0
-until LC_ALL=C "$bin/pg_controldata" "$pgdata" | grep -q '^Database cluster state: *in production'; do
-  running || { log_tail "the server stopped during recovery"; way_back "the server stopped during recovery ($logs)"; }
-  i=$((i + 1))
-  [ "$i" -lt {{wait_seconds}} ] || way_back "still recovering after "{{wait_seconds}}" s"
-  sleep 1
-done
-# recovered and promoted: the recovery settings must not linger for a later start
-"""
-        + DROP_SETTINGS
-        + """\
-echo recovered=1 >> "$state" || exit 1
-echo "recovered and promoted"
-"""
-    ).replace("#UNDO_FIRST#", str(UNDO_FIRST))
-
-
-# The recovery settings the action wrote, taken out of postgresql.auto.conf: a later start
-# with a signal file (a replica cloned from this cluster copies the file) would stop and
-# promote at the target again.
-DROP_SETTINGS = """\
-conf="$pgdata/postgresql.auto.conf"
-awk '/^# rollback-console .*: recovery settings$/ { skip = 1 } !skip { print } /^# end rollback-console$/ { skip = 0 }' \\
-  "$conf" > "$conf.new" && cat "$conf.new" > "$conf" && rm -f "$conf.new" || exit 1
-"""
 
 
 def _verify(check: str) -> str:
@@ -238,58 +148,6 @@ echo "checked: accepting connections on PostgreSQL $(sql -c 'SHOW server_version
     )
 
 
-UNDO = (
-    SERVER_PRELUDE
-    + """\
-if stopped_cut_short; then
-  echo "this incident's restore was cut short after it stopped the cluster, before it replaced the data directory: starting the cluster again on its own data directory (the backup it staged stays at $stage)"
-  start || { echo "the cluster this incident's restore stopped did not start again ($logs): start it, then check its data" >&2; exit 1; }
-  ready || exit 1
-  integrity after || exit 1
-  exit 0
-fi
-test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 120; }
-# Another incident restored over this one since: undoing this one first would put back the
-# data from before both and leave that incident nothing to undo.
-for later in "$pgdata".rollback-*; do
-  case "$later" in *.log | "$state") continue ;; esac
-  id=${later#"$pgdata".rollback-}
-  if [ "$later" -nt "$state" ] && [ -d "$pgdata.replaced-$id" ] && grep -qx recovered=1 "$later"; then
-    echo "incident $id restored the data directory after this one: undo it first" >&2
-    exit 120
-  fi
-done
-# A restore retried after an undo is undone again: each restored directory is kept.
-n=1
-while [ -e "$undone" ]; do
-  n=$((n + 1))
-  [ "$n" -le 9 ] || { echo "nine undone directories are kept already: move $pgdata.undone-* away first" >&2; exit 3; }
-  undone="$pgdata.undone-"{{incident}}".$n"
-done
-# The last line a failure before the swap prints: nothing was moved, and what $pgdata holds.
-stays() {
-  if grep -qx recovered=1 "$state" 2>/dev/null; then held="this incident's restored data directory"
-  else held="this incident's restore, which did not finish"; fi
-  echo "nothing was put back ($1): $pgdata is still $held; the one from before is kept at $replaced" >&2
-  exit 1
-}
-if running; then stop || stays "the cluster did not stop"; fi
-if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || stays "$pgdata could not be moved aside"; fi
-mv "$replaced" "$pgdata" || { echo "undo stopped halfway: the restored data directory is kept at $undone, the one from before is still at $replaced: move it to $pgdata" >&2; exit 1; }
-echo "restored to the data directory from before this incident's restore; the restored one is kept at $undone"
-# The last line a failure from here prints: where the data is, which the document keeps.
-back() { echo "the data directory from before this incident's restore is back in $pgdata (the restored one is kept at $undone), but $1" >&2; exit 1; }
-if [ "$(sed -n 's/^was_running=//p' "$state" 2>/dev/null)" = 1 ]; then
-  start || back "the cluster did not start ($logs): start it, then check its data"
-  ready || back "it accepts no connections: check the server, then its data"
-  integrity after || back "its data could not be read after the undo"
-else
-  echo "the cluster was not running before: left stopped"
-  echo "integrity stage=after"
-fi
-"""
-)
-
 RECOVERY_PARAMS = (*SERVER, *CONNECTION, BACKUP, LOCK_TIMEOUT)
 
 
@@ -321,7 +179,7 @@ PRESETS = (
         " keeping the replaced data directory aside",
         params=(*RECOVERY_PARAMS, ARCHIVE_OPTIONAL, EXPECT),
         precheck=precheck(False, BACKUP_ARCHIVE_WHOLE),
-        action=_action("  echo \"recovery_target = 'immediate'\"\n", replay_wal=False),
+        action=action("  echo \"recovery_target = 'immediate'\"\n", replay_wal=False),
         verify=_verify(
             REASON_IS % ('"reached consistency"', *["at the backup's consistent point"] * 2)
         ),
@@ -355,7 +213,7 @@ PRESETS = (
             EXPECT,
         ),
         precheck=precheck(True, WAL_POINT_FOUND, before_staging=WAL_ONE_TARGET),
-        action=_action(WAL_TARGET, replay_wal=True),
+        action=action(WAL_TARGET, replay_wal=True),
         verify=_verify(WAL_CHECK),
         undo=UNDO,
         data_touching=True,
@@ -382,7 +240,7 @@ PRESETS = (
             EXPECT,
         ),
         precheck=precheck(True, PITR_BACKUP_BEFORE_TARGET + PITR_TARGET_REACHED),
-        action=_action(PITR_TARGET, replay_wal=True),
+        action=action(PITR_TARGET, replay_wal=True),
         verify=_verify(PITR_CHECK),
         undo=UNDO,
         data_touching=True,
