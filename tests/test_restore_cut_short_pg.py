@@ -15,11 +15,12 @@ import pytest
 
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
+from console.journal.store import read_journal
 from console.model.loading import load_settings
 from console.model.triggers import TriggerKind
 from tests import pg, pgrig
 from tests.events_factory import recorder_in
-from tests.pgrig import connection, write_config
+from tests.pgrig import connection, run_console, undo, write_config
 from tests.test_presets_postgres import ORDERS, ids
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
@@ -29,10 +30,19 @@ host, cluster = pgrig.host, pgrig.cluster  # fixtures
 def _restore(cluster: pg.Cluster, hold: Path) -> str:
     """A backup restore whose `stop` stops the cluster, then waits while `hold` exists:
     the action is there, the cluster down and nothing moved yet, as long as the test says."""
-    stop = (
-        f"{cluster.bindir}/pg_ctl -D {cluster.pgdata} -m fast -w stop"
-        f" && while [ -e {hold} ]; do sleep 0.1; done"
+    return _restore_with(
+        cluster,
+        stop=f"{_pg_ctl(cluster)} -m fast -w stop && while [ -e {hold} ]; do sleep 0.1; done",
     )
+
+
+def _pg_ctl(cluster: pg.Cluster) -> str:
+    return f"{cluster.bindir}/pg_ctl -D {cluster.pgdata}"
+
+
+def _restore_with(cluster: pg.Cluster, **commands: str) -> str:
+    """A backup restore of `orders` whose start and stop commands are these."""
+    given = "".join(f'  {{ name = "{k}", default = "{v}" }},\n' for k, v in commands.items())
     return f"""\
 [[strategies]]
 name = "restore"
@@ -41,8 +51,7 @@ preset = "postgres-basebackup"
 params = [
   {{ name = "pgdata", default = "{cluster.pgdata}" }},
   {{ name = "backup", default = "{cluster.backups / "nightly"}" }},
-  {{ name = "stop", default = "{stop}" }},
-  {{ name = "tables", default = "orders" }},
+{given}  {{ name = "tables", default = "orders" }},
 {connection(cluster)}]
 """
 
@@ -91,3 +100,62 @@ async def test_a_restore_cut_short_after_the_stop_starts_the_cluster_again(host,
     finally:
         await conductor.shutdown()
         conductor.recorder.close()
+
+
+async def test_a_move_refused_once_the_cluster_stopped_says_so_and_the_undo_starts_it(
+    host, cluster, tmp_path
+):
+    """The parent of the data directory made read-only once the action stopped the cluster:
+    the `mv` failed and the run ended on mv's own line, nothing saying the cluster was down."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    stop = f"{_pg_ctl(cluster)} -m fast -w stop && chmod a-w {cluster.root}"
+    config = write_config(
+        tmp_path / "config", host, _restore_with(cluster, stop=stop), host.home("work")
+    )
+    try:
+        outcome = run_console(config, tmp_path / "state", "restore")
+    finally:
+        cluster.root.chmod(0o755)  # as the commander would, before the undo
+    assert outcome.returncode == 1 and outcome.failed_stage() == "action"
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    replaced = f"{cluster.pgdata}.replaced-{outcome.incident}"
+    assert summary.endswith(
+        f"— the cluster is stopped: its data directory {cluster.pgdata} could not be moved"
+        f" aside to {replaced} (Permission denied) and is unchanged; undo starts the cluster"
+        " again"
+    ), summary
+    assert not cluster.running()
+
+    ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
+    assert ok and cluster.running() and ids(cluster) == [1, 2, 3]
+
+
+async def test_an_undo_asked_again_after_its_start_failed_does_not_read_as_cut_short(
+    host, cluster, tmp_path
+):
+    """A restore undone whose start failed (the start command refused while `hold` is
+    there): asked again, the undo said the restore "was cut short after it stopped the
+    cluster", which it never was; it now says the undo put the data directory back."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("DELETE FROM orders WHERE id = 3")
+    hold = cluster.root / "hold"
+    start = f"test ! -e {hold} && {_pg_ctl(cluster)} -l {cluster.root}/server.log -w start"
+    strategy = _restore_with(cluster, start=start)
+    config = write_config(tmp_path / "config", host, strategy, host.home("work"))
+    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    hold.touch()
+    ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
+    assert not ok and not cluster.running()
+    hold.unlink()
+
+    ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
+
+    assert ok and cluster.running() and ids(cluster) == [1, 2]
+    events = read_journal(tmp_path / "state" / "incident-restore" / "journal.jsonl").events
+    said = [line for e in events for line in getattr(e.data, "lines", [])]
+    assert not any("cut short" in line for line in said), said
+    assert any(
+        ln.startswith("this incident's undo put the data directory from before back") for ln in said
+    ), said

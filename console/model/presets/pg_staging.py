@@ -57,7 +57,7 @@ else
     echo "kept aside by an earlier incident: $kept (the data directory before that incident's restore)"
   done
   if stopped_cut_short; then
-    echo "this incident's earlier attempt stopped the cluster and was cut short before it replaced the data directory: starting the cluster again first"
+    echo "this incident's earlier attempt stopped the cluster and ended before it replaced the data directory: starting the cluster again first"
     start || exit 3
   fi
   if running; then

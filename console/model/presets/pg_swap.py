@@ -50,11 +50,23 @@ test -d "$stage" || { echo "nothing staged at $stage: the precheck stages the ba
 test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory; undo puts it back" >&2; exit #UNDO_FIRST#; }
 if running; then
   echo was_running=1 >> "$state" && stop || exit 1
+  left="the cluster is stopped: its data directory"; way="undo starts the cluster again"
 else
   echo was_running=0 >> "$state" || exit 1
+  left="the data directory"; way="nothing was changed; once it can be moved, retry"
 fi
-if [ -e "$pgdata" ]; then mv "$pgdata" "$replaced" || exit 1; fi
-mv "$stage" "$pgdata" || exit 1
+# A move refused (permissions, a directory made immutable) leaves the cluster stopped: the
+# last line says where the data is and the way back (the undo starts a cluster left so).
+if [ -e "$pgdata" ] && ! why=$(mv "$pgdata" "$replaced" 2>&1); then
+  printf '%s\n' "$why" >&2
+  echo "$left $pgdata could not be moved aside to $replaced (${why##*: }) and is unchanged; $way" >&2
+  exit 1
+fi
+why=$(mv "$stage" "$pgdata" 2>&1) || {
+  printf '%s\n' "$why" >&2
+  echo "the cluster is stopped: the staged backup could not be moved to $pgdata (${why##*: }); $pgdata is gone, the data directory from before is kept at $replaced: undo puts it back" >&2
+  exit #UNDO_FIRST#
+}
 echo "data directory replaced; the old one is kept at $replaced"
 """
         + unarchived

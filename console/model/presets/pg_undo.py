@@ -9,12 +9,25 @@ from console.model.presets.pgshell import SERVER_PRELUDE
 UNDO = (
     SERVER_PRELUDE
     + """\
-if stopped_cut_short; then
-  echo "this incident's restore was cut short after it stopped the cluster, before it replaced the data directory: starting the cluster again on its own data directory (the backup it staged stays at $stage)"
+# The cluster this incident stopped and has not started again, on the data directory from
+# before: started, and measured.
+start_again() {
+  echo "$1"
   start || { echo "the cluster this incident's restore stopped did not start again ($logs): start it, then check its data" >&2; exit 1; }
   ready || exit 1
   integrity after || exit 1
   exit 0
+}
+if stopped_cut_short; then
+  start_again "this incident's restore stopped the cluster and ended before it replaced the data directory (cut short, or the move refused): starting the cluster again on its own data directory (the backup it staged stays at $stage)"
+fi
+# Undone already (an undo asked again): what is left of it is the start, if that undo's failed.
+if [ ! -e "$replaced" ] && grep -qx undone=1 "$state" 2>/dev/null; then
+  if grep -qx was_running=1 "$state" && ! running; then
+    start_again "this incident's undo put the data directory from before back in $pgdata already; its cluster, running before the restore, is not: starting it"
+  fi
+  echo "nothing to undo: this incident's undo put the data directory from before back in $pgdata already" >&2
+  exit 120
 fi
 test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 120; }
 # Another incident restored over this one since: undoing this one first would put back the
@@ -44,6 +57,8 @@ stays() {
 if running; then stop || stays "the cluster did not stop"; fi
 if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || stays "$pgdata could not be moved aside"; fi
 mv "$replaced" "$pgdata" || { echo "undo stopped halfway: the restored data directory is kept at $undone, the one from before is still at $replaced: move it to $pgdata" >&2; exit 1; }
+# said, so that a later undo or retry does not read this as a restore cut short
+echo undone=1 >> "$state"
 echo "restored to the data directory from before this incident's restore; the restored one is kept at $undone"
 # The last line a failure from here prints: where the data is, which the document keeps.
 back() { echo "the data directory from before this incident's restore is back in $pgdata (the restored one is kept at $undone), but $1" >&2; exit 1; }

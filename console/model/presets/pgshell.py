@@ -262,8 +262,11 @@ kept_aside() {
 }
 # This incident's action cut short (Ctrl-C, the session lost) once it had stopped the
 # cluster, before it moved the data directory aside: that directory is the one from before,
-# its cluster down. The undo and a retry start it again.
-stopped_cut_short() { [ ! -e "$replaced" ] && grep -qx was_running=1 "$state" 2>/dev/null && ! running; }
+# its cluster down. The undo and a retry start it again. Not once undone (`undone=1`): the
+# undo moved the data directory kept aside back, and with it went the sign of a swap.
+stopped_cut_short() {
+  [ ! -e "$replaced" ] && grep -qx was_running=1 "$state" 2>/dev/null && ! grep -qx undone=1 "$state" && ! running
+}
 # Where the server logs: pg_ctl's -l here, else wherever the `start` command sends it
 # (pg_ctlcluster: /var/log/postgresql), which this script cannot read.
 if [ {{start}} = pg_ctl ]; then serverlog="$state.log"; logs="the server logs to $state.log"
