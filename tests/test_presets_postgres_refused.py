@@ -456,8 +456,10 @@ def test_a_mistyped_data_directory_is_refused_before_anything_is_staged(
     nothing to measure before', staged the backup beside the running cluster, and the
     action said 'data directory replaced; the old one is kept at .../dta.replaced-...'
     (there was none) before a second server from the backup failed to bind the port. With
-    bindir auto it read 'pg_ctl not found in PATH: set bindir'. Now the precheck names
-    the path as pgdata's, and nothing is made beside it. So with pgdata a stopped copy
+    bindir auto it read 'pg_ctl not found in PATH: set bindir' (with a pg_ctl on PATH,
+    'pg_controldata not found in /usr/local/bin: set bindir'). Now the precheck names the
+    path as pgdata's, what is not there and the data directories beside it, and nothing is
+    made beside it. So with pgdata a stopped copy
     (walked: a data directory an earlier restore kept aside, completed by the shell), which
     the action replaced before the same failure, the live cluster answering on pg_port."""
     cluster.sql(ORDERS)
@@ -473,6 +475,12 @@ def test_a_mistyped_data_directory_is_refused_before_anything_is_staged(
 
     assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
     assert f"{typo} (pgdata)" in outcome.stdout
+    if bindir != "a stopped copy":  # the key, the value and what is not there, not bindir
+        summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: "))
+        assert summary.endswith(
+            f"— no directory {typo} (pgdata); the data directories beside it: {cluster.pgdata}:"
+            " check the path; to restore where the data directory is gone, create it empty"
+        ), summary
     made = sorted(p.name for p in cluster.root.iterdir() if p.name.startswith("dta"))
     assert made == (["dta"] if bindir == "a stopped copy" else [])
     assert cluster.running() and ids(cluster) == [1, 2, 3]

@@ -44,6 +44,7 @@ else
     exit 3
   fi
   # a mistyped pgdata would get the backup started beside the running cluster
+  test -e "$pgdata" || { no_pgdata; exit 3; }
   if [ ! -f "$pgdata/PG_VERSION" ]; then
     test -d "$pgdata" && test -z "$(ls -A "$pgdata")" || {
       echo "$pgdata (pgdata) is not a PostgreSQL data directory (no PG_VERSION): check the path;" \\

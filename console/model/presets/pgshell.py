@@ -243,7 +243,22 @@ SERVER_PRELUDE = (
     + _FIND_BIN
     % '${ver:+/usr/lib/postgresql/$ver/bin /usr/pgsql-$ver/bin} "$(dirname "$(command -v pg_ctl || echo /none/pg_ctl)")"'
     + """\
-test -n "$bin$ver" || { echo "no PG_VERSION in $pgdata (pgdata) to find the binaries by: check the path, or set bindir" >&2; exit 3; }
+# pgdata mistyped: the key, the value and what is not there, with the data directories
+# beside it to choose from (not those the restores keep aside)
+no_pgdata() {
+  near=$(for d in "${pgdata%/*}"/*; do
+    case $d in *.replaced-* | *.undone-* | *.staged-*) continue ;; esac
+    if [ -f "$d/PG_VERSION" ]; then echo "$d"; fi
+  done | head -n 3 | paste -s -d ' ' -)
+  echo "no directory $pgdata (pgdata)${near:+; the data directories beside it: $near}: check the path;" \\
+    "to restore where the data directory is gone, create it empty" >&2
+}
+# bindir auto reads the version in pgdata: a pgdata not there is said as such, before the
+# binaries PATH would give (a pg_ctl there, without the rest: "pg_controldata not found")
+if [ -z "$ver" ] && [ {{bindir}} = auto ]; then
+  test -d "$pgdata" || { no_pgdata; exit 3; }
+  test -n "$bin" || { echo "$pgdata (pgdata) has no PG_VERSION to find the binaries by (bindir auto): check the path, or set bindir" >&2; exit 3; }
+fi
 """
     + _CONNECT % "pg_ctl pg_controldata postgres psql pg_isready"
     + LOCKS_BOUNDED
