@@ -56,6 +56,17 @@ params = [
 """
 
 
+def _restoring(config: Path, tmp_path: Path, incident: str) -> Conductor:
+    """An incident on db, its strategy the restore, as the console opens one."""
+    settings = load_settings(config)
+    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
+    conductor.open_incident(incident, incident)
+    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "test")
+    conductor.select(["db"])
+    conductor.choose_strategy("restore", {})
+    return conductor
+
+
 async def _cut_short(conductor: Conductor, cluster: pg.Cluster) -> None:
     """Run the restore and abort it once its action has stopped the cluster (bounded)."""
     run = asyncio.create_task(conductor.run_step("restore", only_hosts=["db-1"]))
@@ -76,12 +87,7 @@ async def test_a_restore_cut_short_after_the_stop_starts_the_cluster_again(host,
     hold = cluster.root / "hold"
     hold.touch()
     config = write_config(tmp_path / "config", host, _restore(cluster, hold), host.home("work"))
-    settings = load_settings(config)
-    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
-    conductor.open_incident("cut short", "inc-cut-short")
-    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "test")
-    conductor.select(["db"])
-    conductor.choose_strategy("restore", {})
+    conductor = _restoring(config, tmp_path, "inc-cut-short")
     try:
         await _cut_short(conductor, cluster)
         assert not cluster.running()
@@ -102,33 +108,43 @@ async def test_a_restore_cut_short_after_the_stop_starts_the_cluster_again(host,
         conductor.recorder.close()
 
 
-async def test_a_move_refused_once_the_cluster_stopped_says_so_and_the_undo_starts_it(
+async def test_a_move_refused_once_the_cluster_stopped_says_so_and_a_retry_starts_it(
     host, cluster, tmp_path
 ):
     """The parent of the data directory made read-only once the action stopped the cluster:
-    the `mv` failed and the run ended on mv's own line, nothing saying the cluster was down."""
+    the `mv` failed and the run ended on mv's own line, nothing saying the cluster was down;
+    a retry, refused by its precheck (the parent not writable), left it down unsaid."""
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
     stop = f"{_pg_ctl(cluster)} -m fast -w stop && chmod a-w {cluster.root}"
     config = write_config(
         tmp_path / "config", host, _restore_with(cluster, stop=stop), host.home("work")
     )
+    conductor = _restoring(config, tmp_path, "inc-ro")
     try:
-        outcome = run_console(config, tmp_path / "state", "restore")
-    finally:
-        cluster.root.chmod(0o755)  # as the commander would, before the undo
-    assert outcome.returncode == 1 and outcome.failed_stage() == "action"
-    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
-    replaced = f"{cluster.pgdata}.replaced-{outcome.incident}"
-    assert summary.endswith(
-        f"— the cluster is stopped: its data directory {cluster.pgdata} could not be moved"
-        f" aside to {replaced} (Permission denied) and is unchanged; undo starts the cluster"
-        " again"
-    ), summary
-    assert not cluster.running()
+        assert not await conductor.run_step("restore")
+        events = conductor.recorder.events
+        [failed] = [e.data for e in events if getattr(e.data, "failure", None)]
+        said = [
+            ln for e in events if getattr(e.data, "stream", "") == "stderr" for ln in e.data.lines
+        ]
+        assert failed.stage == "action" and not cluster.running()
+        assert said[-1] == (
+            f"the cluster is stopped: its data directory {cluster.pgdata} could not be moved"
+            f" aside to {cluster.pgdata}.replaced-inc-ro (Permission denied) and is unchanged;"
+            " undo starts the cluster again"
+        ), said
 
-    ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
-    assert ok and cluster.running() and ids(cluster) == [1, 2, 3]
+        assert not await conductor.run_step("restore", only_hosts=["db-1"])  # still read-only
+        assert cluster.running() and ids(cluster) == [1, 2, 3]
+    finally:
+        cluster.root.chmod(0o755)
+        logs = [ln for e in conductor.recorder.events for ln in getattr(e.data, "lines", [])]
+        for line in logs:  # the server's log, made where it could be
+            if line.startswith(f"{cluster.root} is not writable: the server logs to /"):
+                Path(line.rsplit(" ", 1)[1]).unlink()
+        await conductor.shutdown()
+        conductor.recorder.close()
 
 
 async def test_an_undo_asked_again_after_its_start_failed_does_not_read_as_cut_short(

@@ -37,6 +37,11 @@ if [ -e "$replaced" ]; then
   sed -n 's/^before=//p' "$state"
   again=1
 else
+  # first, before any refusal: a retry refused would leave the cluster down, unsaid
+  if stopped_cut_short; then
+    echo "this incident's earlier attempt stopped the cluster and ended before it replaced the data directory: starting the cluster again first"
+    start || exit 3
+  fi
   # a data directory the login user cannot read hides its cluster: pg_ctl status says
   # "not running" of a server that runs as its owner, and PG_VERSION looks absent
   if [ -e "$pgdata" ] && ! { [ -r "$pgdata" ] && [ -x "$pgdata" ]; }; then
@@ -57,10 +62,6 @@ else
   kept_aside | while read -r kept; do
     echo "kept aside by an earlier incident: $kept (the data directory before that incident's restore)"
   done
-  if stopped_cut_short; then
-    echo "this incident's earlier attempt stopped the cluster and ended before it replaced the data directory: starting the cluster again first"
-    start || exit 3
-  fi
   if running; then
     if [ {{stop}} = pg_ctl ] && [ ! -O "$pgdata" ]; then
       echo "the cluster belongs to another user than $(id -un): log in as its owner or set stop and start" >&2

@@ -289,7 +289,13 @@ else serverlog=; logs="the server logs where the start command sends it"; fi
 log_tail() { if [ -n "$serverlog" ]; then echo "$1; its log ends:" >&2; tail -n 20 "$serverlog" >&2; else echo "$1 ($logs)" >&2; fi; }
 start() {
   if [ {{start}} = pg_ctl ]; then
-    "$bin/pg_ctl" -D "$pgdata" -l "$state.log" -w -t {{wait_seconds}} start >/dev/null
+    # a parent made read-only (why a move aside failed) has no room for a new log beside it
+    if ! true 2>/dev/null >> "$serverlog"; then  # `:`, a special builtin, would end the script
+      serverlog=$(mktemp "${TMPDIR:-/tmp}/${state##*/}.log.XXXXXX") || return 1
+      logs="the server logs to $serverlog"
+      echo "${pgdata%/*} is not writable: $logs"
+    fi
+    "$bin/pg_ctl" -D "$pgdata" -l "$serverlog" -w -t {{wait_seconds}} start >/dev/null
   else
     sh -c {{start}} || { log_tail "the cluster did not start: the start command '"{{start}}"' exited $?"; return 1; }
   fi || { log_tail "the cluster did not start"; return 1; }
