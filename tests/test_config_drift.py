@@ -52,16 +52,20 @@ def test_a_changed_secret_is_said_changed_never_shown(tmp_path: Path) -> None:
     procedure = config / "procedure.toml"
     text = procedure.read_text()
     procedure.write_text(text + PAGER.format(OLD_KEY))
+    (config / "console.toml").write_text('[redact]\nvalues = ["Pw-4f9c2e77"]\n')
     drift = Drift(config, read_files(config))
     procedure.write_text(text + PAGER.format(NEW_KEY))
+    (config / "console.toml").write_text('[redact]\nvalues = ["Qx-8d1b3a55"]\n')
     strategies = config / "strategies.toml"  # a value that holds the new key: masked too
     ours = strategies.read_text()
     assert ours.count('default = "registry.demo/db"') == 1
     strategies.write_text(ours.replace("registry.demo/db", f"reg/{NEW_KEY}"))
     said = " ".join(drift.notice())
-    assert "channels.oncall.routing_key: «redacted» → «redacted»" in said, said
+    # said as a resume says it (test_config_secrets_sshd), as is console.toml's
+    assert "channels.oncall.routing_key: secret changed" in said, said
+    assert "redact.values: secret changed" in said, said
     assert '"registry.demo/db" → "reg/«redacted»"' in said, said
-    for key in (OLD_KEY, NEW_KEY):
+    for key in (OLD_KEY, NEW_KEY, "Pw-4f9c2e77", "Qx-8d1b3a55"):
         assert key[:8] not in said, said
     # broken now (its new key unknown to any loaded configuration): masked all the same
     procedure.write_text(text + PAGER.format(NEW_KEY) + 'retries = "lots"\n')

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from console.engine.config_opened import hosts_digest, masked_digest, parsed_toml
-from console.engine.config_secrets import written_secrets
-from console.journal.redact import MASK, Redactor, settings_redactor
+from console.engine.config_secrets import SECRET_CHANGED, written_secrets
+from console.journal.redact import Redactor, settings_redactor
 from console.model.ansible.load import Seen, inventory_path, with_ansible_hosts
 from console.model.files import FILES
 from console.model.loading import ABSENT, load_settings, read_files
@@ -96,9 +96,11 @@ def _named(items: list[Any]) -> dict[str, Any] | None:
 
 
 def _secret(path: str) -> bool:
-    """A channel's secret: `channels.oncall.routing_key`, `channels.hook.headers.X`."""
+    """A channel's secret (`channels.oncall.routing_key`, `channels.hook.headers.X`), or
+    console.toml's redacted values (`redact.values`)."""
     parts = path.split(".")
-    return parts[0] == "channels" and any(key in parts[2:] for key in SECRET_KEYS)
+    channel = parts[0] == "channels" and any(key in parts[2:] for key in SECRET_KEYS)
+    return channel or path == "redact.values"
 
 
 def kept_by_incident(changes: list[str], chosen: Chosen) -> list[str]:
@@ -134,10 +136,10 @@ def differences(
         return found
     if before == after:
         return []
+    if _secret(at):  # said as the incident's opening says it (config_secrets.py)
+        return [f"{at}: {SECRET_CHANGED}"]
     if isinstance(before, dict | list) or isinstance(after, dict | list):
         return [f"{at} changed"]
-    if _secret(at):
-        return [f"{at}: {MASK} → {MASK}"]
     return [f"{at}: {_change(_shown(before, mask), _shown(after, mask))}"]
 
 

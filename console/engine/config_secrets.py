@@ -26,6 +26,7 @@ from console.model.events import Event
 from console.model.files import FILES
 from console.model.loading import ABSENT
 
+SECRET_CHANGED = "secret changed"  # where one did: never its value
 KEY_NAME = "config-secrets.key"  # beside journal.jsonl
 KEY_SIZE = 32
 DIGITS = 32  # of each HMAC-SHA256 recorded: 128 bits
@@ -143,5 +144,5 @@ def secrets_changed(
     for name, keys in recorded.items():
         for where, then in keys.items():
             if (after := now.get(name, {}).get(where)) is not None and after != sorted(then):
-                found.setdefault(name, []).append(f"{where}: secret changed")
+                found.setdefault(name, []).append(f"{where}: {SECRET_CHANGED}")
     return found, ""
