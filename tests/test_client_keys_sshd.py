@@ -80,12 +80,24 @@ def _agent_holding(tmp_path: Path, key: Path) -> Iterator[Path]:
         yield sock
 
 
+def _served_by_the_agent(tmp_path: Path, home: Path, config: Path) -> None:
+    """With the key in an ssh-agent, check-config says nothing of it and exec logs in."""
+    with _agent_holding(tmp_path, home / ".ssh" / "id_ed25519") as sock:
+        checked = _run("check-config", str(config), home=home, tmp_path=tmp_path, agent=str(sock))
+        assert checked.returncode == 0 and "keys for" not in checked.stderr, checked.stderr
+        exec_ = ["exec", "--config", str(config), "--systems", "web", "echo logged in"]
+        ran = _run(*exec_, home=home, tmp_path=tmp_path, agent=str(sock))
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout == "web-1: logged in\n"
+
+
 @pytest.mark.sshd
-@pytest.mark.parametrize("name_it", [True, False], ids=["IdentityFile", "OpenSSH's default"])
-def test_a_passphrase_protected_key_is_said_not_offered_and_serves_from_the_agent(
-    sshd_server, tmp_path, name_it
+def test_a_passphrase_protected_default_key_is_said_not_offered_and_serves_from_the_agent(
+    sshd_server, tmp_path
 ):
-    home, config = _setup(sshd_server, tmp_path, "~/.ssh/id_ed25519", name_it)
+    """OpenSSH's default ~/.ssh/id_ed25519, named nowhere: a warning, and the login says
+    why it failed."""
+    home, config = _setup(sshd_server, tmp_path, "~/.ssh/id_ed25519", False)
     base = ["exec", "--config", str(config), "--systems", "web"]
 
     checked = _run("check-config", str(config), home=home, tmp_path=tmp_path)
@@ -106,12 +118,47 @@ def test_a_passphrase_protected_key_is_said_not_offered_and_serves_from_the_agen
     assert f"; no ssh-agent answers at $SSH_AUTH_SOCK ({gone}: " in stale.stderr, stale.stderr
     assert sshd_server.server.accepted_connections() == 0
 
-    with _agent_holding(tmp_path, home / ".ssh" / "id_ed25519") as sock:
-        checked = _run("check-config", str(config), home=home, tmp_path=tmp_path, agent=str(sock))
-        assert checked.returncode == 0 and "keys for" not in checked.stderr, checked.stderr
-        ran = _run(*base, "echo logged in", home=home, tmp_path=tmp_path, agent=str(sock))
-        assert ran.returncode == 0, ran.stderr
-        assert ran.stdout == "web-1: logged in\n"
+    _served_by_the_agent(tmp_path, home, config)
+
+
+# check-config's line, and run's and exec's refusal, for web-1's key named in ssh_config
+KEYLESS = (
+    "web-1: ~/.ssh/config:5: IdentityFile ~/.ssh/id_ed25519 (passphrase-protected: the"
+    " console asks for no passphrase), and {agent}: this key cannot be used without an"
+    " ssh-agent, no key to log in with; ssh-add it to an ssh-agent, or name a key that loads\n"
+)
+RUN = ["--systems", "web", "--strategy", "version-rollback", "--trigger", "user-impact"]
+
+
+@pytest.mark.sshd
+def test_a_passphrase_protected_key_named_in_ssh_config_refuses_a_run_before_it_opens(
+    sshd_server, tmp_path
+):
+    """Walked (helper-271): IdentityFile ~/.ssh/id_ed25519 (a passphrase) in ~/.ssh/config,
+    no ssh-agent: check-config gave a warning, exit 0, and run opened an incident and failed
+    every host 'Permission denied'. Now said at the file and line, an error where no host
+    of a system could log in; run and exec refuse before anything is recorded or dialled."""
+    home, config = _setup(sshd_server, tmp_path, "~/.ssh/id_ed25519", True)
+    system = {"name": "web", "strategies": ["version-rollback"], "hosts": [{"name": "web-1"}]}
+    (config / "inventory.toml").write_text(tomli_w.dumps({"systems": [system]}))
+    unset = KEYLESS.format(agent="no ssh-agent ($SSH_AUTH_SOCK unset)")
+
+    checked = _run("check-config", str(config), home=home, tmp_path=tmp_path)
+    assert checked.returncode == 2 and "error: " + unset in checked.stderr, checked.stderr
+    assert "keys for" not in checked.stderr, checked.stderr  # said once
+    run = ["run", "--config", str(config), *RUN, "--reason", "x", "--yes"]
+    refused = _run(*run, home=home, tmp_path=tmp_path)
+    assert refused.returncode == 2 and unset in refused.stderr, refused.stderr
+    assert not list(tmp_path.glob("state/incidents/*")), "an incident was opened"
+    # An agent socket left from an older session (a reattached tmux) is no agent.
+    gone = str(tmp_path / "gone.sock")
+    exec_ = ["exec", "--config", str(config), "--systems", "web"]
+    stale = _run(*exec_, "true", home=home, tmp_path=tmp_path, agent=gone)
+    assert stale.returncode == 2, stale.stderr
+    assert f", and no ssh-agent answers at $SSH_AUTH_SOCK ({gone}: " in stale.stderr
+    assert sshd_server.server.accepted_connections() == 0
+
+    _served_by_the_agent(tmp_path, home, config)
 
 
 @pytest.mark.sshd
@@ -120,15 +167,15 @@ def test_an_identity_file_typo_in_ssh_config_is_named(sshd_server, tmp_path):
     base = ["exec", "--config", str(config), "--systems", "web"]
 
     checked = _run("check-config", str(config), home=home, tmp_path=tmp_path)
-    assert checked.returncode == 0, checked.stderr
+    assert checked.returncode == 2, checked.stderr
     assert (
-        "warning: keys for web-1: no key to log in with here: ~/.ssh/id_ed2551 (no such file);"
-        " no ssh-agent ($SSH_AUTH_SOCK unset)\n"
+        "error: web-1: ~/.ssh/config:5: IdentityFile ~/.ssh/id_ed2551 (no such file), and no"
+        " ssh-agent ($SSH_AUTH_SOCK unset): this key cannot be used without an ssh-agent, no"
+        " key to log in with; ssh-add it to an ssh-agent, or name a key that loads\n"
     ) in checked.stderr
     refused = _run(*base, "true", home=home, tmp_path=tmp_path)
-    assert "; keys offered: none; not offered: ~/.ssh/id_ed2551 (no such file); no" in (
-        refused.stderr
-    )
+    assert refused.returncode == 2, refused.stderr
+    assert ": IdentityFile ~/.ssh/id_ed2551 (no such file), and no ssh-agent" in refused.stderr
     # With an agent answering, the key may come from it: the typo alone is said.
     with _agent_holding(tmp_path, home / ".ssh" / "id_ed25519") as sock:
         checked = _run("check-config", str(config), home=home, tmp_path=tmp_path, agent=str(sock))

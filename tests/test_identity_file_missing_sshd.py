@@ -47,7 +47,12 @@ def test_a_named_key_that_is_not_there_is_not_replaced_by_the_default_one(
 ) -> None:
     (tmp_path / "ssh_config").write_text("Host app-2\n  IdentityFile ~/.ssh/nosuchkey\n")
     checked = fleet.cli("check-config")
-    said = "keys for app-2: no key to log in with here: ~/.ssh/nosuchkey (no such file)"
+    # app-1 logs in: a warning, at the file and line naming the key
+    said = (
+        f"warning: app-2: {tmp_path / 'ssh_config'}:2: IdentityFile ~/.ssh/nosuchkey (no such"
+        " file), and no ssh-agent ($SSH_AUTH_SOCK unset): this key cannot be used without an"
+        " ssh-agent, no key to log in with; "
+    )
     assert said in checked.stderr, checked.stderr
 
     result = fleet.cli("exec", "--systems", "app", "true")

@@ -67,10 +67,11 @@ def check_config(args: argparse.Namespace) -> int:
     noted: dict[str, list[str]] = {}
     key_notes = _key_notes(settings.inventory)
     keyed: dict[str, list[str]] = {}
+    keyless = _keyless(settings.inventory, found)  # said below, with the file and line
     for route in found:
         for note in route.notes:
             noted.setdefault(note, []).append(route.host)
-        for note in key_notes(route.dest):
+        for note in key_notes(route.dest) if route.host not in keyless.hosts else ():
             keyed.setdefault(note, []).append(route.host)
     for said, found_notes in (("ssh_config", noted), ("keys", keyed)):
         for note, hosts in found_notes.items():
@@ -92,7 +93,9 @@ def check_config(args: argparse.Namespace) -> int:
     unroutable = [r for r in found if r.error]
     for route in unroutable:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
-    if unroutable:
+    for line in keyless.lines:  # an error where a system has no host that could log in
+        print(f"{'error' if keyless.refused else 'warning'}: {line}", file=sys.stderr)
+    if unroutable or keyless.refused:
         return EXIT_USAGE
     if reached := _drills_reach_production(settings):  # as `drill` refuses it
         for line in reached:
@@ -124,6 +127,15 @@ def _open_files(found) -> list[str]:
     hops = {hop for route in found if route.dest is not None for hop in route.dest.hops}
     said = too_few_for(len(found) + len(hops))
     return [said] if said else []
+
+
+def _keyless(inventory, found):
+    """The logins bound to fail: keys named in ssh_config alone, none of them loading,
+    with no ssh-agent (as run refuses them: engine/routes.py)."""
+    from console.engine.client_keys import config_keyless
+
+    system_of = {h.name: s.name for s in inventory.systems for h in s.hosts}
+    return config_keyless((r.host, system_of[r.host], r.dest) for r in found if r.dest)
 
 
 def _key_notes(inventory):

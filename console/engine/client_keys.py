@@ -8,9 +8,12 @@ from __future__ import annotations
 import functools
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from console.engine.destination import Destination
 
 # OpenSSH's default identities, as asyncssh tries them when nothing names a key (its own
 # list, private to it: the ones it can load).
@@ -156,6 +159,68 @@ def _no_key(
     news = [text for name, state, text in skipped if state == PASSPHRASE or name not in named]
     agent = agent_problem() if news and not offered else None
     return f"no key to log in with{to} here: {', '.join(news)}; {agent}" if agent else None
+
+
+class Keyless(NamedTuple):
+    """Logins bound to fail for want of a key: a line for each list of keys (its files
+    and lines, and the hosts: 5 at most), the hosts, and whether a system has no host that
+    could log in."""
+
+    lines: list[str]
+    hosts: set[str]
+    refused: bool
+
+
+def config_keyless(hosts: Iterable[tuple[str, str, Destination]]) -> Keyless:
+    """The logins bound to fail for want of a key, of `hosts` (name, system, where it
+    goes): a host, or a jump host on its way, whose keys are all named by ssh_config's
+    IdentityFile and none loads (a passphrase, a file not there), while no ssh-agent
+    answers. Each list of keys is read once; nothing is connected."""
+    from console.model.waves import named_some
+
+    agent = agent_problem()
+    if agent is None:
+        return Keyless([], set(), False)
+    said: dict[tuple[tuple[str, str, int], ...], str | None] = {}
+    keyless: dict[str, list[str]] = {}
+    logs_in: dict[str, bool] = {}  # by system: whether a host of it could log in
+    for host, system, dest in hosts:
+        why = None
+        for hop in (*dest.hops, dest):
+            if not hop.key_lines or len(hop.key_lines) < len(hop.identity_files):
+                continue  # a key named elsewhere too: preflight's, or the login's, to say
+            if hop.key_lines not in said:
+                said[hop.key_lines] = _unusable(hop.key_lines, agent)
+            if why := said[hop.key_lines]:
+                why = (f"jump host {hop.alias}: " if hop is not dest else "") + why
+                break
+        if why:
+            keyless.setdefault(why, []).append(host)
+        logs_in[system] = logs_in.get(system, False) or why is None
+    lines = [f"{named_some(named, 5)}: {why}" for why, named in keyless.items()]
+    return Keyless(
+        lines, {h for named in keyless.values() for h in named}, not all(logs_in.values())
+    )
+
+
+def _unusable(key_lines: tuple[tuple[str, str, int], ...], agent: str) -> str | None:
+    """`~/.ssh/config:6: IdentityFile ~/.ssh/k (passphrase-protected: ...), and no
+    ssh-agent ...: this key cannot be used ...` where none of the keys loads; None where
+    one does."""
+    found = []
+    for path, named_in, line in key_lines:
+        state = key_file_state(Path(path))
+        if state is None:
+            return None
+        if state == PASSPHRASE:
+            state += ": the console asks for no passphrase"
+        found.append(f"{_short(named_in)}:{line}: IdentityFile {_short(path)} ({state})")
+    one = len(found) == 1
+    return (
+        f"{'; '.join(found)}, and {agent}: {'this key' if one else 'these keys'} cannot be"
+        f" used without an ssh-agent, no key to log in with; ssh-add {'it' if one else 'one'}"
+        " to an ssh-agent, or name a key that loads"
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -85,6 +85,8 @@ class Destination(NamedTuple):
     keepalive_interval: float = 15.0
     keepalive_count_max: int = 3
     notes: tuple[str, ...] = ()  # said once per route; the same for the same destination
+    # Each key named by ssh_config's IdentityFile: (its path, the file and line naming it)
+    key_lines: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def endpoint(self) -> str:
@@ -216,7 +218,12 @@ class Resolver:
             direct = get("ProxyCommand", _UNSET) is not _UNSET  # ProxyCommand, even `none`
             if not hop and d.jump_host and not direct:
                 jump_spec = None if d.jump_host.lower() == "none" else d.jump_host
-        identity = [*preset.identity_files, *(get("IdentityFile") or [])] or d.identity_files
+        named = get("IdentityFile") or []
+        identity = [*preset.identity_files, *named] or d.identity_files
+        at: dict[str, tuple[str, int]] = getattr(config, "identity_at", dict)()  # ssh_config's
+        key_lines = [
+            (p, *at[raw]) for raw, p in zip(named, _paths(named, home), strict=True) if raw in at
+        ]
         user_known = get("UserKnownHostsFile")
         if user_known is None:
             user_known = [d.known_hosts] if d.known_hosts else DEFAULT_USER_KNOWN_HOSTS
@@ -249,6 +256,7 @@ class Resolver:
             keepalive_interval=float(get("ServerAliveInterval", d.keepalive_interval)),
             keepalive_count_max=int(get("ServerAliveCountMax", 3)),
             notes=tuple(notes),
+            key_lines=tuple(key_lines),
         )
 
     def _jump_chain(self, spec: str, seen: Seen) -> Destination:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from console.engine.client_keys import config_keyless
 from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.errors import ProcedureError
 from console.engine.ssh import SshPool
@@ -73,12 +74,16 @@ def refuse_unroutable(pool: SshPool, inventory: Inventory, hosts: list[str]) -> 
     """Refuse (bad configuration, exit status 2) the hosts whose route cannot be followed
     (an ssh_config ssh refuses, a ProxyJump loop), before any incident is recorded or host
     dialled, one line each as check-config and the dry runs say them; resolved by `pool`,
-    which dials them next from the same resolution."""
-    unroutable = []
+    which dials them next from the same resolution. So too a system none of whose hosts
+    could log in: the keys ssh_config names, none loading, with no ssh-agent."""
+    unroutable, found = [], []
     for target in targets_for(inventory, hosts):
         try:
-            pool.destination(target)
+            found.append((target.name, target.system, pool.destination(target)))
         except RouteError as exc:
             unroutable.append(f"{target.name}: {exc}")
     if unroutable:
         raise ProcedureError("\nerror: ".join(unroutable))
+    keyless = config_keyless(found)
+    if keyless.refused:  # a system none of whose hosts could log in
+        raise ProcedureError("\nerror: ".join(keyless.lines))

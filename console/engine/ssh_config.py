@@ -63,6 +63,8 @@ class OpenSshConfig(SSHClientConfig):
         self._options.update(seed)
         # (file, line, option) of each option read for this host that the console does not use
         self.ignored: list[tuple[str, int, str]] = []
+        # Each IdentityFile read for this host, as written: the file and line naming it first
+        self.identity_lines: dict[str, tuple[str, int]] = {}
         self._ignore_unknown: str | None = None
 
     def parse(self, path: Path) -> None:
@@ -141,6 +143,17 @@ class OpenSshConfig(SSHClientConfig):
             elif isinstance(value, str):
                 self._options[option] = self._expand_val(value)
 
+    def _identity_file(self, option: str, args: list[str]) -> None:
+        """asyncssh's, each key's file and line kept: a key that cannot serve is said
+        where it was named (check-config, and the refusal of a login bound to fail)."""
+        if args and args[0].lower() != "none":
+            self.identity_lines.setdefault(args[0], (str(self._path), self._line_no))
+        SSHConfig._append_string(self, option, args)
+
+    def identity_at(self) -> dict[str, tuple[str, int]]:
+        """The file and line naming each IdentityFile, by its %-expanded value."""
+        return {self._expand_val(raw): at for raw, at in self.identity_lines.items()}
+
     def _set_proxy(self, option: str, args: list[str]) -> None:
         """As OpenSSH (checked with `ssh -G`): the first of the two found wins, except
         that `ProxyJump none` does not stop a later ProxyCommand."""
@@ -177,6 +190,7 @@ class OpenSshConfig(SSHClientConfig):
         **SSHClientConfig._handlers,
         "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool),
         "stricthostkeychecking": ("StrictHostKeyChecking", SSHConfig._set_bool_or_str),
+        "identityfile": ("IdentityFile", _identity_file),
         "proxyjump": ("ProxyJump", _set_proxy),
         "proxycommand": ("ProxyCommand", _set_proxy),
         "host": ("Host", _match_host),
