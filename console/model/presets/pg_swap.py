@@ -58,12 +58,12 @@ fi
 # A move refused (permissions, a directory made immutable) leaves the cluster stopped: the
 # last line says where the data is and the way back (the undo starts a cluster left so).
 if [ -e "$pgdata" ] && ! why=$(mv "$pgdata" "$replaced" 2>&1); then
-  printf '%s\n' "$why" >&2
+  echo "$why" >&2
   echo "$left $pgdata could not be moved aside to $replaced (${why##*: }) and is unchanged; $way" >&2
   exit 1
 fi
 why=$(mv "$stage" "$pgdata" 2>&1) || {
-  printf '%s\n' "$why" >&2
+  echo "$why" >&2
   echo "the cluster is stopped: the staged backup could not be moved to $pgdata (${why##*: }); $pgdata is gone, the data directory from before is kept at $replaced: undo puts it back" >&2
   exit #UNDO_FIRST#
 }
