@@ -13,6 +13,7 @@ from console.engine.plan import check_params
 from console.engine.resolving import DRILL_NAMING, resolve_unattended
 from console.engine.walk import RUNNABLE, accept_keys, confirm_waves_as
 from console.engine.watcher import Watcher, record_firing, with_others
+from console.journal.describe import notified_lines
 from console.model.drill_verdict import judge
 from console.model.drills import DrillOutcome, Part, Scenario, Scope
 from console.model.events import Kind
@@ -150,7 +151,13 @@ async def run_scenario(
         verdict = {**verdict, "findings": [not_started, *verdict["findings"]]}
     recorder.record(Kind.DRILL_JUDGED, **verdict)
     close_drill(conductor, DrillOutcome(verdict["outcome"]), setup, aborted, not_started)
-    return verdict
+    return {**verdict, "undelivered": undelivered(conductor)}
+
+
+def undelivered(conductor: Conductor) -> list[str]:
+    """Each status update or page of the drill that did not arrive, a line each: the drill
+    tests that people are told too, though a channel's warning does not fail it."""
+    return [line.strip() for line in notified_lines(conductor.recorder.events)]
 
 
 def close_drill(
@@ -259,10 +266,13 @@ async def roll_back(conductor: Conductor, scenario: Scenario) -> tuple[bool, str
     procedure, plan = conductor.settings.procedure, scenario.plan
     confirm_waves_as(conductor, "the drill")
     conductor.choose_strategy(plan[0].strategy, plan[0].params, _subset(conductor, plan[0]))
+    ok, not_started = True, ""
     for step in procedure.steps:
         if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
             break
         wanted = step.kind in (StepKind.STRATEGY, StepKind.PROBE)
+        if not ok and (step.kind is not StepKind.NOTIFY or scenario.scope is Scope.STRATEGY):
+            continue  # after a failure only the status updates go, as a run's: people hear
         if scenario.scope is Scope.STRATEGY and not wanted:
             conductor.skip(step.id, SCOPE_SKIP)
         elif step.kind is StepKind.MANUAL:
@@ -271,17 +281,15 @@ async def roll_back(conductor: Conductor, scenario: Scenario) -> tuple[bool, str
             continue  # a step of another system's strategy: skipped, saying why
         elif len(plan) > 1 and wanted and not step.strategy:
             ok, not_started = await _by_part(conductor, step.id, scenario)
-            if not ok:
-                return False, not_started
         elif step.kind is StepKind.STRATEGY and (
             not_started := await resolve_unattended(conductor, step.id, naming=DRILL_NAMING)
         ):
-            return False, not_started
+            ok = False
         elif conductor.runner.aborted:  # while its hosts were asked: the step's run would
             break  # clear it, and send what the abort stopped
-        elif step.kind in RUNNABLE and not await conductor.run_step(step.id):
-            return False, ""
-    return not conductor.runner.aborted, ""
+        elif step.kind in RUNNABLE and not await conductor.run_step(step.id, out_of_order=not ok):
+            ok = False
+    return ok and not conductor.runner.aborted, not_started
 
 
 async def _by_part(conductor: Conductor, step_id: str, scenario: Scenario) -> tuple[bool, str]:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from console.engine.notify_closed import closed_said
 from console.model.events import Event, Kind
 from console.model.notify_kinds import ChannelKind
 from console.model.payloads import IncidentClosed
@@ -54,6 +55,7 @@ class Repeats:
             return  # nothing runs to send it (a read-only look at the journal)
         closed = event.data if isinstance(event.data, IncidentClosed) else None
         said = (closed and closed.label) or self.notifier.state.outcome or "closed"
+        said = closed_said(self.notifier.state, said)  # a drill's: its verdict too
         # One still being retried stops here, journalled as cut: the close's update says
         # more, and comes after it.
         self.cut = "the incident closed (its close's update goes out instead)"

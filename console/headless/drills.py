@@ -17,6 +17,7 @@ from console.engine.drill import (
     drill_systems,
     run_scenario,
     title_of,
+    undelivered,
 )
 from console.engine.errors import LockRefused
 from console.engine.host_trust import HostKeys, check_host_keys
@@ -46,6 +47,7 @@ from console.journal.drill_text import (
 from console.journal.drills import Unreadable, read_drills, uncounted
 from console.journal.files import JOURNAL_NAME
 from console.journal.outcomes import host_summary
+from console.journal.results import notifications
 from console.model.clock import SystemClock
 from console.model.drill_schedule import (
     DrillRun,
@@ -133,6 +135,10 @@ async def _drill_once(
         kept = conductor.locks_kept  # hosts left unknown on your own fleet: their locks stay
         return {
             **verdict,
+            "closed": conductor.state.outcome_label,  # as `run --json` has them: how it
+            "params": dict(conductor.state.params),  # closed, the values chosen last, and
+            "notifications": notifications(conductor.state),  # each update's fate
+            "undelivered": undelivered(conductor),  # the close's update too, by now
             "hosts": hosts,
             "journal": str(recorder.path),
             "incident": incident_id,

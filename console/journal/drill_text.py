@@ -167,6 +167,8 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             f"  left       {entry.get('title')} ran on {hosts}: the drill does not undo the"
             " procedure's own steps"
         )
+    for line in verdict.get("undelivered", []):  # not a finding: a channel's warning
+        lines.append(f"  notified   {line}")
     for finding in verdict.get("findings", []):
         lines.append(f"  ✘ {finding}")
     return lines
