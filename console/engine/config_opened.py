@@ -66,7 +66,8 @@ def masked_text(text: str, mask: Mask) -> str:
         masked = mask(value)
         return token if masked == value else json.dumps(masked, ensure_ascii=False)
 
-    return STRING.sub(string, mask(text))
+    masked = mask(text)
+    return STRING.sub(string, masked) if "\\" in masked else masked  # no escape: as it is
 
 
 def masked_digest(data: bytes | str, mask: Mask) -> str:
