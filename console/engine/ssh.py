@@ -179,8 +179,9 @@ class SshPool:
         try:
             ended = await remote.execute(self, running, target, command, limit, emit, handle, cut)
             if self._dialer is not None and self._dialer.drops:  # said once, by its first command
-                drops = self._dialer.drops.pop(self.destination(target), 0)
-                return ended._replace(logins_dropped=drops)
+                with contextlib.suppress(RouteError):  # no route: never dialled
+                    drops = self._dialer.drops.pop(self.destination(target), 0)
+                    return ended._replace(logins_dropped=drops)
             return ended
         finally:
             if self.one_command and (conn := self._connections.pop(target.name, None)):
