@@ -24,6 +24,7 @@ import pytest
 from console.journal.describe import describe
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.ui.screens.execution_rows import output_lines
 from tests import sshd as sshd_mod
 from tests.ssh_homes import ssh_home
 from tests.test_cli_ssh import cli, config_dir
@@ -125,3 +126,6 @@ def test_a_login_its_bastion_dropped_is_tried_again(behind_bastion, tmp_path):
         r" command first, MaxStartups: tried again, nothing had been sent\)",
         describe(said),
     ), describe(said)
+    # the console's output pane says it too, below the command's end
+    shown = output_lines(said, said.where.step, "svc-1", "k")
+    assert shown == ["✔ run: exit 0", "  " + describe(said).partition(" (")[2][:-1]], shown

@@ -160,11 +160,17 @@ def resolved(d: StrategyResolved, e: Event) -> str:
 
 
 def result(d: CommandResult, e: Event) -> str:
-    return _result(d) + (
-        f" (its bastion had dropped {d.logins_dropped} login(s) of its proxy command first,"
-        " MaxStartups: tried again, nothing had been sent)"
-        if d.logins_dropped
-        else ""
+    return _result(d) + (f" ({said})" if (said := logins_dropped(d)) else "")
+
+
+def logins_dropped(d: CommandResult) -> str:
+    """`its bastion had dropped 2 login(s) ...` of a command whose host's login its bastion
+    dropped and was tried again (else nothing): the timeline's line, the output pane's."""
+    if not d.logins_dropped:
+        return ""
+    return (
+        f"its bastion had dropped {d.logins_dropped} login(s) of its proxy command first,"
+        " MaxStartups: tried again, nothing had been sent"
     )
 
 

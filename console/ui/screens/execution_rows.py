@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from console.journal.event_phrases import logins_dropped
 from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult, SoakProgress
 from console.model.state import HostRun, HostStatus
@@ -155,13 +156,18 @@ def output_lines(event: Event, step_id: str | None, host: str | None, accept: st
         first, more = headline(data.command)
         return [f"$ [{data.stage} · try {data.attempt}] {first}{' …' if more else ''}"]
     if isinstance(data, CommandResult):
-        detail = data.detail or ""
-        if data.fingerprint:
-            key = f"{accept} accepts it" if data.failure is FailureClass.HOSTKEY_UNKNOWN else ""
-            return [f"✘ {data.failure}: {data.fingerprint} {key}", f"  {detail}"]
-        if data.refused is not None:
-            return [f"⊘ {data.stage} refused: nothing to do here, nothing more was sent ({detail})"]
-        if data.failure:
-            return [f"✘ {data.stage}: {data.failure} ({detail})"]
-        return [f"✔ {data.stage}: exit 0"]
+        retried = [f"  {said}"] if (said := logins_dropped(data)) else []
+        return _result_lines(data, accept) + retried
     return []
+
+
+def _result_lines(data: CommandResult, accept: str) -> list[str]:
+    detail = data.detail or ""
+    if data.fingerprint:
+        key = f"{accept} accepts it" if data.failure is FailureClass.HOSTKEY_UNKNOWN else ""
+        return [f"✘ {data.failure}: {data.fingerprint} {key}", f"  {detail}"]
+    if data.refused is not None:
+        return [f"⊘ {data.stage} refused: nothing to do here, nothing more was sent ({detail})"]
+    if data.failure:
+        return [f"✘ {data.stage}: {data.failure} ({detail})"]
+    return [f"✔ {data.stage}: exit 0"]
