@@ -142,6 +142,12 @@ def test_a_hangup_while_commands_wait_their_turn_for_open_files_ends_the_run(
     wave = re.search(r"wave 1 of 1 finished: (\d+) ok, 0 failed, (\d+) not started", text)
     assert wave and int(wave[1]) + int(wave[2]) == 60 and int(wave[2]), text[-3000:]
     assert "STOPPED, left open: ended by SIGHUP" in text, text[-3000:]
+    # no host is reached for a command on the jump host (it read 'while its host was being
+    # reached')
+    assert (
+        "not started at restore · action: stopped before it began: ended by SIGHUP before it"
+        " was started on the jump host: nothing sent\n" in text
+    ), text[-3000:]
 
 
 def _jump_host_fleet(sshd_server, tmp_path: Path, sleep: str, hosts: int):

@@ -211,7 +211,12 @@ class Runner(RunStops):
                         if index:  # its earlier stages ran: unknown until verified
                             outcome.status = HostStatus.UNKNOWN
                             return outcome
-                        reason = f"{self._why_stopped()} while its host was being reached"
+                        waited = (
+                            "before it was started on the jump host"
+                            if here
+                            else "while its host was being reached"
+                        )
+                        reason = f"{self._why_stopped()} {waited}"
                         self.recorder.record(
                             Kind.HOST_NOT_STARTED, reason=f"{reason}: nothing sent", **where
                         )
