@@ -203,8 +203,11 @@ def test_bursts_in_a_real_terminal(tmp_path: Path) -> None:
         tmux.keys("F2")
         tmux.wait_for("Step 4 of")
         tmux.run("send-keys", "-t", "rc", "Enter", "y")
-        screen = tmux.wait_for("not used: y")  # said in a toast, over the dialog's buttons
+        # said in one line under the dialog, its key line still in sight (a toast of four
+        # lines hid it, and the buttons)
+        screen = tmux.wait_for("Typed before it was shown, not used: y")
         assert "Run “Halt current delivery process” on 3 host(s)?" in screen
+        assert "Enter or esc: Cancel · y: Run on 3 host(s)" in screen, screen
         time.sleep(1.0)  # y, had it been taken, would have started the step by now
         tmux.wait_for("Halt current delivery process” on 3 host(s)?")  # still asking
         assert not [s for k, s, _ in kinds() if k == "command.intent" and s == "halt-delivery"]

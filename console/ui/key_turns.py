@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.screen import ModalScreen
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -236,6 +237,9 @@ class KeyTurns:
     def _say_dropped(self) -> None:
         if self._dropped:
             keys, self._dropped = " ".join(self._dropped), []
+            if isinstance(self.app.screen, ModalScreen):  # one line, under its key line
+                self.app.notify(f"Typed before it was shown, not used: {keys}", severity="warning")
+                return
             self.app.notify(
                 f"Typed before this screen was shown, so not used: {keys}. Read it, then"
                 " press again.",
