@@ -20,6 +20,7 @@ from textual.widgets import Static
 from console.engine.session import Engine
 from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
+from console.model import invocation
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.app import make_app
@@ -175,9 +176,14 @@ async def _close_refusals(config: Path, journal: Path) -> list[str]:
                 await pilot.press("shift+tab")  # from the hosts' field back to the choice
             await pilot.press("down", "space")  # aborted, with a reason
             await type_text(pilot, "the drill was killed; its fault undone by hand")
+            # The reason typed and the keys in sight, the field above them: the text above
+            # runs the dialog past 24 rows (--config LONG in its command), and the hint went
+            # off the screen, then the field under the foot that keeps it.
             dialog = app.screen.query_one("#close-dialog")
-            for part in (".dialog-text", "#close-detail", ".dialog-hint"):  # all in view
-                assert dialog.content_region.contains_region(dialog.query_one(part).region), part
+            field, hint = dialog.query_one("#close-detail"), dialog.query_one(".dialog-hint")
+            for part in (field, hint):
+                assert dialog.content_region.contains_region(part.region), part
+            assert field.region.bottom <= hint.region.y
             await pilot.press("enter")
             await until(pilot, lambda: conductor.state.closed)
             said.append(conductor.state.outcome_label or "")
@@ -190,17 +196,23 @@ async def _close_refusals(config: Path, journal: Path) -> list[str]:
         await _let_go(app, engine)
 
 
+# A configuration directory a jump host may well have: the commands said carry it whole.
+CONFIG = "/srv/rollback/configurations/production-eu-west-1/storefront-and-checkout"
+
+
 def test_a_drill_cut_short_before_its_rollback_is_not_offered_as_partially_rolled_back(
     sshd_server, tmp_path, monkeypatch
 ):
     """Walked (helper-171): a drill killed as its fault went in, resumed and closed at 80x24.
     'Rolled back and verified' was refused with '... close as partially rolled back, or
     finish the steps first', and 'Partially rolled back' closed it, its hosts left being
-    every host: no host was rolled back, nothing ran but the fault."""
+    every host: no host was rolled back, nothing ran but the fault. Started with a long
+    --config, the dialog's keys went off the screen once the reason field showed."""
     fleet = staging_fleet(sshd_server, tmp_path)
     killed_after_its_fault(fleet)
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
+    invocation.repeat_config(CONFIG)  # started with --config CONFIG, as walked
     dialog, verified, partial, closed, toast, parting = asyncio.run(
         _close_refusals(fleet.config, journal)
     )
@@ -214,7 +226,7 @@ def test_a_drill_cut_short_before_its_rollback_is_not_offered_as_partially_rolle
     # there unwarned). The close keeps the lock, and each place says what releases it, and
     # when: the console holds it until it quits.
     release = "rollback-console exec --take-over-lock REASON --systems app --hosts app-1,app-2"
-    release += " 'COMMAND'"  # the console's own command line: no --config given
+    release += f" --config {CONFIG} 'COMMAND'"  # the console's own --config
     assert dialog == (
         "Not done: steps 1–5 pending. NOT UNDONE: the drill's fault deploy the bad release"
         " 1.1 on app-1, app-2. Closed, the lock on app stays held. Undo it there; once this"

@@ -124,11 +124,12 @@ class CloseDialog(ModalScreen[None]):
                     )
             yield Label("", id="close-ask")
             yield FieldInput(enter_moves=False, id="close-detail")
-            yield Label("", id="close-error", classes="error-line")
             closes = "Enter closes"
             if self.tight:
                 closes = f"Enter, then {self.app.key_label('close.anyway')}, closes"
-            yield Static(f"{closes} · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
+            with Vertical(id="close-foot"):  # in sight whatever scrolls above it
+                yield Label("", id="close-error", classes="error-line")
+                yield Static(f"{closes} · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
 
     def unknown(self) -> list[str]:
         """The hosts whose outcome is unknown, or left running, that the close would keep
@@ -283,6 +284,15 @@ class CloseDialog(ModalScreen[None]):
         detail = self.query_one("#close-detail", Input)
         if detail.display and event.radio_set.has_focus:  # from the keyboard it moved on
             detail.focus()
+        self._detail_in_sight()
+
+    def _detail_in_sight(self) -> None:
+        """The reason field, once shown or refused, scrolled into sight above the foot: a
+        long text above it (a drill's fault, its command with `--config /a/long/path`)
+        runs the dialog past 24 rows, and the field went under the foot unseen."""
+        detail = self.query_one("#close-detail", Input)
+        if detail.display:
+            self.call_after_refresh(detail.scroll_visible, animate=False)
 
     async def action_close_anyway(self) -> None:
         """Close while hosts are unknown, their locks kept; before Enter has said so, what
@@ -321,6 +331,7 @@ class CloseDialog(ModalScreen[None]):
         the hint does (F7 closes anyway), and takes its row."""
         error = self.query_one("#close-error", Label)
         error.update(said)
+        self._detail_in_sight()
         if self.tight:
             error.display = bool(said)
             self.query_one(".dialog-hint", Static).display = not (said and instead_of_hint)
