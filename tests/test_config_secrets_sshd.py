@@ -116,7 +116,7 @@ async def test_a_secret_changed_alone_is_said_by_its_key_never_its_value(
     events = read_journal(journal).events
     for form in ("json", "markdown"):  # as `export` renders them
         exported = EXPORT_FORMATS[form].render(events, False)
-        for secret in (SECRET, NEW, TOKEN, NEW_TOKEN, "config_secrets", *hmacs, key.hex()):
+        for secret in (SECRET, NEW, TOKEN, NEW_TOKEN, "config_secrets", *hmacs, key.decode()):
             assert secret not in exported, (form, secret)
     # Read where its key is not (the journal copied to another machine): said, not
     # claimed unchanged.

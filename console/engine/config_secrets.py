@@ -28,7 +28,7 @@ from console.model.loading import ABSENT
 
 SECRET_CHANGED = "secret changed"  # where one did: never its value
 KEY_NAME = "config-secrets.key"  # beside journal.jsonl
-KEY_SIZE = 32
+KEY_SIZE = 64  # hex digits: 32 random bytes, kept as text (any reader of the directory reads it)
 DIGITS = 32  # of each HMAC-SHA256 recorded: 128 bits
 CHANNEL_SECRETS = ("url", "routing_key")  # and each header's value
 Places = dict[str, dict[str, list[str]]]  # file → where in it → its secrets (or their HMACs)
@@ -78,7 +78,7 @@ def sealed(files: dict[str, bytes | str], journal: Path) -> Places | None:
     places = secret_places(files)
     if not places:
         return {}
-    key = secrets.token_bytes(KEY_SIZE)
+    key = secrets.token_hex(KEY_SIZE // 2).encode()
     path = incident_dir(journal) / KEY_NAME
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
@@ -121,7 +121,7 @@ def _key(journal: Path) -> bytes | str:
         or info.st_mode & 0o077
         or len(key) != KEY_SIZE
     ):
-        return f"its key ({KEY_NAME}) is not this account's own 0600 file of {KEY_SIZE} bytes"
+        return f"its key ({KEY_NAME}) is not this account's own 0600 file of {KEY_SIZE} hex digits"
     return key
 
 
