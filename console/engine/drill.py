@@ -20,7 +20,7 @@ from console.model.events import Kind
 from console.model.outcome import Outcome
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
-from console.model.status import HostStatus
+from console.model.status import HostStatus, StepStatus
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -140,6 +140,9 @@ async def run_scenario(
         if s.asks and (s.kind is StepKind.COMMAND or s.strategy not in (None, *rolls_back))
     ]
     checks = any(s.kind is StepKind.PROBE for s in settings.procedure.steps)
+    # an abort that landed after the rollback was verified (in a status update) fails the
+    # drill, but the outcome is the one the record shows, as a run stopped so closes it
+    ok = ok or bool(aborted and verified_on_record(conductor, steps))
     verdict = judge(conductor.state, scenario, targets, steps, ok, setup, changing, checks)
     if aborted:
         verdict = {
@@ -152,6 +155,14 @@ async def run_scenario(
     recorder.record(Kind.DRILL_JUDGED, **verdict)
     close_drill(conductor, DrillOutcome(verdict["outcome"]), setup, aborted, not_started)
     return {**verdict, "undelivered": undelivered(conductor)}
+
+
+def verified_on_record(conductor: Conductor, steps: list[str]) -> bool:
+    """Every strategy step done, every host rolled back, and the stability check done
+    after (or, with none, a strategy that verifies its hosts)."""
+    state = conductor.state
+    done = bool(steps) and all(state.step(s).status is StepStatus.DONE for s in steps)
+    return done and not conductor.not_rolled_back() and not conductor.unverified()
 
 
 def undelivered(conductor: Conductor) -> list[str]:
