@@ -83,8 +83,13 @@ TRIGGERS = {
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
-    files = {"procedure.toml": PROCEDURE, "strategies.toml": STRATEGIES, "triggers.toml": TRIGGERS}
-    probes = [{**p, "interval": 0.2} for p in PROBES]
+    return probed_fleet(sshd_server, tmp_path, PROCEDURE, interval=0.2)
+
+
+def probed_fleet(sshd_server, tmp_path: Path, procedure: dict, interval: float) -> Fleet:
+    """The hosts, their probes read every `interval` seconds, all healthy."""
+    files = {"procedure.toml": procedure, "strategies.toml": STRATEGIES, "triggers.toml": TRIGGERS}
+    probes = [{**p, "interval": interval} for p in PROBES]
     fleet = write_fleet(
         sshd_server, tmp_path, files, strategies=["noop"], probes=probes, hosts=HOSTS
     )

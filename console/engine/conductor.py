@@ -74,6 +74,7 @@ class Conductor:
         self.waiting: Callable[[str, str], None] | None = None  # headless: step, words
         self.questions = Questions(self.recorder)
         self.watcher: Watcher | None = None  # made by the first probe step
+        self.triggers_watched = False  # the console's own watcher judges the triggers here
         # A drill's recovery-time targets by system, in place of the systems' RTO.
         self.recovery_targets: dict[str, float | None] = {}
         self.notifying = Notifying(settings, recorder)
@@ -105,6 +106,8 @@ class Conductor:
 
             self.watcher = Watcher(self.settings, self.pool, clock=self.recorder.clock)
         self.watcher.attach(self.recorder)
+        if self.triggers_watched:
+            self.watcher.leave_triggers()
         self.watcher.hosts = frozenset(self.state.hosts)
         return self.watcher
 

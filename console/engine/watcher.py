@@ -200,6 +200,13 @@ class Watcher:
                 )
                 self._thinner.start_from(sample)
 
+    def leave_triggers(self) -> None:
+        """Sample for the soak and the waves only, judging no trigger: the console's own
+        watcher judges them on these probes and proposes each firing (seen: one bad run
+        recorded as two firings, the second never proposed, "neither merged nor dismissed")."""
+        for reading in self.readings.values():
+            reading.streaks = []
+
     def emit(self, update: WatchUpdate) -> None:
         for listener in list(self._listeners):
             listener(update)

@@ -251,11 +251,13 @@ class RollbackApp(IncidentApp):
     def attached(self) -> None:
         """Samples and firings go into an open incident's journal; a closed one is only
         amended, and a drill's records are its own watchers' (as headless: the same
-        document from the console and from `drill`)."""
+        document from the console and from `drill`). While this watcher samples, it alone
+        judges the triggers there: a step's soak only reads the probes (as `run`'s)."""
         conductor = self.conductor
         assert conductor is not None  # just attached
-        state = conductor.state
-        self.live.watcher.attach(None if state.closed or state.drill else conductor.recorder)
+        watched = not (conductor.state.closed or conductor.state.drill)
+        self.live.watcher.attach(conductor.recorder if watched else None)
+        conductor.triggers_watched = watched and self.live.sampling
 
     # -- actions -------------------------------------------------------------------
 
