@@ -33,6 +33,8 @@ def test_a_baseline_not_read_fails_the_data_check(sshd_server, tmp_path, unread,
     said = fleet.cli("drill")
     assert said.returncode == 1, said.stdout + said.stderr
     assert f"\n  integrity  {summary}\n" in said.stdout, said.stdout
+    # why, as the timeline says it: the report's finding read only 'none from app-2'
+    assert "\n  ✘ integrity baseline: none from app-2 (exit status 1)\n" in said.stdout, said.stdout
     as_json = json.loads(fleet.cli("drill", "--json").stdout)
     [verdict] = as_json["drills"]
     assert verdict["integrity"]["ok"] is False, verdict["integrity"]

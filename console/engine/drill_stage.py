@@ -110,13 +110,22 @@ class Stage:
             for host in hosts:
                 summary = _summary(lines.get(host, []))
                 if outcomes[host].status is not HostStatus.SUCCEEDED or summary is None:
-                    problems.append(f"integrity baseline: none from {host}")
+                    problems.append(f"integrity baseline: none from {host} ({self._unread(host)})")
                     continue
                 self.baseline[host] = summary
                 self._record(host, BASELINE_STEP, "baseline", summary, None, "recorded", "")
 
         await self._run(BASELINE_STEP, title, hosts, check.command, "baseline", judge)
         return problems
+
+    def _unread(self, host: str) -> str:
+        """Why `host` gave no baseline, as its step recorded it: the report said only
+        `none from web-2`, where the timeline named the connection refused."""
+        run = self.conductor.state.step(BASELINE_STEP).hosts.get(host)
+        if run is None or run.status is HostStatus.SUCCEEDED:
+            return "its command printed no `integrity` line"
+        said = run.detail or (run.failure.value if run.failure else run.status.value)
+        return f"{said}: {run.last_error}" if run.last_error else said
 
     async def check_after(self) -> None:
         """The data after the rollback: judged against the baseline, or recorded for the
