@@ -109,7 +109,7 @@ def _post(
         return WebhookResult(
             False,
             None,
-            str(reason),
+            _refused(reason, url) if isinstance(reason, ConnectionRefusedError) else str(reason),
             retryable=True,
             unanswered=not isinstance(exc, urllib.error.URLError),
         )
@@ -124,6 +124,18 @@ def _post(
         # environment with a line break, a URL's bracket unclosed): the same on every
         # attempt, so none is retried
         return WebhookResult(False, None, f"not sent: {exc}")
+
+
+def _refused(reason: OSError, url: str) -> str:
+    """`connection refused by HOST:PORT`, as an SSH host's refusal reads (it read `[Errno
+    111] Connection refused`, naming no receiver); the URL's path and credentials, the
+    secret parts, are left out."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"connection refused by {host}:{port}"
 
 
 def _kept(answer: Any) -> tuple[bytes, bool]:
