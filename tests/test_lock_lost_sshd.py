@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from console.engine.session import Engine
-from console.journal.event_phrases import STALE
+from console.journal.lock_phrases import STALE
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from console.journal import event_phrases as phrase
+from console.journal import lock_phrases
 from console.journal.times import clock, duration
 from console.model import payloads
 from console.model.events import Event, Kind
@@ -212,8 +213,8 @@ DESCRIBE: dict[str, Describer] = {
     Kind.LOCK_ACQUIRED: _says(
         lambda: payloads.LockAcquired, lambda d, e: f"locked systems {', '.join(d.systems)}"
     ),
-    Kind.LOCK_TAKEN_OVER: _says(lambda: payloads.LockTakenOver, phrase.lock_taken_over),
-    Kind.LOCK_LOST: _says(lambda: payloads.LockLost, phrase.lock_lost),
+    Kind.LOCK_TAKEN_OVER: _says(lambda: payloads.LockTakenOver, lock_phrases.lock_taken_over),
+    Kind.LOCK_LOST: _says(lambda: payloads.LockLost, lock_phrases.lock_lost),
     Kind.LOCK_RELEASED: _says(
         lambda: payloads.LockReleased,
         lambda d, e: f"released the locks on {', '.join(d.systems)}" + _console_ended(d.reason),
