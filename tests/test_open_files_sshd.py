@@ -115,7 +115,7 @@ def test_a_hangup_while_commands_wait_their_turn_for_open_files_ends_the_run(
     command ending woke one waiter, which left without passing the turn on: `run` never
     ended (60 hosts, 5 at once: the 10 commands ending freed 10 of 55 waiting) and its
     locks stayed held until a kill -TERM. Now each says so at once and `run` exits 129."""
-    fleet = _jump_host_fleet(sshd_server, tmp_path, "sleep 0.5", 60)
+    fleet = _jump_host_fleet(sshd_server, tmp_path, "sleep 1", 60)
     argv = [sys.executable, "-m", "console", "run", "--config", str(fleet.config)]
     argv += ["--systems", "app", "--strategy", "flag-api", "--trigger", "user-impact"]
     out = tmp_path / "out"
