@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from console.engine.command_result import command_result
 from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.file_room import PROCESS_FILES, FileRoom
 from console.engine.local import LocalProcesses
@@ -92,3 +93,13 @@ async def test_a_command_waiting_its_turn_for_open_files_is_not_started_once_sto
         "not started: this process's open files ran out on this jump host (ulimit -n "
     ), refused.detail
     assert not (tmp_path / "third").exists()
+
+
+def test_an_abort_before_a_command_on_the_jump_host_started_reaches_no_host() -> None:
+    """A command on the jump host aborted while it waited its turn for open files read
+    'nothing sent (its host was still being reached)': no host is reached for it."""
+    aborted = "interrupted by SIGTERM"
+    here = command_result(NOT_SENT, {}, "action", False, aborted, 0.0, ("x", "x"), here=True)
+    assert here.detail == f"aborted: {aborted}; nothing sent (not started on the jump host)"
+    there = command_result(NOT_SENT, {}, "action", False, aborted, 0.0, ("x", "x"))
+    assert there.detail == f"aborted: {aborted}; nothing sent (its host was still being reached)"

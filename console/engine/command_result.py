@@ -13,10 +13,12 @@ from console.model.status import NOTHING_TO_DO, FailureClass, exit_said
 from console.model.templates import not_entered
 
 
-def _aborted(reason: str | None, ended: ExecResult) -> str:
-    """An aborted command's detail: the abort's reason, and whether it was sent at all."""
+def _aborted(reason: str | None, ended: ExecResult, here: bool) -> str:
+    """An aborted command's detail: the abort's reason, and whether it was sent at all
+    (one on the jump host, `here`, reaches no host: it waited its turn for open files)."""
     if ended == NOT_SENT:
-        return f"aborted: {reason}; nothing sent (its host was still being reached)"
+        why = "not started on the jump host" if here else "its host was still being reached"
+        return f"aborted: {reason}; nothing sent ({why})"
     return f"aborted: {reason}"
 
 
@@ -28,10 +30,12 @@ def command_result(
     abort: str | None,
     started: float,
     command: tuple[str, str],
+    here: bool = False,
 ) -> CommandResult:
     """The record of `command` (as sent, supervised; as recorded) that ended as `ended`
-    (`abort`: the run's abort reason, if any; `started`: its monotonic start); its
-    non-zero exit status said with what it means, where the console gives it a meaning."""
+    (`abort`: the run's abort reason, if any; `started`: its monotonic start; `here`: run
+    on the jump host); its non-zero exit status said with what it means, where the
+    console gives it a meaning."""
     lines = 0
     for stream in ("stdout", "stderr"):
         if (batcher := batchers.get(stream)) is not None:
@@ -62,7 +66,7 @@ def command_result(
         failure=None if aborted and ended == NOT_SENT else ended.failure,
         signal=ended.signal,
         exit_status=ended.exit_status,
-        detail=_aborted(abort, ended) if aborted else detail,
+        detail=_aborted(abort, ended, here) if aborted else detail,
         refused=refused,
         fingerprint=ended.fingerprint,
         logins_dropped=ended.logins_dropped or None,

@@ -282,7 +282,7 @@ class Runner(RunStops):
             ended = await self.pool.execute(target, command[0], limit, emit, handle, cut)
         if ended == NOT_SENT and cut() and not self.aborted:  # detached, or hung up
             return None
-        result = command_result(ended, batchers, stage, final, self.aborted, started, command)
+        result = command_result(ended, batchers, stage, final, self.aborted, started, command, here)
         log.debug(
             "%s %s: exit %s in %.3f s",
             target.name,
