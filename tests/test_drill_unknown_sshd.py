@@ -99,7 +99,25 @@ def test_a_drill_that_leaves_a_host_unknown_keeps_its_lock_and_names_it(fleet):
         time.sleep(0.5)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "app-1: verified: succeeded" in verify.stdout
-    assert "lock on app released" in verify.stderr
+    # the drill's fault is still on app-1: its lock stays, as the drill's close kept it
+    # (walked: released here, the next drill there read its baseline from the faulty host)
+    assert "lock on app released" not in verify.stderr
+    assert (
+        "verify: a fault is NOT undone on app-1: the lock on app stays held. Undo it there"
+        " first, then release the lock with a command that shows it undone: rollback-console"
+        f" exec --take-over-lock REASON --systems app --hosts app-1 --config {fleet.config}"
+        " 'COMMAND'" in verify.stderr
+    ), verify.stderr
+    assert "on app: checked after the drill; kept" in verify.stderr  # not "released at its end"
+    refused = fleet.cli("drill", "--quiet")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    (fleet.sandboxes["app-1"] / ".drop").unlink()  # undone by hand, as it says; then shown
+    shown = fleet.cli(
+        "exec", "--take-over-lock", "drop undone", "--systems", "app", "--hosts", "app-1",
+        "test ! -e .drop",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "on app: drop undone; released at its end" in shown.stderr, shown.stderr
 
 
 async def test_the_console_offered_the_kept_lock_says_why_it_was_kept(fleet):

@@ -254,12 +254,13 @@ class Stage:
             held = sorted(set(hosts) & self._unknown())
             failed = self.not_in_place.get(number, {})
             sent = [h for h in hosts if h not in held and h not in failed]
-            short = ""
+            short, left = "", list(held)
             if sent:
                 title = f"Drill: undo fault {fault.label}"
                 step = fault_steps(number)[1]
                 outcomes = await self._run(step, title, sent, fault.undo or "", "undo")
                 short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
+                left += [h for h in sent if outcomes[h].status is not HostStatus.SUCCEEDED]
             by_hand = self._by_hand(fault)
             said = [f"undo {short}; to undo it by hand there: {by_hand}"] if short else []
             if held:
@@ -272,7 +273,9 @@ class Stage:
             if failed:  # said, whatever the rest: the undo skipped there, and why
                 undone = f"undone on {', '.join(sent)}; " if sent and not said else ""
                 detail = "; ".join([*said, undone + _never_in_place(failed, by_hand)])
-            self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail)
+            self._fault_record(
+                Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail, left=sorted(left)
+            )
 
     def _by_hand(self, fault: Fault) -> str:
         """The fault's undo as a person runs it by hand: whole, where it pastes as it is

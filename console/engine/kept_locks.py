@@ -155,10 +155,14 @@ def drill_faults_left(state: IncidentState) -> tuple[tuple[str, ...], list[str]]
 
 
 def fault_hosts_left(verdict: dict[str, Any] | None) -> list[str]:
-    """The hosts where a judged drill's faults whose undo failed are in place."""
+    """The hosts where a judged drill's faults whose undo failed are in place: where its
+    undo left each (before 7 December 2026, not recorded: every host it was in place on;
+    walked, a fault undone on app-2 and held on app-1 named both in the command asked)."""
     faults = (verdict or {}).get("faults") or []
-    left = [f for f in faults if (u := f.get("undone")) is not None and not u.get("ok")]
-    return sorted({h for f in left for h in f.get("in_place", f.get("hosts") or [])})
+    left = [(f, u) for f in faults if (u := f.get("undone")) is not None and not u.get("ok")]
+    return sorted(
+        {h for f, u in left for h in u.get("left", f.get("in_place", f.get("hosts") or []))}
+    )
 
 
 def fault_lock_kept(systems: list[str], hosts: list[str], console: bool = False) -> str:

@@ -41,6 +41,7 @@ async def run_verify_closed(
     from console.engine.closed_verify import plan_verify, run_verify
     from console.engine.conductor import new_incident_id
     from console.engine.config_kept import said_since_opening
+    from console.engine.kept_locks import drill_faults_left
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
@@ -68,11 +69,12 @@ async def run_verify_closed(
             conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))
             with abort_on_signals(conductor):
                 found = await run_verify(conductor, plan, (loaded.state.integrity, loaded.events))
-            kept = _close(conductor, plan, found)
-            noted = _noted(engine, plan, conductor, found, kept)
+            faults = drill_faults_left(loaded.state)[1]
+            kept, for_faults = _close(conductor, plan, found, faults)
+            noted = _noted(engine, plan, conductor, found, kept, for_faults)
         finally:
             await engine.close()  # releases what is still held (journalled)
-    return _report(conductor, plan, found, kept, noted, again)
+    return _report(conductor, plan, found, kept, noted, again, for_faults)
 
 
 async def run_verify_open(
@@ -229,9 +231,14 @@ def _print_found(plan: VerifyPlan, found: dict[str, str]) -> None:
                 print(visible(f"  all {len(hosts)}: {','.join(hosts)}", one_line=True))
 
 
-def _close(conductor: Conductor, plan: VerifyPlan, found: dict[str, str]) -> list[str]:
+def _close(
+    conductor: Conductor, plan: VerifyPlan, found: dict[str, str], faults: list[str]
+) -> tuple[list[str], tuple[list[str], list[str]]]:
     """Close the verifying incident: the locks of the systems of hosts still unknown
-    kept (`lock.kept`), the others released. The systems kept."""
+    kept (`lock.kept`), and of a drill's `faults` still in place (its close kept them
+    for both: walked, a verify that answered let go of web's lock with the drill's bad
+    release still on web-2, and the next drill there read its baseline from it), the
+    others released. The systems kept for hosts unknown; those for faults, and where."""
     from console.engine.closed_verify import answered
     from console.model.events import Kind
     from console.model.outcome import Outcome, outcome_label
@@ -247,16 +254,20 @@ def _close(conductor: Conductor, plan: VerifyPlan, found: dict[str, str]) -> lis
         outcome, reason = Outcome.FAILED, f"{of}: the change was not made on {', '.join(failed)}"
     else:
         outcome, reason = Outcome.COMPLETED, f"{of}: the change was made on {', '.join(plan.hosts)}"
-    kept: list[str] = []
-    if still:  # a change may still run there: as a close keeps them
-        inventory = conductor.settings.inventory
-        kept = conductor.locking.keep(sorted({inventory.system_of(h).name for h in still}))
-        if kept:
-            label = outcome_label(outcome, reason)
-            conductor.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=still, closed_as=label)
+    inventory, label = conductor.settings.inventory, outcome_label(outcome, reason)
+    unsettled = {inventory.system_of(h).name for h in still}  # a change may still run there
+    faulty = {inventory.system_of(h).name: h for h in faults if h in inventory.host_names}
+    held = conductor.locking.keep(sorted(unsettled | set(faulty)))  # as a close keeps them
+    kept = [s for s in held if s in unsettled]
+    if kept:
+        conductor.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=still, closed_as=label)
+    for_faults = [s for s in held if s not in unsettled]
+    if for_faults:  # as the drill's close keeps them: `hosts` are those unknown, none
+        conductor.recorder.record(Kind.LOCK_KEPT, systems=for_faults, hosts=[], closed_as=label)
+    left = sorted(h for h in faults if inventory.system_of(h).name in for_faults)
     conductor.release_locks(left_open=False)  # the others: every host there answered
     conductor.close(outcome, reason, confirmed=True)
-    return kept
+    return kept, (for_faults, left)
 
 
 def _noted(
@@ -265,22 +276,26 @@ def _noted(
     conductor: Conductor,
     found: dict[str, str],
     kept: list[str],
+    for_faults: tuple[list[str], list[str]],
 ) -> tuple[str, str]:
     """What the verify found, as a note in the closed incident (an amendment): what its
     next reader needs (and the verdicts, which its banner reads). What to say of it
     (recorded: where, its findings printed above, a line each: all of them on one line
     were 17,000 characters at 64 hosts; not recorded: its whole text, to add by hand),
     and why it was not recorded (another process writes that journal), else ""."""
+    from console.engine.kept_locks import fault_kept_said
     from console.journal.journal_lock import JournalInUse
     from console.model.events import Kind
 
     hosts = "; ".join(f"{h}: {said}" for h, said in _found(plan, found).items())
-    locks = f"lock{'s' if plan.systems[1:] else ''} on {', '.join(plan.systems)}"
+    released = [s for s in plan.systems if s not in for_faults[0]]
     if kept:
         after = f"lock{'s' if kept[1:] else ''} on {', '.join(kept)} kept again: verify again"
         after += " once the change has finished"
     else:
-        after = f"{locks} released"
+        after = f"lock{'s' if released[1:] else ''} on {', '.join(released)} released"
+    if for_faults[0]:  # a drill's fault still in place there
+        after = "; ".join([*([after] if kept or released else []), fault_kept_said(*for_faults)])
     since = "".join(f"; {lost}" for lost in conductor.locks_lost)
     path = conductor.recorder.path
     head = f"verify by hand, incident {conductor.state.incident_id} (journal {path})"
@@ -317,14 +332,16 @@ def _report(
     kept: list[str],
     noted: tuple[str, str],
     again: str,
+    for_faults: tuple[list[str], list[str]],
 ) -> int:
     """Each host's finding on stdout; the locks and the note on stderr; the exit status."""
+    from console.engine.kept_locks import fault_kept_said
     from console.headless.adhoc import taken_over_lines
     from console.model.outcome import verify_by_hand
     from console.model.visible import visible
 
     _print_found(plan, found)
-    for line in taken_over_lines(conductor, kept):
+    for line in taken_over_lines(conductor, [*kept, *for_faults[0]]):
         print(line.replace("exec:", "verify:", 1), file=sys.stderr)
     text, refused = noted
     if refused:  # the finding stands: only its note in the closed incident is missing
@@ -342,6 +359,8 @@ def _report(
             f" {verify_by_hand(again)}"
         )
         print(visible(said, one_line=True), file=sys.stderr)
+    if for_faults[0]:
+        print(visible(f"verify: {fault_kept_said(*for_faults)}", one_line=True), file=sys.stderr)
     return _code(conductor, plan.hosts, found)
 
 

@@ -46,7 +46,9 @@ def _undone(s: IncidentState, e: Event) -> None:
     """The undo of a fault; one that failed on some host was never recorded as in place,
     yet its undo ran where it got to, and a failed undo there must still be seen."""
     undone = e.payload(payloads.DrillFaultUndone)
-    result = {"ok": undone.ok, "detail": undone.detail}
+    result: dict[str, object] = {"ok": undone.ok, "detail": undone.detail}
+    if undone.left is not None:  # where it is still in place (older: all its hosts)
+        result["left"] = undone.left
     for fault in s.faults:
         if fault.get("name") == undone.name and fault["undone"] is None:
             fault["undone"] = result
@@ -74,7 +76,7 @@ def fault_hosts_in_place(s: IncidentState) -> list[str]:
 
 def _left(s: IncidentState) -> list[tuple[str, list[str]]]:
     left = [
-        (str(f.get("name")), list(f.get("hosts") or []))
+        (str(f.get("name")), list((f.get("undone") or {}).get("left", f.get("hosts") or [])))
         for f in s.faults
         if not (f.get("undone") or {}).get("ok")
     ]

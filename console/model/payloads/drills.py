@@ -46,6 +46,9 @@ class DrillFaultUndone(Payload):
     hosts: list[str] = Field([], description="where")
     ok: bool = Field(description="undone")
     detail: str = Field("", description="what went wrong")
+    left: list[str] | None = Field(
+        None, description="the hosts where it is still in place (absent before 7 December 2026)"
+    )
 
 
 class DrillJudged(Payload):
