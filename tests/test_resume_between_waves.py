@@ -39,6 +39,7 @@ from tests.test_ui_support import (  # noqa: F401
     START,
     _close_engines,
     build_engine,
+    footer_keys,
     toasts_once,
     until,
 )
@@ -468,6 +469,8 @@ async def test_the_resumed_console_says_where_the_step_stood_between_waves(fleet
         counts = app.screen.query_one("#exec-counts", Static)
         said = "1 of 2 hosts finished · 1 not started · t goes on with the 1 not started"
         await until(pilot, lambda: said in " ".join(str(counts.render()).split()))
+        keys = await footer_keys(pilot)  # it read "t Retry failed", no host failed
+        assert "t Go on" in keys and "t Retry failed" not in keys, keys
 
 
 async def test_a_run_of_every_host_after_resume_tries_the_never_started_one_first(

@@ -323,11 +323,14 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
 
     def key_description(self, binding: Binding) -> str:
         """The footer's word for a key: the retry of a held re-enable goes on with it; of
-        a failed one with hosts held, starts again at its first stage."""
+        a failed one with hosts held, starts again at its first stage; of a step stopped
+        between waves, goes on with the hosts not started."""
         if binding.id == "execution.retry" and self._offers.held:
             return "Next stage"
         if binding.id == "execution.retry" and self._offers.restage:
             return "Retry from stage 1"
+        if binding.id == "execution.retry" and self._offers.goes_on:
+            return "Go on"
         return binding.description
 
     def action_retry(self) -> None:

@@ -86,6 +86,9 @@ def offers_other_strategy(
     return not unsampled(app, incident, soak) and undone is None
 
 
+BAD = {HostStatus.FAILED, HostStatus.ABORTED, HostStatus.HELD}  # t retries these
+
+
 class Offers(NamedTuple):
     """What the execution screen's keys can do now, as of its last sync: each is offered
     in the footer only then (`allows`)."""
@@ -95,6 +98,9 @@ class Offers(NamedTuple):
     # a failed rollout with hosts held at a stage: its retry starts them all again at the
     # first stage (the footer said "Retry failed", its toast "from the first stage")
     restage: bool = False
+    # stopped between waves, none failed: its retry goes on with the hosts not started
+    # (the footer said "Retry failed" beside "t goes on with the 1 not started")
+    goes_on: bool = False
     other_strategy: bool = False
     grid: bool = False  # hosts to show, all or the problems only (a soak has none)
     host_key: bool = False  # a host of the step failed on its host key (k accepts or says why not)
@@ -130,6 +136,9 @@ def offers(
         held=st.status is StepStatus.HELD and st.held is not None,
         restage=st.status is StepStatus.FAILED
         and any(r.status is HostStatus.HELD for r in st.hosts.values()),
+        goes_on=not st.unknown()
+        and {r.status for r in st.hosts.values()} & BAD == set()
+        and any(r.status is HostStatus.NOT_STARTED for r in st.hosts.values()),
         other_strategy=offers_other_strategy(app, incident, step_id, kind),
         grid=not soaking,
         host_key=not soaking and any(r.failure in HOSTKEY for r in st.hosts.values()),
