@@ -31,3 +31,15 @@ async def test_no_triggers_hint_is_one_line_at_80x24(tmp_path: Path) -> None:
         said = " ".join(str(summary.render()).split())
         assert summary.region.height == 1, (summary.region, said)
         assert said == "No automatic trigger watches here (triggers.toml): declare one below."
+
+
+def test_a_dismissal_reason_cut_keeps_its_quote_closed() -> None:
+    """Walked at 80x24: '1 fired, dismissed (“handled by the headless run …): declare one
+    by hand below.', the closing quote cut off with the reason."""
+    from console.ui.screens.trigger import quoted_cut
+
+    said = quoted_cut(["handled by the headless run of 13:40, see its journal"])
+    assert said == "“handled by the headless run …”", said
+    assert quoted_cut(["canary flapping [OPS-7]"]) == "“canary flapping [OPS-7]”"
+    assert quoted_cut(["a", "b"], 9) == "“a”; “b”"  # both whole: nothing added
+    assert quoted_cut(["abc", "defgh"], 8) == "“abc”; …"  # cut between them: none open

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -74,14 +75,20 @@ def _none_waiting(watcher: Watcher, dismissed: dict[str, str]) -> str:
         return "No automatic trigger watches here (triggers.toml): declare one below."
     blind = sum(1 for t in triggers if _watched(watcher, t)[0] == "blind")
     if dismissed:  # on one line at 80 columns, the reasons cut (the records have them)
-        why = "; ".join(f"“{visible(r, one_line=True)}”" for r in dict.fromkeys(dismissed.values()))
-        said = f"{len(dismissed)} fired, dismissed ({clip(why, DISMISSED_WHY)})"
+        said = f"{len(dismissed)} fired, dismissed ({quoted_cut(dismissed.values())})"
     else:
         said = "None of these automatic triggers has fired" if not blind else "None has fired"
     if blind:
         said += ", and the" + (" blind one reads" if blind == 1 else f" {blind} blind read")
         said += " nothing"
     return f"{said}: declare one by hand below."
+
+
+def quoted_cut(reasons: Iterable[str], width: int = DISMISSED_WHY) -> str:
+    """`“handled by the headless run…”`: each reason quoted, once, cut to `width` with
+    its quote closed (walked: '(“handled by the headless run …): declare one by hand')."""
+    said = clip("; ".join(f"“{visible(r, one_line=True)}”" for r in dict.fromkeys(reasons)), width)
+    return said + "”" if "“" in said.rsplit("”", 1)[-1] else said
 
 
 def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Text:
