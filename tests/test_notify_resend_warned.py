@@ -42,9 +42,9 @@ async def test_resending_an_update_that_had_no_answer_warns_it_may_page_twice(
             rows = [" ".join(str(s.render()).split()) for s in app.screen.query(".target")]
             assert rows[0] == (
                 "pager: the first may have arrived (no answer); resending may page twice:"
-                " webhook (secret in the configuration)"
+                " webhook (URL in the configuration)"
             ), rows  # whole, never cut at 80 columns
-            assert rows[1] == "down: webhook (secret in the configuration)", rows  # never sent
+            assert rows[1] == "down: webhook (URL in the configuration)", rows  # never sent
             await pilot.press("escape")
         results = [e.data for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT]
         assert {r.channel: r.unanswered for r in results if not r.ok} == {

@@ -212,7 +212,7 @@ async def test_notification_posts_json_runs_the_command_and_is_journalled(
     results = [e for e in events if e.kind == Kind.NOTIFICATION_RESULT]
     assert [e.data.channel for e in sent] == ["command", "hook"]
     assert sent[1].data.payload == payload
-    assert sent[1].data.target == "webhook (secret in the configuration)"
+    assert sent[1].data.target == "webhook (URL in the configuration)"
     # The channels send at once: their results come in either order.
     assert sorted((r.data.ok, r.data.status, r.data.sent) for r in results) == [
         (True, 0, sent[0].seq),

@@ -447,7 +447,7 @@ async def test_a_channel_that_cannot_send_says_so_before_the_update_is_sent(
             assert lines == [
                 "incidents: Slack incoming webhook: NOT SENT, $RC_UNSET_HOOK not set in this"
                 " console",
-                "status: webhook (secret in the configuration)",
+                "status: webhook (URL in the configuration)",
             ], lines
             assert targets[0].has_class("-whole"), targets[0].classes
             hint = str(dialog.query_one(".dialog-hint", Static).render())

@@ -21,8 +21,12 @@ def target_of(channel: Channel) -> str:
     """Where a channel sends, said without its secret."""
     if channel.kind is ChannelKind.COMMAND:
         return f"the jump host: {channel.command}"
-    secret = channel.routing_key_env if channel.kind is ChannelKind.PAGERDUTY else channel.url_env
-    return f"{WHERE[channel.kind]} ({f'${secret}' if secret else 'secret in the configuration'})"
+    pager = channel.kind is ChannelKind.PAGERDUTY
+    secret = channel.routing_key_env if pager else channel.url_env
+    # an inline one is named by what it is, not called a secret: a webhook's URL may
+    # hold none (walked: a plain URL read "webhook (secret in the configuration)")
+    inline = f"{'routing key' if pager else 'URL'} in the configuration"
+    return f"{WHERE[channel.kind]} ({f'${secret}' if secret else inline})"
 
 
 MESSAGE_MARK = "‹message›"  # where a command channel puts the message, before it is final
