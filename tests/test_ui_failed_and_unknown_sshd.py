@@ -7,11 +7,16 @@ out), where a step whose only problem is an unknown host says 'v verifies it'.""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from console.model.events import Kind
 from console.model.settings import Settings
 from console.model.state import HostStatus
 from console.model.status import StepStatus
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.widgets.waves_line import waves_text
 from tests.fleet_settings import sshd_settings
 from tests.test_ui_live_exec import _restore_confirmed
 from tests.test_ui_support import (  # noqa: F401
@@ -24,6 +29,7 @@ from tests.test_ui_support import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.sshd
+VERIFY_ATTEMPTS = 20  # V while the dropped attempt still ends answers "still running"
 
 # Ends the SSH session that runs it: the per-connection sshd above it is killed.
 DROP = """\
@@ -67,3 +73,28 @@ async def test_a_failed_step_with_a_host_unknown_says_how_to_settle_it(sshd_serv
             "v Verify unknown",
             "r Retry unknown",
         ], shown
+
+        # V settles web-2, then t retries web-1: the earlier run counts web-2 as V found
+        # it (walked: it read '0 ok, 0 failed, 1 unknown' after V had settled the host)
+        def answers() -> int:
+            events = app.conductor.recorder.events.actions
+            return sum(1 for e in events if e.kind == Kind.UNKNOWN_VERIFIED)
+
+        for _ in range(VERIFY_ATTEMPTS):  # its attempt may still be ending (TERM, then KILL)
+            verified = answers()
+            await pilot.press("v")
+            await until(pilot, lambda n=verified: answers() > n)
+            if st.hosts["web-2"].status is HostStatus.SUCCEEDED:
+                break
+            await asyncio.sleep(0.5)
+        assert st.hosts["web-2"].status is HostStatus.SUCCEEDED, st.hosts["web-2"]
+        await until(pilot, lambda: "restore" not in app.conductor.running)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        await until(pilot, lambda: bool(app.conductor.state.step("restore").earlier_waves))
+        await until(pilot, lambda: "restore" not in app.conductor.running)
+        waves = waves_text(app.conductor.state.step("restore"), running=False)
+        assert waves is not None
+        said = waves.plain.splitlines()[-1]
+        assert said == " Earlier run 1: 1 of 1 wave, web-1, web-2: 1 ok, 1 failed", said

@@ -242,11 +242,15 @@ def _as_left(st: StepState) -> dict[int, dict[str, Any]]:
 def _wave_finished(s: IncidentState, e: Event) -> None:
     d = e.payload(WaveFinished)
     st = s.step(e.where.step or "")
-    if st.verifying:  # V: a wave a crash cut short ends once none of its hosts is unknown
+    if st.verifying:  # V: a wave a crash cut short ends once none of its hosts is unknown;
+        # one that ended with hosts unknown counts them as V found them (walked: V found
+        # web-1 failed, and the retry's 'Earlier run 1' still read '0 ok, 0 failed, 1 unknown')
         unsettled = (HostStatus.UNKNOWN, HostStatus.RUNNING)
         for wave in st.waves.values():
             hosts = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
-            if not any(r.status in unsettled for r in hosts) and not wave.get("finished"):
+            if any(r.status in unsettled for r in hosts):
+                continue
+            if not wave.get("finished") or wave.get("unknown"):
                 counts = Counter(r.status.name.lower() for r in hosts)
                 wave.update({k: counts[k] for k in _WAVE_COUNTS}, finished=True)
         return
