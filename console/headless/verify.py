@@ -256,15 +256,17 @@ def _close(
         outcome, reason = Outcome.COMPLETED, f"{of}: the change was made on {', '.join(plan.hosts)}"
     inventory, label = conductor.settings.inventory, outcome_label(outcome, reason)
     unsettled = {inventory.system_of(h).name for h in still}  # a change may still run there
-    faulty = {inventory.system_of(h).name: h for h in faults if h in inventory.host_names}
-    held = conductor.locking.keep(sorted(unsettled | set(faulty)))  # as a close keeps them
+    faulty = [h for h in faults if h in inventory.host_names]  # on this configuration's
+    held = conductor.locking.keep(  # as a close keeps them
+        sorted(unsettled | {inventory.system_of(h).name for h in faulty})
+    )
     kept = [s for s in held if s in unsettled]
     if kept:
         conductor.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=still, closed_as=label)
     for_faults = [s for s in held if s not in unsettled]
     if for_faults:  # as the drill's close keeps them: `hosts` are those unknown, none
         conductor.recorder.record(Kind.LOCK_KEPT, systems=for_faults, hosts=[], closed_as=label)
-    left = sorted(h for h in faults if inventory.system_of(h).name in for_faults)
+    left = sorted(h for h in faulty if inventory.system_of(h).name in for_faults)
     conductor.release_locks(left_open=False)  # the others: every host there answered
     conductor.close(outcome, reason, confirmed=True)
     return kept, (for_faults, left)
