@@ -108,3 +108,33 @@ def test_a_target_meant_in_seconds_is_said(tmp_path: Path, capsys):
         " its target, 900 min, is 60 times web's RTO (15 min) in inventory.toml: its drill"
         " passes a recovery that misses it (900 seconds would be 15 min)\n"
     ) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("cadence", "said"),
+    [
+        ("weekly", '; for weekly, write every = "7d" in place of cadence'),
+        ("Fortnightly", '; for Fortnightly, write every = "14d" in place of cadence'),
+        (
+            "montly",
+            " (did you mean 'monthly'?); another period is every = \"N\" with h, d or w"
+            ' ("7d": weekly)',
+        ),
+    ],
+)
+def test_a_cadence_that_is_a_period_says_what_to_write(tmp_path: Path, capsys, cadence, said):
+    """`cadence = "weekly"` was refused as "'weekly' is not one of: monthly, before-deploy,
+    annual-dr", nothing saying that a week is `every = "7d"`: one line says what to write."""
+    from console.cli import main
+
+    config = tmp_path / "config"
+    assert main(["init", str(config)]) == 0
+    schedule = f'\n[[schedule]]\nscenario = "web-release"\ncadence = "{cadence}"\n'
+    (config / "drills.toml").write_text(DRILLS + schedule)
+    capsys.readouterr()
+    assert main(["check-config", str(config)]) == 2
+    line = 19  # the cadence's
+    assert capsys.readouterr().err == (
+        f"error: {config / 'drills.toml'}:{line}: schedule[0].cadence: {cadence!r} is not one"
+        f" of: monthly, before-deploy, annual-dr{said}\n"
+    )

@@ -10,6 +10,7 @@ from pydantic import field_validator, model_validator
 
 from console.model.base import Field, Strict
 from console.model.bounds import NAME_PATTERN, YEAR_SECONDS
+from console.model.problems import did_you_mean
 from console.model.templates import placeholders
 from console.model.triggers import TriggerKind
 
@@ -187,6 +188,33 @@ class Cadence(StrEnum):
     ANNUAL_DR = "annual-dr"
 
 
+# A cadence word that is a period: what `every` takes for it (`cadence = "weekly"` read
+# "'weekly' is not one of: monthly, before-deploy, annual-dr", nothing saying what to write).
+PERIOD_WORDS = {
+    "hourly": "1h",
+    "daily": "1d",
+    "nightly": "1d",
+    "weekly": "7d",
+    "fortnightly": "14d",
+    "biweekly": "14d",
+    "quarterly": "13w",
+}
+
+
+def _cadence_said(value: object) -> object:
+    """A cadence word none of Cadence's, refused with what to write instead: the `every`
+    of its period (`weekly`: every = "7d"), else the closest cadence and `every`'s form."""
+    if not isinstance(value, str) or value in Cadence.__members__.values():
+        return value
+    refused = f"{value!r} is not one of: {', '.join(Cadence)}"
+    if period := PERIOD_WORDS.get(value.strip().lower().replace("-", "")):
+        raise ValueError(
+            f'{refused}; for {value.strip()}, write every = "{period}" in place of cadence'
+        )
+    refused += did_you_mean(value, list(Cadence))
+    raise ValueError(f'{refused}; another period is every = "N" with h, d or w ("7d": weekly)')
+
+
 def parse_period(text: str) -> timedelta:
     """`30d`, `2w` or `12h` as a timedelta; ValueError names what is accepted."""
     match = PERIOD.match(text)
@@ -210,6 +238,11 @@ class ScheduleEntry(Strict):
     # monthly: the day of the month it falls due (31: a shorter month's last day), at 00:00
     # UTC, whatever day the drill that covered the month before ran on
     day: int | None = Field(default=None, ge=1, le=31, strict=True)
+
+    @field_validator("cadence", mode="before")
+    @classmethod
+    def _cadence(cls, cadence: object) -> object:
+        return _cadence_said(cadence)
 
     @field_validator("every")
     @classmethod
