@@ -80,7 +80,8 @@ def test_missed_months_are_said_and_the_drill_runs_once(sshd_server, tmp_path):
     said = [line for line in due.stdout.splitlines() if line.startswith("missed: ")]
     assert len(said) == 1, due.stdout
     assert f"(last passed: {last:%Y-%m-%d}" in said[0], said[0]
-    assert "one drill is due now, not one per date missed" in said[0]
+    first = datetime(now.year, now.month, 1, tzinfo=UTC)  # the date the drill now is for
+    assert f"one drill is due now, for {first:%Y-%m-%d}, not one per date missed" in said[0]
     assert due.stdout.count("DRILL bad-release: PASSED") == 1, due.stdout
     again = fleet.cli("drill", "--due")
     assert again.returncode == 0 and again.stdout.strip() == "no drill is due", again.stdout
@@ -106,3 +107,40 @@ def test_many_dates_missed_are_counted_not_listed():
     [cadence] = schedule_status(settings, [passed], now)
     said = missed_said(cadence)
     assert said is not None and "it fell due 9 times, from 2027-04-22 to 2027-04-30," in said
+
+
+def _fallen_due(entry: dict, passed: datetime, now: datetime) -> tuple[list[str], str]:
+    """The dates missed and the one the drill due now is for, as `--status` says them."""
+    run = DrillRun("web-monthly", ("web",), passed, True, "verified", "verified")
+    [cadence] = schedule_status(drills({"scenario": "web-monthly", **entry}), [run], now)
+    latest = f"{cadence.due_since:%Y-%m-%d}" if cadence.due_since else ""
+    return [f"{m:%Y-%m-%d}" for m in cadence.missed], latest
+
+
+@pytest.mark.parametrize(
+    ("entry", "passed", "now", "missed", "latest"),
+    [
+        # each month counted from the 31st, not stepped from the 30th before it
+        ({"cadence": "monthly"}, (2026, 8, 31), (2026, 12, 7), ["2026-09-30", "2026-10-31"], "2026-11-30"),
+        ({"cadence": "monthly"}, (2026, 8, 31), (2027, 1, 1), ["2026-09-30", "2026-10-31", "2026-11-30"], "2026-12-31"),
+        # seen: April's date (the 30th) taken to have come on the 28th, due now two days early
+        ({"cadence": "monthly"}, (2027, 1, 31), (2027, 4, 29), ["2027-02-28"], "2027-03-31"),
+        ({"cadence": "monthly"}, (2027, 1, 31), (2027, 4, 30), ["2027-02-28", "2027-03-31"], "2027-04-30"),
+        # not come yet: nothing missed, nothing due
+        ({"cadence": "monthly"}, (2027, 1, 31), (2027, 2, 27), [], ""),
+        # the year's end, a leap day
+        ({"cadence": "monthly"}, (2026, 12, 31), (2027, 3, 1), ["2027-01-31"], "2027-02-28"),
+        ({"cadence": "monthly"}, (2027, 12, 31), (2028, 3, 1), ["2028-01-31"], "2028-02-29"),
+        ({"cadence": "annual-dr"}, (2024, 2, 29), (2028, 3, 1), ["2025-02-28", "2026-02-28", "2027-02-28"], "2028-02-29"),
+        # on a day of the month: its last day in a shorter month, the 31st again after
+        ({"cadence": "monthly", "day": 31}, (2027, 1, 15), (2027, 5, 1), ["2027-01-31", "2027-02-28", "2027-03-31"], "2027-04-30"),
+        ({"cadence": "monthly", "day": 1}, (2026, 12, 15), (2027, 3, 1), ["2027-01-01", "2027-02-01"], "2027-03-01"),
+        ({"every": "7d"}, (2027, 2, 25), (2027, 3, 12), ["2027-03-04"], "2027-03-11"),
+    ],
+)  # fmt: skip
+def test_the_dates_missed_keep_the_day_across_month_ends(entry, passed, now, missed, latest):
+    """A monthly drill passed on August 31st, the jump host off since: `--status` said it
+    fell due 2026-09-30 and 2026-10-30 (each month stepped from the one before, clipped),
+    where October's date is the 31st; and the drill due now is named by its date."""
+    at = datetime(*passed, 6, 0, tzinfo=UTC)
+    assert _fallen_due(entry, at, datetime(*now, 12, 0, tzinfo=UTC)) == (missed, latest)

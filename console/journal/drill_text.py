@@ -217,7 +217,8 @@ def _row_cells(s: SystemCadence, now: datetime) -> list[str]:
 
 def missed_said(s: SystemCadence) -> str | None:
     """`missed: web monthly (day 1) (web-release): it fell due 2026-10-01 and 2026-11-01
-    and no drill passed since ...`; None when no date was missed."""
+    and no drill passed since ...: one drill is due now, for 2026-12-01, ...`; None when no
+    date was missed."""
     if not s.missed:
         return None
     dates = [f"{m:%Y-%m-%d}" for m in s.missed]
@@ -228,10 +229,11 @@ def missed_said(s: SystemCadence) -> str | None:
     else:
         listed = ", ".join(dates[:-1]) + f" and {dates[-1]}" if len(dates) > 1 else dates[0]
     passed = f"{s.last_passed.at:%Y-%m-%d}" if s.last_passed else "never"
+    latest = f", for {s.due_since:%Y-%m-%d}," if s.due_since else ""
     return (
         f"missed: {s.system} {s.cadence} ({s.entry.scenario}): it fell due {listed} with no"
         f" passing drill since (last passed: {passed}; the jump host off, or its job not run):"
-        f" one drill is due now, not one per date missed"
+        f" one drill is due now{latest} not one per date missed"
     )
 
 

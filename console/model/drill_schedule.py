@@ -5,9 +5,11 @@ and the pre-deployment gate. No I/O: journal/drills.py reads the past drills."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
+from itertools import count
 
 from console.model.drill_settings import DrillSettings
 from console.model.drills import Cadence, ScheduleEntry, parse_period
@@ -60,6 +62,7 @@ class SystemCadence:
     # the dates it fell due on before the latest, with no passing drill since (the jump
     # host off, the job not run): said, and the drill run once for them all
     missed: tuple[datetime, ...] = ()
+    due_since: datetime | None = None  # the latest date it fell due on, the drill due now's
 
     @property
     def cadence(self) -> str:
@@ -148,20 +151,41 @@ def system_cadence(
         # deployment waits on it; a monthly one read "FAILED ... ok" until next month)
         due = None
     standing = standing_of(entry, due, now)
-    return SystemCadence(system, entry, last, passed, due, standing, _missed(entry, due, now))
+    dates = _fallen_due(entry, passed.at, now) if passed and due else []
+    latest = dates[-1] if dates else None
+    return SystemCadence(system, entry, last, passed, due, standing, tuple(dates[:-1]), latest)
 
 
 MAX_MISSED = 120  # dates counted at most: ten years of a monthly cadence
 
 
-def _missed(entry: ScheduleEntry, due: datetime | None, now: datetime) -> tuple[datetime, ...]:
-    """The dates a cadence fell due on, from `due` on, before the latest one up to now."""
-    if due is None or entry.cadence is Cadence.BEFORE_DEPLOY:
-        return ()
-    dates = [due]
-    while len(dates) <= MAX_MISSED and (after := next_due(entry, dates[-1])) <= now:
-        dates.append(after)
-    return tuple(dates[:-1])
+def due_dates(entry: ScheduleEntry, passed: datetime) -> Iterator[datetime]:
+    """The dates the cadence falls due on after a drill passed at `passed`, in order, the
+    n-th counted from `passed` itself: a month after August 31st is September 30th, two
+    months October 31st. Stepped from the date before, every later one kept the 30th,
+    and a January 31st's April date came on the 28th: due now, two days early."""
+    months = 12 if entry.cadence is Cadence.ANNUAL_DR else 1
+    for n in count(1):
+        if entry.every:
+            yield passed + n * parse_period(entry.every)
+        elif entry.day is None and entry.cadence in (Cadence.MONTHLY, Cadence.ANNUAL_DR):
+            yield add_months(passed, n * months)
+        else:  # on a `day` (kept whatever the month's length), or before-deploy's window
+            passed = next_due(entry, passed)
+            yield passed
+
+
+def _fallen_due(entry: ScheduleEntry, passed: datetime, now: datetime) -> list[datetime]:
+    """The dates the cadence fell due on since the drill that passed at `passed`, up to
+    `now` (MAX_MISSED and one more at most)."""
+    if entry.cadence is Cadence.BEFORE_DEPLOY:
+        return []
+    dates = []
+    for when in due_dates(entry, passed):
+        if when > now or len(dates) > MAX_MISSED:
+            break
+        dates.append(when)
+    return dates
 
 
 def schedule_status(
