@@ -37,6 +37,15 @@ RECOVERY = re.compile(r"^\s*recovery\s+timeline=([0-9]{1,10})\s+stopped=(\S.*?)\
 RESTORED = re.compile(r"^\s*restored to\s+(\S.*?)\s*$")
 # Why an after with no expectation was not judged, where no summary came before it.
 NO_BEFORE = "not judged: no integrity summary before the change"
+# An undo's after, where nothing before it can judge it, and why (the step it undoes named):
+# an undo before it put the data back already (judged then; the data has lived since), its
+# step measured nothing before it ran (a cluster that was not running), or printed nothing.
+PUT_BACK = (
+    "not judged: an earlier undo put back the data from before {step} ran already;"
+    " nothing was measured before this one to compare it with"
+)
+NOTHING_BEFORE = "not judged: nothing was measured before {step} ran"
+NO_STEP_BEFORE = "not judged: no integrity summary before {step} ran to compare it with"
 CHECKED = re.compile(r"^\s*checked:\s+(\S.*?)\s*$")
 
 
@@ -171,11 +180,53 @@ class _HostLines:
     expected: Summary | None = None
 
 
+@dataclass
+class UndoBaseline:
+    """The data an undo of `step` puts back on each host (`data`, its step's before), and
+    the hosts an earlier undo put it back on already (`put_back`)."""
+
+    step: str
+    data: dict[str, Summary] = field(default_factory=dict)
+    put_back: set[str] = field(default_factory=set)
+
+    def unjudged(self, host: str) -> str:
+        """Why the undo's after on `host` is recorded, not judged."""
+        if host in self.data:  # an empty before: the step measured nothing there
+            return NOTHING_BEFORE.format(step=self.step)
+        said = PUT_BACK if host in self.put_back else NO_STEP_BEFORE
+        return said.format(step=self.step)
+
+
+def undo_baseline(records: list[dict[str, Any]], step: str) -> UndoBaseline:
+    """What the undo of `step` is judged against on each host (`integrity.recorded`'s
+    `records`, in order): the data before the step first ran there since an undo last ran
+    (a retry records its own "before", of data the first attempt had changed already); an
+    undo asked again after one whose data failed its check is judged as that one was. And
+    the hosts an undo put the data back on already, the step not run there since: nothing
+    before them judges another undo."""
+    undo, baseline, undone = f"{step}.undo", UndoBaseline(step), set()
+    for r in records:
+        host = r["host"]
+        if (r["step"], r["stage"]) == (undo, "after"):
+            undone.add(host)
+            if r["verdict"] in ("match", "recorded"):
+                baseline.data.pop(host, None)
+                baseline.put_back.add(host)
+        elif (r["step"], r["stage"], r["verdict"]) == (step, "before", "recorded") and (
+            host not in baseline.data or host in undone
+        ):
+            baseline.data[host] = Summary.from_data(r)
+            baseline.put_back.discard(host)
+            undone.discard(host)
+    return baseline
+
+
 class IntegrityWatch:
     """Follows one step's events; records integrity before and after for each host.
 
-    `baseline` (host -> summary) is the expectation for an undo: the data as it was
-    before the step being undone.
+    `undoing` is what an undo is judged against: the data as it was before the step being
+    undone. An undo is never failed for want of a before (it has none of its own): with
+    nothing to judge it by, its after is recorded, and why it was not judged said.
     """
 
     def __init__(
@@ -184,11 +235,12 @@ class IntegrityWatch:
         step: str,
         strategy: str,
         expected: Summary | None = None,
-        baseline: dict[str, Summary] | None = None,
+        undoing: UndoBaseline | None = None,
     ):
         self.recorder, self.step, self.strategy = recorder, step, strategy
         self.expected_override = expected
-        self.baseline = baseline or {}
+        self.undoing = undoing
+        self.baseline = undoing.data if undoing else {}
         self.before: dict[str, Summary] = {}
         self.failed: dict[str, str] = {}
         self._hosts: dict[str, _HostLines] = {}
@@ -271,7 +323,8 @@ class IntegrityWatch:
         recovery = stops[-1] if stops else None
         restored = next(filter(None, map(parse_restored, reversed(state.lines))), None)
         said = Said(recovery, restored, [c for c in map(parse_checked, state.lines) if c])
-        if host not in self.before and host not in self.baseline:
+        unjudged = self.undoing.unjudged(host) if self.undoing else NO_BEFORE
+        if host not in self.before and host not in self.baseline and not self.undoing:
             self._fail(event, "before", None, "no integrity summary before the change")
         if after is None:
             self._fail(event, "after", None, "no integrity summary after the change")
@@ -291,7 +344,8 @@ class IntegrityWatch:
         else:
             verdict = "match" if expected else "recorded"
             # not judged for want of a before, not because nothing was expected of it
-            why = "" if expected or none_expected or host in self.before else NO_BEFORE
+            judged = expected or host in self.before
+            why = "" if judged or (none_expected and not self.undoing) else unjudged
             self._record(event, "after", after, expected, verdict, why, said)
 
     def _fail(

@@ -314,17 +314,10 @@ class StepExecution:
         plan = planned.run
         watch: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
         if strategy.data_touching:
-            from console.engine.integrity import IntegrityWatch, Summary
+            from console.engine.integrity import IntegrityWatch, undo_baseline
 
-            # The data before the step first ran on each host since its last undo: a retry
-            # records its own "before", of data the first attempt had changed already.
-            baseline: dict[str, Summary] = {}
-            for r in self.state.integrity:
-                if r["step"] == undo_id:
-                    baseline.pop(r["host"], None)
-                elif r["step"] == step_id and r["stage"] == "before" and r["verdict"] == "recorded":
-                    baseline.setdefault(r["host"], Summary.from_data(r))
-            watch = integrity = IntegrityWatch(self.recorder, undo_id, name, baseline=baseline)
+            undoing = undo_baseline(self.state.integrity, step_id)
+            watch = integrity = IntegrityWatch(self.recorder, undo_id, name, undoing=undoing)
             plan = dataclasses.replace(plan, judge=integrity.judge)
         # Quitting and the close see it running, as any step.
         with self.activity.running({undo_id}), watch:

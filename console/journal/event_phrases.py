@@ -208,8 +208,9 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
     values += [f"no such table: {', '.join(d.absent)}"] if d.absent else []
     where = f"database {d.database}: " if d.database else ""
     why = f": {d.detail}" if d.detail else ""
-    # an after nothing judged says so: "recorded" alone read as checked
-    unjudged = (d.stage, d.verdict) == ("after", "recorded")
+    # an after nothing judged says so: "recorded" alone read as checked; its detail says
+    # why, where it has one (it read "nothing was expected of it", then why not judged)
+    unjudged = (d.stage, d.verdict, d.detail) == ("after", "recorded", "")
     verdict = unjudged_said(e.where.step) if unjudged else d.verdict
     # a match judges what the expectation names, no more: the rest said recorded only
     also = (
