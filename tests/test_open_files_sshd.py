@@ -150,13 +150,40 @@ def test_a_hangup_while_commands_wait_their_turn_for_open_files_ends_the_run(
     ), text[-3000:]
 
 
-def _jump_host_fleet(sshd_server, tmp_path: Path, sleep: str, hosts: int):
-    """`hosts` hosts whose strategy runs on the jump host: `sleep`, then a line a host."""
+def test_a_halt_starts_none_of_the_commands_waiting_their_turn_for_open_files(
+    sshd_server, tmp_path
+) -> None:
+    """max_fail_percentage 25 on 60 hosts whose action fails, under `ulimit -n 64` (5
+    commands on the jump host at once): the run halted at 16 failed, and then sent the
+    action to the other 44 all the same, one after the other ('halted the run: 16 of 60
+    hosts had failed', then `60 failed`), where `max_commands = 5` starts none of them. A
+    halt starts none of those still waiting their turn: each says so, nothing sent."""
+    fleet = _jump_host_fleet(sshd_server, tmp_path, "exit 1", 60, max_fail_percentage=25)
+    ran = _exec(fleet, 64, 64, "run", "--systems", "app", "--strategy", "flag-api",
+                "--trigger", "user-impact", "--reason", "x", "--yes")  # fmt: skip
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1, said[-3000:]
+    assert "halted the run: 16 of 60 hosts had failed" in said, said[-3000:]
+    # each host that ran it: the 16th's failure halts it, with at most 4 others running
+    failed = len(re.findall(r"(?m)^\S+  h\d+ +action failed: non-zero exit", said))
+    assert 16 <= failed <= 20, (failed, said[-3000:])
+    not_started = re.findall(
+        r"(?m)^\S+  h\d+ +did not start: the run was halted: 16 of 60 hosts had failed, more"
+        r" than max_fail_percentage 25% before it was started on the jump host: nothing sent$",
+        said,
+    )
+    assert failed + len(not_started) == 60, said[-3000:]
+
+
+def _jump_host_fleet(sshd_server, tmp_path: Path, sleep: str, hosts: int, **more):
+    """`hosts` hosts whose strategy (with `more`) runs on the jump host: `sleep`, then a
+    line a host."""
     strategy = {
         "name": "flag-api",
         "kind": "custom",
         "runs_on": "jump-host",
         "commands": {"action": f"{sleep}; echo off {{{{host}}}}", "verify": "true"},
+        **more,
     }
     files = {"strategies.toml": {"strategies": [strategy]}, "procedure.toml": FLAG_PROCEDURE}
     return write_fleet(

@@ -55,8 +55,9 @@ class RunStops:
         return bool(self.aborted or self.detached)
 
     def _cut_new(self) -> bool:
-        """`_cut`, for a host's first command: hung up too (nothing new starts)."""
-        return bool(self.aborted or self.detached or self.hung_up)
+        """`_cut`, for a host's first command: hung up or halted too (nothing new starts;
+        one still waiting its turn for open files when the run halted was sent after it)."""
+        return bool(self.aborted or self.detached or self.hung_up or self.halted)
 
     def _stopped(self) -> bool:
         return bool(self.aborted or self.halted or self.detached or self.hung_up)
