@@ -117,9 +117,18 @@ def test_the_quickstart_runs_as_written(newcomer: Newcomer) -> None:
     for server in newcomer.servers:
         where = f"{newcomer.user}@{server.host}:{server.port}"
         assert where in exec_dry.stdout and where in run_dry.stdout
-    # The starter procedure's status update: said before any run that it would not go.
-    unset = "incidents: Slack incoming webhook: NOT SENT, $SLACK_WEBHOOK_URL not set in this"
-    assert f"\n{unset} console\n" in run_dry.stdout, run_dry.stdout
+    # The starter procedure's status update: said before any run that it would not go,
+    # and where: this shell (a headless dry run read "not set in this console").
+    unset = "incidents: Slack incoming webhook: NOT SENT, $SLACK_WEBHOOK_URL not set here"
+    assert f"\n{unset}\n" in run_dry.stdout, run_dry.stdout
+    # What the dry runs say in their own words fits a terminal of 80 columns (walked:
+    # the waves' and target=previous's lines ran to 130 and 240, cut mid-word).
+    for dry in (exec_dry, run_dry):
+        said = [line for line in dry.stdout.splitlines() if line.startswith("# ")]
+        assert said and max(len(line) for line in said) < 80, said
+    assert "\n# waves: 2 waves of 1 host each, a yes before each next one (--yes gives it\n" in (
+        run_dry.stdout
+    ), run_dry.stdout
     (uptime,) = newcomer.sh(first)
     for host in ("web-1", "web-2"):
         assert re.search(rf"^{host}\b.*load average", uptime.stdout, re.M), uptime.stdout

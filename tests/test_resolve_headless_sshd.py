@@ -224,8 +224,9 @@ def test_dry_run_says_the_release_is_asked_of_the_hosts(fleet, tmp_path):
     )  # fmt: skip
     assert named.returncode == 0, named.stdout + named.stderr
     assert (
-        "# target=2.9: the run asks every host whether it is there to go to before this step"
-        " (nothing is connected here); where a host lacks it, nothing is sent for the step"
+        "# target=2.9: the run asks every host whether it is there to go to before this\n"
+        "# step (nothing is connected here); where a host lacks it, nothing is sent for\n"
+        "# the step\n"
     ) in named.stdout, named.stdout
 
 

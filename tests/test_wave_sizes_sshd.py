@@ -66,8 +66,8 @@ def test_check_config_accepts_the_sizes_and_the_dry_run_shows_each_wave(fleet):
     restore = dry.stdout.split("[strategy]\n", 1)[1]
     assert restore.startswith(
         "# strategy: version-rollback\n"
-        "# waves: 2 waves, of 1 and 6 hosts, a yes before each next one (--yes gives it after"
-        " a wave whose every host succeeded or needed nothing)\n"
+        "# waves: 2 waves, of 1 and 6 hosts, a yes before each next one (--yes gives it\n"
+        "# after a wave whose every host succeeded or needed nothing)\n"
         "#   wave 1 of 2: app-1\n"
         f"#   wave 2 of 2: {', '.join(THE_REST)}\n"
     ), restore

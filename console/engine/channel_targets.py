@@ -33,19 +33,25 @@ MESSAGE_MARK = "‹message›"  # where a command channel puts the message, befo
 
 
 def shown_target(
-    channel: Channel, update: Update, mask: Callable[[str], str], environ: Mapping[str, str]
+    channel: Channel,
+    update: Update,
+    mask: Callable[[str], str],
+    environ: Mapping[str, str],
+    here: str = "in this console",
 ) -> str:
     """Where `channel` sends `update`, as the commander confirms it: a command as it will
     run, every placeholder rendered but `{{message}}` (the message, still to be edited:
     `‹message›`), masked as the journal masks it; a webhook as `target_of` says it, and
     that it will not be sent when a variable it needs is not set in `environ` (seen: the
-    dialog named $SLACK_WEBHOOK_URL, unset, and said NOT DELIVERED only once sent)."""
+    dialog named $SLACK_WEBHOOK_URL, unset, and said NOT DELIVERED only once sent).
+    `here` says whose environment lacks it: a headless dry run's is its shell's, not a
+    console's (walked: `run --dry-run` read "not set in this console")."""
     if channel.kind is not ChannelKind.COMMAND:
         unset = channel.unset(environ)
         bad = channel.bad_url(environ)
         if unset:
             names = ", ".join(f"${name}" for name in unset)
-            return f"{WHERE[channel.kind]}{NOT_SENT}{names} not set in this console"
+            return f"{WHERE[channel.kind]}{NOT_SENT}{names} not set {here}"
         if bad:
             return f"{WHERE[channel.kind]}{NOT_SENT}${bad} is not an http(s) URL"
         return target_of(channel)

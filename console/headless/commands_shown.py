@@ -3,6 +3,7 @@ the listing stays as long as at one, and a host whose command differs stands apa
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 from console.journal.redact import MASKED_NOTE
@@ -20,3 +21,20 @@ def print_alike(commands: Mapping[str, Commands]) -> None:
             print(f"\n### {names} {heading}\n{visible(command.shown.strip())}")
             if command.masked:
                 print(f"# {MASKED_NOTE}")
+
+
+WIDTH = 80  # a terminal's: what the dry run says of the commands wraps to it
+
+
+def comment(said: str) -> str:
+    """`said` as `# ` lines that fit WIDTH (walked at 80 columns: `run --dry-run`'s
+    waves and `target=previous` lines ran to 130 and 240 cells, cut mid-word by the
+    terminal); a word longer than a line (a path, an option) is kept whole."""
+    return textwrap.fill(
+        said,
+        WIDTH - 1,
+        initial_indent="# ",
+        subsequent_indent="# ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )

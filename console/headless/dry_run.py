@@ -15,7 +15,7 @@ from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.targets import targets_for
 from console.engine.walk import RunRequest, check_request
-from console.headless.commands_shown import print_alike
+from console.headless.commands_shown import comment, print_alike
 from console.headless.common import EXIT_OK, EXIT_USAGE
 from console.journal.redact import settings_redactor
 from console.model.elsewhere import not_for
@@ -42,8 +42,10 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
         print(SENT_HOW)
         for pager in settings.procedure.pagers:
             print(
-                f"# {pager.name}: {target_of(pager)} is triggered on declaration, acknowledged"
-                " when the rollback starts, resolved on close"
+                comment(
+                    f"{pager.name}: {target_of(pager)} is triggered on declaration,"
+                    " acknowledged when the rollback starts, resolved on close"
+                )
             )
         unroutable = _print_routes(settings, list(conductor.state.hosts))
         for phase in settings.procedure.phases:
@@ -76,7 +78,7 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                     notifier = conductor.notifier
                     update, mask = notifier.compose(step), recorder.redactor.text
                     for channel in notifier.channels_of(step):
-                        where = shown_target(channel, update, mask, notifier.environ)
+                        where = shown_target(channel, update, mask, notifier.environ, "here")
                         print(f"{channel.name}: {where}")
                 elif step.kind is StepKind.MANUAL:
                     print("(confirmed by a person; --yes confirms it)")
@@ -109,10 +111,10 @@ def dry_exec(settings: Settings, command: str, hosts: list[str], since: str = ""
 # lines, printed whole before the commands twice over, hid the commands a user reads a dry
 # run for. Each command below is the one journalled and sent inside it.
 SENT_HOW = """\
-# dry run: nothing is sent. Each command below is sent as shown, run by /bin/sh on its
-# host (whatever the login shell), inside the console's supervisor: no terminal, input
-# from /dev/null, EDITOR=false; an abort, a timeout or a lost SSH session stops its whole
-# process group (TERM, then KILL)."""
+# dry run: nothing is sent. Each command below is sent as shown, run by /bin/sh
+# on its host (whatever the login shell), inside the console's supervisor: no
+# terminal, input from /dev/null, EDITOR=false; an abort, a timeout or a lost
+# SSH session stops its whole process group (TERM, then KILL)."""
 
 
 def _print_routes(settings: Settings, hosts: list[str]) -> list[Route]:
@@ -144,8 +146,8 @@ def _resolve_plan(conductor: Conductor, step: Step) -> str:
     if found is None:
         return _named_plan(conductor, step)
     said = f"{found[1].param}={found[1].symbolic}"
-    return (
-        f"# {said}: not known here (nothing is connected); the run asks every host what it"
+    return comment(
+        f"{said}: not known here (nothing is connected); the run asks every host what it"
         f" stands for before this step, and goes only if they agree, with that value"
         f" (else nothing is sent for the step; --param {found[1].param}=VALUE names it)"
     )
@@ -160,8 +162,8 @@ def _named_plan(conductor: Conductor, step: Step) -> str:
     value = strategy_params(conductor.state, strategy.name, strategy, conductor.secrets).get(
         resolver.param
     )
-    return (
-        f"# {resolver.param}={value}: the run asks every host whether it is there to go to"
+    return comment(
+        f"{resolver.param}={value}: the run asks every host whether it is there to go to"
         " before this step (nothing is connected here); where a host lacks it, nothing is"
         " sent for the step"
     )
@@ -175,10 +177,10 @@ def _waves_plan(conductor: Conductor, step: Step) -> str:
     hosts = waves.of([t.name for t in planned.targets])
     said = sizes_said([len(w) for w in hosts] or [len(planned.targets)])
     if len(hosts) < 2:
-        return f"# waves: {said}"
+        return comment(f"waves: {said}")
     said += f", {waves.pause_seconds:g} s apart" if waves.pause_seconds else ""
     asks = ", a yes before each next one (--yes gives it after a wave whose every host succeeded or needed nothing)"
-    lines = [f"# waves: {said}{asks if waves.confirm else ''}"]
+    lines = [comment(f"waves: {said}{asks if waves.confirm else ''}")]
     lines += [f"#   wave {n} of {len(hosts)}: {', '.join(w)}" for n, w in enumerate(hosts, 1)]
     return "\n".join(lines)
 
