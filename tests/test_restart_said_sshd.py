@@ -12,6 +12,7 @@ line as a user runs it."""
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -52,17 +53,36 @@ def failed(sshd_server, tmp_path: Path, restart: str) -> tuple[str, str]:
     return done.stdout, host.said()
 
 
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example" / "strategies.toml"
+
+
+def init_restart() -> str:
+    """The restart `init` writes (config/example/strategies.toml's version-rollback)."""
+    (rollback,) = [
+        s
+        for s in tomllib.loads(EXAMPLE.read_text())["strategies"]
+        if s["name"] == "version-rollback"
+    ]
+    return next(p["default"] for p in rollback["params"] if p["name"] == "restart")
+
+
 def test_a_restart_sudo_refuses_says_sudo_s_words(sshd_server, tmp_path):
+    """init's own restart. Walked from the README: it was `sudo systemctl ...`, and sudo,
+    with no terminal to ask a password on, first printed `sudo: a terminal is required to
+    read the password; either use the -S option ...` (95 columns) above the line that
+    says it; docs/strategies.md ("Root: sudo") writes `sudo -n`, which never asks."""
     if shutil.which("sudo") is None:
         if _on_ci():
             pytest.fail("the restart test needs sudo (scripts/bootstrap installs it)")
         pytest.skip("no sudo here")
-    restart = "sudo systemctl restart storefront"
+    restart = init_restart()
+    assert restart == "sudo -n systemctl restart storefront", restart
 
     stdout, said = failed(sshd_server, tmp_path, restart)
 
     expected = f"restart failed: {restart}; it said: sudo: a password is required{ALREADY}"
     assert said == expected, said
+    assert "a terminal is required" not in stdout, stdout  # sudo -n asks nothing
     summary = stdout.split("hosts whose last step did not succeed:\n", 1)[1].splitlines()[0]
     assert summary.endswith(f"— {expected}"), summary
 
