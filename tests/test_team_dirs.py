@@ -198,6 +198,25 @@ def test_a_teammate_reads_an_incident_of_the_team_journal_dir_and_may_not_write_
     )
 
 
+def test_a_teammate_told_how_a_team_shares_what_its_home_keeps_private(team) -> None:
+    """Walked as a second responder: `follow` of a teammate's incident in their own state
+    dir said only that the directory was private; now it says how a team shares them."""
+    from console.cli.common import existing_journal
+
+    shared, account = team
+    state = shared.parent / "home" / ".local" / "state"  # root's, private to it
+    incident = state / "rollback-console" / "incidents" / "inc-3"
+    incident.mkdir(parents=True)
+    (incident / "journal.jsonl").write_text("")
+    state.chmod(0o700)
+    said = as_account(account, lambda: existing_journal(str(incident), None))
+    assert said == (
+        f"raised UsageError: {incident}: not readable by this account: {state} is root's,"
+        " private to it; a team follows its incidents in a journal_dir of its group (mode"
+        " 2770), named in each member's console.toml"
+    )
+
+
 def test_a_teammate_told_a_private_incident_is_not_theirs_to_read(team) -> None:
     """An incident made private (by an older console, or outside a team's directory):
     `follow`, `export`, `resume`, `verify` say so in one line, exit 2."""

@@ -256,12 +256,20 @@ def unknown_step(named: str, step: str, steps: list[str], which: str = "steps") 
     )
 
 
+SHARE = (
+    "; a team follows its incidents in a journal_dir of its group (mode 2770), named in"
+    " each member's console.toml"
+)
+
+
 def _not_readable(path: Path) -> str:
     """An incident this account may not read: another account's, private to it, or a
     team's whose group this account is not in (it read "private to it" of a 2770
     journal_dir shared by its group)."""
     import pwd
     import stat
+
+    from console.journal.files import JOURNAL_NAME
 
     for at in (path, *path.parents):
         try:
@@ -271,7 +279,11 @@ def _not_readable(path: Path) -> str:
             continue
         mode = stat.S_IMODE(found.st_mode)
         if not mode & 0o050:  # nothing for its group
-            return f"{path}: not readable by this account: {at} is {owner}'s, private to it"
+            said = f"{path}: not readable by this account: {at} is {owner}'s, private to it"
+            # above the incident's own directory: its journal_dir is no team's (walked: a
+            # teammate's `follow` of an incident in a home's state dir said no more)
+            own = path.parent if path.name == JOURNAL_NAME else path
+            return said + (SHARE if at not in (path, own) else "")
         try:
             group = grp.getgrgid(found.st_gid).gr_name
         except KeyError:
