@@ -9,10 +9,13 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console import __version__
 from console.model.channel_secrets import basic_credential
+
+if TYPE_CHECKING:
+    import urllib.parse  # only a command that delivers a webhook pays for urllib
 
 USER_AGENT = f"rollback-console/{__version__}"
 ANSWER_BYTES = 300  # of an error answer, kept as its detail (Slack says `invalid_payload`)
@@ -129,13 +132,27 @@ def _post(
 def _refused(reason: OSError, url: str) -> str:
     """`connection refused by HOST:PORT`, as an SSH host's refusal reads (it read `[Errno
     111] Connection refused`, naming no receiver); the URL's path and credentials, the
-    secret parts, are left out."""
+    secret parts, are left out. Sent through a proxy (`https_proxy` in the environment, as
+    urllib reads it), the proxy refused it, and is named: the receiver was never reached."""
     import urllib.parse
+    import urllib.request
 
     parts = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        return (
+            f"connection refused by its proxy {_address(via)} ({parts.scheme}_proxy in the"
+            f" environment): {_address(parts)} was not reached"
+        )
+    return f"connection refused by {_address(parts)}"
+
+
+def _address(parts: urllib.parse.SplitResult) -> str:
+    """HOST:PORT of a URL, nothing else of it (a proxy's URL may hold a password too)."""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
-    return f"connection refused by {host}:{port}"
+    return f"{host}:{port}"
 
 
 def _kept(answer: Any) -> tuple[bytes, bool]:
