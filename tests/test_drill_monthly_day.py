@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.journal.drill_text import missed_said
-from console.model.drill_schedule import DrillRun, due_scenarios, schedule_status
+from console.model.drill_schedule import MAX_MISSED, DrillRun, due_scenarios, schedule_status
 from tests.test_drill_schedule import drills, write_drill
 from tests.test_drills_sshd import DRILLS, staging_fleet
 
@@ -144,3 +144,29 @@ def test_the_dates_missed_keep_the_day_across_month_ends(entry, passed, now, mis
     where October's date is the 31st; and the drill due now is named by its date."""
     at = datetime(*passed, 6, 0, tzinfo=UTC)
     assert _fallen_due(entry, at, datetime(*now, 12, 0, tzinfo=UTC)) == (missed, latest)
+
+
+@pytest.mark.parametrize(
+    ("entry", "days", "first", "latest"),
+    [
+        ({"every": "1h"}, 30, "2027-04-01", "2027-05-01"),
+        ({"every": "1d"}, 200, "2026-10-14", "2027-05-01"),
+        ({"cadence": "monthly", "day": 1}, 365 * 12, "2015-06-01", "2027-05-01"),
+    ],
+)
+def test_a_cadence_off_past_the_count_names_the_date_due_now(entry, days, first, latest):
+    """Counted no further than MAX_MISSED dates, the drill due now was named by the last
+    date counted: an hourly cadence off for 30 days read 'at least 120 times since
+    2027-04-01, ...: one drill is due now, for 2027-04-06', five days after its pass."""
+    now = datetime(2027, 5, 1, 12, 0, tzinfo=UTC)
+    missed, due = _fallen_due(entry, now - timedelta(days=days), now)
+    assert (len(missed), missed[0], due) == (MAX_MISSED, first, latest)
+    said = missed_said(
+        schedule_status(
+            drills({"scenario": "web-monthly", **entry}),
+            [DrillRun("web-monthly", ("web",), now - timedelta(days=days), True, "verified", "")],
+            now,
+        )[0]
+    )
+    assert said is not None and f"at least {MAX_MISSED} times since {first}," in said, said
+    assert f"one drill is due now, for {latest}, not one per date missed" in said, said

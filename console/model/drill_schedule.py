@@ -151,9 +151,8 @@ def system_cadence(
         # deployment waits on it; a monthly one read "FAILED ... ok" until next month)
         due = None
     standing = standing_of(entry, due, now)
-    dates = _fallen_due(entry, passed.at, now) if passed and due else []
-    latest = dates[-1] if dates else None
-    return SystemCadence(system, entry, last, passed, due, standing, tuple(dates[:-1]), latest)
+    missed, latest = _fallen_due(entry, passed.at, now) if passed and due else ([], None)
+    return SystemCadence(system, entry, last, passed, due, standing, tuple(missed), latest)
 
 
 MAX_MISSED = 120  # dates counted at most: ten years of a monthly cadence
@@ -175,17 +174,28 @@ def due_dates(entry: ScheduleEntry, passed: datetime) -> Iterator[datetime]:
             yield passed
 
 
-def _fallen_due(entry: ScheduleEntry, passed: datetime, now: datetime) -> list[datetime]:
+def _fallen_due(
+    entry: ScheduleEntry, passed: datetime, now: datetime
+) -> tuple[list[datetime], datetime | None]:
     """The dates the cadence fell due on since the drill that passed at `passed`, up to
-    `now` (MAX_MISSED and one more at most)."""
+    `now`: those before the latest (MAX_MISSED at most), and the latest, the one the drill
+    due now is for, however many were not counted (it read the last one counted: an hourly
+    cadence off for 30 days, 'due now, for' a date five days after its pass)."""
+    missed: list[datetime] = []
+    latest: datetime | None = None
     if entry.cadence is Cadence.BEFORE_DEPLOY:
-        return []
-    dates = []
-    for when in due_dates(entry, passed):
-        if when > now or len(dates) > MAX_MISSED:
+        return missed, latest
+    for when in due_dates(entry, passed):  # in order, a day or more apart but with `every`
+        if when > now:
             break
-        dates.append(when)
-    return dates
+        if latest is not None and len(missed) < MAX_MISSED:
+            missed.append(latest)
+        latest = when
+        if entry.every and len(missed) == MAX_MISSED:  # straight to the latest: an hourly
+            period = parse_period(entry.every)  # cadence off for a year is 8,760 dates
+            latest = passed + (now - passed) // period * period
+            break
+    return missed, latest
 
 
 def schedule_status(
