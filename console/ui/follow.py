@@ -218,15 +218,24 @@ class FollowedIncident:
         self._refuse()
 
 
-def driver_text(events: Sequence[Event], lock: WriterLock, left_open: str | None = None) -> str:
+def driver_text(
+    events: Sequence[Event],
+    lock: WriterLock,
+    left_open: str | None = None,
+    closed: Event | None = None,
+) -> str:
     """Who is driving: user@client of the latest event, and the lock it holds, if any;
-    nobody, once the open incident's writer let go of it (`left_open`: how it ended)."""
+    nobody, once the open incident's writer let go of it (`left_open`: how it ended), or
+    once it was closed (`closed`: the close, who made it and when). Seen following a
+    closed incident: 'driving: root · holds no lock (not executing)', as if root still
+    drove it."""
     if not events:
         return "nobody yet"
+    if closed is not None and lock.held is None:
+        return f"nobody, closed by {_login(closed)} at {closed.ts.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
     if left_open is not None and lock.held is None:
         return f"nobody now: {left_open}"
-    who = events[-1].who
-    text = f"{who.user}@{who.client}" if who.client else who.user
+    text = _login(events[-1])
     if lock.held is None:
         return text + " · holds no lock (not executing)"
     systems = ", ".join(lock.held.payload(LockAcquired).systems) or "its systems"
@@ -234,6 +243,12 @@ def driver_text(events: Sequence[Event], lock: WriterLock, left_open: str | None
     if lock.gone():
         return text + f" · GONE: pid {pid} on {host} exited holding the lock on {systems}"
     return text + f" · lock on {systems}: pid {pid} on {host}"
+
+
+def _login(event: Event) -> str:
+    """`user@client` of whoever recorded `event` (its user alone, without a client)."""
+    who = event.who
+    return f"{who.user}@{who.client}" if who.client else who.user
 
 
 class FollowApp(IncidentApp):
@@ -314,7 +329,8 @@ class FollowApp(IncidentApp):
         line.append("\n driving: ")
         journal = self.incident.recorder
         left = None if state.closed else journal.driver.ended(quit_too=True)
-        said = driver_text(journal.events, journal.lock, left)
+        closed = next((e for e in reversed(journal.events) if e.kind == Kind.INCIDENT_CLOSED), None)
+        said = driver_text(journal.events, journal.lock, left, closed if state.closed else None)
         line.append(visible(said, one_line=True), style="bold")
         return line
 
