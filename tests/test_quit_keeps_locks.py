@@ -140,7 +140,9 @@ def test_quitting_with_a_host_unknown_keeps_the_locks_until_it_is_settled(
             await engine.close()
 
     # Its action went on to its end (detached), or was ended with its lost session.
-    verdict = "verified: succeeded" if how == "detach" else "verified: failed"
+    # (ended, its verify says in its own words what it found)
+    failed = "verified: failed (its verify: error rate still high on 2.4.1)"
+    verdict = "verified: succeeded" if how == "detach" else failed
     assert asyncio.run(resume_verify_close()) == {"web-1": verdict}
     kinds = [e.kind for e in read_journal(journal).events]
     taken_back, released = kinds.index(Kind.LOCK_TAKEN_OVER), kinds.index(Kind.LOCK_RELEASED)

@@ -348,7 +348,8 @@ def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_pa
         # The action had switched `current`; the restart was killed before the service
         # followed: the verify says so, and the host is settled as failed, not unknown.
         (verdicts,) = [e.data.verdicts for e in events if e.kind == Kind.UNKNOWN_VERIFIED]
-        assert verdicts == {"web-1": "verified: failed"}
+        # (in its own words, its last line on stderr)
+        assert verdicts == {"web-1": "verified: failed (its verify: service runs 2.4.1)"}
         run = restore.hosts["web-1"]
         assert run.status is HostStatus.FAILED and run.stage == "verify"
         assert "service runs 2.4.1" in run.last_line
@@ -366,7 +367,8 @@ def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_pa
         ), said
         assert " ended without closing it or letting go (killed, or crashed); " in said
         assert said.endswith(
-            "): outcome unknown on web-1; then web-1 verified: failed, by"
+            "): outcome unknown on web-1; then web-1 verified: failed (its verify: service"
+            " runs 2.4.1), by"
             f" {verified.who.login} at {utc(verified.ts)} (v after the resume)"
         ), said
         assert said in render_markdown(events)

@@ -30,10 +30,16 @@ pytestmark = pytest.mark.sshd
 WAIT = "i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
 RELOAD = f"{WAIT}; cp flags served"
 RELOAD_AT_60 = f"if grep -q =60 flags; then {WAIT}; fi; cp flags served"
+# What the verify checked (the change in place), then that the restart is owed.
 OWED = (
-    "restart not finished since the change: {} (cut off, or it failed): the service may"
-    " still run as before it; a retry runs the restart again"
+    "checked: {}; but the restart has not finished since the change: {} (cut off, or it"
+    " failed): the service may still run as before it; a retry runs the restart again"
 )
+
+
+def failed_saying(owed: str) -> str:
+    """V's verdict of a verify that failed with `owed`, its own words."""
+    return f"verified: failed (its verify: {owed})"
 
 
 def _fleet(sshd_server, tmp_path: Path) -> Fleet:
@@ -116,8 +122,11 @@ async def test_a_flag_off_whose_reload_was_cut_off_is_not_verified(sshd_server, 
         assert (sandbox / "flags").read_text() == "new_checkout=0\n"
         assert not (sandbox / "served").exists()  # the app never read them
 
-        assert await verify_unknown(conductor, None) == {"app-1": "verified: failed"}
-        assert OWED.format(RELOAD) in _failures(conductor)
+        # what it checked said, and what it did not (it read 'verified: failed', as if
+        # the flags had not been set)
+        owed = OWED.format("the flags new_checkout are at 0 in flags", RELOAD)
+        assert await verify_unknown(conductor, None) == {"app-1": failed_saying(owed)}
+        assert owed in _failures(conductor)
 
         (sandbox / "go").touch()
         assert await conductor.run_step("restore", only_hosts=["app-1"])
@@ -155,8 +164,9 @@ async def test_a_reenable_stage_whose_reload_was_cut_off_is_not_verified(sshd_se
         assert (sandbox / "flags").read_text() == "new_checkout=60\n"
         assert (sandbox / "served").read_text() == "new_checkout=10\n"  # 60 never served
 
-        assert await verify_unknown(conductor, None) == {"app-1": "verified: failed"}
-        assert OWED.format(RELOAD_AT_60) in _failures(conductor)
+        owed = OWED.format("the flags new_checkout are at 60 in flags", RELOAD_AT_60)
+        assert await verify_unknown(conductor, None) == {"app-1": failed_saying(owed)}
+        assert owed in _failures(conductor)
 
 
 async def test_a_git_restore_whose_restart_was_cut_off_is_not_verified(sshd_server, tmp_path):
@@ -194,8 +204,13 @@ async def test_a_git_restore_whose_restart_was_cut_off_is_not_verified(sshd_serv
         assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
         assert not (root / "served").exists()
 
-        assert await verify_unknown(conductor, None) == {"db-1": "verified: failed"}
-        assert OWED.format(reload) in _failures(conductor)
+        [said] = (await verify_unknown(conductor, None)).values()
+        # the commit restored, by its short hash: the one the paths match
+        commit = said.split("checked: nginx match ", 1)[-1].split(";", 1)[0]
+        assert git(repo, "diff", "--stat", commit, "HEAD", "--", "nginx") == ""
+        owed = OWED.format(f"nginx match {commit}", reload)
+        assert said == failed_saying(owed)
+        assert owed in _failures(conductor)
 
         (root / "go").touch()
         assert await conductor.run_step("restore", only_hosts=["db-1"])

@@ -77,9 +77,8 @@ UNDO = (
 )
 VERIFY = (
     _HEAD + "  0  the change was made on every host (--dry-run: printed, nothing sent)\n"
-    "  1  the change was not made on some host, or its verify did not end there\n"
-    + _USAGE
-    + "; or no host to verify: nothing sent\n"
+    "  1  its verify failed on some host (its line says what it checked), or did not\n"
+    "     end there\n" + _USAGE + "; or no host to verify: nothing sent\n"
     "  3  refused: another console holds a system (--take-over-lock once it has quit)\n"
     "  4  a host is still unknown (a change still under way, or not reached): its lock\n"
     "     kept again\n" + _HUNG_UP

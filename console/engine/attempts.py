@@ -28,11 +28,13 @@ from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.status import UNENDED, UNENDED_VERIFY
 from console.model.templates import RenderedCommand
+from console.model.visible import clip, visible
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
 
 CHECK_TIMEOUT = 20.0
+SAID = 500  # characters of a failed verify's own line in V's verdict
 SHOWN_PROCESSES = 20
 
 
@@ -241,14 +243,21 @@ async def _verify_step(conductor: Conductor, step_id: str, hosts: list[str]) -> 
         hold_settled_rollout(conductor.execution, conductor.secrets, step_id, outcomes)
         conductor.finish_step(step_id, outcomes)
     after = conductor.state.step(step_id).hosts
-    return {h: _verdict(outcomes[h], after[h].detail) for h in hosts if h in outcomes}
+    return {
+        h: _verdict(outcomes[h], after[h].detail, after[h].last_error)
+        for h in hosts
+        if h in outcomes
+    }
 
 
-def _verdict(outcome: HostOutcome, detail: str | None) -> str:
+def _verdict(outcome: HostOutcome, detail: str | None, said: str = "") -> str:
     """What V found on a host: its verify's result, or why it stays unknown (the change
     still under way there). A verify that did not end (its timeout, a signal) verified
     nothing, and says so, though the host counts as failed (folded so): a wedged service
-    stays retriable and undoable, where an unknown host would hold its lock."""
+    stays retriable and undoable, where an unknown host would hold its lock. A failed one
+    says in its own words (`said`, its last stderr line; else its exit status) what it
+    checked and what it did not: 'verified: failed' alone read as the change not made, where only the restart
+    after it had been cut off, and the health check had not run."""
     if outcome.status is HostStatus.UNKNOWN:
         return f"not verified: {detail or 'its outcome is still unknown'}"
     if outcome.status is HostStatus.FAILED and outcome.failure in UNENDED:
@@ -259,4 +268,6 @@ def _verdict(outcome: HostOutcome, detail: str | None) -> str:
         )
     if outcome.status is HostStatus.HELD:  # a gradual rollout's stage passed, not the last
         return "verified: succeeded (its stage passed; held there with the others)"
+    if outcome.status is HostStatus.FAILED and (said := said or detail or ""):
+        return f"verified: failed (its verify: {clip(visible(said, one_line=True), SAID)})"
     return f"verified: {outcome.status.value}"

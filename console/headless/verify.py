@@ -37,7 +37,7 @@ async def run_verify_closed(
 ) -> int:
     """Run the closed incident's verify on its unknown hosts (`only`: these of them):
     each host's output and what it found, then how the locks went. 0: the change was
-    made on every host; 1: not made on some (or aborted); 4: some still unknown."""
+    made on every host; 1: its verify failed on some (or aborted); 4: some still unknown."""
     from console.engine.closed_verify import plan_verify, run_verify
     from console.engine.conductor import new_incident_id
     from console.engine.config_kept import said_since_opening
@@ -251,7 +251,7 @@ def _close(
     elif still:
         outcome, reason = Outcome.FAILED, f"{of}: outcome still unknown on {', '.join(still)}"
     elif failed:
-        outcome, reason = Outcome.FAILED, f"{of}: the change was not made on {', '.join(failed)}"
+        outcome, reason = Outcome.FAILED, f"{of}: its verify failed on {', '.join(failed)}"
     else:
         outcome, reason = Outcome.COMPLETED, f"{of}: the change was made on {', '.join(plan.hosts)}"
     inventory, label = conductor.settings.inventory, outcome_label(outcome, reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -176,6 +177,10 @@ def write_whole(command: str, path: str) -> str:
     return f"{command} > {path}.part && mv -f {path}.part {path}"
 
 
+# What a verify reads after the change is found in place, if set: (parameter, words).
+HEALTH_CHECK = (("check", "the health check"),)
+
+
 @dataclass(frozen=True)
 class RestartOwed:
     """The restart a change needs is owed from before the change until the restart has
@@ -270,12 +275,22 @@ done
 """
         )
 
-    def finished(self) -> str:
-        """In the verify: a restart still owed since the change fails it, saying so."""
+    def finished(self, made: str, later: tuple[tuple[str, str], ...] = HEALTH_CHECK) -> str:
+        """In the verify: a restart still owed since the change fails it, saying what was
+        checked (`made`: shell words, inside double quotes, of the change found in place)
+        and what was not: each of `later`, (parameter, its words), that the verify reads
+        after this point and that is set. Seen: `verify` answered 'verified: failed' of a
+        release whose link was switched and whose restart alone had been cut off, as if
+        the change had not been made, and the health check had never run."""
+        unread = "".join(
+            f'if [ -n {{{{{name}}}}} ]; then unread="${{unread:+$unread, }}{words} ("{{{{{name}}}}}")"; fi\n'
+            for name, words in later
+        )
         return f"""\
 if [ -f {self.mark} ]; then
-  printf '%s %s\\n' "restart not finished since the change: "{{{{restart}}}}" (cut off, or it failed):" \\
-    "the service may still run as before it; a retry runs the restart again" >&2
+  unread=
+{textwrap.indent(unread, "  ")}  printf '%s %s\\n' "checked: {made}; but the restart has not finished since the change: "{{{{restart}}}}" (cut off," \\
+    "or it failed): the service may still run as before it${{unread:+; not checked: $unread}}; a retry runs the restart again" >&2
   exit 1
 fi
 """

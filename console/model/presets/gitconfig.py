@@ -286,7 +286,7 @@ rev=$(cat {MINE}-target) || exit 3
 git diff --quiet "$rev" -- "$@" || { git diff --stat "$rev" -- "$@" >&2; echo "$* differ from $rev (above)" >&2; exit 1; }
 echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
 """
-    + OWED.finished()
+    + OWED.finished('$* match $(git log -n 1 --format=%h "$rev")')
     + _IN_WORKDIR
     + run_check()
 )

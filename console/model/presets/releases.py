@@ -7,6 +7,7 @@ from console.model.param_types import ParamType
 from console.model.presets.base import (
     CHECK,
     CHECK_WAIT,
+    HEALTH_CHECK,
     RESTART,
     Preset,
     Resolve,
@@ -163,7 +164,10 @@ VERIFY = (
 want=$(cat .rollback/release-target) || exit 3
 test "$cur" = "$want" || { echo "$link points at $cur, expected $want" >&2; exit 1; }
 """
-    + OWED.finished()
+    + OWED.finished(
+        "$link points at $cur",
+        (*HEALTH_CHECK, ("running", "the release the service runs")),
+    )
     + run_check()
     + 'echo "on $cur"\n'
     + RUNNING

@@ -257,6 +257,10 @@ FLAGS={{{{flags}}}} VALUE={value} awk -F= '
 """
 
 
+# The flags found at their value, as the restart owed's line says it (in double quotes).
+_AT = 'the flags "{{flags}}" are at %s in "{{flags_file}}"'
+
+
 def _owed(name: str) -> RestartOwed:
     """The restart after this incident's change, owed until it has finished."""
     return RestartOwed(f".rollback/{name}-", ".restart-owed", "{{flags_file}}")
@@ -276,7 +280,7 @@ PRESETS = (
         + _recorded("0")
         + 'echo "disabled: "{{flags}}\n'
         + _owed("flags-before-off").restart(),
-        verify=_flags_are("0") + _owed("flags-before-off").finished() + run_check(),
+        verify=_flags_are("0") + _owed("flags-before-off").finished(_AT % "0") + run_check(),
         undo=_put_back("flags-before-off", "0") + _owed("flags-before-off").restart(),
         needs=("the flags file, writable by the login user", "awk"),
     ),
@@ -308,7 +312,9 @@ PRESETS = (
         + _recorded("{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
         + _owed("flags-before-reenable").restart(),
-        verify=_flags_are("{{percent}}") + _owed("flags-before-reenable").finished() + run_check(),
+        verify=_flags_are("{{percent}}")
+        + _owed("flags-before-reenable").finished(_AT % '"{{percent}}"')
+        + run_check(),
         undo=_put_back("flags-before-reenable", "{{steps}}")
         + _owed("flags-before-reenable").restart(),
         needs=("the flags file, writable by the login user", "awk"),
