@@ -63,6 +63,25 @@ async def test_a_wide_terminal_has_every_fact(tmp_path):
     ], bar
 
 
+async def test_a_closed_drill_says_how_it_ended_at_80_columns(tmp_path):
+    """Walked at 80x24: a drill closed as failed (`DRILL FAILED; failed: halted by the
+    failure threshold: ...`), its outcome too long for the line, showed ` DRILL` and
+    nothing else. The outcome stays, cut at the end."""
+    settings = load_settings(demo_config())
+    engine = build_engine(settings, tmp_path / "incidents")
+    conductor = engine.new_incident("Drill", drill=True, incident_id=INCIDENT_ID)
+    conductor.declare_trigger(TriggerKind.STAKEHOLDER, "monthly drill")
+    conductor.close(Outcome.ABORTED, "the canary host's restart hung; " * 4)
+    app = build_app(settings, tmp_path / "incidents", engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        await app.push_screen("checklist")
+        await until(pilot, lambda: bool(app.screen.query(IncidentBar)))
+        bar = str(app.screen.query_one(IncidentBar).render()).splitlines()[0]
+    assert bar.startswith("  DRILL  │ ■ closed: aborted: the canary host's restart"), bar
+    assert len(bar) <= 80 and bar.endswith("…"), bar
+
+
 def test_many_systems_are_counted_past_three():
     assert systems_text(["web", "api", "db", "queue", "cache"], 900) == (
         "web, api, db +2 · 900 hosts"

@@ -119,7 +119,10 @@ class IncidentBar(Widget):
         # a followed journal's, as written
         facts["trigger"] = Text(visible(trigger, one_line=True), style=themed("$error"))
         shown = [name for name in ORDER if name in facts and facts[name].plain]
-        while width and len(shown) > 1 and _width(facts, shown) > width:
+        # the first fact after DRILL stays, cut at the end if it must be: a failed drill's
+        # outcome ran past 80 columns and went whole, the bar reading ` DRILL` alone
+        floor = 2 if "drill" in shown else 1
+        while width and len(shown) > floor and _width(facts, shown) > width:
             shown.remove(max(shown, key=keep.index))
         line = Text(" ", no_wrap=True, overflow="ellipsis")
         for i, name in enumerate(shown):
