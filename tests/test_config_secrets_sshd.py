@@ -11,6 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 import tomli_w
 from textual.widgets import Static
@@ -22,6 +23,7 @@ from console.model.loading import load_settings
 from console.ui.screens.confirm_run import RunConfirm
 from tests.cli_fleet import Fleet, flag_incident, write_fleet
 from tests.test_config_changed_sshd import _procedure, _strategies
+from tests.test_exports import SCHEMA
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -118,6 +120,7 @@ async def test_a_secret_changed_alone_is_said_by_its_key_never_its_value(
         exported = EXPORT_FORMATS[form].render(events, False)
         for secret in (SECRET, NEW, TOKEN, NEW_TOKEN, "config_secrets", *hmacs, key.decode()):
             assert secret not in exported, (form, secret)
+    _schema_says_what_the_export_holds(fleet, journal)
     # Read where its key is not (the journal copied to another machine): said, not
     # claimed unchanged.
     elsewhere = tmp_path / "elsewhere" / directory.name
@@ -131,6 +134,27 @@ async def test_a_secret_changed_alone_is_said_by_its_key_never_its_value(
         " journal here; a secret changed since is not said."
     ) in shown.stdout, shown.stdout
     assert NEW not in shown.stdout
+
+
+def _schema_says_what_the_export_holds(fleet: Fleet, journal: Path) -> None:
+    """`export --format json` of the incident is valid against docs/export.schema.json,
+    which names no key of an event's data the export left out of it (it named the
+    opening's `config_secrets`, which every export leaves out)."""
+    exported = fleet.cli("export", str(journal.parent), "--format", "json", "-o", "-")
+    assert exported.returncode == 0, exported.stderr
+    document, schema = json.loads(exported.stdout), json.loads(SCHEMA.read_text())
+    jsonschema.validate(document, schema)
+    named = {
+        branch["if"]["properties"]["kind"]["const"]: schema["$defs"][
+            branch["then"]["else"]["properties"]["data"]["$ref"].rsplit("/", 1)[1]
+        ]["properties"]
+        for branch in schema["$defs"]["Event"]["allOf"]
+    }
+    recorded = {e.seq: e.data.dump() for e in read_journal(journal).events}
+    for written in document["events"]:
+        left_out = set(recorded[written["seq"]]) - set(written["data"])
+        assert not left_out & set(named[written["kind"]]), (written["kind"], left_out)
+    assert "config_secrets" in recorded[document["events"][0]["seq"]]  # in the journal alone
 
 
 async def test_a_drill_is_not_said_changed_by_the_drills_schedule(fleet: Fleet) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from console.journal.export.document import build_document, settled
-from console.journal.export.facts import Export, HostSummary
+from console.journal.export.facts import LEFT_OUT, Export, HostSummary
 from console.journal.outcomes import host_summary
 from console.journal.tails import AttemptTails
 from console.journal.worded import exported, plain_config
@@ -62,10 +62,10 @@ def _exported(event: Event) -> dict[str, Any]:
     every journal's export leaves them out); nor its secrets' HMACs (config_secrets.py),
     which only the incident's own directory may read."""
     written = exported(event).as_json()
-    if event.kind == Kind.INCIDENT_OPENED:
-        if plain_config(event):
-            written["data"].pop("config", None)
-        written["data"].pop("config_secrets", None)
+    if event.kind == Kind.INCIDENT_OPENED and plain_config(event):
+        written["data"].pop("config", None)
+    for key in LEFT_OUT.get(event.kind, ()):
+        written["data"].pop(key, None)
     return written
 
 
