@@ -84,7 +84,7 @@ def _change(before: str, after: str) -> str:
     return f"{_cut(before, start)} → {_cut(after, start)}"
 
 
-def _named(items: list[Any]) -> dict[str, Any] | None:
+def named_tables(items: list[Any]) -> dict[str, Any] | None:
     """A list of tables each with its own name (`name`; a step's `id`, a phase's `phase`),
     by that name (else None)."""
     for key in NAME_KEYS:
@@ -120,7 +120,7 @@ def differences(
     `mask`, a channel's secrets never."""
     at = path or "(the whole file)"
     if isinstance(before, list) and isinstance(after, list):
-        old, new = _named(before), _named(after)
+        old, new = named_tables(before), named_tables(after)
         if old is not None and new is not None:
             before, after = old, new
     if isinstance(before, dict) and isinstance(after, dict):

@@ -22,8 +22,14 @@ from console.engine.config_opened import (
     opened_event,
     parsed_toml,
 )
-from console.engine.config_secrets import incident_dir, secrets_changed, written_secrets
-from console.journal.redact import settings_redactor
+from console.engine.config_secrets import (
+    incident_dir,
+    incident_key,
+    secrets_changed,
+    written_secrets,
+)
+from console.engine.secrets_unnamed import unnamed_secrets
+from console.journal.redact import Redactor, settings_redactor
 from console.model.ansible.load import hosts_kept
 from console.model.events import Event
 from console.model.files import FILES
@@ -38,16 +44,18 @@ KEPT_NAME = "config-opened.json"  # beside journal.jsonl
 DRILLS_ONLY = ("schedule", "default")  # drills.toml's keys that decide no incident's run
 
 
-def kept(settings: Settings) -> dict[str, Any]:
+def kept(settings: Settings, also: Redactor | None = None) -> dict[str, Any]:
     """What the settings were read from, masked: each file's text by name (None: absent or
-    unread) and each Ansible inventory's hosts by system ({}: not read from files)."""
+    unread) and each Ansible inventory's hosts by system ({}: not read from files); `also`
+    masks what they no longer name a secret (secrets_unnamed.py)."""
     files = settings.files_read
     if files is None:
         return {}
-    started, written = settings_redactor(settings), written_secrets(files)
+    started, written, more = settings_redactor(settings), written_secrets(files), also
 
     def mask(text: str) -> str:
-        return written.text(started.text(text))
+        text = written.text(started.text(text))
+        return more.text(text) if more else text
 
     texts = {
         FILES[part]: masked_text(data.decode("utf-8", "replace"), mask)
@@ -58,6 +66,7 @@ def kept(settings: Settings) -> dict[str, Any]:
     ansible: dict[str, dict[str, Any]] = {}
     for seen in settings.ansible_read:
         hosts = written.data(started.data(hosts_kept(seen)))
+        hosts = more.data(hosts) if more else hosts
         ansible.setdefault(seen.inventory, {})[seen.system] = hosts
     return {"files": texts, "ansible": ansible}
 
@@ -89,6 +98,10 @@ def since_opening(
     if not changed:
         return []
     then, now = read_kept(_kept_path(journal)) or {}, kept(settings)
+    key = incident_key(journal)
+    recorded = getattr(opened.data, "config_secrets", None) if opened else None
+    if unnamed := unnamed_secrets(then, now, recorded, key if isinstance(key, bytes) else None):
+        now = kept(settings, Redactor(unnamed))  # masked as the opening masked them
     found = []
     order = list(config)
     drill = bool(getattr(opened.data, "drill", False)) if opened else False

@@ -11,6 +11,7 @@ taken over) nothing can be compared, and that is said, not that nothing changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from console.engine.config_opened import parsed_toml
-from console.journal.files import JOURNAL_NAME
+from console.journal.custody import account_name
+from console.journal.files import JOURNAL_NAME, incident_modes
 from console.journal.redact import Redactor
 from console.model.events import Event
 from console.model.files import FILES
@@ -29,6 +31,11 @@ from console.model.loading import ABSENT
 SECRET_CHANGED = "secret changed"  # where one did: never its value
 KEY_NAME = "config-secrets.key"  # beside journal.jsonl
 KEY_SIZE = 64  # hex digits: 32 random bytes, kept as text (any reader of the directory reads it)
+# The key as the incidents opened 13:08-13:51 UTC on 2026-12-07 wrote it (dd128f74 to
+# a6bad6fa): the 32 random bytes themselves; their HMACs were made with those bytes.
+BINARY_SIZE = 32
+HEX = frozenset(b"0123456789abcdef")
+HANDED_MARK = "~"  # ID~OWNER: the journal an incident was taken over from (handover.py)
 DIGITS = 32  # of each HMAC-SHA256 recorded: 128 bits
 CHANNEL_SECRETS = ("url", "routing_key")  # and each header's value
 Places = dict[str, dict[str, list[str]]]  # file → where in it → its secrets (or their HMACs)
@@ -79,10 +86,16 @@ def sealed(files: dict[str, bytes | str], journal: Path) -> Places | None:
     if not places:
         return {}
     key = secrets.token_hex(KEY_SIZE // 2).encode()
-    path = incident_dir(journal) / KEY_NAME
+    directory = incident_dir(journal)
+    # readable as the journal is: by the team that may take the incident over, in a team's
+    # journal_dir (0640), else by this account alone (0600)
+    mode = incident_modes(directory)[1]
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd = os.open(
+            directory / KEY_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode
+        )
         with os.fdopen(fd, "wb") as file:
+            os.fchmod(fd, mode)  # whatever the umask
             file.write(key)
     except OSError:
         return None
@@ -92,36 +105,63 @@ def sealed(files: dict[str, bytes | str], journal: Path) -> Places | None:
 def _hmacs(places: Places, key: bytes) -> Places:
     return {
         name: {
-            where: sorted(_hmac(key, value) for value in values) for where, values in keys.items()
+            where: sorted(hmac_of(key, value) for value in values) for where, values in keys.items()
         }
         for name, keys in places.items()
     }
 
 
-def _hmac(key: bytes, value: str) -> str:
+def hmac_of(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:DIGITS]
 
 
-def _key(journal: Path) -> bytes | str:
-    """The incident's key, or why it cannot be read: it is trusted only as this account's
-    own regular file that nobody else may read or write."""
-    path = incident_dir(journal) / KEY_NAME
+def incident_key(journal: Path) -> bytes | str:
+    """The incident's key, or why it cannot be read, and what to do. Trusted only as a
+    regular file of this account's that nobody but its group may read (as the journal is,
+    in a team's journal_dir) and nobody else may write; or, in an incident taken over
+    before a take copied its key, beside the journal it was taken from (`ID~OWNER/`), as
+    that owner's file."""
+    directory = incident_dir(journal)
+    found = _read_key(directory / KEY_NAME, os.getuid())
+    if found is not None:
+        return found if isinstance(found, bytes) else f"its key ({KEY_NAME}) {found}"
+    for kept in sorted(directory.parent.glob(f"{directory.name}{HANDED_MARK}*")):
+        path = kept / KEY_NAME
+        with contextlib.suppress(OSError):
+            if (there := _read_key(path, kept.stat().st_uid)) is not None:
+                return there if isinstance(there, bytes) else _stayed(path, there)
+    return f"its key ({KEY_NAME}) is not beside its journal here"
+
+
+def _stayed(path: Path, why: str) -> str:
+    """Why the key a take left beside the journal it was taken from cannot be read."""
+    owner = account_name(path.stat().st_uid)
+    return (
+        f"its key stayed with the journal it was taken over from, {path}, which {why}"
+        f" (taken over before a take copied it): {owner} can let the team read it as the"
+        f" journal is, chmod 0640 {path}"
+    )
+
+
+def _read_key(path: Path, owner: int) -> bytes | str | None:
+    """The key at `path`, of account `owner`; why not (`cannot be read ...`); None where
+    there is none."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
-        return f"its key ({KEY_NAME}) is not beside its journal here"
+        return None
     except OSError as exc:
-        return f"its key ({KEY_NAME}) cannot be read by this account: {exc.strerror}"
+        return f"cannot be read by this account ({exc.strerror})"
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(fd)
-        key = file.read(KEY_SIZE + 1)
-    if (
-        not stat.S_ISREG(info.st_mode)
-        or info.st_uid != os.getuid()
-        or info.st_mode & 0o077
-        or len(key) != KEY_SIZE
-    ):
-        return f"its key ({KEY_NAME}) is not this account's own 0600 file of {KEY_SIZE} hex digits"
+        key = file.read(KEY_SIZE + 1) if stat.S_ISREG(info.st_mode) else b""
+    hex_key = len(key) == KEY_SIZE and all(c in HEX for c in key)
+    if info.st_uid != owner or info.st_mode & 0o037 or not (hex_key or len(key) == BINARY_SIZE):
+        whose = "this account's" if owner == os.getuid() else f"{account_name(owner)}'s"
+        return (
+            f"is not {whose} own file of {KEY_SIZE} hex digits that nobody else may write,"
+            " nor others read"
+        )
     return key
 
 
@@ -135,7 +175,7 @@ def secrets_changed(
     recorded: Any = getattr(opened.data, "config_secrets", None) if opened else None
     if not recorded:
         return {}, ""
-    key = _key(journal)
+    key = incident_key(journal)
     if isinstance(key, str):
         where = "; ".join(f"{name} ({', '.join(keys)})" for name, keys in recorded.items())
         return {}, f"the secrets of {where} not compared with the opening's: {key}"
