@@ -136,7 +136,8 @@ class Recorder:
 
     async def sync(self) -> None:
         """Every event recorded so far is on disk when this returns; callers that arrive
-        while an fsync runs share the next one."""
+        while an fsync runs share the next one. What an fsync covers is folded and told
+        once its waiters have gone on (a step's hosts send their commands first)."""
         if self._failure is not None:
             raise self._failure
         target = self._last_seq
@@ -195,6 +196,10 @@ class Recorder:
         if self._waiters:
             self._fsyncing = True
             self._fsync()
+        # Told after the waiters' tasks have run on (a step's first commands on their way:
+        # the hosts start while the client folds and prints the intents), before anything
+        # recorded after them.
+        asyncio.get_running_loop().call_soon(self._tell_untold)
 
     def _record(
         self, given: Kind | str | Payload, where: Where, data: dict[str, Any], sync: bool
@@ -246,7 +251,8 @@ class Recorder:
             self._write_held()
         except OSError:  # no caller to raise it to here: the next record raises it
             return
-        self._tell_untold()
+        if not self._fsyncing:  # else told once the fsync's waiters are woken (`_synced`)
+            self._tell_untold()
 
     def flush(self) -> None:
         """Write every event held so far, then fold them and tell the listeners."""
