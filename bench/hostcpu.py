@@ -17,6 +17,8 @@ it (/proc/stat), its wall time and this client's CPU. Needs root (the cgroup).
   exec-supervised  the supervisor's script exec'd by /bin/sh whatever the login shell (as
               sent before the login shell /bin/sh read it itself)
   supervised  what the console sends: console.engine.supervisor.supervised('true', token)
+  watcher-only  the supervisor's watcher without its subshell: the command run by the
+              login shell itself (a lead, one fork fewer: `_watcher_only`)
   supervised-base  the same from another tree's supervisor (--base-src DIR: its
               console/engine/supervisor.py alone), alternated with this one's: paired
 """
@@ -43,6 +45,7 @@ import fleet as fleetlib  # noqa: E402
 from cgroup_cpu import Cgroup, forks  # noqa: E402
 from wrapper_cost import base_supervisor  # noqa: E402
 
+from console.engine import supervisor as sv  # noqa: E402
 from console.engine.supervisor import attempt_token, supervised  # noqa: E402
 
 
@@ -62,7 +65,25 @@ COMMANDS: dict[str, Callable[[], str]] = {
         "exec /bin/sh -c " + supervised("true", attempt_token()).partition("\nexec /bin/sh -c ")[2]
     ),
     "supervised": lambda: supervised("true", attempt_token()),
+    "watcher-only": lambda: _watcher_only("true"),
 }
+
+
+def _watcher_only(command: str) -> str:
+    """The lead of one fork fewer a command (bench/HISTORY.md, "A 5-step run: a guardian
+    costs more than the watchers it saves"), for a /bin/sh login shell only:
+    the supervisor's script with its watcher but no subshell, the command run by the
+    login shell itself (a last external command exec'd in its place). The watcher tells
+    the command's end (sshd reaps the shell before it closes the channel's stdin: `kill -0
+    $$` fails) from a lost session (the shell still there: the group TERMed, then KILLed)."""
+    body = (
+        f"{sv._STOP}exec 3<&0 </dev/null\n"
+        f'{{ while read -r l; do [ "$l" = {sv.DETACH} ] && {{ {sv._DRAIN} exec {sv.DETACHED_WATCHER}; }};'
+        " done; kill -0 $$ 2>/dev/null || exit 0; trap '' TERM; kill -TERM 0;"
+        f" sleep {sv.LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
+        f"w=$!\nexec 3<&-\n{sv._NO_EDITOR}{command}\nexit\n"
+    )
+    return f'test "$SHELL" = /bin/sh && eval {sv._quoted(body)}\nexit 1'
 
 
 async def _one(conn: asyncssh.SSHClientConnection, command: str) -> None:
