@@ -10,17 +10,25 @@ from typing import Any
 from pydantic import ConfigDict, ValidationError, field_validator
 
 from console.model.base import Field, Strict
-from console.model.review import ITEM_COLUMNS, ITEM_SYNTAX, ActionType, FieldError, check_date
+from console.model.review import (
+    DEFAULT_TYPE,
+    ITEM_COLUMNS,
+    ITEM_SYNTAX,
+    ActionType,
+    FieldError,
+    check_date,
+)
 
 
 class ActionItem(Strict):
-    """One follow-up of the review; only the action and its type are required."""
+    """One follow-up of the review; only the action is required (its type is
+    DEFAULT_TYPE unless given, as the console's form starts a row)."""
 
     # Built when first validated (a form's or an export's rows, ~3.5 M instructions).
     model_config = ConfigDict(defer_build=True)
 
     action: str = Field(min_length=1)
-    type: ActionType
+    type: ActionType = DEFAULT_TYPE
     owner: str = ""
     priority: str = ""
     due: str = ""  # YYYY-MM-DD
@@ -43,11 +51,16 @@ class ActionItem(Strict):
 
 def parse_action_item(text: str) -> ActionItem:
     """One action item written as `ACTION | TYPE | OWNER | PRIORITY | DUE | TICKET` (the
-    columns after TYPE may be left out)."""
+    columns after ACTION may be left out, or left empty: its type is then DEFAULT_TYPE,
+    as the console's form takes a row with its action alone). Seen: `run --form
+    action_items="Add test"` was refused (exit 2) where the form took the same row."""
     cells = [c.strip() for c in text.split("|")]
-    if len(cells) < 2 or len(cells) > len(ITEM_COLUMNS):
+    if len(cells) > len(ITEM_COLUMNS):
         raise FieldError(f"“{text.strip()}”: write an action item as {ITEM_SYNTAX}")
-    return action_item(dict(zip(ITEM_COLUMNS, cells, strict=False)))
+    given = dict(zip(ITEM_COLUMNS, cells, strict=False))
+    if not given.get("type"):
+        given.pop("type", None)
+    return action_item(given)
 
 
 def action_item(values: dict[str, Any]) -> ActionItem:

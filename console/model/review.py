@@ -28,6 +28,9 @@ class ActionType(StrEnum):
 
 ITEM_COLUMNS = ("action", "type", "owner", "priority", "due", "ticket")
 ITEM_SYNTAX = "ACTION | TYPE | OWNER | PRIORITY | DUE | TICKET"
+# An action item's type when none is given: the console's form starts each row on it, and
+# `--form action_items="Add a test"` (or a table without `type`) takes it alike.
+DEFAULT_TYPE = ActionType.PREVENT
 
 
 class FieldError(ValueError):

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select
 
-from console.model.review import ActionType
+from console.model.review import DEFAULT_TYPE, ActionType
 from console.ui.widgets.typeahead import ShownInput
 
 TYPES = [(t.value, t.value) for t in ActionType]
@@ -40,7 +40,7 @@ class ActionItemRow(Horizontal):
         yield self._input("action")
         yield Select(
             TYPES,
-            value=self.values.get("type") or ActionType.PREVENT.value,
+            value=self.values.get("type") or DEFAULT_TYPE.value,
             allow_blank=False,
             compact=True,
             classes="item-type",
