@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 AUTO = "automatic"
 DISMISSED_WHY = 30  # cells of the reasons the triggers dismissed here were given
+WHY_AT_LEAST = 12  # of them where the screen is narrow: the line wraps, the reasons kept
 TALL = 30  # rows from which every evidence sample of a proposal is shown, not the latest
 
 
@@ -66,29 +67,37 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
     return "quiet", what
 
 
-def _none_waiting(watcher: Watcher, dismissed: dict[str, str]) -> str:
+def _none_waiting(watcher: Watcher, dismissed: dict[str, str], width: int = 76) -> str:
     """What the automatic triggers come to with none waiting for a decision: none watches,
     none fired, or those that fired were dismissed (said with why: the screen read "None
-    of these automatic triggers has fired" under two lines reading "▲ firing")."""
+    of these automatic triggers has fired" under two lines reading "▲ firing"), on one
+    line of `width` cells: the reasons are cut to what is left of it (the records have
+    them; walked at 80x24, a line of 81 in 76 cells took two rows)."""
     triggers = watcher.settings.triggers.triggers
     if not triggers:
         return "No automatic trigger watches here (triggers.toml): declare one below."
     blind = sum(1 for t in triggers if _watched(watcher, t)[0] == "blind")
-    if dismissed:  # on one line at 80 columns, the reasons cut (the records have them)
-        said = f"{len(dismissed)} fired, dismissed ({quoted_cut(dismissed.values())})"
-    else:
-        said = "None of these automatic triggers has fired" if not blind else "None has fired"
+    tail = ""
     if blind:
-        said += ", and the" + (" blind one reads" if blind == 1 else f" {blind} blind read")
-        said += " nothing"
-    return f"{said}: declare one by hand below."
+        tail += ", and the" + (" blind one reads" if blind == 1 else f" {blind} blind read")
+        tail += " nothing"
+    tail += ": declare one by hand below."
+    if not dismissed:
+        said = "None of these automatic triggers has fired" if not blind else "None has fired"
+        return said + tail
+    head = f"{len(dismissed)} fired, dismissed ("
+    room = max(WHY_AT_LEAST, width - len(head) - len(tail) - 1)
+    return f"{head}{quoted_cut(dismissed.values(), room)}){tail}"
 
 
 def quoted_cut(reasons: Iterable[str], width: int = DISMISSED_WHY) -> str:
     """`“handled by the headless run…”`: each reason quoted, once, cut to `width` with
     its quote closed (walked: '(“handled by the headless run …): declare one by hand')."""
-    said = clip("; ".join(f"“{visible(r, one_line=True)}”" for r in dict.fromkeys(reasons)), width)
-    return said + "”" if "“" in said.rsplit("”", 1)[-1] else said
+    text = "; ".join(f"“{visible(r, one_line=True)}”" for r in dict.fromkeys(reasons))
+    said = clip(text, width)
+    if "“" in said.rsplit("”", 1)[-1]:  # cut inside a quote: closed, within `width`
+        said = clip(text, width - 1) + "”"
+    return said
 
 
 def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Text:
@@ -229,7 +238,8 @@ class TriggerScreen(Screen):
             # A proposal waiting is said by the watch line above, with its key: not twice.
             summary.display = self.app.live.proposal is None
             # Text: the reasons are typed words, never markup ("[OPS-7]" vanished, "[/]" raised)
-            summary.update(Text(_none_waiting(watcher, self.app.live.dismissed)))
+            width = summary.content_region.width or self.app.size.width - 4  # before layout
+            summary.update(Text(_none_waiting(watcher, self.app.live.dismissed, width)))
             summary.set_class(False, "-firing")
             return
         summary.display = True
