@@ -287,3 +287,33 @@ async def test_a_firing_names_the_incident_declared_on_its_system_since(fleet, t
         await pilot.press("ctrl+t")
         await until(pilot, lambda: isinstance(app.screen, ProposalDialog))
         await until_shown(pilot, "#proposal-text", said)
+
+
+async def test_a_firing_while_declaring_is_said_so_once_the_incident_is_driven(fleet, tmp_path):
+    """Walked at 80x24: the error rate fired while the trigger screen was open; the
+    incident declared, ^t read "It waits for you: a person is declaring an incident.",
+    of an incident driven by then. It says what fits now: merge it, or dismiss it."""
+    app = console(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        set_values(fleet, error_rate="0.3")
+        await until(pilot, lambda: waiting(app) == ["app-errors"])
+        await pilot.press("down", "enter")
+        await type_text(pilot, "support: checkout fails")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        await pilot.press("space")  # the system, every host of it
+        await until(pilot, lambda: set(app.screen.host_tree.selected) == set(HOSTS))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        incident = app.conductor.state.incident_id
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, ProposalDialog))
+        said = " ".join(str(app.screen.query_one(".dialog-text").render()).split())
+    assert "It waits for you" not in said, said
+    assert (
+        f"It fired while an incident was being declared; you drive {incident} now: merge the"
+        " firing into it as evidence, or dismiss it."
+    ) in said, said

@@ -26,6 +26,8 @@ FLUSH_SECONDS = 1 / 10
 PROPOSED = "policy “propose”: the commander decides"
 
 
+DECLARING = "a person is declaring an incident"  # why a firing then waits
+
 class LiveWatch:
     """Owns the app's Watcher: samples in a worker while `sampling`, posts WatchChanged,
     keeps the proposals waiting for the commander and runs `auto` countdowns."""
@@ -129,7 +131,7 @@ class LiveWatch:
 
         declaring = (TriggerScreen, PickerScreen)
         if any(isinstance(s, declaring) for s in self.app.screen_stack):
-            return "a person is declaring an incident"
+            return DECLARING
         if self.app.drills.running:  # its faults fire triggers on purpose
             return f"drill {self.app.drills.running} is running"
         driving = self.driving()

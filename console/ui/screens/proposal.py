@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, RadioSet, Static
 from console.engine.errors import ProcedureError
 from console.engine.triage import Proposal
 from console.model.visible import visible
+from console.ui.live import DECLARING
 from console.ui.messages import WatchChanged
 from console.ui.widgets.alert import evidence_lines
 from console.ui.widgets.toggles import MarkedRadioButton
@@ -60,6 +61,12 @@ class ProposalDialog(ModalScreen[None]):
             text.append(
                 f"\nIt fired while incident {left} was open with nobody driving it; you drive"
                 " it now: merge the firing into it as evidence, or dismiss it."
+            )
+        elif here and self.proposal.why == DECLARING:
+            # Seen once declared: "It waits for you: a person is declaring an incident."
+            text.append(
+                f"\nIt fired while an incident was being declared; you drive {here} now:"
+                " merge the firing into it as evidence, or dismiss it."
             )
         else:
             text.append(f"\nIt waits for you: {self.proposal.why}.")
