@@ -28,6 +28,7 @@ PROPOSED = "policy “propose”: the commander decides"
 
 DECLARING = "a person is declaring an incident"  # why a firing then waits
 
+
 class LiveWatch:
     """Owns the app's Watcher: samples in a worker while `sampling`, posts WatchChanged,
     keeps the proposals waiting for the commander and runs `auto` countdowns."""
