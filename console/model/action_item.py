@@ -21,8 +21,8 @@ from console.model.review import (
 
 
 class ActionItem(Strict):
-    """One follow-up of the review; only the action is required (its type is
-    DEFAULT_TYPE unless given, as the console's form starts a row)."""
+    """One follow-up of the review; only the action is required (its type is `prevent`
+    unless given, as each row of the console's form starts)."""
 
     # Built when first validated (a form's or an export's rows, ~3.5 M instructions).
     model_config = ConfigDict(defer_build=True)
