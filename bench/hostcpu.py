@@ -8,7 +8,11 @@ machine), opens one connection a host, then alternates steps of each command on 
 host and reports the fleet's CPU for a step, the processes forked on the machine during
 it (/proc/stat), its wall time and this client's CPU. Needs root (the cgroup).
 
-    PYTHONPATH=SNAP python bench/hostcpu.py [--hosts 200] [--rounds 6]
+    PYTHONPATH=SNAP python bench/hostcpu.py [--hosts 200] [--rounds 6] [--command /bin/true]
+
+`--command` is what each of them runs: `true` (the default, what fanout.py's tools run) is
+a builtin of the hosts' /bin/sh, which the floor's login shell runs without a fork; an
+external command such as `/bin/true` is forked by both (the supervisor's subshell execs it).
 
   bare        `true`, as the floor sends it
   exec-sh     `exec /bin/sh -c true`: the supervisor's sh, started by the login shell
@@ -18,7 +22,7 @@ it (/proc/stat), its wall time and this client's CPU. Needs root (the cgroup).
               sent before the login shell /bin/sh read it itself)
   supervised  what the console sends: console.engine.supervisor.supervised('true', token)
   watcher-only  the supervisor's watcher without its subshell: the command run by the
-              login shell itself (a lead, one fork fewer: `_watcher_only`)
+              login shell itself (`_watcher_only`: a fork fewer for a builtin only)
   supervised-base  the same from another tree's supervisor (--base-src DIR: its
               console/engine/supervisor.py alone), alternated with this one's: paired
 """
@@ -53,29 +57,30 @@ def _sh(script: str) -> str:
     return f"exec /bin/sh -c {shlex.quote(script)}"
 
 
-COMMANDS: dict[str, Callable[[], str]] = {
-    "bare": lambda: "true",
-    "exec-sh": lambda: _sh("true"),
-    "one-fork": lambda: _sh("(\ntrue\n) &\nwait $!\n"),
-    "two-fork": lambda: _sh(
-        "(\ntrue\n) &\nc=$!\n{ read -r l; } </dev/null &\nw=$!\nwait $c\n"
+COMMANDS: dict[str, Callable[[str], str]] = {
+    "bare": lambda c: c,
+    "exec-sh": lambda c: _sh(c),
+    "one-fork": lambda c: _sh(f"(\n{c}\n) &\nwait $!\n"),
+    "two-fork": lambda c: _sh(
+        f"(\n{c}\n) &\nc=$!\n{{ read -r l; }} </dev/null &\nw=$!\nwait $c\n"
         "kill -KILL $w 2>/dev/null\nwait $w 2>/dev/null\nexit 0\n"
     ),
-    "exec-supervised": lambda: (
-        "exec /bin/sh -c " + supervised("true", attempt_token()).partition("\nexec /bin/sh -c ")[2]
+    "exec-supervised": lambda c: (
+        "exec /bin/sh -c " + supervised(c, attempt_token()).partition("\nexec /bin/sh -c ")[2]
     ),
-    "supervised": lambda: supervised("true", attempt_token()),
-    "watcher-only": lambda: _watcher_only("true"),
+    "supervised": lambda c: supervised(c, attempt_token()),
+    "watcher-only": lambda c: _watcher_only(c),
 }
 
 
 def _watcher_only(command: str) -> str:
-    """The lead of one fork fewer a command (bench/HISTORY.md, "A 5-step run: a guardian
-    costs more than the watchers it saves"), for a /bin/sh login shell only:
-    the supervisor's script with its watcher but no subshell, the command run by the
-    login shell itself (a last external command exec'd in its place). The watcher tells
-    the command's end (sshd reaps the shell before it closes the channel's stdin: `kill -0
-    $$` fails) from a lost session (the shell still there: the group TERMed, then KILLed)."""
+    """A fork fewer that is not one (bench/HISTORY.md, "A 5-step run: a guardian costs
+    more than the watchers it saves"), for a /bin/sh login shell only: the supervisor's
+    script with its watcher but no subshell, the command run by the login shell itself.
+    The watcher tells the command's end (sshd reaps the shell before it closes the
+    channel's stdin: `kill -0 $$` fails) from a lost session (the shell still there: the
+    group TERMed, then KILLed). A fork fewer for a builtin (`true`) only: dash forks an
+    external command that eval runs, as the supervisor's subshell execs it."""
     body = (
         f"{sv._STOP}exec 3<&0 </dev/null\n"
         f'{{ while read -r l; do [ "$l" = {sv.DETACH} ] && {{ {sv._DRAIN} exec {sv.DETACHED_WATCHER}; }};'
@@ -95,7 +100,7 @@ async def _one(conn: asyncssh.SSHClientConnection, command: str) -> None:
 
 
 async def measure(
-    fleet: fleetlib.Fleet, cgroup: Cgroup, hosts: int, rounds: int, names: list[str]
+    fleet: fleetlib.Fleet, cgroup: Cgroup, hosts: int, rounds: int, names: list[str], command: str
 ) -> dict[str, list[tuple[float, int, float, float]]]:
     options = asyncssh.SSHClientConnectionOptions(
         username=fleet.user,
@@ -116,7 +121,7 @@ async def measure(
     try:
         for number in range(rounds + 1):  # round 0 warms up
             for name in names if number % 2 else names[::-1]:
-                commands = [COMMANDS[name]() for _ in conns]
+                commands = [COMMANDS[name](command) for _ in conns]
                 await asyncio.sleep(0.3)  # the previous step's sessions end
                 host, forked = cgroup.seconds(), forks()
                 wall, cpu = time.monotonic(), time.process_time()
@@ -139,10 +144,13 @@ def main() -> int:
     parser.add_argument("--base-src", type=Path, metavar="DIR", help="supervised-base's tree")
     known = [*COMMANDS, "supervised-base"]
     parser.add_argument("--commands", nargs="+", choices=known, default=list(COMMANDS))
+    parser.add_argument(
+        "--command", default="true", help="what each runs: `true` (a builtin), or `/bin/true`"
+    )
     args = parser.parse_args()
     if args.base_src is not None:
         base = base_supervisor(args.base_src)
-        COMMANDS["supervised-base"] = lambda: base.supervised("true", base.attempt_token())
+        COMMANDS["supervised-base"] = lambda c: base.supervised(c, base.attempt_token())
     elif "supervised-base" in args.commands:
         parser.error("supervised-base needs --base-src DIR")
     work = Path(tempfile.mkdtemp(prefix="rc-hostcpu-"))
@@ -151,13 +159,16 @@ def main() -> int:
     try:
         for server in fleet.servers:
             cgroup.add(server.process.pid)
-        samples = asyncio.run(measure(fleet, cgroup, args.hosts, args.rounds, args.commands))
+        samples = asyncio.run(
+            measure(fleet, cgroup, args.hosts, args.rounds, args.commands, args.command)
+        )
     finally:
         fleet.stop()
         cgroup.remove()
         shutil.rmtree(work, ignore_errors=True)
     median = statistics.median
-    print(f"{args.hosts} hosts, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
+    load = os.getloadavg()[0]
+    print(f"{args.hosts} hosts, {args.rounds} rounds of {args.command!r}, load {load:.1f}")
     for name, values in samples.items():
         host = [v[0] * 1000 for v in values]
         print(
