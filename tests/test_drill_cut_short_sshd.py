@@ -168,11 +168,17 @@ async def _close_refusals(config: Path, journal: Path) -> list[str]:
             text = app.screen.query_one("#close-dialog .dialog-text", Static)
             said.append(" ".join(str(text.render()).split()))
             error = app.screen.query_one("#close-error", Static)
+
+            def refusal() -> str:
+                return " ".join(str(error.render()).split())
+
             for keys in [("space",), ("down", "down", "space")]:
                 await pilot.press(*keys)
                 await pilot.press("enter")
-                await until(pilot, lambda: str(error.render()).startswith("✘"))
-                said.append(" ".join(str(error.render()).split()))
+                # a refusal of its own, not the one before still shown (it was recorded twice
+                # where the choice's change had not cleared it yet as the wait began)
+                await until(pilot, lambda: refusal() not in said and refusal().startswith("✘"))
+                said.append(refusal())
                 await pilot.press("shift+tab")  # from the hosts' field back to the choice
             await pilot.press("down", "space")  # aborted, with a reason
             await type_text(pilot, "the drill was killed; its fault undone by hand")

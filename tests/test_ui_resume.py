@@ -3,6 +3,10 @@ verified, or retried alone once the commander has seen whether their earlier att
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +16,7 @@ from textual.pilot import Pilot
 from console.demo.fleet import DemoFleet
 from console.engine.attempts import AttemptCheck
 from console.engine.session import Engine
+from console.engine.supervisor import find_command, supervised
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.state import HostStatus, StepStatus
@@ -187,6 +192,44 @@ def test_resume_banner_snapshot(snap_compare, tmp_path: Path, monkeypatch, size:
     assert snap_compare(app, run_before=settle, terminal_size=SIZES[size])
 
 
+# What `ps` shows of an earlier attempt of `sh bin/restart` still running on a host: the
+# supervisor's shell (the login shell, /bin/sh, evaluating it), its watcher (a fork of it),
+# then the command and what it started. From the supervisor itself, never written out by
+# hand: the listing kept the supervisor of an earlier day (a second wrapper after the
+# command, `trap 'trap - TERM INT HUP; kill -TERM 0'`), which no host shows any more.
+TOKEN = "4f1c0de5a7b2"
+WRAPPER = "/bin/sh -c " + supervised("sh bin/restart", TOKEN).replace("\n", " ")
+LISTED = [WRAPPER, WRAPPER, "sh bin/restart", "sleep 60"]
+PIDS = [812, 813, 815, 816]
+
+
+def test_the_attempt_listed_is_what_ps_shows_of_the_supervisor(tmp_path: Path) -> None:
+    """The listing of the dialog's snapshot is what a host's `ps` gives (the console's own
+    find command, a real /bin/sh and ps) of the supervised command, but pids and times."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "restart").write_text("sleep 60\n")
+    env = {"SHELL": "/bin/sh", "PATH": os.environ["PATH"]}
+    script = supervised("sh bin/restart", TOKEN)
+    shell = subprocess.Popen(  # a session of its own, as sshd gives it
+        ["/bin/sh", "-c", script], cwd=tmp_path, env=env, stdin=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(300):  # bounded: 30 s
+            found = subprocess.run(  # no COLUMNS: ps cuts the arguments at it
+                ["/bin/sh", "-c", find_command(TOKEN)], env=env, capture_output=True, text=True,
+                timeout=30,
+            ).stdout.splitlines()  # fmt: skip
+            listed = [line.split(None, 3)[3] for line in found]
+            if "sleep 60" in listed:
+                break
+            time.sleep(0.1)
+    finally:
+        os.killpg(shell.pid, signal.SIGTERM)
+        shell.communicate(timeout=30)
+    assert sorted(listed) == sorted(LISTED), listed
+
+
 def test_earlier_attempt_dialog_snapshot(snap_compare, tmp_path: Path, monkeypatch) -> None:
     """What R shows when an earlier attempt still runs: each host's processes, the
     command's own first, and the three choices, at 80x24."""
@@ -195,19 +238,13 @@ def test_earlier_attempt_dialog_snapshot(snap_compare, tmp_path: Path, monkeypat
     journal, _, _ = half_done(root)
     app = resumed_app(build_engine(demo_settings(), root), journal)
     app.NOTIFICATION_TIMEOUT = 3600  # the toast cannot expire before it is waited for
-    wrapper = "/bin/sh -c # rollback-attempt=4f1c0de5a7b2 trap 'trap - TERM INT HUP; kill -TERM 0'"
     checks = [
         AttemptCheck(
             "restore",
             "web-3",
-            "4f1c0de5a7b2",
+            TOKEN,
             True,
-            [
-                f"  812   812       01:12 {wrapper}",
-                "  815   812       01:12 sh bin/restart",
-                "  816   812       01:12 sleep 60",
-                f"  817   812       01:12 {wrapper}",
-            ],
+            [f"  {pid}   812       01:12 {args}" for pid, args in zip(PIDS, LISTED, strict=True)],
         ),
         AttemptCheck("restore", "web-2", None, None, [], "connection refused"),
     ]
