@@ -16,8 +16,11 @@ import pytest
 
 from console.engine.integrity import PUT_BACK
 from console.journal.export import EXPORT_FORMATS
+from console.journal.export.systems import build_integrity
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.state import fold
+from console.ui.screens.assessment import recovery_lines
 from tests import pgrig
 from tests.pgrig import run_console, write_config
 from tests.test_presets_postgres import ORDERS, ids
@@ -61,6 +64,8 @@ def test_an_undo_asked_again_on_a_stopped_cluster_is_recorded_not_failed(host, c
     section = document.split("## Data integrity", 1)[1].split("\n## ", 1)[0]
     assert section.count(f"| recorded: {why} |") == 1, section
     assert "missing" not in section and "failed" not in section, section
+    # and the console's integrity table (F3, i) says it under the table
+    assert f"db-1 (restore.undo): {why}" in recovery_lines(build_integrity(fold(events)))
 
 
 def host_cli(state: Path, *argv: str) -> subprocess.CompletedProcess[str]:

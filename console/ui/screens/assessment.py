@@ -135,9 +135,10 @@ def _snapshot(record: dict | None) -> str:
 
 
 def recovery_lines(checks: list[IntegrityCheck]) -> str:
-    """What each host's data was brought back to, where its recovery stopped, and what its
+    """What each host's data was brought back to, where its recovery stopped, what its
     verify checked on the database and found (`checked: ...`, as the document's "How it
-    was verified" says them), a line each (wrapped, under the table: too wide for one of
+    was verified" says them), and why an after was not judged (an undo asked again, no
+    before), a line each (wrapped, under the table: too wide for one of
     its cells at 80 columns); empty when no record said so."""
     lines = []
     for c in checks:
@@ -149,6 +150,8 @@ def recovery_lines(checks: list[IntegrityCheck]) -> str:
             lines.append(f"{where} recovery stopped {stopped} (timeline {c.recovery.timeline})")
         if c.after is not None:  # as the document: a run's after, as its verify found it
             lines += [f"{where} checked: {visible(check, one_line=True)}" for check in c.checks]
+        if c.after is not None and c.verdict == "recorded" and c.detail:  # why not judged
+            lines.append(f"{where} {visible(c.detail, one_line=True)}")
     return "\n".join(lines)
 
 
