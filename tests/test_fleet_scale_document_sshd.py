@@ -54,8 +54,8 @@ def test_the_document_of_a_halted_wave_names_a_few_and_says_how_many_more(fleet,
     assert f"start wave 2 (13 hosts: {named} +3 more)?" in asked, asked
     [row] = [line for line in timeline.splitlines() if "restore wave 2 of 2" in line]
     assert (
-        "6 hosts sent → 6 failed (non-zero exit: app-2, app-3, app-4, app-5, app-6 +1 more),"
-        " 7 not started" in row
+        "6 hosts sent → 6 failed (at precheck, exit status 3: no releases directory releases:"
+        " app-2, app-3, app-4, app-5, app-6 +1 more), 7 not started" in row
     ), row
     failures = text.split("## Failures", 1)[1].split("\n## ", 1)[0]
     assert f"{why}; not started: app-8, app-9, app-10 and 4 more" in failures, failures

@@ -181,10 +181,14 @@ async def test_a_failed_health_check_holds_the_passed_hosts_and_the_retry_starts
         assert service.flags["new_checkout"] == {"enabled": True, "rollout": 50}
         document = render_markdown(list(conductor.recorder.events))
         waves = [line.split(" | ")[2] for line in document.splitlines() if " sent → " in line]
-        assert [w.rsplit(" in ", 1)[0] for w in waves] == [
-            "restore wave 1 of 2 (db-1): 1 host sent → 1 held at 50 %",  # not "1 succeeded"
-            "restore wave 2 of 2 (db-2): 1 host sent → 1 failed (db-2: non-zero exit)",
-        ]
+        assert waves[0].rsplit(" in ", 1)[0] == (
+            "restore wave 1 of 2 (db-1): 1 host sent → 1 held at 50 %"  # not "1 succeeded"
+        )
+        # why db-2 failed, in its own words (it read 'db-2: non-zero exit')
+        assert waves[1].startswith(
+            "restore wave 2 of 2 (db-2): 1 host sent → 1 failed (db-2: at check 50%, exit"
+            ' status 1: health check failed at 50 %: curl -fsS "http'
+        ), waves
         assert state.step("restore").summary == "1 failed, 1 held at 50 %"
 
         service.sick.clear()

@@ -7,6 +7,9 @@ tests/test_presets_postgres.py's."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 
 from console.journal.export.document import build_document
 from console.model.events import Kind
+from console.model.visible import clip
 from tests import pgrig
 from tests.pgrig import run_console
 from tests.test_presets_postgres import (
@@ -353,10 +357,17 @@ def test_a_missing_backup_fails_the_precheck_and_the_document_says_where(host, c
     assert [(f.host, f.stage) for f in failures] == [("db-1", "precheck")]
     text = EXPORT_FORMATS["markdown"].render(outcome.events, False)
     assert "- **Result:** failed at the precheck: non-zero exit, exit status 3" in text
-    assert (
-        f"no backup directory {cluster.backups / 'nightly'} (backup); the newest beside it: 2026-12-05"
-        in text
-    )
+    why = f"no backup directory {cluster.backups / 'nightly'} (backup); the newest beside it: 2026-12-05"
+    assert why in text
+    # The timeline says why too, as `export` writes it: its row read 'db-1: non-zero exit'.
+    journal = tmp_path / "state" / "incident-restore"
+    exported = subprocess.run(
+        [sys.executable, "-m", "console", "export", str(journal), "--format", "json", "-o", "-"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    rows = [r["what"] for r in json.loads(exported.stdout)["document"]["timeline"]["rows"]]
+    [row] = [r for r in rows if r.startswith("finished step “Restore the data”")]
+    assert f"1 failed (db-1: at precheck, exit status 3: {clip(why, 100)}) in " in row, row
 
 
 def test_two_recovery_targets_are_refused_before_anything_is_sent(host, cluster, tmp_path):

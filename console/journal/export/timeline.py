@@ -10,6 +10,7 @@ from console.journal.describe import TIMELINE_KINDS, describe, where
 from console.journal.event_phrases import recovered
 from console.journal.export import reading
 from console.journal.export.facts import Timeline, TimelineRow
+from console.journal.export.failed_why import SAID, LastErrors, failed_why
 from console.journal.times import duration
 from console.model.events import Event, Kind
 from console.model.outcome import named as some
@@ -25,6 +26,7 @@ from console.model.payloads import (
 )
 from console.model.state import IncidentState
 from console.model.status import outcome_unknown, step_said
+from console.model.visible import clip, visible
 
 # One event, one row: declarations, decisions, steps, halts, aborts, notes, hand-overs,
 # a drill's faults and verdict.
@@ -79,6 +81,7 @@ COMMAND_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_N
 # exited 0, and the row must not say it succeeded.
 HOST_KINDS = COMMAND_KINDS | {Kind.INTEGRITY_RECORDED}
 FAILURES_EACH = 5  # a wave's failed hosts each named with why, up to this many
+WHYS = 3  # past FAILURES_EACH hosts, the whys said with their hosts, up to this many
 
 
 @dataclass
@@ -93,12 +96,13 @@ class _Group:
     resumes: int = 0  # the console that ran it: how many resumes came before
     rest: bool = False  # the waves never started after a stop: their hosts not started
     hosts: dict[str, str] = field(default_factory=dict)  # host → latest outcome
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # host → (class, why)
     seqs: list[int] = field(default_factory=list)
     where: dict[int, str] = field(default_factory=dict)  # seq → host
     stages: set[str] = field(default_factory=set)  # of the commands sent
 
-    def see(self, event: Event) -> None:
+    def see(self, event: Event, said: str = "") -> None:
+        """`said`: the host's last line on stderr, for a failure's why."""
         self.last = event
         self.seqs.append(event.seq)
         host = self.where[event.seq] = event.where.host or "?"
@@ -110,7 +114,7 @@ class _Group:
         elif isinstance(event.data, IntegrityRecorded):
             if event.data.verdict in ("mismatch", "missing"):
                 self.hosts[host] = "failed"
-                self.failures[host] = f"integrity {event.data.verdict}"
+                self.failures[host] = (f"integrity {event.data.verdict}",) * 2
         elif not isinstance(event.data, CommandResult):
             return
         elif event.data.aborted:
@@ -122,7 +126,7 @@ class _Group:
             self.failures.pop(host, None)
         elif event.data.failure:
             self.hosts[host] = "failed"
-            self.failures[host] = event.data.failure
+            self.failures[host] = (event.data.failure.value, failed_why(event.data, said))
         elif event.data.final:
             self.hosts[host] = "succeeded"
 
@@ -168,17 +172,24 @@ class _Group:
         return (f"{name}: " if name else "") + f"{what} → {', '.join(parts)}{took}"
 
 
-def _failures_said(failures: dict[str, str], order: list[str], each: int = FAILURES_EACH) -> str:
-    """`web-5: non-zero exit` for each of a few failed hosts; more than `each`, alike ones
-    together, a few named: `non-zero exit: web-30, web-31, web-32, web-33, web-34 +7 more`
-    (a row of a wave of 200 named each host and its failure, seen), in the order sent."""
-    if len(failures) <= each:
-        return ", ".join(f"{h}: {why}" for h, why in failures.items())
-    alike: dict[str, list[str]] = {}
+def _failures_said(
+    failures: dict[str, tuple[str, str]], order: list[str], each: int = FAILURES_EACH
+) -> str:
+    """Why each of a few failed hosts failed, alike ones together: `web-1, web-2: at
+    action, exit status 3: no release to roll back to from 2.4.1; web-3: ...`; more than
+    `each`, a few named: `at action, exit status 3: ...: web-30, web-31, web-32, web-33,
+    web-34 +7 more` (a row of a wave of 200 named each host and its failure, seen), in the
+    order sent; past WHYS whys, by their failure class alone, each host's why in Failures."""
     sent = {host: number for number, host in enumerate(order)}
-    for host in sorted(failures, key=lambda h: sent.get(h, len(sent))):
-        alike.setdefault(failures[host], []).append(host)
-    return "; ".join(f"{why}: {some(names, each)}" for why, names in alike.items())
+    hosts = sorted(failures, key=lambda h: sent.get(h, len(sent)))
+    kind = 1 if len(failures) <= each or len({w for _, w in failures.values()}) <= WHYS else 0
+    alike: dict[str, list[str]] = {}
+    for host in hosts:
+        alike.setdefault(failures[host][kind], []).append(host)
+    if len(failures) <= each:
+        return "; ".join(f"{', '.join(names)}: {why}" for why, names in alike.items())
+    said = "; ".join(f"{why}: {some(names, each)}" for why, names in alike.items())
+    return said if kind else f"{said} (each host's why: Failures)"
 
 
 def hosts(n: int) -> str:
@@ -203,7 +214,9 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
     open_groups: dict[tuple[str, int, int, int, int], _Group] = {}
     by_run: dict[tuple[str, int], list[_Group]] = {}
     completed: dict[int, list[_Group]] = {}
+    errors = LastErrors()  # a failed host's why
     for event in events:
+        errors.see(event)
         step = event.where.step or ""
         if event.kind == Kind.INCIDENT_RESUMED:
             resumes += 1
@@ -240,7 +253,7 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
                 group = _Group(step, wave, of, event, event, resumes, rest.get(step, False))
                 open_groups[key] = group
                 by_run.setdefault(key[:2], []).append(group)
-            group.see(event)
+            group.see(event, errors.of(event))
     anchors: dict[int, _Group] = {}
     merged = {id(g) for gs in completed.values() if len(gs) == 1 for g in gs}
     for group in open_groups.values():
@@ -338,9 +351,15 @@ def build_timeline(
 
 
 def every_event(events: list[Event], state: IncidentState) -> list[TimelineRow]:
-    """The appendix: every event of the timeline kinds, per host, as recorded."""
-    return [
-        _row(e, state, describe(e))
-        for e in events
-        if e.kind in TIMELINE_KINDS and not _annotation(e)
-    ]
+    """The appendix: every event of the timeline kinds, per host, as recorded; a command
+    that failed with the host's last line on stderr (its output is no row of its own)."""
+    rows, errors = [], LastErrors()
+    for e in events:
+        errors.see(e)
+        if e.kind not in TIMELINE_KINDS or _annotation(e):
+            continue
+        what = describe(e)
+        if isinstance(e.data, CommandResult) and e.data.failure and (said := errors.of(e)):
+            what += f": {clip(visible(said.strip(), one_line=True), SAID)}"
+        rows.append(_row(e, state, what))
+    return rows
