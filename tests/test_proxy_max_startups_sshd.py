@@ -12,18 +12,26 @@ moment read unreachable though it was up; its command's record says it was retri
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
+from console.engine.failures import OK, ExecResult
+from console.engine.reach import Reach, ReachCheck
+from console.engine.ssh import SshPool
+from console.engine.targets import targets_for
 from console.journal.describe import describe
 from console.journal.store import read_journal
-from console.model.events import Kind
+from console.model.events import Event, Kind
+from console.model.loading import load_settings
 from console.ui.screens.execution_rows import output_lines
 from tests import sshd as sshd_mod
 from tests.ssh_homes import ssh_home
@@ -31,6 +39,7 @@ from tests.test_cli_ssh import cli, config_dir
 from tests.test_remote_lifetime import _wait_for
 
 pytestmark = pytest.mark.sshd
+T = TypeVar("T")
 HOSTS = [f"svc-{i}" for i in range(1, 7)]
 
 
@@ -118,14 +127,87 @@ def test_a_login_its_bastion_dropped_is_tried_again(behind_bastion, tmp_path):
             _wait_for(lambda: bastion.log().count(dropped) > before, "a login of the run dropped")
         result = done.result()
     assert result.returncode == 0, result.stderr
-    [journal] = state.glob("incidents/*/journal.jsonl")
-    [said] = [e for e in read_journal(journal).events if e.kind == Kind.COMMAND_RESULT]
-    assert said.data.logins_dropped, said.data
-    assert re.fullmatch(
-        r"run succeeded in [0-9.]+ s \(its bastion had dropped [123] login\(s\) of its proxy"
-        r" command first, MaxStartups: tried again, nothing had been sent\)",
-        describe(said),
-    ), describe(said)
+    said = dropped_said(
+        state, "proxy", r"its bastion had dropped [123] login\(s\) of its proxy command"
+    )
     # the console's output pane says it too, below the command's end
     shown = output_lines(said, said.where.step, "svc-1", "k")
     assert shown == ["✔ run: exit 0", "  " + describe(said).partition(" (")[2][:-1]], shown
+
+
+def dropped_said(state: Path, at: str, words: str) -> Event:
+    """The run's one command.result, which says that `at` dropped its logins, tried again,
+    in `words` (a pattern)."""
+    [journal] = state.glob("incidents/*/journal.jsonl")
+    [said] = [e for e in read_journal(journal).events if e.kind == Kind.COMMAND_RESULT]
+    assert said.data.dropped_at == {at: said.data.logins_dropped}, said.data
+    pattern = r"run succeeded in [0-9.]+ s \(" + words + " first, MaxStartups: tried again,"
+    assert re.fullmatch(pattern + r" nothing had been sent\)", describe(said)), describe(said)
+    return said
+
+
+def _dropped_once(bastion, run: Callable[[], T]) -> T:
+    """`run()` in a thread while the bastion drops every login, until it has dropped one
+    of `run`'s; then the bastion is free again, and `run`'s retry goes through."""
+    dropped = "past MaxStartups"
+    with ThreadPoolExecutor(1) as running:
+        with _full(bastion):
+            # _full's own login may have been dropped (the readiness probe's was pending):
+            # the run's is one more
+            before = bastion.log().count(dropped)
+            done = running.submit(run)
+            _wait_for(lambda: bastion.log().count(dropped) > before, "a login of the run dropped")
+        return done.result()
+
+
+def test_a_checks_dropped_logins_are_not_its_hosts_next_commands(
+    behind_bastion, tmp_path, monkeypatch
+):
+    """The picker's SSH check dialled a host whose bastion dropped its login, tried again:
+    those drops are the check's (its answer says them), not the next command's, which ran
+    on the connection the check opened (main: that command's record said the bastion had
+    dropped its logins, `logins_dropped` on its command.result)."""
+    _, exec_, home = behind_bastion
+    monkeypatch.setenv("HOME", str(home))
+    settings = load_settings(Path(exec_[2]))
+    [target] = targets_for(settings.inventory, ["svc-1"])
+
+    async def check_then_command() -> tuple[Reach, ExecResult]:
+        pool = SshPool(settings.inventory.ssh)
+        try:
+            check = ReachCheck(pool, settings.inventory)
+            await check.start(["svc-1"])
+            ended = await pool.execute(target, "true", 30, lambda *_: None, "h-1")
+            return check.results["svc-1"], ended
+        finally:
+            await pool.close()
+
+    reach, ended = _dropped_once(behind_bastion[0], lambda: asyncio.run(check_then_command()))
+    assert ended == OK, ended  # nothing dropped on its way: it dialled nothing
+    assert reach.ok and dict(reach.dropped).get("proxy"), reach
+
+
+def test_a_jump_hosts_own_dropped_logins_are_said(sshd_server, behind_bastion, tmp_path):
+    """A jump host reached by ProxyCommand through a bastion that dropped its login, tried
+    again: the command of the host whose dial opened the jump host's connection says so
+    (main: nothing said, those drops kept under the jump host, never read)."""
+    bastion, exec_, _ = behind_bastion
+    target, key = sshd_server.server, sshd_server.client_key
+    known = tmp_path / "bastion_known_hosts"
+    login = (
+        f"  User {target.user}\n  IdentityFile {key}\n"
+        f"  UserKnownHostsFile {sshd_server.known_hosts}\n"
+    )
+    home = ssh_home(
+        tmp_path / "jump",
+        f"Host jump\n  HostName 127.0.0.1\n  Port {target.port}\n{login}"
+        f"  ProxyCommand ssh -F /dev/null -i {key} -o BatchMode=yes"
+        f" -o UserKnownHostsFile={known} -p {bastion.port} -l %r -W %h:%p 127.0.0.1\n"
+        f"Host svc-*\n  HostName 127.0.0.1\n  Port {target.port}\n{login}  ProxyJump jump\n",
+    )
+    state = tmp_path / "state"
+    argv = [*exec_, "--hosts", "svc-1", "true"]
+    result = _dropped_once(bastion, lambda: cli(*argv, home=home, state=state))
+    assert result.returncode == 0, result.stderr
+    words = r"jump host jump's own login had been dropped [123] time\(s\)"
+    dropped_said(state, "jump host jump", words)

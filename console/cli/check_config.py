@@ -123,9 +123,11 @@ def check_config(args: argparse.Namespace) -> int:
 def _open_files(found) -> list[str]:
     """Whether a run's connections fit in the open files this jump host allows."""
     from console.cli.open_files import too_few_for
+    from console.engine.open_connections import files_of
 
-    hops = {hop for route in found if route.dest is not None for hop in route.dest.hops}
-    said = too_few_for(len(found) + len(hops))
+    dests = [route.dest for route in found if route.dest is not None]
+    hops = {hop for dest in dests for hop in dest.hops}
+    said = too_few_for(sum(files_of(d) for d in [*dests, *hops]))
     return [said] if said else []
 
 

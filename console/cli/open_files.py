@@ -1,5 +1,6 @@
-"""As many open files as this account may have. A host's connection is one (a `run` keeps
-every host's until its last step), and many jump hosts give a process 1,024 by default,
+"""As many open files as this account may have. A host's connection holds one or two (a
+`run` keeps every host's until its last step, unless the room is short: then idle ones are
+closed, engine/open_connections.py), and many jump hosts give a process 1,024 by default,
 raised only on asking: `exec` on 80 hosts under `ulimit -Sn 64` read 30 of them 'FAILED
 (unreachable): OSError: [Errno 24] Too many open files'. The soft limit is raised to the
 hard one, as Go's runtime does, at most to OPEN_FILES (what commands started from here
@@ -23,19 +24,20 @@ def raise_open_files() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def too_few_for(connections: int) -> str | None:
-    """check-config's line where a run's connections (one a host and one a jump host,
-    each kept to its last step) and the console's own files are more than this process
-    may open, even raised to the hard limit; None where they fit."""
+def too_few_for(files: int) -> str | None:
+    """check-config's line where the files a run's connections hold (each kept to its
+    host's last step) and the console's own are more than this process may open, even
+    raised to the hard limit; None where they fit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = connections + OWN_FILES
+    needed = files + OWN_FILES
     if soft == resource.RLIM_INFINITY or needed <= soft:
         return None
     most = "unlimited" if hard == resource.RLIM_INFINITY else hard
     return (
-        f"open files: a run keeps {connections:,} connections open (one a host, one a jump"
-        f" host) besides the console's own files, {needed:,} in all, and this jump host allows"
-        f" {soft:,} (ulimit -Hn: {most}): the hosts past it would not be dialled, nothing sent"
-        " to them; raise the hard limit (nofile in /etc/security/limits.conf, LimitNOFILE= for"
-        " a service)"
+        f"open files: a run's connections hold {files:,} (a host's one, two through a proxy"
+        f" command, none through a jump host; a jump host's one) besides the console's own"
+        f" files, {needed:,} in all, and this jump host allows {soft:,} (ulimit -Hn: {most}):"
+        " idle ones are closed to make room, their hosts dialled again when next used (a"
+        " login more each, slower); raise the hard limit (nofile in"
+        " /etc/security/limits.conf, LimitNOFILE= for a service)"
     )

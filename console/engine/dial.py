@@ -18,13 +18,15 @@ from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.heard import Heard
 from console.engine.keepalive import lazy_keepalive
 from console.engine.key_refusal import refusal
+from console.engine.login_drops import PROXY, SSHD, Dropped, Drops, retried
 from console.engine.login_options import LoginOptions, Options
 from console.engine.options_on_loop import options_on_the_loop
-from console.engine.proxy_command import Dropped, ProxyCommand, dropped, retried
+from console.engine.proxy_command import DROPPED, ProxyCommand, dropped
 from console.engine.tunnel import Tunnelled
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 
+MAX_STARTUPS = "Exceeded MaxStartups"  # what sshd says to a login it drops (OpenSSH 8.x on)
 LOGIN_TIMER_FIRED = "Login timeout expired"  # asyncssh's reason when its login timer fires
 Tunnel = asyncssh.SSHClientConnection | None  # the shared jump-host connection, if any
 
@@ -43,16 +45,16 @@ class Dialer(LoginOptions):
     def __init__(self, defaults: SshDefaults):
         super().__init__(defaults)
         self.proxies: set[ProxyCommand] = set()  # started, ended by the pool's close
-        self.drops: dict[object, int] = {}  # logins dropped by a bastion, then retried
         options_on_the_loop()  # no thread a connection
 
     async def connect(
-        self, dest: Destination, options: Options, tunnel: Tunnel
+        self, dest: Destination, options: Options, tunnel: Tunnel, drops: Drops
     ) -> asyncssh.SSHClientConnection:
         """Handshake and log in; raises HostFailure, with the fingerprint of a key that
-        is unknown or does not match."""
+        is unknown or does not match. `drops` gains the logins an sshd dropped on the way,
+        each tried again (engine/login_drops.py)."""
         try:
-            conn = await self._handshake(dest, options, tunnel)
+            conn = await self._handshake(dest, options, tunnel, drops)
         except asyncssh.HostKeyNotVerifiable:
             raise await self._host_key_failure(dest, options, tunnel) from None
         except asyncssh.PermissionDenied as exc:
@@ -85,37 +87,46 @@ class Dialer(LoginOptions):
         return conn
 
     async def _handshake(
-        self, dest: Destination, options: Options, tunnel: Tunnel
+        self, dest: Destination, options: Options, tunnel: Tunnel, drops: Drops
     ) -> asyncssh.SSHClientConnection:
         """TCP within the connect timeout, then SSH login within login_timeout (asyncssh's
         own login timer, in the options); through a tunnel or a proxy command, both within
-        their sum."""
-        # asyncio.timeout, not wait_for: no task of its own per host and step.
+        their sum. A login dropped before the banner is tried again."""
         if tunnel is None and dest.proxy_command:
-            return await retried(lambda: self._proxied(dest, options), self.drops, dest)
+            return await retried(lambda: self._proxied(dest, options), drops)
         if tunnel is not None:
-            via = Tunnelled(tunnel, dest.jump.alias if dest.jump else "")
-            seconds = dest.connect_timeout + self.defaults.login_timeout
-            try:
-                async with asyncio.timeout(seconds):
-                    return await asyncssh.connect(dest.host, dest.port, options=options, tunnel=via)
-            except (TimeoutError, asyncssh.ChannelOpenError) as exc:
-                raise via.not_opened(exc, f"{dest.host}:{dest.port}", seconds) or exc from None
-            except asyncssh.ConnectionLost as exc:
-                if via.heard():
-                    raise
-                if exc.reason == LOGIN_TIMER_FIRED:
-                    raise self._no_banner(dest) from None
-                raise _closed_unheard(dest) from None
+            return await retried(lambda: self._tunnelled(dest, options, tunnel), drops)
+        return await retried(lambda: self._direct(dest, options), drops)
+
+    async def _tunnelled(
+        self, dest: Destination, options: Options, tunnel: asyncssh.SSHClientConnection
+    ) -> asyncssh.SSHClientConnection:
+        # asyncio.timeout, not wait_for: no task of its own per host and step.
+        via = Tunnelled(tunnel, dest.jump.alias if dest.jump else "")
+        seconds = dest.connect_timeout + self.defaults.login_timeout
+        try:
+            async with asyncio.timeout(seconds):
+                return await asyncssh.connect(dest.host, dest.port, options=options, tunnel=via)
+        except (TimeoutError, asyncssh.ChannelOpenError) as exc:
+            raise via.not_opened(exc, f"{dest.host}:{dest.port}", seconds) or exc from None
+        except asyncssh.ConnectionLost as exc:
+            if via.heard():
+                raise
+            if exc.reason == LOGIN_TIMER_FIRED:
+                raise self._no_banner(dest) from None
+            raise _closed_unheard(dest, via.first) from None
+
+    async def _direct(self, dest: Destination, options: Options) -> asyncssh.SSHClientConnection:
         async with asyncio.timeout(dest.connect_timeout):
             sock = await _tcp(dest.host, dest.port)
         # A login that fails (its timer too) aborts the transport, which closes `sock`.
         try:
             return await asyncssh.connect(dest.host, dest.port, options=options, sock=sock)
-        except asyncssh.ConnectionLost as exc:
-            if exc.reason != LOGIN_TIMER_FIRED and not sock.first.startswith(b"SSH-"):
+        except (asyncssh.ConnectionLost, ConnectionResetError) as exc:
+            timer = isinstance(exc, asyncssh.ConnectionLost) and exc.reason == LOGIN_TIMER_FIRED
+            if not timer and not sock.first.startswith(b"SSH-"):  # reset, or closed, unheard
                 raise _closed_unheard(dest, sock.first) from None
-            if exc.reason != LOGIN_TIMER_FIRED or sock.heard:
+            if not timer or sock.heard:
                 raise
             raise self._no_banner(dest) from None
 
@@ -142,7 +153,7 @@ class Dialer(LoginOptions):
                 f" {dest.host}:{dest.port}"
             )
             if status == 255 and dropped(said):  # the cause and the fix first: 80x24
-                raise Dropped(self._past_max_startups(how, said)) from None
+                raise Dropped(PROXY, DROPPED, self._past_max_startups(how, said)) from None
             raise HostFailure(
                 FailureClass.UNREACHABLE,
                 f"{how}, nothing sent, "
@@ -277,7 +288,9 @@ class Dialer(LoginOptions):
 
 def _closed_unheard(dest: Destination, said: bytes = b"") -> HostFailure:
     """A host that took the connection and closed it before its SSH banner, quoting its
-    first line when it said one (sshd: 'Exceeded MaxStartups')."""
+    first line when it said one; saying 'Exceeded MaxStartups' (sshd past its MaxStartups),
+    it is Dropped: tried again. Silent, it is not (a firewall, or a port that is no
+    sshd's, would cost every try's pause for nothing)."""
     line = said.decode("utf-8", "replace").splitlines()[0].strip() if said.strip() else ""
     why = (
         f"saying '{line}'"
@@ -285,12 +298,14 @@ def _closed_unheard(dest: Destination, said: bytes = b"") -> HostFailure:
         else "as sshd does at its MaxStartups limit, or to an address it refuses (a"
         " firewall, TCP wrappers)"
     )
-    return HostFailure(
-        FailureClass.UNREACHABLE,
-        f"{dest.host}:{dest.port} closed the connection before its SSH banner, nothing"
-        f" sent, {why} (ssh: 'kex_exchange_identification: Connection closed by remote"
-        " host')",
+    lead = f"{dest.host}:{dest.port} closed the connection before its SSH banner"
+    why = (
+        f", nothing sent, {why} (ssh: 'kex_exchange_identification: Connection closed by"
+        " remote host')"
     )
+    if line.startswith(MAX_STARTUPS):
+        return Dropped(SSHD, lead, why)
+    return HostFailure(FailureClass.UNREACHABLE, lead + why)
 
 
 async def _tcp(host: str, port: int) -> Heard:

@@ -18,6 +18,9 @@ class HostFailure(Exception):
         self.failure = failure
         self.detail = detail
         self.fingerprint = fingerprint
+        # Logins an sshd dropped on the way, each tried again, before this failure: where,
+        # and how many times (engine/login_drops.py); said by the dial that had them only.
+        self.drops: dict[str, int] = {}
 
 
 class ExecResult(NamedTuple):
@@ -29,11 +32,16 @@ class ExecResult(NamedTuple):
     exit_status: int | None = None
     signal: str | None = None
     fingerprint: str | None = None
-    logins_dropped: int = 0  # by its bastion before its connection opened (retried)
+    # Logins dropped before its connection opened (each tried again): where, how many
+    # times; only on the command that was the first use of that connection.
+    dropped: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, failure: HostFailure) -> ExecResult:
-        return cls(failure.failure, failure.detail, fingerprint=failure.fingerprint)
+        dropped = tuple(failure.drops.items())
+        return cls(
+            failure.failure, failure.detail, fingerprint=failure.fingerprint, dropped=dropped
+        )
 
 
 OK = ExecResult(exit_status=0)

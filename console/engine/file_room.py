@@ -10,22 +10,22 @@ A command on the jump host (`runs_on = "jump-host"`) holds three pipes while it 
 `ulimit -n 256`, 300 hosts' commands started at once (`max_commands`, 200) read 'cannot
 start: [Errno 24] Too many open files' past the 80th, their hosts failed for nothing of
 theirs: they now wait their turn, as handshakes do, with at most half of the room between
-them (the other half for connections)."""
+them (the other half for connections). Where idle connections hold the room they need,
+the pool closes some (engine/open_connections.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import resource
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 OWN_FILES = 32  # beside its connections (exec held ~10 at 1,000 hosts): the journal, stdio, ...
 PROCESS_FILES = 3  # a command on the jump host: its stdin, stdout and stderr pipes
 
 
-def connections_room() -> int:
+def connections_room(soft: int) -> int:
     """The open files left for connections beside the console's own (at least 1)."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return sys.maxsize if soft == resource.RLIM_INFINITY else max(1, soft - OWN_FILES)
 
 
@@ -40,9 +40,15 @@ class FileRoom:
     pool, on its I/O thread) and by commands on the jump host (counted here, on the
     console's loop): each side reads the other's count as it takes more."""
 
-    def __init__(self, connections: Callable[[], int] = lambda: 0):
-        self.size = connections_room()
-        self.connections = connections  # open, or being opened
+    def __init__(
+        self,
+        connections: Callable[[], int] = lambda: 0,
+        make_room: Callable[[int], Awaitable[bool]] | None = None,
+    ):
+        self.limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]  # `ulimit -n`
+        self.size = connections_room(self.limit)
+        self.connections = connections  # the files held by those open, or being opened
+        self.make_room = make_room  # closes idle connections until that many files fit
         self.processes = 0  # commands on the jump host running
         self._ended = asyncio.Condition()  # a command ended, or a stop came
 
@@ -58,10 +64,13 @@ class FileRoom:
         """Wait until one more command on the jump host fits: fewer than `at_once` run, and
         its pipes fit in what is left. (True, whether it waited) with the command counted
         (`ended` once it has); (False, ...) where none will fit (no command runs, to free
-        files: connections hold them), or once `cut()` says it is not to start."""
+        files, nor is any connection idle: connections in use hold them), or once `cut()`
+        says it is not to start."""
         async with self._ended:
             waited = False
             while not cut() and (self.processes >= at_once or self.left() < PROCESS_FILES):
+                if self.processes < at_once and await self._room_made():
+                    continue
                 if not self.processes:
                     self._ended.notify()  # the next waiter finds the same
                     return False, waited
@@ -73,6 +82,9 @@ class FileRoom:
                 return False, waited
             self.processes += 1
             return True, waited
+
+    async def _room_made(self) -> bool:
+        return self.make_room is not None and await self.make_room(PROCESS_FILES)
 
     async def ended(self) -> None:
         async with self._ended:

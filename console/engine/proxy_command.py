@@ -10,10 +10,8 @@ during login: Connection lost', and asyncio's child watcher, racing the transpor
 reaped the command, printed 'Unknown child process pid N' on the terminal.
 
 A login its bastion drops before its banner (sshd past its MaxStartups, at random once 10
-are pending by default) is tried again, RETRIES times at most, after a pause that doubles:
-nothing was sent, the inner ssh never had the bastion's banner. A host behind a busy
-bastion read unreachable though it was up; its command's record says how many logins
-were dropped before the one that went through.
+are pending by default) is tried again (engine/login_drops.py): nothing was sent, the
+inner ssh never had the bastion's banner.
 """
 
 from __future__ import annotations
@@ -21,18 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import signal
 import socket
 import subprocess
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
-from console.engine.failures import HostFailure
 from console.engine.heard import Heard
-from console.model.status import FailureClass
-
-T = TypeVar("T")
 
 SAID = 400  # characters of the command's stderr kept: its last words
 ENDED = 2.0  # seconds a failed command is given to exit, once its stderr is closed
@@ -44,50 +36,12 @@ _REAP = 100
 _DROPPED = ("Connection closed by remote host", "read: Connection reset by peer")
 
 
-RETRIES = 3  # times a dropped login is tried again
-PAUSE = 0.25  # seconds before the first retry (a quarter to three quarters more, at random)
-
-
 def dropped(said: str) -> bool:
     """`said` is an inner ssh's, dropped before the SSH banner of the host it dialled."""
     return said.startswith("kex_exchange_identification:") and any(d in said for d in _DROPPED)
 
 
 DROPPED = "its bastion dropped the login of its proxy command"
-
-
-class Dropped(HostFailure):
-    """A proxy command's login its bastion dropped before its banner: nothing was sent.
-    `why`: what follows DROPPED in its detail (`, nothing sent: sshd drops ...`)."""
-
-    def __init__(self, why: str):
-        super().__init__(FailureClass.UNREACHABLE, DROPPED + why)
-        self.why = why
-
-
-async def retried(login: Callable[[], Awaitable[T]], drops: dict[object, int], key: object) -> T:
-    """`login()`, tried again after a pause where its bastion dropped it, RETRIES times at
-    most; `drops[key]`: how many times it was dropped before the last try (one that went
-    through, or failed for another cause).
-    The last drop raises HostFailure, saying how many times it was dropped."""
-    tried = 0
-    while True:
-        try:
-            done = await login()
-        except Dropped as drop:
-            if tried == RETRIES:
-                times = f" {tried + 1} times, tried again after a pause each time"
-                raise HostFailure(drop.failure, DROPPED + times + drop.why) from None
-            await asyncio.sleep(PAUSE * 2**tried * random.uniform(1, 1.75))
-            tried += 1
-            continue
-        except BaseException:  # another cause, after drops: those are said too
-            if tried:
-                drops[key] = tried
-            raise
-        if tried:
-            drops[key] = tried
-        return done
 
 
 class ProxyCommand:

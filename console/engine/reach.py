@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
+from console.engine.login_drops import Drops
 from console.engine.ssh import SshPool
 from console.engine.targets import Target, targets_for
 from console.model.inventory import Inventory
@@ -22,6 +23,9 @@ class Reach:
     host: str
     failure: FailureClass | None = None
     detail: str = ""
+    # Logins an sshd dropped on the way (each tried again), where and how many times: the
+    # check's own dial's, never its host's next command's (engine/login_drops.py).
+    dropped: tuple[tuple[str, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -79,10 +83,12 @@ class ReachCheck:
     async def _reach(self, target: Target, tries: int = 2) -> Reach:
         """A connection from the pool may have died unnoticed: then one fresh try."""
         timeout = self.pool.defaults.connect_timeout
+        drops: Drops = {}
         try:
-            done = await self.pool.run(target, "true", timeout)
+            done = await self.pool.run(target, "true", timeout, drops)
         except HostFailure as failure:
-            return Reach(target.name, failure.failure, failure.detail)
+            dropped = tuple(failure.drops.items())
+            return Reach(target.name, failure.failure, failure.detail, dropped)
         except ssh_timeout():
             return Reach(target.name, FailureClass.TIMEOUT, f"`true` took over {timeout:g} s")
         except ssh_errors() as exc:
@@ -90,10 +96,9 @@ class ReachCheck:
                 return await self._reach(target, tries - 1)
             return Reach(target.name, FailureClass.CONNECTION_LOST, str(exc) or "lost")
         if done.exit_status != 0:
-            return Reach(
-                target.name, FailureClass.NONZERO_EXIT, f"`true` exited {done.exit_status}"
-            )
-        return Reach(target.name)
+            exited = f"`true` exited {done.exit_status}"
+            return Reach(target.name, FailureClass.NONZERO_EXIT, exited, tuple(drops.items()))
+        return Reach(target.name, dropped=tuple(drops.items()))
 
     def failing(self, hosts: list[str]) -> dict[str, str]:
         """Of `hosts`, those whose latest answer was a failure, with why."""

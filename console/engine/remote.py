@@ -242,48 +242,54 @@ async def execute(
     # cancels the dial (its half-open connection closed), and the host is sent nothing.
     task = asyncio.current_task()
     running.connecting[handle] = task
+    taken = False  # its connection, in use (never closed to make room) until it ends
     try:
-        if cut is not None and cut():  # a stop from now on finds it in `connecting`
-            return NOT_SENT
         try:
-            conn = await pool.connection(target)
-        except asyncio.CancelledError:
-            if handle not in running.stopped or (task is not None and task.uncancel()):
-                raise  # cancelled from elsewhere too (the console quits): not ours to hide
-            return NOT_SENT
-        running.connecting[handle] = None  # its session opens: not cut from here on
-        # Stopped, detached (or hung up, `cut`) as its connection opened: not sent.
-        if handle in running.stopped or (cut is not None and cut()):
-            return NOT_SENT
-        # stdin stays open and unused: its EOF is how the remote supervisor learns that
-        # the session is gone (see runner.supervised); the command reads /dev/null.
-        session = CommandSession(emit, running.deadlines)
-        channel, _ = await conn.create_session(
-            lambda: session, command, encoding="utf-8", errors="replace"
-        )
-    except HostFailure as failure:
-        return ExecResult.of(failure)
-    except asyncssh.ChannelOpenError as exc:  # refused before the command was sent
-        return ExecResult(FailureClass.UNREACHABLE, f"no session opened, nothing sent: {exc}")
-    except (asyncssh.Error, OSError) as exc:  # its exec request may have gone out
-        return _lost(pool, target, str(exc) or "lost")
+            if cut is not None and cut():  # a stop from now on finds it in `connecting`
+                return NOT_SENT
+            try:
+                conn = await pool.connection(target)
+                taken = True
+            except asyncio.CancelledError:
+                if handle not in running.stopped or (task is not None and task.uncancel()):
+                    raise  # cancelled from elsewhere too (the console quits): not ours to hide
+                return NOT_SENT
+            running.connecting[handle] = None  # its session opens: not cut from here on
+            # Stopped, detached (or hung up, `cut`) as its connection opened: not sent.
+            if handle in running.stopped or (cut is not None and cut()):
+                return NOT_SENT
+            # stdin stays open and unused: its EOF is how the remote supervisor learns that
+            # the session is gone (see runner.supervised); the command reads /dev/null.
+            session = CommandSession(emit, running.deadlines)
+            channel, _ = await conn.create_session(
+                lambda: session, command, encoding="utf-8", errors="replace"
+            )
+        except HostFailure as failure:
+            return ExecResult.of(failure)
+        except asyncssh.ChannelOpenError as exc:  # refused before the command was sent
+            return ExecResult(FailureClass.UNREACHABLE, f"no session opened, nothing sent: {exc}")
+        except (asyncssh.Error, OSError) as exc:  # its exec request may have gone out
+            return _lost(pool, target, str(exc) or "lost")
+        finally:
+            running.connecting.pop(handle, None)
+            how = running.stopped.pop(handle, None)
+        running.channels[handle] = (channel, session)
+        try:
+            # Stopped or detached while its session opened: its command went out, and is
+            # stopped (or let be) as the others were.
+            if how == STOPPED:
+                await stop(channel)
+            elif how == DETACHED:
+                await _detach(channel, session)
+            result = await _collect(channel, session, limit)
+        finally:
+            running.channels.pop(handle, None)
+        if result.failure is FailureClass.CONNECTION_LOST:
+            return _lost(pool, target, result.detail or "lost")
+        return result
     finally:
-        running.connecting.pop(handle, None)
-        how = running.stopped.pop(handle, None)
-    running.channels[handle] = (channel, session)
-    try:
-        # Stopped or detached while its session opened: its command went out, and is
-        # stopped (or let be) as the others were.
-        if how == STOPPED:
-            await stop(channel)
-        elif how == DETACHED:
-            await _detach(channel, session)
-        result = await _collect(channel, session, limit)
-    finally:
-        running.channels.pop(handle, None)
-    if result.failure is FailureClass.CONNECTION_LOST:
-        return _lost(pool, target, result.detail or "lost")
-    return result
+        if taken:
+            pool.done_with(target)
 
 
 def _lost(pool: SshPool, target: Target, detail: str) -> ExecResult:
@@ -328,20 +334,23 @@ async def run(
     connection is forgotten."""
     conn = await pool.connection(target)
     try:
-        process = await conn.create_process(
-            supervised(command, attempt_token()), encoding="utf-8", errors="replace"
-        )
-    except (asyncssh.Error, OSError):
-        pool.forget(target.name)
-        raise
-    try:
-        return await process.wait(check=False, timeout=timeout)
-    except asyncssh.TimeoutError:
-        process.close()  # the channel's input ends: the supervisor stops the command
-        raise
-    except (asyncssh.Error, OSError):
-        pool.forget(target.name)
-        raise
+        try:
+            process = await conn.create_process(
+                supervised(command, attempt_token()), encoding="utf-8", errors="replace"
+            )
+        except (asyncssh.Error, OSError):
+            pool.forget(target.name)
+            raise
+        try:
+            return await process.wait(check=False, timeout=timeout)
+        except asyncssh.TimeoutError:
+            process.close()  # the channel's input ends: the supervisor stops the command
+            raise
+        except (asyncssh.Error, OSError):
+            pool.forget(target.name)
+            raise
+    finally:
+        pool.done_with(target)
 
 
 def classify_exit(completed: asyncssh.SSHCompletedProcess) -> ExecResult:

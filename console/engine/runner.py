@@ -68,6 +68,7 @@ class Runner(RunStops):
                     self._not_started(step, wave, outcomes)
                     await self.recorder.sync()
                     continue
+                self.pool.closed_for_files()  # from now: this wave's
                 if not plan.on_jump_host:
                     # Handshakes start now and overlap the intents' write-ahead; no command is
                     # sent before its intent is on disk.
@@ -94,6 +95,7 @@ class Runner(RunStops):
 
                 await asyncio.gather(*(one(t) for t in wave))
                 counts = wave_finished([outcomes[t.name] for t in wave]) | self.local.waits()
+                counts |= self.pool.closed_for_files()
                 finished = {"step": step, "wave": number, "waves": len(planned), **counts}
                 if number == len(planned) and plan.end_follows:  # one fsync fewer a step
                     self.recorder.record_deferred(Kind.WAVE_FINISHED, **finished)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import shlex
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -16,7 +14,9 @@ from console.engine.ending import Emit
 from console.engine.failures import ExecResult, HostFailure, out_of_files
 from console.engine.file_room import FileRoom, handshakes_at_once
 from console.engine.io_loop import InlineIo, IoThread, Relay
-from console.engine.key_refusal import revoked as revoked_key
+from console.engine.key_on_route import unknown_on_the_way
+from console.engine.login_drops import Drops, at_jump_host
+from console.engine.open_connections import OpenConnections, files_of
 from console.engine.proxy_command import end_all
 from console.engine.targets import Target
 from console.model.inventory import SshDefaults
@@ -64,14 +64,16 @@ class SshPool:
         self._running: Running | None = None  # made by the first command
         self.resolver = Resolver(defaults)
         self._dialer: Dialer | None = None  # made by the first connection
+        self._conns = OpenConnections()
+        self._under_way = 0  # files held by handshakes under way
         # The open files for connections, and commands on the jump host: never more.
-        self.files = FileRoom(lambda: len(self._connections) + self._under_way)
+        self.files = FileRoom(lambda: self._conns.files + self._under_way, self._make_room)
         self._handshakes = asyncio.Semaphore(
             handshakes_at_once(defaults.max_handshakes, self.files.size)
         )
         self._proxied = asyncio.Semaphore(defaults.max_proxy_handshakes)  # of them, by ProxyCommand
-        self._under_way = 0  # handshakes
-        self._connections: dict[object, asyncssh.SSHClientConnection] = {}
+        self._connections = self._conns.open
+        self._drops = self._conns.drops
         self._locks: dict[object, asyncio.Lock] = {}
         self._failed: dict[object, tuple[float, HostFailure]] = {}  # latest failed attempt
         self._dialing: dict[
@@ -135,10 +137,12 @@ class SshPool:
         return await self._io.call(self._running.detach(handles))
 
     async def run(
-        self, target: Target, command: str, timeout: float
+        self, target: Target, command: str, timeout: float, drops: Drops | None = None
     ) -> asyncssh.SSHCompletedProcess:
-        """A short command's completed process; raises HostFailure or asyncssh errors."""
-        return await self._io.call(self._run(target, command, timeout))
+        """A short command's completed process; raises HostFailure (its dial's dropped
+        logins in its `drops`) or asyncssh errors. `drops` gains the logins dropped by the
+        dial of the connection it was the first to use."""
+        return await self._io.call(self._run(target, command, timeout, drops))
 
     async def accept_host_key(self, target: Target, fingerprint: str) -> Accepted | None:
         """Trust the first UNKNOWN key on the way to `target` (a jump host's, or its
@@ -178,22 +182,24 @@ class SshPool:
         running = self._running
         try:
             ended = await remote.execute(self, running, target, command, limit, emit, handle, cut)
-            if self._dialer is not None and self._dialer.drops:  # said once, by its first command
-                with contextlib.suppress(RouteError):  # no route: never dialled
-                    drops = self._dialer.drops.pop(self.destination(target), 0)
-                    return ended._replace(logins_dropped=drops)
+            if drops := self._drops.pop(target.name, None):  # its connection's first use
+                return ended._replace(dropped=tuple(drops.items()))
             return ended
         finally:
-            if self.one_command and (conn := self._connections.pop(target.name, None)):
+            if self.one_command and (conn := self._conns.drop(target.name)):
                 conn.close()
                 self._ended.append(conn)
 
     async def _run(
-        self, target: Target, command: str, timeout: float
+        self, target: Target, command: str, timeout: float, drops: Drops | None
     ) -> asyncssh.SSHCompletedProcess:
         from console.engine import remote
 
-        return await remote.run(self, target, command, timeout)
+        try:
+            return await remote.run(self, target, command, timeout)
+        finally:  # the first use of its connection: its dial's drops are this check's
+            if (said := self._drops.pop(target.name, None)) and drops is not None:
+                drops.update(said)
 
     async def _stop(self, handles: list[str]) -> None:
         for task in self._dialing.values():  # a later use dials again
@@ -214,12 +220,22 @@ class SshPool:
         return conn is not None and not conn.is_closed()
 
     async def connection(self, target: Target) -> asyncssh.SSHClientConnection:
-        """The host's open connection, made on first use (or by `dial`); raises HostFailure."""
+        """The host's open connection, made on first use (or by `dial`), in use (never
+        closed to make room) until `done_with`; raises HostFailure."""
+        conn = await self._connection(target)
+        self._conns.take(target.name)
+        return conn
+
+    def done_with(self, target: Target) -> None:
+        """A command or check `connection` was taken for has ended."""
+        self._conns.give_back(target.name)
+
+    async def _connection(self, target: Target) -> asyncssh.SSHClientConnection:
         dialing = self._dialing.pop(target.name, None)
         if dialing is not None and not dialing.cancelled():
             conn = await dialing  # its failure is this host's, reported here once
-            if not conn.is_closed():
-                return conn
+            if self._conns.get(target.name) is conn and not conn.is_closed():
+                return conn  # (not closed meanwhile to make room)
         opened = self._connections.get(target.name)
         if opened is not None and not opened.is_closed():
             return opened  # open already (a later step): no route to resolve, no lock to take
@@ -246,91 +262,88 @@ class SshPool:
             failed = self._failed.get(key)
             if failed is not None and failed[0] >= asked:
                 raise HostFailure(failed[1].failure, failed[1].detail, failed[1].fingerprint)
+            drops: Drops = {}
             try:
-                conn = await self._open(dest)
+                conn = await self._open(dest, drops)
             except HostFailure as failure:
+                self._drops.pop(key, None)  # an earlier dial's, its connection closed
                 if isinstance(key, Destination):
                     failure = HostFailure(
                         failure.failure,
                         f"jump host {dest.alias}: {failure.detail}",
                         failure.fingerprint,
                     )
+                    self._drops[key] = drops  # the host that dialled it says them
+                else:
+                    failure.drops = drops  # this dial's, said by its failure
                 self._failed[key] = (time.monotonic(), failure)
                 log.debug("%s: not connected after %.3f s: %s", dest.alias, _since(asked), failure)
                 raise failure from None
             log.debug("%s: connected in %.3f s", dest.alias, _since(asked))
-            self._connections[key] = conn
+            self._conns.keep(key, conn, files_of(dest), drops)
             return conn
 
-    async def _open(self, dest: Destination) -> asyncssh.SSHClientConnection:
+    async def _open(self, dest: Destination, drops: Drops) -> asyncssh.SSHClientConnection:
+        """A new connection to `dest`; `drops` gains the logins dropped on its way, its
+        jump host's own among them where this dial opened that one's connection."""
         options = self.dialer.options(dest)
-        tunnel = await self._shared(dest.jump, dest.jump) if dest.jump else None
-        proxied = self._proxied if dest.proxy_command and tunnel is None else _NO_CAP
-        async with proxied, self._handshakes:  # each a login on the proxy's bastion too
-            if self.files.left() <= 0:  # the console's own next file would fail
-                raise HostFailure(FailureClass.UNREACHABLE, out_of_files())
-            self._under_way += 1
+        tunnel = None
+        if dest.jump is not None:
             try:
-                conn = await self.dialer.connect(dest, options, tunnel)
+                tunnel = await self._shared(dest.jump, dest.jump)
+            finally:  # the jump host's dial was this one's (else another host's took them)
+                if jumped := self._drops.pop(dest.jump, None):
+                    drops[at_jump_host(dest.jump.alias)] = sum(jumped.values())
+        proxied = self._proxied if dest.proxy_command and tunnel is None else _NO_CAP
+        files = files_of(dest)
+        async with proxied, self._handshakes:  # each a login on the proxy's bastion too
+            if not await self._room_to_dial(files):  # the console's own next file would fail
+                raise HostFailure(FailureClass.UNREACHABLE, out_of_files())
+            self._under_way += files
+            try:
+                conn = await self.dialer.connect(dest, options, tunnel, drops)
             finally:
-                self._under_way -= 1
+                self._under_way -= files
+                if files:
+                    self._conns.changed_now()  # a dial waiting for room looks again
         self.handshakes_done += 1
         return conn
+
+    async def _room_to_dial(self, files: int) -> bool:
+        """Room for `files` more: idle connections closed to make it; while every one is
+        in use (or a handshake under way), the room one of them leaves waited for. False
+        where none will leave any (commands on the jump host hold it)."""
+        while self.files.left() < files:  # each turn ends on a connection given back or kept
+            await self._conns.close_idle(files - self.files.left())
+            if self.files.left() >= files:
+                break
+            if not self._conns.in_use() and not self._under_way:
+                return False
+            await self._conns.changed()
+        return True
+
+    def closed_for_files(self) -> dict[str, int]:
+        """How many idle connections were closed to make room since last asked, and the
+        limit (`wave.finished`'s), or nothing."""
+        closed = self._conns.said()
+        return {"closed_for_files": closed, "open_files": self.files.limit} if closed else {}
+
+    async def _make_room(self, files: int) -> bool:
+        """For a command on the jump host: idle connections closed until `files` fit."""
+
+        async def close() -> bool:
+            await self._conns.close_idle(files - self.files.left())
+            return self.files.left() >= files
+
+        return await self._io.call(close())
 
     async def check_host_key(self, target: Target, fingerprint: str) -> None:
         """Raise HostFailure if `accept_host_key` would refuse `fingerprint` from what is
         here alone (its route, known_hosts): no host is dialled."""
-        await self._io.call(self._unknown_on_the_way(target, fingerprint))
-
-    async def _unknown_on_the_way(self, target: Target, fingerprint: str) -> Destination | None:
-        """The first destination on the way to `target` whose key is unknown, where it
-        can be recorded; None if `fingerprint` is trusted already. Raises HostFailure
-        where the route cannot be followed, or every key on it is known and none is that."""
-        try:
-            dest = self.destination(target)
-        except RouteError as exc:
-            raise HostFailure(FailureClass.UNREACHABLE, str(exc)) from None
-        route = [*dest.hops, dest]
-        for hop in route:
-            if revoked := revoked_key(self.dialer.known, hop, fingerprint):
-                raise HostFailure(FailureClass.HOSTKEY_MISMATCH, revoked)
-        unknown = next((d for d in route if not self.dialer.knows(d)), None)
-        if unknown is None:
-            if any(fingerprint in self.dialer.trusted(d) for d in route):
-                return None  # already trusted: nothing to write
-            known = self.dialer.known.recorded_at(
-                dest.known_hosts_files, dest.host, dest.port, dest.host_key_alias
-            )
-            where = " and ".join(f"{path}:{number} records {old}" for path, number, old in known)
-            remove = (
-                f"; if its owner confirms the host was re-keyed: ssh-keygen -R"
-                f" '{dest.key_name}' -f {shlex.quote(known[0][0])}, then accept the new key"
-                if known
-                else ""
-            )
-            raise HostFailure(
-                FailureClass.HOSTKEY_MISMATCH,
-                f"{fingerprint} is not the key known for {dest.key_name}"
-                f"{': ' + where if where else ''}; a known key is never replaced: refused,"
-                f" nothing sent{remove}",
-            )
-        kept = unknown.user_known_hosts[:1]
-        if not kept or kept[0] == os.devnull:  # written there, a key is trusted nowhere
-            said = "none" if not kept else os.devnull
-            raise HostFailure(
-                FailureClass.HOSTKEY_UNKNOWN,
-                f"{unknown.alias}: UserKnownHostsFile is {said}, nowhere to record a key; refused"
-                + (
-                    " (ssh reaches it only by trusting any key, StrictHostKeyChecking no; the"
-                    " console always checks: name a file)"
-                    if kept
-                    else ""
-                ),
-            )
-        return unknown
+        await self._io.call(unknown_on_the_way(self, target, fingerprint))
 
     async def _accept_host_key(self, target: Target, fingerprint: str) -> Accepted | None:
-        unknown = await self._unknown_on_the_way(target, fingerprint)
+        unknown = await unknown_on_the_way(self, target, fingerprint)
         if unknown is None:
             return None
         tunnel = None
@@ -340,7 +353,7 @@ class SshPool:
 
     def forget(self, name: str) -> None:
         """Drop a connection that broke, so the next use reconnects."""
-        conn = self._connections.pop(name, None)
+        conn = self._conns.drop(name)
         if conn is not None:
             conn.abort()
 
@@ -368,7 +381,7 @@ class SshPool:
         # exec's, each closed as its command ended: waited for, not closed again (a second
         # close sent its disconnect again, logged twice: issue 18).
         conns += [(None, conn) for conn in self._ended]
-        self._connections.clear()
+        self._conns.clear()
         self._ended.clear()
         # One deadline for all of them (one timer, not one a host; and 2 s in all at
         # worst, not 2 s a host that does not close).

@@ -8,19 +8,34 @@ from typing import Any
 import asyncssh
 
 from console.engine.failures import HostFailure
+from console.engine.heard import FIRST_WORDS
 from console.model.status import FailureClass
 
 
 class Tunnelled:
     """The connection to `jump` as asyncssh's `tunnel=`, keeping the connection opened
-    through it: whether the host behind it sent its SSH banner before it closed."""
+    through it: whether the host behind it sent its SSH banner before it closed, and what
+    it said first (sshd: 'Exceeded MaxStartups')."""
 
     def __init__(self, conn: asyncssh.SSHClientConnection, jump: str) -> None:
         self._conn, self._jump = conn, jump
         self._opened: Any = None  # the SSHClientConnection, as its session
+        self.first = b""
 
     async def create_connection(self, factory: Any, host: str, port: int) -> Any:
-        chan, session = await self._conn.create_connection(factory, host, port)
+        def heard_first() -> Any:
+            opened = factory()
+            received = opened.data_received
+
+            def data_received(data: bytes, datatype: Any = None) -> None:
+                if not self.first:
+                    self.first = bytes(data[:FIRST_WORDS])
+                received(data, datatype)
+
+            opened.data_received = data_received
+            return opened
+
+        chan, session = await self._conn.create_connection(heard_first, host, port)
         self._opened = session
         return chan, session
 

@@ -343,12 +343,7 @@ def wave_finished(d: payloads.WaveFinished, verify: str = "") -> str:
         )
         + (f", {d.aborted} aborted" if d.aborted else "")
         + (f", {d.not_started} not started" if d.not_started else "")
-        + (
-            f"; {d.waited_for_files} of its commands on the jump host waited their turn for"
-            f" open files (ulimit -n {d.open_files})"
-            if d.waited_for_files
-            else ""
-        )
+        + phrase.file_room(d)
     )
 
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         SystemsSelected,
         TriggerDeclared,
         TriggerFired,
+        WaveFinished,
     )
     from console.model.payloads.steps import Passed, StepData
 
@@ -93,14 +94,36 @@ def result(d: CommandResult, e: Event) -> str:
 
 
 def logins_dropped(d: CommandResult) -> str:
-    """`its bastion had dropped 2 login(s) ...` of a command whose host's login its bastion
+    """`its bastion had dropped 2 login(s) ...` of a command whose host's login an sshd
     dropped and was tried again (else nothing): the timeline's line, the output pane's."""
     if not d.logins_dropped:
         return ""
-    return (
-        f"its bastion had dropped {d.logins_dropped} login(s) of its proxy command first,"
-        " MaxStartups: tried again, nothing had been sent"
+    where = d.dropped_at or {"proxy": d.logins_dropped}
+    said = "; ".join(_dropped_at(at, times) for at, times in where.items())
+    return f"{said} first, MaxStartups: tried again, nothing had been sent"
+
+
+def file_room(d: WaveFinished) -> str:
+    """What a wave's open files cost it, if anything: `; 50 of its commands on the jump
+    host waited their turn ...; 13 idle connection(s) closed to make room ...`."""
+    limit = f" (ulimit -n {d.open_files})"
+    waited = (
+        f"; {d.waited_for_files} of its commands on the jump host waited their turn for"
+        f" open files{limit}"
     )
+    closed = (
+        f"; {d.closed_for_files} idle connection(s) closed to make room for open files"
+        f"{'' if d.waited_for_files else limit}, their hosts dialled again when next used"
+    )
+    return (waited if d.waited_for_files else "") + (closed if d.closed_for_files else "")
+
+
+def _dropped_at(at: str, times: int) -> str:
+    if at == "proxy":
+        return f"its bastion had dropped {times} login(s) of its proxy command"
+    if at == "sshd":
+        return f"its sshd had dropped {times} login(s)"
+    return f"{at}'s own login had been dropped {times} time(s)"
 
 
 def _result(d: CommandResult) -> str:

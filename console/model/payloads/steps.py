@@ -136,9 +136,15 @@ class CommandResult(Payload):
     aborted: bool | None = Field(None, description="stopped by an abort")
     logins_dropped: int | None = Field(
         None,
-        description="logins of its proxy command its bastion dropped (MaxStartups) before the"
-        " one this command went through, or failed on another cause: each tried again,"
-        " nothing having been sent; since 2026-12-07",
+        description="logins an sshd dropped (MaxStartups) before the one this command went"
+        " through, or failed on another cause, in the dial of the connection it was the first"
+        " to use: each tried again, nothing having been sent; since 2026-12-07",
+    )
+    dropped_at: dict[str, int] | None = Field(
+        None,
+        description="where those logins were dropped, and how many each: `proxy` (the bastion"
+        " of its proxy command), `sshd` (its own sshd), `jump host NAME` (that jump host's own"
+        " login, on its way); absent: all at its proxy command's bastion",
     )
     duration: float | None = Field(None, description="seconds from sending to the end")
     output_lines: int | None = Field(None, description="lines it printed")
@@ -197,6 +203,12 @@ class WaveFinished(Payload):
         description="its commands on the jump host that waited their turn for open files"
         " (three pipes each, half of what the console may open beside its own files);"
         " since 2026-12-07",
+    )
+    closed_for_files: int = Field(
+        0,
+        description="idle connections closed to make room for open files (a host to dial,"
+        " a command on the jump host) while the wave ran, the one idle longest first: their"
+        " hosts are dialled again when next used; since 2026-12-07",
     )
     open_files: int | None = Field(
         None, description="the open files the console could have then (`ulimit -n`)"
