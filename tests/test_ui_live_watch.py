@@ -146,6 +146,36 @@ async def test_auto_countdown_is_cancelled_with_a_reason(tmp_path: Path) -> None
             assert not app.screen.query_one("#alert").display
 
 
+async def test_a_countdown_held_while_its_cancel_reason_is_typed_is_dismissed(
+    tmp_path: Path,
+) -> None:
+    """Walked on the demo at 80x24 (breach on api-1): x, the reason typed while the
+    countdown's deadline passed (held for the person at the keys: a proposal now), Enter:
+    'Not cancelled: no countdown is running', the reason lost and the firing still
+    proposed. The same with ^t pressed in the prompt (it holds the countdown to decide),
+    then Esc. The proposal it became is dismissed with the reason typed."""
+    settings = only_triggers(
+        demo_settings(), web_errors={"policy": "auto", "countdown_seconds": 3600}
+    )
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.live.countdown is not None)
+            await pilot.press("x")
+            await until(pilot, lambda: bool(app.screen.query("#prompt-error")))
+            await pilot.press("ctrl+t")  # held to decide: a proposal, its dialog over the prompt
+            await until(pilot, lambda: app.live.countdown is None and app.live.proposal)
+            await pilot.press("escape")  # back to the reason
+            await until(pilot, lambda: bool(app.screen.query("#prompt-error")))
+            await type_text(pilot, "known load test")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await until(pilot, lambda: bool(app.engine.incidents()))
+            [record] = app.engine.incidents()
+            assert record.outcome_label == "dismissed: known load test"
+            assert app.live.proposal is None and app.conductor is None
+
+
 async def test_an_auto_trigger_never_takes_over_a_person_declaring(tmp_path: Path) -> None:
     """Firing while the commander is on the trigger screen: a proposal, no countdown,
     and what they typed and chose stays theirs."""

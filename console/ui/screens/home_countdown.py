@@ -13,15 +13,21 @@ def cancel_countdown(home: HomeScreen) -> None:
     from console.ui.screens.dialogs import TextPrompt
 
     live = home.app.live
-    if live.countdown is None:
+    countdown = live.countdown
+    if countdown is None:
         home.notify("No countdown is running.")
         return
 
     def cancelled(reason: str | None) -> None:
         if not reason:
             return
+        # Held for the person at the console while the reason was typed (its deadline
+        # passed with a key pressed, or ^t): the proposal it became is what is dismissed.
+        # Seen: 'Not cancelled: no countdown is running', the reason lost, the firing
+        # still proposed.
+        held = next((p for p in live.proposals if p.countdown is countdown), None)
         try:
-            record = live.dismiss(None, reason)
+            record = live.dismiss(held if live.countdown is not countdown else None, reason)
         except ValueError as exc:
             home.notify(str(exc), title="Not cancelled", severity="error")
         else:
