@@ -274,8 +274,9 @@ def test_a_failed_quiet_run_still_says_which_hosts_are_left_and_why(tmp_path):
         "  web-2: failed at capture-evidence · run: non-zero exit: exit status 1"
         " — web-2: injected failure"
     )
-    assert ": FAILED: “Capture the failing release" in lines[2] and len(lines) == 3
-    assert "; journal " in lines[2]
+    assert lines[2].startswith("nothing was rolled back: “Restore previous version” was not")
+    assert ": FAILED: “Capture the failing release" in lines[3] and len(lines) == 4
+    assert "; journal " in lines[3]
 
 
 def test_hosts_that_failed_alike_are_said_once_each_one_s_output_under(tmp_path):

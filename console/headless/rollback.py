@@ -44,7 +44,7 @@ from console.journal.times import minutes
 from console.model.alike import grouped
 from console.model.integrity_judged import restored_to
 from console.model.invocation import again
-from console.model.left_changed import left_changed
+from console.model.left_changed import left_changed, not_started
 from console.model.outcome import Outcome, kept_at_close
 from console.model.probe_text import sample_text
 from console.model.procedure import StepKind
@@ -246,7 +246,8 @@ def _print_undo(conductor: Conductor, options: RunOptions) -> None:
     """What the run left changed and the undo that puts it back (as the console's close
     says it)."""
     where = _named(conductor, options)
-    for line in left_changed(conductor.state, conductor.settings, where):
+    state, settings = conductor.state, conductor.settings
+    for line in [*left_changed(state, settings, where), *not_started(state, settings)]:
         print(visible(line, one_line=True))
 
 

@@ -83,3 +83,22 @@ def _stopped(hosts: list[str], each: dict[str, HostStatus]) -> list[str]:
             f"may have changed {named(group, 5)} ({whose} {how if aborted else 'failed'} there)"
         )
     return said
+
+
+def not_started(state: IncidentState, settings: Settings) -> list[str]:
+    """Each strategy step a failed step before it kept from starting: nothing of it was
+    sent. Walked: a `run` whose halt failed on a host that refused the connection ended
+    'FAILED: “Halt current delivery process” failed (1 failed, 1 succeeded)', and nothing
+    said whether the rollback had run, nor what to do (its --help: "the last lines say why
+    and how to go on")."""
+    lines, failed = [], []
+    for step in settings.procedure.steps:
+        st = state.step(step.id)
+        if st.status is StepStatus.FAILED:
+            failed.append(f"“{step.title}”")
+        elif step.kind is StepKind.STRATEGY and st.status is StepStatus.PENDING and failed:
+            lines.append(
+                f"nothing was rolled back: “{step.title}” was not started, {' and '.join(failed)}"
+                f" having failed before it; once that is fixed, run again"
+            )
+    return lines
