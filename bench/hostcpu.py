@@ -155,15 +155,17 @@ def main() -> int:
         parser.error("supervised-base needs --base-src DIR")
     work = Path(tempfile.mkdtemp(prefix="rc-hostcpu-"))
     cgroup = Cgroup(work.name)
-    fleet = fleetlib.start_fleet(work / "fleet", args.hosts)
-    try:
-        for server in fleet.servers:
-            cgroup.add(server.process.pid)
-        samples = asyncio.run(
-            measure(fleet, cgroup, args.hosts, args.rounds, args.commands, args.command)
-        )
+    try:  # a fleet that fails to start leaves no cgroup and no work dir behind either
+        fleet = fleetlib.start_fleet(work / "fleet", args.hosts)
+        try:
+            for server in fleet.servers:
+                cgroup.add(server.process.pid)
+            samples = asyncio.run(
+                measure(fleet, cgroup, args.hosts, args.rounds, args.commands, args.command)
+            )
+        finally:
+            fleet.stop()
     finally:
-        fleet.stop()
         cgroup.remove()
         shutil.rmtree(work, ignore_errors=True)
     median = statistics.median
