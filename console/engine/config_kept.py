@@ -28,7 +28,6 @@ from console.engine.config_secrets import (
     secrets_changed,
     written_secrets,
 )
-from console.engine.secrets_unnamed import unnamed_secrets
 from console.journal.redact import Redactor, settings_redactor
 from console.model.ansible.load import hosts_kept
 from console.model.events import Event
@@ -98,6 +97,8 @@ def since_opening(
     if not changed:
         return []
     then, now = read_kept(_kept_path(journal)) or {}, kept(settings)
+    from console.engine.secrets_unnamed import unnamed_secrets  # not on a command's way
+
     key = incident_key(journal)
     recorded = getattr(opened.data, "config_secrets", None) if opened else None
     if unnamed := unnamed_secrets(then, now, recorded, key if isinstance(key, bytes) else None):

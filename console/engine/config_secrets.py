@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from console.engine.config_opened import parsed_toml
-from console.journal.custody import account_name
 from console.journal.files import JOURNAL_NAME, incident_modes
 from console.journal.redact import Redactor
 from console.model.events import Event
@@ -35,7 +34,6 @@ KEY_SIZE = 64  # hex digits: 32 random bytes, kept as text (any reader of the di
 # a6bad6fa): the 32 random bytes themselves; their HMACs were made with those bytes.
 BINARY_SIZE = 32
 HEX = frozenset(b"0123456789abcdef")
-HANDED_MARK = "~"  # ID~OWNER: the journal an incident was taken over from (handover.py)
 DIGITS = 32  # of each HMAC-SHA256 recorded: 128 bits
 CHANNEL_SECRETS = ("url", "routing_key")  # and each header's value
 Places = dict[str, dict[str, list[str]]]  # file → where in it → its secrets (or their HMACs)
@@ -121,11 +119,13 @@ def incident_key(journal: Path) -> bytes | str:
     in a team's journal_dir) and nobody else may write; or, in an incident taken over
     before a take copied its key, beside the journal it was taken from (`ID~OWNER/`), as
     that owner's file."""
+    from console.engine.handover import SEGMENT_MARK  # not on a command's way: issue 18
+
     directory = incident_dir(journal)
     found = _read_key(directory / KEY_NAME, os.getuid())
     if found is not None:
         return found if isinstance(found, bytes) else f"its key ({KEY_NAME}) {found}"
-    for kept in sorted(directory.parent.glob(f"{directory.name}{HANDED_MARK}*")):
+    for kept in sorted(directory.parent.glob(f"{directory.name}{SEGMENT_MARK}*")):
         path = kept / KEY_NAME
         with contextlib.suppress(OSError):
             if (there := _read_key(path, kept.stat().st_uid)) is not None:
@@ -135,6 +135,8 @@ def incident_key(journal: Path) -> bytes | str:
 
 def _stayed(path: Path, why: str) -> str:
     """Why the key a take left beside the journal it was taken from cannot be read."""
+    from console.journal.custody import account_name
+
     owner = account_name(path.stat().st_uid)
     return (
         f"its key stayed with the journal it was taken over from, {path}, which {why}"
@@ -157,6 +159,8 @@ def _read_key(path: Path, owner: int) -> bytes | str | None:
         key = file.read(KEY_SIZE + 1) if stat.S_ISREG(info.st_mode) else b""
     hex_key = len(key) == KEY_SIZE and all(c in HEX for c in key)
     if info.st_uid != owner or info.st_mode & 0o037 or not (hex_key or len(key) == BINARY_SIZE):
+        from console.journal.custody import account_name
+
         whose = "this account's" if owner == os.getuid() else f"{account_name(owner)}'s"
         return (
             f"is not {whose} own file of {KEY_SIZE} hex digits that nobody else may write,"
