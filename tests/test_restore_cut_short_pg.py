@@ -175,3 +175,48 @@ async def test_an_undo_asked_again_after_its_start_failed_does_not_read_as_cut_s
     assert any(
         ln.startswith("this incident's undo put the data directory from before back") for ln in said
     ), said
+
+
+async def test_a_move_refused_where_no_data_directory_was_says_nothing_was_replaced(
+    host, cluster, tmp_path
+):
+    """The data directory was gone (created empty for the restore, as the precheck asks)
+    and gone again once the precheck had passed, its parent then made read-only: the
+    staged backup could not be moved in, and the action said 'the cluster is stopped: ...
+    $pgdata is gone, the data directory from before is kept at ...replaced-ID: undo puts
+    it back' (UNDO_FIRST): no cluster had run, nothing was kept, the undo had nothing to
+    put back. It says what happened, and where the backup is."""
+    from console.model.events import Event, Kind
+
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.stop_all()
+    cluster.run("rm", "-rf", str(cluster.pgdata))
+    # "to restore where the data directory is gone, create it empty", as its owner does
+    cluster.run("mkdir", "-m", "700", str(cluster.pgdata))
+    config = write_config(tmp_path / "config", host, _restore_with(cluster), host.home("work"))
+    conductor = _restoring(config, tmp_path, "inc-gone")
+
+    def gone_once_staged(event: Event) -> None:  # before the action is sent
+        if event.kind == Kind.COMMAND_RESULT and event.data.stage == "precheck":
+            cluster.run("rmdir", str(cluster.pgdata))
+            cluster.root.chmod(0o555)
+
+    conductor.recorder.subscribe(gone_once_staged)
+    try:
+        assert not await conductor.run_step("restore")
+        run = conductor.state.step("restore").hosts["db-1"]
+        assert (run.stage, run.exit_status) == ("action", 1), run  # not UNDO_FIRST
+        staged = f"{cluster.pgdata}.staged-inc-gone"
+        assert run.said() == (
+            f"the staged backup could not be moved to {cluster.pgdata} (Permission denied):"
+            f" there was no data directory there to replace, and there is none now; nothing"
+            f" was changed, the backup stays staged at {staged}: once {cluster.root} can be"
+            f" written, create {cluster.pgdata} empty and retry"
+        ), run.said()
+        assert Path(staged).is_dir() and not cluster.pgdata.exists()
+        assert not Path(f"{cluster.pgdata}.replaced-inc-gone").exists()
+    finally:
+        cluster.root.chmod(0o755)
+        await conductor.shutdown()
+        conductor.recorder.close()

@@ -51,9 +51,11 @@ test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already re
 if running; then
   echo was_running=1 >> "$state" && stop || exit 1
   left="the cluster is stopped: its data directory"; way="undo starts the cluster again"
+  left_now="the cluster is stopped"
 else
   echo was_running=0 >> "$state" || exit 1
   left="the data directory"; way="nothing was changed; once it can be moved, retry"
+  left_now="the cluster was not running"
 fi
 # A move refused (permissions, a directory made immutable) leaves the cluster stopped: the
 # last line says where the data is and the way back (the undo starts a cluster left so).
@@ -64,7 +66,13 @@ if [ -e "$pgdata" ] && ! why=$(mv "$pgdata" "$replaced" 2>&1); then
 fi
 why=$(mv "$stage" "$pgdata" 2>&1) || {
   echo "$why" >&2
-  echo "the cluster is stopped: the staged backup could not be moved to $pgdata (${why##*: }); $pgdata is gone, the data directory from before is kept at $replaced: undo puts it back" >&2
+  # No data directory was there (gone since the precheck found it): nothing was replaced,
+  # no cluster stopped, nothing for an undo to put back.
+  if [ ! -e "$replaced" ]; then
+    echo "the staged backup could not be moved to $pgdata (${why##*: }): there was no data directory there to replace, and there is none now; nothing was changed, the backup stays staged at $stage: once ${pgdata%/*} can be written, create $pgdata empty and retry" >&2
+    exit 1
+  fi
+  echo "$left_now; the staged backup could not be moved to $pgdata (${why##*: }); $pgdata is gone, the data directory from before is kept at $replaced: undo puts it back" >&2
   exit #UNDO_FIRST#
 }
 echo "data directory replaced; the old one is kept at $replaced"
