@@ -152,3 +152,18 @@ def test_the_quickstart_with_an_ansible_inventory(newcomer: Newcomer) -> None:
     (uptime,) = newcomer.sh(first)
     for host in ("web-1", "web-2"):
         assert re.search(rf"^{host}\b.*load average", uptime.stdout, re.M), uptime.stdout
+
+
+def test_the_quickstart_says_where_an_example_triggers_toml_is() -> None:
+    """Walked: `init` writes no triggers.toml, and the page said only what the file is for;
+    on a jump host installed from wheels there is no checkout to look in. It names both
+    places: the checkout's file, and where the wheel puts it (pyproject's force-include)."""
+    import tomllib
+
+    page = " ".join(PAGE.read_text().split())
+    repo = PAGE.parent.parent
+    for where in ("config/demo/triggers.toml", "console/demo/config/triggers.toml"):
+        assert f"`{where}`" in page, where
+    assert "[[triggers]]" in (repo / "config" / "demo" / "triggers.toml").read_text()
+    wheel = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    assert wheel["targets"]["wheel"]["force-include"]["config/demo"] == "console/demo/config"
