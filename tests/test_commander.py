@@ -14,9 +14,10 @@ from console.model.events import Kind
 from console.model.state import HostStatus, StepStatus
 from console.model.triggers import TriggerKind
 from console.ui.screens.checklist import ChecklistScreen
-from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.notify_dialog import NotifyDialog
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.quit import QuitDialog
 from console.ui.widgets.message_area import MessageArea

@@ -20,7 +20,8 @@ from console.journal.redact import settings_redactor
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
-from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.notify_dialog import NotifyDialog
 from tests.cli_fleet import Fleet, checklist, flag_incident, write_fleet
 from tests.fleet_settings import chown_tree
 from tests.test_ui_support import (  # noqa: F401

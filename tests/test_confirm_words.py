@@ -1,6 +1,8 @@
-"""A strategy step's confirmation says what the strategy does before the shell it sends:
-first the facts that decide the yes (its name, where it runs, its waves, its failure
-threshold, its stages), then its description and the parameters chosen, however many."""
+"""A strategy step's confirmation says what it sends, with which values, before anything
+else: above its commands the strategy, where it runs, the value resolved or checked on the
+hosts and the parameters chosen, however many; below them its waves, its failure
+threshold, its stages and its description (seen at 80x24: those filled the first screen,
+the parameters fell on its last row, an edited `restart=sleep 15` unseen)."""
 
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -8,19 +10,21 @@ from types import SimpleNamespace
 from console.model.kinds import RunsOn
 from console.model.loading import load_settings
 from console.paths import demo_config, example_config
-from console.ui.screens.confirm_run import strategy_text
+from console.ui.screens.run_said import strategy_text
 
 
 def test_a_canary_strategy_says_its_waves_and_threshold():
     strategy = load_settings(example_config()).strategy("version-rollback")
     chosen = {"target": "1.4.2", "restart": ""}
-    text = strategy_text(strategy, chosen, hosts=3, undo=False).plain
-    assert text.splitlines() == [
+    said = strategy_text(strategy, chosen, hosts=3, undo=False)
+    assert said.first.plain.splitlines() == [
         "Strategy: version-rollback",
+        "With (2): target=1.4.2, restart=(empty)",  # an empty value is said, not left blank
+    ]
+    assert said.then.plain.splitlines() == [
         "Waves: 2 waves, of 1 and 2 hosts, your yes before each next one",  # a canary, the rest
         "Failures: no more hosts start once over 25% have failed",
         "Does: Point `current` at the previous release and restart the service",
-        "With (2): target=1.4.2, restart=(empty)",  # an empty value is said, not left blank
     ]
 
 
@@ -30,21 +34,21 @@ def test_a_gradual_strategy_says_its_threshold_by_its_waves_not_its_stages():
     strategy = (
         load_settings(demo_config()).strategy("feature-reenable").replace(max_fail_percentage=25)
     )
-    lines = strategy_text(strategy, {}, hosts=3, undo=False).plain.splitlines()
-    assert lines[1:3] == [
+    lines = strategy_text(strategy, {}, hosts=3, undo=False).then.plain.splitlines()
+    assert lines[:2] == [
         "Waves: all 3 at once",
         "Failures: no more hosts start once over 25% have failed",
     ]
-    assert lines[3].startswith("Stages: ") and "failed" not in lines[3]
+    assert lines[2].startswith("Stages: ") and "failed" not in lines[2]
 
 
 def test_an_undo_says_what_its_commands_do_on_every_host_at_once():
     """Not the strategy's description and parameters: they say where the action went
     (`alembic downgrade` to a target), and the undo goes back up."""
     strategy = load_settings(example_config()).strategy("orders-schema-down")
-    text = strategy_text(strategy, {"target": "-1"}, hosts=2, undo=True).plain
-    assert text.splitlines() == [
-        "Undoes: orders-schema-down (migration-reversal)",
+    said = strategy_text(strategy, {"target": "-1"}, hosts=2, undo=True)
+    assert said.first.plain.splitlines() == ["Undoes: orders-schema-down (migration-reversal)"]
+    assert said.then.plain.splitlines() == [
         "Waves: all 2 at once",
         "Does: its undo puts back what the action changed on each host",
     ]
@@ -56,7 +60,7 @@ def test_the_undo_of_a_recovery_says_it_brings_the_replaced_data_back():
     all."""
     settings = load_settings(example_config())
     for name in ("orders-restore", "orders-replay", "orders-pitr"):
-        text = strategy_text(settings.strategy(name), {}, hosts=1, undo=True).plain
+        text = strategy_text(settings.strategy(name), {}, hosts=1, undo=True).then.plain
         assert text.splitlines()[-1] == (
             "Does: its undo puts back the data the recovery replaced on each host, bad data"
             " included"
@@ -65,7 +69,7 @@ def test_the_undo_of_a_recovery_says_it_brings_the_replaced_data_back():
 
 def test_a_host_supplied_looking_value_is_shown_inert():
     strategy = load_settings(example_config()).strategy("version-rollback")
-    text = strategy_text(strategy, {"target": "1.0\x1b[2J"}, hosts=1, undo=False).plain
+    text = strategy_text(strategy, {"target": "1.0\x1b[2J"}, hosts=1, undo=False).first.plain
     assert "\x1b" not in text and "With: target=1.0" in text
 
 
@@ -78,7 +82,7 @@ def test_a_strategy_run_on_the_jump_host_says_so():
         .strategy("version-rollback")
         .replace(runs_on=RunsOn.JUMP_HOST)
     )
-    text = strategy_text(strategy, {}, hosts=3, undo=False).plain
+    text = strategy_text(strategy, {}, hosts=3, undo=False).first.plain
     assert (
         "Runs on: this jump host, in the console's environment, once for each host; nothing"
         " is sent to the hosts"
@@ -94,32 +98,33 @@ def test_an_undo_run_on_the_jump_host_says_it_puts_back_from_here():
         .strategy("version-rollback")
         .replace(runs_on=RunsOn.JUMP_HOST)
     )
-    lines = strategy_text(strategy, {}, hosts=2, undo=True).plain.splitlines()
+    said = strategy_text(strategy, {}, hosts=2, undo=True)
     assert (
-        lines[-1]
+        said.then.plain.splitlines()[-1]
         == "Does: its undo puts back what the action changed from here, once for each host"
     )
-    assert "nothing is sent to the hosts" in lines[1]
+    assert "nothing is sent to the hosts" in said.first.plain.splitlines()[1]
 
 
-def test_the_facts_come_before_a_long_parameter_list():
-    """postgres-pitr's 14 parameters wrapped to six lines between the strategy and its
-    waves: at 80x24 the waves and the threshold were below the fold. The facts come
-    first now, the parameters last, counted."""
+def test_the_values_come_before_how_it_goes_however_many():
+    """postgres-pitr's 14 parameters, counted, above its commands with the strategy, where
+    it runs and what it recovers to; its waves, threshold and description below them."""
     strategy = (
         load_settings(example_config())
         .strategy("orders-pitr")
         .replace(max_fail_percentage=25, runs_on=RunsOn.JUMP_HOST)
     )
     chosen = {p.name: p.default or "" for p in strategy.params}
-    lines = strategy_text(strategy, chosen, hosts=2, undo=False).plain.splitlines()
-    assert [line.split(":")[0] for line in lines] == [
+    said = strategy_text(strategy, chosen, hosts=2, undo=False)
+    assert [line.split(":")[0] for line in said.first.plain.splitlines()] == [
         "Strategy",
         "Runs on",
+        f"With ({len([v for v in chosen.values() if v])})",  # a default left empty: unsaid
+    ]
+    assert [line.split(":")[0] for line in said.then.plain.splitlines()] == [
         "Waves",
         "Failures",
         "Does",
-        f"With ({len([v for v in chosen.values() if v])})",  # a default left empty: unsaid
     ]
     assert len(chosen) == 15  # lock_timeout since
 
@@ -129,8 +134,8 @@ def test_a_retry_of_one_host_says_one_wave_and_no_threshold():
     read "Waves: all 1 at once" and "Failures: no more hosts start once over 25% have
     failed", with no other host to start."""
     strategy = load_settings(example_config()).strategy("version-rollback")
-    lines = strategy_text(strategy, {}, hosts=1, undo=False).plain.splitlines()
-    assert lines[1] == "Waves: 1 host, one wave"
+    lines = strategy_text(strategy, {}, hosts=1, undo=False).then.plain.splitlines()
+    assert lines[0] == "Waves: 1 host, one wave"
     assert not [line for line in lines if line.startswith("Failures:")], lines
 
 
@@ -147,9 +152,21 @@ def test_a_default_left_empty_is_not_said_and_the_record_names_the_empty_once():
     strategy = load_settings(example_config()).strategy("version-rollback")
     chosen = {"target": "2.10.0", **{p.name: p.default or "" for p in strategy.params[1:]}}
     assert chosen["running"] == ""
-    with_ = strategy_text(strategy, chosen, hosts=3, undo=False).plain.splitlines()[-1]
+    with_ = strategy_text(strategy, chosen, hosts=3, undo=False).first.plain.splitlines()[-1]
     assert "running" not in with_ and "(empty)" not in with_, with_
     assert with_.startswith(f"With ({len(chosen) - 1}): target=2.10.0; defaults: "), with_
     written = SimpleNamespace(ts=datetime.now(UTC))  # an event of a journal written since
     line = chose(StrategyChosen(strategy=strategy.name, params=chosen), written)  # type: ignore[arg-type]
     assert "(empty)" not in line and line.endswith("; empty: running)"), line
+
+
+def test_a_value_named_outright_is_said_checked_and_previous_resolved():
+    """`Resolved: target=2.9.1 checked: every host has it` read as if 2.9.1 were what
+    something symbolic stood for: a value named outright is checked on the hosts."""
+    strategy = load_settings(example_config()).strategy("version-rollback")
+    named = "target=2.9.1 is there on every host (web-1, web-2: release 2.10.0 to 2.9.1)"
+    said = strategy_text(strategy, {"target": "2.9.1"}, 2, False, resolved=named, checked=True)
+    assert said.first.plain.splitlines()[1] == f"Checked: {named}"
+    previous = "target=previous is 2.9.1 (web-1, web-2: release 2.10.0 to 2.9.1)"
+    said = strategy_text(strategy, {"target": "2.9.1"}, 2, False, resolved=previous)
+    assert said.first.plain.splitlines()[1] == f"Resolved: {previous}"

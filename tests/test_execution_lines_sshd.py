@@ -139,7 +139,7 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
     assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (app-02, app-03, app-05 +4 more)"
     assert len(line) <= 80
     # The question said the waves in a few words, not each of the twelve sizes.
-    assert "\nWaves: 12 waves of 1 host each\n" in asked, asked
+    assert "\nWaves: 12 waves of 1 host each" in asked, asked  # after the commands
     # The input shows a few of the hosts left: the question says how many there are.
     assert close_ask == "Hosts NOT rolled back (comma-separated), 7 from the record:"
 

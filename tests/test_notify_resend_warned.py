@@ -9,7 +9,7 @@ from pathlib import Path
 
 from console.model.events import Kind
 from console.model.state import StepStatus
-from console.ui.screens.confirm_run import NotifyDialog
+from console.ui.screens.notify_dialog import NotifyDialog
 from tests.hooks import OK, HookServer
 from tests.notify_rig import settings_with
 from tests.test_ui_notify import send_status_update

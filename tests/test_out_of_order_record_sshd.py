@@ -16,7 +16,8 @@ from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.loading import load_settings
 from console.ui.screens.checklist import ChecklistScreen
-from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.notify_dialog import NotifyDialog
 from tests.cli_fleet import Fleet, checklist, flag_incident, write_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,

@@ -144,8 +144,9 @@ def test_hosts_that_differ_leave_the_step_unsent_and_say_how_to_go_on(fleet, tmp
     # ... and said so, as its record says it (asked before the incident opened)
     [checked] = [ln for ln in named.stdout.splitlines() if "target=2.9.1 checked " in ln]
     assert checked.split()[1] == "restore", checked
+    assert "target=2.9.1 checked (version-rollback), asked at " in checked, checked
     assert checked.endswith(
-        ", before the incident opened: every host has it: 2.10.0 → 2.9.1 on app-1–app-3"
+        ": every host has it: 2.10.0 → 2.9.1 on app-1–app-3"
         " (3 hosts): release 2.10.0 to 2.9.1; nothing to do on app-4: already on 2.9.1:"
         " nothing to roll back"
     ), checked

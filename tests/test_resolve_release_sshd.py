@@ -222,11 +222,13 @@ async def test_a_release_named_that_every_host_has_is_said_and_on_record(fleet, 
         app.start_run("restore")
         await until(pilot, lambda: isinstance(app.screen, RunConfirm), 60)
         said = " ".join(str(app.screen.query_one("#run-commands .dialog-text").render()).split())
-        checked = "target=2.9.1 checked: every host has it (app-1, app-2, app-3 +1 more: release"
-        assert f"Resolved: {checked} 2.10.0 to 2.9.1)" in said, said
+        # checked, not resolved: nothing symbolic stood for it
+        checked = "target=2.9.1 is there on every host (app-1, app-2, app-3 +1 more: release"
+        assert f"Checked: {checked} 2.10.0 to 2.9.1)" in said, said
         await pilot.press("y")
         await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
         events = read_journal(conductor.recorder.path).events
     [found] = [e.payload(StrategyResolved) for e in events if e.kind == Kind.STRATEGY_RESOLVED]
     assert found.given and [g["hosts"] for g in found.groups] == [list(HOSTS)], found
+    assert found.asked_at, found  # when they were asked, as `run --param` records it
     assert set(releases(fleet).values()) == {"2.9.1"}

@@ -12,9 +12,9 @@ from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.state import HostStatus, StepStatus
 from console.ui.screens.checklist import ChecklistScreen
-from console.ui.screens.confirm_run import NotifyDialog
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.notify_dialog import NotifyDialog
 from console.ui.screens.quit import QuitDialog
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,

@@ -1,8 +1,11 @@
-"""The run confirmation of a strategy with many parameters at 80x24: postgres-pitr's 14
-parameters wrapped to six lines above its waves and its failure threshold, which were
-below the fold and scrolled only after Shift-Tab into the scroll area. The facts come
-first now, on screen when it opens; the rest scrolls with the arrows and PgUp/PgDn while
-the safe answer keeps the focus."""
+"""The run confirmation of a strategy with many parameters at 80x24. postgres-pitr's 14
+parameters once pushed its waves below the fold; then the waves, the threshold and the
+description filled the first screen and pushed the parameters and every command below
+it (seen by a tester on a version rollback: `With (5)` on the last row, an edited
+`restart=sleep 15` unseen). What is sent, where and with which values comes first now:
+the hosts, the parameters and the start of the commands are on screen when it opens, a
+line under them says how much is below and what; the rest scrolls with the arrows,
+PgUp/PgDn and Home/End while the safe answer keeps the focus."""
 
 from __future__ import annotations
 
@@ -31,13 +34,16 @@ from tests.test_ui_support import (  # noqa: F401
     web_and_api_app,
 )
 
-FACTS = (
-    "Systems:",
-    "Hosts:",
-    "Strategy:",
+# On the first screen at 80x24, in this order: where, what with which values, the commands
+FIRST = (
+    "Systems: db",
+    "Hosts: db-1, db-2",
+    "Strategy: orders-pitr (point-in-time)",
     "Recovers to: the time 2026-03-14T09:00:00Z",
-    "Waves:",
-    "Failures:",
+    "With (12): recovery_target_time=2026-03-14T09:00:00Z; defaults:",
+    "It sends the same to each of the 2 hosts:",
+    "  precheck:",
+    "    $ ",
 )
 
 
@@ -90,23 +96,31 @@ def _lines(screen: RunConfirm) -> list[str]:
     return [line.plain for line in content.wrap(text.content_region.width)]
 
 
-async def test_the_facts_are_on_screen_when_it_opens_and_the_rest_scrolls_by_keys(app) -> None:
+async def test_what_it_sends_is_on_screen_when_it_opens_and_the_rest_scrolls_by_keys(
+    app,
+) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _confirm(pilot)
         area = screen.query_one("#run-commands", VerticalScroll)
+        await until(pilot, lambda: screen._width > 0 and "below" in _below(screen))
         lines = _lines(screen)
         shown = area.scrollable_content_region.height
-        assert area.max_scroll_y > 0  # the parameters and the commands go on below
-        assert area.scroll_y == 0
-        for fact in FACTS:
-            (at,) = [i for i, line in enumerate(lines) if line.startswith(fact)]
-            assert at < shown, (fact, at, shown, lines)
-        assert [
-            line for line in lines if line.startswith("With (12): ")
-        ]  # 3 defaults empty: unsaid
+        at = [next(i for i, ln in enumerate(lines) if ln.startswith(f)) for f in FIRST]
+        assert at == sorted(at) and at[-1] < shown, (at, shown, lines)
+        with_ = " ".join(lines[at[4] : at[5]])  # every parameter, above the commands
+        said = [k for k, v in app.conductor.state.params.items() if v]  # an empty one: unsaid
+        assert len(said) == 12 and all(f"{name}=" in with_ for name in said), with_
+        # how it goes comes after the commands, and the line under them says so
+        after = [i for i, ln in enumerate(lines) if ln.split(":")[0] in ("Waves", "Failures")]
+        assert len(after) == 2 and min(after) > shown
+        below = area.max_scroll_y
+        assert _below(screen) == (
+            f"▼ {below} lines below (↓ pgdn end): more commands, Waves, Failures, Does"
+        ) or _below(screen).startswith(f"▼ {below} lines below (↓ pgdn end): action, "), _below(
+            screen
+        )
+        assert "Waves, Failures, Does" in _below(screen)
         assert app.focused is screen.query_one("#no", Button)  # the safe answer
-        hint = " ".join(str(screen.query_one(".dialog-hint", Static).render()).split())
-        assert hint.startswith("↑/↓/pgup/pgdn scroll; p on the checklist"), hint
         # What Enter does, under the buttons, as in every yes/no dialog (it said nothing)
         enter = screen.query_one("#confirm-hint", Static)
         assert str(enter.render()) == "Enter or esc: Cancel · y: Run on 2 host(s)"
@@ -120,11 +134,23 @@ async def test_the_facts_are_on_screen_when_it_opens_and_the_rest_scrolls_by_key
         paged = area.scroll_y
         await pilot.press("down")
         assert paged > 0 and area.scroll_y == paged + 1
-        await pilot.press("pageup", "pageup")
+        await until(pilot, lambda: _below(screen).startswith(f"▼ {int(below - paged) - 1} lines"))
+        await pilot.press("end")
+        assert area.scroll_y == area.max_scroll_y
+        await until(pilot, lambda: _below(screen).startswith("▲ The end (home: the top)."))
+        assert _lines(screen)[-2].startswith("Does: Base backup, then archived WAL")
+        await pilot.press("home")
+        assert area.scroll_y == 0
+        await pilot.press("pagedown", "pageup", "pageup")
         assert area.scroll_y == 0
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, RunConfirm))
     assert not app.conductor.state.step("restore").hosts  # nothing ran
+
+
+def _below(screen: RunConfirm) -> str:
+    """The line under what scrolls: how much is below, and what."""
+    return str(screen.query_one("#run-below", Static).render())
 
 
 def test_snapshot_of_a_many_parameter_confirmation(snap_compare, app) -> None:
@@ -144,6 +170,7 @@ async def test_a_long_command_line_goes_on_under_itself_not_from_the_left_edge(a
         await pilot.pause()
         lines = _lines(screen)
         sent = lines[next(i for i, ln in enumerate(lines) if ln.startswith("It sends")) + 1 :]
+        sent = sent[: sent.index("")]  # then a blank line, and how it goes
         assert all(ln.startswith("  ") for ln in sent), sent
         went_on = [ln for ln in sent if ln.startswith("      ") and not ln.startswith("    $")]
         assert went_on, sent  # the pitr preset has lines longer than the dialog

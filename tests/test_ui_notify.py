@@ -18,8 +18,8 @@ from console.engine.conductor import Conductor
 from console.model.events import Kind
 from console.model.state import StepStatus
 from console.ui.screens.close import CloseDialog
-from console.ui.screens.confirm_run import NotifyDialog
 from console.ui.screens.dialogs import TextPrompt
+from console.ui.screens.notify_dialog import NotifyDialog
 from console.ui.screens.quit import QuitDialog
 from tests.hooks import OK, HookServer
 from tests.notify_rig import settings_with

@@ -325,7 +325,8 @@ async def do_current_step(pilot: Pilot) -> str:
     """From any incident screen: Enter on the checklist's current step, answering what it
     asks (y for a step that changes hosts, Enter for a status update's message), until it
     has ended. The step's id."""
-    from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+    from console.ui.screens.confirm_run import RunConfirm
+    from console.ui.screens.notify_dialog import NotifyDialog
 
     app = pilot.app
     conductor = app.conductor

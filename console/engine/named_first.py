@@ -12,7 +12,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,18 +36,17 @@ if TYPE_CHECKING:
 class NamedFirst:
     """What the hosts answered of the value named, before the incident: `refused`, the
     step's 'not started, nothing sent: ...' where they refuse it ('' where they take it,
-    or nothing was asked); `answer` for `step`, asked at `asked_at`, to record."""
+    or nothing was asked); `answer` for `step`, to record (with when it was asked)."""
 
     refused: str = ""
     step: str = ""
     answer: Resolved | None = None
-    asked_at: str = ""
 
     def record(self, conductor: Conductor) -> None:
         """On record in the incident just opened (the strategy chosen), as the step would
         have recorded them: the step then goes with them."""
         if self.answer is not None and not self.refused:
-            record_resolved(conductor, self.step, self.answer, self.asked_at)
+            record_resolved(conductor, self.step, self.answer)
 
 
 async def named_first(
@@ -76,12 +74,11 @@ async def named_first(
             conductor.choose_strategy(request.strategy, request.params)
             for step in settings.procedure.steps:
                 if resolver_for(conductor, step.id, named=True) is not None:
-                    at = datetime.now(UTC).isoformat(timespec="seconds")
                     found = await ask_unattended(conductor, step.id)
                     if found is None:
                         return NamedFirst()
                     said = refusal(conductor, step.id, found, RUN_NAMING)
-                    return NamedFirst(said, step.id, found, at)
+                    return NamedFirst(said, step.id, found)
         finally:
             conductor.recorder.close()
     return NamedFirst()

@@ -43,6 +43,12 @@ class Resolved:
     given: bool = False
     # the hosts of `refused` whose own command refused it (the others were not reached)
     refused_there: frozenset[str] = frozenset()
+    # when the hosts were asked (ISO 8601, UTC: `strategy.resolved`'s `asked_at`), and,
+    # of answers named outright: `reused`, this incident's on record, fresh, not asked
+    # now (console/engine/asked_fresh.py); else why they were asked again (`again`)
+    asked_at: str = ""
+    reused: bool = False
+    again: str = ""
 
     @property
     def value(self) -> str | None:
@@ -109,15 +115,22 @@ class Resolved:
 
     def shown(self) -> str:
         """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,
-        reversing 000002_note.down.sql)`, or, named outright, `target=2.9.1 checked: every
-        host has it (web-1, web-2: release 2.10.0 to 2.9.1)`, hosts that said alike
+        reversing 000002_note.down.sql)`, or, named outright (said as checked), `target=2.9.1
+        is there on every host (web-1, web-2: release 2.10.0 to 2.9.1)`, with when they
+        answered where those answers are on record and fresh, hosts that said alike
         together; then those with nothing to do. A value of each host's own, host by host: `revision=previous on
         edge-1: nginx 4840370 ... → 08c022d ... (1 file changed); edge-2: ...`."""
         if self.per_host:
             said = f"{self.param}={self.symbolic} on {_alike(self.said, None)}"
-        elif self.given:  # named outright: checked on the hosts, and said so
+        elif self.given:  # named outright: checked on the hosts (the label says so)
             who = "every host that answered" if self.refused else "every host"
-            said = f"{self.param}={self.symbolic} checked: {who} has it ({_alike(self.said)})"
+            said = f"{self.param}={self.symbolic} is there on {who} ({_alike(self.said)})"
+            if self.reused:  # fresh on record: the step goes with them, not asking again
+                said += (
+                    f", as they answered at {self.asked_at[11:19]} UTC; nothing sent to them since"
+                )
+            elif self.again:
+                said += f"; asked again: {self.again}"
         else:
             said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
         if self.nothing:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from console.engine.asked_fresh import asked_again
+from console.engine.asked_fresh import answered, asked_again
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
 from console.engine.plan import Secrets, host_command, plan_step, strategy_params
@@ -70,6 +70,7 @@ async def resolve(
     strategy, resolver = found
     state, secrets = conductor.state, conductor.secrets
     params = strategy_params(state, strategy.name, strategy, secrets)
+    at = conductor.recorder.clock.now().isoformat(timespec="seconds")  # as the record's times
     targets = targets_for(conductor.settings.inventory, _asked(conductor, strategy, only_hosts))
     timeout = _command_timeout(conductor, strategy)
     asks = [
@@ -103,6 +104,7 @@ async def resolve(
         current,
         given=asked != resolver.symbolic,
         refused_there=answered,
+        asked_at=at,
     )
 
 
@@ -272,13 +274,13 @@ def preview_pinned(conductor: Conductor, step_id: str, pinned: dict[str, str]) -
     return per_host(plan_step(conductor.settings, conductor.state, step, None, None, secrets))
 
 
-def record_resolved(
-    conductor: Conductor, step_id: str, found: Resolved, asked_at: str | None = None
-) -> None:
-    """What the hosts said, as confirmed (the console's yes; headless, before the step): a
-    `strategy.resolved`, whose groups the summary, the document and the closed incident's
-    line read (the release gone back to, and from which: a note's words said it before,
-    headless only, and nothing after a resume)."""
+def record_resolved(conductor: Conductor, step_id: str, found: Resolved) -> None:
+    """What the hosts said, as confirmed (the console's yes; headless, before the step;
+    `run --param`, as the incident opens), and when they were asked: a `strategy.resolved`,
+    whose groups the summary, the document and the closed incident's line read (the
+    release gone back to, and from which: a note's words said it before, headless only,
+    and nothing after a resume), and whose time of asking says whether they are fresh
+    (console/engine/asked_fresh.py: a command sent between the asking and the yes too)."""
     step = conductor.step(step_id)
     conductor.recorder.record(
         Kind.STRATEGY_RESOLVED,
@@ -286,7 +288,7 @@ def record_resolved(
         title=step.title,
         strategy=conductor.state.strategy or "",
         **found.recorded(),
-        **({"asked_at": asked_at} if asked_at else {}),
+        **({"asked_at": found.asked_at} if found.asked_at else {}),
     )
 
 
@@ -377,3 +379,18 @@ def _asked_again(conductor: Conductor, step_id: str, only_hosts: list[str] | Non
             events, procedure = conductor.recorder.events, conductor.settings.procedure
             return asked_again(events, procedure, step_id, asked, hosts)
     return None
+
+
+def on_record(
+    conductor: Conductor, step_id: str, only_hosts: list[str] | None = None
+) -> tuple[Resolved | None, str]:
+    """Before the console asks the step's hosts (ui/resolve_first.py): the answers this
+    incident recorded for it where they are fresh, to go with as headless `run` does
+    (the confirmation says them, and when they were asked), else None and why the hosts
+    are asked again ('' where nothing of the kind is on record)."""
+    again = _asked_again(conductor, step_id, only_hosts)
+    found = resolver_for(conductor, step_id, named=True) if again == "" else None
+    if found is None:
+        return None, again or ""
+    hosts = _asked(conductor, found[0], only_hosts)
+    return answered(conductor.recorder.events, step_id, hosts), ""

@@ -70,7 +70,9 @@ def confirmed_sentences(state: IncidentState) -> list[str]:
 def resolved_phrase(d: StrategyResolved, words: bool = True) -> str:
     """The timeline's line: `resolved target=previous (version-rollback) as 2.11.0 → 2.10.0
     on h0001–h0200 (200 hosts): release 2.11.0 to 2.10.0; nothing to do on web-9: ...`
-    (named outright: `target=2.9.0 checked (version-rollback): every host has it: ...`),
+    (named outright: `target=2.9.0 checked (version-rollback), asked at 12:49:36: every
+    host has it: ...`: `run --param` asks before the incident opens, the console before
+    its yes),
     each group with the hosts' own words: the one line that says it (headless `run` also
     noted them until 2026-12-06, the same thing said twice). `words` False: an event
     written before that (console/journal/worded.py), whose headless note says them."""
@@ -82,7 +84,7 @@ def resolved_phrase(d: StrategyResolved, words: bool = True) -> str:
     said += [f"nothing to do on {_others(d.nothing)}"] if d.nothing else []
     said += [f"not resolved, their precheck decides, on {_others(d.refused)}"] if d.refused else []
     if d.given:  # named outright: whether it is there, as the confirmation says it
-        when = f" at {_clock(d.asked_at)}, before the incident opened" if d.asked_at else ""
+        when = f", asked at {_clock(d.asked_at)}" if d.asked_at else ""  # before this line
         who = "every host that answered" if d.refused else "every host"
         has = f"{who} has it: " if d.groups else ""
         return f"{d.param}={d.symbolic} checked ({d.strategy}){when}: {has}" + "; ".join(said)

@@ -93,6 +93,8 @@ BINDING_IDS = frozenset(
         "resume.verify",
         "run.cancel",
         "run.down",
+        "run.end",
+        "run.home",
         "run.page-down",
         "run.page-up",
         "run.up",

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def ask_to_send(steps: Stepping, step_id: str, only_hosts: list[str] | None, who: str) -> None:
     """Show notify step `step_id`'s update; Enter sends it (as edited), Esc does not."""
     from console.engine.notify_again import confirm_targets  # with the first incident
-    from console.ui.screens.confirm_run import NotifyDialog
+    from console.ui.screens.notify_dialog import NotifyDialog
 
     conductor = steps.app.conductor
     assert conductor is not None

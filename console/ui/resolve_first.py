@@ -3,14 +3,18 @@ hosts, asked of them (console/engine/resolving.py: read, nothing written there),
 the commander confirms the exact version the run acts on (or, for a value of each host's
 own, what each host will restore). A host that cannot resolve it (the precheck would
 refuse) or hosts that differ (one value for all; a value of each host's own holding
-different content) stop it here, before any question, said and noted in the record."""
+different content) stop it here, before any question, said and noted in the record. A
+value named outright whose answers this incident recorded, fresh, is not asked again, as
+headless `run` goes with them (console/engine/asked_fresh.py): the confirmation says them,
+and when they were asked; asked again, it says why."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
-from console.engine.resolving import asking, preview_pinned, resolve, resolver_for
+from console.engine.resolving import asking, on_record, preview_pinned, resolve, resolver_for
 
 if TYPE_CHECKING:
     from textual.notifications import Notification
@@ -29,6 +33,10 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
     assert conductor is not None
     try:
         found = resolver_for(conductor, step_id, named=True)
+        fresh, asked_again = on_record(conductor, step_id, only_hosts)
+        if found is not None and fresh is not None:  # named outright, answered, fresh
+            stepping.confirm_run(step_id, only_hosts, who, conductor.preview(step_id), fresh)
+            return True
     except ProcedureError:
         return False  # the preview says why
     if found is None:
@@ -65,6 +73,7 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
                 conductor.note(f"“{title}” not started, nothing sent: {problem}", step_id)
                 return
             elif resolved.given:  # checked there: confirmed as it is, their answers on record
+                resolved = replace(resolved, again=asked_again)  # and why, if asked again
                 per_host = conductor.preview(step_id)
             elif resolved.pinned:  # the commands the run sends once it is chosen
                 per_host = preview_pinned(conductor, step_id, resolved.pinned)

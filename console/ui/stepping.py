@@ -27,9 +27,8 @@ from console.ui.step_host import StepHost
 from console.ui.step_toasts import announce, announce_undo
 
 if TYPE_CHECKING:
-    from rich.text import Text
-
     from console.engine.steps import PerHost
+    from console.ui.screens.run_said import StrategySaid
 
 
 class Stepping:
@@ -143,7 +142,7 @@ class Stepping:
         def answered(yes: bool | None) -> None:
             if yes:
                 try:
-                    if resolved is not None:  # what the hosts said, as confirmed: on record
+                    if resolved is not None and not resolved.reused:  # as confirmed: on record
                         record_resolved(conductor, step_id, resolved)
                     if pinned:  # the version confirmed is the one the run goes with
                         pin(conductor, pinned)
@@ -196,11 +195,11 @@ class Stepping:
 
     def _strategy_text(
         self, step_id: str, hosts: list[str], undo: bool = False, resolved: Resolved | None = None
-    ) -> Text | None:
+    ) -> StrategySaid | None:
         """A strategy step's strategy in words, for its confirmation on `hosts` (a run of
         hosts all held goes on from their stage; a value `resolved` on the hosts in place
         of the chosen one, said); None for others."""
-        from console.ui.screens.confirm_run import strategy_text
+        from console.ui.screens.run_said import strategy_text
 
         conductor = self.app.conductor
         assert conductor is not None
@@ -218,7 +217,10 @@ class Stepping:
         names = [f"{s}/{p.name}" for s, p in probes]
         alone = [f"{s}/{p.name}" for s, p in probes if p.per_host]
         own = step.strategy not in (None, state.strategy)  # its `previous` is asked of no one
-        return strategy_text(strategy, chosen, len(hosts), undo, held, names, alone, said, own)
+        checked = resolved is not None and resolved.given  # named outright: there or not
+        return strategy_text(
+            strategy, chosen, len(hosts), undo, held, names, alone, said, own, checked
+        )
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo a strategy step on the hosts it touched (or those named: a retry): its

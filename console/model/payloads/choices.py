@@ -80,10 +80,12 @@ class StrategyResolved(StepData):
     )
     asked_at: str | None = Field(
         None,
-        description="when the hosts were asked (ISO 8601, UTC), where that was before this"
-        " event: `run --param` asks once the systems' locks are held, before the incident"
-        " opens, and records their answers as it opens; the step asks them again only if"
-        " its `strategy.resolved` since then is a later one",
+        description="when the hosts were asked (ISO 8601, UTC), before this event: `run"
+        " --param` asks once the systems' locks are held, before the incident opens, and"
+        " records their answers as it opens; the console asks before its confirmation and"
+        " records them at the yes (since 2026-12-07). Of a value named outright, the step"
+        " goes with them, not asking again, while no command that could change them was"
+        " sent to those hosts since that time",
     )
 
 
