@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from console.engine.errors import ParameterRefused, ProcedureError
-from console.engine.run_plan import BetweenWaves, RunPlan
+from console.engine.run_plan import AskBetween, RunPlan
 from console.engine.targets import Target, targets_for
 from console.journal.redact import MASK
 from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health, stage_problem
@@ -200,7 +200,7 @@ def plan_step(
     state: IncidentState,
     step: Step,
     only_hosts: list[str] | None,
-    between_waves: BetweenWaves | None,
+    between_waves: AskBetween | None,
     secrets: Secrets,
 ) -> Planned:
     """Render every host's commands, in groups that run one after another."""
@@ -262,7 +262,7 @@ def plan_undo(
     step: Step,
     only_hosts: list[str] | None,
     secrets: Secrets,
-    between_waves: BetweenWaves | None = None,
+    between_waves: AskBetween | None = None,
 ) -> Planned:
     """The strategy's undo for the hosts a strategy step touched and its undo has not put
     back since (or those of them named), rendered for each before anything is sent. It
@@ -336,7 +336,7 @@ def plan_undo(
     return Planned(lambda t: rendered[t.name], targets, run, strategy)
 
 
-def strategy_run(strategy: Strategy, between_waves: BetweenWaves | None, here: bool) -> RunPlan:
+def strategy_run(strategy: Strategy, between_waves: AskBetween | None, here: bool) -> RunPlan:
     """How a strategy's step, and its undo, fan out: its waves (`between_waves` asked
     where they say confirm), its failure threshold, its timeout."""
     return RunPlan(

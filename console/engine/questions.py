@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from console.engine.run_plan import BetweenWaves
+from console.engine.run_plan import AskBetween, BetweenWaves
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 
@@ -17,15 +17,23 @@ class Questions:
         self.recorder = recorder
         self._asked: tuple[str, float] | None = None  # the step asked about, and when
 
-    def asking(self, step_id: str, confirm: BetweenWaves | None) -> BetweenWaves | None:
-        """`confirm`, its question journalled first (`wave.asked`); the asker journals
-        the answer (`answered`)."""
+    def asking(self, step_id: str, confirm: BetweenWaves | None) -> AskBetween | None:
+        """`confirm`, its question journalled first (`wave.asked`, a stage's with the
+        share it set and the next one's); the asker journals the answer (`answered`)."""
         if confirm is None:
             return None
 
-        async def ask(what: str, done: int, total: int, hosts: Sequence[str] = ()) -> bool:
+        async def ask(
+            what: str,
+            done: int,
+            total: int,
+            hosts: Sequence[str] = (),
+            shares: tuple[int | float, int | float] | None = None,
+        ) -> bool:
             self._asked = (step_id, self.recorder.clock.monotonic())
             starts: dict[str, Any] = {"hosts": list(hosts)} if hosts else {}  # a stage: all
+            if shares is not None:
+                starts |= {"percent": shares[0], "next_percent": shares[1]}
             self.recorder.record(
                 Kind.WAVE_ASKED, step=step_id, what=what, done=done, of=total, **starts
             )

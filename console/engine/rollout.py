@@ -10,7 +10,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from console.engine.plan import GroupsFor, Planned
-from console.engine.run_plan import BetweenWaves, HostOutcome, ProbeBetween, StagesFor
+from console.engine.run_plan import AskBetween, HostOutcome, ProbeBetween, StagesFor
 from console.model.events import Kind
 from console.model.kinds import share
 from console.model.status import HostStatus
@@ -32,7 +32,7 @@ async def run_stages(
     step: Step,
     planned: Planned,
     attempt: int,
-    confirm_wave: BetweenWaves | None,
+    confirm_wave: AskBetween | None,
     tries: dict[str, int],
     watching: Watching | None = None,
 ) -> dict[str, HostOutcome]:
@@ -120,7 +120,7 @@ async def run_stages(
             and not last
             and not aborted
             and not unhealthy
-            and (not asked or await _confirmed(confirm_wave, index, count))
+            and (not asked or await _confirmed(confirm_wave, planned, index))
         )
         if go_on and asked and watching is not None and not runner.aborted:
             from console.engine.stage_probes import probe_stage, read_again
@@ -211,9 +211,14 @@ def stage_data(planned: Planned, index: int) -> dict[str, Any]:
     }
 
 
-async def _confirmed(confirm_wave: BetweenWaves | None, index: int, count: int) -> bool:
-    """Between percentage steps that say confirm: the commander's yes (no one to ask: no)."""
-    return confirm_wave is not None and await confirm_wave("stage", index + 1, count, ())
+async def _confirmed(confirm_wave: AskBetween | None, planned: Planned, index: int) -> bool:
+    """Between percentage steps that say confirm: the commander's yes (no one to ask: no),
+    asked with the share stage `index` (from 0) set and the next one's."""
+    if confirm_wave is None:
+        return False
+    stage = stage_data(planned, index)
+    shares = (stage["percent"], stage["next_percent"])
+    return await confirm_wave("stage", index + 1, stage["of"], (), shares)
 
 
 def _nth_group(groups_for: GroupsFor, index: int) -> StagesFor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from console.engine.targets import Target
 from console.journal.recorder import Recorder
@@ -24,6 +24,23 @@ StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 # ("wave" or "stage", how many are done, how many in all, the hosts the next wave starts
 # (none for a stage: every host is in every stage)) -> go on?
 BetweenWaves = Callable[[str, int, int, Sequence[str]], Awaitable[bool]]
+
+
+class AskBetween(Protocol):
+    """BetweenWaves as a run asks it, the question journalled first (engine/questions.py):
+    a gradual strategy's stage also gives the share it set and the next one's (`shares`),
+    which the record of the question keeps."""
+
+    def __call__(
+        self,
+        what: str,
+        done: int,
+        total: int,
+        hosts: Sequence[str] = (),
+        shares: tuple[int | float, int | float] | None = None,
+    ) -> Awaitable[bool]: ...
+
+
 # The systems' probes read after wave `done` of `of` (and its pause), judged on the hosts
 # whose change succeeded so far: '' when healthy, else why the next wave must not start.
 # (wave done, of, hosts changed, again: after a yes, read again if the probes could have)
@@ -48,7 +65,7 @@ class RunPlan(Compared):
     waves: Waves = field(default_factory=Waves)
     max_fail_percentage: float | None = None
     timeout: float | None = None
-    between_waves: BetweenWaves | None = None
+    between_waves: AskBetween | None = None
     probe_between: ProbeBetween | None = None
     on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
     judge: Judge | None = None

@@ -19,7 +19,7 @@ from console.engine.assessment import Collector, record_assessment
 from console.engine.errors import RunEnded
 from console.engine.plan import Planned, Secrets, plan_undo
 from console.engine.rollout import run_stages
-from console.engine.run_plan import BetweenWaves, HostOutcome, RunPlan
+from console.engine.run_plan import AskBetween, HostOutcome, RunPlan
 from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
 from console.model.status import COMMAND_STAGE, HostStatus, StepStatus
@@ -124,7 +124,7 @@ class StepExecution:
         return self.recorder.state
 
     async def run(
-        self, step: Step, planned: Planned, confirm_wave: BetweenWaves | None, said: dict[str, Any]
+        self, step: Step, planned: Planned, confirm_wave: AskBetween | None, said: dict[str, Any]
     ) -> bool:
         """Record the start of a planned step, run it, record how it ended."""
         chosen = {t.name for t in planned.targets}
@@ -162,7 +162,7 @@ class StepExecution:
         step: Step,
         planned: Planned,
         attempt: int,
-        confirm_wave: BetweenWaves | None,
+        confirm_wave: AskBetween | None,
         tries: dict[str, int],
     ) -> dict[str, HostOutcome]:
         """Run a planned step: its groups in order, with integrity and step records."""
@@ -291,7 +291,7 @@ class StepExecution:
         self,
         step_id: str,
         only_hosts: list[str] | None = None,
-        confirm_wave: BetweenWaves | None = None,
+        confirm_wave: AskBetween | None = None,
     ) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched (also after the
         close: an undo asked for later is recorded in the incident it undoes), in the

@@ -14,7 +14,7 @@ from console.model.events import Event, Kind
 from console.model.outcome import named
 from console.model.payloads import Amendable, Payload
 from console.model.visible import visible
-from console.model.waves import hosts_said
+from console.model.waves import hosts_said, share_said
 
 P = TypeVar("P", bound=Payload)
 Describer = Callable[[Event], str]
@@ -176,9 +176,11 @@ DESCRIBE: dict[str, Describer] = {
     Kind.WAVE_ASKED: _says(
         lambda: payloads.WaveAsked,
         lambda d, e: (
-            f"stopped to ask: {d.what} {d.done} of {d.of} done, start {d.what} {d.done + 1}"
+            f"stopped to ask: {d.what} {d.done} of {d.of} done{share_said(d.percent)}, start"
+            f" {d.what} {d.done + 1}"
             # as the wave's own row: ten names, then how many more (179 named, seen)
-            + (f" ({hosts_said(d.hosts, 10)})?" if d.hosts else "?")
+            + (f" ({hosts_said(d.hosts, 10)})" if d.hosts else "")
+            + f"{share_said(d.next_percent)}?"
         ),
     ),
     Kind.WAVE_ANSWERED: _says(

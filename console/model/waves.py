@@ -102,6 +102,12 @@ def hosts_said(hosts: Sequence[str], shown: int | None = None) -> str:
     return f"{many}: {named_some(hosts, shown)}"
 
 
+def share_said(percent: float | None) -> str:
+    """` (25%)`: a gradual strategy's stage's share; nothing for a wave (or a question
+    recorded before shares were, 2026-12-07)."""
+    return f" ({percent:g}%)" if percent is not None else ""
+
+
 def named_some(hosts: Sequence[str], shown: int | None = None) -> str:
     """`web-2, web-3, web-4 +3 more`: `shown` of the hosts at most (all when None)."""
     more = len(hosts) - shown if shown is not None else 0

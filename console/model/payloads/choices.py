@@ -134,6 +134,16 @@ class WaveAsked(Payload):
     hosts: list[str] | None = Field(
         None, description="the hosts the next wave starts (absent for a stage: every host)"
     )
+    percent: Number | None = Field(
+        None,
+        description="a stage: the share the stage that finished switched on (since"
+        " 2026-12-07; absent before)",
+    )
+    next_percent: Number | None = Field(
+        None,
+        description="a stage: the share the next one would switch on (since 2026-12-07;"
+        " absent before)",
+    )
 
 
 class WaveAnswered(Payload):
