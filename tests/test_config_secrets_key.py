@@ -14,14 +14,21 @@ from pathlib import Path
 import pytest
 
 from console.engine import config_secrets
+from console.engine.config_kept import KEPT_NAME, keep, kept
 from console.engine.config_opened import opened_event
 from console.engine.config_secrets import KEY_NAME, sealed, secrets_changed
 from console.journal.store import read_journal
 from console.model.events import Kind
-from console.model.loading import ABSENT
+from console.model.kept_file import read_kept
+from console.model.loading import ABSENT, load_settings
 from tests.events_factory import recorder_in
 from tests.test_handover import take
-from tests.test_incident_custody import INCIDENT, TITLE, shared  # noqa: F401 (a fixture)
+from tests.test_incident_custody import (  # noqa: F401 (a fixture)
+    INCIDENT,
+    TITLE,
+    shared,
+    team_config,
+)
 from tests.test_team_dirs import as_account, team  # noqa: F401 (a fixture)
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="a second account needs root")
@@ -72,22 +79,28 @@ def test_a_key_written_as_raw_bytes_is_read(tmp_path: Path) -> None:
 
 @root_only
 def test_a_taken_over_incident_compares_its_secrets(shared) -> None:  # noqa: F811 (a fixture)
-    """Root's incident in the team's journal_dir: its key readable by the team as its
-    journal is (0640); the teammate who takes it over gets a copy of it, and compares."""
+    """Root's incident in the team's journal_dir: its key and the files it opened with
+    readable by the team as its journal is (0640); the teammate who takes it over gets a
+    copy of them, and compares (its secrets, and what changed key by key)."""
     journals, locks, account = shared
     directory = journals / INCIDENT
     recorder_in(directory).close()  # the incident's directory, as the console makes it
     _opened(directory, sealed(_procedure("tok-5e0c91aa77"), directory / "journal.jsonl"))
-    assert stat.S_IMODE(os.stat(directory / KEY_NAME).st_mode) == 0o640
+    settings = load_settings(team_config(journals, locks))
+    keep(settings, directory / "journal.jsonl")  # and the files it opened with, masked
+    for name in (KEY_NAME, KEPT_NAME):
+        assert stat.S_IMODE(os.stat(directory / name).st_mode) == 0o640, name
 
     def took_over() -> object:
         journal = take(journals, locks)
-        return _compared(journal, "tok-5e0c91aa77"), _compared(journal, "tok-b3d2f4e611")
+        said = _compared(journal, "tok-5e0c91aa77"), _compared(journal, "tok-b3d2f4e611")
+        return said, read_kept(directory / KEPT_NAME) == kept(settings)
 
     said = as_account(account, took_over)
-    assert said == repr((({}, ""), (CHANGED, ""))), said
-    copied = directory / KEY_NAME
-    assert os.stat(copied).st_uid == account.uid and stat.S_IMODE(os.stat(copied).st_mode) == 0o640
+    assert said == repr(((({}, ""), (CHANGED, "")), True)), said
+    for name in (KEY_NAME, KEPT_NAME):
+        copied = os.stat(directory / name)
+        assert copied.st_uid == account.uid and stat.S_IMODE(copied.st_mode) == 0o640, name
 
 
 @root_only

@@ -28,6 +28,7 @@ from console.engine.config_secrets import (
     secrets_changed,
     written_secrets,
 )
+from console.journal.files import incident_modes
 from console.journal.redact import Redactor, settings_redactor
 from console.model.ansible.load import hosts_kept
 from console.model.events import Event
@@ -71,9 +72,11 @@ def kept(settings: Settings, also: Redactor | None = None) -> dict[str, Any]:
 
 
 def keep(settings: Settings, journal: Path) -> None:
-    """Keep beside `journal` the configuration its incident opens with (`kept`)."""
+    """Keep beside `journal` the configuration its incident opens with (`kept`), readable
+    as the journal is (by the team that may take the incident over, in a team's
+    journal_dir: its secrets are masked)."""
     if found := kept(settings):
-        write_kept(_kept_path(journal), found)
+        write_kept(_kept_path(journal), found, incident_modes(incident_dir(journal))[1])
 
 
 def _kept_path(journal: Path) -> Path:

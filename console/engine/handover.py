@@ -2,11 +2,12 @@
 changes; the console was quit, or killed). In a team's journal_dir an incident's files
 are its owner's alone (0640): nobody else may append to them, and that stays so. The
 incident goes on in a journal of the new commander's own: the owner's is copied whole
-(journal and output, byte for byte, and the key of its configuration's secrets where the
-team may read it) into a directory of this account, which takes the incident's place
-(`ID/`); the owner's is kept as it was beside it (`ID~OWNER/`), and the
-hand-over is the first event after the copy (commander.handed_over: from whom, why, the
-copied journal's size, event count and SHA-256, where the original is kept).
+(journal and output, byte for byte, and where the team may read them, the key of its
+configuration's secrets and that configuration, masked) into a directory of this account,
+which takes the incident's place (`ID/`); the owner's is kept as it was beside it
+(`ID~OWNER/`), and the hand-over is the first event after the copy
+(commander.handed_over: from whom, why, the copied journal's size, event count and
+SHA-256, where the original is kept).
 
 Refused, naming why, while the owner's console runs (it holds the journal's writer lock:
 taken here, read-only, for the copy, so it cannot start writing meanwhile) or a system
@@ -185,19 +186,22 @@ def _read_whole(path: Path) -> bytes:
         raise HandOverRefused(f"{path}: {exc.strerror or exc}: refused, nothing taken") from None
 
 
-def _copy_key(directory: Path, new: Path, mode: int) -> None:
-    """The key of the configuration's secrets (config_secrets.py) copied with the journal,
-    where the team may read it (0640, as the journal; one the owner alone may read stays
-    where it is, and the incident says so where it compares them): without it, the
-    incident's secrets could never be compared again."""
+def _copy_beside(directory: Path, new: Path, mode: int) -> None:
+    """What the incident keeps of the configuration it opened with copied with the journal,
+    where the team may read it (0640, as the journal): the key of its secrets
+    (config_secrets.py) and the files, masked (config_kept.py). Without them, its secrets
+    could never be compared again, nor what changed said key by key. One the owner alone
+    may read stays where it is (the key's absence is said where secrets are compared)."""
+    from console.engine.config_kept import KEPT_NAME
     from console.engine.config_secrets import KEY_NAME
 
-    try:
-        with open_read(directory / KEY_NAME) as handle:
-            key = handle.read()
-    except OSError:
-        return
-    write_private(new / KEY_NAME, key, mode, sync=True)
+    for name in (KEY_NAME, KEPT_NAME):
+        try:
+            with open_read(directory / name) as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        write_private(new / name, data, mode, sync=True)
 
 
 def _said(writer: Writer | None) -> str:
@@ -216,7 +220,7 @@ def _copy_in_place(directory: Path, root: Path, owner: str, writer: str) -> Take
         write_private(new / JOURNAL_NAME, data, mode, sync=True)
         copied = _read_whole(output) if os.path.lexists(output) else b""
         write_private(new / OUTPUT_NAME, copied, mode, sync=True)
-        _copy_key(directory, new, mode)
+        _copy_beside(directory, new, mode)
         kept = _kept_name(root, incident, owner)
         try:
             directory.rename(kept)

@@ -35,10 +35,11 @@ def read_kept(path: Path) -> dict[str, Any] | None:
     return kept if isinstance(kept, dict) else None
 
 
-def write_kept(path: Path, data: dict[str, Any]) -> None:
-    """`data` kept at `path` (0600); nothing when its directory (the state dir, made by
-    the first journal) is not there yet, or on any error: the next run finds it again.
-    Raises what json.dumps raises for data it cannot write."""
+def write_kept(path: Path, data: dict[str, Any], mode: int = 0o600) -> None:
+    """`data` kept at `path` (`mode`: 0600, or 0640 for a team's incident); nothing when
+    its directory (the state dir, made by the first journal) is not there yet, or on any
+    error: the next run finds it again. Raises what json.dumps raises for data it cannot
+    write."""
     text = json.dumps(data, allow_nan=False)
     # No state dir yet (nothing is made for a cache alone), or one this account may not
     # look at (os.path.isdir says so for any error; Path.is_dir raised PermissionError).
@@ -47,6 +48,7 @@ def write_kept(path: Path, data: dict[str, Any]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, mode)  # whatever the umask
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temporary, path)
