@@ -43,7 +43,7 @@ def unnamed_secrets(
             for value in _strings(_toml(text)):
                 words = {value, *WORDS.split(value)} - {""}
                 found |= {w for w in words if hmac_of(key, w) in sealed}
-    return {f for f in found if f and MASK not in f}
+    return {f for f in found if f.strip() and MASK not in f}  # never blank: it would mask spaces
 
 
 def _toml(text: object) -> Any:
