@@ -52,12 +52,7 @@ def test_space_and_tab_in_one_burst_leave_the_strategies_in_view(
     tmux = Tmux(tmp_path)
     tmux.start(f"{sys.executable} -m console --config {fleet.config}; echo EXITED $?; sleep 60")
     try:
-        tmux.wait_for("declare a new incident")
-        tmux.keys("n")
-        tmux.wait_for("Declare the rollback trigger")
-        tmux.keys("Down", "Enter")
-        tmux.type("checkout errors")
-        tmux.keys("Enter")
+        tmux.to_picker()
         tmux.wait_for("1 not up")
         for _ in range(2):  # a race (see above): twice
             tmux.run("send-keys", "-t", "rc", "Space", "Tab")

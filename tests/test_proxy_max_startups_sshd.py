@@ -25,7 +25,7 @@ from typing import TypeVar
 import pytest
 
 from console.engine.failures import OK, ExecResult
-from console.engine.reach import Reach, ReachCheck
+from console.engine.reach import ReachCheck
 from console.engine.ssh import SshPool
 from console.engine.targets import targets_for
 from console.journal.describe import describe
@@ -33,6 +33,7 @@ from console.journal.store import read_journal
 from console.model.events import Event, Kind
 from console.model.loading import load_settings
 from console.ui.screens.execution_rows import output_lines
+from console.ui.widgets.reach_text import reach_text
 from tests import sshd as sshd_mod
 from tests.ssh_homes import ssh_home
 from tests.test_cli_ssh import cli, config_dir
@@ -172,19 +173,26 @@ def test_a_checks_dropped_logins_are_not_its_hosts_next_commands(
     settings = load_settings(Path(exec_[2]))
     [target] = targets_for(settings.inventory, ["svc-1"])
 
-    async def check_then_command() -> tuple[Reach, ExecResult]:
+    async def check_then_command() -> tuple[ReachCheck, ExecResult]:
         pool = SshPool(settings.inventory.ssh)
         try:
             check = ReachCheck(pool, settings.inventory)
             await check.start(["svc-1"])
             ended = await pool.execute(target, "true", 30, lambda *_: None, "h-1")
-            return check.results["svc-1"], ended
+            return check, ended
         finally:
             await pool.close()
 
-    reach, ended = _dropped_once(behind_bastion[0], lambda: asyncio.run(check_then_command()))
+    check, ended = _dropped_once(behind_bastion[0], lambda: asyncio.run(check_then_command()))
     assert ended == OK, ended  # nothing dropped on its way: it dialled nothing
+    reach = check.results["svc-1"]
     assert reach.ok and dict(reach.dropped).get("proxy"), reach
+    # the picker says so, under its count: the bastion is at its MaxStartups now
+    said = reach_text(check, ["svc-1"], "all", None, 42, str).plain.splitlines()
+    assert said[0] == "SSH check (all 1): ✔ 1 up", said
+    assert " ".join(said[1:3]) == (
+        "1 up only once a login dropped on the way (MaxStartups) was tried again"
+    ), said
 
 
 def test_a_jump_hosts_own_dropped_logins_are_said(sshd_server, behind_bastion, tmp_path):

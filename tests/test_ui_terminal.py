@@ -66,15 +66,20 @@ class Tmux:
     def declare(self) -> None:
         """From the home screen: a new incident (user impact, "checkout errors") on the
         whole of the first system, its three hosts, to its checklist."""
+        self.to_picker()
+        self.wait_for("Pick the affected systems")
+        self.keys("Space")
+        self.wait_for("3/3 hosts")
+        self.keys("Enter")
+
+    def to_picker(self) -> None:
+        """From the home screen: a new incident's trigger (user impact, "checkout
+        errors") declared, on its way to the picker."""
         self.wait_for("declare a new incident")
         self.keys("n")
         self.wait_for("Declare the rollback trigger")
         self.keys("Down", "Enter")
         self.type("checkout errors")
-        self.keys("Enter")
-        self.wait_for("Pick the affected systems")
-        self.keys("Space")
-        self.wait_for("3/3 hosts")
         self.keys("Enter")
 
     def screen(self) -> str:

@@ -39,6 +39,10 @@ def reach_text(
         text.append(f"✘ {down} not up", style=themed("bold $error"))
     if checking:
         text.append(f" · … {checking} checking", style="dim")
+    if retried := sum(1 for h in settled if (r := reach.results.get(h)) and r.ok and r.dropped):
+        # A bastion (or sshd) at its MaxStartups now may drop more of a run's logins
+        said = f"{retried} up only once a login dropped on the way (MaxStartups) was tried again"
+        text.append("\n" + fold(said, width), style=themed("$warning"))
     if down:  # named: among 50 hosts, those not up are off the tree's screen
         named = not_up(reach, [h for h in settled if h in failing])
         text.append("".join(f"\n{fold(line, width)}" for line in named), style=themed("$error"))
