@@ -90,15 +90,20 @@ def not_started(state: IncidentState, settings: Settings) -> list[str]:
     sent. Walked: a `run` whose halt failed on a host that refused the connection ended
     'FAILED: “Halt current delivery process” failed (1 failed, 1 succeeded)', and nothing
     said whether the rollback had run, nor what to do (its --help: "the last lines say why
-    and how to go on")."""
-    lines, failed = [], []
+    and how to go on"). Where a strategy step ran before (done, or it changed hosts), that
+    is said instead of 'nothing was rolled back', and no run again is offered over it."""
+    lines, failed, done, changed = [], [], [], False
     for step in settings.procedure.steps:
         st = state.step(step.id)
+        if step.kind is StepKind.STRATEGY:
+            changed = changed or st.status is StepStatus.DONE or bool(st.changed)
+            done += [f"“{step.title}”"] if st.status is StepStatus.DONE else []
         if st.status is StepStatus.FAILED:
             failed.append(f"“{step.title}”")
         elif step.kind is StepKind.STRATEGY and st.status is StepStatus.PENDING and failed:
-            lines.append(
-                f"nothing was rolled back: “{step.title}” was not started, {' and '.join(failed)}"
-                f" having failed before it; once that is fixed, run again"
-            )
+            why = f"“{step.title}” was not started, {' and '.join(failed)} having failed before it"
+            if not changed:
+                lines.append(f"nothing was rolled back: {why}; once that is fixed, run again")
+            else:  # what changed hosts is said above it (a step left changed) or here
+                lines.append(f"{why}, after {' and '.join(done)} had run" if done else why)
     return lines
