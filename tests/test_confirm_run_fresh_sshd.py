@@ -156,8 +156,8 @@ async def test_the_first_screen_says_what_is_sent_and_a_fresh_answer_is_not_aske
         assert sessions(sshd_server) == before, said  # on main: asked again, 2 sessions
         assert (
             "Checked: target=2.9.1 is there on every host (app-2, app-3: release 2.10.0 to"
-            f" 2.9.1), as they answered at {answer.asked_at[11:19]} UTC; nothing sent to them"
-            " since"
+            f" 2.9.1), as they answered at {answer.asked_at[11:19]} UTC: no strategy step or"
+            " command outside the checklist sent them anything since"
         ) in said, said
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, RunConfirm))

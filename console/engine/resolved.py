@@ -126,8 +126,9 @@ class Resolved:
             who = "every host that answered" if self.refused else "every host"
             said = f"{self.param}={self.symbolic} is there on {who} ({_alike(self.said)})"
             if self.reused:  # fresh on record: the step goes with them, not asking again
-                said += (
-                    f", as they answered at {self.asked_at[11:19]} UTC; nothing sent to them since"
+                said += (  # a command step's may have reached them (asked_fresh.py: _READS)
+                    f", as they answered at {self.asked_at[11:19]} UTC: no strategy step or"
+                    " command outside the checklist sent them anything since"
                 )
             elif self.again:
                 said += f"; asked again: {self.again}"
