@@ -24,8 +24,11 @@ def test_a_canary_strategy_says_its_waves_and_threshold():
     assert said.then.plain.splitlines() == [
         "Waves: 2 waves, of 1 and 2 hosts, your yes before each next one",  # a canary, the rest
         "Failures: no more hosts start once over 25% have failed",
-        "Does: Point `current` at the previous release and restart the service",
+        # as the picker and the checklist say it: `current` in bold, not its backticks
+        "Does: Point current at the previous release and restart the service",
     ]
+    does = said.then.spans[-1]
+    assert said.then.plain[does.start : does.end] == "current" and does.style == "bold"
 
 
 def test_a_gradual_strategy_says_its_threshold_by_its_waves_not_its_stages():

@@ -19,6 +19,7 @@ from console.model.outcome import named
 from console.model.templates import Commands, alike
 from console.model.visible import given_first, said_params, visible
 from console.model.waves import sizes_said
+from console.ui.widgets.plain import prose
 
 if TYPE_CHECKING:
     from console.model.payloads import RolloutHeld
@@ -206,5 +207,6 @@ def _then(
             does = f"its undo puts back the data the recovery replaced {where}, bad data included"
         text.append("\nDoes: ", style="bold").append(does)
     elif strategy.description:
-        text.append("\nDoes: ", style="bold").append(visible(strategy.description))
+        # as the picker and the checklist say it: `code` in bold, not its backticks
+        text.append("\nDoes: ", style="bold").append_text(prose(strategy.description))
     return text
