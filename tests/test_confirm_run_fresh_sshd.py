@@ -11,13 +11,17 @@ And the answers the hosts gave are recorded with when they were asked (`asked_at
 headless `run` records them: the console's step then goes with them while no command sent
 since could change them (a retry of the hosts a stop between waves left not started asks
 nothing, saying when they answered), and asks again, saying why, once one was (here an
-ad-hoc command on one of them). Headless: tests/test_named_asked_once_sshd.py."""
+ad-hoc command on one of them). So does a resumed incident that `run --param` opened and
+left open (a terminal closed during the delivery's halt): `run`'s answers, recorded as it
+opened. Headless alone: tests/test_named_asked_once_sshd.py."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+import tomli_w
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -187,3 +191,58 @@ async def test_the_first_screen_says_what_is_sent_and_a_fresh_answer_is_not_aske
 def recorded(conductor) -> list[StrategyResolved]:
     events = read_journal(conductor.recorder.path).events
     return [e.payload(StrategyResolved) for e in events if e.kind == Kind.STRATEGY_RESOLVED]
+
+
+# The delivery's halt: a command step (it does not make the answers stale), held until
+# the test says go, so that the terminal closes while it runs (bounded: 60 s).
+HALT = {
+    "id": "halt",
+    "title": "Halt delivery",
+    "kind": "command",
+    "command": "touch lock; for i in $(seq 600); do [ -e go ] && break; sleep 0.1; done",
+}
+
+
+async def test_a_run_left_open_is_resumed_in_the_console_with_runs_answers(
+    fleet, sshd_server, tmp_path
+):
+    execution = PROCEDURE["phases"][1]
+    procedure = {**PROCEDURE, "phases": [PROCEDURE["phases"][0], {**execution, "steps": [HALT, *execution["steps"]]}, PROCEDURE["phases"][2]]}  # fmt: skip
+    (fleet.config / "procedure.toml").write_text(tomli_w.dumps(procedure))
+    journal = tmp_path / "run"
+    run = fleet.started(
+        "run", "--systems", "app", "--strategy", "version-rollback", "--param",
+        "target=2.9.1", "--trigger", "user-impact", "--reason", "checkout errors", "--yes",
+        "--journal", str(journal),
+    )  # fmt: skip
+    assert run.stdout is not None
+    for _, line in zip(range(200), run.stdout, strict=False):  # bounded
+        if "sending run" in line:  # the halt sent: it runs until told to go
+            break
+    else:
+        raise AssertionError("the halt was never sent")
+    run.send_signal(signal.SIGHUP)  # the terminal closed: what was sent runs to its end
+    for line in run.stdout:  # bounded: the halt ends once told to
+        if "ended by SIGHUP" in line:
+            for sandbox in fleet.sandboxes.values():
+                (sandbox / "go").touch()
+    assert run.wait(60) == 129
+    [answer] = [
+        e.payload(StrategyResolved)
+        for e in read_journal(journal / "journal.jsonl").events
+        if e.kind == Kind.STRATEGY_RESOLVED
+    ]
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resuming.resume(journal / "journal.jsonl")
+        await until(pilot, lambda: app.conductor is not None)
+        before = sessions(sshd_server)
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm), 30)
+        said = " ".join(" ".join(shown(app.screen)[0]).split())
+    assert sessions(sshd_server) == before, said  # run's answers: not asked again
+    assert (
+        "Checked: target=2.9.1 is there on every host (app-1, app-2, app-3: release 2.10.0 to"
+        f" 2.9.1), as they answered at {answer.asked_at[11:19]} UTC: no strategy step or"
+        " command outside the checklist sent them anything since"
+    ) in said, said
