@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, RadioSet, Static
@@ -26,6 +26,7 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.screens.picker_hint import keys_hint
 from console.ui.screens.picker_params import ParamsPane
 from console.ui.screens.picker_reach import ReachPane
+from console.ui.screens.picker_side import SidePane
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
@@ -37,18 +38,6 @@ from console.ui.widgets.watch_line import WatchLine
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
     from console.ui.incident_view import IncidentView
-
-
-class SidePane(VerticalScroll):
-    """The picker's side pane, which keeps the field with the cursor in view as its height
-    changes. Seen in tmux at 80x24: a refused parameter's error, two lines under the pane,
-    took a row from it once the field had been scrolled to, and left the field under the
-    pane's "more below" line, its value and cursor unseen until Enter again."""
-
-    def on_resize(self) -> None:
-        focused = self.screen.focused
-        if focused is not None and self in focused.ancestors:
-            self.call_after_refresh(focused.scroll_visible, animate=False)
 
 
 class PickerScreen(Screen):
@@ -78,6 +67,14 @@ class PickerScreen(Screen):
         Binding("ctrl+r", "recheck", "Re-check hosts", id="picker.recheck"),
         Binding("k", "accept_key", "Accept host key…", id="picker.hostkey"),
     ]
+
+    @property
+    def REFUSES_TYPE_AHEAD(self) -> frozenset[str]:
+        """Its keys that go on (Enter, ^s, as [keymap] sets them), dropped if typed before
+        it was drawn: going on declares the incident. Seen in tmux: the reason's Enter, then
+        Space Enter in one burst, went on from a picker never seen."""
+        moved = ",".join(self.app.keymap.get(i, "") for i in ("picker.continue", "picker.go"))
+        return frozenset({"enter", "ctrl+s", *(k.strip() for k in moved.split(",") if k)})
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -134,9 +131,9 @@ class PickerScreen(Screen):
         tree.selected |= {h.name for s in self.preselect for h in inventory.system(s).hosts}
         tree.relabel()
         tree.focus()
-        side = self.query_one("#picker-side", VerticalScroll)
+        side = self.query_one(SidePane)
         for name in ("scroll_y", "virtual_size"):
-            self.watch(side, name, self._more_below, init=False)
+            self.watch(side, name, side.more_below, init=False)
         await self.update_side()
         self.action_recheck()
 
@@ -154,31 +151,21 @@ class PickerScreen(Screen):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._say_keys(event.widget)
-        if self.query_one("#picker-side") in event.widget.ancestors:
-            self.call_after_refresh(self._clear_of_more, event.widget)
 
-    def _clear_of_more(self, field: Widget) -> None:
-        """Seen at 80x24: a parameter focused by Tab was scrolled into view at the pane's
-        foot, under the docked "more below" line, and typed into unseen. Scroll it clear,
-        never past the pane's top. Space and Tab typed at once in tmux: the line shown
-        but not yet placed (its region empty, at row 0) scrolled the strategy list Tab
-        had just focused out of the pane."""
-        more = self.query_one("#side-more", Label)
-        if not (more.display and more.region and field.region):
+    def set_focus(
+        self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False
+    ) -> None:
+        """Textual's, but a field of the side pane is scrolled to at once, clear of its
+        "more below" line (SidePane)."""
+        side = self.query_one(SidePane)
+        if widget is None or side not in widget.ancestors:
+            super().set_focus(widget, scroll_visible, from_app_focus)
             return
-        side = self.query_one("#picker-side", VerticalScroll)
-        hidden = min(field.region.bottom - more.region.y, field.region.y - side.region.y)
-        if hidden > 0:
-            side.scroll_relative(y=hidden, animate=False)
-
-    def _more_below(self) -> None:
-        """The pane draws no scrollbar: what runs past its foot is said there, until the
-        pane is scrolled to its end."""
-        side = self.query_one("#picker-side", VerticalScroll)
-        more = self.query_one("#side-more", Label)
-        below = side.scroll_y < side.max_scroll_y
-        if more.display != below:
-            more.display = below
+        super().set_focus(widget, False, from_app_focus)
+        if scroll_visible:
+            side.show_focused(widget)
+        else:  # the caller scrolls it (refuse): clear of the line once it has
+            self.call_after_refresh(side.clear_of_more, widget)
 
     # -- selection ---------------------------------------------------------------
 
@@ -239,7 +226,7 @@ class PickerScreen(Screen):
         """The cursor host's reason, folded again to the panel's new width; whether the
         pane runs past its foot now."""
         self.call_after_refresh(self.show_reach)
-        self.call_after_refresh(self._more_below)
+        self.call_after_refresh(self.query_one(SidePane).more_below)
 
     def on_tree_node_highlighted(self, event: HostTree.NodeHighlighted) -> None:
         self.show_reach()
