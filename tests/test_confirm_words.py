@@ -70,6 +70,21 @@ def test_the_undo_of_a_recovery_says_it_brings_the_replaced_data_back():
         )
 
 
+def test_the_undo_of_a_recovery_not_finished_everywhere_says_what_it_does_there():
+    """Where the restore's action did not finish (cut short once it had stopped the
+    cluster), the undo starts that cluster again rather than put data back: said per host."""
+    settings = load_settings(example_config())
+    said = strategy_text(
+        settings.strategy("orders-restore"), {}, hosts=3, undo=True, unfinished=["db-3"]
+    )
+    assert said.then.plain.splitlines()[-1] == (
+        "Does: its undo puts back the data the recovery replaced where the recovery finished,"
+        " bad data included; its action did not finish on db-3: where it stopped the cluster"
+        " and replaced nothing, its undo starts that cluster again on its own data; where it"
+        " replaced the data, it puts that back, bad data included"
+    )
+
+
 def test_a_host_supplied_looking_value_is_shown_inert():
     strategy = load_settings(example_config()).strategy("version-rollback")
     text = strategy_text(strategy, {"target": "1.0\x1b[2J"}, hosts=1, undo=False).first.plain

@@ -67,6 +67,21 @@ def _restoring(config: Path, tmp_path: Path, incident: str) -> Conductor:
     return conductor
 
 
+def _held(
+    host: pgrig.PgHost, cluster: pg.Cluster, tmp_path: Path, incident: str, after: str = ""
+) -> tuple[Conductor, Path, Path]:
+    """The orders backed up (then `after`), and an incident whose restore's stop holds
+    while the file it returns is there: (its conductor, the configuration, that file)."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    if after:
+        cluster.sql(after)
+    hold = cluster.root / "hold"
+    hold.touch()
+    config = write_config(tmp_path / "config", host, _restore(cluster, hold), host.home("work"))
+    return _restoring(config, tmp_path, incident), config, hold
+
+
 async def _cut_short(conductor: Conductor, cluster: pg.Cluster) -> None:
     """Run the restore and abort it once its action has stopped the cluster (bounded)."""
     run = asyncio.create_task(conductor.run_step("restore", only_hosts=["db-1"]))
@@ -81,13 +96,9 @@ async def _cut_short(conductor: Conductor, cluster: pg.Cluster) -> None:
 async def test_a_restore_cut_short_after_the_stop_starts_the_cluster_again(host, cluster, tmp_path):
     """About 13 s: two attempts cut short, a restore and two undos on one cluster (the
     retry's start is seen only after an attempt was cut short, and at its undo)."""
-    cluster.sql(ORDERS)
-    cluster.basebackup("nightly")
-    cluster.sql("DELETE FROM orders WHERE id = 3")
-    hold = cluster.root / "hold"
-    hold.touch()
-    config = write_config(tmp_path / "config", host, _restore(cluster, hold), host.home("work"))
-    conductor = _restoring(config, tmp_path, "inc-cut-short")
+    conductor, _, hold = _held(
+        host, cluster, tmp_path, "inc-cut-short", "DELETE FROM orders WHERE id = 3"
+    )
     try:
         await _cut_short(conductor, cluster)
         assert not cluster.running()
@@ -220,3 +231,52 @@ async def test_a_move_refused_where_no_data_directory_was_says_nothing_was_repla
         cluster.root.chmod(0o755)
         await conductor.shutdown()
         conductor.recorder.close()
+
+
+async def test_the_undo_of_a_restore_cut_short_says_it_starts_the_cluster(host, cluster, tmp_path):
+    """Walked at 80x24 on a real cluster: a restore killed once its action had stopped the
+    cluster, resumed, then u: its confirmation said 'Does: its undo puts back the data the
+    recovery replaced on each host, bad data included', where the undo starts the stopped
+    cluster again on its own data (nothing had been replaced). It says what it does."""
+    from console.engine.session import Engine
+    from console.ui.app import make_app
+    from tests.test_ui_resume import checklist_shown
+    from tests.test_ui_support import footer_keys, until
+
+    conductor, config, hold = _held(host, cluster, tmp_path, "inc-said")
+    try:
+        await _cut_short(conductor, cluster)
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+    hold.unlink()
+    settings = load_settings(config)
+    engine = Engine(settings, tmp_path / "incidents", threaded_io=True)
+    app = make_app(settings, engine, resume=conductor.recorder.path, sample_probes=False,
+                   check_reach=False)  # fmt: skip
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: checklist_shown(app))
+            app.screen.select_step("restore")
+            for _ in range(100):  # the footer follows the cursor at its next refresh
+                if "u Undo…" in await footer_keys(pilot):
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("u")
+            said = lambda: [n.message for n in app._notifications]  # noqa: E731
+            await until(pilot, lambda: app.screen.is_modal or said())
+            assert app.screen.is_modal, said()
+            text = " ".join(
+                str(app.screen.query_one("#run-commands .dialog-text").render()).split()
+            )
+            assert (
+                "Does: its action did not finish on db-1: where it stopped the cluster and"
+                " replaced nothing, its undo starts that cluster again on its own data; where it"
+                " replaced the data, it puts that back, bad data included"
+            ) in text, text
+            assert "puts back the data the recovery replaced on" not in text
+            await pilot.press("y")
+            await until(pilot, lambda: app.conductor.state.step("restore.undo").finished, 120)
+        assert cluster.running() and ids(cluster) == [1, 2, 3]
+    finally:
+        await engine.close()

@@ -199,6 +199,7 @@ class Stepping:
         """A strategy step's strategy in words, for its confirmation on `hosts` (a run of
         hosts all held goes on from their stage; a value `resolved` on the hosts in place
         of the chosen one, said); None for others."""
+        from console.model.recovery_undo import unfinished_actions
         from console.ui.screens.run_said import strategy_text
 
         conductor = self.app.conductor
@@ -218,8 +219,10 @@ class Stepping:
         alone = [f"{s}/{p.name}" for s, p in probes if p.per_host]
         own = step.strategy not in (None, state.strategy)  # its `previous` is asked of no one
         checked = resolved is not None and resolved.given  # named outright: there or not
+        # an undo where the action did not finish does something else there (a recovery's)
+        unfinished = unfinished_actions(conductor.recorder.events, step_id, hosts) if undo else []
         return strategy_text(
-            strategy, chosen, len(hosts), undo, held, names, alone, said, own, checked
+            strategy, chosen, len(hosts), undo, held, names, alone, said, own, checked, unfinished
         )
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:

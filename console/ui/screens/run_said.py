@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from console.model.kinds import STRATEGY_KINDS, RunsOn, StrategyKind
+from console.model.kinds import STRATEGY_KINDS, RunsOn
 from console.model.outcome import named
+from console.model.recovery_undo import RECOVERIES, recovery_undone
 from console.model.templates import Commands, alike
 from console.model.visible import given_first, said_params, visible
 from console.model.waves import sizes_said
@@ -30,7 +31,6 @@ SENDS = "It sends"  # the commands' heading begins so
 STAGE = "  "  # before a stage's name (`  action:`), above its command lines
 # The labels of what is said after the commands, as the dialog names what is below it.
 AFTER = ("Waves", "Failures", "Stages", "Does")
-_RECOVERIES = (StrategyKind.BACKUP_RESTORE, StrategyKind.LOG_REPLAY, StrategyKind.POINT_IN_TIME)
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def strategy_text(
     resolved: str = "",
     own: bool = False,
     checked: bool = False,
+    unfinished: list[str] | None = None,
 ) -> StrategySaid:
     """What a strategy step does, in words, around the commands it sends. First what it
     is and the values it sends: the strategy, where it runs if not on the hosts, what a
@@ -115,11 +116,12 @@ def strategy_text(
     stages (a gradual re-enable `held` goes on with its next stage; the `probes` read
     after each, `system/probe`; between waves, the `host_probes` that read each host
     alone), and what it does (its description). An undo says neither the description nor
-    the parameters (they say where the action went): what its undo commands do instead,
-    in the strategy's waves and under its failure threshold as the step (no probes read
-    between them)."""
+    the parameters (they say where the action went): what its undo commands do instead
+    (where the action did not finish, `unfinished`, what they do there), in the strategy's
+    waves and under its failure threshold as the step (no probes read between them)."""
     first = _first(strategy, chosen, undo, resolved, own, checked)
-    return StrategySaid(first, _then(strategy, chosen, hosts, undo, held, probes, host_probes))
+    then = _then(strategy, chosen, hosts, undo, held, probes, host_probes, unfinished or [])
+    return StrategySaid(first, then)
 
 
 def _first(
@@ -164,6 +166,7 @@ def _then(
     held: RolloutHeld | None,
     probes: list[str] | None,
     host_probes: list[str] | None,
+    unfinished: list[str],
 ) -> Text:
     w = strategy.waves
     sizes = w.plan(hosts)
@@ -203,8 +206,8 @@ def _then(
     if undo:  # a flag service's, from here: the hosts hold none of it
         where = "from here, once for each host" if jump_host else "on each host"
         does = f"its undo puts back what the action changed {where}"
-        if strategy.kind in _RECOVERIES:  # read as a clean-up, it would bring the bad data back
-            does = f"its undo puts back the data the recovery replaced {where}, bad data included"
+        if strategy.kind in RECOVERIES:  # read as a clean-up, it would bring the bad data back
+            does = recovery_undone(strategy, where, hosts, unfinished)
         text.append("\nDoes: ", style="bold").append(does)
     elif strategy.description:
         # as the picker and the checklist say it: `code` in bold, not its backticks
