@@ -121,6 +121,8 @@ def _step_asks(step: str) -> Callable[[Pilot], Awaitable[None]]:
             )
         # and wrapped at its laid-out width (a fresh clone at load ~8 caught it again)
         await until(pilot, lambda: all(_wrapped(a) for a in pilot.app.screen.query(TextArea)))
+        # a run's confirmation: the line under its text says what is below, as laid out
+        await until(pilot, lambda: getattr(pilot.app.screen, "said_below", True))
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.2)
 

@@ -74,6 +74,7 @@ class RunConfirm(ButtonDialog[bool]):
         self.per_host = per_host
         self.about = about  # a strategy step's words, around its commands
         self._width = 0  # the text's width on screen, once laid out
+        self.said_below = False  # the line under the text says it as laid out at that width
 
     def _text(self, width: int = 0) -> Text:
         """Where, what with which values, the commands (a line longer than `width` goes on
@@ -169,6 +170,7 @@ class RunConfirm(ButtonDialog[bool]):
         sign = self.query_one("#run-below", Static)
         sign.update(said)
         sign.set_class(below > 0, "-more")
+        self.said_below = self.said_below or bool(self._width)
 
     def _named_below(self, seen: float) -> list[str]:
         """What begins on the rows from `seen` on: the commands, or their stages still
