@@ -236,7 +236,7 @@ async def test_hosts_waiting_on_a_group_commit_go_on_before_its_events_are_told(
 
     async def host(name):
         recorder.record_deferred(Kind.COMMAND_INTENT, host=name, command="x", stage="run")
-        await recorder.sync()
+        await recorder.sync(tell=False)  # as the runner's hosts do
         order.append(("sent", name))
         recorder.record_deferred(Kind.COMMAND_RESULT, host=name, stage="run", exit_status=0)
 
@@ -247,6 +247,20 @@ async def test_hosts_waiting_on_a_group_commit_go_on_before_its_events_are_told(
     assert order[4:] == [("told", "web-1"), ("told", "web-2")]  # the results, after
     kinds = [Kind.COMMAND_INTENT] * 2 + [Kind.COMMAND_RESULT] * 2
     assert [e.kind for e in recorder.events] == kinds
+    recorder.close()
+
+
+async def test_what_a_sync_covers_is_folded_when_it_returns(tmp_path):
+    """Seen since a0b4d312 (test_wave_sizes_sshd): an undo stopped between its waves
+    recorded its 6 hosts not started, synced, and its step's summary read 'Undo stopped
+    between its waves: 1 succeeded': the state had not folded them yet (told a loop turn
+    after the fsync, for the hosts' commands). A sync, but the hosts', tells first."""
+    recorder = recorder_in(tmp_path)
+    recorder.record_deferred(Kind.STEP_STARTED, step="restore")
+    recorder.record_deferred(Kind.HOST_NOT_STARTED, host="web-2", step="restore", reason="no")
+    await recorder.sync()
+    assert [e.kind for e in recorder.events] == [Kind.STEP_STARTED, Kind.HOST_NOT_STARTED]
+    assert recorder.state.step("restore").hosts["web-2"].status.value == "not started"
     recorder.close()
 
 

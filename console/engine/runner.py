@@ -202,7 +202,7 @@ class Runner(RunStops):
                 self._first.update([handle] if not index else [])
                 try:
                     self.recorder.record_deferred(intent, **where)
-                    await self.recorder.sync()
+                    await self.recorder.sync(tell=False)  # told once the hosts have gone on
                     wrap = supervised_here if here else supervised
                     sent = (wrap(command.sent, token), command.shown)  # as sent, as recorded
                     final = index == len(stages) - 1

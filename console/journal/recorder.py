@@ -134,15 +134,22 @@ class Recorder:
         write and one fsync (group commit)."""
         return self._record(kind, self._where(system, host, step), data, False)
 
-    async def sync(self) -> None:
+    async def sync(self, tell: bool = True) -> None:
         """Every event recorded so far is on disk when this returns; callers that arrive
-        while an fsync runs share the next one. What an fsync covers is folded and told
-        once its waiters have gone on (a step's hosts send their commands first)."""
+        while an fsync runs share the next one. What it covers is folded and told before
+        it returns (the state read next has it: a step's summary read 'stopped between
+        its waves: 1 succeeded' of its 6 hosts just recorded not started), but with `tell`
+        False: a step's hosts, whose intents are told once they have gone on (their
+        commands sent first; in the loop turn after the fsync)."""
         if self._failure is not None:
             raise self._failure
         target = self._last_seq
-        if self._synced_seq >= target:
-            return
+        if self._synced_seq < target:
+            await self._synced_to(target)
+        if tell:
+            self._tell_untold()
+
+    async def _synced_to(self, target: int) -> None:
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         self._waiters.append((target, waiter))
