@@ -1,7 +1,7 @@
 """postgres-pitr knows when the timeline it follows began from more than one file's mtime.
 
 The precheck refuses a time before the followed timeline began where commits up to it lie
-past the fork (test_presets_postgres_refused), and took that beginning from the mtime of the
+past the fork (test_presets_postgres_refused_targets), and took that beginning from the mtime of the
 timeline's history file in pg_wal alone: the time the file was last written, not the
 promotion. Walked on real PostgreSQL 15 over real sshd: a recovery to a time left the
 cluster on timeline 2 (the bad row left behind on timeline 1), an order taken since, then

@@ -1,6 +1,7 @@
 """The PostgreSQL recovery presets against a real cluster, over real sshd, through
 `rollback-console run`: each test asserts on what the database holds afterwards. What the
-presets refuse is tests/test_presets_postgres_refused.py."""
+presets refuse is tests/test_presets_postgres_refused_backups.py (a backup, a host)
+and tests/test_presets_postgres_refused_targets.py (a target the WAL does not reach)."""
 
 from __future__ import annotations
 
