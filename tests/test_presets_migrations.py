@@ -15,9 +15,12 @@ from console.engine.errors import ProcedureError
 from console.journal.export.document import build_document
 from console.journal.export.inert import cell
 from console.journal.export.markdown import render_markdown
+from console.journal.export.systems import build_integrity
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.state import fold
 from console.model.status import ROLLED_BACK
+from console.ui.screens.assessment import recovery_lines
 from tests import hostpython, pg, pgrig, sshd
 from tests.pgrig import connection, run_console, undo, write_config
 
@@ -203,7 +206,10 @@ def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, clu
     assert undone and not any(ln.rstrip().endswith(",") for ln in undone), outcome.stdout
     # row counts only: the headless lines say so, and claim no checksum
     assert "integrity before: recorded (database shop: orders=2)" in outcome.stdout
-    assert "integrity after: match (database shop: orders=2)" in outcome.stdout
+    # what the match held it to: the rows as before, nothing more (it read "match" alone,
+    # and the document "match, as expected" as if a count had been expected of it)
+    kept = "the rows of orders the same as before restore ran"
+    assert f"integrity after: match (database shop: orders=2): {kept}" in outcome.stdout
     assert after["restored"] == "alembic revision 0001 (from 0002)"
     # what the verify checked, said in the document (its section said only that the rows
     # matched)
@@ -211,7 +217,7 @@ def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, clu
     section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
     assert (
         "- **db-1** (restore, schema-down): alembic current is 0001, the target; row counts"
-        " orders 2 in database shop: match, as expected"
+        f" orders 2 in database shop: match: {kept}"
     ) in section, section
 
     # a second incident: `previous` would now drop the table; refused, nothing changed
@@ -313,8 +319,13 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(
     assert outcome.integrity("after")["checks"] == [checked]
     assert (
         f"- **db-1** (restore, sql-down): {checked}; row counts orders 2 in database shop:"
-        " match, as expected"
+        " match: the rows of orders the same as before restore ran"
     ) in section, section
+    # and so does the console's integrity screen (i), under its table (it read ✔ match alone)
+    checks = build_integrity(fold(outcome.events))
+    assert "db-1 (restore): match: the rows of orders the same as before restore ran" in (
+        recovery_lines(checks).splitlines()
+    )
 
     # undo (Conductor.undo on the same journal): the up file and the version back, in one transaction
     ok, state = await undo(config, tmp_path / "state" / "incident-sql-down")

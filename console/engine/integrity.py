@@ -329,12 +329,11 @@ class IntegrityWatch:
         if after is None:
             self._fail(event, "after", None, "no integrity summary after the change")
             return
-        expected = (
-            self.expected_override
-            or self.baseline.get(host)
-            or state.expected
-            or (kept_rows(self.before[host], after) if host in self.before else None)
-        )
+        expected = self.expected_override or self.baseline.get(host) or state.expected
+        # nothing else expected: every table keeps the rows it had before (a migration's)
+        kept = expected is None and host in self.before
+        if kept:
+            expected = kept_rows(self.before[host], after)
         none_expected = expected is not None and expected.empty
         if none_expected:
             expected = None  # the command says nothing is expected: record only
@@ -346,6 +345,8 @@ class IntegrityWatch:
             # not judged for want of a before, not because nothing was expected of it
             judged = expected or host in self.before
             why = "" if judged or (none_expected and not self.undoing) else unjudged
+            if kept and expected:  # a match says what it was held to: the before, no more
+                why = f"the rows of {', '.join(sorted(expected.rows))} the same as before {self.step} ran"
             self._record(event, "after", after, expected, verdict, why, said)
 
     def _fail(

@@ -152,6 +152,8 @@ def recovery_lines(checks: list[IntegrityCheck]) -> str:
             lines += [f"{where} checked: {visible(check, one_line=True)}" for check in c.checks]
         if c.after is not None and c.verdict == "recorded" and c.detail:  # why not judged
             lines.append(f"{where} {visible(c.detail, one_line=True)}")
+        if c.after is not None and c.verdict == "match" and c.detail:  # what it was held to
+            lines.append(f"{where} match: {visible(c.detail, one_line=True)}")
     return "\n".join(lines)
 
 
