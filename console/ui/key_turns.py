@@ -58,13 +58,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import events
-from textual.screen import ModalScreen
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
     from textual.message_pump import MessagePump
-    from textual.screen import Screen
     from textual.timer import Timer
 
 Typed = events.Key | events.Paste
@@ -89,6 +89,20 @@ def keys_go(screen: Screen) -> None:
     app = screen.app
     if isinstance(turns := getattr(app, "key_turns", None), KeyTurns):
         app.call_later(turns.pump)
+
+
+@dataclass
+class KeysGoBehind(Message):
+    """Posted behind what a key's widget posted for its screen to act on (`keys_go_behind`):
+    once it has bubbled to the app (TerminalApp), the screen has acted on it."""
+
+    screen: Screen
+
+
+def keys_go_behind(node: DOMNode) -> None:
+    """The keys held by `hold_keys(node)` go once what `node` has posted so far has bubbled
+    to the app: its screen has acted on it (an Input's Submitted, which opens a screen)."""
+    node.post_message(KeysGoBehind(node.screen))
 
 
 def takes_type_ahead(screen: Screen, key: str) -> bool:

@@ -25,7 +25,7 @@ from textual.theme import Theme
 from console.model.visible import visible
 from console.ui.fatal import end_in_one_line
 from console.ui.held_toasts import HeldToasts
-from console.ui.key_turns import KeyTurns
+from console.ui.key_turns import KeysGoBehind, KeyTurns, keys_go
 from console.ui.theme import ROLLBACK_THEME
 
 if TYPE_CHECKING:
@@ -111,6 +111,9 @@ class TerminalApp(App[int]):
         if stack and stack[-1].styles.background.a == 1:
             return []
         return super()._background_screens
+
+    def on_keys_go_behind(self, message: KeysGoBehind) -> None:
+        keys_go(message.screen)  # what held the keys behind it has been acted on
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:

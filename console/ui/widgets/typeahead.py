@@ -21,6 +21,7 @@ from textual.geometry import Size
 from textual.widgets import Input, RadioButton, RadioSet
 from textual.widgets.input import Selection
 
+from console.ui.key_turns import hold_keys, keys_go_behind
 from console.ui.widgets.field_text import pasted, shown
 from console.ui.widgets.one_line import middle_cut
 from console.ui.widgets.toggles import Choice
@@ -347,6 +348,15 @@ class FieldInput(ShownInput):
             return self._bindings.get_bindings_for_key(key)[0]
         except NoBinding:
             return None
+
+    async def action_submit(self) -> None:
+        """Input's; the keys typed behind it wait until its screen has acted on what it
+        submitted, a screen it opens getting them (key_turns.py). Seen: the reason's Enter
+        and a Space typed in one burst: the Space went into the reason, before the picker
+        that Enter opens was there, and the picker never had it."""
+        hold_keys(self)
+        await super().action_submit()
+        keys_go_behind(self)
 
     async def _move(self, key: str) -> None:
         if key == "enter":
