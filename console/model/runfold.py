@@ -3,6 +3,7 @@ command's intent, output and result on its host; hosts not started, waves, halts
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -33,6 +34,9 @@ from console.model.step_state import HostRun, Pause, StepState
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState
+
+
+_RECORD = re.compile(r"^\s*integrity\s+stage=")  # engine/integrity.py parses them
 
 
 def _host_run(state: IncidentState, event: Event) -> HostRun:
@@ -140,7 +144,10 @@ def _output(s: IncidentState, e: Event) -> None:
     run = _host_run(s, e)
     run.lines += len(d.lines)
     if d.lines:
-        run.last_line = d.lines[-1]
+        # a data preset's `integrity stage=...` is a record for the journal, not a line
+        # that says what the host did: the one before it says it (`restored to ...`)
+        said = [line for line in d.lines if not _RECORD.match(line)]
+        run.last_line = said[-1] if said else run.last_line or d.lines[-1]
         if d.stream == "stderr":  # a line that says something, over psql's `^` under it
             run.last_error = telling(d.lines) or run.last_error or d.lines[-1]
 
