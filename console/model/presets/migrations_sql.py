@@ -29,6 +29,12 @@ _SQL_READ = (
     + """\
 dir=$(cd {{migrations_dir}} && pwd) || { echo "no migrations directory "{{migrations_dir}}" (named in migrations_dir)" >&2; exit 3; }
 reach || exit 3
+# whether the version table is there (a restore from before it, a drop, leave none): t or f
+version_table() {
+  sql -v t={{version_table}} <<'SQL'
+SELECT to_regclass(:'t') IS NOT NULL
+SQL
+}
 # the version recorded in the database (golang-migrate: one row; Rails/dbmate: a row each)
 version() {
   sql -v t={{version_table}} <<'SQL'
@@ -57,10 +63,7 @@ def _where(again: str) -> str:
     reversal left the schema already, `again` runs (and exits)."""
     return (
         """\
-found=$(sql -v t={{version_table}} <<'SQL'
-SELECT to_regclass(:'t') IS NOT NULL
-SQL
-) || exit 3
+found=$(version_table) || exit 3
 test "$found" = t || {
   echo "no table "{{version_table}}" in database "{{database}}" (named in version_table): the migrations' version is not recorded there; correct version_table or database, then run it again" >&2
   exit 3
@@ -261,6 +264,12 @@ SQL_UNDO = (
 test -s "$mine-plan" || { echo "nothing to undo: this incident planned no reversal" >&2; exit 120; }
 # only where one of this incident's reversals left the schema: else the up files would run
 # again; from there, the versions it took down (a later reversal's that rolled back: none)
+found=$(version_table) || exit 3
+test "$found" = t || {  # its version unreadable: psql's syntax error read as the reason
+  echo "no table "{{version_table}}" in database "{{database}}" (named in version_table): the schema is" \\
+    "not where this incident's reversal left it (restored from before it, or dropped since): nothing to undo" >&2
+  exit 120
+}
 now=$(version) || exit 3
 echo "$stops" | grep -qx -- "$now" || {
   echo "schema version is $now, not $(echo "$stops" | tail -n 1) where this incident's reversal left it:" \\
