@@ -541,5 +541,9 @@ def test_a_halt_in_the_last_wave_says_every_host_was_started(capsys):
     _, verdict = drill(capsys, "--scenario", "web-fail")
     banner = asyncio.run(_halt_banner(Path(verdict["journal"])))
     assert banner.startswith("✘ HALTED 2 of 3 host(s) failed, more than the limit of 34%"), banner
+    # web-3 is sent its precheck before web-1 and web-2 fail theirs, unless a loaded machine
+    # dials it later than they fail: then the halt rightly holds it back, and says so.
+    held = [e for e in events_of(verdict) if e.kind == Kind.HOST_NOT_STARTED]
     # the drill's incident is closed: nothing to retry there (cdfede0)
-    assert banner.endswith("limit of 34% every host was started"), banner
+    said = f"{len(held)} host(s) not started" if held else "every host was started"
+    assert banner.endswith(f"limit of 34% {said}"), banner
