@@ -328,9 +328,13 @@ class FollowApp(IncidentApp):
         line.append(" · every action is disabled", style="italic")
         line.append("\n driving: ")
         journal = self.incident.recorder
-        left = None if state.closed else journal.driver.ended(quit_too=True)
-        closed = next((e for e in reversed(journal.events) if e.kind == Kind.INCIDENT_CLOSED), None)
-        said = driver_text(journal.events, journal.lock, left, closed if state.closed else None)
+        left = closed = None
+        if state.closed:  # the actions alone, held in memory: no output is read back
+            actions = reversed(journal.events.actions)
+            closed = next((e for e in actions if e.kind == Kind.INCIDENT_CLOSED), None)
+        else:
+            left = journal.driver.ended(quit_too=True)
+        said = driver_text(journal.events, journal.lock, left, closed)
         line.append(visible(said, one_line=True), style="bold")
         return line
 
