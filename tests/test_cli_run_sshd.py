@@ -319,9 +319,8 @@ def test_verify_of_an_open_incident_says_the_data_after_and_its_verdict(
     verified = fleet.cli("verify", str(fleet.state / "incident"))
 
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "app-2: verified: succeeded; data after: orders=3 (match)" in verified.stdout, (
-        verified.stdout
-    )
+    said = "data after: orders=3 (match: the rows of orders the same as before restore ran)"
+    assert f"app-2: verified: succeeded; {said}" in verified.stdout, verified.stdout
 
 
 def verified_as_changed(verified) -> None:
