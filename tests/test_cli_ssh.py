@@ -98,7 +98,10 @@ def test_exec_dry_run_prints_where_each_host_really_goes(tmp_path, home):
     ):
         assert expected in lines, result.stdout
     assert "### web-1, web-2, web-3, db-1, db-2 run" in lines and "uptime" in lines
-    assert "## Where each host goes (resolved through ssh_config; nothing is connected)" in lines
+    assert "## Where each host goes (nothing is connected)" in lines
+    assert lines[lines.index("## Where each host goes (nothing is connected)") + 1] == (
+        "# resolved through ssh_config"
+    )
 
 
 def test_exec_dry_run_says_where_hosts_go_without_ssh_config(tmp_path, home):
@@ -110,8 +113,9 @@ def test_exec_dry_run_says_where_hosts_go_without_ssh_config(tmp_path, home):
         home=home, state=tmp_path / "state",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    heading = "## Where each host goes (as inventory.toml says, use_ssh_config = false;"
-    assert f"{heading} nothing is connected)" in result.stdout.splitlines(), result.stdout
+    heading = "## Where each host goes (nothing is connected)"
+    said = "# as inventory.toml says (use_ssh_config = false)"
+    assert f"\n{heading}\n{said}\n" in result.stdout, result.stdout
     assert "web-1: fallback@10.1.0.11:22" in result.stdout, result.stdout
     assert not (tmp_path / "state").exists()  # nothing journalled, nothing connected
 
@@ -129,6 +133,27 @@ def test_run_dry_run_prints_the_routes_too(tmp_path, home):
         "web-1: deploy@10.1.0.11:22 via bastion-eu (ops@10.0.0.1:2200)"
         in result.stdout.splitlines()
     )
+
+
+def test_a_wave_of_many_hosts_is_said_in_lines_that_fit_80_columns(tmp_path, home):
+    """Walked: `run --dry-run` named a wave's hosts on one line, 94 columns and more (the
+    routes' heading too); a wave of 60 hosts was one line of 900."""
+    inventory = fleet(use_ssh_config=False)
+    web = [{"name": f"storefront-web-{n:02}", "address": f"10.1.0.{n}"} for n in range(1, 61)]
+    inventory["systems"][0]["hosts"] = web
+    directory = config_dir(tmp_path, inventory)
+    result = cli(
+        "run", "--dry-run", "--config", str(directory), "--systems", "web",
+        "--strategy", "version-rollback", "--param", "target=2.4.0",
+        "--trigger", "user-impact", "--reason", "500s",
+        home=home, state=tmp_path / "state",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert max(len(line) for line in said) < 80, [line for line in said if len(line) >= 80]
+    waves = "#   wave 1 of 2: storefront-web-01\n#   wave 2 of 2: storefront-web-02–storefront-web-60 (59 hosts)\n"
+    assert waves in result.stdout, result.stdout
+    assert "### 60 hosts: verify\n# storefront-web-01–storefront-web-60\n" in result.stdout
 
 
 def test_a_route_that_cannot_be_followed_is_one_clear_line_and_exit_2(tmp_path, home):

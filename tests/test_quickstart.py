@@ -124,7 +124,7 @@ def test_the_quickstart_runs_as_written(newcomer: Newcomer) -> None:
     # What the dry runs say in their own words fits a terminal of 80 columns (walked:
     # the waves' and target=previous's lines ran to 130 and 240, cut mid-word).
     for dry in (exec_dry, run_dry):
-        said = [line for line in dry.stdout.splitlines() if line.startswith("# ")]
+        said = [line for line in dry.stdout.splitlines() if line.startswith("#")]
         assert said and max(len(line) for line in said) < 80, said
     assert "\n# waves: 2 waves of 1 host each, a yes before each next one (--yes gives it\n" in (
         run_dry.stdout

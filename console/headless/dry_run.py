@@ -15,7 +15,7 @@ from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.targets import targets_for
 from console.engine.walk import RunRequest, check_request
-from console.headless.commands_shown import comment, print_alike
+from console.headless.commands_shown import comment, hosts_in_lines, print_alike
 from console.headless.common import EXIT_OK, EXIT_USAGE
 from console.journal.redact import settings_redactor
 from console.model.elsewhere import not_for
@@ -122,9 +122,9 @@ def _print_routes(settings: Settings, hosts: list[str]) -> list[Route]:
     how = (
         "resolved through ssh_config"
         if settings.inventory.ssh.use_ssh_config
-        else "as inventory.toml says, use_ssh_config = false"
+        else "as inventory.toml says (use_ssh_config = false)"
     )
-    print(f"\n## Where each host goes ({how}; nothing is connected)")
+    print(f"\n## Where each host goes (nothing is connected)\n{comment(how)}")
     found = routes(settings.inventory, hosts)
     for route in found:
         print(route.line())
@@ -181,7 +181,8 @@ def _waves_plan(conductor: Conductor, step: Step) -> str:
     said += f", {waves.pause_seconds:g} s apart" if waves.pause_seconds else ""
     asks = ", a yes before each next one (--yes gives it after a wave whose every host succeeded or needed nothing)"
     lines = [comment(f"waves: {said}{asks if waves.confirm else ''}")]
-    lines += [f"#   wave {n} of {len(hosts)}: {', '.join(w)}" for n, w in enumerate(hosts, 1)]
+    for n, wave in enumerate(hosts, 1):  # a wave of many hosts: lines, not hundreds of cells
+        lines.append(hosts_in_lines(f"wave {n} of {len(hosts)}:", wave, "#   ", "#     "))
     return "\n".join(lines)
 
 
