@@ -56,7 +56,8 @@ def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fl
         for line in document.split("## Data integrity")[1].split("##")[0].splitlines()
         if line.startswith("| app-")
     }
-    assert rows[("app-1", "restore")].endswith("| match |"), rows
+    matched = "| match: the rows of lines the same as before restore ran |"  # eacc8558's words
+    assert rows[("app-1", "restore")].endswith(matched), rows
     assert rows[("app-2", "restore")].endswith(
         "| – | – | not reached: failed at verify: no after record was taken |"
     ), rows
