@@ -24,6 +24,7 @@ from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.notify_dialog import NotifyDialog
 from tests.cli_fleet import Fleet, checklist, flag_incident, write_fleet
 from tests.fleet_settings import chown_tree
+from tests.folded import folded, too_wide
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -378,12 +379,17 @@ def test_a_headless_run_says_a_file_changed_while_it_ran(fleet: Fleet) -> None:
     changed = f"strategies.toml ({what}) changed since the incident opened: this undo sends what"
     shown = fleet.cli("undo", str(journal), "restore", "--dry-run")
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    lines = shown.stdout.splitlines()
-    assert lines[1] == f"# ! {changed} --dry-run shows, the files as they are now.", lines
+    # folded to 80 columns as the dry run's own words are (it was one line of 284)
+    assert folded(shown.stdout, "# ! ", "#   ") == [
+        f"{changed} --dry-run shows, the files as they are now."
+    ], shown.stdout
+    assert not too_wide(shown.stdout, ("#",)), shown.stdout
     assert "sh -c 'echo old' > put-back" in shown.stdout, shown.stdout  # what is shown runs
     undone = fleet.cli("undo", str(journal), "restore", "--yes")
     assert undone.returncode == 0, undone.stdout + undone.stderr
-    assert f"! {changed} --dry-run shows, the files as they are now." in undone.stdout
+    said = f"{changed} --dry-run shows, the files as they are now."
+    assert folded(undone.stdout, "! ", "  ") == [said], undone.stdout
+    assert not too_wide(undone.stdout, ("!", "  ")), undone.stdout
     assert (fleet.sandboxes["app-1"] / "put-back").read_text() == "old\n"
     notes = [e for e in read_journal(journal).events if e.kind == Kind.NOTE_ADDED]
     assert notes[-1].data.text == (
@@ -472,8 +478,10 @@ async def test_exec_into_an_incident_says_its_hosts_changed_since_it_opened(
     assert not (Path(was) / "sent").exists() and not (now / "sent").exists()
     # Its dry run says so first, above where the host goes now.
     shown = fleet.cli("exec", "--systems", "app", "--journal", str(journal), "--dry-run", "true")
-    said = f"# ! {changed} changed since the incident opened: exec sends nothing without"
-    assert f"{said} --accept-config-change\n\n## Where each host goes" in shown.stdout, shown
+    said = f"{changed} changed since the incident opened: exec sends nothing without"
+    assert folded(shown.stdout, "# ! ", "#   ") == [f"{said} --accept-config-change"], shown
+    assert "--accept-config-change\n\n## Where each host goes" in shown.stdout, shown
+    assert not too_wide(shown.stdout, ("#",)), shown.stdout
     argv = ["exec", "--systems", "app", "--journal", str(journal), "--accept-config-change"]
     sent = fleet.cli(*argv, "echo x > sent")
     assert sent.returncode == 0, sent.stdout + sent.stderr

@@ -13,6 +13,7 @@ import tomli_w
 from console.journal.store import read_journal
 from console.model.events import Kind
 from tests.cli_fleet import flag_incident
+from tests.folded import folded
 from tests.test_config_changed_sshd import SECRET, _strategies, fleet  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.sshd
@@ -33,9 +34,9 @@ async def test_a_secret_no_longer_named_is_still_masked_where_it_is_written(flee
     shown = fleet.cli("undo", str(journal.parent), "restore", "--dry-run")
 
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    [said] = [line for line in shown.stdout.splitlines() if line.endswith(CHANGED)]
+    [said] = [line for line in folded(shown.stdout, "# ! ", "#   ") if line.endswith(CHANGED)]
     assert said == (
-        '# ! strategies.toml (strategies.flip.commands.undo: …} > undone" →'
+        'strategies.toml (strategies.flip.commands.undo: …} > undone" →'
         ' …} > undone # «redacted»"); console.toml (redact.values: secret'
         f" changed) changed since the incident opened: {CHANGED}"
     ), said
@@ -44,7 +45,7 @@ async def test_a_secret_no_longer_named_is_still_masked_where_it_is_written(flee
     (fleet.config / "strategies.toml").write_text(tomli_w.dumps(strategies))
     undone = fleet.cli("undo", str(journal.parent), "restore", "--yes")
     assert undone.returncode == 0, undone.stdout + undone.stderr
-    [said] = [line for line in undone.stdout.splitlines() if "changed since" in line]
+    [said] = [line for line in folded(undone.stdout, "! ", "  ") if "changed since" in line]
     assert SECRET not in said and '"test -s said # «redacted»" → "test -s said"' in said, said
     assert '…} > undone # «redacted»")' in said, said
     # Nor in the note the undo leaves in the incident, which its document shows (the

@@ -16,6 +16,7 @@ from console.model.state import HostStatus, fold
 from console.ui.widgets.incident_rows import _outcome
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
+from tests.folded import folded, too_wide
 
 pytestmark = pytest.mark.sshd
 
@@ -81,7 +82,11 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
 
     seen = fleet.cli("undo", str(journal), "restore", "--dry-run")
     assert seen.returncode == 0, seen.stderr
-    assert "nothing is sent" in seen.stdout
+    # its own words fit 80 columns, as the other dry runs' (the heading was 84 here)
+    assert folded(seen.stdout, "# ", "# ")[0] == (
+        "dry run: nothing is sent. The undo of 'Restore the release' on each host it touched"
+    ), seen.stdout
+    assert not too_wide(seen.stdout, ("#",)), seen.stdout
     for host in HOSTS:
         assert f"### {host} undo" in seen.stdout
     assert "mv version.replaced version" in seen.stdout

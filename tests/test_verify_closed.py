@@ -28,6 +28,7 @@ from console.model.payloads import CommandIntent, NoteAdded
 from console.model.state import fold
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.cli_fleet import Fleet
+from tests.folded import too_wide
 from tests.test_close_keeps_locks import run_on, two_systems
 from tests.test_resume_closed_unknown import resumed
 from tests.test_ui_support import demo_settings
@@ -137,6 +138,7 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
     )
     dry = fleet.cli("verify", incident, "--dry-run")
     assert dry.returncode == 0 and f"### app-2 verify of 'restore'\n{ran}\n" in dry.stdout, dry
+    assert not too_wide(dry.stdout, ("#",)), dry.stdout  # its heading was 84 columns
 
     # Still under way on app-2: not verified; the lock kept again; the finding noted.
     first = fleet.cli("verify", incident, "--take-over-lock", "its console has quit")

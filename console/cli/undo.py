@@ -44,7 +44,7 @@ def undo(args: argparse.Namespace) -> int:
         since = said_since_opening(
             events, settings, path, UNDOES, chosen=(state.strategy, state.params)
         )
-        return _dry_run(settings, planned, step.title, f"# ! {since}" if since else "")
+        return _dry_run(settings, planned, step.title, since)
     if not args.yes:
         raise UsageError("undo changes hosts: add --yes (see the commands first with --dry-run)")
     return asyncio.run(_undo(settings, path, args, demo))
@@ -54,11 +54,11 @@ def _dry_run(settings, planned, title: str, since: str) -> int:
     """Where each host goes and the undo as it would get it (`since`: the files changed
     since the incident opened); nothing is connected."""
     from console.engine.routes import routes
-    from console.headless.commands_shown import print_alike
+    from console.headless.commands_shown import comment, print_alike
 
-    print(f"# dry run: nothing is sent. The undo of {title!r} on each host it touched")
-    if since:
-        print(since)
+    print(comment(f"dry run: nothing is sent. The undo of {title!r} on each host it touched"))
+    if since:  # folded as the dry run's other lines (one of ~700 cells was seen)
+        print(comment(since, "# ! ", "#   "))
     here = planned.run.on_jump_host  # a flag service's API: no host's shell runs it
     if here:
         print("# it runs on this jump host, in the console's environment, once for each")
@@ -87,6 +87,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
     from console.engine.config_kept import said_since_opening
     from console.engine.session import Engine
     from console.engine.walk import confirm_waves_as
+    from console.headless.commands_shown import comment
     from console.headless.common import abort_on_signals, hung_up, reachable
     from console.journal.store import read_journal
     from console.journal.terminal_line import PlaceColumn
@@ -106,7 +107,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             if since := said_since_opening(
                 recorder.events, settings, recorder.path, UNDOES, conductor
             ):
-                print(f"! {since}", flush=True)
+                print(comment(since, "! ", "  "), flush=True)
             places = PlaceColumn(f"{args.step}.undo", *state.systems, *state.hosts)
             conductor.recorder.subscribe(lambda event: print(places.line(event), flush=True))
             # Its waves ask as the step's do: --yes answers, after a wave whose every host

@@ -81,5 +81,11 @@ def dry_run_said(journal: Path, settings: Settings) -> str:
     changed = hosts_changed(read_journal(journal).events, settings, journal)
     if not changed:
         return ""
+    from console.headless.commands_shown import comment
+
     said = "; ".join(c.said() for c in changed)
-    return f"# ! {said} changed since the incident opened: exec sends nothing without {GO_ON}"
+    return comment(
+        f"{said} changed since the incident opened: exec sends nothing without {GO_ON}",
+        "# ! ",
+        "#   ",
+    )
