@@ -1,10 +1,10 @@
-"""Where a refused host's port was written (console/model/port_written.py), for a host the
+"""Where a refused host's port was written (console/engine/port_written.py), for a host the
 configuration in use no longer names."""
 
 from __future__ import annotations
 
+from console.engine.port_written import refused_port
 from console.model.loading import load_settings
-from console.model.port_written import refused_port
 from console.paths import demo_config
 
 

@@ -18,6 +18,7 @@ from console.cli.parser import EXIT_OK, EXIT_USAGE
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.hop_names import unresolved_hops, unresolved_names
     from console.engine.key_names import host_key_findings
+    from console.engine.port_written import port_written
     from console.engine.routes import routes
     from console.model.coverage import (
         countless_triggers,
@@ -35,7 +36,6 @@ def check_config(args: argparse.Namespace) -> int:
         whole_repositories,
     )
     from console.model.drill_targets import odd_drill_targets
-    from console.model.port_written import port_written
     from console.model.short_secrets import short_secrets
     from console.paths import demo_config, find_config
 

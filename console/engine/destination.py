@@ -87,6 +87,8 @@ class Destination(NamedTuple):
     notes: tuple[str, ...] = ()  # said once per route; the same for the same destination
     # Each key named by ssh_config's IdentityFile: (its path, the file and line naming it)
     key_lines: tuple[tuple[str, str, int], ...] = ()
+    # Where ssh_config's Port it goes to was written (file, line); None: not ssh_config's
+    port_at: tuple[str, int] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -257,6 +259,7 @@ class Resolver:
             keepalive_count_max=int(get("ServerAliveCountMax", 3)),
             notes=tuple(notes),
             key_lines=tuple(key_lines),
+            port_at=getattr(config, "port_at", None),
         )
 
     def _jump_chain(self, spec: str, seen: Seen) -> Destination:

@@ -65,6 +65,9 @@ class OpenSshConfig(SSHClientConfig):
         self.ignored: list[tuple[str, int, str]] = []
         # Each IdentityFile read for this host, as written: the file and line naming it first
         self.identity_lines: dict[str, tuple[str, int]] = {}
+        # The file and line of the Port used (the first one read wins, as in ssh); a
+        # `Match final` reading keeps the first reading's
+        self.port_at: tuple[str, int] | None = getattr(last_config, "port_at", None)
         self._ignore_unknown: str | None = None
 
     def parse(self, path: Path) -> None:
@@ -150,6 +153,13 @@ class OpenSshConfig(SSHClientConfig):
             self.identity_lines.setdefault(args[0], (str(self._path), self._line_no))
         SSHConfig._append_string(self, option, args)
 
+    def _port_line(self, option: str, args: list[str]) -> None:
+        """asyncssh's, where the Port used was written kept: a refused connection names
+        it, as it names the inventory's `port` (console/engine/port_written.py)."""
+        if option not in self._options:
+            self.port_at = (str(self._path), self._line_no)
+        SSHConfig._set_int(self, option, args)
+
     def identity_at(self) -> dict[str, tuple[str, int]]:
         """The file and line naming each IdentityFile, by its %-expanded value."""
         return {self._expand_val(raw): at for raw, at in self.identity_lines.items()}
@@ -191,6 +201,7 @@ class OpenSshConfig(SSHClientConfig):
         "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool),
         "stricthostkeychecking": ("StrictHostKeyChecking", SSHConfig._set_bool_or_str),
         "identityfile": ("IdentityFile", _identity_file),
+        "port": ("Port", _port_line),
         "proxyjump": ("ProxyJump", _set_proxy),
         "proxycommand": ("ProxyCommand", _set_proxy),
         "host": ("Host", _match_host),

@@ -12,6 +12,7 @@ from console.engine.closing import TAKE_OVER
 from console.engine.conductor import Conductor, new_incident_id
 from console.engine.errors import HostRefused, ProcedureError
 from console.engine.host_trust import check_host_keys
+from console.engine.port_written import refused_port
 from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.headless.common import (
@@ -32,7 +33,6 @@ from console.model.events import Event, Kind
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close, named
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
-from console.model.port_written import refused_port
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass, lost_mid_change, still_under_way

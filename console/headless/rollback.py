@@ -193,7 +193,7 @@ def _print_problem_hosts(conductor: Conductor, options: RunOptions) -> None:
     that printed alike together. A group of more than SHOWN hosts is counted, its first
     few named (at 200 hosts one line named them all, 1,000 characters), and a last line
     says where every host is named: the document's table."""
-    from console.model.port_written import refused_port
+    from console.engine.port_written import refused_port
 
     state = conductor.state
     stopped: dict[str, str] = {}

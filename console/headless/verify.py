@@ -42,10 +42,10 @@ async def run_verify_closed(
     from console.engine.conductor import new_incident_id
     from console.engine.config_kept import said_since_opening
     from console.engine.kept_locks import drill_faults_left
+    from console.engine.port_written import refused_port
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
-    from console.model.port_written import refused_port
 
     async with reachable(settings, [], options.demo) as settings:
         engine = Engine.build(settings, demo=options.demo)
@@ -96,11 +96,11 @@ async def run_verify_open(
         where,
     )
     from console.engine.config_kept import said_since_opening
+    from console.engine.port_written import refused_port
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
     from console.headless.common import abort_on_signals
     from console.model.invocation import again
-    from console.model.port_written import refused_port
     from console.model.visible import visible
 
     async with reachable(settings, [], options.demo) as settings:

@@ -48,7 +48,7 @@ PROBLEMS = {
 }
 
 
-# Where a refused host's port was written (console/model/port_written.py's refused_port).
+# Where a refused host's port was written (console/engine/port_written.py's refused_port).
 Refused = Callable[[str | None, str | None], str]
 
 
@@ -63,7 +63,7 @@ class PortsWritten:
         self._made: tuple[Settings, Refused] | None = None
 
     def of(self, settings: Settings) -> Refused:
-        from console.model.port_written import refused_port
+        from console.engine.port_written import refused_port
 
         if self._made is None or self._made[0] is not settings:
             self._made = (settings, refused_port(settings))

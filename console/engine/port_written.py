@@ -1,6 +1,7 @@
-"""Where a host's port was written: the inventory's line, else whoever set it. check-config
-says it beside a key recorded on another port only (console/engine/key_ports.py), exec
-beside a connection refused there (console/headless/adhoc.py)."""
+"""Where a host's port was written: the inventory's line, else ssh_config's, else the [ssh]
+default's. check-config says it beside a key recorded on another port only
+(console/engine/key_ports.py), exec, run and verify beside a connection refused there
+(console/headless/adhoc.py), the execution screen above the host's output."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ import contextlib
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from console.model.problems import Loc
 from console.model.settings import Settings
 from console.model.toml_lines import key_lines, line_of
+
+if TYPE_CHECKING:
+    from console.engine.destination import Destination
 
 
 def port_written(settings: Settings, directory: Path) -> Callable[[str], str]:
@@ -20,14 +26,14 @@ def port_written(settings: Settings, directory: Path) -> Callable[[str], str]:
     path = directory / "inventory.toml"
     lines = key_lines(path.read_text(encoding="utf-8-sig")) if path.is_file() else {}
     where: dict[str, str] = {}
+    unset: dict[str, str] = {}  # the hosts with no port of their own: said when asked
     systems = settings.inventory.systems
     ansible = _ansible_ports(settings, path, directory) if any(s.ansible for s in systems) else {}
     for s, system in enumerate(systems):
         for h, host in enumerate(system.hosts):
             line = line_of(lines, ("systems", s, "hosts", h, "port"))
             if host.port is None:
-                written = "its Ansible inventory" if system.ansible else path
-                where[host.name] = f"no port set for it in {written}: ssh_config's Port, else 22"
+                unset[host.name] = "its Ansible inventory" if system.ansible else str(path)
             elif system.ansible is not None:
                 said, now = ansible.get(host.name, ("its ansible_port", host.port))
                 where[host.name] = f"{said} = {host.port}" if said.endswith("_port") else said
@@ -35,7 +41,48 @@ def port_written(settings: Settings, directory: Path) -> Callable[[str], str]:
                     where[host.name] = f"{said} = {now} now (it was {host.port} when read)"
             else:
                 where[host.name] = f"{path}:{line}: port = {host.port}" if line else str(path)
-    return lambda label: where.get(label, "its jump host's, from jump_host or ssh_config")
+    defaulted = functools.partial(_unset_port, settings, path, lines)
+    return lambda label: (
+        where.get(label)
+        or (
+            defaulted(label, unset[label])
+            if label in unset
+            else "its jump host's, from jump_host or ssh_config"
+        )
+    )
+
+
+def _unset_port(
+    settings: Settings, path: Path, lines: dict[Loc, int], host: str, written: str
+) -> str:
+    """Where the port of a host that sets none was written: ssh_config's `Port` line
+    (`~/.ssh/config:12: Port 2222 (ssh_config; inventory.toml sets none)`), else the
+    [ssh] default's, else ssh's own 22. Seen: a refusal of a host whose port ssh_config
+    set read 'no port set for it in inventory.toml: ssh_config's Port, else 22', and
+    named no line to correct."""
+    inventory = settings.inventory
+    dest = _dialled(settings, host)
+    if dest is not None and dest.port_at is not None:
+        at, number = dest.port_at
+        return f"{at}:{number}: Port {dest.port} (ssh_config; {written} sets none for it)"
+    if inventory.ssh.port is not None:
+        line = line_of(lines, ("ssh", "port"))
+        said = f"{path}:{line}" if line else str(path)
+        return f"{said}: [ssh] port = {inventory.ssh.port} (the default: nothing sets one for it)"
+    return f"22, ssh's default: neither {written} nor ssh_config sets one for it"
+
+
+def _dialled(settings: Settings, host: str) -> Destination | None:
+    """Where the console dials `host`, through ssh_config; None where it cannot say."""
+    from console.engine.destination import Resolver, RouteError
+    from console.engine.targets import targets_for
+
+    inventory = settings.inventory
+    try:
+        [target] = targets_for(inventory, [host])
+        return Resolver(inventory.ssh).resolve(target.alias, target.preset())
+    except (RouteError, KeyError):
+        return None
 
 
 def _ansible_ports(
@@ -81,6 +128,8 @@ def refused_port(settings: Settings) -> Callable[[str | None, str | None], str]:
             port = settings.inventory.host(host).port
         except KeyError:  # a journal's host this inventory no longer has (a resume)
             return ""
+        if port is None and (dest := _dialled(settings, host)) is not None:
+            port = dest.port  # ssh_config's, or the default
         if port is not None and not said.endswith(f":{port}"):
             return ""  # refused elsewhere (its jump host): not this port
         return f"; its port: {written()(host)}"
