@@ -56,7 +56,7 @@ def test_the_debug_log_shows_negotiation_and_timings_and_no_secret(sshd_server, 
     assert SECRET not in text
     assert "rollback-console exec" in text
     assert "Auth for user" in text and "Connected to SSH server" in text  # asyncssh
-    assert "console.engine.ssh: web-1: connected in " in text
+    assert "console.engine.shared_dials: web-1: connected in " in text
     assert "console.engine.runner: web-1 adhoc-1: exit 0 in " in text
     assert "Command:" not in text  # commands are in the journal, masked
     assert stat.S_IMODE(log.stat().st_mode) == 0o600

@@ -1,7 +1,8 @@
 """Which connections are closed to make room for open files: the ones idle longest first,
 never one a command or a check is using, never one that holds no file (tunnelled through
-a jump host), and their files counted as held until they are closed (the real fleet's
-cases: tests/test_open_files_sshd.py, tests/test_file_room_console_sshd.py)."""
+a jump host) but with its jump host's, and their files counted as held until they are
+closed (the real fleet's cases: tests/test_open_files_sshd.py,
+tests/test_open_files_jump_sshd.py, tests/test_file_room_console_sshd.py)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,63 @@ async def test_a_dials_drops_go_with_its_connection() -> None:
     assert conns.drops == {"web-1": {"sshd": 2}}
     await conns.close_idle(1)  # closed unused: no later command says them
     assert conns.drops == {}
+
+
+async def test_a_jump_host_nobody_uses_is_closed_with_the_hosts_tunnelled_through_it() -> None:
+    """A jump host's connection holds a file; a host tunnelled through it none, but its use
+    holds the jump host's (main: a jump host's connection was never closed, and a dial
+    waited for tunnelled commands as if their end freed a file)."""
+    conns = OpenConnections()
+    gw1, gw2 = object(), object()  # two jump hosts' keys, as their Destinations are
+    made = {key: Conn(closes=True) for key in (gw1, "a-1", "a-2", gw2, "b-1", "c-1")}
+    conns.keep(gw1, made[gw1], 1, {})  # type: ignore[arg-type]
+    conns.keep(gw2, made[gw2], 1, {})  # type: ignore[arg-type]
+    for host, via in (("a-1", gw1), ("a-2", gw1), ("b-1", gw2)):
+        conns.keep(host, made[host], 0, {}, (via,))  # type: ignore[arg-type]
+    conns.keep("c-1", made["c-1"], 1, {})  # type: ignore[arg-type]
+    conns.take("a-1")  # a command through gw1: gw1 is in use, its end may free gw1's file
+    conns.take("c-1")
+    assert conns.frees_files()
+
+    await conns.close_idle(1)  # gw2, idle longest of those holding files, with b-1
+    assert [k for k, c in made.items() if c.asked] == [gw2, "b-1"]
+    assert set(made) - set(conns.open) == {gw2, "b-1"} and conns.said() == 2
+    await conns.close_idle(1)  # gw1 is in use through a-1; c-1 by its own command
+    assert set(made) - set(conns.open) == {gw2, "b-1"} and conns.files == 2
+
+    conns.give_back("c-1")
+    conns.give_back("a-1")  # gw1 idle now, after c-1
+    await conns.close_idle(1)
+    assert set(conns.open) == {gw1, "a-1", "a-2"}
+    await conns.close_idle(1)  # gw1, a-1 and a-2 with it
+    assert conns.open == {} and conns.files == 0 and conns.said() == 4
+
+    conns.keep("d-1", Conn(), 0, {}, (gw1,))  # type: ignore[arg-type]
+    conns.take("d-1")  # its jump host's connection gone (lost): its end frees no file
+    assert not conns.frees_files()
+
+
+async def test_a_dial_waits_for_room_only_while_a_use_may_free_it() -> None:
+    """A dial short of room waits while a command through a jump host holds that jump
+    host's file, and takes the room its end leaves; with no such use it is refused at
+    once."""
+    conns = OpenConnections()
+    gw = object()
+    conns.keep(gw, Conn(closes=True), 1, {})  # type: ignore[arg-type]
+    conns.keep("a-1", Conn(closes=True), 0, {}, (gw,))  # type: ignore[arg-type]
+    conns.take("a-1")
+    room = 1
+
+    def left() -> int:
+        return room - conns.files
+
+    waiting = asyncio.ensure_future(conns.room_for(1, left))
+    await asyncio.sleep(0)
+    assert not waiting.done()  # gw is held by a-1's command
+    conns.give_back("a-1")
+    assert await waiting is True and conns.files == 0 and conns.said() == 2
+
+    conns.keep("b-1", Conn(), 0, {}, (gw,))  # type: ignore[arg-type]
+    conns.take("b-1")  # gw's connection is not open: nothing b-1 uses holds a file
+    room = 0
+    assert await conns.room_for(1, left) is False

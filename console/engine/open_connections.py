@@ -3,8 +3,12 @@ been idle longest.
 
 Where open files run short (a host to dial, a command to start on the jump host), idle
 connections are closed to make room, the one idle longest first, never one a command or
-a check is using (nor one tunnelled through a jump host: it holds no file); their hosts
-are dialled again when next used. Under `ulimit -n 256`, the picker's SSH check of 300
+a check is using; their hosts are dialled again when next used. A connection tunnelled
+through a jump host holds no file of its own, but its use holds the jump host's: a jump
+host nobody uses is closed as a host is, with the idle hosts tunnelled through it. (They
+were never closed: under `ulimit -n 64`, 40 hosts each behind a jump host of its own read
+'not dialled' past the 32nd, after waiting for the others' commands, whose end freed
+nothing.) Under `ulimit -n 256`, the picker's SSH check of 300
 hosts kept 224 connections open, the room beside the console's own files: the other 76
 read 'not dialled: no open files left', up as they were, and every command on the jump
 host afterwards 'not started: this process's open files ran out', where headless `run`,
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,8 +47,11 @@ class OpenConnections:
         self.open: dict[object, asyncssh.SSHClientConnection] = {}
         self._files: dict[object, int] = {}
         self.files = 0  # held by the open ones
-        self._users: dict[object, int] = {}  # commands and checks using each
-        self._idle: dict[object, None] = {}  # host connections nobody uses: idle longest first
+        self.under_way = 0  # held by handshakes under way
+        self._via: dict[object, tuple[object, ...]] = {}  # the jump hosts each is tunnelled through
+        # commands, checks and handshakes using each (a jump host: through the hosts behind it)
+        self._users: dict[object, int] = {}
+        self._idle: dict[object, None] = {}  # connections nobody uses: idle longest first
         # Each connection's dial's logins an sshd dropped (each tried again), until its
         # first use says them (a command, a check); gone with it, if closed unused.
         self.drops: dict[object, Drops] = {}
@@ -54,17 +62,23 @@ class OpenConnections:
         return self.open.get(key)
 
     def keep(
-        self, key: object, conn: asyncssh.SSHClientConnection, files: int, drops: Drops
+        self,
+        key: object,
+        conn: asyncssh.SSHClientConnection,
+        files: int,
+        drops: Drops,
+        via: tuple[object, ...] = (),
     ) -> None:
-        """`conn` is `key`'s now (idle until used, if a host's: a dial made ahead of its
-        command may be closed to make room too, the last of them)."""
+        """`conn` is `key`'s now, tunnelled through the jump hosts `via` (idle until used:
+        a dial made ahead of its command may be closed to make room too, the last of them)."""
         self.drop(key)
         self.open[key] = conn
         self._files[key] = files
+        self._via[key] = via
         self.files += files
         if drops:
             self.drops[key] = drops
-        if isinstance(key, str) and not self._users.get(key):
+        if not self._users.get(key):
             self._idle[key] = None
         self.changed_now()
 
@@ -86,39 +100,75 @@ class OpenConnections:
         self.files = 0
 
     def take(self, key: object) -> None:
-        """A command or check uses `key`'s connection: it is not closed to make room."""
-        self._users[key] = self._users.get(key, 0) + 1
-        self._idle.pop(key, None)
+        """A command, a check or a handshake uses `key`'s connection, and so the jump
+        hosts it is tunnelled through: none of them is closed to make room."""
+        for used in (key, *self._via.get(key, ())):
+            self._users[used] = self._users.get(used, 0) + 1
+            self._idle.pop(used, None)
 
     def give_back(self, key: object) -> None:
-        users = self._users.get(key, 0) - 1
-        if users > 0:
-            self._users[key] = users
-            return
-        self._users.pop(key, None)
-        if key in self.open:
-            self._idle.pop(key, None)
-            self._idle[key] = None  # idle from now: the last to close
+        for used in (key, *self._via.get(key, ())):
+            users = self._users.get(used, 0) - 1
+            if users > 0:
+                self._users[used] = users
+                continue
+            self._users.pop(used, None)
+            if used in self.open:
+                self._idle.pop(used, None)
+                self._idle[used] = None  # idle from now: the last to close
         self.changed_now()
 
-    def in_use(self) -> bool:
-        return bool(self._users)
+    def frees_files(self) -> bool:
+        """Whether a connection in use holds files: its end may free them (a host's
+        tunnelled through a jump host: the jump host's, if it was the last to use it)."""
+        return any(self._files.get(key) for key in self._users)
+
+    @contextlib.contextmanager
+    def dialing(self, files: int) -> Iterator[None]:
+        """A handshake under way holds `files` until it ends."""
+        self.under_way += files
+        try:
+            yield
+        finally:
+            self.under_way -= files
+            if files:
+                self.changed_now()  # a dial waiting for room looks again
+
+    async def room_for(self, files: int, left: Callable[[], int]) -> bool:
+        """Room for `files` more than `left()`: idle connections closed to make it; while
+        every one holding files is in use (or a handshake under way), the room one of
+        them leaves waited for. False where none will leave any (only commands on the
+        jump host hold it, or connections whose end frees no file)."""
+        while left() < files:  # each turn ends on a connection given back, kept or dropped
+            await self.close_idle(files - left())
+            if left() >= files:
+                break
+            if not self.frees_files() and not self.under_way:
+                return False
+            await self.changed()
+        return True
 
     async def close_idle(self, short: int) -> None:
         """Close idle connections holding files, the one idle longest first, until they
-        hold `short` files; returns once those are closed (CLOSE_SECONDS at most, then
-        aborted), counted held until then."""
-        closing, held = [], 0
+        hold `short` files (a jump host's with the idle ones tunnelled through it);
+        returns once those are closed (CLOSE_SECONDS at most, then aborted), counted held
+        until then."""
+        closing: list[asyncssh.SSHClientConnection] = []
+        held = 0
         for key in list(self._idle):
             if held >= short:
                 break
-            if files := self._files.get(key, 0):
-                conn = self.drop(key)
-                if conn is not None and not conn.is_closed():  # (else its files are)
-                    conn.close()
-                    closing.append(conn)
-                    held += files
-                    self.files += files  # until closed: no dial takes them before
+            if not (files := self._files.get(key, 0)):
+                continue  # tunnelled: closed with its jump host
+            through = [self.drop(each) for each in self._through(key)]
+            own = self.drop(key)
+            if own is not None and not own.is_closed():  # (else its files are)
+                held += files
+                self.files += files  # until closed: no dial takes them before
+            ending = [c for c in (*through, own) if c is not None and not c.is_closed()]
+            for conn in ending:
+                conn.close()
+            closing += ending
         if not closing:
             return
         self.closed_for_room += len(closing)
@@ -133,6 +183,10 @@ class OpenConnections:
         finally:
             self.files -= held
             self.changed_now()
+
+    def _through(self, jump: object) -> list[object]:
+        """The open connections tunnelled through `jump`."""
+        return [key for key in self.open if jump in self._via.get(key, ())]
 
     async def changed(self) -> None:
         """Until a connection is given back, kept or dropped (or `changed_now`)."""

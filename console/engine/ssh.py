@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.ending import Emit
-from console.engine.failures import ExecResult, HostFailure, out_of_files
-from console.engine.file_room import FileRoom, handshakes_at_once
+from console.engine.failures import ExecResult, HostFailure
+from console.engine.file_room import FileRoom
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.engine.key_on_route import unknown_on_the_way
-from console.engine.login_drops import Drops, at_jump_host
-from console.engine.open_connections import OpenConnections, files_of
+from console.engine.login_drops import Drops
+from console.engine.open_connections import OpenConnections
 from console.engine.proxy_command import end_all
+from console.engine.shared_dials import SharedDials
 from console.engine.targets import Target
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
@@ -28,13 +27,7 @@ if TYPE_CHECKING:
     from console.engine.dial import Accepted, Dialer
     from console.engine.remote import Running
 
-log = logging.getLogger(__name__)
-_NO_CAP = contextlib.nullcontext()
 CLOSE_SECONDS = 2.0  # to wait for the connections' ends once closed, all together
-
-
-def _since(start: float) -> float:
-    return time.monotonic() - start
 
 
 def _retrieved(task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
@@ -65,21 +58,14 @@ class SshPool:
         self.resolver = Resolver(defaults)
         self._dialer: Dialer | None = None  # made by the first connection
         self._conns = OpenConnections()
-        self._under_way = 0  # files held by handshakes under way
         # The open files for connections, and commands on the jump host: never more.
-        self.files = FileRoom(lambda: self._conns.files + self._under_way, self._make_room)
-        self._handshakes = asyncio.Semaphore(
-            handshakes_at_once(defaults.max_handshakes, self.files.size)
-        )
-        self._proxied = asyncio.Semaphore(defaults.max_proxy_handshakes)  # of them, by ProxyCommand
+        self.files = FileRoom(lambda: self._conns.files + self._conns.under_way, self._make_room)
+        self._dials = SharedDials(defaults, self._conns, self.files, lambda: self.dialer)
         self._connections = self._conns.open
         self._drops = self._conns.drops
-        self._locks: dict[object, asyncio.Lock] = {}
-        self._failed: dict[object, tuple[float, HostFailure]] = {}  # latest failed attempt
         self._dialing: dict[
             str, asyncio.Task[asyncssh.SSHClientConnection]
         ] = {}  # connections started ahead of use
-        self.handshakes_done = 0
 
     def destination(self, target: Target) -> Destination:
         """Where `target` really goes; raises RouteError for a route that cannot be followed."""
@@ -246,81 +232,11 @@ class SshPool:
             dest = self.destination(target)
         except RouteError as exc:
             raise HostFailure(FailureClass.UNREACHABLE, str(exc)) from None
-        return await self._shared(target.name, dest)
+        return await self._dials.shared(target.name, dest)
 
-    async def _shared(self, key: object, dest: Destination) -> asyncssh.SSHClientConnection:
-        """One connection per key (a host's name, or a jump host's Destination).
-
-        Callers that queued behind an attempt that failed get its failure: a host (or a
-        bastion) that does not answer costs one timeout, not one per waiting caller."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        asked = time.monotonic()
-        async with lock:
-            conn = self._connections.get(key)
-            if conn is not None and not conn.is_closed():
-                return conn
-            failed = self._failed.get(key)
-            if failed is not None and failed[0] >= asked:
-                raise HostFailure(failed[1].failure, failed[1].detail, failed[1].fingerprint)
-            drops: Drops = {}
-            try:
-                conn = await self._open(dest, drops)
-            except HostFailure as failure:
-                self._drops.pop(key, None)  # an earlier dial's, its connection closed
-                if isinstance(key, Destination):
-                    failure = HostFailure(
-                        failure.failure,
-                        f"jump host {dest.alias}: {failure.detail}",
-                        failure.fingerprint,
-                    )
-                    self._drops[key] = drops  # the host that dialled it says them
-                else:
-                    failure.drops = drops  # this dial's, said by its failure
-                self._failed[key] = (time.monotonic(), failure)
-                log.debug("%s: not connected after %.3f s: %s", dest.alias, _since(asked), failure)
-                raise failure from None
-            log.debug("%s: connected in %.3f s", dest.alias, _since(asked))
-            self._conns.keep(key, conn, files_of(dest), drops)
-            return conn
-
-    async def _open(self, dest: Destination, drops: Drops) -> asyncssh.SSHClientConnection:
-        """A new connection to `dest`; `drops` gains the logins dropped on its way, its
-        jump host's own among them where this dial opened that one's connection."""
-        options = self.dialer.options(dest)
-        tunnel = None
-        if dest.jump is not None:
-            try:
-                tunnel = await self._shared(dest.jump, dest.jump)
-            finally:  # the jump host's dial was this one's (else another host's took them)
-                if jumped := self._drops.pop(dest.jump, None):
-                    drops[at_jump_host(dest.jump.alias)] = sum(jumped.values())
-        proxied = self._proxied if dest.proxy_command and tunnel is None else _NO_CAP
-        files = files_of(dest)
-        async with proxied, self._handshakes:  # each a login on the proxy's bastion too
-            if not await self._room_to_dial(files):  # the console's own next file would fail
-                raise HostFailure(FailureClass.UNREACHABLE, out_of_files())
-            self._under_way += files
-            try:
-                conn = await self.dialer.connect(dest, options, tunnel, drops)
-            finally:
-                self._under_way -= files
-                if files:
-                    self._conns.changed_now()  # a dial waiting for room looks again
-        self.handshakes_done += 1
-        return conn
-
-    async def _room_to_dial(self, files: int) -> bool:
-        """Room for `files` more: idle connections closed to make it; while every one is
-        in use (or a handshake under way), the room one of them leaves waited for. False
-        where none will leave any (commands on the jump host hold it)."""
-        while self.files.left() < files:  # each turn ends on a connection given back or kept
-            await self._conns.close_idle(files - self.files.left())
-            if self.files.left() >= files:
-                break
-            if not self._conns.in_use() and not self._under_way:
-                return False
-            await self._conns.changed()
-        return True
+    @property
+    def handshakes_done(self) -> int:
+        return self._dials.handshakes_done
 
     def closed_for_files(self) -> dict[str, int]:
         """How many idle connections were closed to make room since last asked, and the
@@ -348,8 +264,9 @@ class SshPool:
             return None
         tunnel = None
         if unknown.jump is not None:
-            tunnel = await self._shared(unknown.jump, unknown.jump)
-        return await self.dialer.accept(unknown, fingerprint, tunnel)
+            tunnel = await self._dials.shared(unknown.jump, unknown.jump)
+        with self._dials.holding(unknown.jump):
+            return await self.dialer.accept(unknown, fingerprint, tunnel)
 
     def forget(self, name: str) -> None:
         """Drop a connection that broke, so the next use reconnects."""
