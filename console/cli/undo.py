@@ -21,9 +21,8 @@ if TYPE_CHECKING:
 
 
 def undo(args: argparse.Namespace) -> int:
-    from console.engine.config_kept import said_since_opening
+    from console.engine.config_kept import incident_redactor, said_since_opening
     from console.engine.plan import Secrets, plan_undo
-    from console.journal.redact import settings_redactor
     from console.journal.store import read_journal
     from console.model.procedure import StepKind
     from console.model.state import fold
@@ -39,7 +38,8 @@ def undo(args: argparse.Namespace) -> int:
     step = settings.procedure.step(args.step)
     hosts = split(args.hosts) or None
     # Checked and rendered before anything is claimed, recorded or sent.
-    planned = plan_undo(settings, state, step, hosts, Secrets(settings_redactor(settings).text))
+    shown = incident_redactor(events, settings, path).text  # as its records mask them
+    planned = plan_undo(settings, state, step, hosts, Secrets(shown))
     if args.dry_run:
         since = said_since_opening(
             events, settings, path, UNDOES, chosen=(state.strategy, state.params)

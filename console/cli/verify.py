@@ -90,11 +90,14 @@ def _verified_one(journal: Path, args: argparse.Namespace, settings: Settings, d
 def _dry_run(settings: Settings, journal: Path, only: list[str]) -> int:
     """Each host's verify as it would be sent; nothing is claimed, connected or written."""
     from console.engine.closed_verify import plan_verify
+    from console.engine.config_kept import incident_redactor
     from console.headless.commands_shown import comment, print_alike
     from console.journal.store import read_journal
     from console.model.state import fold
 
-    plan = plan_verify(settings, fold(read_journal(journal).events), journal, only)
+    events = read_journal(journal).events
+    shown = incident_redactor(events, settings, journal).text  # masked as its records are
+    plan = plan_verify(settings, fold(events), journal, only, shown)
     print(comment(f"dry run: nothing is sent. The verify of incident {plan.incident} on each host"))
     for step in plan.steps:
         print_alike({h: [(f"{s} of {step.step!r}", c)] for h, (s, c) in step.commands.items()})

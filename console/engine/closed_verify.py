@@ -24,7 +24,7 @@ from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass, settled
 from console.model.step_state import HostRun
-from console.model.templates import RenderedCommand
+from console.model.templates import Redact, RenderedCommand
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -92,13 +92,14 @@ def settle_headless(journal: Path) -> str:
 
 
 def plan_verify(
-    settings: Settings, state: IncidentState, journal: Path, only: list[str]
+    settings: Settings, state: IncidentState, journal: Path, only: list[str], redact: Redact
 ) -> VerifyPlan:
     """The verifies to run, checked and rendered before any lock is claimed; refused
     (ProcedureError, one line) when the incident left no host unknown (at its close; an
     open one: now), `only` names another host, or its step has no verify command. An
     open incident (a run or a console that ended with hosts unknown) is verified in
-    itself, as V does (`headless.verify.run_verify_open`)."""
+    itself, as V does (`headless.verify.run_verify_open`). `redact`: the incident's
+    (config_kept.incident_redactor), which makes each command's shown form."""
     incident = state.incident_id or journal.parent.name
     if state.closed:
         unknown, at = state.unknown_at_close, "at its close"
@@ -141,9 +142,7 @@ def plan_verify(
             f"incident {incident}: no step on record left {', '.join(nowhere)} unknown:"
             f" {instead(journal, systems, nowhere)}"
         )
-    from console.journal.redact import settings_redactor
-
-    secrets = Secrets(settings_redactor(settings).text)
+    secrets = Secrets(redact)
     steps = []
     for step_id in dict.fromkeys(s for s, _ in pairs):
         waiting = [h for s, h in pairs if s == step_id]

@@ -71,11 +71,11 @@ def kept(settings: Settings, also: Redactor | None = None) -> dict[str, Any]:
     return {"files": texts, "ansible": ansible}
 
 
-def keep(settings: Settings, journal: Path) -> None:
-    """Keep beside `journal` the configuration its incident opens with (`kept`), readable
-    as the journal is (by the team that may take the incident over, in a team's
-    journal_dir: its secrets are masked)."""
-    if found := kept(settings):
+def keep(settings: Settings, journal: Path, also: Redactor | None = None) -> None:
+    """Keep beside `journal` the configuration its incident opens with (`kept`; `also`:
+    its records' redactor), readable as the journal is (by the team that may take the
+    incident over, in a team's journal_dir: its secrets are masked)."""
+    if found := kept(settings, also):
         write_kept(_kept_path(journal), found, incident_modes(incident_dir(journal))[1])
 
 
@@ -99,13 +99,8 @@ def since_opening(
     changed += [(n, config[n], config[n]) for n in secret if n not in {c[0] for c in changed}]
     if not changed:
         return []
-    then, now = read_kept(_kept_path(journal)) or {}, kept(settings)
-    from console.engine.secrets_unnamed import unnamed_secrets  # not on a command's way
-
-    key = incident_key(journal)
-    recorded = getattr(opened.data, "config_secrets", None) if opened else None
-    if unnamed := unnamed_secrets(then, now, recorded, key if isinstance(key, bytes) else None):
-        now = kept(settings, Redactor(unnamed))  # masked as the opening masked them
+    then = read_kept(_kept_path(journal)) or {}
+    now = kept(settings, Redactor(_unnamed(opened, then, settings, journal)))
     found = []
     order = list(config)
     drill = bool(getattr(opened.data, "drill", False)) if opened else False
@@ -119,6 +114,34 @@ def since_opening(
             digests = ("", "") if plain else (before[:12], after[:12])
             found.append(Changed(name, (changes or []) + said, *digests))
     return found
+
+
+def secrets_opened_with(events: Sequence[Event], settings: Settings, journal: Path) -> set[str]:
+    """The values that were secrets when the incident of `journal` opened, and that the
+    files now no longer name as secrets but still write (secrets_unnamed.py): its records
+    mask them as its opening did."""
+    opened = opened_event(events)
+    return _unnamed(opened, read_kept(_kept_path(journal)) or {}, settings, journal)
+
+
+def incident_redactor(events: Sequence[Event], settings: Settings, journal: Path) -> Redactor:
+    """What masks the records of the incident of `journal` reopened: the settings' secrets
+    and those it opened with that the files no longer name (`secrets_opened_with`). Only
+    its records: each host is sent its command as the files write it."""
+    return settings_redactor(settings, also=secrets_opened_with(events, settings, journal))
+
+
+def _unnamed(
+    opened: Event | None, then: dict[str, Any], settings: Settings, journal: Path
+) -> set[str]:
+    """`secrets_opened_with`, the opening's kept configuration `then` read already."""
+    recorded = getattr(opened.data, "config_secrets", None) if opened else None
+    if not then and not recorded:  # an older incident: nothing to find them by
+        return set()
+    from console.engine.secrets_unnamed import unnamed_secrets  # not on a command's way
+
+    key = incident_key(journal) if recorded else None
+    return unnamed_secrets(then, kept(settings), recorded, key if isinstance(key, bytes) else None)
 
 
 def _used(name: str, changes: list[str] | None) -> list[str] | None:

@@ -64,7 +64,7 @@ class IncidentOpening:
         if together:
             self.locks.record()  # writes the held opening first, then fsyncs both
         if extra.get("config"):  # what changed since is said key by key (config_kept.py)
-            keep(self.settings, self.recorder.path)
+            keep(self.settings, self.recorder.path, self.recorder.redactor)
 
     def resume(self) -> bool:
         """Record that a console took the incident over again after a stop, and the hosts

@@ -17,7 +17,7 @@ from typing import Any
 from console.engine.config_drift import named_tables
 from console.engine.config_opened import parsed_toml
 from console.engine.config_secrets import Places, hmac_of
-from console.journal.redact import MASK
+from console.journal.redact import MASK, masked_at
 
 # Where a secret ends inside a longer value: a URL's, a command's, a header's delimiters.
 WORDS = re.compile(r"[\s\"'=:/?&@,;]+")
@@ -28,15 +28,19 @@ def unnamed_secrets(
 ) -> set[str]:
     """The values of `now`'s files (config_kept.kept's, masked by what they name) that stand
     where `then`'s (the opening's, kept) had a secret masked, or whose HMAC under `key` the
-    opening `recorded`."""
+    opening `recorded`. What stands where a mask was is a guess: none the opening's copy
+    shows unmasked (`_shown`), and none of one character but by its HMAC (what stood in a
+    secret's place, `1`, masked every `wave 1 of 1` of the records after it)."""
     old_files, new_files = then.get("files") or {}, now.get("files") or {}
-    found: set[str] = set()
+    guessed: set[str] = set()
     for name, old_text in old_files.items():
         new = _toml(new_files.get(name))
         if not isinstance(old_text, str) or MASK not in old_text or new is None:
             continue
         for old_value, new_value in _pairs(_toml(old_text), new):
-            found |= _in_place_of_masks(old_value, new_value)
+            guessed |= _in_place_of_masks(old_value, new_value)
+    kept = [text for text in old_files.values() if isinstance(text, str)]
+    found = {g for g in guessed if len(g) > 1 and not _shown(g, kept)}
     sealed = {h for keys in (recorded or {}).values() for hs in keys.values() for h in hs}
     if key is not None and sealed:
         for text in new_files.values():
@@ -44,6 +48,14 @@ def unnamed_secrets(
                 words = {value, *WORDS.split(value)} - {""}
                 found |= {w for w in words if hmac_of(key, w) in sealed}
     return {f for f in found if f.strip() and MASK not in f}  # never blank: it would mask spaces
+
+
+def _shown(guess: str, kept: list[str]) -> bool:
+    """Whether the opening's copy shows `guess` where its masks would have hidden it: then
+    it was no secret (the opening masked each wherever it stood): a `-` standing where a
+    secret was, taken for one, masked every option of every command compared."""
+    pattern = re.compile(masked_at(guess))
+    return any(pattern.search(text) for text in kept)
 
 
 def _toml(text: object) -> Any:

@@ -17,7 +17,7 @@ from console.journal.files import (
 )
 from console.journal.journal_lock import JournalLock
 from console.journal.lock import SystemLocks
-from console.journal.redact import settings_redactor
+from console.journal.redact import Redactor, settings_redactor
 from console.journal.store import Progress
 from console.journal.writer import JournalWriter
 from console.model.clock import Clock, SystemClock
@@ -142,12 +142,17 @@ class Engine:
                     refused.closed = left_open(refused.holder, named, verify)
 
     def _conductor(
-        self, directory: Path, claim: Claim, recorder: Recorder | None = None
+        self,
+        directory: Path,
+        claim: Claim,
+        recorder: Recorder | None = None,
+        redactor: Redactor | None = None,
     ) -> Conductor:
         from console.engine.conductor import Conductor
         from console.journal.recorder import Recorder
 
-        recorder = recorder or Recorder.open(directory, self.clock, self.actor, self.redactor)
+        redactor = redactor or self.redactor
+        recorder = recorder or Recorder.open(directory, self.clock, self.actor, redactor)
         conductor = Conductor(self.settings, recorder, self.pool)
         conductor.claim = claim
         self._conductors.append(conductor)
@@ -178,12 +183,16 @@ class Engine:
         conductor.open_incident(title, incident_id, drill=drill)
         return conductor
 
-    def incident(self, claim: Claim, directory: Path | None = None) -> Conductor:
+    def incident(
+        self, claim: Claim, directory: Path | None = None, redactor: Redactor | None = None
+    ) -> Conductor:
         """The conductor of the incident `claim` was taken for, its journal created in
         `directory` (default: under the journal root); the caller opens the incident, and
-        the claimed locks are journalled with the first systems it selects."""
-        incident_id = claim.holder.incident
-        return self._conductor(directory or self.journal_root / incident_id, claim)
+        the claimed locks are journalled with the first systems it selects. `redactor`:
+        its records' (default: the settings'; a verify by hand of another incident masks
+        them as that incident's are)."""
+        directory = directory or self.journal_root / claim.holder.incident
+        return self._conductor(directory, claim, redactor=redactor)
 
     def open_existing(
         self,
@@ -356,11 +365,11 @@ class Engine:
         except BaseException:
             journal_lock.close()
             raise
+        from console.engine.config_kept import incident_redactor
         from console.journal.recorder import Recorder
 
-        recorder = Recorder(
-            writer, self.clock, self.actor, self.redactor, loaded.events, loaded.state
-        )
+        redactor = incident_redactor(loaded.events, self.settings, loaded.path)
+        recorder = Recorder(writer, self.clock, self.actor, redactor, loaded.events, loaded.state)
         return self._conductor(directory, claim, recorder)
 
     def incidents(self, unlisted: list[str] | None = None) -> list[IncidentSummary]:

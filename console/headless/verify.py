@@ -40,7 +40,7 @@ async def run_verify_closed(
     made on every host; 1: its verify failed on some (or aborted); 4: some still unknown."""
     from console.engine.closed_verify import plan_verify, run_verify
     from console.engine.conductor import new_incident_id
-    from console.engine.config_kept import said_since_opening
+    from console.engine.config_kept import incident_redactor, said_since_opening
     from console.engine.kept_locks import drill_faults_left
     from console.engine.port_written import refused_port
     from console.engine.session import Engine
@@ -51,11 +51,13 @@ async def run_verify_closed(
         engine = Engine.build(settings, demo=options.demo)
         try:
             loaded = engine.read(journal)
-            plan = plan_verify(settings, loaded.state, loaded.path, only)
+            # its records masked as the incident's: the secrets it opened with too
+            redactor = incident_redactor(loaded.events, settings, loaded.path)
+            plan = plan_verify(settings, loaded.state, loaded.path, only, redactor.text)
             incident_id = new_incident_id(engine.clock.now())
             kept_by = (plan.incident, *_earlier_verifies(loaded.events))
             claim = engine.claim(incident_id, plan.systems, options.take_over_lock, None, kept_by)
-            conductor = engine.incident(claim)
+            conductor = engine.incident(claim, redactor=redactor)
             title = f"Verify by hand of incident {plan.incident}"
             again = _again(engine, plan)
             conductor.opening.open(title, incident_id, with_locks=True, verifies=again)
@@ -95,7 +97,7 @@ async def run_verify_open(
         verify_again,
         where,
     )
-    from console.engine.config_kept import said_since_opening
+    from console.engine.config_kept import incident_redactor, said_since_opening
     from console.engine.port_written import refused_port
     from console.engine.session import Engine
     from console.headless.adhoc import ExecPrinter
@@ -107,7 +109,8 @@ async def run_verify_open(
         engine = Engine.build(settings, demo=options.demo)
         try:
             loaded = engine.read(journal)
-            plan = plan_verify(settings, loaded.state, loaded.path, only)  # refusals first
+            shown = incident_redactor(loaded.events, settings, loaded.path).text  # as recorded
+            plan = plan_verify(settings, loaded.state, loaded.path, only, shown)  # refusals first
             conductor = engine.resumed(loaded, options.take_over_lock)
             recorder = conductor.recorder
             if since := said_since_opening(

@@ -33,7 +33,7 @@ class Redactor:
         # Also as the console itself may quote one: for a shell, and in an error message
         # (in full, or cut to its first 80 characters).
         secrets += [quote(v) for v in secrets for quote in (shlex.quote, repr, quoted)]
-        literal = "|".join(_alone(v) for v in sorted(set(secrets), key=len, reverse=True))
+        literal = "|".join(masked_at(v) for v in sorted(set(secrets), key=len, reverse=True))
         # Each pattern on its own, exactly as the loader compiled it: inline flags such
         # as (?i) hold for their own pattern, and need not come first in a joined one.
         self._regexes = [re.compile(literal)] if literal else []
@@ -72,7 +72,7 @@ class Redactor:
         return record(**{name: self.data(made.__dict__[name]) for name in made._given})
 
 
-def _alone(secret: str) -> str:
+def masked_at(secret: str) -> str:
     """The pattern of `secret`: anywhere, or, under SHORT characters, only where it stands
     alone (no letter or digit against it): masked inside words, a secret `x` was masked in
     every `exit` and `execution` of the record (its steps' phase, then read by nobody)."""
@@ -84,9 +84,12 @@ def _alone(secret: str) -> str:
     return f"{before}{found}{after}"
 
 
-def settings_redactor(settings: Settings, environ: Mapping[str, str] = os.environ) -> Redactor:
+def settings_redactor(
+    settings: Settings, environ: Mapping[str, str] = os.environ, also: Iterable[str] = ()
+) -> Redactor:
     """console.toml's `[redact]`, every secret a notification channel sends, and the
-    environment variables strategies name as secrets (a flag service's token)."""
+    environment variables strategies name as secrets (a flag service's token); and `also`
+    (the secrets an incident opened with that the files no longer name)."""
     redact = settings.console.redact
     secrets = [s for c in settings.procedure.channels for s in c.secrets(environ)]
-    return Redactor([*redact.values, *secrets], redact.patterns, settings.secret_env())
+    return Redactor([*redact.values, *secrets, *also], redact.patterns, settings.secret_env())
