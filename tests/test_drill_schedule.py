@@ -4,6 +4,7 @@ date, DUE and OVERDUE, what `--due` runs, the gate's exit codes, and drills.toml
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -220,17 +221,16 @@ def test_status_from_journals_in_the_state_dir(demo_state, capsys):
     write_drill(demo_state, "d2", "api-breach", NOW - timedelta(days=40), True, "api")
     assert print_status(settings, True, "text", NOW) == 1  # something is OVERDUE
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == [
-        "system", "cadence", "scenario", "last", "drill", "result", "recovery", "next", "due",
-        "state",
-    ]  # fmt: skip
-    web = [ln.split() for ln in lines if ln.startswith("web ") and "web-release" in ln]
-    assert web[0][-1] == "ok" and web[0][1] == "monthly" and "42" in web[0]
-    assert web[1][-1] == "ok" and web[1][1:3] == ["before-deploy", "(24"]
-    api = next(ln.split() for ln in lines if ln.startswith("api "))
+    # wider than 79 columns whole: each row's standing, its scenario and last drill under it
+    assert lines[0].split() == ["system", "cadence", "next", "due", "state"]
+    rows = [(ln.split(), under) for ln, under in itertools.pairwise(lines) if ln[:1] != " "]
+    web = [(row, under) for row, under in rows if row[0] == "web" and "web-release" in under]
+    assert web[0][0][-1] == "ok" and web[0][0][1] == "monthly" and "42 s" in web[0][1]
+    assert web[1][0][-1] == "ok" and web[1][0][1:3] == ["before-deploy", "(24"]
+    api = next(row for row, _ in rows if row[0] == "api")
     assert api[-1] == "OVERDUE" and api[-3:-1] == ["2026-05-10", "12:00"]
-    db = next(ln.split() for ln in lines if ln.startswith("db ") and "monthly" in ln)
-    assert db[-1] == "OVERDUE" and "never" in db
+    db = next(under for row, under in rows if row[:2] == ["db", "monthly"])
+    assert db == "  db-corrupt-data: never drilled", db
 
     assert print_status(settings, True, "json", NOW) == 1
     import json

@@ -3,6 +3,7 @@ schedule as a table, in text, Markdown or JSON. What the CLI prints and the cons
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime
 from typing import Any
 
@@ -258,12 +259,38 @@ def failed_said(status: list[SystemCadence]) -> list[str]:
     return lines
 
 
+# An 80-column terminal's width, as the dry runs fold their own words to it.
+STATUS_WIDTH = 79
+# Where the whole row is wider: the standing on the row (system, cadence, next due, state,
+# the state last as in the whole row), the last drill under it.
+NARROW_COLUMNS = (0, 1, 6, 7)
+
+
 def status_text(status: list[SystemCadence], now: datetime) -> list[str]:
-    """The schedule as an aligned table."""
+    """The schedule as an aligned table, one row per system and cadence; where that is wider
+    than an 80-column terminal (106 columns for one system drilled once: each row wrapped
+    across two lines), each row's standing, then its scenario and last drill under it."""
     if not status:
         return ["No drill schedule: add [[schedule]] entries to drills.toml."]
-    table = [list(STATUS_COLUMNS), *(_row_cells(s, now) for s in status)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(STATUS_COLUMNS))]
+    rows = [_row_cells(s, now) for s in status]
+    table = _aligned([list(STATUS_COLUMNS), *rows])
+    if max(len(line) for line in table) <= STATUS_WIDTH:
+        return table
+    narrow = _aligned([[row[i] for i in NARROW_COLUMNS] for row in [list(STATUS_COLUMNS), *rows]])
+    lines = narrow[:1]
+    for line, (s, row) in zip(narrow[1:], zip(status, rows, strict=True), strict=True):
+        last = f"last drill {row[3]} {row[4]}" if s.last else row[4]
+        took = f", recovery {row[5]}" if row[5] != "–" else ""
+        under = f"{row[2]}: {last}{took}"
+        lines += [
+            line,
+            *textwrap.wrap(under, STATUS_WIDTH, initial_indent="  ", subsequent_indent="    "),
+        ]
+    return lines
+
+
+def _aligned(table: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     return [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table
     ]
