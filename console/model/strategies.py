@@ -20,7 +20,7 @@ from console.model.frozen import (
 from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind, stage_problem
 from console.model.later import later
 from console.model.param_types import ParamType
-from console.model.presets import default_preset, find_preset, with_preset
+from console.model.presets import default_preset, find_preset, summary_with, with_preset
 from console.model.problems import Loc, did_you_mean, located_error
 from console.model.shell_quotes import quoted_placeholders
 from console.model.templates import IMPLICIT_VALUES, placeholders, template_problems
@@ -28,7 +28,7 @@ from console.model.waves import SHARE, T, in_waves, size_problem, wave_sizes
 
 if TYPE_CHECKING:
     from console.model.params import Parameter
-    from console.model.presets.base import Resolve
+    from console.model.presets.base import Preset, Resolve
 else:  # built at its first use: most strategies have no parameters (issue 18)
     Parameter = later("console.model.params", "Parameter")
 
@@ -243,8 +243,7 @@ class Strategy(Frozen):
     def resolver(self) -> Resolve | None:
         """Its preset's resolve (what `previous` stands for, asked before the yes), when
         the precheck that resolves it is the preset's own; else None."""
-        kind, named = self.kind, self.preset
-        preset = find_preset(kind, named) if named else default_preset(kind)
+        preset = self._preset()
         if preset is None or preset.resolve is None or self.commands.precheck != preset.precheck:
             return None
         return preset.resolve
@@ -252,9 +251,22 @@ class Strategy(Frozen):
     def recovers_to(self, values: dict[str, str]) -> str:
         """What its run brings the data back to with `values` (its preset's words: `the
         time 2025-05-16T10:29:30Z`, `the restore point before-deploy-42`), or ""."""
-        kind, named = self.kind, self.preset
-        preset = find_preset(kind, named) if named else default_preset(kind)
+        preset = self._preset()
         return preset.recovers_to(values) if preset and preset.recovers_to else ""
+
+    def described(self, values: dict[str, str]) -> str:
+        """Its description as it runs with `values`: the preset's summary, where the
+        configuration wrote none, filled with them (a re-enable's `steps` as typed in the
+        picker, not its default); a description of its own as written."""
+        preset = self._preset()
+        defaults = {p.name: p.default for p in self.params}
+        if preset is None or self.description != summary_with(preset.summary, defaults):
+            return self.description
+        return summary_with(preset.summary, {**defaults, **values})
+
+    def _preset(self) -> Preset | None:
+        """The preset named, else its kind's default one (None: the kind has none)."""
+        return find_preset(self.kind, self.preset) if self.preset else default_preset(self.kind)
 
     def values_in(self, chosen: str | None, params: dict[str, str]) -> dict[str, str]:
         """The parameters it runs with in an incident whose chosen strategy is `chosen`,

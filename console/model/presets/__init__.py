@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from console.model.kinds import STRATEGY_KINDS, StrategyKind
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from console.model.presets.base import Preset
 
 
@@ -91,18 +93,19 @@ def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
     out["params"] = merged + list(given.values())
     if commands is None or isinstance(commands, dict):
         out["commands"] = {**preset.commands(), **(commands or {})}
-    out.setdefault("description", _described(preset.summary, merged))
+    defaults = {str(p.get("name")): p.get("default") for p in merged}
+    out.setdefault("description", summary_with(preset.summary, defaults))
     out.setdefault("data_touching", preset.data_touching)
     out.setdefault("runs_on", preset.runs_on.value)
     return out
 
 
-def _described(summary: str, params: list[dict[str, Any]]) -> str:
-    """The preset's summary for a strategy: each `{name}` in it reads that parameter's value
-    as the strategy sets it (a gradual re-enable's own steps: `10, 50, 100 %`)."""
-    for p in params:
-        value = p.get("default")
-        summary = summary.replace("{" + str(p.get("name")) + "}", ", ".join(str(value).split(",")))
+def summary_with(summary: str, values: Mapping[str, object]) -> str:
+    """A preset's summary for a strategy: each `{name}` in it reads that parameter's value
+    (a gradual re-enable's steps: `10, 50, 100 %`), a list's items one comma apart."""
+    for name, value in values.items():
+        items = (item.strip() for item in str(value).split(","))
+        summary = summary.replace("{" + name + "}", ", ".join(item for item in items if item))
     return summary
 
 

@@ -52,16 +52,20 @@ class ParamsPane:
         if name is None:
             return
         strategy = screen.app.settings.strategy(name)
-        help_text.update(prose(strategy.description))  # configuration text, not markup
         chosen = screen.chosen
-        widgets = param_fields(strategy, self._secret, chosen[1] if chosen[0] == name else None)
+        given = chosen[1] if chosen[0] == name else None
+        help_text.update(prose(strategy.described(given or {})))  # configuration text
+        widgets = param_fields(strategy, self._secret, given)
         box.mount_all(widgets)
         screen.call_after_refresh(self._show_secret_note)
 
     def edited(self, field: Input) -> None:
-        """A parameter's field changed: hidden if a secret; checked again if the error
-        shown names it."""
+        """A parameter's field changed: hidden if a secret; the description said with it (a
+        re-enable's stages as typed); checked again if the error shown names it."""
         self._mask_if_secret(field)
+        if (name := self.screen.strategy()) is not None:
+            does = self.screen.app.settings.strategy(name).described(self.values())
+            self.screen.query_one("#strategy-help", Static).update(prose(does))
         if field.name is not None and field.name == self.error_param:
             self._check_again(field.name)
 

@@ -209,7 +209,7 @@ def _then(
         if strategy.kind in RECOVERIES:  # read as a clean-up, it would bring the bad data back
             does = recovery_undone(strategy, where, hosts, unfinished)
         text.append("\nDoes: ", style="bold").append(does)
-    elif strategy.description:
+    elif does := strategy.described(chosen):
         # as the picker and the checklist say it: `code` in bold, not its backticks
-        text.append("\nDoes: ", style="bold").append_text(prose(strategy.description))
+        text.append("\nDoes: ", style="bold").append_text(prose(does))
     return text
