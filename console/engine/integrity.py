@@ -26,6 +26,7 @@ from console.journal.event_log import EventLog
 from console.journal.recorder import Recorder
 from console.model import payloads
 from console.model.events import Event, Kind
+from console.model.integrity_judged import held_to
 from console.model.kinds import HEALTH
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 from console.model.payloads.checks import RecoveryStop
@@ -329,7 +330,8 @@ class IntegrityWatch:
         if after is None:
             self._fail(event, "after", None, "no integrity summary after the change")
             return
-        expected = self.expected_override or self.baseline.get(host) or state.expected
+        put_back = self.baseline.get(host)  # an undo's: the data before its step ran
+        expected = self.expected_override or put_back or state.expected
         # nothing else expected: every table keeps the rows it had before (a migration's)
         kept = expected is None and host in self.before
         if kept:
@@ -345,8 +347,11 @@ class IntegrityWatch:
             # not judged for want of a before, not because nothing was expected of it
             judged = expected or host in self.before
             why = "" if judged or (none_expected and not self.undoing) else unjudged
-            if kept and expected:  # a match says what it was held to: the before, no more
-                why = f"the rows of {', '.join(sorted(expected.rows))} the same as before {self.step} ran"
+            # a match says what it was held to: the before (an undo's, its step's), no more
+            if kept and expected:
+                why = held_to({"rows": expected.rows}, self.step)
+            elif self.undoing and expected and expected is put_back:
+                why = held_to(expected.as_data(), self.undoing.step)
             self._record(event, "after", after, expected, verdict, why, said)
 
     def _fail(

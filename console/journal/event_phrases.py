@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 from console.journal.times import clock, duration, minutes, timed_said
 from console.journal.worded import EMPTY_LAST, RESOLVED_WORDS, worded_since
 from console.model.events import Event
-from console.model.integrity_judged import not_expected, not_expected_said, unjudged_said
+from console.model.integrity_judged import (
+    match_detail,
+    not_expected,
+    not_expected_said,
+    unjudged_said,
+)
 from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
@@ -230,7 +235,8 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
     values += [f"{k}={v}" for k, v in sorted(d.rows.items())]
     values += [f"no such table: {', '.join(d.absent)}"] if d.absent else []
     where = f"database {d.database}: " if d.database else ""
-    why = f": {d.detail}" if d.detail else ""
+    detail = match_detail(e.where.step, d.verdict, d.detail, d.expected)
+    why = f": {detail}" if detail else ""
     # an after nothing judged says so: "recorded" alone read as checked; its detail says
     # why, where it has one (it read "nothing was expected of it", then why not judged)
     unjudged = (d.stage, d.verdict, d.detail) == ("after", "recorded", "")
@@ -241,23 +247,7 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
         if d.verdict == "match"
         else ""
     )
-    step = e.where.step or ""
-    if d.verdict == "match" and d.expected and step.endswith(UNDO):
-        also = f": {_compared(d.expected)} the same as before {step.removesuffix(UNDO)} ran{also}"
     return f"integrity {d.stage}: {verdict} ({where}{', '.join(values) or 'nothing measured'}){why}{also}"
-
-
-UNDO = ".undo"  # an undo's step: `restore.undo`, judged against the before of `restore`
-
-
-def _compared(expected: dict[str, object]) -> str:
-    """What an undo's after was compared with the data before the step it undoes, which
-    it matched: `the checksum and the rows of customers, orders`, or either alone."""
-    rows = expected.get("rows")
-    tables = ", ".join(sorted(rows)) if isinstance(rows, dict) and rows else ""
-    said = ["the checksum"] if expected.get("checksum") else []
-    said += [f"the rows of {tables}"] if tables else []
-    return " and ".join(said) or "nothing"
 
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:

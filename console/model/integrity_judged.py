@@ -20,6 +20,31 @@ def unjudged_said(step: str | None) -> str:
     return BESIDE_STRATEGY if step == AFTER_STEP else NOT_JUDGED
 
 
+UNDO = ".undo"  # an undo's step: `restore.undo`, judged against the before of `restore`
+
+
+def held_to(expected: dict[str, Any], step: str) -> str:
+    """What a match was held to, where it was the data before `step` ran (a migration's
+    rows kept, an undo's data put back): `the checksum and the rows of customers, orders
+    the same as before restore ran`, or either alone."""
+    rows = expected.get("rows")
+    tables = ", ".join(sorted(rows)) if isinstance(rows, dict) and rows else ""
+    said = ["the checksum"] if expected.get("checksum") else []
+    said += [f"the rows of {tables}"] if tables else []
+    return f"{' and '.join(said) or 'nothing'} the same as before {step} ran"
+
+
+def match_detail(
+    step: str | None, verdict: str | None, detail: str | None, expected: dict[str, Any] | None
+) -> str:
+    """A record's detail; an undo's match recorded without one (by a console before it
+    said it) gets what it matched, the data before the step it undid."""
+    step = step or ""
+    if detail or verdict != "match" or not expected or not step.endswith(UNDO):
+        return detail or ""
+    return held_to(expected, step.removesuffix(UNDO))
+
+
 def not_expected(
     rows: dict[str, Any], checksum: str | None, expected: dict[str, Any] | None
 ) -> list[str]:

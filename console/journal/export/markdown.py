@@ -25,7 +25,12 @@ from console.journal.export.markdown_record import (
 from console.journal.times import duration, minutes, utc
 from console.journal.worded import exported
 from console.model.events import Event
-from console.model.integrity_judged import not_expected, not_expected_said, unjudged_said
+from console.model.integrity_judged import (
+    match_detail,
+    not_expected,
+    not_expected_said,
+    unjudged_said,
+)
 from console.model.recovery import stop_said
 from console.model.state import HostStatus
 from console.model.step_state import NEEDED_NOTHING
@@ -291,10 +296,17 @@ def _snapshot(s: Snapshot | None) -> str:
     return checksum + (f"; rows: {rows}" if rows else "") + absent
 
 
+def _detail(r: IntegrityCheck) -> str:
+    """Its record's detail, an undo's match said as it is now (match_detail)."""
+    expected = r.expected.model_dump() if r.expected else None
+    return match_detail(r.step, r.verdict, r.detail, expected)
+
+
 def _integrity_row(
     r: IntegrityCheck, recoveries: bool, restores: bool, databases: bool
 ) -> tuple[object, ...]:
-    verdict = r.verdict + (f": {r.detail}" if r.detail else "")
+    detail = _detail(r)
+    verdict = r.verdict + (f": {detail}" if detail else "")
     if r.after is not None and r.verdict == "recorded" and not r.detail:  # a recovery to a time
         verdict = unjudged_said(r.step)
     row: tuple[object, ...] = (r.host or "–", r.step or "–", _snapshot(r.before),
@@ -350,8 +362,8 @@ def _how_verified(checked: list[IntegrityCheck]) -> list[str]:
         sum_ = f" {r.after.checksum[:16]}" if r.after.checksum else ""
         where = f" in database {r.database}" if r.database else ""
         judged = (
-            f"{r.verdict}: {r.detail}"
-            if r.detail
+            f"{r.verdict}: {detail}"
+            if (detail := _detail(r))
             else {"match": "match, as expected", "recorded": unjudged_said(r.step)}.get(
                 r.verdict, r.verdict
             )

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label, Static
 
 from console.journal.export.integrity_facts import IntegrityCheck
 from console.journal.export.systems import build_integrity, integrity_runs
+from console.model.integrity_judged import match_detail
 from console.model.recovery import stop_said
 from console.model.visible import clip, visible
 from console.ui.palette import themed
@@ -152,8 +153,10 @@ def recovery_lines(checks: list[IntegrityCheck]) -> str:
             lines += [f"{where} checked: {visible(check, one_line=True)}" for check in c.checks]
         if c.after is not None and c.verdict == "recorded" and c.detail:  # why not judged
             lines.append(f"{where} {visible(c.detail, one_line=True)}")
-        if c.after is not None and c.verdict == "match" and c.detail:  # what it was held to
-            lines.append(f"{where} match: {visible(c.detail, one_line=True)}")
+        expected = c.expected.model_dump() if c.expected else None
+        held = match_detail(c.step, c.verdict, c.detail, expected)
+        if c.after is not None and c.verdict == "match" and held:  # what it was held to
+            lines.append(f"{where} match: {visible(held, one_line=True)}")
     return "\n".join(lines)
 
 
