@@ -23,13 +23,17 @@ PLACEHOLDERS = {
 class ActionItemRow(Horizontal):
     """One action item: what, its type (prevent, mitigate, detect, process), who, when."""
 
+    # Each column but the action wide enough for what is typed in it whole, its cursor
+    # after it: at 80 columns, a 1fr ticket field was 8 cells, and `OPS-1234` typed into
+    # it read `PS-1234`. The action, a sentence, takes the rest.
     DEFAULT_CSS = """
     ActionItemRow { height: 1; }
     ActionItemRow Input { width: 1fr; margin-right: 1; }
-    ActionItemRow .item-action { width: 3fr; }
-    ActionItemRow .item-type { width: 14; margin-right: 1; }
-    ActionItemRow .item-priority { width: 6; }
-    ActionItemRow .item-due { width: 13; }
+    ActionItemRow .item-type { width: 12; margin-right: 1; }
+    ActionItemRow .item-owner { width: 10; }
+    ActionItemRow .item-priority { width: 5; }
+    ActionItemRow .item-due { width: 11; }
+    ActionItemRow .item-ticket { width: 12; margin-right: 0; }
     """
 
     def __init__(self, values: dict[str, str] | None = None) -> None:
