@@ -260,15 +260,16 @@ def _close(
     inventory, label = conductor.settings.inventory, outcome_label(outcome, reason)
     unsettled = {inventory.system_of(h).name for h in still}  # a change may still run there
     faulty = [h for h in faults if h in inventory.host_names]  # on this configuration's
-    held = conductor.locking.keep(  # as a close keeps them
-        sorted(unsettled | {inventory.system_of(h).name for h in faulty})
-    )
+    at_fault = {inventory.system_of(h).name for h in faulty}
+    held = conductor.locking.keep(sorted(unsettled | at_fault))  # as a close keeps them
     kept = [s for s in held if s in unsettled]
     if kept:
         conductor.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=still, closed_as=label)
-    for_faults = [s for s in held if s not in unsettled]
-    if for_faults:  # as the drill's close keeps them: `hosts` are those unknown, none
-        conductor.recorder.record(Kind.LOCK_KEPT, systems=for_faults, hosts=[], closed_as=label)
+    # A system kept for a host unknown is kept for its fault too, and said so: once that
+    # host answers, the lock stays for the fault (seen: only "verify again" was said).
+    for_faults = [s for s in held if s in at_fault]
+    if only := [s for s in for_faults if s not in unsettled]:  # as the drill's close keeps
+        conductor.recorder.record(Kind.LOCK_KEPT, systems=only, hosts=[], closed_as=label)
     left = sorted(h for h in faulty if inventory.system_of(h).name in for_faults)
     conductor.release_locks(left_open=False)  # the others: every host there answered
     conductor.close(outcome, reason, confirmed=True)
