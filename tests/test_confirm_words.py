@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from console.model.kinds import RunsOn
 from console.model.loading import load_settings
+from console.model.set_aside import aside_in
 from console.paths import demo_config, example_config
 from console.ui.screens.run_said import strategy_text
 
@@ -53,8 +54,36 @@ def test_an_undo_says_what_its_commands_do_on_every_host_at_once():
     assert said.first.plain.splitlines() == ["Undoes: orders-schema-down (migration-reversal)"]
     assert said.then.plain.splitlines() == [
         "Waves: all 2 at once",
-        "Does: its undo puts back what the action changed on each host",
+        "Does: its undo migrates the schema up again on each host, to where this incident's"
+        " reversal began; the data its down migrations dropped does not come back",
     ]
+
+
+def test_a_migration_undo_of_the_configurations_own_says_what_the_action_changed():
+    """The demo's reversal undoes with a command of its own (it puts its kept database
+    back): nothing is said of down migrations it does not run."""
+    strategy = load_settings(demo_config()).strategy("migration-reversal")
+    said = strategy_text(strategy, {}, hosts=1, undo=True).then.plain
+    assert said.splitlines()[-1] == "Does: its undo puts back what the action changed on each host"
+
+
+def test_a_restore_undo_says_what_its_hosts_answered_it_sets_aside():
+    """The hosts' answers (pg_undo.py's UNDO_WEIGH), above the commands; where it sets
+    nothing aside, what it does there instead, in the host's words."""
+    strategy = load_settings(example_config()).strategy("orders-restore")
+    asides = {
+        "db-1": aside_in("sets aside xacts=2 wal=592 in=/d.undone-i: 2 transactions wrote since"),
+        "db-2": aside_in("sets aside nothing: an earlier undo put it back: the undo starts it"),
+    }
+    said = strategy_text(strategy, {}, hosts=2, undo=True, asides=asides)
+    assert said.first.plain.splitlines()[1] == (
+        "Sets aside: db-1: 2 transactions wrote since: it goes aside with the restored data directory"
+        " to /d.undone-i, not merged back"
+    )
+    assert said.then.plain.splitlines()[-1] == (
+        "Does: its undo puts back the data the recovery replaced on the others, bad data"
+        " included, and puts nothing back on db-2: an earlier undo put it back: the undo starts it"
+    )
 
 
 def test_the_undo_of_a_recovery_says_it_brings_the_replaced_data_back():

@@ -240,8 +240,8 @@ async def test_the_undo_of_a_restore_cut_short_says_it_starts_the_cluster(host, 
     cluster again on its own data (nothing had been replaced). It says what it does."""
     from console.engine.session import Engine
     from console.ui.app import make_app
-    from tests.test_ui_resume import checklist_shown
-    from tests.test_ui_support import footer_keys, until
+    from tests.test_ui_support import until
+    from tests.test_ui_undo_sets_aside_pg import undo_confirmation
 
     conductor, config, hold = _held(host, cluster, tmp_path, "inc-said")
     try:
@@ -256,24 +256,13 @@ async def test_the_undo_of_a_restore_cut_short_says_it_starts_the_cluster(host, 
                    check_reach=False)  # fmt: skip
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: checklist_shown(app))
-            app.screen.select_step("restore")
-            for _ in range(100):  # the footer follows the cursor at its next refresh
-                if "u Undo…" in await footer_keys(pilot):
-                    break
-                await pilot.pause(0.05)
-            await pilot.press("u")
-            said = lambda: [n.message for n in app._notifications]  # noqa: E731
-            await until(pilot, lambda: app.screen.is_modal or said())
-            assert app.screen.is_modal, said()
-            text = " ".join(
-                str(app.screen.query_one("#run-commands .dialog-text").render()).split()
-            )
-            assert (
-                "Does: its action did not finish on db-1: where it stopped the cluster and"
-                " replaced nothing, its undo starts that cluster again on its own data; where it"
-                " replaced the data, it puts that back, bad data included"
+            text = await undo_confirmation(pilot, app)
+            assert (  # as the host answered before the yes (pg_undo.py's UNDO_WEIGH)
+                "Does: its undo puts nothing back on db-1: this incident's restore stopped the"
+                " cluster and ended before it replaced the data directory: the undo starts the"
+                " cluster again on its own data directory"
             ) in text, text
+            assert "Sets aside: nothing: no data directory goes aside" in text, text
             assert "puts back the data the recovery replaced on" not in text
             await pilot.press("y")
             await until(pilot, lambda: app.conductor.state.step("restore.undo").finished, 120)

@@ -22,22 +22,17 @@ from console.model.events import Kind
 from console.model.state import fold
 from console.ui.screens.assessment import recovery_lines
 from tests import pgrig
-from tests.pgrig import run_console, write_config
-from tests.test_presets_postgres import ORDERS, ids
-from tests.test_restore_cut_short_pg import _pg_ctl, _restore_with
+from tests.test_presets_postgres import ids
+from tests.test_restore_cut_short_pg import _pg_ctl
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 
 def test_an_undo_asked_again_on_a_stopped_cluster_is_recorded_not_failed(host, cluster, tmp_path):
-    cluster.sql(ORDERS)
-    cluster.basebackup("nightly")
-    cluster.sql("DELETE FROM orders WHERE id = 3")
-    config = write_config(tmp_path / "config", host, _restore_with(cluster), host.home("work"))
-    state = tmp_path / "state"
-    assert run_console(config, state, "restore").returncode == 0
-    incident = state / "incident-restore"
+    from tests.test_undo_sets_aside_pg import restored
+
+    config, state, incident = restored(host, cluster, tmp_path)
     undo = ["--config", str(config), "undo", str(incident), "restore", "--yes"]
     first = host_cli(state, *undo)
     assert first.returncode == 0, first.stdout + first.stderr

@@ -69,7 +69,8 @@ UNDO = (
     "  1  the undo failed, stopped between its waves or was aborted on a host: the last\n"
     "     line says where it stands and the undo that goes on\n"
     + _USAGE
-    + "; or nothing left to undo: nothing sent\n"
+    + "; or nothing left to undo; or a restore's undo would take writes made\n"
+    "     since the restore out of the live database, without --discard-writes: nothing sent\n"
     "  3  refused: another incident holds a system; or the undo found nothing of the\n"
     "     incident's to undo on a host (changed since): nothing changed there\n"
     "  4  a host's outcome is unknown (its connection lost mid-undo; others may have\n"

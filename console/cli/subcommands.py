@@ -215,6 +215,12 @@ def _undo(command: Command) -> None:
     undo.add_argument("--hosts", default="", metavar="H1,H2", help="only these of its hosts")
     undo.add_argument("--yes", action="store_true", help="confirm: the undo changes hosts")
     undo.add_argument(
+        "--discard-writes",
+        action="store_true",
+        help="confirm too that a restore's undo takes what was written since the restore out"
+        " of the live database (kept aside, not merged back): asked where there is any",
+    )
+    undo.add_argument(
         "--dry-run", action="store_true", help="print each host's undo command; connect to nothing"
     )
     undo.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")

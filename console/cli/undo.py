@@ -59,6 +59,10 @@ def _dry_run(settings, planned, title: str, since: str) -> int:
     print(comment(f"dry run: nothing is sent. The undo of {title!r} on each host it touched"))
     if since:  # folded as the dry run's other lines (one of ~700 cells was seen)
         print(comment(since, "# ! ", "#   "))
+    if planned.strategy is not None and planned.strategy.undo_weigh():
+        from console.model.set_aside import ASKED_FIRST
+
+        print(comment(ASKED_FIRST))
     here = planned.run.on_jump_host  # a flag service's API: no host's shell runs it
     if here:
         print("# it runs on this jump host, in the console's environment, once for each")
@@ -84,6 +88,7 @@ def _dry_run(settings, planned, title: str, since: str) -> int:
 
 
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
+    from console.cli.undo_aside import weighed
     from console.engine.config_kept import said_since_opening
     from console.engine.session import Engine
     from console.engine.walk import confirm_waves_as
@@ -115,6 +120,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             confirm_waves_as(conductor, "--yes")
             try:
                 conductor.record_locks()
+                await weighed(conductor, args, hosts)  # what a restore's undo sets aside
                 with abort_on_signals(conductor):  # Ctrl+C, TERM: an abort; HUP: stopped
                     ok = await conductor.undo(args.step, hosts)
                 undo = conductor.state.step(f"{args.step}.undo")

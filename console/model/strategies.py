@@ -248,6 +248,19 @@ class Strategy(Frozen):
             return None
         return preset.resolve
 
+    def undo_is_presets(self) -> bool:
+        """Whether its undo is its preset's own (not one the configuration wrote)."""
+        kind, named = self.kind, self.preset
+        preset = find_preset(kind, named) if named else default_preset(kind)
+        return preset is not None and bool(preset.undo) and self.commands.undo == preset.undo
+
+    def undo_weigh(self) -> str | None:
+        """Its preset's question before the undo's yes (what the undo sets aside on each
+        host), when the undo is the preset's own; else None."""
+        kind, named = self.kind, self.preset
+        preset = find_preset(kind, named) if named else default_preset(kind)
+        return preset.undo_weigh if preset is not None and self.undo_is_presets() else None
+
     def recovers_to(self, values: dict[str, str]) -> str:
         """What its run brings the data back to with `values` (its preset's words: `the
         time 2025-05-16T10:29:30Z`, `the restore point before-deploy-42`), or ""."""

@@ -25,9 +25,11 @@ from console.ui.out_of_order import ask_out_of_order, confirm_manual
 from console.ui.resolve_first import resolve_first
 from console.ui.step_host import StepHost
 from console.ui.step_toasts import announce, announce_undo
+from console.ui.undo_confirm import confirm_undo
 
 if TYPE_CHECKING:
     from console.engine.steps import PerHost
+    from console.model.set_aside import Aside
     from console.ui.screens.run_said import StrategySaid
 
 
@@ -155,7 +157,7 @@ class Stepping:
         systems = conductor.settings.inventory.in_order(
             conductor.state.hosts.get(h, "?") for h in per_host
         )
-        about = self._strategy_text(step_id, list(per_host), resolved=resolved)
+        about = self.strategy_text(step_id, list(per_host), resolved=resolved)
         ran_state = conductor.state.step(step_id)
         ran = ran_state.hosts
         retry = only_hosts is not None and set(per_host) <= set(ran)
@@ -193,12 +195,18 @@ class Stepping:
         self.app.push_screen(ConfirmDialog("The rollback was undone", question, "Run"), answered)
         return True
 
-    def _strategy_text(
-        self, step_id: str, hosts: list[str], undo: bool = False, resolved: Resolved | None = None
+    def strategy_text(
+        self,
+        step_id: str,
+        hosts: list[str],
+        undo: bool = False,
+        resolved: Resolved | None = None,
+        asides: dict[str, Aside] | None = None,
     ) -> StrategySaid | None:
         """A strategy step's strategy in words, for its confirmation on `hosts` (a run of
         hosts all held goes on from their stage; a value `resolved` on the hosts in place
-        of the chosen one, said); None for others."""
+        of the chosen one, said; an undo's `asides`, what it sets aside there); None for
+        others."""
         from console.model.recovery_undo import unfinished_actions
         from console.ui.screens.run_said import strategy_text
 
@@ -222,15 +230,14 @@ class Stepping:
         # an undo where the action did not finish does something else there (a recovery's)
         unfinished = unfinished_actions(conductor.recorder.events, step_id, hosts) if undo else []
         return strategy_text(
-            strategy, chosen, len(hosts), undo, held, names, alone, said, own, checked, unfinished
-        )
+            strategy, chosen, len(hosts), undo, held, names, alone, said, own, checked, unfinished,
+            asides,
+        )  # fmt: skip
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo a strategy step on the hosts it touched (or those named: a retry): its
         undo commands are shown per host first, and run on `y` (journalled as
         `<step>.undo`)."""
-        from console.ui.screens.confirm_run import RunConfirm
-
         conductor = self.app.conductor
         if conductor is None:
             return
@@ -259,23 +266,7 @@ class Stepping:
             self.app.notify(f"“{step.title}” touched no host yet: nothing to undo.")
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_undo(step_id, only_hosts)
-
-        systems = conductor.settings.inventory.in_order(
-            conductor.state.hosts.get(h, "?") for h in per_host
-        )
-        about = self._strategy_text(step_id, list(per_host), undo=True)
-        verb, standing = "Run", ""
-        if only_hosts is not None:
-            verb, standing = (
-                "Retry",
-                conductor.state.step(f"{step_id}.undo").standing(list(per_host)),
-            )
-        title, changed = f"Undo: {step.title}", self.drift.notice(conductor)
-        dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
-        self.app.push_screen(dialog, answered)
+        confirm_undo(self, step_id, only_hosts, per_host)
 
     def run_undo(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo strategy step `step_id` (on `only_hosts`, if named) in a worker, on the

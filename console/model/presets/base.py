@@ -78,6 +78,9 @@ class Preset:
     # Parameters of which one at most may be given (not empty): two recovery targets.
     exclusive: tuple[tuple[str, ...], ...] = ()
     resolve: Resolve | None = None  # asked before the yes (migration-reversal's `previous`)
+    # Asked of each host before the undo's yes, changing nothing there: what the undo would
+    # set aside, one `sets aside ...` line (model/set_aside.py); a restore's.
+    undo_weigh: str | None = None
     # What the data is brought back to, from the values it runs with (`the time ...`): named
     # on the step's status lines, before it runs and after.
     recovers_to: Callable[[Mapping[str, str]], str] | None = None

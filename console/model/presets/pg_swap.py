@@ -5,6 +5,7 @@ when the action did not get that far)."""
 
 from __future__ import annotations
 
+from console.model.presets.pg_written import PROMOTED
 from console.model.presets.pgshell import ARCHIVE_PATH, SERVER_PRELUDE
 from console.model.status import UNDO_FIRST
 
@@ -103,6 +104,7 @@ done
 # recovered and promoted: the recovery settings must not linger for a later start
 """
         + DROP_SETTINGS
+        + PROMOTED
         + """\
 echo recovered=1 >> "$state" || exit 1
 echo "recovered and promoted"

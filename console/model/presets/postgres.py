@@ -37,7 +37,7 @@ from console.model.presets.pg_targets import (
     WAL_POINT_FOUND,
     WAL_TARGET,
 )
-from console.model.presets.pg_undo import UNDO
+from console.model.presets.pg_undo import UNDO, UNDO_WEIGH
 from console.model.presets.pgshell import (
     CONNECTION,
     EXPECT,
@@ -184,6 +184,7 @@ PRESETS = (
             REASON_IS % ('"reached consistency"', *["at the backup's consistent point"] * 2)
         ),
         undo=UNDO,
+        undo_weigh=UNDO_WEIGH,
         data_touching=True,
         needs=NEEDS,
         recovers_to=_to_consistency,
@@ -216,6 +217,7 @@ PRESETS = (
         action=action(WAL_TARGET, replay_wal=True),
         verify=_verify(WAL_CHECK),
         undo=UNDO,
+        undo_weigh=UNDO_WEIGH,
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),
         exclusive=(("recovery_target_name", "recovery_target_lsn"),),
@@ -243,6 +245,7 @@ PRESETS = (
         action=action(PITR_TARGET, replay_wal=True),
         verify=_verify(PITR_CHECK),
         undo=UNDO,
+        undo_weigh=UNDO_WEIGH,
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),
         recovers_to=_to_time,

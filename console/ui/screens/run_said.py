@@ -9,6 +9,7 @@ every command needed PgDn. Text only: the dialog (confirm_run.py) lays it out.""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,8 @@ from rich.text import Text
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
 from console.model.outcome import named
-from console.model.recovery_undo import RECOVERIES, recovery_undone
+from console.model.recovery_undo import RECOVERIES, migration_undone, recovery_undone
+from console.model.set_aside import Aside, asides_said, discarding
 from console.model.templates import Commands, alike
 from console.model.visible import given_first, said_params, visible
 from console.model.waves import sizes_said
@@ -106,6 +108,7 @@ def strategy_text(
     own: bool = False,
     checked: bool = False,
     unfinished: list[str] | None = None,
+    asides: Mapping[str, Aside] | None = None,
 ) -> StrategySaid:
     """What a strategy step does, in words, around the commands it sends. First what it
     is and the values it sends: the strategy, where it runs if not on the hosts, what a
@@ -118,18 +121,35 @@ def strategy_text(
     alone), and what it does (its description). An undo says neither the description nor
     the parameters (they say where the action went): what its undo commands do instead
     (where the action did not finish, `unfinished`, what they do there), in the strategy's
-    waves and under its failure threshold as the step (no probes read between them)."""
-    first = _first(strategy, chosen, undo, resolved, own, checked)
-    then = _then(strategy, chosen, hosts, undo, held, probes, host_probes, unfinished or [])
+    waves and under its failure threshold as the step (no probes read between them); a
+    restore's undo, what it sets aside on each host, as the hosts said it (`asides`), first
+    in sight, and what it does where it sets nothing aside."""
+    first = _first(strategy, chosen, undo, resolved, own, checked, asides or {})
+    then = _then(
+        strategy, chosen, hosts, undo, held, probes, host_probes, unfinished or [], asides or {}
+    )
     return StrategySaid(first, then)
 
 
 def _first(
-    strategy: Strategy, chosen: dict[str, str], undo: bool, resolved: str, own: bool, checked: bool
+    strategy: Strategy,
+    chosen: dict[str, str],
+    undo: bool,
+    resolved: str,
+    own: bool,
+    checked: bool,
+    asides: Mapping[str, Aside],
 ) -> Text:
     kind = strategy.kind.value
     called = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
     text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
+    if aside := {h: a for h, a in asides.items() if a.kept or a.unasked}:
+        lost = bool(discarding(aside))
+        text.append("\nSets aside: ", style="bold").append(
+            asides_said(aside, len(asides)), style="bold" if lost else ""
+        )
+    elif asides:
+        text.append("\nSets aside: ", style="bold").append("nothing: no data directory goes aside")
     if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
         on_hosts = (
             "its health check runs on each host over SSH"
@@ -167,6 +187,7 @@ def _then(
     probes: list[str] | None,
     host_probes: list[str] | None,
     unfinished: list[str],
+    asides: Mapping[str, Aside],
 ) -> Text:
     w = strategy.waves
     sizes = w.plan(hosts)
@@ -205,9 +226,13 @@ def _then(
     jump_host = strategy.runs_on is RunsOn.JUMP_HOST
     if undo:  # a flag service's, from here: the hosts hold none of it
         where = "from here, once for each host" if jump_host else "on each host"
-        does = f"its undo puts back what the action changed {where}"
+        does = migration_undone(strategy, where) or (
+            f"its undo puts back what the action changed {where}"
+        )
         if strategy.kind in RECOVERIES:  # read as a clean-up, it would bring the bad data back
-            does = recovery_undone(strategy, where, hosts, unfinished)
+            # where it sets nothing aside, what it does instead there, as the host said it
+            otherwise = {h: a.words for h, a in asides.items() if not a.kept and not a.unasked}
+            does = recovery_undone(strategy, where, hosts, unfinished, otherwise)
         text.append("\nDoes: ", style="bold").append(does)
     elif does := strategy.described(chosen):
         # as the picker and the checklist say it: `code` in bold, not its backticks

@@ -1,0 +1,107 @@
+"""A restore's undo says what it throws away, on a real PostgreSQL over real sshd. Seen:
+25 minutes after a point-in-time restore, `undo JOURNAL restore --yes` put the old data
+directory back; everything committed since survived only in `<pgdata>.undone-<incident>`,
+and neither the confirmation, the output ("integrity after: match ...") nor the document
+said so. Now the hosts are asked first what the undo sets aside (transactions that wrote
+since the restore, counted from the transaction id its promotion recorded, and the WAL
+since its timeline began); headless, --yes alone is refused where any would go aside,
+naming --discard-writes; the undo's own line and the document's Restored to say it, as
+counted once the cluster is stopped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from console.journal.export import EXPORT_FORMATS
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.set_aside import ASKED_FIRST
+from tests import pgrig
+from tests.pgrig import run_console, write_config
+from tests.test_presets_postgres import ORDERS, ids
+from tests.test_restore_cut_short_pg import _restore_with
+from tests.test_undo_again_stopped_pg import host_cli
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
+
+RESTORE_AT = r"since the restore at \d\d:\d\d UTC"
+
+
+def restored(host, cluster, tmp_path):
+    """orders backed up, a row deleted (the bad delivery), restored by `run`: (the
+    configuration, the state directory, the incident's directory)."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("DELETE FROM orders WHERE id = 3")
+    config = write_config(tmp_path / "config", host, _restore_with(cluster), host.home("work"))
+    state = tmp_path / "state"
+    assert run_console(config, state, "restore").returncode == 0
+    return config, state, state / "incident-restore"
+
+
+def test_an_undo_that_would_set_writes_aside_wants_them_named(host, cluster, tmp_path):
+    config, state, incident = restored(host, cluster, tmp_path)
+    for n in (10, 11, 12):  # three transactions, as an application commits them
+        cluster.sql(f"INSERT INTO orders VALUES ({n}, 'after the restore')")
+    undo = ["--config", str(config), "undo", str(incident), "restore", "--yes"]
+
+    refused = host_cli(state, *undo)
+
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert re.search(
+        rf"! sets aside: 3 transactions wrote {RESTORE_AT} \([0-9.]+ (bytes|kB|MB) of WAL\):"
+        rf" it goes aside with the restored data directory to {cluster.pgdata}.undone-\S+,"
+        " not merged back",
+        refused.stdout,
+    ), refused.stdout
+    assert refused.stderr.strip().endswith(
+        "it would take what was written since the restore out of the live database (kept"
+        " aside, not merged back: `! sets aside` above); to undo anyway, add --discard-writes"
+    ), refused.stderr
+    assert ids(cluster) == [1, 2, 3, 10, 11, 12]  # nothing sent: the writes are live
+    events = read_journal(incident / "journal.jsonl").events
+    assert not [e for e in events if e.kind == Kind.COMMAND_INTENT and e.where.step != "restore"]
+    [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
+    assert note.startswith("Undo of “Restore the data” not started (--discard-writes not given)")
+
+    undone = host_cli(state, *undo, "--discard-writes")
+
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert ids(cluster) == [1, 2]
+    said = re.search(
+        rf"\| set aside in (\S+), not merged back into {cluster.pgdata}: 3 transactions wrote"
+        rf" {RESTORE_AT} \(",
+        undone.stdout,
+    )
+    assert said, undone.stdout
+    events = read_journal(incident / "journal.jsonl").events
+    notes = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
+    assert notes[-1].startswith("Undo of “Restore the data” confirmed (--discard-writes): 3")
+    document = EXPORT_FORMATS["markdown"].render(events, False)
+    row = next(r for r in document.splitlines() if r.startswith("| db-1 | restore.undo |"))
+    assert f"the restored one is kept at {said.group(1)}, not merged back: 3 transactions" in row
+
+
+def test_an_undo_with_nothing_written_since_says_so_and_needs_no_more(host, cluster, tmp_path):
+    config, state, incident = restored(host, cluster, tmp_path)
+    cluster.sql("SELECT count(*) FROM orders")  # a read writes nothing
+    undo = ["--config", str(config), "undo", str(incident), "restore"]
+    dry = host_cli(state, *undo, "--dry-run")  # connects to nothing: says it will ask
+    said = " ".join(line.removeprefix("# ") for line in dry.stdout.splitlines())
+    assert ASKED_FIRST in said, dry.stdout
+
+    undone = host_cli(state, *undo, "--yes")
+
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert re.search(
+        rf"! sets aside: nothing was written {RESTORE_AT} \(no transaction wrote; [0-9.]+"
+        r" (bytes|kB) of WAL, the server's own\); the restored data directory goes aside to",
+        undone.stdout,
+    ), undone.stdout
+    assert re.search(
+        r"\| set aside in \S+, not merged back into \S+: nothing was written", undone.stdout
+    )
+    assert ids(cluster) == [1, 2]
