@@ -39,7 +39,7 @@ def _ansible(command: Command) -> None:
         " inventory.toml systems: each group with hosts becomes a system. To keep the"
         " Ansible inventory as the truth instead, read it in place from inventory.toml.",
         f"{PROG} import-ansible /etc/ansible/hosts",
-        f"{PROG} import-ansible inventories/prod --group web --group db -o systems.toml",
+        f"{PROG} import-ansible inventories/prod --group web --group db \\\n      -o systems.toml",
         codes=exit_codes.IMPORT_ANSIBLE,
     )
     ansible.add_argument("inventory", metavar="INVENTORY", help="INI, YAML or JSON, or a directory")
@@ -91,13 +91,16 @@ def _completion(command: Command) -> None:
         "shell completion script",
         "Print the completion script for SHELL; system, host and strategy names are read"
         " from the configuration as you type.",
-        f"{PROG} completion bash | head   # see it; then, in the directory each shell reads:",
+        f"{PROG} completion bash | head   # see it; then install it:",
         "mkdir -p ~/.local/share/bash-completion/completions &&\n"
-        f"      {PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
+        f"      {PROG} completion bash \\\n"
+        f"      > ~/.local/share/bash-completion/completions/{PROG}",
         "mkdir -p ~/.zfunc &&\n"
-        f"      {PROG} completion zsh > ~/.zfunc/_{PROG}   # fpath+=(~/.zfunc) before compinit",
+        f"      {PROG} completion zsh \\\n"
+        f"      > ~/.zfunc/_{PROG}  # with fpath+=(~/.zfunc) before compinit",
         "mkdir -p ~/.config/fish/completions &&\n"
-        f"      {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
+        f"      {PROG} completion fish \\\n"
+        f"      > ~/.config/fish/completions/{PROG}.fish",
     )
     completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
 

@@ -45,10 +45,10 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
             78,
         ),
         epilog=_epilog(
-            f"{PROG} demo                      # try it on the embedded demo fleet",
+            f"{PROG} demo                  # try it on the embedded demo fleet",
             f"{PROG} init ./config && {PROG} check-config ./config",
-            f"{PROG} --config ./config         # the console on your own hosts",
-            f"{PROG} completion --help         # shell completion, for bash, zsh, fish",
+            f"{PROG} --config ./config     # the console on your own hosts",
+            f"{PROG} completion --help     # shell completion: bash, zsh, fish",
             codes=True,
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from console.cli import exit_codes
 from console.cli.configuration_commands import CONFIGURATION_COMMANDS
+from console.cli.exit_codes import folded
 from console.cli.options import (
     PROG,
     Command,
@@ -27,7 +28,7 @@ exit status:
   0  the note was added
   2  bad usage, or another process writes the journal: nothing was written"""
 
-DRILL_EXIT_CODES = """\
+DRILL_EXIT_CODES = folded("""\
 exit status:
   0  every drill passed: outcome, trigger, recovery time and integrity as expected;
      --gate: each system has a passing drill within its before-deploy window;
@@ -35,7 +36,7 @@ exit status:
   1  a drill did not pass (the report says what did not match); the gate is closed;
      a cadence is OVERDUE
   2  bad usage or bad configuration: one line names the file, key or scenario
-  3  refused: another incident holds the system"""
+  3  refused: another incident holds the system""")
 # console/journal/export's EXPORT_FORMATS, by name: kept here so that --help loads no
 # exporter (tests/test_cli_surface.py holds the two equal).
 FORMATS = ("json", "markdown", "node")
@@ -92,10 +93,12 @@ def _run(command: Command) -> None:
         f"{PROG} run --demo --systems web --strategy version-rollback \\\n"
         "      --trigger user-impact --reason 'checkout errors' --yes",
         f"{PROG} run --systems db --strategy orders-pitr \\\n"
-        "      --param recovery_target_time=2026-05-16T10:30:00Z --trigger data-corruption \\\n"
-        "      --reason 'orders overwritten at 10:31' --dry-run",
-        f"{PROG} run --demo --systems web --strategy version-rollback --trigger user-impact"
-        " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
+        "      --param recovery_target_time=2026-05-16T10:30:00Z \\\n"
+        "      --trigger data-corruption --reason 'orders overwritten at 10:31' \\\n"
+        "      --dry-run",
+        f"{PROG} run --demo --systems web --strategy version-rollback \\\n"
+        "      --trigger user-impact --reason 'checkout errors' --yes --json \\\n"
+        "      | jq .verdict",
         codes=exit_codes.RUN,
     )
     run_options(run)
@@ -111,12 +114,12 @@ def _drill(command: Command) -> None:
         " labelled DRILL everywhere (PagerDuty is never paged). --status shows the test"
         " schedule from past drills, --due runs what is due, --gate guards a deployment."
         " With --strategy, an ad-hoc drill as `run` takes it.",
-        f"{PROG} drill --demo                           # the demo's default scenario",
+        f"{PROG} drill --demo                      # its default scenario",
         f"{PROG} drill --list",
         f"{PROG} drill --scenario db-restore --json | jq .drills[0].findings",
         f"{PROG} drill --status --format markdown > drills.md",
         f"{PROG} drill --due",
-        f"{PROG} drill --gate --systems web --run        # in a pipeline, before deploying",
+        f"{PROG} drill --gate --systems web --run  # before deploying",
         f"{PROG} drill --demo --systems web --strategy version-rollback \\\n"
         "      --trigger user-impact --reason 'game day' --yes",
         codes=DRILL_EXIT_CODES,
@@ -132,8 +135,9 @@ def _exec(command: Command) -> None:
         " output is prefixed by host; the run is journalled as an ad-hoc step of a new"
         " incident, or of --journal's.",
         f"{PROG} exec --systems web 'uptime'",
-        f"{PROG} exec --systems web --hosts web-1,web-2 --dry-run 'systemctl restart app'",
-        f"{PROG} exec --demo --systems db --json 'cat current' | jq '.hosts[].status'",
+        f"{PROG} exec --systems web --hosts web-1,web-2 --dry-run \\\n"
+        "      'systemctl restart app'",
+        f"{PROG} exec --demo --systems db --json 'cat current' \\\n      | jq '.hosts[].status'",
         codes=exit_codes.EXEC,
     )
     target_options(exec_)
@@ -184,7 +188,7 @@ def _resume(command: Command) -> None:
         "Reopen the incident in the console, from its journal, holding its systems' locks"
         " again (refused, exit 3, while another console holds them): hosts whose outcome"
         " was never recorded read 'unknown: verify before retrying'.",
-        f"{PROG} resume ~/.local/state/{PROG}/incidents/20261130-101500-ab12",
+        f"{PROG} resume \\\n      ~/.local/state/{PROG}/incidents/20261130-101500-ab12",
         codes=exit_codes.RESUME,
     )
     journal_arg(resume)
@@ -239,7 +243,8 @@ def _verify(command: Command) -> None:
         " every host answered; what it found is noted in the closed incident. Exit 0: the"
         " change was made on every host; 1: not on some; 4: some still unknown (their"
         " locks kept again).",
-        f"{PROG} verify 20261130-101500-ab12 --take-over-lock 'console gone, checking app-2'",
+        f"{PROG} verify 20261130-101500-ab12 \\\n"
+        "      --take-over-lock 'console gone, checking app-2'",
         f"{PROG} verify 20261130-101500-ab12 --dry-run",
         codes=exit_codes.VERIFY,
     )
@@ -261,7 +266,8 @@ def _note(command: Command) -> None:
         "Add a note to an incident's timeline and its document, as the console's n does"
         " (after the close: an amendment). A journal has one writer: while a console or a"
         " command writes it, the note is refused (exit 2), nothing written; n adds it there.",
-        f"{PROG} note 20261130-101500-ab12 'checkout errors back to baseline on the dashboard'",
+        f"{PROG} note 20261130-101500-ab12 \\\n"
+        "      'checkout errors back to baseline on the dashboard'",
         f"{PROG} note JOURNAL --step restore 'web-2 restarted by hand'",
         codes=NOTE_EXIT_CODES,
     )
@@ -332,7 +338,7 @@ def _export(command: Command) -> None:
         f"{PROG} export JOURNAL > rollback.md",
         f"{PROG} export JOURNAL --format json -o rollback.json",
         f"{PROG} export JOURNAL --starred-only",
-        f"{PROG} export JOURNAL -o rollback.md --mode 0644   # readable by others, on purpose",
+        f"{PROG} export JOURNAL -o rollback.md --mode 0644  # readable by all",
     )
     journal_arg(export)
     export.add_argument(
