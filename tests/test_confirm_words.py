@@ -77,8 +77,9 @@ def test_a_restore_undo_says_what_its_hosts_answered_it_sets_aside():
     }
     said = strategy_text(strategy, {}, hosts=2, undo=True, asides=asides)
     assert said.first.plain.splitlines()[1] == (
-        "Sets aside: db-1: 2 transactions wrote since: it goes aside with the restored data directory"
-        " to /d.undone-i, not merged back"
+        "Sets aside: db-1: 2 transactions wrote since: it goes aside with the restored data"
+        " directory to /d.undone-i, not merged back; db-2: nothing: an earlier undo put it"
+        " back: the undo starts it"
     )
     assert said.then.plain.splitlines()[-1] == (
         "Does: its undo puts back the data the recovery replaced on the others, bad data"

@@ -123,12 +123,13 @@ async def test_an_undo_after_one_whose_start_failed_says_it_only_starts(host, cl
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             text = await undo_confirmation(pilot, app)
-            assert "Sets aside: nothing: no data directory goes aside It sends:" in text, text
-            assert (
-                "Does: its undo puts nothing back on db-1: an earlier undo put the data"
-                f" directory from before back in {cluster.pgdata} already, and the cluster did"
-                " not start then: the undo starts it again"
-            ) in text, text
+            did = (
+                "an earlier undo put the data directory from before back in"
+                f" {cluster.pgdata} already, and the cluster did not start then: the undo"
+                " starts it again"
+            )
+            assert f"Sets aside: nothing: {did} It sends:" in text, text  # in sight
+            assert f"Does: its undo puts nothing back on db-1: {did}" in text, text
             assert "puts back the data the recovery replaced" not in text
             await pilot.press("y")
             await until(pilot, lambda: app.conductor.state.step("restore.undo").finished, 120)

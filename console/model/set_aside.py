@@ -49,7 +49,7 @@ class Aside:
         if self.unasked:
             return f"not asked ({self.words}): whatever was written since the restore is set aside"
         if not self.kept:
-            return f"sets nothing aside: {self.words}"
+            return f"nothing: {self.words}"
         if self.xacts == 0:
             return f"{self.words}; the restored data directory goes aside to {self.kept}"
         return (

@@ -143,13 +143,11 @@ def _first(
     kind = strategy.kind.value
     called = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
     text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
-    if aside := {h: a for h, a in asides.items() if a.kept or a.unasked}:
-        lost = bool(discarding(aside))
+    if asides:  # in sight first: what goes aside, or what it does instead, on each host
+        lost = bool(discarding(asides))
         text.append("\nSets aside: ", style="bold").append(
-            asides_said(aside, len(asides)), style="bold" if lost else ""
+            asides_said(asides), style="bold" if lost else ""
         )
-    elif asides:
-        text.append("\nSets aside: ", style="bold").append("nothing: no data directory goes aside")
     if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
         on_hosts = (
             "its health check runs on each host over SSH"
