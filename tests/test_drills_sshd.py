@@ -169,6 +169,10 @@ def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(flee
     for host in HOSTS:
         assert f"  integrity  {host}: match (unchanged, checksum " in out
     assert "gate open: app" in out
+    # one place column from the first line to the last: it widened to drill-integrity's
+    # two thirds of the way through, every line after that out of line with those before
+    places = {len(m[1]) for m in re.finditer(r"^\d\d:\d\d:\d\d  (\S+ +)", out, re.MULTILINE)}
+    assert len(places) == 1, places
     # a status-word probe reads as the tables show it, how many hosts read bad (not "0.0"),
     # none: all of them ok (not "0/2 bad")
     samples = [ln for ln in out.splitlines() if " probe app/health = " in ln]

@@ -3,10 +3,15 @@ escaped, never obeyed."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from console.journal.describe import describe
 from console.model.events import Event
 from console.model.templates import headline
 from console.model.visible import visible
+
+if TYPE_CHECKING:
+    from console.model.payloads import DrillStarted
 
 # The place column (a host, a step or a system) is as wide as the longest place of the
 # incident, within these bounds: "halt-delivery", "stop-traffic-shift" wider than a fixed
@@ -30,13 +35,15 @@ class PlaceColumn:
         self.width = max(self.width, min(longest, MAX_PLACE))
 
     def learn(self, event: Event) -> None:
-        from console.model.payloads import IncidentOpened, SystemsSelected
+        from console.model.payloads import DrillStarted, IncidentOpened, SystemsSelected
 
         data = event.data
         if isinstance(data, IncidentOpened):
             self.widen(*(step["id"] for step in data.steps))
         elif isinstance(data, SystemsSelected):
             self.widen(*data.systems, *data.hosts)
+        elif isinstance(data, DrillStarted):  # its own steps, as they will come
+            self.widen(*_drill_steps(data))
         where = place(event)
         if where not in self._known:
             self._known.add(where)
@@ -85,3 +92,13 @@ def _clock(event: Event) -> str:
         text = f"{ts:%H:%M:%S}"
         _SAID[0] = (second, text)
     return text
+
+
+def _drill_steps(data: DrillStarted) -> list[str]:
+    """The steps a drill adds to its incident: each fault's and its undo, and the
+    integrity check's (seen: `drill` widened its column from `drill-fault-1` to
+    `drill-integrity` two thirds of the way through, its lines out of line from there)."""
+    from console.model.step_state import AFTER_STEP, BASELINE_STEP, fault_steps
+
+    faults = [step for n in range(1, len(data.faults) + 1) for step in fault_steps(n)]
+    return [*faults, *((BASELINE_STEP, AFTER_STEP) if data.integrity else ())]
