@@ -20,8 +20,8 @@ from console.model.events import Kind
 from console.model.set_aside import ASKED_FIRST
 from tests import pgrig
 from tests.pgrig import run_console, write_config
-from tests.test_presets_postgres import ORDERS, ids
-from tests.test_restore_cut_short_pg import _restore_with
+from tests.test_presets_postgres import ORDERS, ids, recovered_to_a_time
+from tests.test_restore_cut_short_pg import _pg_ctl, _restore_with
 from tests.test_undo_again_stopped_pg import host_cli
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
@@ -105,3 +105,32 @@ def test_an_undo_with_nothing_written_since_says_so_and_needs_no_more(host, clus
         r"\| set aside in \S+, not merged back into \S+: nothing was written", undone.stdout
     )
     assert ids(cluster) == [1, 2]
+
+
+def test_a_point_in_time_restore_counts_the_same_with_its_cluster_stopped(host, cluster, tmp_path):
+    """As last session's incident: a recovery to a time, then the application's writes;
+    counted from the server while it runs, and from pg_control once someone stopped it
+    (its WAL then not said: an archiving server's stop pads its last segment)."""
+    _, outcome, config = recovered_to_a_time(host, cluster, tmp_path)
+    for n in (20, 21):
+        cluster.sql(f"INSERT INTO orders VALUES ({n}, 'after the restore')")
+    state, incident = tmp_path / "state", tmp_path / "state" / "incident-pitr"
+    undo = ["--config", str(config), "undo", str(incident), "restore", "--yes"]
+    running = host_cli(state, *undo)
+    cluster.run(*_pg_ctl(cluster).split(), "-m", "fast", "-w", "stop")
+
+    stopped = host_cli(state, *undo)
+
+    kept = f"{cluster.pgdata}.undone-{outcome.incident}"
+    for said, wal in ((running, r" \([0-9.]+ (bytes|kB) of WAL\)"), (stopped, "")):
+        assert said.returncode == 2, said.stdout + said.stderr
+        assert re.search(
+            rf"! sets aside: 2 transactions wrote {RESTORE_AT}{wal}: it goes aside with the"
+            rf" restored data directory to {kept}, not merged back\n",
+            said.stdout,
+        ), said.stdout
+    undone = host_cli(state, *undo, "--discard-writes")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert f"| set aside in {kept}, not merged back into {cluster.pgdata}: 2 transactions" in (
+        undone.stdout
+    )

@@ -19,8 +19,9 @@ _CONTROL = """\
 control() { LC_ALL=C "$bin/pg_controldata" "$pgdata" 2>/dev/null | sed -n "s/^$1: *//p"; }
 lsn_at() { case $1 in [0-9A-F]*/[0-9A-F]*) echo $(( 0x${1%/*} * 4294967296 + 0x${1#*/} )) ;; esac; }
 xid_full() { case $1 in [0-9]*:[0-9]*) echo $(( ${1%:*} * 4294967296 + ${1#*:} )) ;; esac; }
-# where timeline $1 began: the last line of its history file
-switch_of() { tail -n 1 "$pgdata/pg_wal/$(printf '%08X' "$1").history" 2>/dev/null | awk '{ print $2 }'; }
+# where timeline $1 began: the last line of its history file (a recovery to a time ends
+# it with an empty line)
+switch_of() { awk 'NF { at = $2 } END { print at }' "$pgdata/pg_wal/$(printf '%08X' "$1").history" 2>/dev/null; }
 """
 
 # In the action, once promoted: the marks, for the undo (a failure to write them fails
