@@ -141,7 +141,10 @@ def test_a_writer_that_let_go_is_named_by_nobody(shared) -> None:
     recorder.close()
     [summary] = list_incidents(journals, SystemLocks(locks))
     assert summary.custody.whose(closed=False) == "root's incident; nothing writes it now"
-    assert summary.custody.can(INCIDENT, closed=False) == "This account may resume it."
+    # with the command that does it (`list` said "This account may resume it.", no more)
+    said = f"This account may resume it (rollback-console resume {INCIDENT})."
+    assert summary.custody.can(INCIDENT, closed=False) == said
+    assert summary.custody.can(INCIDENT, False, ("f", "r")) == "This account may resume it (r)."
 
 
 def team_config(journals: Path, locks: Path, source: str = "example") -> Path:

@@ -151,7 +151,8 @@ class Custody(NamedTuple):
         if self.mine:
             if does == "wait":
                 return f"Read-only while that {what} runs: {follow}."
-            return "This account may resume it."
+            how = keys[1] if keys is not None else again(f"resume {incident}")
+            return f"This account may resume it ({how})."
         if does == "read":
             return f"Read-only for this account: {follow.replace(' live', '')} or export it."
         if does == "wait":  # a headless command asks nobody: it ends
