@@ -22,6 +22,12 @@ from console.model.payloads import KINDS, Payload, payload_model
 from console.model.state import IncidentState, fold
 
 Listener = Callable[[Event], None]
+# An fsync running longer than this (a journal on a slow disk) holds back no more of what is
+# written meanwhile: a host's output froze on screen and headless for as long as the fsync
+# of another's intent took (1 s: 1 s without a line, bench in the commit). What it covers
+# is told too, in seq order (each host's command still waits for it: write-ahead); a faster
+# one tells them once their hosts have gone on, as `sync` says.
+SLOW_FSYNC = 0.1  # seconds
 
 
 class Recorder:
@@ -61,6 +67,8 @@ class Recorder:
         # or running (one at a time: the next covers whoever came meanwhile).
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._fsyncing = False
+        self._fsync_began = 0.0  # the loop's time when the running (or due) fsync began
+        self._tell_due = False  # a telling is due once the running fsync turns slow
         # To be written at the end of this loop iteration, each with where output starts
         # in the output file.
         self._held: list[tuple[Event, int | None]] = []
@@ -154,7 +162,7 @@ class Recorder:
         waiter = loop.create_future()
         self._waiters.append((target, waiter))
         if not self._fsyncing:
-            self._fsyncing = True
+            self._fsyncing, self._fsync_began = True, loop.time()
             # A loop iteration later than its first caller: the events held by the hosts
             # starting in the same iteration are written and fsync'd together.
             loop.call_soon(self._fsync)
@@ -172,6 +180,7 @@ class Recorder:
             return
         upto = self._last_seq
         loop = asyncio.get_running_loop()
+        self._fsync_began = loop.time()
 
         def durable() -> None:
             failed: BaseException | None = None
@@ -260,6 +269,22 @@ class Recorder:
             return
         if not self._fsyncing:  # else told once the fsync's waiters are woken (`_synced`)
             self._tell_untold()
+        elif not self._tell_due:  # or once it has turned slow
+            self._tell_if_slow()
+
+    def _tell_if_slow(self) -> None:
+        """While an fsync runs, tell what is written once it has run SLOW_FSYNC: now if it
+        has, else when it will have (a later fsync begun meanwhile: when that one will)."""
+        self._tell_due = False
+        if not self._fsyncing or not self._untold:
+            return
+        loop = asyncio.get_running_loop()
+        due = self._fsync_began + SLOW_FSYNC
+        if loop.time() >= due:
+            self._tell_untold()
+        else:
+            self._tell_due = True
+            loop.call_at(due, self._tell_if_slow)
 
     def flush(self) -> None:
         """Write every event held so far, then fold them and tell the listeners."""
