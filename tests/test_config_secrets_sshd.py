@@ -22,6 +22,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.screens.confirm_run import RunConfirm
 from tests.cli_fleet import Fleet, flag_incident, write_fleet
+from tests.folded import folded
 from tests.test_config_changed_sshd import _procedure, _strategies
 from tests.test_exports import SCHEMA
 from tests.test_ui_support import (  # noqa: F401
@@ -128,11 +129,11 @@ async def test_a_secret_changed_alone_is_said_by_its_key_never_its_value(
     shutil.copy(journal, elsewhere / journal.name)
     shown = fleet.cli("undo", str(elsewhere), "restore", "--dry-run")
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    assert (
-        "# ! The secrets of procedure.toml (channels.hook.url); console.toml (redact.values)"
+    assert folded(shown.stdout, "# ! ", "#   ") == [  # folded to 80 columns
+        "The secrets of procedure.toml (channels.hook.url); console.toml (redact.values)"
         " not compared with the opening's: its key (config-secrets.key) is not beside its"
         " journal here; a secret changed since is not said."
-    ) in shown.stdout, shown.stdout
+    ], shown.stdout
     assert NEW not in shown.stdout
 
 
