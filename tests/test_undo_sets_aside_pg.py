@@ -20,7 +20,7 @@ from console.model.events import Kind
 from console.model.set_aside import ASKED_FIRST
 from tests import pgrig
 from tests.pgrig import run_console, write_config
-from tests.test_presets_postgres import ORDERS, ids, recovered_to_a_time
+from tests.test_presets_postgres import ORDERS, configure, ids, recovered_to_a_time
 from tests.test_restore_cut_short_pg import _pg_ctl, _restore_with
 from tests.test_undo_again_stopped_pg import host_cli
 
@@ -134,3 +134,25 @@ def test_a_point_in_time_restore_counts_the_same_with_its_cluster_stopped(host, 
     assert f"| set aside in {kept}, not merged back into {cluster.pgdata}: 2 transactions" in (
         undone.stdout
     )
+
+
+def test_the_undo_of_a_recovery_that_never_finished_sets_nothing_written_aside(
+    host, cluster, tmp_path
+):
+    """A recovery that failed before promotion opened nothing for writes: its undo puts
+    the data back on --yes alone, saying so (it asked for --discard-writes: "not known")."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+    cluster.stop_all()  # past the end of the WAL: recovery ends before it, the server down
+    failed = run_console(config, tmp_path / "state", "replay", "recovery_target_lsn=FF/0")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    state, incident = tmp_path / "state", tmp_path / "state" / "incident-replay"
+
+    undone = host_cli(state, "--config", str(config), "undo", str(incident), "restore", "--yes")
+
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert (
+        "! sets aside: nothing was written since the restore: it never left recovery (read"
+        " only); the restored data directory goes aside to"
+    ) in undone.stdout, undone.stdout

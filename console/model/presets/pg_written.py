@@ -50,6 +50,11 @@ bytes_said() {
     else if (b < 1073741824) printf "%.1f MB", b / 1048576; else printf "%.1f GB", b / 1073741824 }'
 }
 written_since() {
+  # never promoted (its recovery failed, or was cut short): it took no write
+  case $(control "Database cluster state") in "in archive recovery" | "shut down in recovery")
+    xacts=0 wal=0 written="nothing was written since the restore: it never left recovery (read only)"
+    return 0 ;;
+  esac
   from_xid=$(sed -n 's/^promoted_xid=//p' "$state" 2>/dev/null | tail -n 1)
   from=$(sed -n 's/^promoted_lsn=//p' "$state" 2>/dev/null | tail -n 1)
   at=$(sed -n 's/^promoted_at=//p' "$state" 2>/dev/null | tail -n 1)
