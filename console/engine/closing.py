@@ -135,10 +135,9 @@ class IncidentClosing(RollbackRecord):
             label += f"; {needed_nothing_words(needed, counted=False)}"  # never "not rolled back"
         if unsettled and not confirmed:
             raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
-        if unsettled:
-            self.keep_at_close(unsettled, label)
-        elif left := self.drill_faults_left():
-            self.keep_at_close(left, label, hosts=[])
+        faulty = self.drill_faults_left()  # kept for too, whether or not a host is unknown
+        if unsettled or faulty:
+            self.keep_at_close(unsettled, label, faulty)
         self.locks.release(with_next=True)  # durable with the close, in its fsync
         said: dict[str, Any] = {"unknown": unsettled} if unsettled else {}  # else unsaid
         self.recorder.record(
@@ -159,19 +158,21 @@ class IncidentClosing(RollbackRecord):
             return sorted(held)
         return sorted({self.state.hosts[h] for h in unsettled} & set(held))
 
-    def keep_at_close(
-        self, unsettled: list[str], label: str, hosts: list[str] | None = None
-    ) -> None:
+    def keep_at_close(self, unsettled: list[str], label: str, faulty: list[str]) -> None:
         """Closed with these hosts unknown or left running: a change may still run there,
-        so their systems' locks stay (`lock.kept`, with the outcome it closed as, and
-        `hosts`, those unknown: all of them unless said); the others are released. Held
-        while this process runs, stale once it exits: another incident there needs
-        --take-over-lock REASON (the verify by hand, `exec`, lets go of it once those
-        hosts answer)."""
-        kept = self.locks.keep(self.kept_at_close(unsettled))
-        if kept:  # none when locking is off
-            hosts = unsettled if hosts is None else hosts
-            self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=hosts, closed_as=label)
+        so their systems' locks stay (`lock.kept`, with the outcome it closed as, and the
+        hosts unknown), as do those of a drill's faults in place on `faulty` (`lock.kept`
+        naming no host; seen: a fault left on cart-1 let go of cart's lock because a host
+        of web was unknown); the others are released. Held while this process runs, stale
+        once it exits: another incident there needs --take-over-lock REASON (the verify by
+        hand, `exec`, lets go of it once those hosts answer)."""
+        for_unknown = self.kept_at_close(unsettled) if unsettled else []
+        for_faults = self.kept_at_close(faulty) if faulty else []
+        kept = self.locks.keep(sorted({*for_unknown, *for_faults}))  # none: locking is off
+        if unknown := [s for s in kept if s in for_unknown]:
+            self.recorder.record(Kind.LOCK_KEPT, systems=unknown, hosts=unsettled, closed_as=label)
+        if faults := [s for s in kept if s not in for_unknown]:
+            self.recorder.record(Kind.LOCK_KEPT, systems=faults, hosts=[], closed_as=label)
 
     def drill_faults_left(self) -> list[str]:
         """The hosts of a drill's faults in place at its close, on your own hosts (a judged

@@ -192,6 +192,7 @@ def fault_kept_said(systems: list[str], hosts: list[str], console: bool = False)
         return f"The {lock} is kept: a drill's fault is NOT undone on {', '.join(hosts)}. " + (
             f"{fault_lock_kept(systems, hosts, console)}."
         )
-    return f"a fault is NOT undone on {', '.join(hosts)}: the {lock} stays held. " + (
+    stays = "stay" if len(systems) > 1 else "stays"
+    return f"a fault is NOT undone on {', '.join(hosts)}: the {lock} {stays} held. " + (
         fault_lock_kept(systems, hosts, console)
     )

@@ -178,14 +178,24 @@ async def _drilled(
 
 def _kept_said(verdict: dict) -> str:
     """Why the drill's close kept its locks, and what lets go of them: hosts left unknown
-    (the verify by hand), else a fault its undo did not take off (walked: this line read
-    'outcome unknown on  at the close', no host, of a fault left on web-2)."""
+    (the verify by hand), and a fault its undo did not take off (walked: this line read
+    'outcome unknown on  at the close', no host, of a fault left on web-2), each with the
+    systems kept for it (seen: a fault left on cart while a host of app was unknown was
+    not said)."""
     from console.engine.kept_locks import fault_hosts_left, fault_kept_said
 
     kept, unknown = verdict["locks_kept"], sorted({u["host"] for u in verdict["unknown"]})
-    if unknown or not (left := fault_hosts_left(verdict)):
+    left = fault_hosts_left(verdict)
+    if not left:
         return kept_at_close(kept, unknown, verdict["incident"])
-    return fault_kept_said(kept, left)
+    if not unknown:
+        return fault_kept_said(kept, left)
+    system = {host: said["system"] for host, said in verdict["hosts"].items()}
+    for_unknown = [s for s in kept if s in {system.get(h) for h in unknown}]
+    for_faults = [s for s in kept if s in {system.get(h) for h in left}]
+    said = [kept_at_close(for_unknown, unknown, verdict["incident"])] if for_unknown else []
+    said += [fault_kept_said(for_faults, left)] if for_faults else []
+    return "; ".join(said) or kept_at_close(kept, unknown, verdict["incident"])
 
 
 def _interrupted(verdict: dict) -> bool:
