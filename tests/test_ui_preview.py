@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,31 @@ async def test_a_line_too_long_for_the_dialog_goes_on_under_a_mark(app) -> None:
         assert [line for line in sent if cell_len(line) > width], "no line long enough"
         assert all(line in joined for line in sent)
         await pilot.press("escape")
+
+
+async def test_a_long_line_goes_on_at_a_space_not_mid_word(app) -> None:
+    """Seen in the README's screenshot of the preview: `sh bin/restart  # a retry in the
+    same incident: no second release back, its undo ke` then `↪ pt`: a line folded at the
+    dialog's edge, mid-word. It goes on after the last space that fits (the run's
+    confirmation folds so), cut mid-word only where one word is wider than the dialog."""
+    from console.ui.screens.command_preview import GOES_ON
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await pilot.pause()
+        app.screen.select_step("restore")
+        await pilot.press("p")
+        text = app.screen.query_one("#commands-text", Static)
+        await until(pilot, lambda: GOES_ON in str(text.render()))
+        shown = str(text.render()).splitlines()
+        await pilot.press("escape")
+    folds = [
+        (line, after[len(GOES_ON) :])
+        for line, after in pairwise(shown)
+        if after.startswith(GOES_ON)
+    ]
+    assert folds, "no line long enough to fold"
+    at_a_space = [line.endswith(" ") or after.startswith(" ") for line, after in folds]
+    cut = [fold for fold, spaced in zip(folds, at_a_space, strict=True) if not spaced]
+    assert not cut, cut

@@ -4,7 +4,6 @@ A secret is shown masked, and marked so: the host gets the real value."""
 
 from __future__ import annotations
 
-from rich.cells import chop_cells
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +15,7 @@ from console.journal.redact import MASKED_NOTE
 from console.model.templates import Commands, alike
 from console.model.visible import visible
 from console.ui.palette import themed
+from console.ui.widgets.one_line import folded
 
 MASKED_STYLE = "$warning"
 INDENT = "    "  # a command's lines
@@ -25,9 +25,9 @@ GOES_ON = "  ↪ "
 
 
 def _command_lines(text: Text, line: str, width: int | None) -> None:
-    """One line of a command, folded at `width` cells with each rest marked GOES_ON."""
-    room = (width or 0) - len(INDENT)
-    pieces = chop_cells(line, room) if room > 0 else [line]
+    """One line of a command, folded at a space within `width` cells, each rest marked
+    GOES_ON."""
+    pieces = folded(line, (width or 0) - len(INDENT))
     text.append(f"{INDENT}{pieces[0]}\n")
     for piece in pieces[1:]:
         text.append(GOES_ON, style=themed("bold $accent"))

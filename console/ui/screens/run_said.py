@@ -8,7 +8,6 @@ every command needed PgDn. Text only: the dialog (confirm_run.py) lays it out.""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ from console.model.set_aside import Aside, asides_said, discarding
 from console.model.templates import Commands, alike
 from console.model.visible import given_first, said_params, visible
 from console.model.waves import sizes_said
+from console.ui.widgets.one_line import folded
 from console.ui.widgets.plain import prose
 
 if TYPE_CHECKING:
@@ -76,24 +76,10 @@ def commands_text(commands: Commands, width: int = 0) -> Text:
     for stage, command in commands:
         text.append(f"\n{STAGE}{stage}:", style="dim")
         for line in command.shown.strip().splitlines():  # a secret shows masked
-            for i, part in enumerate(_hang(line, width - len(COMMAND))):
+            room = width - len(COMMAND)  # narrower than 20: not folded, it scrolls
+            for i, part in enumerate(folded(line, room) if room >= 20 else [line]):
                 text.append(f"\n{COMMAND if i == 0 else ' ' * len(COMMAND)}{part}")
     return text
-
-
-def _hang(line: str, room: int) -> list[str]:
-    """`line` in parts of at most `room` characters, cut at spaces where it can be; the
-    parts join back to it, every character kept."""
-    if room < 20 or len(line) <= room:
-        return [line]
-    return textwrap.wrap(
-        line,
-        room,
-        expand_tabs=False,
-        replace_whitespace=False,
-        drop_whitespace=False,
-        break_on_hyphens=False,
-    )
 
 
 def strategy_text(

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 from rich.text import Text
 from textual.widget import Widget
 
 ELLIPSIS = " …"
+
+
+def folded(line: str, cells: int) -> list[str]:
+    """`line` in parts of at most `cells` cells that join back to it, every character
+    kept: each cut after the last space within it (a shell word kept whole), at the edge
+    only where none is."""
+    parts: list[str] = []
+    rest = line
+    while cells > 0 and cell_len(rest) > cells:
+        head = chop_cells(rest, cells)[0]
+        cut = head.rfind(" ") + 1 or len(head)
+        cut = max(cut if head.strip() else len(head), 1)  # never an empty part
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+    return [*parts, rest]
 
 
 def fit(text: Text | str, width: int) -> Text:
