@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -441,6 +442,32 @@ def test_an_unknown_host_key_headless_says_how_to_accept_it(sshd_server, tmp_pat
         f"; it offers {real}; once its owner confirms that fingerprint:"
         f" --accept-host-key web-1={real}\n"
     ) in unknown.stderr
+    assert server.accepted_connections() == 0
+
+
+@pytest.mark.sshd
+def test_run_says_how_to_accept_an_unknown_host_key(sshd_server, tmp_path):
+    """Walked on a real fleet: `run` failed its first step on a host whose key was unknown
+    and its last lines named the fingerprint, but not the option that accepts it, which
+    exec's line gives whole (and docs/quickstart.md step 3 promises)."""
+    server = sshd_server.server
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", tmp_path / "known_hosts")
+    config = Path(base[2])
+    inventory = tomllib.loads((config / "inventory.toml").read_text())
+    inventory["systems"][0]["strategies"] = ["version-rollback"]
+    (config / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    ran = cli(
+        "run", "--config", str(config), "--systems", "web", "--strategy", "version-rollback",
+        "--trigger", "user-impact", "--reason", "key test", "--yes",
+        home=tmp_path, state=tmp_path / "state",
+    )  # fmt: skip
+    real = fingerprint_of(server.host_key_path.with_name("host_ed25519.pub"))
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [line] = [x for x in ran.stdout.splitlines() if x.startswith("  web-1: failed at ")]
+    assert "host key unknown" in line, line
+    assert line.endswith(
+        f"; once its owner confirms that fingerprint: --accept-host-key web-1={real}"
+    ), line
     assert server.accepted_connections() == 0
 
 

@@ -28,6 +28,7 @@ from console.headless.common import (
     INTERRUPTED,
     EventPrinter,
     RunOptions,
+    accept_hint,
     driving,
     hung_up,
     journal_dir,
@@ -208,6 +209,7 @@ def _print_problem_hosts(conductor: Conductor, options: RunOptions) -> None:
             continue
         why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
         why += port(host, run.detail) if run.failure is FailureClass.REFUSED else ""
+        why += accept_hint(host, run.failure, run.fingerprint)  # as exec's line gives it
         said = run.said()
         seen[host] = f" — {said}" if said and said not in why else ""
         at = f"{step} · {run.stage}" if run.stage else step  # a host never sent anything

@@ -134,7 +134,7 @@ def _intent(s: IncidentState, e: Event) -> None:
     run.attempt = d.attempt
     run.token = d.token
     run.on_jump_host = d.on == "jump-host"
-    run.exit_status = run.signal = run.failure = run.detail = None
+    run.exit_status = run.signal = run.failure = run.detail = run.fingerprint = None
     run.finished = run.finished_mono = None
     run.last_error = ""
 
@@ -159,6 +159,7 @@ def _result(s: IncidentState, e: Event) -> None:
     run.signal = d.signal
     run.failure = d.failure
     run.detail = d.detail
+    run.fingerprint = d.fingerprint
     run.finished, run.finished_mono, run.finished_seq = e.ts, e.mono, e.seq
     if d.stage != "precheck" and not looks_only(d.stage):
         run.change_ended = not d.aborted and not lost_mid_change(d.failure, d.stage)

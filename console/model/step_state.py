@@ -84,6 +84,7 @@ class HostRun(Compared):
     signal: str | None = None
     failure: FailureClass | None = None
     detail: str | None = None
+    fingerprint: str | None = None  # the key it offered, where that key is unknown here
     started: datetime | None = None
     finished: datetime | None = None
     finished_mono: float | None = None  # its event's monotonic time (durations)
