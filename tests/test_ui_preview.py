@@ -64,6 +64,23 @@ async def test_p_on_a_manual_step_is_not_offered_and_shows_nothing(app) -> None:
         assert isinstance(app.screen, ChecklistScreen) and not app._notifications
 
 
+async def _restore_previewed(pilot) -> Static:
+    """The checklist's restore step previewed (p), once its long lines are folded: the
+    preview's text."""
+    from console.ui.screens.command_preview import GOES_ON
+
+    app = pilot.app
+    app.attach(app.prepared)
+    await app.push_screen("checklist")
+    await pilot.pause()
+    app.screen.select_step("restore")
+    await pilot.press("p")
+    assert isinstance(app.screen, CommandPreview)
+    text = app.screen.query_one("#commands-text", Static)
+    await until(pilot, lambda: GOES_ON in str(text.render()))
+    return text
+
+
 async def test_a_line_too_long_for_the_dialog_goes_on_under_a_mark(app) -> None:
     """At 80x24 the preview cut each long shell line at the dialog's edge, nothing saying
     there was more (it scrolled sideways): now it goes on under itself after `↪`, in the
@@ -74,15 +91,8 @@ async def test_a_line_too_long_for_the_dialog_goes_on_under_a_mark(app) -> None:
     from console.ui.screens.command_preview import GOES_ON, INDENT
 
     async with app.run_test(size=(80, 24)) as pilot:
-        app.attach(app.prepared)
-        await app.push_screen("checklist")
-        await pilot.pause()
-        app.screen.select_step("restore")
-        await pilot.press("p")
-        assert isinstance(app.screen, CommandPreview)
+        text = await _restore_previewed(pilot)
         box = app.screen.query_one("#commands")
-        text = app.screen.query_one("#commands-text", Static)
-        await until(pilot, lambda: GOES_ON in str(text.render()))
         width = box.scrollable_content_region.width
         shown = str(text.render()).splitlines()
         assert max(map(cell_len, shown)) <= width, (width, shown)
@@ -113,13 +123,7 @@ async def test_a_long_line_goes_on_at_a_space_not_mid_word(app) -> None:
     from console.ui.screens.command_preview import GOES_ON
 
     async with app.run_test(size=(80, 24)) as pilot:
-        app.attach(app.prepared)
-        await app.push_screen("checklist")
-        await pilot.pause()
-        app.screen.select_step("restore")
-        await pilot.press("p")
-        text = app.screen.query_one("#commands-text", Static)
-        await until(pilot, lambda: GOES_ON in str(text.render()))
+        text = await _restore_previewed(pilot)
         shown = str(text.render()).splitlines()
         await pilot.press("escape")
     folds = [
