@@ -29,19 +29,36 @@ def test_every_help_epilog_fits_an_80_column_terminal():
     assert not wide, wide
 
 
-def test_run_help_as_printed_at_80_columns():
-    """As printed, in a terminal 80 columns wide: the folded exit statuses read whole."""
-    text = subprocess.run(
-        [sys.executable, "-m", "console", "run", "--help"],
+def _help(*command: str) -> str:
+    """`rollback-console COMMAND --help` as printed in a terminal 80 columns wide."""
+    return subprocess.run(
+        [sys.executable, "-m", "console", *command, "--help"],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=REPO,
         env={**os.environ, "COLUMNS": "80"},
     ).stdout
+
+
+def test_run_help_as_printed_at_80_columns():
+    """As printed, in a terminal 80 columns wide: the folded exit statuses read whole."""
+    text = _help("run")
     assert max(len(line) for line in text.splitlines()) <= 79, text
     folded = " ".join(text.split("\n  2  ", 1)[1].split("\n  3  ", 1)[0].split())
     assert (
         folded
         == "bad usage or bad configuration: one line names the file, key or host; nothing sent"
     )
+
+
+def test_drill_usage_is_broken_where_argparse_would_not():
+    """argparse keeps a mutually exclusive group whole: `drill --help`'s usage read
+    '[--scenario NAME | --list | --status | --due | --gate]' at 84 columns."""
+    text = _help("drill")
+    usage = text.split("\n\n", 1)[0]
+    assert max(len(line) for line in usage.splitlines()) <= 79, usage
+    assert " ".join(usage.split()).startswith(
+        "usage: rollback-console drill [-h] [--config DIR] [--log FILE]"
+        " [--scenario NAME | --list | --status | --due | --gate] [--run]"
+    ), usage

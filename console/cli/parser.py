@@ -26,6 +26,24 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's, but that a usage line it could not break (a mutually exclusive group
+    is kept whole: `drill`'s `[--scenario NAME | --list | ... | --gate]` ran to 84
+    columns in an 80-column terminal) is broken at a space, under the line before."""
+
+    def _format_usage(self, usage, actions, groups, prefix) -> str:
+        text = super()._format_usage(usage, actions, groups, prefix)
+        lines, limit = text.rstrip("\n").splitlines(), self._width + 1
+        hang = next((len(x) - len(x.lstrip()) for x in lines[1:]), 0)
+        out = []
+        for line in lines:
+            while len(line) > limit and (cut := line.rfind(" ", hang + 1, limit + 1)) > hang:
+                out.append(line[:cut])
+                line = " " * hang + line[cut + 1 :]
+            out.append(line)
+        return "\n".join(out) + text[len(text.rstrip("\n")) :]
+
+
 def _epilog(*examples: str, codes: bool | str = False) -> str:
     text = "examples:\n" + "\n".join(f"  {e}" for e in examples)
     if isinstance(codes, str):
@@ -51,7 +69,7 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
             f"{PROG} completion --help     # shell completion: bash, zsh, fish",
             codes=True,
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     parser.add_argument(
         "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
@@ -70,7 +88,7 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
             help=summary,
             description=textwrap.fill(description, 78),
             epilog=_epilog(*examples, codes=codes),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=Formatter,
         )
 
     only = _named_command(argv)
