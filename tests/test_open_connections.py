@@ -121,8 +121,26 @@ async def test_a_dial_waits_for_room_only_while_a_use_may_free_it() -> None:
     assert not waiting.done()  # gw is held by a-1's command
     conns.give_back("a-1")
     assert await waiting is True and conns.files == 0 and conns.said() == 2
+    assert conns.under_way == 1  # its handshake's, until it has ended
+    conns.dialled(1)
 
     conns.keep("b-1", Conn(), 0, {}, (gw,))  # type: ignore[arg-type]
     conns.take("b-1")  # gw's connection is not open: nothing b-1 uses holds a file
     room = 0
     assert await conns.room_for(1, left) is False
+
+
+async def test_a_jump_host_carrying_hosts_is_closed_after_those_that_carry_none() -> None:
+    """Closing a jump host's connection gives back one file and makes each idle host
+    behind it dial again: a host dialled directly, idle for less time, goes first."""
+    conns = OpenConnections()
+    gw = object()
+    made = {key: Conn(closes=True) for key in (gw, "a-1", "a-2", "web-1")}
+    conns.keep(gw, made[gw], 1, {})  # type: ignore[arg-type]
+    for host in ("a-1", "a-2"):
+        conns.keep(host, made[host], 0, {}, (gw,))  # type: ignore[arg-type]
+    conns.keep("web-1", made["web-1"], 1, {})  # type: ignore[arg-type]
+    await conns.close_idle(1)
+    assert [k for k, c in made.items() if c.asked] == ["web-1"]
+    await conns.close_idle(1)  # nothing else holds a file: the jump host, its hosts with it
+    assert conns.open == {} and conns.said() == 4

@@ -5,7 +5,9 @@ Where open files run short (a host to dial, a command to start on the jump host)
 connections are closed to make room, the one idle longest first, never one a command or
 a check is using; their hosts are dialled again when next used. A connection tunnelled
 through a jump host holds no file of its own, but its use holds the jump host's: a jump
-host nobody uses is closed as a host is, with the idle hosts tunnelled through it. (They
+host nobody uses is closed as a host is, with the idle hosts tunnelled through it, but only
+where closing those that carry no other host does not make the room (each host behind it
+would be dialled again, for the one file a host dialled directly gives back). (They
 were never closed: under `ulimit -n 64`, 40 hosts each behind a jump host of its own read
 'not dialled' past the 32nd, after waiting for the others' commands, whose end freed
 nothing.) Under `ulimit -n 256`, the picker's SSH check of 300
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ class OpenConnections:
         self.files = 0  # held by the open ones
         self.under_way = 0  # held by handshakes under way
         self._via: dict[object, tuple[object, ...]] = {}  # the jump hosts each is tunnelled through
+        self._carried: dict[object, int] = {}  # open connections tunnelled through each
         # commands, checks and handshakes using each (a jump host: through the hosts behind it)
         self._users: dict[object, int] = {}
         self._idle: dict[object, None] = {}  # connections nobody uses: idle longest first
@@ -75,6 +78,8 @@ class OpenConnections:
         self.open[key] = conn
         self._files[key] = files
         self._via[key] = via
+        for jump in via:
+            self._carried[jump] = self._carried.get(jump, 0) + 1
         self.files += files
         if drops:
             self.drops[key] = drops
@@ -89,6 +94,8 @@ class OpenConnections:
         if conn is not None:
             self.files -= self._files.pop(key)
             self._idle.pop(key, None)
+            for jump in self._via.get(key, ()):
+                self._carried[jump] -= 1
             self.changed_now()
         return conn
 
@@ -96,6 +103,7 @@ class OpenConnections:
         self.open.clear()
         self._files.clear()
         self._idle.clear()
+        self._carried.clear()
         self.drops.clear()
         self.files = 0
 
@@ -123,22 +131,12 @@ class OpenConnections:
         tunnelled through a jump host: the jump host's, if it was the last to use it)."""
         return any(self._files.get(key) for key in self._users)
 
-    @contextlib.contextmanager
-    def dialing(self, files: int) -> Iterator[None]:
-        """A handshake under way holds `files` until it ends."""
-        self.under_way += files
-        try:
-            yield
-        finally:
-            self.under_way -= files
-            if files:
-                self.changed_now()  # a dial waiting for room looks again
-
     async def room_for(self, files: int, left: Callable[[], int]) -> bool:
-        """Room for `files` more than `left()`: idle connections closed to make it; while
-        every one holding files is in use (or a handshake under way), the room one of
-        them leaves waited for. False where none will leave any (only commands on the
-        jump host hold it, or connections whose end frees no file)."""
+        """Room for `files` more than `left()`, counted under way (a handshake's) until
+        `dialled`: idle connections closed to make it; while every one holding files is in
+        use (or a handshake under way), the room one of them leaves waited for. False where
+        none will leave any (only commands on the jump host hold it, or connections whose
+        end frees no file)."""
         while left() < files:  # each turn ends on a connection given back, kept or dropped
             await self.close_idle(files - left())
             if left() >= files:
@@ -146,29 +144,38 @@ class OpenConnections:
             if not self.frees_files() and not self.under_way:
                 return False
             await self.changed()
+        self.under_way += files
         return True
+
+    def dialled(self, files: int) -> None:
+        """A handshake that held `files` under way has ended."""
+        self.under_way -= files
+        if files:
+            self.changed_now()  # a dial waiting for room looks again
 
     async def close_idle(self, short: int) -> None:
         """Close idle connections holding files, the one idle longest first, until they
-        hold `short` files (a jump host's with the idle ones tunnelled through it);
-        returns once those are closed (CLOSE_SECONDS at most, then aborted), counted held
-        until then."""
+        hold `short` files: those that carry no other first, then jump hosts' with the
+        idle ones tunnelled through them; returns once those are closed (CLOSE_SECONDS at
+        most, then aborted), counted held until then."""
         closing: list[asyncssh.SSHClientConnection] = []
         held = 0
-        for key in list(self._idle):
-            if held >= short:
-                break
-            if not (files := self._files.get(key, 0)):
-                continue  # tunnelled: closed with its jump host
-            through = [self.drop(each) for each in self._through(key)]
-            own = self.drop(key)
-            if own is not None and not own.is_closed():  # (else its files are)
-                held += files
-                self.files += files  # until closed: no dial takes them before
-            ending = [c for c in (*through, own) if c is not None and not c.is_closed()]
-            for conn in ending:
-                conn.close()
-            closing += ending
+        for carrying in (False, True):
+            for key in list(self._idle):
+                if held >= short:
+                    break
+                files = self._files.get(key, 0)  # none: tunnelled, closed with its jump host
+                if not files or bool(self._carried.get(key)) != carrying:
+                    continue
+                through = [self.drop(each) for each in self._through(key)] if carrying else []
+                own = self.drop(key)
+                if own is not None and not own.is_closed():  # (else its files are)
+                    held += files
+                    self.files += files  # until closed: no dial takes them before
+                ending = [c for c in (*through, own) if c is not None and not c.is_closed()]
+                for conn in ending:
+                    conn.close()
+                closing += ending
         if not closing:
             return
         self.closed_for_room += len(closing)

@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _NO_CAP = contextlib.nullcontext()
-# A dial's turns at its jump host's connection, each closed to make room while the dial
-# waited for a handshake: then it reads that the open files ran out.
-TUNNEL_TURNS = 3
 
 
 def _since(start: float) -> float:
@@ -46,9 +43,9 @@ class SharedDials:
         dialer: Callable[[], Dialer],
     ) -> None:
         self._conns, self._files, self._dialer = conns, files, dialer
-        self._handshakes = asyncio.Semaphore(
-            handshakes_at_once(defaults.max_handshakes, files.size)
-        )
+        at_once = handshakes_at_once(defaults.max_handshakes, files.size)
+        self._handshakes = asyncio.Semaphore(at_once)
+        self._room_turns = asyncio.Semaphore(at_once)  # dials waiting for open files
         self._proxied = asyncio.Semaphore(defaults.max_proxy_handshakes)  # of them, by ProxyCommand
         self._locks: dict[object, asyncio.Lock] = {}
         self._failed: dict[object, tuple[float, HostFailure]] = {}  # latest failed attempt
@@ -95,20 +92,21 @@ class SharedDials:
         options = self._dialer().options(dest)
         proxied = self._proxied if dest.proxy_command and dest.jump is None else _NO_CAP
         files = files_of(dest)
-        for _ in range(TUNNEL_TURNS):
-            tunnel = await self._tunnel(dest, drops)
-            async with proxied, self._handshakes:  # each a login on the proxy's bastion too
-                if tunnel is not None and self._conns.get(dest.jump) is not tunnel:
-                    continue  # closed to make room while this one waited its turn
-                with self.holding(dest.jump):
-                    # the console's own next file would fail
-                    if not await self._conns.room_for(files, self._files.left):
-                        raise HostFailure(FailureClass.UNREACHABLE, out_of_files())
-                    with self._conns.dialing(files):
-                        conn = await self._dialer().connect(dest, options, tunnel, drops)
-            self.handshakes_done += 1
-            return conn
-        raise HostFailure(FailureClass.UNREACHABLE, out_of_files())
+        tunnel = await self._tunnel(dest, drops)
+        with self.holding(dest.jump):
+            # The room first (its own turns: as many as handshakes wait for it at once), then
+            # a handshake's turn: waiting for room while holding a handshake's turn, a dial
+            # could wait on a jump host held by a dial waiting for that turn.
+            async with self._room_turns if files else _NO_CAP:
+                if not await self._conns.room_for(files, self._files.left):
+                    raise HostFailure(FailureClass.UNREACHABLE, out_of_files())  # else EMFILE
+            try:
+                async with proxied, self._handshakes:  # each a login on the proxy's bastion too
+                    conn = await self._dialer().connect(dest, options, tunnel, drops)
+            finally:
+                self._conns.dialled(files)
+        self.handshakes_done += 1
+        return conn
 
     async def _tunnel(self, dest: Destination, drops: Drops) -> asyncssh.SSHClientConnection | None:
         """The shared connection of the jump host `dest` is reached through, if any."""
@@ -122,7 +120,8 @@ class SharedDials:
 
     @contextlib.contextmanager
     def holding(self, jump: Destination | None) -> Iterator[None]:
-        """A dial through `jump` uses its connection: not closed to make room meanwhile."""
+        """A dial through `jump` uses its connection, from the moment it has it: not closed
+        to make room while the dial waits its turn."""
         if jump is None:
             yield
             return
