@@ -189,7 +189,8 @@ def fault_kept_said(systems: list[str], hosts: list[str], console: bool = False)
     report, `The lock on web is kept: ...`)."""
     lock = f"lock{'s' if len(systems) > 1 else ''} on {', '.join(systems)}"
     if console:  # a sentence of its own, in a toast or a report
-        return f"The {lock} is kept: a drill's fault is NOT undone on {', '.join(hosts)}. " + (
+        is_kept = "are kept" if len(systems) > 1 else "is kept"
+        return f"The {lock} {is_kept}: a drill's fault is NOT undone on {', '.join(hosts)}. " + (
             f"{fault_lock_kept(systems, hosts, console)}."
         )
     stays = "stay" if len(systems) > 1 else "stays"

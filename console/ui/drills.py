@@ -165,10 +165,14 @@ class DrillControl:
 def _kept_said(conductor: Conductor | None, verdict: dict) -> str:
     """`The lock on web is kept: a drill's fault is NOT undone on web-2. Undo it there;
     once this console has quit, ...`: its close kept the lock for a fault in place (seen:
-    the report said NOT undone alone, nothing of the lock nor of what releases it)."""
+    the report said NOT undone alone, nothing of the lock nor of what releases it; nor,
+    with a host left unknown, of a fault left on another system, whose lock was kept too)."""
     from console.engine.kept_locks import fault_hosts_left, fault_kept_said
 
     kept = conductor.locks_kept if conductor is not None else []
-    if not kept or verdict.get("unknown") or not (left := fault_hosts_left(verdict)):
+    if not kept or not (left := fault_hosts_left(verdict)):
         return ""
-    return fault_kept_said(kept, left, console=True)
+    if verdict.get("unknown") and conductor is not None:  # kept for those too: said apart
+        systems = {conductor.state.hosts.get(host) for host in left}
+        kept = [s for s in kept if s in systems]
+    return fault_kept_said(kept, left, console=True) if kept else ""
