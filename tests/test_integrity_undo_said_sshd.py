@@ -7,13 +7,26 @@ restore's own match had its line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import DataTable, Static
 
 from console.model.clock import FixedClock
+from console.model.loading import load_settings
 from console.ui.follow import make_follow_app
-from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
-from tests.test_ui_support import START, open_assessment, until
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.widgets.host_grid import HostGrid
+from tests.cli_fleet import FLAG_PROCEDURE, Fleet, write_fleet
+from tests.test_ui_support import (  # noqa: F401
+    START,
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_assessment,
+    open_incident,
+    until,
+)
 
 pytestmark = pytest.mark.sshd
 
@@ -33,12 +46,18 @@ ORDERS_FIX = {
 MATCHED = "the rows of orders the same as before restore ran"
 
 
-async def test_an_undos_match_says_what_it_matched(sshd_server, tmp_path) -> None:
+def _orders_fleet(sshd_server, root: Path) -> Fleet:
+    """Two sshd hosts, each with an orders file of three rows; orders-fix applies."""
     files = {"strategies.toml": {"strategies": [ORDERS_FIX]}, "procedure.toml": FLAG_PROCEDURE}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["orders-fix"], probes=[])
+    fleet = write_fleet(sshd_server, root, files, strategies=["orders-fix"], probes=[])
     for sandbox in fleet.sandboxes.values():
         (sandbox / "orders").write_text("1 cup\n2 saucer\n3 cup\n")
         (sandbox / "orders").chmod(0o666)
+    return fleet
+
+
+async def test_an_undos_match_says_what_it_matched(sshd_server, tmp_path) -> None:
+    fleet = _orders_fleet(sshd_server, tmp_path)
     journal = tmp_path / "inc"
     ran = fleet.cli(
         "run", "--systems", "app", "--strategy", "orders-fix", "--trigger", "data-corruption",
@@ -76,3 +95,30 @@ async def test_an_undos_match_says_what_it_matched(sshd_server, tmp_path) -> Non
         f"app-2 (restore): match: {MATCHED}",
         f"app-2 (restore.undo): match: {MATCHED}",
     ], lines
+
+
+async def test_a_hosts_last_line_is_its_latest_record_where_it_says_nothing_else(
+    sshd_server, tmp_path
+) -> None:
+    """Walked at 80x24 in the console on the same fleet: orders-fix's restore done, every
+    line it printed an integrity record, the execution grid's Last line read `integrity
+    stage=before rows.…`, the precheck's, beside Stage `verify`. A record gives way to a
+    newer one (a line that says what the host did, `restored to ...`, to none)."""
+    fleet = _orders_fleet(sshd_server, tmp_path)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("orders-fix")
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        restore = app.conductor.state.step("restore")
+        await until(pilot, lambda: restore.finished is not None, 60)
+        await app.push_screen("execution")
+        await until(pilot, lambda: app.screen.query("#grid"))
+        grid = app.screen.query_one("#grid", HostGrid)
+        await until(pilot, lambda: grid.row_count == 2)
+        last = {h: str(grid.get_cell(h, "Last line")) for h in ("app-1", "app-2")}
+        stage = {h: str(grid.get_cell(h, "Stage")) for h in ("app-1", "app-2")}
+    assert stage == {"app-1": "verify", "app-2": "verify"}, stage
+    assert all(line.startswith("integrity stage=after") for line in last.values()), last

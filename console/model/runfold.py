@@ -145,9 +145,13 @@ def _output(s: IncidentState, e: Event) -> None:
     run.lines += len(d.lines)
     if d.lines:
         # a data preset's `integrity stage=...` is a record for the journal, not a line
-        # that says what the host did: the one before it says it (`restored to ...`)
+        # that says what the host did: the one before it says it (`restored to ...`); where
+        # none did, the newest record (the verify's `after`, not the precheck's `before`)
         said = [line for line in d.lines if not _RECORD.match(line)]
-        run.last_line = said[-1] if said else run.last_line or d.lines[-1]
+        if said:
+            run.last_line = said[-1]
+        elif not run.last_line or _RECORD.match(run.last_line):
+            run.last_line = d.lines[-1]
         if d.stream == "stderr":  # a line that says something, over psql's `^` under it
             run.last_error = telling(d.lines) or run.last_error or d.lines[-1]
 
