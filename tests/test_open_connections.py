@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from console.engine.open_connections import OpenConnections
 
 
@@ -144,3 +146,41 @@ async def test_a_jump_host_carrying_hosts_is_closed_after_those_that_carry_none(
     assert [k for k, c in made.items() if c.asked] == ["web-1"]
     await conns.close_idle(1)  # nothing else holds a file: the jump host, its hosts with it
     assert conns.open == {} and conns.said() == 4
+
+
+async def test_a_jump_host_not_dialled_for_open_files_is_said_not_dialled() -> None:
+    """No room for a jump host's connection, nothing of the pool's to give any back: the
+    host behind it reads not dialled, and the picker says so (main: 'jump host gw-1: not
+    dialled: ...', which the picker read 'unreachable at jump host gw-1', as if gw-1 were
+    down)."""
+    from console.engine.destination import Destination
+    from console.engine.failures import HostFailure
+    from console.engine.file_room import FileRoom
+    from console.engine.reach import Reach
+    from console.engine.shared_dials import SharedDials
+    from console.model.inventory import SshDefaults
+    from console.model.status import FailureClass
+    from console.ui.widgets.reach_text import not_up
+
+    class Dialer:  # never asked to connect: there is no room to
+        def options(self, dest: Destination) -> None:
+            return None
+
+    conns = OpenConnections()
+    full = FileRoom(lambda: 10**6)  # every file held by what is not the pool's
+    dials = SharedDials(SshDefaults(), conns, full, Dialer)  # type: ignore[arg-type]
+    gw = Destination("gw-1", "127.0.0.1", 22, "ops")
+    behind = Destination("h1", "127.0.0.1", 22, "ops", jump=gw)
+    with pytest.raises(HostFailure) as raised:
+        await dials.shared("h1", behind)
+    said = raised.value
+    assert said.failure is FailureClass.UNREACHABLE
+    assert said.detail.startswith(
+        "not dialled: its jump host gw-1 was not dialled either: this process's open files"
+        " ran out on this jump host (ulimit -n "
+    ), said.detail
+
+    class Check:
+        results = {"h1": Reach("h1", said.failure, said.detail)}
+
+    assert not_up(Check, ["h1"]) == ["✘ h1: not dialled: no open files left"]  # type: ignore[arg-type]

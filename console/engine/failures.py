@@ -142,6 +142,16 @@ def classify_connect_error(
 NOT_DIALLED = "not dialled: "  # how `out_of_files` starts: the host was never asked
 
 
+def at_jump_host_said(jump: str, detail: str) -> str:
+    """A jump host's failure as each host behind it says it: the jump host named first
+    (Reach.jump_host), unless it was never dialled for this jump host's open files, not its
+    fault: then a host's not dialled (the picker read 'unreachable at jump host gw-32',
+    as if gw-32 were down)."""
+    if detail.startswith(NOT_DIALLED):
+        return f"{NOT_DIALLED}its jump host {jump} was not dialled either: {detail[len(NOT_DIALLED) :]}"
+    return f"jump host {jump}: {detail}"
+
+
 def out_of_files(number: int = errno.EMFILE) -> str:
     """The jump host ran out of open files (or would have, for the console's own next
     file): the host was never dialled, and what to do."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from console.engine.destination import Destination
-from console.engine.failures import HostFailure, out_of_files
+from console.engine.failures import HostFailure, at_jump_host_said, out_of_files
 from console.engine.file_room import FileRoom, handshakes_at_once
 from console.engine.login_drops import Drops, at_jump_host
 from console.engine.open_connections import OpenConnections, files_of
@@ -73,7 +73,7 @@ class SharedDials:
                 if isinstance(key, Destination):
                     failure = HostFailure(
                         failure.failure,
-                        f"jump host {dest.alias}: {failure.detail}",
+                        at_jump_host_said(dest.alias, failure.detail),
                         failure.fingerprint,
                     )
                     self._conns.drops[key] = drops  # the host that dialled it says them
