@@ -38,3 +38,15 @@ def test_errors_are_named_three_at_most_and_a_few_hosts_are_all_named() -> None:
         "+2 more in error",
         "bad on web-5 0.31",
     ]
+
+
+def test_a_host_printing_the_word_bad_is_named_once() -> None:
+    """A status-word probe read `bad on edge-2 bad` in a held rollout's banner."""
+    probe = Probe.validated(dict(name="health", kind="command", command="cat health"))
+    hosts = (HostValue("edge-1", "degraded"), HostValue("edge-2", "BAD"), HostValue("edge-3", "ok"))
+    sample = ProbeSample(
+        "health", "edge", datetime(2026, 12, 4, tzinfo=UTC), 2.0, SampleState.BAD, None, hosts
+    )
+    reading = Reading("edge", probe, deque([sample]))
+    said = sample_said(reading, sample)
+    assert said == 'edge/health = 2/3 bad, bad on edge-1 "degraded", edge-2', said

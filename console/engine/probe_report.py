@@ -9,7 +9,7 @@ from console.engine.reading import Reading
 from console.engine.watcher import Watcher
 from console.model.probe_text import sample_text, show
 from console.model.probes import PROBE_KINDS, BadWhen
-from console.model.watch import ProbeSample, SampleState, host_state
+from console.model.watch import ProbeSample, SampleState, Value, host_state
 
 # How many hosts a probe's problems name, in words (the record keeps every host).
 ERRORS_NAMED = 3
@@ -106,12 +106,20 @@ def host_problems(reading: Reading, sample: ProbeSample, named: int | None = Non
     if sample.state is SampleState.BAD:
         probe = reading.probe
         bad = [
-            f"{h.host} {show(h.value, probe.unit) if isinstance(h.value, float) else h.value}"
+            _host_value(h.host, h.value, probe.unit)
             for h in sample.hosts
             if not h.flagged and host_state(probe, h, probe.threshold) is SampleState.BAD
         ]
         parts += [f"bad on {', '.join(_few(bad, bads))}"] if bad else []
     return parts
+
+
+def _host_value(host: str, value: Value, unit: str) -> str:
+    """A bad host and what it read: `web-3 0.31`, `edge-1 "degraded"`; a host that printed
+    the word `bad` is named alone (it read `bad on edge-2 bad`)."""
+    if isinstance(value, float):
+        return f"{host} {show(value, unit)}"
+    return host if str(value).lower() == "bad" else f'{host} "{show(value)}"'
 
 
 def _few(said: list[str], most: int, what: str = "") -> list[str]:
