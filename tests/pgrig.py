@@ -185,6 +185,16 @@ class Outcome:
         assert len(found) == 1, found
         return found[0]
 
+    def rolled_back(self) -> bool:
+        """`run` rolled every host back: verified (exit 0), or verified but for its data,
+        recorded with nothing expected of it (a recovery to a point in time with no
+        `expect`): closed "rolled back, not verified" for that alone (exit 1)."""
+        if self.returncode == 0:
+            return True
+        closed = [e.data for e in self.events if e.kind == Kind.INCIDENT_CLOSED]
+        unjudged = "rolled back, not verified: the data after “"
+        return self.returncode == 1 and bool(closed) and closed[-1].label.startswith(unjudged)
+
     def refused(self) -> bool:
         """`run` exited 3 with every host's precheck refusing for good (nothing to do):
         nothing after the precheck was sent."""

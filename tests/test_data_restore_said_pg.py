@@ -78,7 +78,7 @@ def test_a_backup_restore_says_it_matched_what_was_expected(host, cluster, tmp_p
     (cluster.backups / "nightly" / "expected-integrity").write_text("rows.orders=3\n")
     config = configure(host, cluster, tmp_path)
     outcome = run_console(config, tmp_path / "state", "restore")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     after = outcome.integrity("after")
     assert after["checks"][:2] == [
         "the cluster is out of recovery, promoted to timeline 2",
@@ -161,7 +161,7 @@ def test_a_wal_replay_names_where_it_replays_to_and_what_its_verify_found(
         ),
     }[to]
     outcome = run_console(config, tmp_path / "state", "replay", *param)
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert f"started step {STEP}: recovering to {point}\n" in outcome.stdout, outcome.stdout
     assert f"finished step {STEP}: done (1 succeeded); recovered to {point}\n" in outcome.stdout
 
@@ -198,5 +198,5 @@ command = "echo {{{{message}}}} >> {told}"
     at = text.index('[[phases]]\nphase = "post"')
     procedure.write_text(text[:at] + tell.lstrip() + "\n" + text[at:])
     outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert f"; db by pitr to the time {target}: 1 host succeeded" in told.read_text()

@@ -68,7 +68,7 @@ def test_a_target_after_a_standby_backup_ended_is_recovered(host, cluster, stand
         host, cluster, tmp_path, "pitr", f"recovery_target_time={target}"
     )
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3, 4, 5]  # the bad row 6, committed after, is gone
     after = outcome.integrity("after")
     assert after["rows"]["orders"] == 5, after
@@ -98,7 +98,7 @@ def test_a_backup_taken_from_a_standby_restores_as_a_primary(
 
     outcome = _restored_after_a_bad_row(host, cluster, tmp_path, strategy, "wait_seconds=30")
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == list(range(1, recovered + 1))
     assert outcome.integrity("after")["rows"]["orders"] == recovered
     assert not [p.name for p in cluster.pgdata.glob("*.signal")]

@@ -106,7 +106,7 @@ def test_a_backup_restore_brings_a_dropped_table_back(host, cluster, tmp_path, p
 
     outcome = run_console(config, tmp_path / "state", "restore")
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3]
     assert cluster.sql("SELECT name FROM customers ORDER BY id").split() == ["ada", "bob"]
     before, after = outcome.integrity("before"), outcome.integrity("after")
@@ -147,7 +147,7 @@ def test_wal_replay_stops_where_asked(host, cluster, tmp_path, target):
 
     outcome = run_console(config, tmp_path / "state", "replay", *param)
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == ([1, 2, 3, 4, 5] if target == "end" else [1, 2, 3, 4])
     after = outcome.integrity("after")
     assert (after["rows"]["orders"], after["verdict"]) == (len(ids(cluster)), "recorded")
@@ -170,7 +170,7 @@ def recovered_to_a_time(host, cluster, tmp_path: Path) -> tuple[str, pgrig.Outco
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
     outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     return target, outcome, config
 
 
@@ -325,7 +325,7 @@ def test_wal_replay_is_not_judged_by_the_backups_own_expectation(host, cluster, 
 
     outcome = run_console(config, tmp_path / "state", strategy, param)
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3, 4]
     after = outcome.integrity("after")
     assert (after["rows"]["orders"], after["verdict"]) == (4, "recorded")
@@ -343,7 +343,7 @@ async def test_undo_puts_the_replaced_data_directory_back(host, cluster, tmp_pat
     cluster.sql("DROP TABLE orders")
     config = configure(host, cluster, tmp_path)
     outcome = run_console(config, tmp_path / "state", "restore")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3]
 
     ok, state = await undo(config, tmp_path / "state" / "incident-restore")
@@ -373,7 +373,7 @@ async def test_wal_replay_after_an_undone_restore_follows_the_live_timeline(
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
     config = configure(host, cluster, tmp_path)
-    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    assert run_console(config, tmp_path / "state", "restore").rolled_back()
     ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
     assert ok
     # The archive's latest timeline (2) is the undone restore's; the cluster is on 1 again.
@@ -390,7 +390,7 @@ async def test_wal_replay_after_an_undone_restore_follows_the_live_timeline(
         config, tmp_path / "state", "replay", "recovery_target_name=before-deploy-42"
     )
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3, 4]
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
 
@@ -405,7 +405,7 @@ async def test_a_backup_restore_after_an_undone_restore_stays_on_the_backups_tim
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
     config = configure(host, cluster, tmp_path)
-    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    assert run_console(config, tmp_path / "state", "restore").rolled_back()
     ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
     assert ok and (cluster.archive / "00000002.history").exists()
     cluster.sql("INSERT INTO orders VALUES (4, 'saucer')")
@@ -415,7 +415,7 @@ async def test_a_backup_restore_after_an_undone_restore_stays_on_the_backups_tim
 
     outcome = run_console(config, tmp_path / "again", "restore", f"backup={fresh}")
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3, 4]
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
 
@@ -436,13 +436,13 @@ def test_paths_relative_to_the_workdir_reach_the_archive_in_recovery_too(host, c
 
     outcome = run_console(config, tmp_path / "pitr", "pitr", f"recovery_target_time={target}")
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3, 4]
     assert (cluster.archive / "00000002.history").exists()
     # a trailing slash, as the shell completes a directory: what is kept goes beside it
     # (it was staged inside it, and the move into itself failed with the cluster stopped)
     outcome = run_console(config, tmp_path / "restore", "restore", "pgdata=data/")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
     assert f"data.replaced-{outcome.incident}" in kept_aside(cluster, outcome.incident)
 
@@ -538,10 +538,10 @@ async def test_an_undo_is_refused_once_a_later_incident_restored_over_it(host, c
     cluster.sql("DELETE FROM orders WHERE id > 1")
     config = configure(host, cluster, tmp_path)
     first = run_console(config, tmp_path / "a", "restore")
-    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.rolled_back(), first.stdout + first.stderr
     cluster.sql("INSERT INTO orders VALUES (4, 'after a')")
     second = run_console(config, tmp_path / "b", "restore")
-    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.rolled_back(), second.stdout + second.stderr
     assert f"kept aside by an earlier incident: {cluster.pgdata}.replaced-{first.incident}" in (
         second.stdout
     )
@@ -571,7 +571,7 @@ async def test_the_integrity_screen_shows_every_figure_at_80_columns(host, clust
     cluster.basebackup("nightly")
     cluster.sql("DELETE FROM orders WHERE id = 3")
     config = configure(host, cluster, tmp_path)
-    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    assert run_console(config, tmp_path / "state", "restore").rolled_back()
     journal = tmp_path / "state" / "incident-restore"
     assert (await undo(config, journal))[0]
 

@@ -15,6 +15,7 @@ import pytest
 
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
+from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.loading import load_settings
 from console.model.triggers import TriggerKind
@@ -171,7 +172,7 @@ async def test_an_undo_asked_again_after_its_start_failed_does_not_read_as_cut_s
     start = f"test ! -e {hold} && {_pg_ctl(cluster)} -l {cluster.root}/server.log -w start"
     strategy = _restore_with(cluster, start=start)
     config = write_config(tmp_path / "config", host, strategy, host.home("work"))
-    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    assert run_console(config, tmp_path / "state", "restore").rolled_back()
     hold.touch()
     ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
     assert not ok and not cluster.running()
@@ -217,16 +218,25 @@ async def test_a_move_refused_where_no_data_directory_was_says_nothing_was_repla
     try:
         assert not await conductor.run_step("restore")
         run = conductor.state.step("restore").hosts["db-1"]
-        assert (run.stage, run.exit_status) == ("action", 1), run  # not UNDO_FIRST
+        # not UNDO_FIRST; ROLLED_BACK, which its words make believed: nothing changed there
+        assert (run.stage, run.exit_status) == ("action", 122), run
         staged = f"{cluster.pgdata}.staged-inc-gone"
         assert run.said() == (
-            f"the staged backup could not be moved to {cluster.pgdata} (Permission denied):"
-            f" there was no data directory there to replace, and there is none now; nothing"
-            f" was changed, the backup stays staged at {staged}: once {cluster.root} can be"
-            f" written, create {cluster.pgdata} empty and retry"
+            f"nothing was changed on this host: the staged backup could not be moved to"
+            f" {cluster.pgdata} (Permission denied): there was no data directory there to"
+            f" replace, and there is none now; the backup stays staged at {staged}: once"
+            f" {cluster.root} can be written, create {cluster.pgdata} empty and retry"
         ), run.said()
         assert Path(staged).is_dir() and not cluster.pgdata.exists()
         assert not Path(f"{cluster.pgdata}.replaced-inc-gone").exists()
+        # The document said "it may have changed the host (its action failed there), and
+        # no undo ran" of it: it says what is known, and no undo is owed there.
+        assert "db-1" not in conductor.state.step("restore").changed
+        document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
+        failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
+        assert "may have changed" not in failures, failures
+        assert "exit status 122: nothing changed there" in failures, failures
+        assert "its transaction" not in failures, failures  # no transaction was rolled back
     finally:
         cluster.root.chmod(0o755)
         await conductor.shutdown()

@@ -38,7 +38,7 @@ def restored(host, cluster, tmp_path):
     cluster.sql("DELETE FROM orders WHERE id = 3")
     config = write_config(tmp_path / "config", host, _restore_with(cluster), host.home("work"))
     state = tmp_path / "state"
-    assert run_console(config, state, "restore").returncode == 0
+    assert run_console(config, state, "restore").rolled_back()
     return config, state, state / "incident-restore"
 
 

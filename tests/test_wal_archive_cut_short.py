@@ -113,6 +113,6 @@ def test_a_segment_the_archiver_is_still_copying_is_waited_for(host, cluster, tm
         cluster.run("mv", str(status / f"{segment}.ready"), str(status / f"{segment}.done"))
         outcome = run.result()
 
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert outcome.rolled_back(), outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2]
     assert f"the archiver has copied {segment} whole" in said.read_text()

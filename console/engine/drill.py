@@ -143,6 +143,8 @@ async def run_scenario(
     # an abort that landed after the rollback was verified (in a status update) fails the
     # drill, but the outcome is the one the record shows, as a run stopped so closes it
     ok = ok or bool(aborted and verified_on_record(conductor, steps))
+    # data brought back with nothing to judge it by: rolled back, not verified, as a run's
+    ok = ok and not conductor.closing.unjudged_data()
     verdict = judge(conductor.state, scenario, targets, steps, ok, setup, changing, checks)
     if aborted:
         verdict = {
@@ -189,8 +191,10 @@ def close_drill(
         conductor.close(Outcome.FAILED, not_started)
     elif outcome is DrillOutcome.VERIFIED:
         conductor.close(Outcome.ROLLED_BACK)
-    elif outcome is DrillOutcome.UNVERIFIED:
-        conductor.close(Outcome.UNVERIFIED, reason=conductor.why_stopped()[0])
+    elif outcome is DrillOutcome.UNVERIFIED:  # a check that failed, or the data not judged
+        stopped = conductor.closing.stopped_at()[0] is not None
+        why = conductor.why_stopped()[0] if stopped else conductor.unverified_why()
+        conductor.close(Outcome.UNVERIFIED, reason=why)
     elif outcome is DrillOutcome.PARTIAL and conductor.not_rolled_back():
         conductor.close(Outcome.PARTIAL, hosts=conductor.not_rolled_back())
     elif outcome is DrillOutcome.REFUSED:  # as a run closes it, or the precheck that said no

@@ -4,11 +4,13 @@ and where and why the walk stopped. `IncidentClosing` is one."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from console.model.integrity_judged import NOT_JUDGED
 from console.model.kinds import done_by
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, StepStatus
+from console.model.step_state import AFTER_STEP
 
 if TYPE_CHECKING:
     from console.journal.recorder import Recorder
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
 # verifies the rollback; a strategy with neither verify nor health command verifies
 # nothing: its rollback is not verified, as after a check skipped.
 NO_CHECK = "a verify (the procedure has no stability check)"
+# The data a strategy step brought back, recorded with nothing to judge it by (a recovery
+# to a point in time with no `expect`, a backup without `expected-integrity`): its service
+# may be verified stable, its data is not, so the rollback is not verified.
+NO_DATA_CHECK = "a judgement of the data after"
 
 
 def no_check_why(strategies: list[str], restarts: dict[str, str] | None = None) -> str:
@@ -119,14 +125,39 @@ class RollbackRecord:
         """Titles of the procedure's stability checks (probe steps) not done, or done
         before a strategy step ahead of them ran (first or again) or was undone (they checked the
         hosts as they were then). With none in the procedure, NO_CHECK when a strategy
-        step ran a strategy that verifies nothing on its hosts."""
+        step ran a strategy that verifies nothing on its hosts. NO_DATA_CHECK too where the
+        data a step brought back was recorded, not judged (`unjudged_data`)."""
+        data = [NO_DATA_CHECK] if self.unjudged_data() else []
         if not self._checks():
-            return [NO_CHECK] if self.unverifying() else []
+            return ([NO_CHECK] if self.unverifying() else []) + data
         return [
             s.title
             for s in self.settings.procedure.steps
             if s.kind is StepKind.PROBE
             and (self.state.step(s.id).status is not StepStatus.DONE or self.changed_since(s.id))
+        ] + data
+
+    def unjudged_data(self) -> list[str]:
+        """`the data after “Restore the data” on db-1 was recorded, not judged: nothing was
+        expected of it`: for each strategy step, the hosts it rolled back (not undone since)
+        whose last data after was recorded with nothing to judge it by, and no check of the
+        drill's judged it after (`after = "baseline"`). Said alike, hosts together."""
+        done = self._rolled_back() or set()
+        titles = {
+            s.id: s.title for s in self.settings.procedure.steps if s.kind is StepKind.STRATEGY
+        }
+        last: dict[str, dict[str, Any]] = {}  # each host's last after that could judge it
+        for r in self.state.integrity:
+            step, judged = r.get("step"), r.get("verdict") != "recorded"
+            if r.get("stage") == "after" and (step in titles or (step == AFTER_STEP and judged)):
+                last[r.get("host") or "?"] = r
+        said: dict[tuple[str, str], list[str]] = {}  # (step's title, why): hosts
+        for host, r in sorted(last.items()):
+            if host in done and r.get("verdict") == "recorded":
+                said.setdefault((titles[r["step"]], r.get("detail") or NOT_JUDGED), []).append(host)
+        return [
+            f"the data after “{title}” on {', '.join(hosts)} was {why}"
+            for (title, why), hosts in said.items()
         ]
 
     def _checks(self) -> list[str]:
@@ -188,8 +219,11 @@ class RollbackRecord:
         """Why the stability checks are not done, from the record: each one skipped (its
         reason: often how it was checked instead), failed (its summary), done before the
         rollback ran again, or not run; or that the procedure has none."""
+        data = self.unjudged_data()
         if not self._checks():
-            return no_check_why(self.unverifying(), self.unchecked_services())
+            bare = self.unverifying()  # NO_CHECK: nothing verified the hosts themselves
+            said = [no_check_why(bare, self.unchecked_services())] if bare else []
+            return "; ".join(said + data)
         why = []
         for step in self.settings.procedure.steps:
             st = self.state.step(step.id)
@@ -204,7 +238,7 @@ class RollbackRecord:
                 why.append(f"“{step.title}” failed ({st.summary})")
             else:
                 why.append(f"“{step.title}” not run")
-        return "; ".join(why)
+        return "; ".join(why + data)
 
     def stopped_at(self) -> tuple[str | None, StepStatus | None]:
         """The last step of the procedure that stopped the walk (failed, held, refused by
@@ -259,12 +293,14 @@ class RollbackRecord:
         done = done_by(self.settings, self.state)  # "re-enabled" after a gradual re-enable
         missing = [f"not {done}: {', '.join(left)}"] if left else []
         stale = self.stale_checks()
-        undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
+        undone = [
+            t for t in unverified if t != NO_DATA_CHECK and not any(f"“{t}”" in w for w in stale)
+        ]
         if undone == [NO_CHECK]:
             missing.append(no_check_why(self.unverifying(), self.unchecked_services()))
         elif undone:
             missing.append(f"not done: {', '.join(undone)}")
-        missing += stale
+        missing += stale + self.unjudged_data()
         # Partially rolled back names the hosts left: only offered when some are.
         check = "finish the stability check first, or " if self._checks() else ""
         advice = (

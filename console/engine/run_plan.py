@@ -107,12 +107,12 @@ def wave_finished(done: list[HostOutcome]) -> dict[str, Any]:
     return counts
 
 
-def max_fail_halt(recorder: Recorder, step: str, count: tuple[int, int, int], plan: RunPlan) -> str:
-    """Journal that a run halts past its max_fail_percentage, `count` being its hosts
-    (failed or unknown, of them, unknown); why. `had`: more may fail after, among the hosts
-    running then (seen: not started "11 of 200 failed" beside "13 failed"). Unknown hosts
-    count against the limit (their change may have failed) and are said so, never failed
-    (an undo lost on its canary read '1 of 3 hosts had failed or were unknown')."""
+def max_fail_why(count: tuple[int, int, int], plan: RunPlan) -> str:
+    """Why a run halts past its max_fail_percentage, `count` being its hosts (failed or
+    unknown, of them, unknown). `had`: more may fail after, among the hosts running then
+    (seen: not started "11 of 200 failed" beside "13 failed"). Unknown hosts count against
+    the limit (their change may have failed) and are said so, never failed (an undo lost
+    on its canary read '1 of 3 hosts had failed or were unknown')."""
     failed, total, unknown = count
     said = "had failed"
     if unknown and unknown == failed:  # none failed: lost mid-change, or still under way
@@ -120,16 +120,27 @@ def max_fail_halt(recorder: Recorder, step: str, count: tuple[int, int, int], pl
     elif unknown:
         said = f"had failed or were unknown, {unknown} of them unknown"
     percentage = plan.max_fail_percentage
-    why = f"{failed} of {total} hosts {said}, more than max_fail_percentage {percentage:g}%"
-    recorder.record(
-        Kind.RUN_HALTED,
-        step=step,
-        reason=why,
-        failed=failed,
-        total=total,
-        max_fail_percentage=percentage,
-    )
-    return why
+    return f"{failed} of {total} hosts {said}, more than max_fail_percentage {percentage:g}%"
+
+
+def max_fail_halt(
+    recorder: Recorder, step: str, count: tuple[int, int, int], plan: RunPlan
+) -> Callable[[], None]:
+    """What journals that the run halted past its max_fail_percentage (`max_fail_why`):
+    called once the halt holds something back (a host not sent its first command, a
+    gradual rollout's later stage), never where every host had begun already."""
+
+    def record() -> None:
+        recorder.record(
+            Kind.RUN_HALTED,
+            step=step,
+            reason=max_fail_why(count, plan),
+            failed=count[0],
+            total=count[1],
+            max_fail_percentage=plan.max_fail_percentage,
+        )
+
+    return record
 
 
 def wave_halt(

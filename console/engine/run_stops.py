@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 from console.engine.local import LocalProcesses
 from console.engine.run_plan import HostOutcome
@@ -37,6 +38,9 @@ class RunStops:
         self.abort_signal = asyncio.Event()  # set with `aborted`: wakes what waits (a soak)
         self._cut_pause = asyncio.Event()  # set by an abort or a detach: a pause ends
         self.halted = ""  # why the run was halted, once it was: its later hosts not started
+        # Journals a max-fail halt once it holds something back (`holds_back`): crossed
+        # once every host had begun (its last wave, its last stage), it halts nothing.
+        self._held_back: Callable[[], None] | None = None
         self.detached = False  # the console quits leaving the running commands be
         self.detached_why: str | None = None  # why, when nobody chose it (a signal)
         self.hung_up: str | None = None  # why a headless command's terminal went away
@@ -75,11 +79,19 @@ class RunStops:
         for target in wave:
             outcomes[target.name] = self._say_not_started(step, target)
 
+    def holds_back(self) -> None:
+        """The halt holds a host (or a later stage) back: journalled now, before the
+        hosts it did not start, if it waits to be (`_held_back`)."""
+        if self._held_back is not None:
+            record, self._held_back = self._held_back, None
+            record()
+
     def _say_not_started(self, step: str, target: Target) -> HostOutcome:
         """Journal that `target` was not started, and why, unless that is said already
         (a detach says it for every host not begun, at once). Held for one fsync with
         the others: `await recorder.sync()` after (500 hosts' fsyncs took 0.64 s)."""
         if self._waiting.pop((step, target.name), None) is not None:
+            self.holds_back()
             self.recorder.record_deferred(
                 Kind.HOST_NOT_STARTED,
                 system=target.system,

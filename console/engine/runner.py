@@ -17,6 +17,7 @@ from console.engine.run_plan import (
     RunPlan,
     StagesFor,
     max_fail_halt,
+    max_fail_why,
     wave_finished,
     wave_halt,
     wave_started,
@@ -56,7 +57,7 @@ class Runner(RunStops):
         Each host's try is `tries`' number for it, if given, else `attempt`."""
         plan = plan or RunPlan()
         self.arm()
-        self.halted = ""
+        self.halted, self._held_back = "", None
         keys = [(step, t.name) for t in targets]
         self._waiting.update(zip(keys, targets, strict=True))
         try:
@@ -91,7 +92,10 @@ class Runner(RunStops):
                             failed, len(targets), plan.max_fail_percentage
                         ):
                             count = (failed, len(targets), unknown)
-                            self.halted = max_fail_halt(self.recorder, step, count, plan)
+                            self.halted = max_fail_why(count, plan)
+                            self._held_back = max_fail_halt(self.recorder, step, count, plan)
+                            if plan.stage is not None and plan.stage[0] < plan.stage[1]:
+                                self.holds_back()  # its later stages: not started
 
                 await asyncio.gather(*(one(t) for t in wave))
                 counts = wave_finished([outcomes[t.name] for t in wave]) | self.local.waits()
@@ -111,6 +115,8 @@ class Runner(RunStops):
         finally:
             for key in keys:
                 self._waiting.pop(key, None)
+            if self._held_back is not None:  # crossed once every host had begun: no halt
+                self.halted, self._held_back = "", None
 
     async def _between(
         self,
@@ -219,6 +225,7 @@ class Runner(RunStops):
                             else "while its host was being reached"
                         )
                         reason = f"{self._why_stopped()} {waited}"
+                        self.holds_back()
                         self.recorder.record(
                             Kind.HOST_NOT_STARTED, reason=f"{reason}: nothing sent", **where
                         )

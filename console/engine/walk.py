@@ -13,7 +13,7 @@ from console.engine.errors import HostRefused, ProcedureError
 from console.engine.host_trust import HostKeys, check_accept_keys
 from console.engine.opening_probes import read_at_start, settle
 from console.engine.resolving import resolve_unattended
-from console.engine.rollback_record import NO_CHECK
+from console.engine.rollback_record import NO_CHECK, NO_DATA_CHECK
 from console.model.events import Kind
 from console.model.outcome import Outcome
 from console.model.payloads import RunAborted
@@ -246,7 +246,8 @@ def _closed_as_recorded(conductor: Conductor, asked: Outcome | None) -> bool:
     if not set(running) <= notify:
         return False
     try:
-        if conductor.unverified() == [NO_CHECK]:  # nothing here verifies: not an abort either
+        # nothing here verifies (or judges the data): not an abort either
+        if conductor.unverified() and set(conductor.unverified()) <= {NO_CHECK, NO_DATA_CHECK}:
             conductor.close(Outcome.UNVERIFIED, reason=conductor.unverified_why())
         else:
             conductor.close(Outcome.ROLLED_BACK)
@@ -325,7 +326,7 @@ def close_walk(
     if not_started:
         conductor.close(Outcome.FAILED, not_started)
         return
-    if ok and conductor.unverified():  # no stability check in the procedure
+    if ok and conductor.unverified():  # no stability check in the procedure, or data unjudged
         conductor.close(Outcome.UNVERIFIED, reason=conductor.unverified_why())
         return
     if ok:

@@ -122,12 +122,19 @@ def says_undo_first(exit_status: int | None, stage: str | None) -> bool:
 # an `exec` that exits 122 (a tool's own code) may have changed its host, as any failure.
 ROLLED_BACK = 122
 ROLLED_BACK_SAID = "rolled back: the database is as before"
+# The other preset command believed to exit ROLLED_BACK: a PostgreSQL restore's action that
+# found no data directory to replace and could not move the staged backup in (it stopped
+# no cluster, moved nothing aside): the document read "it may have changed the host".
+NOTHING_CHANGED_SAID = "nothing was changed on this host"
 
 
 def says_rolled_back(command: str | None) -> bool:
-    """Whether `command` (as sent) is the console's SQL wrapper, the one command whose
-    exit status ROLLED_BACK is believed: it says ROLLED_BACK_SAID before it exits so."""
-    return command is not None and f'echo "{ROLLED_BACK_SAID}' in command
+    """Whether `command` (as sent) is one of the console's own commands whose exit status
+    ROLLED_BACK is believed: the SQL wrapper, which says ROLLED_BACK_SAID before it exits
+    so, or the restore's action, which says NOTHING_CHANGED_SAID."""
+    return command is not None and any(
+        f'echo "{said}' in command for said in (ROLLED_BACK_SAID, NOTHING_CHANGED_SAID)
+    )
 
 
 def exit_said(exit_status: int, stage: str, command: str | None) -> str:
@@ -136,7 +143,8 @@ def exit_said(exit_status: int, stage: str, command: str | None) -> str:
     else the number alone."""
     meaning = ""
     if exit_status == ROLLED_BACK and says_rolled_back(command):
-        meaning = "nothing changed there, its transaction rolled back"
+        meaning = "nothing changed there"
+        meaning += ", its transaction rolled back" if ROLLED_BACK_SAID in (command or "") else ""
     elif says_undo_first(exit_status, stage):  # a command step's 121 is its tool's own
         meaning = "the undo goes first, a retry cannot go on there before it"
     elif still_under_way(stage, exit_status):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -42,12 +41,6 @@ def fault_steps(number: int) -> tuple[str, str]:
 def is_adhoc(step_id: str) -> bool:
     """A command typed by hand (the console's e, `exec`): not a step of the procedure."""
     return step_id.startswith("adhoc-")
-
-
-def ad_hoc_only(step_ids: Collection[str]) -> bool:
-    """Every step the incident ran was a command typed by hand (an `exec` incident): it
-    has a procedure only as the configuration's, never walked."""
-    return bool(step_ids) and all(is_adhoc(step_id) for step_id in step_ids)
 
 
 def undoes(step_id: str) -> str | None:
@@ -122,8 +115,9 @@ class HostRun(Compared):
         return self.status is HostStatus.FAILED and says_undo_first(self.exit_status, self.stage)
 
     def rolled_back(self) -> bool:
-        """It failed saying its transaction rolled back: nothing changed (ROLLED_BACK), said
-        by the console's SQL wrapper; any other command's 122 is a failure like another."""
+        """It failed saying nothing changed there (ROLLED_BACK): its transaction rolled
+        back, said by the console's SQL wrapper, or a restore that found no data directory
+        to replace; any other command's 122 is a failure like another."""
         failed = self.status is HostStatus.FAILED and self.exit_status == ROLLED_BACK
         return failed and says_rolled_back(self.command)
 

@@ -69,7 +69,6 @@ def _dialog(
     asides: dict[str, Aside] | None,
 ) -> None:
     from console.ui.screens.confirm_run import RunConfirm
-    from console.ui.screens.run_summary import stage_templates
 
     conductor = stepping.app.conductor
     assert conductor is not None
@@ -88,6 +87,5 @@ def _dialog(
     if only_hosts is not None:
         verb, standing = "Retry", conductor.state.step(f"{step_id}.undo").standing(list(per_host))
     title, changed = f"Undo: {conductor.step(step_id).title}", stepping.drift.notice(conductor)
-    templates = stage_templates(conductor, step_id, undo=True)
-    dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed, templates)
+    dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
     stepping.app.push_screen(dialog, answered)

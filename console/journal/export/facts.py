@@ -169,6 +169,11 @@ class HostResult(Strict):
     known: bool = Field(description="false while the outcome is unknown")
     failure: str | None
     detail: str | None
+    said: str | None = Field(
+        None,
+        description="a failed host's own last words: its last stderr line (else its last"
+        " output line), as the console's lines say why it failed; null when it printed none",
+    )
     held_at: str | None = Field(
         description="a held host (a gradual re-enable stopped between stages): the share it"
         " stays at, `5 %`"

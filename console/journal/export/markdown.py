@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from console.journal.export.document import build_document, settled
-from console.journal.export.facts import Change, Document
+from console.journal.export.facts import Change, Document, HostResult
 from console.journal.export.host_runs import host_runs
 from console.journal.export.inert import cell, code, inert
 from console.journal.export.integrity_facts import IntegrityCheck, Snapshot
@@ -35,10 +35,12 @@ from console.model.recovery import stop_said
 from console.model.state import HostStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.triggers import AUTOMATIC
+from console.model.visible import clip, visible
 
 NOT_RECORDED = "not recorded"
 SHOWN_HOSTS = 8
 ROWS_EACH = 10  # a system of more hosts: its hosts alike in one row of Systems affected
+SAID_WIDTH = 80  # a host's own words in the Systems affected table: the Failures say all
 
 
 def render_markdown(
@@ -239,13 +241,7 @@ def systems(doc: Document) -> list[str]:
         return [*lines, "No systems were selected.", ""]
     for system in doc.systems:
         rows = [
-            (
-                h.host,
-                _result(h.status),
-                f"{h.failure}: {h.detail}" if h.failure else (h.detail or "–"),
-                h.last_step_title or "–",
-            )
-            for h in system.hosts
+            (h.host, _result(h.status), _failure(h), h.last_step_title or "–") for h in system.hosts
         ]
         rows = _alike(rows) if len(rows) > ROWS_EACH else rows
         lines += [f"### {cell(system.system)}", ""]
@@ -261,6 +257,16 @@ def systems(doc: Document) -> list[str]:
         else:
             lines += ["No assessment or probe value was recorded for these hosts.", ""]
     return lines
+
+
+def _failure(h: HostResult) -> str:
+    """`non-zero exit: exit status 3 — no space left on device`: the failure, and why in
+    the host's own words (its last stderr line, cut to SAID_WIDTH), where it said more."""
+    failure = f"{h.failure}: {h.detail}" if h.failure else (h.detail or "–")
+    said = visible(h.said or "", one_line=True)
+    if not said or said in failure:
+        return failure
+    return f"{failure} — {clip(said, SAID_WIDTH)}"
 
 
 def _alike(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:

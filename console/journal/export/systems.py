@@ -45,6 +45,7 @@ def host_results(state: IncidentState, titles: dict[str, str]) -> dict[str, Host
             known=status not in UNKNOWN,
             failure=run.failure.value if run and run.failure else None,
             detail=run.detail if run else None,
+            said=(run.said() or None) if run and status is HostStatus.FAILED else None,
             held_at=f"{held.percent} %" if held else None,
             last_step=step,
             last_step_title=titles.get(step or "", step),

@@ -18,7 +18,9 @@ class HostNotStarted(Payload):
 
 class RunHalted(Payload):
     """Too many hosts failed, a probe was not healthy after a wave, or a wave was not
-    confirmed: the hosts not started yet will not be."""
+    confirmed: the hosts not started yet will not be. Past max_fail_percentage, recorded
+    only where that holds a host (or a gradual rollout's later stage) back: crossed once
+    every host had begun, it halts nothing, and the failures say what happened."""
 
     KIND = Kind.RUN_HALTED
     reason: str = Field(description="why, in words")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from console.model.presets.pg_written import PROMOTED
 from console.model.presets.pgshell import ARCHIVE_PATH, SERVER_PRELUDE
-from console.model.status import UNDO_FIRST
+from console.model.status import NOTHING_CHANGED_SAID, ROLLED_BACK, UNDO_FIRST
 
 
 def action(target: str, replay_wal: bool) -> str:
@@ -40,9 +40,10 @@ tli=$(LC_ALL=C "$bin/pg_controldata" "$replaced" 2>/dev/null | sed -n "s/^Latest
 """
     )
     return (
-        SERVER_PRELUDE
-        + ARCHIVE_PATH
-        + """\
+        (
+            SERVER_PRELUDE
+            + ARCHIVE_PATH
+            + """\
 if [ -e "$replaced" ] && grep -qx recovered=1 "$state" 2>/dev/null; then
   echo "this incident restored the data directory already: nothing to do again"
   exit 0
@@ -70,24 +71,24 @@ why=$(mv "$stage" "$pgdata" 2>&1) || {
   # No data directory was there (gone since the precheck found it): nothing was replaced,
   # no cluster stopped, nothing for an undo to put back.
   if [ ! -e "$replaced" ]; then
-    echo "the staged backup could not be moved to $pgdata (${why##*: }): there was no data directory there to replace, and there is none now; nothing was changed, the backup stays staged at $stage: once ${pgdata%/*} can be written, create $pgdata empty and retry" >&2
-    exit 1
+    echo "#NOTHING_CHANGED#: the staged backup could not be moved to $pgdata (${why##*: }): there was no data directory there to replace, and there is none now; the backup stays staged at $stage: once ${pgdata%/*} can be written, create $pgdata empty and retry" >&2
+    exit #ROLLED_BACK#
   fi
   echo "$left_now; the staged backup could not be moved to $pgdata (${why##*: }); $pgdata is gone, the data directory from before is kept at $replaced: undo puts it back" >&2
   exit #UNDO_FIRST#
 }
 echo "data directory replaced; the old one is kept at $replaced"
 """
-        + unarchived
-        + """\
+            + unarchived
+            + """\
 if [ -n "$archive" ]; then restore="cp \\"$archive/%f\\" \\"%p\\""; else restore=false; fi
 {
   echo "# rollback-console "{{incident}}": recovery settings"
   echo "restore_command = '$restore'"
 """
-        + target
-        + timeline
-        + """\
+            + target
+            + timeline
+            + """\
   echo "recovery_target_action = 'promote'"
   echo "# end rollback-console"
 } >> "$pgdata/postgresql.auto.conf" && touch "$pgdata/recovery.signal" || exit 1
@@ -103,13 +104,17 @@ until LC_ALL=C "$bin/pg_controldata" "$pgdata" | grep -q '^Database cluster stat
 done
 # recovered and promoted: the recovery settings must not linger for a later start
 """
-        + DROP_SETTINGS
-        + PROMOTED
-        + """\
+            + DROP_SETTINGS
+            + PROMOTED
+            + """\
 echo recovered=1 >> "$state" || exit 1
 echo "recovered and promoted"
 """
-    ).replace("#UNDO_FIRST#", str(UNDO_FIRST))
+        )
+        .replace("#UNDO_FIRST#", str(UNDO_FIRST))
+        .replace("#ROLLED_BACK#", str(ROLLED_BACK))
+        .replace("#NOTHING_CHANGED#", NOTHING_CHANGED_SAID)
+    )
 
 
 # The recovery settings the action wrote, taken out of postgresql.auto.conf: a later start
