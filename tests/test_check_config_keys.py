@@ -119,6 +119,6 @@ def test_a_key_recorded_on_another_port_names_the_port_as_written(sshd_server, t
         " correct it there; if it is right, fetch its key and compare first"
         f" (docs/quickstart.md, step 3: ssh-keyscan -p {typo} 127.0.0.1 >> {known})"
     ), checked.stderr
-    assert warned[-1].endswith(
-        f"ssh -p {typo} {server.user}@127.0.0.1 ssh-keyscan 10.9.9.9 >> {known})"
+    assert warned[-1] == (
+        f"    ssh -p {typo} {server.user}@127.0.0.1 ssh-keyscan 10.9.9.9 >> {known}"
     ), checked.stderr

@@ -221,12 +221,15 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
     # exec then does (and, once accepted below, nothing).
     checked = cli("check-config", base[2], home=home, state=state)
     assert checked.returncode == 0, checked.stderr
-    assert (
+    warned = checked.stderr[checked.stderr.index("warning: web-1: no host key") :]
+    assert warned.splitlines()[-1] == f"    ssh-keyscan -p {server.port} 127.0.0.1 >> {known}"
+    assert all(len(x) <= 80 or str(known) in x for x in warned.splitlines()[:-1]), warned
+    assert " ".join(warned.split()) == (
         f"warning: web-1: no host key recorded for it in {known}: exec, run and drill refuse it"
         " as unknown (the console's picker shows each fingerprint, k accepts it); fetch and"
-        f" compare first (docs/quickstart.md, step 3: ssh-keyscan -p {server.port} 127.0.0.1"
-        f" >> {known})\n"
-    ) in checked.stderr
+        f" compare first (docs/quickstart.md, step 3): ssh-keyscan -p {server.port} 127.0.0.1"
+        f" >> {known}"
+    )
 
     unknown = cli(*base, "true", home=home, state=state)
     assert unknown.returncode == 1
@@ -314,15 +317,25 @@ def test_check_config_resolves_every_route_and_says_what_ssh_config_cannot_chang
     # no known_hosts records a key: each fetched where it is reached from (a host behind a
     # jump host, on it: this machine may not reach it), recorded under its name here
     known = home / ".ssh/known_hosts"
-    assert said == [
+    assert said[0] == (
         "warning: ssh_config for db-1, db-2: StrictHostKeyChecking no ignored:"
-        " host keys are always checked",
+        " host keys are always checked"
+    )
+    # Folded at 80 columns (but the path, whole), then a command a line, to paste.
+    words, scans = said[1:-5], said[-5:]
+    assert " ".join(" ".join(words).split()) == (
         "warning: web-1's jump host bastion-eu, web-1, web-2, web-3's jump host inner, web-3"
         f" and 3 more: no host key recorded for them in {known}: exec, run and drill refuse"
         " them as unknown (the console's picker shows each fingerprint, k accepts it); fetch"
-        f" and compare first (docs/quickstart.md, step 3: ssh-keyscan -p 2200 10.0.0.1 >> {known};"
-        f" ssh bastion-eu ssh-keyscan 10.1.0.11 >> {known}; ssh bastion-eu ssh-keyscan -p 2222"
-        f" web-2 >> {known}; ssh-keyscan 10.0.0.2 >> {known}; ssh inner ssh-keyscan web-3 >> {known})",
+        " and compare first (docs/quickstart.md, step 3):"
+    )
+    assert all(len(line) <= 80 or str(known) in line for line in words), words
+    assert scans == [
+        f"    ssh-keyscan -p 2200 10.0.0.1 >> {known}",
+        f"    ssh bastion-eu ssh-keyscan 10.1.0.11 >> {known}",
+        f"    ssh bastion-eu ssh-keyscan -p 2222 web-2 >> {known}",
+        f"    ssh-keyscan 10.0.0.2 >> {known}",
+        f"    ssh inner ssh-keyscan web-3 >> {known}",
     ]
     assert ", 4 warnings" in result.stdout  # and web and db have no probes
     inventory = fleet()

@@ -7,6 +7,7 @@ import argparse
 import functools
 import os
 import sys
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def check_config(args: argparse.Namespace) -> int:
     keys = [] if demo else host_key_findings(found, skip=unresolved, written=written)
     misplaced = keys + unresolved_names(settings.inventory, hops)
     for line in misplaced:
-        print(f"warning: {line}", file=sys.stderr)
+        print(_folded(f"warning: {line}"), file=sys.stderr)
     files = _open_files(found)
     for line in files:
         print(f"warning: {line}", file=sys.stderr)
@@ -118,6 +119,19 @@ def check_config(args: argparse.Namespace) -> int:
         f" {counted(len(settings.procedure.steps), 'step')}{drilled}{warned}"
     )
     return EXIT_OK
+
+
+def _folded(said: str) -> str:
+    """A warning with commands to run after its words (`words\ncommand...`) at 80
+    columns: the words wrapped, each command on a line of its own, indented and whole
+    to paste (it read as one line of 500 columns, the commands joined by `;`)."""
+    words, *commands = said.split("\n")
+    if not commands:
+        return said
+    text = textwrap.fill(
+        words, 80, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    )
+    return "\n".join([text, *(f"    {command}" for command in commands)])
 
 
 def _open_files(found) -> list[str]:

@@ -142,8 +142,9 @@ def host_key_findings(
 ) -> list[str]:
     """`misplaced_keys`' lines, then one per host whose key is recorded on another port
     only (`written(host)`: where its port was written), then one per known_hosts file for
-    the hosts whose key is recorded there under no form at all: exec, run and drill stop
-    at them ('host key unknown'), and check-config said nothing of it. Those of `skip`
+    the hosts whose key is recorded there under no form at all, the ssh-keyscans that
+    record them on lines of their own after it: exec, run and drill stop at them ('host
+    key unknown'), and check-config said nothing of it. Those of `skip`
     are said otherwise (a jump host whose name does not resolve)."""
     known = known or KnownHosts()
     pending = _unrecorded(found, known, skip)
@@ -157,7 +158,7 @@ def host_key_findings(
         ports = [] if dest.host_key_alias else other_ports(dest, dialled)
         if ports:
             where = _where(dest)
-            scan = _keyscan([dest], where.split(", ")[0])
+            scan = "; ".join(_keyscan([dest], where.split(", ")[0]))
             lines.append(port_line(label, dest, ports, written(label), scan))
         else:
             unknown.setdefault(_where(dest), []).append((dest, label))
@@ -168,16 +169,17 @@ def host_key_findings(
         lines.append(
             f"{named}{more}: no host key recorded for {them} in {where}: exec, run and drill"
             f" refuse {them} as unknown (the console's picker shows each fingerprint, k"
-            " accepts it); fetch and compare first (docs/quickstart.md, step 3:"
-            f" {_keyscan([dest for dest, _ in hosts[:SHOWN]], where.split(', ')[0])})"
+            " accepts it); fetch and compare first (docs/quickstart.md, step 3):"
         )
+        scans = _keyscan([dest for dest, _ in hosts[:SHOWN]], where.split(", ")[0])
+        lines[-1] += "".join(f"\n{scan}" for scan in scans)  # pasted whole: check_config folds
     return lines
 
 
 SHOWN = 5  # hosts named on a line, the others counted
 
 
-def _keyscan(dests: list[Destination], path: str) -> str:
+def _keyscan(dests: list[Destination], path: str) -> list[str]:
     """The ssh-keyscan that records `dests`' keys in `path` under the names they are
     looked up by: one command per port, run here for a host dialled from here, on its
     jump host for one behind it (this machine may not reach it); a host with a
@@ -198,7 +200,7 @@ def _keyscan(dests: list[Destination], path: str) -> str:
         f"{via}ssh-keyscan{'' if port == 22 else f' -p {port}'} {' '.join(hosts)} >> {path}"
         for (via, port), hosts in ports.items()
     ]
-    return "; ".join(commands)
+    return commands
 
 
 def _via(dest: Destination) -> str | None:
