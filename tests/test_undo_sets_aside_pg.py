@@ -80,9 +80,20 @@ def test_an_undo_that_would_set_writes_aside_wants_them_named(host, cluster, tmp
     events = read_journal(incident / "journal.jsonl").events
     notes = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
     assert notes[-1].startswith("Undo of “Restore the data” confirmed (--discard-writes): 3")
+    # said again on its last line, and in the document's summary (they said `undone` alone)
+    went = (
+        rf"the restored data directory set aside, not merged back: 3 transactions wrote"
+        rf" {RESTORE_AT} \([0-9.]+ (bytes|kB|MB) of WAL\), kept at {re.escape(said.group(1))}"
+    )
+    last = undone.stdout.splitlines()[-1]
+    assert re.fullmatch(rf"restore: undone on db-1, {went}; journal \S+", last), last
     document = EXPORT_FORMATS["markdown"].render(events, False)
     row = next(r for r in document.splitlines() if r.startswith("| db-1 | restore.undo |"))
     assert f"the restored one is kept at {said.group(1)}, not merged back: 3 transactions" in row
+    summary = document.split("## Summary\n\n", 1)[1].split("\n", 1)[0]
+    assert re.search(rf"The rollback was undone since on 1 host \(db-1\), {went}\.", summary), (
+        summary
+    )
 
 
 def test_an_undo_with_nothing_written_since_says_so_and_needs_no_more(host, cluster, tmp_path):

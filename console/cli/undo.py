@@ -139,6 +139,7 @@ def _said(
     conductor: Conductor, undo: StepState, ok: bool, args: argparse.Namespace, path: Path
 ) -> int:
     """The undo's last line: where it went, and how to go on; its exit status."""
+    from console.cli.undo_aside import went_said
     from console.headless.common import EXIT_UNKNOWN, meanwhile
     from console.model.invocation import again
     from console.model.state import HostStatus
@@ -156,14 +157,17 @@ def _said(
         )
         return EXIT_REFUSED
     by = {s: [h for h, run in undo.hosts.items() if run.status is s] for s in HostStatus}
+    aside = went_said(conductor, undo)  # what it set aside, said again (a restore's undo)
     if ok:
         print(
-            f"{args.step}: undone on {', '.join(undo.hosts)}{meanwhile(conductor)}; journal {path}",
+            f"{args.step}: undone on {', '.join(undo.hosts)}{aside}{meanwhile(conductor)};"
+            f" journal {path}",
             flush=True,
         )
         return EXIT_OK
     left = (HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
-    parts = [f"undone on {', '.join(by[HostStatus.SUCCEEDED])}"] if by[HostStatus.SUCCEEDED] else []
+    done = by[HostStatus.SUCCEEDED]
+    parts = [f"undone on {', '.join(done)}{aside}"] if done else []
     parts += [f"{status.value}: {', '.join(by[status])}" for status in left if by[status]]
     aborted = conductor.runner.aborted  # Ctrl+C, TERM while it ran: why
     # Lost mid-undo: nobody knows whether it was undone there, so it is checked first (the

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import argparse
 
     from console.engine.conductor import Conductor
+    from console.model.step_state import StepState
 
 
 async def weighed(conductor: Conductor, args: argparse.Namespace, hosts: list[str] | None) -> None:
@@ -36,3 +37,13 @@ async def weighed(conductor: Conductor, args: argparse.Namespace, hosts: list[st
         conductor.note(f"Undo of “{title}” not started ({FLAG} not given): {said}", args.step)
         raise UsageError(refused_headless(title, lost))
     noted(conductor, args.step, asides, FLAG if lost else "--yes")
+
+
+def went_said(conductor: Conductor, undo: StepState) -> str:
+    """`, the restored data directory set aside, not merged back: ...` for the undo's last
+    line, where its latest run set one aside (its hosts' `restored to`); else ""."""
+    from console.model.set_aside import went_aside, went_aside_said
+    from console.model.visible import visible
+
+    went = went_aside(conductor.state.integrity, undo.id, undo.restarted_seq)
+    return f", {visible(went_aside_said(went), one_line=True)}" if went else ""

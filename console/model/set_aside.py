@@ -12,8 +12,9 @@ does something else there, said in its words (it starts a cluster, or refuses)."
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from console.model.visible import visible
 
@@ -83,3 +84,36 @@ def asides_said(asides: Mapping[str, Aside], hosts: int = 0) -> str:
 def discarding(asides: Mapping[str, Aside]) -> list[str]:
     """The hosts where the undo may take writes out of the live database."""
     return [host for host, aside in asides.items() if aside.discards]
+
+
+# An undo's own `restored to` once it has put the data back (pg_undo.py): where it kept
+# the restored data directory, and what had been written on it since the restore.
+KEPT = re.compile(r"the restored one is kept at (.+?), not merged back: (.+)$")
+NAMED = 3  # hosts named in what went aside
+
+
+def went_aside(records: Sequence[Mapping[str, Any]], undo: str, since: int = -1) -> dict[str, str]:
+    """Each host where the undo step `undo` (its records from `since`, a seq) set the
+    restored data directory aside: `3 transactions wrote since the restore at 14:02 UTC
+    (1.2 MB of WAL), kept at /var/lib/pg/data.undone-ID`."""
+    went = {}
+    for r in records:
+        if (r.get("step"), r.get("stage")) != (undo, "after") or r.get("seq", 0) < since:
+            continue
+        if kept := KEPT.search(str(r.get("restored") or "")):
+            went[str(r.get("host") or "?")] = f"{kept[2]}, kept at {kept[1]}"
+    return went
+
+
+def went_aside_said(went: Mapping[str, str]) -> str:
+    """`the restored data directory set aside, not merged back: 3 transactions wrote ...,
+    kept at DIR`, after an undo (seen: its last line and the document's summary said
+    `undone` alone, the writes since the restore gone from the live database); several
+    hosts each named, NAMED at most; "" where nothing went aside."""
+    if len(went) < 2:
+        return "".join(
+            f"the restored data directory set aside, not merged back: {w}" for w in went.values()
+        )
+    said = [f"{host}: {words}" for host, words in list(went.items())[:NAMED]]
+    said += [f"{len(went) - NAMED} more host(s)"] if len(went) > NAMED else []
+    return f"the restored data directories set aside, not merged back: {'; '.join(said)}"

@@ -23,7 +23,7 @@ from console.journal.export.resolution import step_titles
 from console.journal.export.retried_said import rerun_sentences, retried_sentences
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.export.trigger_details import by_watcher
-from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sentences, undone
+from console.journal.export.undo_said import Undos, undo_facts, undo_sentences, undone
 from console.journal.resolved_said import confirmed_sentences
 from console.journal.results import integrity_said
 from console.journal.times import duration
@@ -130,7 +130,7 @@ def build_summary(
         notifications,
         _own(events, state),
         by_commands,
-        undo_failures(state),
+        undo_facts(state),
         [
             *confirmed_sentences(state),
             *rerun_sentences(state, step_titles(events)),
@@ -299,7 +299,7 @@ def _paragraph(
     notifications: Sequence[Notification],
     own: Own,
     by_commands: bool = False,
-    undos: dict[str, UndoFailed] | None = None,
+    undos: Undos | None = None,
     retried: Sequence[str] = (),
 ) -> str:
     what = "This drill" if facts.drill else "This incident"
@@ -331,7 +331,7 @@ def _paragraph(
             status = "refused at the precheck"
         # an undo's host: said as the undo's, not the strategy's (and, where the undo failed,
         # how the strategy had gone there: a failed restore whose undo failed too)
-        status = undone(h, undos or {}) or status
+        status = undone(h, undos) or status
         counts[status] = counts.get(status, 0) + 1
     ran = len(hosts) - counts.get("not touched", 0)
     if facts.strategy and hosts and (not ran or not own.chosen_ran):
@@ -366,7 +366,7 @@ def _paragraph(
         )
     # A host whose last step is an undo that succeeded is no longer where the strategy put
     # it; one whose undo failed or was refused may still be.
-    said += undo_sentences(hosts, undos or {})
+    said += undo_sentences(hosts, undos)
     if facts.drill_verdict:
         said.append(f"Drill verdict: {facts.drill_verdict}.")
     # Nobody told is part of how it went: said here, not only in the table further down.

@@ -1,7 +1,8 @@
 """What the document's summary says of a host whose last step is an undo: its share of the
 tally, and a sentence for those hosts. One whose undo succeeded is no longer where the
 strategy put it; one whose undo failed, was left unknown or never began may still be, and
-one whose undo failed is said with the host's own last words: where it left the data (the
+one whose undo set a restored data directory aside, with what went with it; one whose
+undo failed is said with the host's own last words: where it left the data (the
 presets say it), and how the step it undid had gone there (a failed restore whose undo
 failed too read "1 undo failed", as if the restore had stood)."""
 
@@ -11,6 +12,7 @@ from typing import NamedTuple
 
 from console.journal.export.facts import HostResult
 from console.journal.export.timeline import hosts as hosts_text
+from console.model.set_aside import went_aside, went_aside_said
 from console.model.state import HostStatus, IncidentState
 
 UNDO_SAID: dict[str, str] = {
@@ -42,44 +44,63 @@ class UndoFailed(NamedTuple):
     said: str  # the undo's last telling line: where it left the host
 
 
-def undo_failures(state: IncidentState) -> dict[str, UndoFailed]:
+class Undos(NamedTuple):
+    """The hosts whose latest run is an undo: those where it failed, and those where it
+    set a restored data directory aside (what had been written on it, and where)."""
+
+    failed: dict[str, UndoFailed]
+    aside: dict[str, str]
+
+
+def undo_facts(state: IncidentState) -> Undos:
     """Each host whose latest run is a failed undo, with how the step it undid had gone
-    there and the undo's own last line."""
-    out = {}
+    there and the undo's own last line; each whose succeeded undo set data aside."""
+    failures: dict[str, UndoFailed] = {}
+    aside: dict[str, str] = {}
     for host in state.hosts:
         runs = state.result_runs(host)
         if not runs:
             continue
         step, run = runs[-1]
+        if step.endswith(".undo") and run.status is HostStatus.SUCCEEDED:
+            went = went_aside(state.integrity, step, state.step(step).restarted_seq)
+            if host in went:
+                aside[host] = went[host]
         if not step.endswith(".undo") or run.status is not HostStatus.FAILED:
             continue
         undid = state.step(step.removesuffix(".undo")).hosts.get(host)
         failed = undid is not None and undid.status is not HostStatus.SUCCEEDED
-        out[host] = UndoFailed(failed, run.said())
-    return out
+        failures[host] = UndoFailed(failed, run.said())
+    return Undos(failures, aside)
 
 
-def undone(host: HostResult, undos: dict[str, UndoFailed]) -> str | None:
+def undone(host: HostResult, undos: Undos | None) -> str | None:
     """How the host's undo went, if its last step is an undo (`UNDO_SAID`); else None."""
     if not (host.last_step and host.last_step.endswith(".undo")):
         return None
     if host.status in UNDO_SAID:
         return UNDO_SAID[host.status]
-    failed = undos.get(host.host)
+    failed = undos.failed.get(host.host) if undos else None
     return BOTH_FAILED if failed and failed.step_failed else UNDO_FAILED
 
 
-def undo_sentences(hosts: list[HostResult], undos: dict[str, UndoFailed]) -> list[str]:
+def undo_sentences(hosts: list[HostResult], undos: Undos | None) -> list[str]:
     """A sentence for each way the hosts' undos went; a failed undo's ends on each host's
-    own last line (two at most)."""
+    own last line (two at most); one that set a restored data directory aside says what
+    went with it (the summary said `undone since` alone)."""
     said = []
+    failures, aside = (undos.failed, undos.aside) if undos else ({}, {})
     for undo, sentence in UNDO_SENTENCES.items():
         these = [h.host for h in hosts if undone(h, undos) == undo]
         if not these:
             continue
         text = sentence.format(hosts=f"{hosts_text(len(these))} ({', '.join(these)})")
+        if undo == "undone since" and (went := {h: aside[h] for h in these if h in aside}):
+            text = f"{text.removesuffix('.')}, {went_aside_said(went)}."
         if undo in (UNDO_FAILED, BOTH_FAILED):
-            words = [f"{h}: {undos[h].said}" for h in these[:2] if h in undos and undos[h].said]
+            words = [
+                f"{h}: {failures[h].said}" for h in these[:2] if h in failures and failures[h].said
+            ]
             more = f"; {len(these) - 2} more in Failures" if len(these) > 2 else ""
             text += (f": {'; '.join(words)}{more}" if words else "") + "."
         said.append(text)
