@@ -21,7 +21,9 @@ from console.model.state import HostStatus, fold
 from console.model.status import FailureClass
 from tests.cli_fleet import Fleet
 from tests.sshd import _free_port
+from tests.test_close_keeps_locks import two_systems
 from tests.test_lost_mid_change import lose_app_2_mid_action, release_fleet
+from tests.test_verify_closed import close_and_quit
 
 pytestmark = pytest.mark.sshd
 
@@ -47,12 +49,41 @@ def test_a_verify_that_reached_no_host_leaves_it_unknown(fleet, sshd_server, tmp
     verified = fleet.cli("verify", str(journal))
     said = verified.stdout + verified.stderr
     assert verified.returncode == 4, said
-    assert "app-2: not verified: connection refused by 127.0.0.1:" in said, said
-    # where that port was written, as exec and check-config say it
-    assert f"; its port: {inventory_file}:{line}: port = {port}\n" in said, said
-    assert "verified: failed" not in said, said
+    # One line for the host, its finding, with where that port was written (as exec and
+    # check-config say it): not a second `app-2: FAILED (connection refused): ...` too.
+    assert _lines_of(said, "app-2") == [
+        f"app-2: not verified: connection refused by 127.0.0.1:{port}; its port:"
+        f" {inventory_file}:{line}: port = {port}"
+    ], said
+    assert "FAILED" not in said and "verified: failed" not in said, said
     state = fold(read_journal(journal / "journal.jsonl").events)
     app_2 = state.step("restore").hosts["app-2"]
     assert app_2.status is HostStatus.UNKNOWN, app_2
     assert app_2.failure is FailureClass.REFUSED, app_2
     assert "app-2" in state.step("restore").changed
+
+
+def _lines_of(said: str, host: str) -> list[str]:
+    """The lines that speak of `host` (not the `# host: ...` of what is sent)."""
+    return [line for line in said.splitlines() if line.startswith(f"{host}: ")]
+
+
+def test_a_verify_by_hand_says_an_unreached_host_once(sshd_server, tmp_path):
+    """`verify ID` of a closed incident whose host left unknown answers no more: one line
+    for it, what the verify found (it said `app-2: not verified: ...` on stdout, then
+    `app-2: FAILED (connection refused): ...` on stderr, of a verify that failed nothing)."""
+    fleet, journal = two_systems(sshd_server, tmp_path)
+    close_and_quit(fleet, journal)
+    inventory_file = fleet.config / "inventory.toml"
+    inventory = tomllib.loads(inventory_file.read_text())
+    [app] = [s for s in inventory["systems"] if s["name"] == "app"]
+    app["hosts"][0]["port"] = port = _free_port()  # app-2: nothing listens there
+    inventory_file.write_text(tomli_w.dumps(inventory))
+
+    verified = fleet.cli("verify", str(journal.parent), "--take-over-lock", "app-2 down")
+    said = verified.stdout + verified.stderr
+    assert verified.returncode == 4, said
+    [line] = _lines_of(said, "app-2")
+    assert line.startswith(f"app-2: not verified: connection refused by 127.0.0.1:{port}"), said
+    assert f"; its port: {inventory_file}:" in line, said
+    assert "FAILED" not in said, said

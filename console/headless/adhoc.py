@@ -240,11 +240,21 @@ def _stopped(conductor: Conductor, hosts: list[str]) -> str:
 class ExecPrinter:
     """Each host's output as it comes, prefixed by host, and each failure as it happens;
     then, when some host did not succeed, one closing line that names them: at 1,000
-    hosts the failures were 16 lines among ~1,000 of output, with nothing after them."""
+    hosts the failures were 16 lines among ~1,000 of output, with nothing after them.
+    `verify`'s (`findings`): no failure lines, its findings say each host once; what a
+    host's would add (where its refused port was written, the key to accept) is kept in
+    `hints` for its finding (seen: `app-1: not verified: no SSH answer ...`, then `app-1:
+    FAILED (unreachable): ...` of the same host, which the verify had not failed)."""
 
-    def __init__(self, refused: Callable[[str | None, str | None], str] = lambda h, d: "") -> None:
+    def __init__(
+        self,
+        refused: Callable[[str | None, str | None], str] = lambda h, d: "",
+        findings: bool = False,
+    ) -> None:
         self.bad: dict[str, list[str]] = {}  # FAILED / ... / NOT STARTED: their hosts
         self._refused = refused  # where a host's refused port was written, or ""
+        self._findings = findings
+        self.hints: dict[str, str] = {}  # `findings`: host -> what its finding adds
 
     def __call__(self, event: Event) -> None:
         data = event.data
@@ -258,23 +268,32 @@ class ExecPrinter:
         elif event.kind == Kind.HOSTKEY_ACCEPTED:
             print(console_line(event), flush=True)
         elif isinstance(data, CommandResult) and (data.failure or data.aborted):
+            host = event.where.host or "?"
+            port = (
+                self._refused(event.where.host, data.detail)
+                if data.failure is FailureClass.REFUSED
+                else ""
+            )
+            accept = accept_hint(event.where.host, data.failure, data.fingerprint)
+            if self._findings:
+                if port or accept:
+                    self.hints[host] = port + accept
+                return
             # Lost while it ran: it may have run to its end there, or part of the way; a
             # verify (`verify`) that found the change still under way does not know yet.
             lost = lost_mid_change(data.failure, data.stage)
             under_way = still_under_way(data.stage, data.exit_status)
             said = "ABORTED" if data.aborted else "UNKNOWN" if lost or under_way else "FAILED"
-            self.bad.setdefault(said, []).append(event.where.host or "?")
+            self.bad.setdefault(said, []).append(host)
             why = f" ({data.failure})" if data.failure else ""  # none: aborted, never sent
-            line = f"{event.where.host}: {said}{why}: {data.detail or ''}"
-            if data.failure is FailureClass.REFUSED:
-                line += self._refused(event.where.host, data.detail)
+            line = f"{event.where.host}: {said}{why}: {data.detail or ''}{port}"
             if lost:
                 line += "; it may have run there: check before running it again"
             elif under_way:
                 line += (
                     "; the change is still under way there: verify it again once it has finished"
                 )
-            line += accept_hint(event.where.host, data.failure, data.fingerprint)
+            line += accept
             print(visible(line, one_line=True), file=sys.stderr)
 
     def summary(self, hosts: list[str]) -> str:

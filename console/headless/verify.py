@@ -68,7 +68,8 @@ async def run_verify_closed(
                 print(f"! {since}", flush=True)
             _print_lost(conductor)
             _print_commands(plan)
-            conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))
+            printer = ExecPrinter(refused_port(settings), findings=True)
+            conductor.recorder.subscribe(printer)
             with abort_on_signals(conductor):
                 found = await run_verify(conductor, plan, (loaded.state.integrity, loaded.events))
             faults = drill_faults_left(loaded.state)[1]
@@ -76,6 +77,7 @@ async def run_verify_closed(
             noted = _noted(engine, plan, conductor, found, kept, for_faults)
         finally:
             await engine.close()  # releases what is still held (journalled)
+    _print_found(plan, found, printer.hints)
     return _report(conductor, plan, found, kept, noted, again, for_faults)
 
 
@@ -118,7 +120,8 @@ async def run_verify_open(
             ):
                 print(f"! {since}", flush=True)
             _print_commands(plan)
-            conductor.recorder.subscribe(ExecPrinter(refused_port(settings)))
+            printer = ExecPrinter(refused_port(settings), findings=True)
+            conductor.recorder.subscribe(printer)
             recorded = len(conductor.state.integrity)
             with abort_on_signals(conductor):
                 found = await verify_unknown(conductor, plan.hosts)
@@ -126,7 +129,7 @@ async def run_verify_open(
             kept = conductor.let_go("the verify ended", why, settle=settle)
         finally:
             await engine.close()
-    _print_found(plan, _with_data(plan, found, conductor.state.integrity[recorded:]))
+    _print_found(plan, _with_data(plan, found, conductor.state.integrity[recorded:]), printer.hints)
     still = [h for h in plan.hosts if not answered(found.get(h, ""))]
     held = f"; its locks held ({', '.join(kept)})" if kept else ""
     again_ = verify_again(plan.journal)
@@ -215,17 +218,17 @@ def _with_data(plan: VerifyPlan, found: dict[str, str], records: list) -> dict[s
     return said
 
 
-def _print_found(plan: VerifyPlan, found: dict[str, str]) -> None:
+def _print_found(plan: VerifyPlan, found: dict[str, str], hints: dict[str, str]) -> None:
     """What the verify found: a line a host, or past EACH hosts a line a finding, the
     most first, a few of its hosts named (at 200 hosts, 200 lines; the record, the note
     in a closed incident and the document name every host), and under a finding other
     than succeeded every host it names, one line, as `--hosts` takes them: those are the
     hosts to act on (seen: `64 hosts (h0129, h0130, h0131 +61 more): verified: failed`,
-    and nothing said the other 61)."""
+    and nothing said the other 61). `hints`: what a host's finding adds (ExecPrinter's)."""
     from console.model.alike import grouped, lines_alike
     from console.model.visible import visible
 
-    per_host = _found(plan, found)
+    per_host = {h: said + hints.get(h, "") for h, said in _found(plan, found).items()}
     for line in lines_alike(per_host, EACH).splitlines():
         print(visible(line, one_line=True))
     if len(per_host) > EACH:
@@ -340,13 +343,13 @@ def _report(
     again: str,
     for_faults: tuple[list[str], list[str]],
 ) -> int:
-    """Each host's finding on stdout; the locks and the note on stderr; the exit status."""
+    """The locks and the note on stderr (each host's finding is on stdout above); the
+    exit status."""
     from console.engine.kept_locks import fault_kept_said
     from console.headless.adhoc import taken_over_lines
     from console.model.outcome import verify_by_hand
     from console.model.visible import visible
 
-    _print_found(plan, found)
     for line in taken_over_lines(conductor, [*kept, *for_faults[0]]):
         print(line.replace("exec:", "verify:", 1), file=sys.stderr)
     text, refused = noted
