@@ -172,8 +172,8 @@ class CloseDialog(ModalScreen[None]):
         conductor = self.app.conductor
         assert conductor is not None
         unknown = self.tight
-        faults = conductor.closing.drill_faults_left() if not unknown else []
-        if faults and (kept := conductor.closing.kept_at_close(faults)):
+        faults = conductor.closing.drill_faults_left()
+        if faults and not unknown and (kept := conductor.closing.kept_at_close(faults)):
             lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
             return (  # no "How did it end?": the outcomes under it ask, and it fits 24 rows
                 f"{left} Closed, the {lock} stay{'' if kept[1:] else 's'} held."
@@ -210,6 +210,23 @@ class CloseDialog(ModalScreen[None]):
                 else f" verifies {them(unknown)} first (Esc)."
             )
             + stays
+            + self._fault_kept(faults)
+        )
+
+    def _fault_kept(self, faults: list[str]) -> str:
+        """With hosts unknown, a drill's fault in place on `faults`: the lock the close keeps
+        for it too, and what releases it (seen: the dialog said only the unknown hosts'
+        lock; the close kept both, and the report after it said both)."""
+        conductor = self.app.conductor
+        assert conductor is not None
+        kept = conductor.closing.kept_at_close(faults) if faults else []
+        if not kept:
+            return ""
+        lock = f"lock{'s' if kept[1:] else ''} on {', '.join(kept)}"
+        return (
+            f" NOT UNDONE: a drill's fault on {', '.join(faults)}; closed, the {lock}"
+            f" stay{'' if kept[1:] else 's'} held for it too."
+            f" {fault_lock_kept(kept, faults, console=True)}."
         )
 
     def choices(self) -> tuple[Outcome, ...]:
