@@ -6,7 +6,6 @@ close keeps it for the fault too (cf46a52f) and what is said after it says both.
 from __future__ import annotations
 
 import asyncio
-import copy
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from console.engine.session import Engine
 from console.model.loading import load_settings
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
-from tests.test_drills_sshd import DRILLS, staging_fleet
+from tests.test_drill_cut_short_sshd import killed_mid_fault
 from tests.test_terminal_closed import _let_go
 from tests.test_ui_support import until
 
@@ -42,17 +41,7 @@ async def _close_dialog(config: Path, journal: Path) -> str:
 
 
 def test_the_close_dialog_says_the_lock_kept_for_the_fault_too(sshd_server, tmp_path, monkeypatch):
-    drills = copy.deepcopy(DRILLS)
-    drills["scenarios"][0]["faults"][0]["command"] = "sleep 30"
-    fleet = staging_fleet(sshd_server, tmp_path, drills)
-    drill = fleet.started("drill", "--scenario", "bad-release")
-    assert drill.stdout is not None
-    for line in drill.stdout:  # ends with the process at the latest
-        if "sending fault (attempt 1)" in line:
-            drill.kill()  # as kill -9, mid-command: its hosts unknown, the fault in place
-            break
-    drill.wait(timeout=60)
-    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    fleet, journal = killed_mid_fault(sshd_server, tmp_path)  # its hosts unknown, fault in place
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
 
     said = asyncio.run(_close_dialog(fleet.config, journal))

@@ -130,12 +130,9 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
     assert "DRILL FAILED; aborted" in listing.stdout, listing.stdout
 
 
-def test_a_drill_cut_short_mid_fault_names_its_own_step_on_resume(
-    sshd_server, tmp_path, monkeypatch
-):
-    """Its console killed while a fault's command ran: the fault step's hosts are unknown,
-    and the resume (and `verify`, once closed) called that step 'an ad-hoc command'
-    (walked: 'an ad-hoc command has no verify command (step 'drill-undo-1' on web-1)')."""
+def killed_mid_fault(sshd_server, tmp_path: Path) -> tuple[Fleet, Path]:
+    """A drill whose console was killed while its fault's command ran (as kill -9): the
+    fault step's hosts unknown, the fault in place. Its fleet and journal."""
     drills = copy.deepcopy(DRILLS)
     drills["scenarios"][0]["faults"][0]["command"] = "sleep 30"
     fleet = staging_fleet(sshd_server, tmp_path, drills)
@@ -147,6 +144,16 @@ def test_a_drill_cut_short_mid_fault_names_its_own_step_on_resume(
             break
     drill.wait(timeout=60)
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    return fleet, journal
+
+
+def test_a_drill_cut_short_mid_fault_names_its_own_step_on_resume(
+    sshd_server, tmp_path, monkeypatch
+):
+    """Its console killed while a fault's command ran: the fault step's hosts are unknown,
+    and the resume (and `verify`, once closed) called that step 'an ad-hoc command'
+    (walked: 'an ad-hoc command has no verify command (step 'drill-undo-1' on web-1)')."""
+    fleet, journal = killed_mid_fault(sshd_server, tmp_path)
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
     [notice] = asyncio.run(resumed_notice(fleet.config, journal))
     assert "a drill's own command has no verify command: check it by hand" in notice, notice
