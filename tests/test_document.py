@@ -134,8 +134,9 @@ def test_systems_show_every_value_before_and_after():
     ):
         assert row in text
     failed = section(markdown("failed-halted"), "Systems affected")
-    assert (
-        "| web-2 | ✘ failed | non-zero exit: exit status 3 | Restore previous version |" in failed
+    assert (  # why, in the host's own last words (1435b45c)
+        "| web-2 | ✘ failed | non-zero exit: exit status 3 — no release to roll back to from"
+        " 2.4.1 | Restore previous version |" in failed
     )
     assert "| release | 2.4.1 | not verified | all 3 hosts |" in failed  # never read again
 

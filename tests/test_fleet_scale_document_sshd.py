@@ -69,3 +69,22 @@ def test_the_document_of_a_halted_wave_names_a_few_and_says_how_many_more(fleet,
     assert failed in systems, systems
     assert f"| app-8–app-14 (7 hosts) | ○ not started | the run was halted: {why} |" in systems
     assert systems.count("\n| app-") == 3, systems
+
+
+def test_hosts_whose_words_name_each_its_own_host_are_one_row(fleet, tmp_path):
+    """Since the Failure column carries the host's last words (1435b45c), six hosts each
+    saying `no space left on app-N` gave six rows: at 200 hosts, 200 again."""
+    own = 'd=${PWD##*/}; h=${d%-*}; case $h in app-[2-7]) echo "no space left on $h" >&2; exit 3;; esac'
+    procedure = fleet.config / "procedure.toml"
+    procedure.write_text(
+        procedure.read_text().replace('"touch lock"', tomli_w.dumps({"c": own})[4:-1])
+    )
+    ran = run(fleet, tmp_path / "incident")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    text = fleet.cli("export", str(tmp_path / "incident"), "-o", "-").stdout
+    systems = text.split("## Systems affected", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in systems.splitlines() if line.startswith("| app-")]
+    [failed] = [row for row in rows if "failed" in row] or [systems]
+    assert failed.startswith("| app-2–app-7 (6 hosts) | ✘ failed |"), systems
+    assert "no space left on {host} |" in failed, failed
+    assert len(rows) == 2, systems

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Change, Document, HostResult
-from console.journal.export.host_runs import host_runs
+from console.journal.export.host_runs import alike_rows
 from console.journal.export.inert import cell, code, inert
 from console.journal.export.integrity_facts import IntegrityCheck, Snapshot
 from console.journal.export.markdown_record import (
@@ -243,7 +243,7 @@ def systems(doc: Document) -> list[str]:
         rows = [
             (h.host, _result(h.status), _failure(h), h.last_step_title or "–") for h in system.hosts
         ]
-        rows = _alike(rows) if len(rows) > ROWS_EACH else rows
+        rows = alike_rows(rows) if len(rows) > ROWS_EACH else rows
         lines += [f"### {cell(system.system)}", ""]
         lines += _table(("Host", "Result", "Failure", "Last step"), rows)
         total = len(system.hosts)
@@ -267,19 +267,6 @@ def _failure(h: HostResult) -> str:
     if not said or said in failure:
         return failure
     return f"{failure} — {clip(said, SAID_WIDTH)}"
-
-
-def _alike(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
-    """The hosts alike (result, failure, last step) in one row, every one of them named,
-    runs of numbered names as `web-008–web-029`, and how many: at 200 hosts the table had
-    200 rows, 115 of them the same halt's words (seen)."""
-    alike: dict[tuple[str, str, str], list[str]] = {}
-    for host, result, failure, step in rows:
-        alike.setdefault((result, failure, step), []).append(host)
-    return [
-        (f"{host_runs(hosts)} ({len(hosts)} hosts)" if len(hosts) > 1 else hosts[0], *said)
-        for said, hosts in alike.items()
-    ]
 
 
 def _result(status: str) -> str:
