@@ -23,5 +23,12 @@ def folded(out: str, first: str, rest: str) -> list[str]:
 
 
 def too_wide(out: str, prefixes: tuple[str, ...]) -> list[str]:
-    """The lines of `out` beginning with one of `prefixes` that do not fit WIDTH."""
-    return [line for line in out.splitlines() if line.startswith(prefixes) and len(line) >= WIDTH]
+    """The lines of `out` beginning with one of `prefixes` that do not fit WIDTH, but a
+    line of one word that no line could hold (a long path, kept whole)."""
+    return [
+        line
+        for line in out.splitlines()
+        if line.startswith(prefixes)
+        and len(line) >= WIDTH
+        and max(len(word) for word in line.split()) < WIDTH - 4
+    ]

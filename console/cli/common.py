@@ -31,12 +31,14 @@ def load(
     checks: Sequence[Check] = (),
     read: InventoryRead | None = None,
     cached: bool = True,
+    files: dict[str, bytes | str] | None = None,
 ) -> Settings:
     """The one loader every command and the console use: the configuration's text, then
     what this machine must have to run it (keys, writable directories). Its warnings
     are said on stderr (check-config says them its own way, with its own `checks`).
     `read`: inventory.toml as exec read it already (`load_inventory`). `cached`: through
-    the validated-configuration cache (check-config validates every time)."""
+    the validated-configuration cache (check-config validates every time). `files`: the
+    directory's files as read already (an incident's kept copy: kept_config.py)."""
     from console.cli.debuglog import redact_with
     from console.engine.preflight import machine_problems
     from console.model.loading import load_settings
@@ -59,7 +61,7 @@ def load(
     if args.command in KEYED_COMMANDS:  # the others press no key
         checks.append(_keymap_problems)
     cache = config_cache() if cached else None
-    settings = load_settings(directory, checks=checks, read=read, cache=cache)
+    settings = load_settings(directory, checks=checks, read=read, cache=cache, files=files)
     redact_with(settings)
     if say_warnings:
         from console.model.visible import visible

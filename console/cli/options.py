@@ -197,3 +197,32 @@ def _reason(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("needs a reason, journalled with the take-over")
     return text
+
+
+def undo_param_options(undo: argparse.ArgumentParser) -> None:
+    """An undo's parameters: the incident's, but those given for it."""
+    undo.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter's value for this undo, in place of the one the incident chose"
+        " (repeatable); --dry-run shows both, and the undo notes it in the incident",
+    )
+    undo.add_argument(
+        "--param-env",
+        action="append",
+        default=[],
+        metavar="NAME=VARIABLE",
+        help="as --param, the value read from this environment variable (a secret kept out"
+        " of the command line), masked in every record",
+    )
+    undo.add_argument(
+        "--param-default",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="the parameter's default as the configuration gives it (with --config: the"
+        " files as they are now), in place of the value the incident chose: a restart"
+        " command fixed in strategies.toml since (repeatable)",
+    )

@@ -61,20 +61,13 @@ def run(args: argparse.Namespace) -> int:
     """`run` and `drill`."""
     with _start_up():
         from console.cli.forms import form_values, parse_outcome
+        from console.cli.given_params import given_params
         from console.engine.walk import RunRequest, check_request
         from console.model.triggers import TriggerKind
 
         settings = load(args, demo=args.demo)
         faults = parse_faults(args.inject, settings, args.demo)
-        params: dict[str, str] = {}
-        for item in args.param:
-            name, sep, value = item.partition("=")
-            if not sep:
-                raise UsageError(f"--param {item!r}: expected NAME=VALUE")
-            if name in params and params[name] != value:  # which one was meant: not guessed
-                raise UsageError(f"--param {name} is given twice, with two values: give it once")
-            params[name] = value
-        settings = _params_from_env(settings, args.param_env, params)
+        settings, params = given_params(settings, args)
         systems, hosts = split(args.systems), split(args.hosts)
         resolve_hosts(settings.inventory, systems, hosts)  # as exec checks them
         if args.command == "drill":
@@ -132,35 +125,6 @@ def _no_production(settings: Settings, systems: list[str], hosts: list[str]) -> 
 
     if reached := production_reached(settings.inventory, systems):  # another name for it
         raise UsageError(f"--systems: {'; '.join(reached)}")
-
-
-def _params_from_env(settings: Settings, given: list[str], params: dict[str, str]) -> Settings:
-    """`--param-env NAME=VARIABLE`: the parameter's value is the variable's, read here, so
-    that a secret is in no process's arguments (every account on the jump host reads
-    those: ps); the settings returned mask the variable's value as [redact] env does."""
-    import os
-
-    from console.cli.debuglog import redact_with
-
-    named: list[str] = []
-    for item in given:
-        name, sep, variable = item.partition("=")
-        if not (sep and name and variable):
-            raise UsageError(f"--param-env {item!r}: expected NAME=VARIABLE")
-        if name in params:
-            raise UsageError(f"--param {name} is given twice (--param-env too): give it once")
-        if variable not in os.environ:
-            raise UsageError(f"--param-env {name}={variable}: ${variable} is not set here")
-        params[name] = os.environ[variable]
-        named.append(variable)
-    if not named:
-        return settings
-    redact = settings.console.redact
-    redact = redact.replace(env=sorted({*redact.env, *named}))
-    console = settings.console.replace(redact=redact)
-    settings = settings.replace(console=console)
-    redact_with(settings)
-    return settings
 
 
 def _only_strategy(settings: Settings, systems: list[str]) -> str:

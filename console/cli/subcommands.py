@@ -21,6 +21,7 @@ from console.cli.options import (
     run_options,
     take_over_option,
     target_options,
+    undo_param_options,
 )
 
 NOTE_EXIT_CODES = """\
@@ -209,14 +210,19 @@ def _undo(command: Command) -> None:
         "run a strategy step's undo on the hosts it touched",
         "Run the undo of the strategy that STEP ran, on the hosts it touched (or --hosts),"
         " journalled in that incident under its systems' locks: the way back when the"
-        " rollback itself was the wrong move. --dry-run shows each host's command first.",
+        " rollback itself was the wrong move. Without --config, with the configuration the"
+        " incident opened with (kept beside its journal); --param and --param-default give"
+        " a parameter in place of the incident's. --dry-run shows each host's command first.",
         f"{PROG} undo JOURNAL restore --dry-run",
         f"{PROG} undo JOURNAL restore --hosts web-2 --yes",
+        f"{PROG} undo JOURNAL restore --config DIR --param-default restart \\\n"
+        "      --dry-run",
         codes=exit_codes.UNDO,
     )
     journal_arg(undo)
     undo.add_argument("step", metavar="STEP", help="the strategy step's id, e.g. restore")
     undo.add_argument("--hosts", default="", metavar="H1,H2", help="only these of its hosts")
+    undo_param_options(undo)
     undo.add_argument("--yes", action="store_true", help="confirm: the undo changes hosts")
     undo.add_argument(
         "--discard-writes",

@@ -9,19 +9,21 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.cli.common import existing_journal, load, split, unknown_step
+from console.cli.common import existing_journal, split, unknown_step
 from console.cli.console_app import ran_on_demo
 from console.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 
-UNDOES = "undo sends what --dry-run shows"  # a file changed since the incident opened
-
 if TYPE_CHECKING:
+    from console.cli.undo_config import UndoConfig
+    from console.cli.undo_params import Instead
     from console.engine.conductor import Conductor
     from console.model.step_state import StepState
 
 
 def undo(args: argparse.Namespace) -> int:
-    from console.engine.config_kept import incident_redactor, said_since_opening
+    from console.cli.undo_config import undo_config
+    from console.cli.undo_params import Instead
+    from console.engine.config_kept import incident_redactor
     from console.engine.plan import Secrets, plan_undo
     from console.journal.store import read_journal
     from console.model.procedure import StepKind
@@ -29,7 +31,8 @@ def undo(args: argparse.Namespace) -> int:
 
     path = existing_journal(args.journal, args.config)
     demo = args.demo or ran_on_demo(path)
-    settings = load(args, demo=demo)
+    config = undo_config(args, path, demo)
+    settings = config.settings
     if args.step not in {s.id for s in settings.procedure.steps}:
         undoable = [s.id for s in settings.procedure.steps if s.kind is StepKind.STRATEGY]
         raise unknown_step("STEP", args.step, undoable, "strategy steps")
@@ -37,28 +40,33 @@ def undo(args: argparse.Namespace) -> int:
     state = fold(events)
     step = settings.procedure.step(args.step)
     hosts = split(args.hosts) or None
+    instead = Instead(settings, state, step.strategy or state.strategy, args, bool(config.kept))
+    settings = instead.settings  # --param-env's values masked in the record
+    config = config._replace(settings=settings)
     # Checked and rendered before anything is claimed, recorded or sent.
     shown = incident_redactor(events, settings, path).text  # as its records mask them
-    planned = plan_undo(settings, state, step, hosts, Secrets(shown))
+    instead.mask = shown
+    planned = plan_undo(settings, state, step, hosts, Secrets(shown), instead=instead.values)
     if args.dry_run:
-        since = said_since_opening(
-            events, settings, path, UNDOES, chosen=(state.strategy, state.params)
-        )
-        return _dry_run(settings, planned, step.title, since)
+        return _dry_run(planned, step.title, config, instead, config.since(events, path, instead))
     if not args.yes:
         raise UsageError("undo changes hosts: add --yes (see the commands first with --dry-run)")
-    return asyncio.run(_undo(settings, path, args, demo))
+    return asyncio.run(_undo(config, path, args, demo, instead))
 
 
-def _dry_run(settings, planned, title: str, since: str) -> int:
-    """Where each host goes and the undo as it would get it (`since`: the files changed
-    since the incident opened); nothing is connected."""
+def _dry_run(
+    planned, title: str, config: UndoConfig, instead: Instead, since: tuple[str, str]
+) -> int:
+    """Where each host goes and the undo as it would get it: the configuration it is
+    from, the values given `instead` of the incident's, and what changed `since` the
+    incident opened, first; nothing is connected."""
     from console.engine.routes import routes
     from console.headless.commands_shown import comment, print_alike
 
+    settings = config.settings
     print(comment(f"dry run: nothing is sent. The undo of {title!r} on each host it touched"))
-    if since:  # folded as the dry run's other lines (one of ~700 cells was seen)
-        print(comment(since, "# ! ", "#   "))
+    for alarm, line in _before(config, instead, since):  # folded as its other lines
+        print(comment(line, "# ! ", "#   ") if alarm else comment(line))
     if planned.strategy is not None and planned.strategy.undo_weigh():
         from console.model.set_aside import ASKED_FIRST
 
@@ -87,9 +95,23 @@ def _dry_run(settings, planned, title: str, since: str) -> int:
     return EXIT_USAGE if any(r.error for r in found) else EXIT_OK
 
 
-async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
+def _before(config: UndoConfig, instead: Instead, since: tuple[str, str]) -> list[tuple[bool, str]]:
+    """What the undo says before its commands, each line with whether it alarms: the
+    configuration it runs, the values given instead of the incident's, what changed since
+    it opened, and how a new default of a parameter is sent."""
+    from console.cli.undo_config import NOW
+
+    said = [(False, f"{which}; {NOW}")] if (which := config.which()) else []
+    said += [(False, f"for this undo: {line}") for line in instead.said()]
+    changed, hint = since
+    said += [(True, changed)] if changed else []
+    return said + ([(False, hint)] if hint else [])
+
+
+async def _undo(
+    config: UndoConfig, path: Path, args: argparse.Namespace, demo: bool, instead: Instead
+) -> int:
     from console.cli.undo_aside import weighed
-    from console.engine.config_kept import said_since_opening
     from console.engine.session import Engine
     from console.engine.walk import confirm_waves_as
     from console.headless.commands_shown import comment
@@ -99,7 +121,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
     from console.model.state import fold
 
     hosts = split(args.hosts) or None
-    async with reachable(settings, [], demo) as settings:
+    async with reachable(config.settings, [], demo) as settings:
         engine = Engine.build(settings, demo=demo)
         try:
             state = fold(read_journal(path).events)
@@ -109,10 +131,18 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 closed = state.outcome_label or state.outcome
                 print(f"# the incident was closed ({closed}); the undo is recorded after")
             recorder = conductor.recorder
-            if since := said_since_opening(
-                recorder.events, settings, recorder.path, UNDOES, conductor
-            ):
-                print(comment(since, "! ", "  "), flush=True)
+            # Said, and noted (the record says what it sent with): the configuration,
+            # the values given in place of the incident's; what changed since is noted
+            # by `since`.
+            if which := config.which():
+                conductor.note(f"undo with the {which}")
+            for line in instead.said():
+                conductor.note(f"undo with {line}")
+            since = config._replace(settings=settings).since(
+                recorder.events, recorder.path, instead, conductor
+            )
+            for alarm, line in _before(config, instead, since):
+                print(comment(line, "! ", "  ") if alarm else comment(line), flush=True)
             places = PlaceColumn(f"{args.step}.undo", *state.systems, *state.hosts)
             conductor.recorder.subscribe(lambda event: print(places.line(event), flush=True))
             # Its waves ask as the step's do: --yes answers, after a wave whose every host
@@ -122,7 +152,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 conductor.record_locks()
                 await weighed(conductor, args, hosts)  # what a restore's undo sets aside
                 with abort_on_signals(conductor):  # Ctrl+C, TERM: an abort; HUP: stopped
-                    ok = await conductor.undo(args.step, hosts)
+                    ok = await conductor.undo(args.step, hosts, instead.values)
                 undo = conductor.state.step(f"{args.step}.undo")
             finally:
                 # Before the shutdown, which releases whatever is still held: kept while a

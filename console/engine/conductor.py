@@ -220,12 +220,18 @@ class Conductor:
         """Run one typed command, exactly as typed, on the given hosts; journalled as a step."""
         return await step_runs.run_adhoc(self, command, hosts)
 
-    async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
+    async def undo(
+        self,
+        step_id: str,
+        only_hosts: list[str] | None = None,
+        instead: Mapping[str, str] | None = None,
+    ) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched (also after the
         close: an undo asked for later is recorded in the incident it undoes), in the
-        strategy's waves: between them, `confirm_wave` asks where they say confirm."""
+        strategy's waves: between them, `confirm_wave` asks where they say confirm;
+        `instead`: parameter values given for it, in place of the incident's."""
         ask = self.questions.asking(f"{step_id}.undo", self.confirm_wave)
-        return await self.execution.undo(step_id, only_hosts, ask)
+        return await self.execution.undo(step_id, only_hosts, ask, instead)
 
     def preview(self, step_id: str) -> PerHost:
         """Every command a step would send, per host, rendered and quoted; nothing is sent.

@@ -74,12 +74,16 @@ def kept(settings: Settings, also: Redactor | None = None) -> dict[str, Any]:
 def keep(settings: Settings, journal: Path, also: Redactor | None = None) -> None:
     """Keep beside `journal` the configuration its incident opens with (`kept`; `also`:
     its records' redactor), readable as the journal is (by the team that may take the
-    incident over, in a team's journal_dir: its secrets are masked)."""
+    incident over, in a team's journal_dir: its secrets are masked), and where it was
+    read from (`directory`: what its relative journal_dir, lock_dir and Ansible
+    inventories are read from again, kept_config.py)."""
     if found := kept(settings, also):
-        write_kept(_kept_path(journal), found, incident_modes(incident_dir(journal))[1])
+        if settings.directory is not None:
+            found["directory"] = str(settings.directory.absolute())
+        write_kept(kept_path(journal), found, incident_modes(incident_dir(journal))[1])
 
 
-def _kept_path(journal: Path) -> Path:
+def kept_path(journal: Path) -> Path:
     """Where the incident of `journal` (its journal.jsonl or its directory) keeps it."""
     return incident_dir(journal) / KEPT_NAME
 
@@ -99,7 +103,7 @@ def since_opening(
     changed += [(n, config[n], config[n]) for n in secret if n not in {c[0] for c in changed}]
     if not changed:
         return []
-    then = read_kept(_kept_path(journal)) or {}
+    then = read_kept(kept_path(journal)) or {}
     now = kept(settings, Redactor(_unnamed(opened, then, settings, journal)))
     found = []
     order = list(config)
@@ -121,7 +125,7 @@ def secrets_opened_with(events: Sequence[Event], settings: Settings, journal: Pa
     files now no longer name as secrets but still write (secrets_unnamed.py): its records
     mask them as its opening did."""
     opened = opened_event(events)
-    return _unnamed(opened, read_kept(_kept_path(journal)) or {}, settings, journal)
+    return _unnamed(opened, read_kept(kept_path(journal)) or {}, settings, journal)
 
 
 def incident_redactor(events: Sequence[Event], settings: Settings, journal: Path) -> Redactor:

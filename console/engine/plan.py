@@ -3,7 +3,7 @@ groups that run one after another, before anything is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -131,23 +131,29 @@ class Secrets(NamedTuple):
 
 
 def strategy_params(
-    state: IncidentState, name: str, strategy: Strategy, secrets: Secrets
+    state: IncidentState,
+    name: str,
+    strategy: Strategy,
+    secrets: Secrets,
+    instead: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The chosen strategy's parameters, checked again (the journal may be older than
-    the config), else another strategy's defaults.
+    the config), else another strategy's defaults; `instead`: values given for this
+    command alone in place of those (an undo's --param, --param-default).
 
     The real values are those given to this process. After a resume only the journal's
     copy is left, and a value it holds masked is unknown here: the step is refused,
     never run with the mask in place of the secret (unless the mask hides the
     parameter's configured default, which is known)."""
+    instead = dict(instead or {})
     if name != state.strategy:
-        return check_params(strategy, {}, secrets.redact)
+        return check_params(strategy, instead, secrets.redact)
     if secrets.given is not None and secrets.given[0] == name:
-        return check_params(strategy, secrets.given[1], secrets.redact)
-    recorded = dict(state.params)
+        return check_params(strategy, secrets.given[1] | instead, secrets.redact)
+    recorded = dict(state.params) | instead
     defaults = {p.name: p.default for p in strategy.params if p.default is not None}
     for key, value in state.params.items():
-        if MASK not in value:
+        if MASK not in value or key in instead:
             continue
         default = defaults.get(key)
         if default is not None and secrets.redact(default) == value:
@@ -263,9 +269,11 @@ def plan_undo(
     only_hosts: list[str] | None,
     secrets: Secrets,
     between_waves: AskBetween | None = None,
+    instead: Mapping[str, str] | None = None,
 ) -> Planned:
     """The strategy's undo for the hosts a strategy step touched and its undo has not put
-    back since (or those of them named), rendered for each before anything is sent. It
+    back since (or those of them named), rendered for each before anything is sent
+    (`instead`: parameter values given for it, in place of the incident's). It
     goes in the strategy's waves, as the step did: the hosts in the order the step took
     them (its canary first), its pause, `between_waves` asked where the waves say
     confirm, its failure threshold; no probes are read between them (they judged the
@@ -324,7 +332,7 @@ def plan_undo(
             f"host(s) {', '.join(gone)} that step {step.title!r} changed are not in this"
             " configuration's inventory: undo it with the configuration it ran with (--config DIR)"
         )
-    params = strategy_params(state, name, strategy, secrets)
+    params = strategy_params(state, name, strategy, secrets, instead)
     targets = targets_for(settings.inventory, ran)
     here = strategy.runs_on is RunsOn.JUMP_HOST
     undo = strategy.commands.undo

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from console.engine.assessment import Collector, record_assessment
@@ -292,13 +292,15 @@ class StepExecution:
         step_id: str,
         only_hosts: list[str] | None = None,
         confirm_wave: AskBetween | None = None,
+        instead: Mapping[str, str] | None = None,
     ) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched (also after the
         close: an undo asked for later is recorded in the incident it undoes), in the
-        strategy's waves, `confirm_wave` asked between them where they say confirm."""
+        strategy's waves, `confirm_wave` asked between them where they say confirm
+        (`instead`: parameter values given for it, in place of the incident's)."""
         step = self.settings.procedure.step(step_id)
         planned = plan_undo(
-            self.settings, self.state, step, only_hosts, self.secrets(), confirm_wave
+            self.settings, self.state, step, only_hosts, self.secrets(), confirm_wave, instead
         )
         strategy = planned.strategy
         assert strategy is not None  # plan_undo refuses a step that ran no strategy
