@@ -215,8 +215,7 @@ def _undo(command: Command) -> None:
         " a parameter in place of the incident's. --dry-run shows each host's command first.",
         f"{PROG} undo JOURNAL restore --dry-run",
         f"{PROG} undo JOURNAL restore --hosts web-2 --yes",
-        f"{PROG} undo JOURNAL restore --config DIR --param-default restart \\\n"
-        "      --dry-run",
+        f"{PROG} undo JOURNAL restore --config DIR --param-default restart \\\n      --dry-run",
         codes=exit_codes.UNDO,
     )
     journal_arg(undo)
