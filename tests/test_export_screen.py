@@ -189,6 +189,32 @@ async def test_new_events_mark_the_preview_stale_until_refreshed(app: RollbackAp
         assert "live note 2" in screen.head and "live note 2" not in shown
 
 
+async def test_its_own_write_is_not_news_against_the_preview(
+    app: RollbackApp, tmp_path: Path
+) -> None:
+    """Right after ^s the note read `1 new event since the preview`: the write's record."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        note = screen.query_one("#preview-note", Label)
+        previewed = str(note.render())
+        assert previewed.startswith("Preview of the journal's "), previewed
+        screen.query_one("#export-path", Input).value = str(tmp_path / "doc.md")
+        await pilot.press("ctrl+s")
+        status = screen.query_one("#export-status", Label)
+        await until(pilot, lambda: str(status.render()).startswith("✔ Written"), WAIT)
+        assert str(note.render()) == previewed
+        screen.incident.note("a note after the write")  # news: counted
+        await until(pilot, lambda: "since the preview" in str(note.render()))
+        assert str(note.render()).startswith("1 new event since"), str(note.render())
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: not screen.rendering, WAIT)
+        assert "a note after the write" in screen.head
+        await pilot.press("ctrl+s")
+        written = screen.incident.state.exports
+        await until(pilot, lambda: len(written) == 2 and screen._writing is None, WAIT)
+        assert str(note.render()).startswith("Preview of the journal's "), str(note.render())
+
+
 async def test_write_is_the_journal_at_that_moment_as_the_cli_exports_it(
     app: RollbackApp, tmp_path: Path
 ) -> None:

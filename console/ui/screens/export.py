@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from console.journal.export import EXPORT_FORMATS
 from console.journal.files import JournalError
+from console.model.event_kinds import Kind
 from console.ui.document_process import Children, ExportFailed, Preview, Render
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.document_view import DocumentView
@@ -64,6 +65,7 @@ class ExportScreen(IncidentScreen):
         self._writing: Render | None = None
         self._preview: Worker | None = None  # the newest preview's render
         self._write: Worker | None = None
+        self._writes: list[int] = []  # where this screen's own writes are in the journal
         self._path_for("markdown")
         # Nothing to scroll until the first preview comes back: Tab skips the empty box.
         self.query_one("#preview", DocumentView).can_focus = False
@@ -118,7 +120,7 @@ class ExportScreen(IncidentScreen):
         elif self.shown is None:
             note = ""
         else:
-            new = len(self.incident.recorder.events) - self.shown.count
+            new = self._news(self.shown.count)
             note = f"Preview of the journal's {self.shown.count:,} events."
             if new > 0:
                 key = self.app.key_label("export.preview")
@@ -127,6 +129,13 @@ class ExportScreen(IncidentScreen):
                     f" — {key} refreshes. A write reads them all."
                 )
         self.query_one("#preview-note", Label).update(note)
+
+    def _news(self, seen: int) -> int:
+        """The events recorded after the first `seen`, less this screen's own writes: the
+        record of a write is not news against the preview it wrote (it read `1 new event
+        since the preview` right after ^s)."""
+        own = sum(1 for at in self._writes if at >= seen)
+        return len(self.incident.recorder.events) - seen - own
 
     def action_preview(self) -> None:
         """Render the preview in a child process; a newer one supersedes it (the older
@@ -201,6 +210,10 @@ class ExportScreen(IncidentScreen):
         assert render.path is not None
         size = await self.exports.write(render)
         self.incident.record_export(str(render.path), render.format, starred_only=render.starred)
+        events = self.incident.recorder.events
+        self._writes.append(
+            next(i for i in range(len(events) - 1, -1, -1) if events[i].kind == Kind.EXPORT_WRITTEN)
+        )
         return size
 
     def _written(self, worker: Worker) -> None:
@@ -218,3 +231,4 @@ class ExportScreen(IncidentScreen):
         # The path on a line of its own, wrapped if need be: never cut at the screen's edge.
         status.update(plain(f"✔ Written ({size:,} bytes):\n{render.path}", one_line=False))
         self.notify(f"Rollback document written to {render.path}.", title="Exported")
+        self._note()
