@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -41,6 +42,12 @@ def fault_steps(number: int) -> tuple[str, str]:
 def is_adhoc(step_id: str) -> bool:
     """A command typed by hand (the console's e, `exec`): not a step of the procedure."""
     return step_id.startswith("adhoc-")
+
+
+def ad_hoc_only(step_ids: Collection[str]) -> bool:
+    """Every step the incident ran was a command typed by hand (an `exec` incident): it
+    has a procedure only as the configuration's, never walked."""
+    return bool(step_ids) and all(is_adhoc(step_id) for step_id in step_ids)
 
 
 def undoes(step_id: str) -> str | None:

@@ -32,6 +32,7 @@ from console.model.planned_steps import step_from_plan
 from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState, StepStatus, fold
+from console.model.step_state import ad_hoc_only
 from console.model.visible import visible
 from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
 from console.ui.incident_screens import looking_actions
@@ -271,7 +272,8 @@ class FollowApp(IncidentApp):
         self.set_interval(FLUSH_SECONDS, self.flush_events)
         self.set_interval(self.poll_seconds, self.poll)
         self.attach(self.incident)
-        self.push_screen("checklist")
+        # An `exec`'s: its commands, not the procedure it never walked, all steps pending.
+        self.push_screen("execution" if ad_hoc_only(self.incident.state.steps) else "checklist")
 
     def poll(self) -> None:
         """Read what the writer appended since the last poll and fold it in. Once it is
