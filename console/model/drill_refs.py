@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from console.model.problems import Loc
+from console.model.problems import Loc, closest
 from console.model.references import unknown as _unknown
 from console.model.templates import ParameterError, check_value
 
@@ -109,6 +109,15 @@ def _production(
     return [(at, said) for at, name in named if (said := production_named(inventory, name, hosts))]
 
 
+def _misspelt(listed: list[str], strategies: list[str]) -> list[str]:
+    """The strategies a system's list means where it misspells them: inventory.toml's
+    line says so, and a drill of one is not said again not to apply (one mistake read as
+    ten lines, one per scenario)."""
+    return [
+        close for name in listed if name not in strategies and (close := closest(name, strategies))
+    ]
+
+
 def _part(settings: Settings, part: Part, where: Loc, systems: list[str]) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
     for j, system in enumerate(part.systems):
@@ -118,7 +127,8 @@ def _part(settings: Settings, part: Part, where: Loc, systems: list[str]) -> lis
     if part.strategy not in strategies:
         return [*problems, ((*where, "strategy"), _unknown("strategy", part.strategy, strategies))]
     for system in part.systems:
-        if system in systems and part.strategy not in settings.inventory.system(system).strategies:
+        listed = settings.inventory.system(system).strategies if system in systems else None
+        if listed is not None and part.strategy not in listed + _misspelt(listed, strategies):
             problems.append(
                 ((*where, "strategy"), f"strategy {part.strategy!r} does not apply to {system!r}")
             )
