@@ -134,11 +134,12 @@ async def test_the_first_screen_says_what_is_sent_and_a_fresh_answer_is_not_aske
             " target=2.9.1 is there on every host (app-1, app-2, app-3: release 2.10.0 to"
             " 2.9.1) With (5): target=2.9.1, restart=sleep 0; defaults: current=current,"
             " check=true, check_wait=1 It sends, rendered for app-1 (only app-1 gets"
-            " exactly this; p on the checklist shows the other 2): precheck: $ cd -- "
+            " exactly this; p on the checklist shows the other 2): precheck, 60 lines; the 9"
+            " with a value: $ cd -- "
         ), first
         assert not [ln for ln in first if ln.split(":")[0] in ("Waves", "Failures", "Does")]
         assert below.startswith("▼ ") and below.endswith(
-            " lines below (↓ pgdn end): action, verify, Waves, Failures, Does"
+            " lines below (↓ pgdn end): action, verify, Waves, Failures, Does, every line"
         ), below
         await pilot.press("y")
 

@@ -10,13 +10,14 @@ import tomllib
 
 import pytest
 import tomli_w
+from textual.containers import VerticalScroll
 
 from console.model.loading import load_settings
 from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.trigger import TriggerScreen
 from tests.cli_fleet import Fleet
-from tests.test_needed_nothing_sshd import STRATEGIES, restore_started
+from tests.test_needed_nothing_sshd import STRATEGIES, restore_asked, restore_started
 from tests.test_needed_nothing_sshd import fleet as four_hosts  # noqa: F401
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -86,6 +87,8 @@ async def test_the_question_between_waves_shows_the_proposal_waiting(watched, tm
         proposed = [line for line in lines if "▲ PROPOSED" in line]
         said = "^t decides · Critical error threshold exceeded: app/release"
         assert proposed and all(said in line for line in proposed), shown
+        # its keys' line too: the proposal's line takes no row of the dialog's
+        assert any("Enter or Esc: Stop here · y: Start wave 2" in line for line in lines), shown
         await pilot.press("y")
         await until(pilot, lambda: conductor.state.step("restore").status.finished, 30)
         assert len(proposed) == 1, shown  # the screen's own line hidden under the dialog's
@@ -114,3 +117,20 @@ async def test_a_short_dialog_shows_the_proposal_once(watched, tmp_path):
         await pilot.pause(0.3)
         lines = screen_lines(app)
         assert len([line for line in lines if "▲ PROPOSED" in line]) == 1, "\n".join(lines)
+
+
+async def test_the_run_confirmation_keeps_its_rows_under_the_proposal(watched, tmp_path):
+    """The proposal's line sits on the top row, which a dialog leaves free, on a layer of
+    its own: the run's confirmation keeps the 13 rows of its text at 80x24, and its keys."""
+    app = build_app(load_settings(watched.config), tmp_path / "incidents", sample_probes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.live.proposal is not None, 30)
+        await restore_asked(pilot)
+        screen = app.screen
+        await until(pilot, lambda: screen.said_below)
+        lines = screen_lines(app)
+        shown = "\n".join(lines)
+        assert "▲ PROPOSED" in lines[0], shown
+        assert screen.query_one("#run-commands", VerticalScroll).size.height == 13, shown
+        assert any("Enter or esc: Cancel · y: Run on 4 host(s)" in line for line in lines), shown
+        await pilot.press("escape")

@@ -223,9 +223,9 @@ def test_refused_everywhere_is_still_refused_exit_3(fleet, tmp_path):
     assert state.outcome == Outcome.REFUSED
 
 
-async def restore_started(pilot, read: list[str] | None = None):
-    """A new incident on every host, walked to its strategy step, started (y): the
-    conductor. The run's confirmation, as shown, is appended to `read` before the y."""
+async def restore_asked(pilot):
+    """A new incident on every host, walked to its strategy step, its run's confirmation
+    on screen: the conductor."""
     app = pilot.app
     await open_incident(pilot)
     conductor = app.conductor
@@ -234,6 +234,14 @@ async def restore_started(pilot, read: list[str] | None = None):
     conductor.choose_strategy("version-rollback")
     app.start_run("restore")
     await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    return conductor
+
+
+async def restore_started(pilot, read: list[str] | None = None):
+    """A new incident on every host, walked to its strategy step, started (y): the
+    conductor. The run's confirmation, as shown, is appended to `read` before the y."""
+    app = pilot.app
+    conductor = await restore_asked(pilot)
     if read is not None:
         read.append(
             " ".join(str(app.screen.query_one("#run-commands .dialog-text").render()).split())

@@ -9,6 +9,7 @@ PgUp/PgDn and Home/End while the safe answer keeps the focus."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,14 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
+from console.model.filled import filled_lines
 from console.model.loading import load_settings
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
 from console.paths import demo_config, example_config
 from console.ui.app import RollbackApp
 from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.run_summary import IN_FULL
 from tests.test_ui_support import (  # noqa: F401
     INCIDENT_ID,
     _close_engines,
@@ -42,7 +45,7 @@ FIRST = (
     "Recovers to: the time 2026-03-14T09:00:00Z",
     "With (12): recovery_target_time=2026-03-14T09:00:00Z; defaults:",
     "It sends the same to each of the 2 hosts:",
-    "  precheck:",
+    "  precheck, 595 lines; the 33 with a value:",  # its lines with a value, summed up
     "    $ ",
 )
 
@@ -115,11 +118,8 @@ async def test_what_it_sends_is_on_screen_when_it_opens_and_the_rest_scrolls_by_
         assert len(after) == 2 and min(after) > shown
         below = area.max_scroll_y
         assert _below(screen) == (
-            f"▼ {below} lines below (↓ pgdn end): more commands, Waves, Failures, Does"
-        ) or _below(screen).startswith(f"▼ {below} lines below (↓ pgdn end): action, "), _below(
-            screen
-        )
-        assert "Waves, Failures, Does" in _below(screen)
+            f"▼ {below} lines below (↓ pgdn end): action, verify, Waves, Failures, Does, every line"
+        ), _below(screen)
         assert app.focused is screen.query_one("#no", Button)  # the safe answer
         # What Enter does, under the buttons, as in every yes/no dialog (it said nothing)
         enter = screen.query_one("#confirm-hint", Static)
@@ -138,7 +138,11 @@ async def test_what_it_sends_is_on_screen_when_it_opens_and_the_rest_scrolls_by_
         await pilot.press("end")
         assert area.scroll_y == area.max_scroll_y
         await until(pilot, lambda: _below(screen).startswith("▲ The end (home: the top)."))
-        assert _lines(screen)[-2].startswith("Does: Base backup, then archived WAL")
+        lines = _lines(screen)  # how it goes, before every line; the verify's last, last
+        does = next(i for i, ln in enumerate(lines) if ln.startswith("Does: Base backup, then"))
+        assert does < lines.index(IN_FULL)
+        verify = screen.per_host["db-1"][-1][1].shown.strip().splitlines()[-1]
+        assert lines[-2].startswith(f"    $ {verify}"[:60]), lines[-3:]
         await pilot.press("home")
         assert area.scroll_y == 0
         await pilot.press("pagedown", "pageup", "pageup")
@@ -279,3 +283,54 @@ async def test_systems_are_named_in_the_configurations_order(tmp_path: Path) -> 
         systems = [line for line in _lines(screen) if line.startswith("Systems:")]
         assert systems == ["Systems: web, api"], systems
         assert conductor.state.systems == ["web", "api"]  # as recorded
+
+
+def _commands(lines: list[str]) -> list[str]:
+    """The command lines among the text's lines, each whole again (a long one went on
+    under its start: its parts join back to it)."""
+    joined: list[str] = []
+    for line in lines:
+        if line.startswith("    $ "):
+            joined.append(line[6:])
+        elif line.startswith("      ") and joined:
+            joined[-1] += line[6:]
+    return joined
+
+
+async def test_a_long_text_is_summed_up_by_stage_then_shown_whole_as_it_is_sent(app) -> None:
+    """Seen at 80x24: the example's point-in-time recovery sends 1,059 lines, 1,562 rows
+    of the dialog, what this run's values made of them scattered through them. Now each
+    stage first says how many lines it sends and shows those a value went into (each
+    once); how it goes follows; then every line, exactly as it is sent."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _confirm(pilot)
+        await until(pilot, lambda: screen.said_below)
+        lines = _lines(screen)
+        full = lines.index(IN_FULL)
+        summary = lines[: next(i for i, ln in enumerate(lines) if ln.startswith("Waves: "))]
+        templates = dict(screen.templates)
+        listed: list[str] = []
+        for stage, command in screen.per_host["db-1"]:
+            sent = command.shown.strip().splitlines()
+            head = next(i for i, ln in enumerate(summary) if ln.startswith(f"  {stage}, "))
+            assert summary[head].startswith(f"  {stage}, {len(sent):,} lines; "), summary[head]
+            end = next(
+                (i for i in range(head + 1, len(summary)) if not summary[i].startswith("    ")),
+                len(summary),
+            )
+            shown = _commands(summary[head + 1 : end])
+            filled = [command.shown.splitlines()[i] for i in filled_lines(templates[stage], command.shown) or []]  # fmt: skip
+            assert filled and set(shown) <= set(filled), (stage, shown)  # its own lines only
+            assert set(filled) <= {*shown, *listed}, stage  # each with a value: here or above
+            assert "recovery_target_time" not in " ".join(shown) or stage  # values, not names
+            listed += shown
+        assert any("2026-03-14T09:00:00Z" in ln for ln in listed)  # the value typed, in place
+        assert len(listed) < 60 < sum(len(c.shown.splitlines()) for _, c in screen.per_host["db-1"])
+        # then every line, stage by stage, exactly as each host gets it
+        every = [ln for _, c in screen.per_host["db-1"] for ln in c.shown.strip().splitlines()]
+        assert _commands(lines[full:]) == [ln.expandtabs(1) for ln in every]  # a tab: a space
+        assert [ln for ln in lines[full:] if re.fullmatch(r"  \S+:", ln)] == [
+            "  precheck:",
+            "  action:",
+            "  verify:",
+        ]

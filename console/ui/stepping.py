@@ -131,6 +131,7 @@ class Stepping:
         """The run's confirmation, showing `per_host`'s commands: y runs it. With a value
         `resolved` on the hosts, it names that value, and y chooses it before the run."""
         from console.ui.screens.confirm_run import RunConfirm
+        from console.ui.screens.run_summary import stage_templates
 
         conductor = self.app.conductor
         assert conductor is not None
@@ -163,7 +164,8 @@ class Stepping:
         retry = only_hosts is not None and set(per_host) <= set(ran)
         verb, standing = ("Retry", ran_state.standing(list(per_host))) if retry else ("Run", "")
         title, changed = conductor.step(step_id).title, self.drift.notice(conductor)
-        dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
+        templates = stage_templates(conductor, step_id, undo=False)
+        dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed, templates)
         self.app.push_screen(dialog, answered)
 
     def _after_undo(self, step_id: str, only_hosts: list[str] | None) -> bool:

@@ -69,6 +69,7 @@ def _dialog(
     asides: dict[str, Aside] | None,
 ) -> None:
     from console.ui.screens.confirm_run import RunConfirm
+    from console.ui.screens.run_summary import stage_templates
 
     conductor = stepping.app.conductor
     assert conductor is not None
@@ -87,5 +88,6 @@ def _dialog(
     if only_hosts is not None:
         verb, standing = "Retry", conductor.state.step(f"{step_id}.undo").standing(list(per_host))
     title, changed = f"Undo: {conductor.step(step_id).title}", stepping.drift.notice(conductor)
-    dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed)
+    templates = stage_templates(conductor, step_id, undo=True)
+    dialog = RunConfirm(title, systems, per_host, about, verb, standing, changed, templates)
     stepping.app.push_screen(dialog, answered)

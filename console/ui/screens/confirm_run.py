@@ -1,10 +1,12 @@
 """Before a step acts on hosts: what it sends, where, with which values, and a yes from
 the commander. What it says, in order, is run_said.py's; here it is laid out so that at
-80x24 the first screen shows the hosts, the values and the start of the commands, and a
-line under them says what is below and which keys reach it."""
+80x24 the first screen shows the hosts, the values and the start of the commands (a long
+text summed up first: run_summary.py), and a line under them says what is below and which
+keys reach it (run_layout.py). The dialog is as tall as its text, up to the screen's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -12,21 +14,25 @@ from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.widgets import Button, Label, Static
 
 from console.model.templates import Commands
 from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.screens.dialogs import enter_says
-from console.ui.screens.run_said import (
-    AFTER,
-    SENDS,
-    STAGE,
-    StrategySaid,
-    commands_text,
-    hosts_said,
-    sends,
+from console.ui.screens.run_layout import (
+    DIALOG_ROWS,
+    FIRST,
+    FULL,
+    SENT,
+    THEN,
+    Mark,
+    Part,
+    capped_check,
+    marked,
+    named_below,
 )
+from console.ui.screens.run_said import StrategySaid, commands_text, hosts_said, sends
+from console.ui.screens.run_summary import IN_FULL, SUMMARY_FROM, line_count, summed_up
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
@@ -63,6 +69,7 @@ class RunConfirm(ButtonDialog[bool]):
         verb: str = "Run",
         standing: str = "",
         changed: tuple[str, str] = ("", ""),
+        templates: Mapping[str, str] | None = None,
     ):
         super().__init__()
         self.verb = verb
@@ -73,27 +80,45 @@ class RunConfirm(ButtonDialog[bool]):
         self.systems = systems
         self.per_host = per_host
         self.about = about  # a strategy step's words, around its commands
+        self.templates = templates or {}  # each stage's template: where its values went
         self._width = 0  # the text's width on screen, once laid out
+        self._marks: list[Mark] = []  # where each part begins, as laid out at that width
+        self._rows = 0  # and how many rows the text takes
         self.said_below = False  # the line under the text says it as laid out at that width
 
-    def _text(self, width: int = 0) -> Text:
+    def _parts(self, width: int = 0) -> list[Part]:
         """Where, what with which values, the commands (a line longer than `width` goes on
-        under itself), then how it goes."""
+        under itself), then how it goes. Past SUMMARY_FROM lines, the commands are summed
+        up first, how it goes follows, then every line."""
         hosts = list(self.per_host)
-        text = Text.assemble(
-            ("Systems: ", "bold"),
-            ", ".join(self.systems),
-            "\n",
-            ("Hosts: ", "bold"),
-            hosts_said(hosts),
-        )
+        first = Text.assemble(("Systems: ", "bold"), ", ".join(self.systems), "\n")
+        first.append("Hosts: ", style="bold").append(hosts_said(hosts))
+        whole_check = None
         if self.about is not None:
-            text.append("\n").append_text(self.about.first)
-        preview = self.app.key_label("checklist.preview")
-        text.append(f"\n{sends(self.per_host, preview)}:", style="bold")
-        text.append_text(commands_text(self.per_host[hosts[0]], width))
+            said, whole_check = capped_check(self.about.first, width)
+            first.append("\n").append_text(said)
+        commands = self.per_host[hosts[0]]
+        sent = Text(sends(self.per_host, self.app.key_label("checklist.preview")), style="bold")
+        parts = [Part(FIRST, "", first), Part(SENT, "the commands", sent.append(":"))]
+        long = line_count(commands) > SUMMARY_FROM  # its values' lines first, every line last
+        if long:
+            stages = summed_up(commands, self.templates, width)
+        else:
+            stages = commands_text(commands, width)
+        parts += [Part(SENT, stage, text) for stage, text in stages]
         if self.about is not None:
-            text.append("\n\n").append_text(self.about.then)
+            then = [Part(THEN, ln.plain.split(":")[0], ln) for ln in self.about.then.split("\n")]
+            if whole_check is not None:  # cut above: here whole
+                then.append(Part(THEN, whole_check.plain.split(":")[0], whole_check))
+            parts += [Part(THEN, "", Text()), *then]
+        if long:
+            parts += [Part(THEN, "", Text()), Part(FULL, "every line", Text(IN_FULL, style="bold"))]
+            parts += [Part(FULL, stage, text) for stage, text in commands_text(commands, width)]
+        return parts
+
+    def _text(self, width: int = 0) -> Text:
+        """The text, laid out for `width`; where each part begins, noted for the line under it."""
+        text, self._marks, self._rows = marked(self._parts(width), width)
         return text
 
     def compose(self) -> ComposeResult:
@@ -118,6 +143,7 @@ class RunConfirm(ButtonDialog[bool]):
             yield Static("", id="confirm-hint", classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
+        self._fit()
         self.query_one("#no", Button).focus()
         self._hint(yes=False)
         area = self.query_one("#run-commands", VerticalScroll)
@@ -139,7 +165,16 @@ class RunConfirm(ButtonDialog[bool]):
         return f"{where}: {self.standing}" if self.standing else where
 
     def on_resize(self) -> None:
+        self._fit()
         self.call_after_refresh(self._rewrap)
+
+    def _fit(self) -> None:
+        """The text takes the rows the dialog (95 % of the screen) leaves it, and no more:
+        a short one's dialog is no taller than it. Set before its first layout, its lines
+        are wrapped at the width they have beside the scrollbar (a line wrapped for the
+        width without it was cut again, its end on the dialog's edge)."""
+        rows = self.app.size.height * 95 // 100 - DIALOG_ROWS - bool(self.changed)
+        self.query_one("#run-commands", VerticalScroll).styles.max_height = max(3, rows)
 
     def _rewrap(self) -> None:
         """Wrap the long command lines at the width the text has on screen."""
@@ -158,9 +193,8 @@ class RunConfirm(ButtonDialog[bool]):
         key = self.app.key_label
         if below > 0:
             keys = " ".join(key(f"run.{k}") for k in ("down", "page-down", "end"))
-            what = ", ".join(
-                self._named_below(area.scroll_y + area.scrollable_content_region.height)
-            )
+            seen = area.scroll_y + area.scrollable_content_region.height
+            what = ", ".join(self._named_below(seen))
             said = f"▼ {below} line{'s' if below > 1 else ''} below ({keys})"
             said += f": {what}" if what else ""
         elif area.max_scroll_y > 0:
@@ -174,20 +208,12 @@ class RunConfirm(ButtonDialog[bool]):
 
     def _named_below(self, seen: float) -> list[str]:
         """What begins on the rows from `seen` on: the commands, or their stages still
-        below (`action`, `verify`), or more of them; then the labels of what is said after
-        them, and a configuration's changes."""
-        text = self.query_one("#run-commands .dialog-text", Static)
-        content = text.render()
-        if not isinstance(content, Content) or not text.content_region.width:
+        below (`action`, `verify`), or more of them; the labels of what is said after
+        them; every line (past SUMMARY_FROM), or its stages still below; then a
+        configuration's changes."""
+        if not self._width:
             return []
-        lines = [line.plain for line in content.wrap(text.content_region.width)]
-        sent = next((i for i, line in enumerate(lines) if line.startswith(SENDS)), len(lines))
-        end = next((i for i in range(sent, len(lines)) if not lines[i]), len(lines))
-        at = max(int(seen), sent)
-        stages = [ln.strip()[:-1] for ln in lines[at:end] if _stage(ln)]
-        named = ["the commands"] if sent >= seen else stages or (["more commands"] * (end > seen))
-        after = [line.split(":")[0] for line in lines[max(end, int(seen)) :]]
-        named += [label for label in AFTER if label in after]
+        named = named_below(self._marks, seen, self._rows)
         if self.changes:
             changes = self.query_one("#run-changes", Static)
             if changes.virtual_region.y >= seen:
@@ -212,8 +238,3 @@ class RunConfirm(ButtonDialog[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
-
-
-def _stage(line: str) -> bool:
-    """Whether a line of the text is a stage's name (`  action:`), not a command's."""
-    return line.startswith(STAGE) and line[len(STAGE) :][:1] not in " $" and line.endswith(":")

@@ -68,17 +68,25 @@ def sends(per_host: dict[str, Commands], preview: str) -> str:
     )
 
 
-def commands_text(commands: Commands, width: int = 0) -> Text:
-    """Each stage's command lines, every one (nothing goes that was not seen: it scrolls);
-    a line longer than `width` (the text's width on screen, once known) goes on under its
-    own start, never from the dialog's left edge."""
-    text = Text()
+def commands_text(commands: Commands, width: int = 0) -> list[tuple[str, Text]]:
+    """Each stage's name and command lines, every one (nothing goes that was not seen: it
+    scrolls), each as command_lines lays it out."""
+    stages = []
     for stage, command in commands:
-        text.append(f"\n{STAGE}{stage}:", style="dim")
+        text = Text(f"{STAGE}{stage}:", style="dim")
         for line in command.shown.strip().splitlines():  # a secret shows masked
-            room = width - len(COMMAND)  # narrower than 20: not folded, it scrolls
-            for i, part in enumerate(folded(line, room) if room >= 20 else [line]):
-                text.append(f"\n{COMMAND if i == 0 else ' ' * len(COMMAND)}{part}")
+            text.append_text(command_lines(visible(line), width))
+        stages.append((stage, text))
+    return stages
+
+
+def command_lines(line: str, width: int = 0) -> Text:
+    """A command line after `    $ `; longer than `width` (the text's width on screen, once
+    known), it goes on under its own start, never from the dialog's left edge."""
+    text = Text()
+    room = width - len(COMMAND)  # narrower than 20: not folded, it scrolls
+    for i, part in enumerate(folded(line, room) if room >= 20 else [line]):
+        text.append(f"\n{COMMAND if i == 0 else ' ' * len(COMMAND)}{part}")
     return text
 
 
