@@ -150,7 +150,8 @@ async def _undo(
             confirm_waves_as(conductor, "--yes")
             try:
                 conductor.record_locks()
-                await weighed(conductor, args, hosts)  # what a restore's undo sets aside
+                if (stopped := await weighed(conductor, args, hosts)) is not None:
+                    return stopped  # a TERM or a hang-up while its hosts were asked
                 with abort_on_signals(conductor):  # Ctrl+C, TERM: an abort; HUP: stopped
                     ok = await conductor.undo(args.step, hosts, instead.values)
                 undo = conductor.state.step(f"{args.step}.undo")
