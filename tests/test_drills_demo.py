@@ -125,14 +125,18 @@ def _drop(verdict, events):
 
 def _fail(verdict, events):
     """Crossed once every host had started (one wave), the threshold halts nothing: no
-    `run.halted` (it read 'halted by the failure threshold'), the failures said."""
-    assert [e for e in events if e.kind == Kind.RUN_HALTED] == []
+    `run.halted` (it read 'halted by the failure threshold'), the failures said. A loaded
+    machine may dial web-3 after web-1 and web-2 have failed: then the threshold rightly
+    holds it back, and the halt says so (read from the journal, not the race's usual way)."""
+    held = [e.where.host for e in events if e.kind == Kind.HOST_NOT_STARTED]
+    halted = [e for e in events if e.kind == Kind.RUN_HALTED]
+    assert (halted != []) == (held == ["web-3"]), (halted, held)
     runs = host_runs(verdict)
-    assert {h: r.status.value for h, r in runs.items()} == {
+    assert {h: r.status.value for h, r in runs.items() if h != "web-3"} == {
         "web-1": "failed",
         "web-2": "failed",
-        "web-3": "succeeded",
     }
+    assert held or runs["web-3"].status.value == "succeeded"
 
 
 def _corrupt_backup(verdict, events):
@@ -549,6 +553,13 @@ def test_a_threshold_crossed_in_the_last_wave_is_no_halt() -> None:
 
     done = _demo_drill("web-fail")
     journal = Path(done.stdout.splitlines()[-1].split()[-1])
+    events = read_journal(journal).events
+    if any(e.kind == Kind.HOST_NOT_STARTED for e in events):
+        # web-3 dialled after web-1 and web-2 had failed (a loaded machine): the threshold
+        # held it back, and that halt says so
+        banner = asyncio.run(_halt_banner(journal))
+        assert banner.endswith("limit of 34% 1 host(s) not started"), banner
+        return
     assert "halted" not in done.stdout.lower(), done.stdout
     assert (
         "outcome    expected refused by a precheck · actual refused by a precheck ✔" in done.stdout
