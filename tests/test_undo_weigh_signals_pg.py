@@ -28,24 +28,28 @@ BOUND = 60.0  # seconds: every wait below is for a fact, bounded by this
 ASKING = b"pg_snapshot_xmax"  # in the command line of the question's psql, on the host
 
 
-def _asking() -> set[str]:
-    """The processes of the question's psql on the host (this machine: loopback)."""
+def _asking(port: int) -> set[str]:
+    """The processes of the question's psql on the host (this machine: loopback) asking
+    this test's cluster: another test's, beside it under xdist, asks its own port."""
     found = set()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if ASKING not in cmdline or b"psql" not in cmdline:
+                continue
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         except OSError:  # gone meanwhile
             continue
-        if ASKING in cmdline and b"psql" in cmdline:
+        if f"PGPORT={port}".encode() in environ:
             found.add(pid)
     return found
 
 
-def _ended_while_asked(argv: list[str], env: dict[str, str], signum: int):
-    before = _asking()  # an earlier undo's, still waiting
+def _ended_while_asked(argv: list[str], env: dict[str, str], signum: int, port: int):
+    before = _asking(port)  # an earlier undo's, still waiting
     started = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + BOUND
-    while not _asking() - before:  # this undo asks its host
+    while not _asking(port) - before:  # this undo asks its host
         assert started.poll() is None and time.monotonic() < deadline, "never asked"
         time.sleep(0.05)
     started.send_signal(signum)
@@ -62,8 +66,8 @@ def test_a_signal_while_the_hosts_are_asked_starts_no_undo(host, cluster, tmp_pa
     postmaster = int((cluster.pgdata / "postmaster.pid").read_text().split()[0])
     os.kill(postmaster, signal.SIGSTOP)  # the question's psql waits: a server slow to answer
     try:
-        termed = _ended_while_asked(argv, env, signal.SIGTERM)
-        hung = _ended_while_asked(argv, env, signal.SIGHUP)
+        termed = _ended_while_asked(argv, env, signal.SIGTERM, cluster.port)
+        hung = _ended_while_asked(argv, env, signal.SIGHUP, cluster.port)
     finally:
         os.kill(postmaster, signal.SIGCONT)
 
