@@ -5,6 +5,8 @@ says is what `exec` then does on a real sshd."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from console.engine.key_names import misplaced_keys
@@ -122,3 +124,22 @@ def test_a_key_recorded_on_another_port_names_the_port_as_written(sshd_server, t
     assert warned[-1] == (
         f"    ssh -p {typo} {server.user}@127.0.0.1 ssh-keyscan 10.9.9.9 >> {known}"
     ), checked.stderr
+
+
+@pytest.mark.sshd
+def test_the_keyscan_it_gives_records_the_key_where_known_hosts_has_a_space(sshd_server, tmp_path):
+    """The ssh-keyscan line check-config gives is pasted whole into a shell: a known_hosts
+    path with a space in it went unquoted, so the key went elsewhere and exec still found
+    the host unknown."""
+    known = tmp_path / "my keys" / "known_hosts"
+    known.parent.mkdir()
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
+    home, state = tmp_path, tmp_path / "state"
+    checked = cli("check-config", base[2], home=home, state=state)
+    [scan] = [line.strip() for line in checked.stderr.splitlines() if "ssh-keyscan" in line]
+
+    pasted = subprocess.run(["sh", "-c", scan], capture_output=True, text=True, timeout=60)
+
+    assert pasted.returncode == 0, pasted.stderr
+    ran = cli(*base, "true", home=home, state=state)
+    assert ran.returncode == 0, ran.stderr

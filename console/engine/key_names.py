@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import queue
+import shlex
 import socket
 import threading
 import time
@@ -193,14 +194,23 @@ def _keyscan(dests: list[Destination], path: str) -> list[str]:
         elif dest.host_key_alias:
             port = "" if dest.port == 22 else f" -p {dest.port}"
             rename = f" | sed 's/^[^ ]*/{dest.key_name}/'"
-            commands.append(f"{via}ssh-keyscan{port} {dest.host}{rename} >> {path}")
+            commands.append(f"{via}ssh-keyscan{port} {dest.host}{rename} >> {_pasted(path)}")
         elif dest.host not in ports.setdefault((via, dest.port), []):
             ports[(via, dest.port)].append(dest.host)
     commands[:0] = [
-        f"{via}ssh-keyscan{'' if port == 22 else f' -p {port}'} {' '.join(hosts)} >> {path}"
+        f"{via}ssh-keyscan{'' if port == 22 else f' -p {port}'} {' '.join(hosts)} >> {_pasted(path)}"
         for (via, port), hosts in ports.items()
     ]
     return commands
+
+
+def _pasted(path: str) -> str:
+    """`path` as a shell reads it back, pasted: quoted where it must be, a leading `~/`
+    left outside the quotes to be expanded. Seen: `>> /tmp/t/my keys/known_hosts` wrote
+    the key to a file /tmp/t/my (and scanned `keys/known_hosts` as a host): exec still
+    found the host unknown."""
+    home = "~/" if path.startswith("~/") else ""
+    return home + shlex.quote(path[len(home) :])
 
 
 def _via(dest: Destination) -> str | None:
