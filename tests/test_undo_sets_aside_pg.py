@@ -19,6 +19,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.set_aside import ASKED_FIRST
 from tests import pgrig
+from tests.folded import folded, too_wide
 from tests.pgrig import run_console, write_config
 from tests.test_presets_postgres import ORDERS, configure, ids, recovered_to_a_time
 from tests.test_restore_cut_short_pg import _pg_ctl, _restore_with
@@ -42,6 +43,12 @@ def restored(host, cluster, tmp_path):
     return config, state, state / "incident-restore"
 
 
+def aside(out: str) -> str:
+    """What `undo` said it sets aside, its folded lines read back as one."""
+    [said] = [line for line in folded(out, "! ", "  ") if line.startswith("sets aside: ")]
+    return f"! {said}"
+
+
 def test_an_undo_that_would_set_writes_aside_wants_them_named(host, cluster, tmp_path):
     config, state, incident = restored(host, cluster, tmp_path)
     for n in (10, 11, 12):  # three transactions, as an application commits them
@@ -55,8 +62,9 @@ def test_an_undo_that_would_set_writes_aside_wants_them_named(host, cluster, tmp
         rf"! sets aside: 3 transactions wrote {RESTORE_AT} \([0-9.]+ (bytes|kB|MB) of WAL\):"
         rf" it goes aside with the restored data directory to {cluster.pgdata}.undone-\S+,"
         " not merged back",
-        refused.stdout,
+        aside(refused.stdout),
     ), refused.stdout
+    assert not too_wide(refused.stdout, ("! ", "  ")), refused.stdout
     assert refused.stderr.strip().endswith(
         "it would take what was written since the restore out of the live database (kept"
         " aside, not merged back: `! sets aside` above); to undo anyway, add --discard-writes"
@@ -110,7 +118,7 @@ def test_an_undo_with_nothing_written_since_says_so_and_needs_no_more(host, clus
     assert re.search(
         rf"! sets aside: nothing was written {RESTORE_AT} \(no transaction wrote; [0-9.]+"
         r" (bytes|kB) of WAL, the server's own\); the restored data directory goes aside to",
-        undone.stdout,
+        aside(undone.stdout),
     ), undone.stdout
     assert re.search(
         r"\| set aside in \S+, not merged back into \S+: nothing was written", undone.stdout
@@ -137,8 +145,8 @@ def test_a_point_in_time_restore_counts_the_same_with_its_cluster_stopped(host, 
         assert said.returncode == 2, said.stdout + said.stderr
         assert re.search(
             rf"! sets aside: 2 transactions wrote {RESTORE_AT}{wal}: it goes aside with the"
-            rf" restored data directory to {kept}, not merged back\n",
-            said.stdout,
+            rf" restored data directory to {kept}, not merged back$",
+            aside(said.stdout),
         ), said.stdout
     undone = host_cli(state, *undo, "--discard-writes")
     assert undone.returncode == 0, undone.stdout + undone.stderr
@@ -166,4 +174,4 @@ def test_the_undo_of_a_recovery_that_never_finished_sets_nothing_written_aside(
     assert (
         "! sets aside: nothing was written since the restore: it never left recovery (read"
         " only); the restored data directory goes aside to"
-    ) in undone.stdout, undone.stdout
+    ) in aside(undone.stdout), undone.stdout

@@ -28,6 +28,7 @@ async def weighed(
     a TERM (1) or a hang-up (129) ended the question: the undo is not started."""
     from console.engine.errors import ProcedureError
     from console.engine.undo_weighing import noted, refused_headless, weigh_undo
+    from console.headless.commands_shown import comment
     from console.headless.common import EXIT_FAILED, EXIT_HUNG_UP, INTERRUPTED, signals_cancel
     from console.model.set_aside import FLAG, asides_said, discarding
 
@@ -49,7 +50,7 @@ async def weighed(
         return EXIT_FAILED if ended[0].startswith(INTERRUPTED) else EXIT_HUNG_UP
     if not asides:
         return None
-    print(f"! sets aside: {asides_said(asides)}", flush=True)
+    print(comment(f"sets aside: {asides_said(asides)}", "! ", "  "), flush=True)
     if (lost := discarding(asides)) and not args.discard_writes:
         title = conductor.step(args.step).title
         said = asides_said({h: asides[h] for h in lost}, len(asides))
