@@ -22,8 +22,9 @@ from tests.test_ui_support import until
 pytestmark = pytest.mark.sshd
 
 
-async def _close_dialog(config: Path, journal: Path) -> str:
-    """The close dialog's text, the drill resumed at 80x24; its keys in sight."""
+async def _close_dialog(config: Path, journal: Path) -> tuple[str, str, str]:
+    """The close dialog's text, the drill resumed at 80x24 (its keys in sight); then,
+    closed from it, the toast and the line printed at quit."""
     engine = Engine.build(load_settings(config))
     app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
     try:
@@ -35,7 +36,18 @@ async def _close_dialog(config: Path, journal: Path) -> str:
             hint = dialog.query_one(".dialog-hint")
             assert dialog.content_region.contains_region(hint.region), hint.region
             text = dialog.query_one(".dialog-text", Static)
-            return " ".join(str(text.render()).split())
+            said = " ".join(str(text.render()).split())
+            close = app.screen
+            assert isinstance(close, CloseDialog)
+            await pilot.press("down", "down", "down", "space", *"stopped", "enter")  # aborted:
+            # what stays held is said, F7 closes anyway
+            await until(pilot, lambda: close.armed or not close.is_attached)
+            if close.is_attached:
+                await pilot.press("f7")
+            closed = "Incident closed"
+            await until(pilot, lambda: any(n.title == closed for n in app._notifications))
+            [toast] = [n.message for n in app._notifications if n.title == closed]
+            return said, toast, app.summary()
     finally:
         await _let_go(app, engine)
 
@@ -44,7 +56,7 @@ def test_the_close_dialog_says_the_lock_kept_for_the_fault_too(sshd_server, tmp_
     fleet, journal = killed_mid_fault(sshd_server, tmp_path)  # its hosts unknown, fault in place
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
 
-    said = asyncio.run(_close_dialog(fleet.config, journal))
+    said, toast, parting = asyncio.run(_close_dialog(fleet.config, journal))
 
     assert said.startswith("Outcome unknown on app-1, app-2: a change may still run there;"), said
     assert "Closed now, the lock on app stays held:" in said, said
@@ -54,3 +66,9 @@ def test_the_close_dialog_says_the_lock_kept_for_the_fault_too(sshd_server, tmp_
         " releases the lock: rollback-console exec --take-over-lock REASON --systems app"
         " --hosts app-1,app-2 'COMMAND'."
     ), said
+    # The toast and the parting line said only the unknown hosts' lock (their two reasons
+    # were for the dialog alone): now each says the fault's too.
+    fault = "a drill's fault is NOT undone on app-1, app-2"
+    assert "The lock on app is kept: " + fault in toast, toast
+    held = "; a fault is NOT undone on app-1, app-2: the lock on app stays held"
+    assert held in parting, parting

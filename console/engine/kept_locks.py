@@ -197,3 +197,11 @@ def fault_kept_said(systems: list[str], hosts: list[str], console: bool = False)
     return f"a fault is NOT undone on {', '.join(hosts)}: the {lock} {stays} held. " + (
         fault_lock_kept(systems, hosts, console)
     )
+
+
+def locks_of(kept: list[str], state: IncidentState, hosts: list[str]) -> list[str]:
+    """Of the locks `kept` at a close, those of `hosts`' systems (all of them for a host
+    the record places nowhere): a toast or a parting line says each lock for its reason."""
+    if any(h not in state.hosts for h in hosts):
+        return kept
+    return sorted({state.hosts[h] for h in hosts} & set(kept))

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from console.engine import triage
 from console.engine.closing import UnsettledClose, unknown_hosts
 from console.engine.errors import ProcedureError
-from console.engine.kept_locks import drill_faults_left, fault_kept_said
+from console.engine.kept_locks import drill_faults_left, fault_kept_said, locks_of
 from console.engine.triage import Proposal
 from console.model.left_changed import left_changed
 from console.model.outcome import Outcome, kept_at_close
@@ -268,13 +268,18 @@ class Lifecycle:
         state = conductor.state
         kept = conductor.locks_kept
         unknown = state.unknown_at_close
+        for_unknown = locks_of(kept, state, unknown) if unknown else []
         said = kept_at_close(
-            kept, unknown, state.verifies or state.incident_id, state.left_by_commands(unknown)
+            for_unknown,
+            unknown,
+            state.verifies or state.incident_id,
+            state.left_by_commands(unknown),
         )
-        held = f" {said[:1].upper()}{said[1:]}." if kept and state.unknown_at_close else ""
+        held = f" {said[:1].upper()}{said[1:]}." if for_unknown else ""
         amended = " The form can still be amended."
-        if kept and not held and (faults := drill_faults_left(state)[1]):  # a drill's, in place
-            held = f" {fault_kept_said(kept, faults, console=True)}"
+        faults = drill_faults_left(state)[1] if kept else []  # a drill's, in place
+        if faults and (systems := locks_of(kept, state, faults)):  # with hosts unknown too
+            held += f" {fault_kept_said(systems, faults, console=True)}"
             amended = ""  # its screen says F5 too
         left = "".join(f" {line}." for line in changed_left(conductor))
         self.app.notify(

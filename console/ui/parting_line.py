@@ -8,7 +8,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from console.engine.closing import TAKE_OVER
-from console.engine.kept_locks import drill_faults_left, fault_kept_said
+from console.engine.kept_locks import drill_faults_left, fault_kept_said, locks_of
 from console.model.drillfold import cut_short
 from console.model.invocation import again
 from console.model.outcome import kept_at_close
@@ -77,13 +77,15 @@ def _incident_line(quitting: Quitting, conductor: Conductor) -> str:
     if state.closed:
         kept, unknown = conductor.locks_kept, state.unknown_at_close
         commands = state.left_by_commands(unknown)
+        for_unknown = locks_of(kept, state, unknown) if unknown else []
         held = (
-            f"; {kept_at_close(kept, unknown, state.incident_id, commands)}"
-            if kept and unknown
+            f"; {kept_at_close(for_unknown, unknown, state.incident_id, commands)}"
+            if for_unknown
             else ""
         )
-        if kept and not unknown and (faults := drill_faults_left(state)[1]):  # a drill's
-            held = f"; {fault_kept_said(kept, faults)}"  # this console has quit: it can run
+        faults = drill_faults_left(state)[1] if kept else []  # a drill's, with hosts unknown too
+        if faults and (systems := locks_of(kept, state, faults)):
+            held += f"; {fault_kept_said(systems, faults)}"  # this console has quit: it can run
         from console.ui.lifecycle import changed_left
 
         left = "".join(f"; {line}" for line in changed_left(conductor))
